@@ -1,0 +1,50 @@
+package money
+
+import (
+	"encoding/json"
+	"errors"
+)
+
+// jsonAmount is the wire form: the amount as a string, because JavaScript
+// numbers are float64 and lose cents above 2^53 minor units, and the
+// currency beside it.
+type jsonAmount struct {
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+// MarshalJSON encodes the amount as {"amount":"12.50","currency":"USD"}.
+// The zero Amount (no currency) is an error: it is never meaningful on the
+// wire.
+func (a Amount) MarshalJSON() ([]byte, error) {
+	if !a.c.Valid() {
+		return nil, &CurrencyError{Code: truncate(string(a.c), 16)}
+	}
+	return json.Marshal(jsonAmount{Amount: a.Number(), Currency: string(a.c)})
+}
+
+// UnmarshalJSON decodes {"amount":"12.50","currency":"USD"} with the rules
+// of [Parse]. A JSON number for the amount is refused as [ErrMalformed]:
+// accepting it would invite float64 into the path.
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var raw struct {
+		Amount   json.RawMessage `json:"amount"`
+		Currency string          `json:"currency"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return &ParseError{Input: truncate(string(b), 32), Err: errors.Join(ErrMalformed, err)}
+	}
+	var s string
+	if err := json.Unmarshal(raw.Amount, &s); err != nil {
+		return &ParseError{Input: truncate(string(raw.Amount), 32), Err: ErrMalformed}
+	}
+	v, err := Parse(s, raw.Currency)
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}
