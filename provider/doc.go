@@ -1,0 +1,61 @@
+// Package provider is the contract between buybutton and the commerce
+// platforms that sell through it: catalogs, inventory, quotes, orders,
+// payments, donations and webhooks.
+//
+// It follows the split of database/sql/driver and gocloud.dev's driver
+// packages: the buybutton package is the portable type that backends call;
+// it validates input, derives idempotency keys, keeps state, retries and
+// wraps errors, once. A provider stays thin: it translates each call into its
+// platform's API and maps the answers back.
+//
+// # Interfaces
+//
+// Each capability is its own small interface: [Catalog], [Inventory],
+// [Quoter], [Orders], [Payments], [Donations] and [Webhooks]. A provider
+// implements the ones its platform can do; a payments processor such as
+// Stripe implements [Payments], [Donations] and [Webhooks], a storefront such
+// as Shopify implements [Catalog], [Inventory], [Quoter], [Orders] and
+// [Webhooks]. Method names are distinct across interfaces, so that one type
+// may implement all of them. New capabilities arrive as new interfaces, so
+// that adding one never breaks an existing provider.
+//
+// # What the library guarantees to a provider
+//
+//   - Every request has passed validation: ids and keys are non-empty and
+//     at most [MaxIDLength] bytes, quantities are positive, amounts are
+//     positive, rounded to their currency's minor unit and in a currency the
+//     request's other amounts share. A provider need not check these again.
+//   - Every call that changes state carries an IdempotencyKey derived from an
+//     immutable id and the operation. The library stores the key before the
+//     call and sends the same key, with the same parameters, on every retry.
+//   - No request ever carries card data: payment details are the provider's
+//     own tokens, made by its hosted fields or SDK (PCI DSS SAQ A).
+//   - ctx is never nil. The library never stores a provider's result
+//     without checking its error first.
+//
+// # What a provider must do
+//
+//   - Be safe for concurrent use by multiple goroutines.
+//   - Honour idempotency keys for at least 24 hours: the same key with the
+//     same parameters returns the original result (or the original error)
+//     and has no second effect; the same key with different parameters
+//     returns [ErrIdempotencyConflict] and has no effect.
+//   - Return errors that match exactly one of the kinds in errors.go with
+//     [errors.Is], wrapping platform errors with %w so that callers can reach
+//     them with errors.As.
+//   - Return [ErrUnknownOutcome], and only it, when the operation may have
+//     been performed but the provider cannot tell: a timeout or a broken
+//     connection after the request was sent, a 5xx from the platform. The
+//     library then keeps the money in a reconcile state and asks again with
+//     the same key; it never reports such a call as a plain failure.
+//     Conversely, a provider must not return [ErrUnavailable] or
+//     [ErrRateLimited] if the platform might have performed the operation:
+//     those promise that nothing happened, so the library may retry freely.
+//
+// Package providertest checks all of this against a real implementation.
+package provider
+
+// MaxIDLength is the longest id or idempotency key the library sends or
+// accepts from a provider, in bytes. It matches Stripe's limit on
+// idempotency keys.
+const MaxIDLength = 255

@@ -1,0 +1,118 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/buybutton/buybutton/money"
+)
+
+// Payments authorizes, captures, voids and refunds payments, on the
+// platform's tokens only.
+//
+// The lifecycle is Stripe's manual-capture PaymentIntent: Authorize holds
+// the money; Capture takes all of it or part of it (releasing the rest), at
+// most once; Void releases a hold that was not captured; Refund returns
+// captured money, in one or more parts that never together exceed what was
+// captured. Every call is idempotent by its key (see the package doc).
+type Payments interface {
+	// Authorize holds Amount on the payment method Token.
+	//
+	// Outcomes: an authorized Payment; a Payment in [PaymentRequiresAction]
+	// with NextAction set, when the buyer must do something first (3-D
+	// Secure) and the payment moves on once they did; a [*DeclineError] with
+	// nothing held; or [ErrUnknownOutcome], which the library resolves by
+	// calling Authorize again with the same key and parameters.
+	Authorize(ctx context.Context, req AuthorizeRequest) (Payment, error)
+
+	// Capture takes Amount (at most the authorized amount) of an authorized
+	// payment. It is [ErrInvalidState] on a payment that is not authorized.
+	Capture(ctx context.Context, req CaptureRequest) (Payment, error)
+
+	// Void releases an authorized, uncaptured payment, or one that still
+	// requires action. Voiding a voided payment succeeds and changes
+	// nothing; a captured payment is [ErrInvalidState] (refund it instead).
+	Void(ctx context.Context, req VoidRequest) (Payment, error)
+
+	// Refund returns Amount of a captured payment. If the refunds of the
+	// payment would together exceed its captured amount it is
+	// [ErrRefundExceedsCapture] and nothing is refunded, also when refunds
+	// race each other.
+	Refund(ctx context.Context, req RefundRequest) (Refund, error)
+
+	// Payment returns a payment's current state.
+	Payment(ctx context.Context, paymentID string) (Payment, error)
+}
+
+// AuthorizeRequest asks for a hold on a payment method.
+type AuthorizeRequest struct {
+	IdempotencyKey string
+	Amount         money.Amount
+	// Token is the platform's reference to a payment method, made by its
+	// hosted card form or SDK: never a card number.
+	Token       string
+	Description string // shown on the platform's dashboard
+	// ReturnURL is where the platform sends the buyer after an extra action
+	// (https). Empty when the client completes actions in-app.
+	ReturnURL string
+	// Metadata is stored with the payment for reconciliation: the library
+	// sets "buybutton_checkout" and similar keys.
+	Metadata map[string]string
+}
+
+// CaptureRequest takes money from an authorized payment.
+type CaptureRequest struct {
+	IdempotencyKey string
+	PaymentID      string
+	Amount         money.Amount
+}
+
+// VoidRequest releases an uncaptured payment.
+type VoidRequest struct {
+	IdempotencyKey string
+	PaymentID      string
+}
+
+// RefundRequest returns captured money.
+type RefundRequest struct {
+	IdempotencyKey string
+	PaymentID      string
+	Amount         money.Amount
+	Reason         string
+}
+
+// Payment is a payment as the platform holds it. Its amounts are the source
+// of truth: whether a payment is partly or fully refunded is derived from
+// Refunded and Captured, never stored beside them.
+type Payment struct {
+	ID         string
+	Status     PaymentStatus
+	Amount     money.Amount // authorized
+	Captured   money.Amount // zero until captured
+	Refunded   money.Amount // sum of successful refunds
+	NextAction *NextAction  // set when Status is PaymentRequiresAction
+}
+
+// PaymentStatus is where a payment is in its lifecycle.
+type PaymentStatus string
+
+const (
+	PaymentRequiresAction PaymentStatus = "requires_action"
+	PaymentAuthorized     PaymentStatus = "authorized"
+	PaymentCaptured       PaymentStatus = "captured"
+	PaymentVoided         PaymentStatus = "voided"
+	PaymentFailed         PaymentStatus = "failed" // the extra action failed or was abandoned
+)
+
+// NextAction is what a client needs to let the buyer complete a payment:
+// a URL to send them to, or a secret for the platform's client SDK.
+type NextAction struct {
+	RedirectURL  string
+	ClientSecret string
+}
+
+// Refund is money returned to the buyer.
+type Refund struct {
+	ID        string
+	PaymentID string
+	Amount    money.Amount
+}

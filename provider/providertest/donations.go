@@ -1,0 +1,100 @@
+package providertest
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/buybutton/buybutton/provider"
+)
+
+func runDonations(t *testing.T, newHarness HarnessMaker) {
+	runChecks(t, newHarness, []check[provider.Donations]{
+		{"NonprofitsReturnsKnownLeavesOutUnknown", func(t *testing.T, e env[provider.Donations]) {
+			got, err := e.p.Nonprofits(e.ctx, []string{e.fx.NonprofitID, "providertest-no-such-nonprofit"})
+			if err != nil || len(got) != 1 {
+				t.Fatalf("Nonprofits = %d, %v; want exactly %q", len(got), err, e.fx.NonprofitID)
+			}
+			n := got[0]
+			if n.ID != e.fx.NonprofitID || n.Name == "" || !n.Verified || !slices.Contains(n.Currencies, e.fx.Currency) {
+				t.Fatalf("Nonprofit = %+v, want a named, verified nonprofit accepting %s", n, e.fx.Currency)
+			}
+		}},
+		{"DonateSucceedsAndReplays", func(t *testing.T, e env[provider.Donations]) {
+			d := donate(t, e, "gift", e.fx.TokenApprove, 2500)
+			if d.Status != provider.DonationSucceeded || !d.Amount.Equal(units(t, 2500, e.fx.Currency)) {
+				t.Fatalf("Donate = %s %v, want succeeded %v", d.Status, d.Amount, units(t, 2500, e.fx.Currency))
+			}
+			if again := donate(t, e, "gift", e.fx.TokenApprove, 2500); again.ID != d.ID {
+				t.Fatalf("replay made donation %q, want the original %q", again.ID, d.ID)
+			}
+			if _, err := tryDonate(t, e, key(t, "gift"), e.fx.TokenApprove, 5000); !errors.Is(err, provider.ErrIdempotencyConflict) {
+				t.Fatalf("same key, other amount: err = %v, want ErrIdempotencyConflict", err)
+			}
+		}},
+		{"DonateDeclineIsTyped", func(t *testing.T, e env[provider.Donations]) {
+			_, err := tryDonate(t, e, key(t, "gift"), e.fx.TokenDecline, 2500)
+			var de *provider.DeclineError
+			if !errors.As(err, &de) {
+				t.Fatalf("err = %v, want *DeclineError", err)
+			}
+		}},
+		{"DonateToUnverifiedIsRefused", func(t *testing.T, e env[provider.Donations]) {
+			if e.fx.UnverifiedNonprofitID == "" {
+				t.Skip("fixtures have no unverified nonprofit")
+			}
+			_, err := e.p.Donate(e.ctx, provider.DonateRequest{
+				IdempotencyKey: key(t, "gift"),
+				NonprofitID:    e.fx.UnverifiedNonprofitID,
+				Amount:         units(t, 2500, e.fx.Currency),
+				Token:          e.fx.TokenApprove,
+			})
+			if !errors.Is(err, provider.ErrInvalidRequest) {
+				t.Fatalf("err = %v, want ErrInvalidRequest", err)
+			}
+		}},
+		{"DonationRefundsNeverExceedGift", func(t *testing.T, e env[provider.Donations]) {
+			d := donate(t, e, "gift", e.fx.TokenApprove, 2500)
+			req := provider.RefundDonationRequest{IdempotencyKey: key(t, "r1"), DonationID: d.ID, Amount: units(t, 2000, e.fx.Currency)}
+			first, err := e.p.RefundDonation(e.ctx, req)
+			if err != nil {
+				t.Fatalf("RefundDonation: %v", err)
+			}
+			if again, err := e.p.RefundDonation(e.ctx, req); err != nil || again.ID != first.ID {
+				t.Fatalf("replayed refund = %q, %v; want the original %q", again.ID, err, first.ID)
+			}
+			req.IdempotencyKey, req.Amount = key(t, "r2"), units(t, 501, e.fx.Currency)
+			if _, err := e.p.RefundDonation(e.ctx, req); !errors.Is(err, provider.ErrRefundExceedsCapture) {
+				t.Fatalf("refunding past the gift: err = %v, want ErrRefundExceedsCapture", err)
+			}
+			got, err := e.p.Donation(e.ctx, d.ID)
+			if err != nil || !got.Refunded.Equal(units(t, 2000, e.fx.Currency)) {
+				t.Fatalf("Donation = refunded %v, %v; want %v", got.Refunded, err, units(t, 2000, e.fx.Currency))
+			}
+		}},
+		{"UnknownDonationIsNotFound", func(t *testing.T, e env[provider.Donations]) {
+			if _, err := e.p.Donation(e.ctx, "providertest-no-such-donation"); !errors.Is(err, provider.ErrNotFound) {
+				t.Fatalf("err = %v, want ErrNotFound", err)
+			}
+		}},
+	})
+}
+
+func tryDonate(t *testing.T, e env[provider.Donations], idempotencyKey, token string, minor int64) (provider.Donation, error) {
+	return e.p.Donate(e.ctx, provider.DonateRequest{
+		IdempotencyKey: idempotencyKey,
+		NonprofitID:    e.fx.NonprofitID,
+		Amount:         units(t, minor, e.fx.Currency),
+		Token:          token,
+		Donor:          provider.Contact{Name: "Conformance Donor", Email: "donor@example.com"},
+	})
+}
+
+func donate(t *testing.T, e env[provider.Donations], label, token string, minor int64) provider.Donation {
+	t.Helper()
+	d, err := tryDonate(t, e, key(t, label), token, minor)
+	if err != nil {
+		t.Fatalf("Donate (%s): %v", label, err)
+	}
+	return d
+}

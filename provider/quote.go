@@ -1,0 +1,65 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/buybutton/buybutton/money"
+)
+
+// Quoter prices a prospective order: current unit prices, shipping options
+// and tax rates for an address.
+//
+// Tax comes back as rates, not amounts, so that the library applies one
+// rounding policy (per line, half-even or half-up, as the host configures)
+// and cart, checkout and order totals never disagree by a cent.
+type Quoter interface {
+	// Quote prices the lines for shipping to ShipTo. Every returned amount
+	// is in the products' currency. A variant the catalog does not know is
+	// [ErrNotFound]; one that cannot be shipped to the address is
+	// [ErrInvalidRequest].
+	Quote(ctx context.Context, req QuoteRequest) (Quote, error)
+}
+
+// QuoteRequest asks for prices. ShipTo is nil when no line requires
+// shipping; then the quote has no shipping options.
+type QuoteRequest struct {
+	Lines  []StockLine
+	ShipTo *Address
+}
+
+// Address is a postal address. Country is an ISO 3166-1 alpha-2 code.
+type Address struct {
+	Name       string
+	Line1      string
+	Line2      string
+	City       string
+	Region     string // state, province or county code, e.g. "CA"
+	PostalCode string
+	Country    string
+	Phone      string
+}
+
+// Quote is the provider's price for the lines in a [QuoteRequest].
+type Quote struct {
+	Lines           []QuotedLine // one per requested line, in request order
+	ShippingOptions []ShippingOption
+}
+
+// QuotedLine is the current price and tax rate of one line.
+type QuotedLine struct {
+	VariantID        string
+	Quantity         int
+	UnitPrice        money.Amount
+	TaxRate          decimal.Decimal // 0.0825 for 8.25%; zero when untaxed
+	RequiresShipping bool
+}
+
+// ShippingOption is one way to ship the order.
+type ShippingOption struct {
+	ID      string
+	Label   string // shown to the buyer, e.g. "Standard (3-5 days)"
+	Amount  money.Amount
+	TaxRate decimal.Decimal
+}

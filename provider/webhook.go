@@ -1,0 +1,64 @@
+package provider
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/buybutton/buybutton/money"
+)
+
+// Webhooks verifies the deliveries a platform sends and turns them into
+// normalized events.
+type Webhooks interface {
+	// VerifyWebhook checks a delivery's signature over the raw body, exactly
+	// as received, with a constant-time comparison, accepting any of the
+	// current secrets (rotation) and rejecting a signed timestamp outside
+	// the tolerance with [ErrWebhookTooOld]. A missing, malformed or wrong
+	// signature is [ErrWebhookSignature]. Only then does it parse the body.
+	//
+	// It returns the delivery's events; a delivery of a kind the library has
+	// no use for returns no events and no error, so that the platform stops
+	// re-sending it. Verification has no side effects: deliveries repeat and
+	// arrive out of order, and the library applies each event id once.
+	VerifyWebhook(ctx context.Context, header http.Header, body []byte) ([]Event, error)
+}
+
+// Event is a normalized platform event. The fields that matter for its
+// Type are set; the rest are empty.
+type Event struct {
+	// ID is the platform's unique event id; the library applies each once.
+	ID         string
+	Type       EventType
+	OccurredAt time.Time
+
+	PaymentID  string
+	OrderID    string
+	RefundID   string
+	DonationID string
+	ProductID  string
+	VariantID  string
+
+	Amount   *money.Amount // the amount refunded, captured or disputed
+	Shipment *Shipment     // for EventOrderShipped
+	Reason   string        // a decline or cancellation reason, if given
+}
+
+// EventType says what happened.
+type EventType string
+
+const (
+	EventPaymentAuthorized EventType = "payment.authorized" // after an extra action
+	EventPaymentFailed     EventType = "payment.failed"
+	EventPaymentCaptured   EventType = "payment.captured"
+	EventPaymentRefunded   EventType = "payment.refunded"
+	EventPaymentDisputed   EventType = "payment.disputed"
+	EventOrderShipped      EventType = "order.shipped"
+	EventOrderDelivered    EventType = "order.delivered"
+	EventOrderCanceled     EventType = "order.canceled"
+	EventDonationSucceeded EventType = "donation.succeeded"
+	EventDonationFailed    EventType = "donation.failed"
+	EventDonationRefunded  EventType = "donation.refunded"
+	EventProductChanged    EventType = "product.changed" // title, price, images
+	EventStockChanged      EventType = "stock.changed"
+)
