@@ -1,0 +1,73 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// Products implements provider.Catalog. Each variant's availability is
+// derived from its stock not yet sold or held.
+func (p *Provider) Products(ctx context.Context, ids []string) ([]provider.Product, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.expireLocked()
+	out := make([]provider.Product, 0, len(ids))
+	for _, id := range ids {
+		prod, ok := p.products[id]
+		if !ok {
+			continue
+		}
+		cp := prod.Product
+		cp.Variants = append([]provider.Variant(nil), prod.Variants...)
+		for i := range cp.Variants {
+			cp.Variants[i].Availability = p.availabilityLocked(cp.Variants[i].ID)
+		}
+		out = append(out, cp)
+	}
+	return out, nil
+}
+
+func (p *Provider) availabilityLocked(variantID string) provider.Availability {
+	if p.onHand[variantID]-p.held[variantID] > 0 {
+		return provider.InStock
+	}
+	return provider.SoldOut
+}
+
+// SetStock sets a variant's units on hand (not counting units already
+// sold), as a merchant restocking or correcting a count would, and queues
+// a stock.changed webhook.
+func (p *Provider) SetStock(variantID string, units int) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ref, ok := p.variants[variantID]
+	if !ok {
+		return fmt.Errorf("memory: variant %q: %w", variantID, provider.ErrNotFound)
+	}
+	if units < 0 {
+		return fmt.Errorf("memory: negative stock %d: %w", units, provider.ErrInvalidRequest)
+	}
+	p.onHand[variantID] = units
+	p.emit(provider.Event{Type: provider.EventStockChanged, ProductID: ref.product.ID, VariantID: variantID})
+	return nil
+}
+
+// SetPrice changes a variant's price, as a merchant would, and queues a
+// product.changed webhook.
+func (p *Provider) SetPrice(variantID string, price money.Amount) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ref, ok := p.variants[variantID]
+	if !ok {
+		return fmt.Errorf("memory: variant %q: %w", variantID, provider.ErrNotFound)
+	}
+	if price.Currency() != p.currency || price.IsNegative() || !price.IsRounded() {
+		return fmt.Errorf("memory: price %v: %w", price, provider.ErrInvalidRequest)
+	}
+	ref.product.Variants[ref.index].Price = price
+	p.emit(provider.Event{Type: provider.EventProductChanged, ProductID: ref.product.ID, VariantID: variantID})
+	return nil
+}

@@ -1,0 +1,134 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// Nonprofits implements provider.Donations.
+func (p *Provider) Nonprofits(ctx context.Context, ids []string) ([]provider.Nonprofit, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []provider.Nonprofit
+	for _, id := range ids {
+		if n, ok := p.nonprofits[id]; ok {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// Donate implements provider.Donations, with the test tokens of Authorize.
+func (p *Provider) Donate(ctx context.Context, req provider.DonateRequest) (provider.Donation, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fp := req.NonprofitID + "|" + req.Amount.String() + "|" + req.Token + "|" + req.ReturnURL
+	if r, err := p.lookup("donate", req.IdempotencyKey, fp); err != nil || r != nil {
+		if err != nil {
+			return provider.Donation{}, err
+		}
+		return replayed[provider.Donation](r)
+	}
+	d, err := p.donateLocked(req)
+	p.remember("donate", req.IdempotencyKey, fp, d, err)
+	if err == nil && req.Token == TokenUnknownOutcome {
+		return provider.Donation{}, fmt.Errorf("memory: donate %s: response lost: %w", d.ID, provider.ErrUnknownOutcome)
+	}
+	return d, err
+}
+
+func (p *Provider) donateLocked(req provider.DonateRequest) (provider.Donation, error) {
+	n, ok := p.nonprofits[req.NonprofitID]
+	switch {
+	case !ok:
+		return provider.Donation{}, fmt.Errorf("memory: nonprofit %q: %w", req.NonprofitID, provider.ErrNotFound)
+	case !n.Verified:
+		return provider.Donation{}, fmt.Errorf("memory: nonprofit %q is not verified: %w", n.ID, provider.ErrInvalidRequest)
+	case !slices.Contains(n.Currencies, req.Amount.Currency()):
+		return provider.Donation{}, fmt.Errorf("memory: nonprofit %q does not accept %s: %w", n.ID, req.Amount.Currency(), provider.ErrInvalidRequest)
+	}
+	needsAction, err := p.tokenOutcome(req.Token, "donate")
+	if err != nil {
+		return provider.Donation{}, err
+	}
+	d := &provider.Donation{
+		ID:          p.newID("don"),
+		NonprofitID: n.ID,
+		Status:      provider.DonationSucceeded,
+		Amount:      req.Amount,
+		Refunded:    money.Zero(req.Amount.Currency()),
+	}
+	if needsAction {
+		d.Status, d.NextAction = provider.DonationRequiresAction, actionFor(d.ID)
+	}
+	p.donations[d.ID] = d
+	p.stats.Donations++
+	if d.Status == provider.DonationSucceeded {
+		p.emit(provider.Event{Type: provider.EventDonationSucceeded, DonationID: d.ID, Amount: &d.Amount})
+	}
+	return *d, nil
+}
+
+// RefundDonation implements provider.Donations.
+func (p *Provider) RefundDonation(ctx context.Context, req provider.RefundDonationRequest) (provider.Refund, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fp := req.DonationID + "|" + req.Amount.String()
+	if r, err := p.lookup("refund-donation", req.IdempotencyKey, fp); err != nil || r != nil {
+		if err != nil {
+			return provider.Refund{}, err
+		}
+		return replayed[provider.Refund](r)
+	}
+	d, ok := p.donations[req.DonationID]
+	if !ok {
+		return provider.Refund{}, fmt.Errorf("memory: donation %q: %w", req.DonationID, provider.ErrNotFound)
+	}
+	if d.Status != provider.DonationSucceeded {
+		return provider.Refund{}, fmt.Errorf("memory: refund donation %s in state %s: %w", d.ID, d.Status, provider.ErrInvalidState)
+	}
+	refunded, err := p.addRefund(d.Refunded, d.Amount, req.Amount)
+	if err != nil {
+		return provider.Refund{}, err
+	}
+	d.Refunded = refunded
+	ref := provider.Refund{ID: p.newID("re"), PaymentID: d.ID, Amount: req.Amount}
+	p.stats.Refunds++
+	p.emit(provider.Event{Type: provider.EventDonationRefunded, DonationID: d.ID, RefundID: ref.ID, Amount: &ref.Amount})
+	p.remember("refund-donation", req.IdempotencyKey, fp, ref, nil)
+	return ref, nil
+}
+
+// Donation implements provider.Donations.
+func (p *Provider) Donation(ctx context.Context, donationID string) (provider.Donation, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	d, ok := p.donations[donationID]
+	if !ok {
+		return provider.Donation{}, fmt.Errorf("memory: donation %q: %w", donationID, provider.ErrNotFound)
+	}
+	return *d, nil
+}
+
+func (p *Provider) completeDonationActionLocked(id string, succeed bool) error {
+	d, ok := p.donations[id]
+	if !ok {
+		return fmt.Errorf("memory: no payment or donation %q: %w", id, provider.ErrNotFound)
+	}
+	if d.Status != provider.DonationRequiresAction {
+		return fmt.Errorf("memory: donation %s is %s: %w", id, d.Status, provider.ErrInvalidState)
+	}
+	d.NextAction = nil
+	if succeed {
+		d.Status = provider.DonationSucceeded
+		p.emit(provider.Event{Type: provider.EventDonationSucceeded, DonationID: id, Amount: &d.Amount})
+	} else {
+		d.Status = provider.DonationFailed
+		p.emit(provider.Event{Type: provider.EventDonationFailed, DonationID: id, Reason: "authentication_failed"})
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+// Package memory is an in-memory merchant, payment processor and nonprofit
+// registry: the reference implementation of every interface in package
+// provider, and the embedded default for examples and tests.
+//
+// A [Provider] starts with a demo catalog (sneakers in sizes with limited
+// stock, a book, a T-shirt in colours, an e-book that does not ship) and two
+// nonprofits, unless [Options] gives its own. Payments use test tokens, as a
+// real processor's test mode does: [TokenApprove], [TokenDecline],
+// [TokenActionRequired] and [TokenUnknownOutcome].
+//
+// Test hooks play the parts a real platform plays on its own: the buyer
+// completing an extra action ([Provider.CompleteAction]), the merchant
+// shipping ([Provider.ShipOrder]) or restocking ([Provider.SetStock]), and
+// the webhooks those send ([Provider.TakeDeliveries]).
+//
+// A Provider is safe for concurrent use by multiple goroutines. Nothing
+// leaves the process: it holds no card data and moves no money.
+package memory
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// Test payment tokens. Any other token is refused as
+// provider.ErrInvalidRequest.
+const (
+	// TokenApprove authorizes and charges.
+	TokenApprove = "tok_approve"
+	// TokenDecline is declined with code "card_declined".
+	TokenDecline = "tok_decline"
+	// TokenActionRequired needs the buyer to complete an extra step (as 3-D
+	// Secure); see [Provider.CompleteAction].
+	TokenActionRequired = "tok_action_required"
+	// TokenUnknownOutcome performs the operation but reports
+	// provider.ErrUnknownOutcome on the first call with each idempotency
+	// key, as a timeout after the request was sent would. A retry with the
+	// same key learns the real result.
+	TokenUnknownOutcome = "tok_unknown_outcome"
+)
+
+// DefaultWebhookTolerance is how far a delivery's signed timestamp may be
+// from the provider's clock.
+const DefaultWebhookTolerance = 5 * time.Minute
+
+// Options configures a [Provider]. A nil *Options means all defaults.
+type Options struct {
+	// Currency of the catalog, shipping and test payments. Default USD.
+	Currency money.Currency
+	// Products replaces the demo catalog when non-nil.
+	Products []Product
+	// Nonprofits replaces the demo nonprofits when non-nil.
+	Nonprofits []provider.Nonprofit
+	// WebhookSecrets sign (the first) and verify (any) webhook deliveries,
+	// so that tests can rotate secrets. Default: one fixed test secret.
+	WebhookSecrets [][]byte
+	// WebhookTolerance bounds the age of a delivery. Default
+	// [DefaultWebhookTolerance].
+	WebhookTolerance time.Duration
+	// Now is the provider's clock. Default time.Now. Tests pass a clock
+	// they can move, to expire reservations without sleeping.
+	Now func() time.Time
+}
+
+// Product is a catalog entry with its stock: how many units of each
+// variant, by variant id, can be sold. Variant availability is derived from
+// stock, so the Availability field of the variants is ignored.
+type Product struct {
+	provider.Product
+	Stock map[string]int
+}
+
+// Provider is the in-memory platform. The zero value is not usable; call
+// [New].
+type Provider struct {
+	currency  money.Currency
+	secrets   [][]byte
+	tolerance time.Duration
+	now       func() time.Time
+
+	mu           sync.Mutex
+	products     map[string]*Product // by product id
+	variants     map[string]variantRef
+	onHand       map[string]int // by variant id: units not yet sold
+	held         map[string]int // by variant id: units in live reservations
+	reservations map[string]*reservation
+	expiries     expiryQueue
+	payments     map[string]*provider.Payment
+	orders       map[string]*provider.Order
+	nonprofits   map[string]provider.Nonprofit
+	donations    map[string]*provider.Donation
+	idempotency  map[string]*replay
+	outbox       []provider.Event
+	stats        Stats
+	seq          int
+}
+
+// variantRef locates a variant within its product.
+type variantRef struct {
+	product *Product
+	index   int
+}
+
+// Stats counts what the provider did, each effect once however often it was
+// requested: the numbers a test compares with what the library asked for.
+type Stats struct {
+	Reservations   int
+	Authorizations int // payments created, approved or awaiting action
+	Declines       int
+	Captures       int
+	Voids          int
+	Refunds        int
+	Orders         int
+	Cancellations  int
+	Donations      int
+}
+
+// New returns a Provider with the given options.
+func New(opts *Options) *Provider {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Currency == "" {
+		o.Currency = "USD"
+	}
+	if o.Products == nil {
+		o.Products = DemoProducts(o.Currency)
+	}
+	if o.Nonprofits == nil {
+		o.Nonprofits = DemoNonprofits(o.Currency)
+	}
+	if o.WebhookSecrets == nil {
+		o.WebhookSecrets = [][]byte{[]byte("whsec_memory_test_secret")}
+	}
+	if o.WebhookTolerance == 0 {
+		o.WebhookTolerance = DefaultWebhookTolerance
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	p := &Provider{
+		currency:     o.Currency,
+		secrets:      o.WebhookSecrets,
+		tolerance:    o.WebhookTolerance,
+		now:          o.Now,
+		products:     map[string]*Product{},
+		variants:     map[string]variantRef{},
+		onHand:       map[string]int{},
+		held:         map[string]int{},
+		reservations: map[string]*reservation{},
+		payments:     map[string]*provider.Payment{},
+		orders:       map[string]*provider.Order{},
+		nonprofits:   map[string]provider.Nonprofit{},
+		donations:    map[string]*provider.Donation{},
+		idempotency:  map[string]*replay{},
+	}
+	for i := range o.Products {
+		prod := o.Products[i]
+		prod.Variants = append([]provider.Variant(nil), prod.Variants...)
+		p.products[prod.ID] = &prod
+		for j, v := range prod.Variants {
+			p.variants[v.ID] = variantRef{product: &prod, index: j}
+			p.onHand[v.ID] = prod.Stock[v.ID]
+		}
+	}
+	for _, n := range o.Nonprofits {
+		p.nonprofits[n.ID] = n
+	}
+	return p
+}
+
+// Currency returns the currency the provider sells and charges in.
+func (p *Provider) Currency() money.Currency { return p.currency }
+
+// Stats returns the counts of what the provider has done so far.
+func (p *Provider) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
+
+// newID returns a fresh id with the given prefix: "pay_7". Ids are
+// sequential so that examples and golden files are stable. p.mu is held.
+func (p *Provider) newID(prefix string) string {
+	p.seq++
+	return fmt.Sprintf("%s_%d", prefix, p.seq)
+}
+
+// emit queues a webhook event. p.mu is held.
+func (p *Provider) emit(e provider.Event) {
+	e.ID = p.newID("evt")
+	e.OccurredAt = p.now().UTC().Truncate(time.Second)
+	p.outbox = append(p.outbox, e)
+}

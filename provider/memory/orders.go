@@ -1,0 +1,135 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/buybutton/buybutton/provider"
+)
+
+// PlaceOrder implements provider.Orders.
+func (p *Provider) PlaceOrder(ctx context.Context, req provider.PlaceOrderRequest) (provider.Order, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.expireLocked()
+	fp := orderFingerprint(req)
+	if r, err := p.lookup("place", req.IdempotencyKey, fp); err != nil || r != nil {
+		if err != nil {
+			return provider.Order{}, err
+		}
+		return replayed[provider.Order](r)
+	}
+	stock := make([]provider.StockLine, len(req.Lines))
+	for i, l := range req.Lines {
+		stock[i] = provider.StockLine{VariantID: l.VariantID, Quantity: l.Quantity}
+	}
+	if req.ReservationID != "" {
+		r, ok := p.reservations[req.ReservationID]
+		switch {
+		case !ok:
+			return provider.Order{}, fmt.Errorf("memory: reservation %q: %w", req.ReservationID, provider.ErrNotFound)
+		case r.state != held:
+			return provider.Order{}, fmt.Errorf("memory: reservation %q: %w", req.ReservationID, provider.ErrReservationExpired)
+		case stockFingerprint(r.Lines) != stockFingerprint(stock):
+			return provider.Order{}, fmt.Errorf("memory: order lines differ from reservation %q: %w", r.ID, provider.ErrInvalidRequest)
+		}
+		p.releaseLocked(r) // the held units become sold units below
+		r.state = consumed
+	} else if err := p.checkStockLocked(stock, true); err != nil {
+		return provider.Order{}, err
+	}
+	for _, l := range stock {
+		p.onHand[l.VariantID] -= l.Quantity
+	}
+	o := &provider.Order{
+		ID:       p.newID("ord"),
+		Status:   provider.OrderPlaced,
+		Lines:    append([]provider.OrderLine(nil), req.Lines...),
+		Total:    req.Total,
+		PlacedAt: p.now(),
+	}
+	p.orders[o.ID] = o
+	p.stats.Orders++
+	p.remember("place", req.IdempotencyKey, fp, *o, nil)
+	return *o, nil
+}
+
+// CancelOrder implements provider.Orders.
+func (p *Provider) CancelOrder(ctx context.Context, req provider.CancelOrderRequest) (provider.Order, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	o, ok := p.orders[req.OrderID]
+	if !ok {
+		return provider.Order{}, fmt.Errorf("memory: order %q: %w", req.OrderID, provider.ErrNotFound)
+	}
+	switch o.Status {
+	case provider.OrderCanceled:
+		return *o, nil
+	case provider.OrderPlaced:
+	default:
+		return provider.Order{}, fmt.Errorf("memory: cancel order %s in state %s: %w", o.ID, o.Status, provider.ErrInvalidState)
+	}
+	for _, l := range o.Lines {
+		p.onHand[l.VariantID] += l.Quantity
+	}
+	o.Status = provider.OrderCanceled
+	p.stats.Cancellations++
+	p.emit(provider.Event{Type: provider.EventOrderCanceled, OrderID: o.ID, Reason: req.Reason})
+	return *o, nil
+}
+
+// Order implements provider.Orders.
+func (p *Provider) Order(ctx context.Context, orderID string) (provider.Order, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	o, ok := p.orders[orderID]
+	if !ok {
+		return provider.Order{}, fmt.Errorf("memory: order %q: %w", orderID, provider.ErrNotFound)
+	}
+	return *o, nil
+}
+
+// ShipOrder plays the merchant shipping the whole order, and queues the
+// order.shipped webhook.
+func (p *Provider) ShipOrder(orderID string, s provider.Shipment) error {
+	return p.advanceOrder(orderID, provider.OrderPlaced, provider.OrderFulfilled, func(o *provider.Order) provider.Event {
+		o.Shipments = append(o.Shipments, s)
+		return provider.Event{Type: provider.EventOrderShipped, OrderID: o.ID, Shipment: &s}
+	})
+}
+
+// DeliverOrder plays the carrier delivering a shipped order, and queues
+// the order.delivered webhook.
+func (p *Provider) DeliverOrder(orderID string) error {
+	return p.advanceOrder(orderID, provider.OrderFulfilled, provider.OrderDelivered, func(o *provider.Order) provider.Event {
+		return provider.Event{Type: provider.EventOrderDelivered, OrderID: o.ID}
+	})
+}
+
+func (p *Provider) advanceOrder(orderID string, from, to provider.OrderStatus, event func(*provider.Order) provider.Event) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	o, ok := p.orders[orderID]
+	if !ok {
+		return fmt.Errorf("memory: order %q: %w", orderID, provider.ErrNotFound)
+	}
+	if o.Status != from {
+		return fmt.Errorf("memory: order %s is %s, not %s: %w", orderID, o.Status, from, provider.ErrInvalidState)
+	}
+	o.Status = to
+	p.emit(event(o))
+	return nil
+}
+
+func orderFingerprint(req provider.PlaceOrderRequest) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%s|%s|%s|", req.ReservationID, req.PaymentID, req.ShippingOptionID, req.Total)
+	for _, l := range req.Lines {
+		fmt.Fprintf(&b, "%s*%d@%s;", l.VariantID, l.Quantity, l.UnitPrice)
+	}
+	if req.ShipTo != nil {
+		fmt.Fprintf(&b, "%+v", *req.ShipTo)
+	}
+	return b.String()
+}

@@ -1,0 +1,210 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// Authorize implements provider.Payments.
+func (p *Provider) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fp := req.Amount.String() + "|" + req.Token + "|" + req.ReturnURL
+	if r, err := p.lookup("authorize", req.IdempotencyKey, fp); err != nil || r != nil {
+		if err != nil {
+			return provider.Payment{}, err
+		}
+		return replayed[provider.Payment](r)
+	}
+	pay, err := p.authorizeLocked(req)
+	p.remember("authorize", req.IdempotencyKey, fp, pay, err)
+	if err == nil && req.Token == TokenUnknownOutcome {
+		return provider.Payment{}, fmt.Errorf("memory: authorize %s: response lost: %w", pay.ID, provider.ErrUnknownOutcome)
+	}
+	return pay, err
+}
+
+func (p *Provider) authorizeLocked(req provider.AuthorizeRequest) (provider.Payment, error) {
+	if err := p.checkCurrency(req.Amount); err != nil {
+		return provider.Payment{}, err
+	}
+	needsAction, err := p.tokenOutcome(req.Token, "pay")
+	if err != nil {
+		return provider.Payment{}, err
+	}
+	pay := &provider.Payment{
+		ID:       p.newID("pay"),
+		Status:   provider.PaymentAuthorized,
+		Amount:   req.Amount,
+		Captured: money.Zero(req.Amount.Currency()),
+		Refunded: money.Zero(req.Amount.Currency()),
+	}
+	if needsAction {
+		pay.Status, pay.NextAction = provider.PaymentRequiresAction, actionFor(pay.ID)
+	}
+	p.payments[pay.ID] = pay
+	p.stats.Authorizations++
+	return *pay, nil
+}
+
+// tokenOutcome says what a test token does: approve, approve after an
+// extra action, or decline. p.mu is held.
+func (p *Provider) tokenOutcome(token, what string) (needsAction bool, err error) {
+	switch token {
+	case TokenApprove, TokenUnknownOutcome:
+		return false, nil
+	case TokenActionRequired:
+		return true, nil
+	case TokenDecline:
+		p.stats.Declines++
+		return false, &provider.DeclineError{Code: "card_declined", Message: "Your card was declined. Try another payment method."}
+	}
+	return false, fmt.Errorf("memory: %s: no such payment method token: %w", what, provider.ErrInvalidRequest)
+}
+
+func actionFor(id string) *provider.NextAction {
+	return &provider.NextAction{
+		RedirectURL:  "https://pay.buybutton.example/authenticate/" + id,
+		ClientSecret: id + "_secret",
+	}
+}
+
+// Capture implements provider.Payments.
+func (p *Provider) Capture(ctx context.Context, req provider.CaptureRequest) (provider.Payment, error) {
+	return p.paymentOp("capture", req.IdempotencyKey, req.PaymentID+"|"+req.Amount.String(), req.PaymentID, func(pay *provider.Payment) error {
+		if pay.Status != provider.PaymentAuthorized {
+			return fmt.Errorf("memory: capture %s in state %s: %w", pay.ID, pay.Status, provider.ErrInvalidState)
+		}
+		if c, err := req.Amount.Cmp(pay.Amount); err != nil || c > 0 {
+			return fmt.Errorf("memory: capture %v of %v authorized: %w", req.Amount, pay.Amount, provider.ErrInvalidRequest)
+		}
+		pay.Status, pay.Captured = provider.PaymentCaptured, req.Amount
+		p.stats.Captures++
+		return nil
+	})
+}
+
+// Void implements provider.Payments.
+func (p *Provider) Void(ctx context.Context, req provider.VoidRequest) (provider.Payment, error) {
+	return p.paymentOp("void", req.IdempotencyKey, req.PaymentID, req.PaymentID, func(pay *provider.Payment) error {
+		switch pay.Status {
+		case provider.PaymentVoided:
+			return nil
+		case provider.PaymentAuthorized, provider.PaymentRequiresAction:
+			pay.Status, pay.NextAction = provider.PaymentVoided, nil
+			p.stats.Voids++
+			return nil
+		}
+		return fmt.Errorf("memory: void %s in state %s: %w", pay.ID, pay.Status, provider.ErrInvalidState)
+	})
+}
+
+// Refund implements provider.Payments.
+func (p *Provider) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fp := req.PaymentID + "|" + req.Amount.String()
+	if r, err := p.lookup("refund", req.IdempotencyKey, fp); err != nil || r != nil {
+		if err != nil {
+			return provider.Refund{}, err
+		}
+		return replayed[provider.Refund](r)
+	}
+	pay, ok := p.payments[req.PaymentID]
+	if !ok {
+		return provider.Refund{}, fmt.Errorf("memory: payment %q: %w", req.PaymentID, provider.ErrNotFound)
+	}
+	if pay.Status != provider.PaymentCaptured {
+		return provider.Refund{}, fmt.Errorf("memory: refund %s in state %s: %w", pay.ID, pay.Status, provider.ErrInvalidState)
+	}
+	refunded, err := p.addRefund(pay.Refunded, pay.Captured, req.Amount)
+	if err != nil {
+		return provider.Refund{}, err
+	}
+	pay.Refunded = refunded
+	ref := provider.Refund{ID: p.newID("re"), PaymentID: pay.ID, Amount: req.Amount}
+	p.stats.Refunds++
+	p.emit(provider.Event{Type: provider.EventPaymentRefunded, PaymentID: pay.ID, RefundID: ref.ID, Amount: &ref.Amount})
+	p.remember("refund", req.IdempotencyKey, fp, ref, nil)
+	return ref, nil
+}
+
+// addRefund returns refunded+amount, or ErrRefundExceedsCapture if that
+// would pass the ceiling.
+func (p *Provider) addRefund(refunded, ceiling, amount money.Amount) (money.Amount, error) {
+	total, err := refunded.Add(amount)
+	if err != nil {
+		return money.Amount{}, fmt.Errorf("memory: refund: %v: %w", err, provider.ErrInvalidRequest)
+	}
+	if c, _ := total.Cmp(ceiling); c > 0 {
+		return money.Amount{}, fmt.Errorf("memory: refunds would total %v of %v: %w", total, ceiling, provider.ErrRefundExceedsCapture)
+	}
+	return total, nil
+}
+
+// Payment implements provider.Payments.
+func (p *Provider) Payment(ctx context.Context, paymentID string) (provider.Payment, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pay, ok := p.payments[paymentID]
+	if !ok {
+		return provider.Payment{}, fmt.Errorf("memory: payment %q: %w", paymentID, provider.ErrNotFound)
+	}
+	return *pay, nil
+}
+
+// paymentOp runs an idempotent state change on one payment. Only a
+// successful change is remembered: a refused one changed nothing, and may
+// be retried with the same key once the state allows it.
+func (p *Provider) paymentOp(op, key, fp, paymentID string, change func(*provider.Payment) error) (provider.Payment, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if r, err := p.lookup(op, key, fp); err != nil || r != nil {
+		if err != nil {
+			return provider.Payment{}, err
+		}
+		return replayed[provider.Payment](r)
+	}
+	pay, ok := p.payments[paymentID]
+	if !ok {
+		return provider.Payment{}, fmt.Errorf("memory: payment %q: %w", paymentID, provider.ErrNotFound)
+	}
+	if err := change(pay); err != nil {
+		return provider.Payment{}, err
+	}
+	p.remember(op, key, fp, *pay, nil)
+	return *pay, nil
+}
+
+// CompleteAction plays the buyer finishing (succeed) or abandoning the
+// extra action on a payment or donation in requires_action, and queues the
+// webhook a platform would send.
+func (p *Provider) CompleteAction(id string, succeed bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pay, ok := p.payments[id]; ok {
+		if pay.Status != provider.PaymentRequiresAction {
+			return fmt.Errorf("memory: payment %s is %s: %w", id, pay.Status, provider.ErrInvalidState)
+		}
+		pay.NextAction = nil
+		if succeed {
+			pay.Status = provider.PaymentAuthorized
+			p.emit(provider.Event{Type: provider.EventPaymentAuthorized, PaymentID: id, Amount: &pay.Amount})
+		} else {
+			pay.Status = provider.PaymentFailed
+			p.emit(provider.Event{Type: provider.EventPaymentFailed, PaymentID: id, Reason: "authentication_failed"})
+		}
+		return nil
+	}
+	return p.completeDonationActionLocked(id, succeed)
+}
+
+func (p *Provider) checkCurrency(a money.Amount) error {
+	if a.Currency() != p.currency {
+		return fmt.Errorf("memory: currency %s not supported, only %s: %w", a.Currency(), p.currency, provider.ErrInvalidRequest)
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// salesTax holds the demo's sales tax rates for United States addresses, by
+// state. Other addresses are untaxed. Shipping is untaxed.
+var salesTax = map[string]decimal.Decimal{
+	"CA": decimal.RequireFromString("0.0725"),
+	"NY": decimal.RequireFromString("0.04"),
+	"TX": decimal.RequireFromString("0.0625"),
+	"WA": decimal.RequireFromString("0.065"),
+}
+
+// Quote implements provider.Quoter: the current unit prices, a standard and
+// an express shipping option when anything ships, and the sales tax rate
+// for the address.
+func (p *Provider) Quote(ctx context.Context, req provider.QuoteRequest) (provider.Quote, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rate := decimal.Zero
+	if req.ShipTo != nil && req.ShipTo.Country == "US" {
+		rate = salesTax[req.ShipTo.Region]
+	}
+	var q provider.Quote
+	ships := false
+	for _, l := range req.Lines {
+		ref, ok := p.variants[l.VariantID]
+		if !ok {
+			return provider.Quote{}, fmt.Errorf("memory: variant %q: %w", l.VariantID, provider.ErrNotFound)
+		}
+		v := ref.product.Variants[ref.index]
+		ships = ships || v.RequiresShipping
+		q.Lines = append(q.Lines, provider.QuotedLine{
+			VariantID: l.VariantID, Quantity: l.Quantity, UnitPrice: v.Price,
+			TaxRate: rate, RequiresShipping: v.RequiresShipping,
+		})
+	}
+	if ships {
+		if req.ShipTo == nil {
+			return provider.Quote{}, fmt.Errorf("memory: lines ship but no address given: %w", provider.ErrInvalidRequest)
+		}
+		q.ShippingOptions = []provider.ShippingOption{
+			{ID: "standard", Label: "Standard (3-5 days)", Amount: p.minor(500)},
+			{ID: "express", Label: "Express (1-2 days)", Amount: p.minor(1500)},
+		}
+	}
+	return q, nil
+}
+
+// minor returns n minor units of the provider's currency.
+func (p *Provider) minor(n int64) money.Amount {
+	a, _ := money.FromMinor(n, p.currency)
+	return a
+}

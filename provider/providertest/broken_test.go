@@ -1,0 +1,159 @@
+package providertest_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/buybutton/buybutton/internal/memharness"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
+	"github.com/buybutton/buybutton/provider/providertest"
+)
+
+// Each broken provider is the memory provider with one contract broken the
+// way real integrations break it. The suite must fail the named check.
+var broken = map[string]struct {
+	wrap      func(*memory.Provider) any
+	mustCatch string // the check that must fail, as a subtest path
+}{
+	"forgetful-payments": {
+		wrap:      func(m *memory.Provider) any { return &forgetfulPayments{Provider: m} },
+		mustCatch: "Payments/AuthorizeReplaysWithSameKey",
+	},
+	"overselling-inventory": {
+		wrap:      func(m *memory.Provider) any { return &oversellingInventory{Provider: m, available: 5} },
+		mustCatch: "Inventory/ConcurrentReservationsNeverOversell",
+	},
+	"uncapped-refunds": {
+		wrap:      func(m *memory.Provider) any { return &uncappedRefunds{Provider: m} },
+		mustCatch: "Payments/RefundsNeverExceedCapture",
+	},
+	"trusting-webhooks": {
+		wrap:      func(m *memory.Provider) any { return &trustingWebhooks{Provider: m} },
+		mustCatch: "Webhooks/ChangedBodyIsRejected",
+	},
+	"timeout-as-failure": {
+		wrap:      func(m *memory.Provider) any { return &timeoutAsFailure{Provider: m} },
+		mustCatch: "Payments/UnknownOutcomeResolvesOnRetry",
+	},
+}
+
+const brokenEnv = "PROVIDERTEST_BROKEN"
+
+// TestSuiteCatchesBrokenProviders runs the suite against each broken
+// provider in a child process (a failing suite fails its *testing.T, which
+// cannot be observed from inside) and checks that the named check failed.
+func TestSuiteCatchesBrokenProviders(t *testing.T) {
+	if os.Getenv(brokenEnv) != "" {
+		t.Skip("in the child process")
+	}
+	for name, b := range broken {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenProvider$", "-test.v", "-test.count=1")
+			cmd.Env = append(os.Environ(), brokenEnv+"="+name)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("the suite passed a provider with %s", name)
+			}
+			if want := "--- FAIL: TestBrokenProvider/" + b.mustCatch; !strings.Contains(string(out), want) {
+				t.Fatalf("the suite did not fail %s for %s; output:\n%s", b.mustCatch, name, out)
+			}
+		})
+	}
+}
+
+// TestBrokenProvider is the child process's test: it runs the suite against
+// the broken provider named in the environment.
+func TestBrokenProvider(t *testing.T) {
+	name := os.Getenv(brokenEnv)
+	if name == "" {
+		t.Skip("run by TestSuiteCatchesBrokenProviders")
+	}
+	b := broken[name]
+	providertest.RunConformanceTests(t, func(context.Context, *testing.T) (providertest.Harness, error) {
+		h := memharness.New("USD")
+		h.Wrapped = b.wrap(h.Memory)
+		return h, nil
+	})
+}
+
+// forgetfulPayments ignores idempotency keys: every retry is a new charge.
+type forgetfulPayments struct {
+	*memory.Provider
+	calls atomic.Int64
+}
+
+func (f *forgetfulPayments) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
+	req.IdempotencyKey = fmt.Sprint(req.IdempotencyKey, "#", f.calls.Add(1))
+	return f.Provider.Authorize(ctx, req)
+}
+
+// oversellingInventory checks stock and takes it in two steps, as a
+// read-then-write against a database without a constraint would.
+type oversellingInventory struct {
+	*memory.Provider
+	mu        sync.Mutex
+	available int
+}
+
+func (o *oversellingInventory) Reserve(ctx context.Context, req provider.ReserveRequest) (provider.Reservation, error) {
+	o.mu.Lock()
+	avail := o.available
+	o.mu.Unlock()
+	time.Sleep(100 * time.Microsecond) // a database round trip: others read the same count meanwhile
+	q := req.Lines[0].Quantity
+	if avail < q {
+		return provider.Reservation{}, &provider.OutOfStockError{VariantID: req.Lines[0].VariantID, Requested: q, Available: avail}
+	}
+	o.mu.Lock()
+	o.available = avail - q
+	o.mu.Unlock()
+	return provider.Reservation{ID: req.IdempotencyKey, Lines: req.Lines}, nil
+}
+
+// uncappedRefunds refunds whatever it is asked to.
+type uncappedRefunds struct {
+	*memory.Provider
+	n atomic.Int64
+}
+
+func (u *uncappedRefunds) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
+	return provider.Refund{ID: fmt.Sprint("re_uncapped_", u.n.Add(1)), PaymentID: req.PaymentID, Amount: req.Amount}, nil
+}
+
+// trustingWebhooks parses deliveries without checking their signature.
+type trustingWebhooks struct{ *memory.Provider }
+
+func (trustingWebhooks) VerifyWebhook(ctx context.Context, header http.Header, body []byte) ([]provider.Event, error) {
+	if header.Get(memory.SignatureHeader) == "" {
+		return nil, provider.ErrWebhookSignature
+	}
+	var e provider.Event
+	if err := json.Unmarshal(body, &e); err != nil {
+		return nil, provider.ErrInvalidRequest
+	}
+	return []provider.Event{e}, nil
+}
+
+// timeoutAsFailure reports a timeout after sending as a plain, retryable
+// failure: the library would think no money moved.
+type timeoutAsFailure struct{ *memory.Provider }
+
+func (f timeoutAsFailure) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
+	p, err := f.Provider.Authorize(ctx, req)
+	if errors.Is(err, provider.ErrUnknownOutcome) {
+		return p, provider.ErrUnavailable
+	}
+	return p, err
+}
