@@ -1,0 +1,122 @@
+// Package buybutton puts Buy and Donate buttons on the posts of a social
+// timeline: product cards attached to posts, rendered once and served fast,
+// on top of the commerce platforms that implement package provider.
+//
+// It is a library, not a service: a backend calls a [Client] from its own
+// HTTP handlers, jobs and tests.
+//
+// # Getting started
+//
+// Configure a Client with the merchants it sells for. Each [Merchant] names
+// the platform interfaces that serve it; [MerchantFrom] fills them from a
+// value that implements several, such as the in-memory provider:
+//
+//	shop := memory.New(nil) // demo catalog, test payment tokens
+//	client, err := buybutton.New(&buybutton.Options{
+//		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", shop)},
+//	})
+//	card, err := client.AttachCard(ctx, buybutton.AttachCardParams{
+//		PostID: "post-1", MerchantID: "demo-shop", ProductID: memory.DemoSneaker,
+//	})
+//
+// # Cards and the timeline
+//
+// Timeline reads outnumber writes by about 50 to 1, so a card's client JSON
+// is rendered when the card changes (attach, a product or stock change), not
+// when it is read. [Client.Hydrate] serves a page of posts' cards by lookup
+// and copy, with no allocation per card. The JSON is versioned and
+// documented in docs/card-schema.md. Prices on a card are informational: a
+// checkout always reads prices from the provider.
+//
+// # Errors
+//
+// Bad input gets a [*ValidationError] matching [ErrInvalidInput] and changes
+// nothing. Errors from providers keep their kinds from package provider.
+//
+// # Concurrency
+//
+// A Client is safe for concurrent use by multiple goroutines. It starts no
+// goroutines of its own.
+package buybutton
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/buybutton/buybutton/provider"
+)
+
+// Client is the portable API a backend calls. Make one with [New].
+type Client struct {
+	merchants map[string]Merchant
+	now       func() time.Time
+	cards     *cardIndex
+}
+
+// Options configures a [Client].
+type Options struct {
+	// Merchants are the merchants whose products can be put on posts.
+	// At least one is required; ids must be unique.
+	Merchants []Merchant
+
+	// Now is the clock for card expiry and timestamps. Default time.Now;
+	// tests pass a clock they control.
+	Now func() time.Time
+}
+
+// Merchant is one merchant and the platform interfaces that serve it.
+// Different interfaces may come from different platforms (a storefront's
+// catalog, a processor's payments).
+type Merchant struct {
+	// ID identifies the merchant in cards and orders; it must be stable.
+	ID string
+	// Name is shown on cards.
+	Name string
+	// Catalog is required: cards read products from it.
+	Catalog provider.Catalog
+	// Webhooks verifies the merchant platform's deliveries. Optional; without
+	// it [Client.HandleWebhook] refuses the merchant's deliveries.
+	Webhooks provider.Webhooks
+}
+
+// MerchantFrom returns a Merchant whose interfaces are filled from p, for
+// each interface p implements.
+func MerchantFrom(id, name string, p any) Merchant {
+	m := Merchant{ID: id, Name: name}
+	m.Catalog, _ = p.(provider.Catalog)
+	m.Webhooks, _ = p.(provider.Webhooks)
+	return m
+}
+
+// New returns a Client for the given options.
+func New(opts *Options) (*Client, error) {
+	if opts == nil || len(opts.Merchants) == 0 {
+		return nil, invalid("merchants", "at least one merchant is required")
+	}
+	c := &Client{merchants: make(map[string]Merchant, len(opts.Merchants)), now: opts.Now, cards: newCardIndex()}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	for i, m := range opts.Merchants {
+		field := fmt.Sprintf("merchants[%d]", i)
+		if err := checkID(field+".id", m.ID); err != nil {
+			return nil, err
+		}
+		if _, dup := c.merchants[m.ID]; dup {
+			return nil, invalid(field+".id", "duplicate merchant id %q", m.ID)
+		}
+		if m.Catalog == nil {
+			return nil, invalid(field+".catalog", "a merchant needs a catalog")
+		}
+		c.merchants[m.ID] = m
+	}
+	return c, nil
+}
+
+func (c *Client) merchant(id string) (Merchant, error) {
+	m, ok := c.merchants[id]
+	if !ok {
+		return Merchant{}, fmt.Errorf("%w: %q", ErrUnknownMerchant, truncate(id, 64))
+	}
+	return m, nil
+}

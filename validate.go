@@ -1,0 +1,154 @@
+package buybutton
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// checkID checks an id or key: 1 to provider.MaxIDLength bytes of valid
+// UTF-8 without control characters.
+func checkID(field, id string) error {
+	return checkText(field, id, 1, provider.MaxIDLength, false)
+}
+
+// checkText checks that s is valid UTF-8 without control characters (but
+// newlines and tabs when multiline), and between min and max in length:
+// runes for text a person reads, bytes for ids.
+func checkText(field, s string, minLen, maxLen int, multiline bool) error {
+	if !utf8.ValidString(s) {
+		return invalid(field, "not valid UTF-8")
+	}
+	n := utf8.RuneCountInString(s)
+	if n < minLen {
+		if minLen == 1 {
+			return invalid(field, "required")
+		}
+		return invalid(field, "shorter than %d characters", minLen)
+	}
+	if n > maxLen || len(s) > 4*maxLen {
+		return invalid(field, "longer than %d characters", maxLen)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) {
+			return invalid(field, "contains control character %U", r)
+		}
+	}
+	return nil
+}
+
+// validateProduct checks a catalog's product against the card limits
+// before anything is rendered or stored.
+func validateProduct(p provider.Product) error {
+	if err := checkID("product.id", p.ID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(p.Title) == "" {
+		return invalid("product.title", "required")
+	}
+	if err := checkText("product.title", p.Title, 1, MaxTitleLength, false); err != nil {
+		return err
+	}
+	if err := checkText("product.description", p.Description, 0, MaxDescriptionLength, true); err != nil {
+		return err
+	}
+	if len(p.Images) > MaxImages {
+		return invalid("product.images", "%d images, at most %d", len(p.Images), MaxImages)
+	}
+	for i, img := range p.Images {
+		field := fmt.Sprintf("product.images[%d]", i)
+		if err := checkImageURL(field+".url", img.URL); err != nil {
+			return err
+		}
+		if err := checkText(field+".alt", img.Alt, 0, MaxAltLength, false); err != nil {
+			return err
+		}
+	}
+	if len(p.Options) > MaxOptions {
+		return invalid("product.options", "%d options, at most %d", len(p.Options), MaxOptions)
+	}
+	for i, o := range p.Options {
+		field := fmt.Sprintf("product.options[%d]", i)
+		if err := checkText(field+".name", o.Name, 1, MaxOptionLength, false); err != nil {
+			return err
+		}
+		if len(o.Values) == 0 || len(o.Values) > MaxOptionValues {
+			return invalid(field+".values", "%d values, want 1 to %d", len(o.Values), MaxOptionValues)
+		}
+		for j, v := range o.Values {
+			if err := checkText(fmt.Sprintf("%s.values[%d]", field, j), v, 1, MaxOptionLength, false); err != nil {
+				return err
+			}
+		}
+	}
+	if len(p.Variants) == 0 || len(p.Variants) > MaxVariants {
+		return invalid("product.variants", "%d variants, want 1 to %d", len(p.Variants), MaxVariants)
+	}
+	currency := p.Variants[0].Price.Currency()
+	seen := make(map[string]bool, len(p.Variants))
+	for i, v := range p.Variants {
+		field := fmt.Sprintf("product.variants[%d]", i)
+		if err := checkID(field+".id", v.ID); err != nil {
+			return err
+		}
+		if seen[v.ID] {
+			return invalid(field+".id", "duplicate variant id %q", v.ID)
+		}
+		seen[v.ID] = true
+		if err := checkText(field+".title", v.Title, 0, MaxTitleLength, false); err != nil {
+			return err
+		}
+		if len(v.Options) != len(p.Options) {
+			return invalid(field+".options", "%d values for %d options", len(v.Options), len(p.Options))
+		}
+		if err := checkPrice(field+".price", v.Price, currency); err != nil {
+			return err
+		}
+		if v.CompareAtPrice != nil {
+			if err := checkPrice(field+".compare_at_price", *v.CompareAtPrice, currency); err != nil {
+				return err
+			}
+		}
+		if !v.Availability.Valid() {
+			return invalid(field+".availability", "unknown availability %q", v.Availability)
+		}
+	}
+	return nil
+}
+
+func checkPrice(field string, a money.Amount, currency money.Currency) error {
+	switch {
+	case !a.Currency().Valid():
+		return invalid(field, "unknown currency %q", truncate(string(a.Currency()), 16))
+	case a.Currency() != currency:
+		return invalid(field, "currency %s differs from the product's %s", a.Currency(), currency)
+	case a.IsNegative():
+		return invalid(field, "negative price %v", a)
+	case !a.IsRounded():
+		return invalid(field, "%v is not a whole number of minor units", a)
+	}
+	return nil
+}
+
+func checkImageURL(field, raw string) error {
+	if len(raw) > MaxImageURLLength {
+		return invalid(field, "longer than %d bytes", MaxImageURLLength)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+		return invalid(field, "want an absolute https URL without credentials, got %q", truncate(raw, 64))
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
