@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+//go:embed static
+var static embed.FS
+
+var page = template.Must(template.ParseFS(static, "static/index.html"))
+
+const shopID = "demo-shop"
+
+// post is a post in the demo timeline.
+type post struct {
+	ID     string `json:"id"`
+	Author string `json:"author"`
+	Text   string `json:"text"`
+}
+
+// app is the demo's state: one in-memory merchant, the library client and
+// a fixed timeline.
+type app struct {
+	shop   *memory.Provider
+	client *buybutton.Client
+	posts  []post
+}
+
+func newApp(ctx context.Context) (*app, error) {
+	shop := memory.New(nil)
+	client, err := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom(shopID, "Demo Shop", shop)},
+	})
+	if err != nil {
+		return nil, err
+	}
+	a := &app{shop: shop, client: client, posts: []post{
+		{ID: "post-1", Author: "@trailclub", Text: "New season, new grip. The Trail Runner is back (size 10 went fast)."},
+		{ID: "post-2", Author: "@gopherreads", Text: "Still the best way to learn Go. <b>Paperback</b> in stock."},
+		{ID: "post-3", Author: "@ada", Text: "Just a post without anything to buy."},
+		{ID: "post-4", Author: "@buybutton", Text: "Our logo tee, in three colours."},
+		{ID: "post-5", Author: "@gopherreads", Text: "The e-book, delivered by email."},
+	}}
+	for postID, productID := range map[string]string{
+		"post-1": memory.DemoSneaker, "post-2": memory.DemoBook, "post-4": memory.DemoTee, "post-5": memory.DemoEBook,
+	} {
+		if _, err := client.AttachCard(ctx, buybutton.AttachCardParams{PostID: postID, MerchantID: shopID, ProductID: productID}); err != nil {
+			return nil, fmt.Errorf("attach %s to %s: %w", productID, postID, err)
+		}
+	}
+	return a, nil
+}
+
+func (a *app) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", a.index)
+	mux.HandleFunc("GET /api/timeline", a.timeline)
+	mux.HandleFunc("POST /webhooks/"+shopID, a.webhook)
+	mux.HandleFunc("GET /img/", productImage)
+	mux.Handle("GET /static/", http.FileServerFS(static))
+	return mux
+}
+
+func (a *app) index(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := page.Execute(w, a.posts); err != nil {
+		http.Error(w, "could not render the page", http.StatusInternalServerError)
+	}
+}
+
+// timeline answers {"posts":[...],"cards":[...]}, where cards is the
+// library's hydrated JSON, copied in as it is.
+func (a *app) timeline(w http.ResponseWriter, r *http.Request) {
+	ids := make([]string, len(a.posts))
+	for i, p := range a.posts {
+		ids[i] = p.ID
+	}
+	posts, err := json.Marshal(a.posts)
+	if err != nil {
+		http.Error(w, "could not encode posts", http.StatusInternalServerError)
+		return
+	}
+	buf := append([]byte(`{"posts":`), posts...)
+	buf = append(buf, `,"cards":`...)
+	buf = a.client.Hydrate(buf, ids)
+	buf = append(buf, '}')
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(buf)
+}
+
+// webhook is where the platform posts its deliveries: stock and price
+// changes re-render the cards.
+func (a *app) webhook(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	if err := a.client.HandleWebhook(r.Context(), shopID, r.Header, body); err != nil {
+		http.Error(w, "delivery refused", http.StatusBadRequest)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// productImage draws a placeholder for a demo product image, so that the
+// demo needs no network. The page maps the catalog's image URLs here.
+func productImage(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/img/"), ".jpg")
+	name = strings.ReplaceAll(strings.Split(name, "/")[0], "-", " ")
+	w.Header().Set("Content-Type", "image/svg+xml")
+	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="270" viewBox="0 0 480 270">`+
+		`<rect width="480" height="270" fill="#e8eef5"/><text x="240" y="145" font-family="sans-serif" font-size="28" text-anchor="middle" fill="#334">%s</text></svg>`,
+		template.HTMLEscapeString(name))
+}
