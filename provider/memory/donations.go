@@ -24,18 +24,11 @@ func (p *Provider) Nonprofits(ctx context.Context, ids []string) ([]provider.Non
 
 // Donate implements provider.Donations, with the test tokens of Authorize.
 func (p *Provider) Donate(ctx context.Context, req provider.DonateRequest) (provider.Donation, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	fp := req.NonprofitID + "|" + req.Amount.String() + "|" + req.Token + "|" + req.ReturnURL
-	if r, err := p.lookup("donate", req.IdempotencyKey, fp); err != nil || r != nil {
-		if err != nil {
-			return provider.Donation{}, err
-		}
-		return replayed[provider.Donation](r)
-	}
-	d, err := p.donateLocked(req)
-	p.remember("donate", req.IdempotencyKey, fp, d, err)
-	if err == nil && req.Token == TokenUnknownOutcome {
+	d, fresh, err := once(p, "donate", req.IdempotencyKey, fp, true, func() (provider.Donation, error) {
+		return p.donateLocked(req)
+	})
+	if fresh && err == nil && req.Token == TokenUnknownOutcome {
 		return provider.Donation{}, fmt.Errorf("memory: donate %s: response lost: %w", d.ID, provider.ErrUnknownOutcome)
 	}
 	return d, err
@@ -75,32 +68,17 @@ func (p *Provider) donateLocked(req provider.DonateRequest) (provider.Donation, 
 
 // RefundDonation implements provider.Donations.
 func (p *Provider) RefundDonation(ctx context.Context, req provider.RefundDonationRequest) (provider.Refund, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fp := req.DonationID + "|" + req.Amount.String()
-	if r, err := p.lookup("refund-donation", req.IdempotencyKey, fp); err != nil || r != nil {
-		if err != nil {
-			return provider.Refund{}, err
+	ref, _, err := once(p, "refund-donation", req.IdempotencyKey, req.DonationID+"|"+req.Amount.String(), false, func() (provider.Refund, error) {
+		d, ok := p.donations[req.DonationID]
+		if !ok {
+			return provider.Refund{}, fmt.Errorf("memory: donation %q: %w", req.DonationID, provider.ErrNotFound)
 		}
-		return replayed[provider.Refund](r)
-	}
-	d, ok := p.donations[req.DonationID]
-	if !ok {
-		return provider.Refund{}, fmt.Errorf("memory: donation %q: %w", req.DonationID, provider.ErrNotFound)
-	}
-	if d.Status != provider.DonationSucceeded {
-		return provider.Refund{}, fmt.Errorf("memory: refund donation %s in state %s: %w", d.ID, d.Status, provider.ErrInvalidState)
-	}
-	refunded, err := p.addRefund(d.Refunded, d.Amount, req.Amount)
-	if err != nil {
-		return provider.Refund{}, err
-	}
-	d.Refunded = refunded
-	ref := provider.Refund{ID: p.newID("re"), PaymentID: d.ID, Amount: req.Amount}
-	p.stats.Refunds++
-	p.emit(provider.Event{Type: provider.EventDonationRefunded, DonationID: d.ID, RefundID: ref.ID, Amount: &ref.Amount})
-	p.remember("refund-donation", req.IdempotencyKey, fp, ref, nil)
-	return ref, nil
+		if d.Status != provider.DonationSucceeded {
+			return provider.Refund{}, fmt.Errorf("memory: refund donation %s in state %s: %w", d.ID, d.Status, provider.ErrInvalidState)
+		}
+		return p.refundLocked(&d.Refunded, d.Amount, d.ID, req.Amount, provider.Event{Type: provider.EventDonationRefunded, DonationID: d.ID})
+	})
+	return ref, err
 }
 
 // Donation implements provider.Donations.

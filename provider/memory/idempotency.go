@@ -1,6 +1,10 @@
 package memory
 
-import "github.com/buybutton/buybutton/provider"
+import (
+	"fmt"
+
+	"github.com/buybutton/buybutton/provider"
+)
 
 // replay is what an idempotency key produced: the parameters it was used
 // with (as a fingerprint) and the result to return to every retry.
@@ -10,27 +14,27 @@ type replay struct {
 	err         error
 }
 
-// lookup returns the stored replay for op and key, or nil if the key is
-// new. A key reused with other parameters is ErrIdempotencyConflict.
-// p.mu is held.
-func (p *Provider) lookup(op, key, fingerprint string) (*replay, error) {
-	r, ok := p.idempotency[op+"\x00"+key]
-	if !ok {
-		return nil, nil
+// once runs do, under p.mu, the first time op is called with key, and
+// returns the remembered outcome on every later call with the same key and
+// fingerprint; another fingerprint is ErrIdempotencyConflict. Successes are
+// always remembered; errors only if keepErrors (a decline replays as a
+// decline, as Stripe does; a refused state change changed nothing and may
+// be retried once the state allows). fresh reports whether do ran.
+func once[T any](p *Provider, op, key, fingerprint string, keepErrors bool, do func() (T, error)) (v T, fresh bool, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.expireLocked()
+	id := op + "\x00" + key
+	if r, ok := p.idempotency[id]; ok {
+		if r.fingerprint != fingerprint {
+			return v, false, fmt.Errorf("memory: %s key %q: %w", op, key, provider.ErrIdempotencyConflict)
+		}
+		v, _ = r.result.(T)
+		return v, false, r.err
 	}
-	if r.fingerprint != fingerprint {
-		return nil, provider.ErrIdempotencyConflict
+	v, err = do()
+	if err == nil || keepErrors {
+		p.idempotency[id] = &replay{fingerprint: fingerprint, result: v, err: err}
 	}
-	return r, nil
-}
-
-// remember stores the outcome of op under key. p.mu is held.
-func (p *Provider) remember(op, key, fingerprint string, result any, err error) {
-	p.idempotency[op+"\x00"+key] = &replay{fingerprint: fingerprint, result: result, err: err}
-}
-
-// replayed returns a stored replay's result as T.
-func replayed[T any](r *replay) (T, error) {
-	v, _ := r.result.(T)
-	return v, r.err
+	return v, true, err
 }

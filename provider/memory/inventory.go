@@ -25,33 +25,25 @@ const (
 
 // Reserve implements provider.Inventory.
 func (p *Provider) Reserve(ctx context.Context, req provider.ReserveRequest) (provider.Reservation, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.expireLocked()
 	fp := stockFingerprint(req.Lines) + "|" + req.TTL.String()
-	if r, err := p.lookup("reserve", req.IdempotencyKey, fp); err != nil || r != nil {
-		if err != nil {
+	r, _, err := once(p, "reserve", req.IdempotencyKey, fp, true, func() (provider.Reservation, error) {
+		if err := p.checkStockLocked(req.Lines, true); err != nil {
 			return provider.Reservation{}, err
 		}
-		return replayed[provider.Reservation](r)
-	}
-	if err := p.checkStockLocked(req.Lines, true); err != nil {
-		p.remember("reserve", req.IdempotencyKey, fp, provider.Reservation{}, err)
-		return provider.Reservation{}, err
-	}
-	r := &reservation{Reservation: provider.Reservation{
-		ID:        p.newID("res"),
-		Lines:     append([]provider.StockLine(nil), req.Lines...),
-		ExpiresAt: p.now().Add(req.TTL),
-	}}
-	for _, l := range req.Lines {
-		p.held[l.VariantID] += l.Quantity
-	}
-	p.reservations[r.ID] = r
-	heap.Push(&p.expiries, r)
-	p.stats.Reservations++
-	p.remember("reserve", req.IdempotencyKey, fp, r.Reservation, nil)
-	return r.Reservation, nil
+		r := &reservation{Reservation: provider.Reservation{
+			ID:        p.newID("res"),
+			Lines:     append([]provider.StockLine(nil), req.Lines...),
+			ExpiresAt: p.now().Add(req.TTL),
+		}}
+		for _, l := range req.Lines {
+			p.held[l.VariantID] += l.Quantity
+		}
+		p.reservations[r.ID] = r
+		heap.Push(&p.expiries, r)
+		p.stats.Reservations++
+		return r.Reservation, nil
+	})
+	return r, err
 }
 
 // ReleaseReservation implements provider.Inventory.

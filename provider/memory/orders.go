@@ -10,16 +10,13 @@ import (
 
 // PlaceOrder implements provider.Orders.
 func (p *Provider) PlaceOrder(ctx context.Context, req provider.PlaceOrderRequest) (provider.Order, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.expireLocked()
-	fp := orderFingerprint(req)
-	if r, err := p.lookup("place", req.IdempotencyKey, fp); err != nil || r != nil {
-		if err != nil {
-			return provider.Order{}, err
-		}
-		return replayed[provider.Order](r)
-	}
+	o, _, err := once(p, "place", req.IdempotencyKey, orderFingerprint(req), false, func() (provider.Order, error) {
+		return p.placeLocked(req)
+	})
+	return o, err
+}
+
+func (p *Provider) placeLocked(req provider.PlaceOrderRequest) (provider.Order, error) {
 	stock := make([]provider.StockLine, len(req.Lines))
 	for i, l := range req.Lines {
 		stock[i] = provider.StockLine{VariantID: l.VariantID, Quantity: l.Quantity}
@@ -51,7 +48,6 @@ func (p *Provider) PlaceOrder(ctx context.Context, req provider.PlaceOrderReques
 	}
 	p.orders[o.ID] = o
 	p.stats.Orders++
-	p.remember("place", req.IdempotencyKey, fp, *o, nil)
 	return *o, nil
 }
 

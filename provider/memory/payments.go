@@ -10,18 +10,11 @@ import (
 
 // Authorize implements provider.Payments.
 func (p *Provider) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	fp := req.Amount.String() + "|" + req.Token + "|" + req.ReturnURL
-	if r, err := p.lookup("authorize", req.IdempotencyKey, fp); err != nil || r != nil {
-		if err != nil {
-			return provider.Payment{}, err
-		}
-		return replayed[provider.Payment](r)
-	}
-	pay, err := p.authorizeLocked(req)
-	p.remember("authorize", req.IdempotencyKey, fp, pay, err)
-	if err == nil && req.Token == TokenUnknownOutcome {
+	pay, fresh, err := once(p, "authorize", req.IdempotencyKey, fp, true, func() (provider.Payment, error) {
+		return p.authorizeLocked(req)
+	})
+	if fresh && err == nil && req.Token == TokenUnknownOutcome {
 		return provider.Payment{}, fmt.Errorf("memory: authorize %s: response lost: %w", pay.ID, provider.ErrUnknownOutcome)
 	}
 	return pay, err
@@ -104,45 +97,36 @@ func (p *Provider) Void(ctx context.Context, req provider.VoidRequest) (provider
 
 // Refund implements provider.Payments.
 func (p *Provider) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fp := req.PaymentID + "|" + req.Amount.String()
-	if r, err := p.lookup("refund", req.IdempotencyKey, fp); err != nil || r != nil {
-		if err != nil {
-			return provider.Refund{}, err
+	ref, _, err := once(p, "refund", req.IdempotencyKey, req.PaymentID+"|"+req.Amount.String(), false, func() (provider.Refund, error) {
+		pay, ok := p.payments[req.PaymentID]
+		if !ok {
+			return provider.Refund{}, fmt.Errorf("memory: payment %q: %w", req.PaymentID, provider.ErrNotFound)
 		}
-		return replayed[provider.Refund](r)
-	}
-	pay, ok := p.payments[req.PaymentID]
-	if !ok {
-		return provider.Refund{}, fmt.Errorf("memory: payment %q: %w", req.PaymentID, provider.ErrNotFound)
-	}
-	if pay.Status != provider.PaymentCaptured {
-		return provider.Refund{}, fmt.Errorf("memory: refund %s in state %s: %w", pay.ID, pay.Status, provider.ErrInvalidState)
-	}
-	refunded, err := p.addRefund(pay.Refunded, pay.Captured, req.Amount)
-	if err != nil {
-		return provider.Refund{}, err
-	}
-	pay.Refunded = refunded
-	ref := provider.Refund{ID: p.newID("re"), PaymentID: pay.ID, Amount: req.Amount}
-	p.stats.Refunds++
-	p.emit(provider.Event{Type: provider.EventPaymentRefunded, PaymentID: pay.ID, RefundID: ref.ID, Amount: &ref.Amount})
-	p.remember("refund", req.IdempotencyKey, fp, ref, nil)
-	return ref, nil
+		if pay.Status != provider.PaymentCaptured {
+			return provider.Refund{}, fmt.Errorf("memory: refund %s in state %s: %w", pay.ID, pay.Status, provider.ErrInvalidState)
+		}
+		return p.refundLocked(&pay.Refunded, pay.Captured, pay.ID, req.Amount, provider.Event{Type: provider.EventPaymentRefunded, PaymentID: pay.ID})
+	})
+	return ref, err
 }
 
-// addRefund returns refunded+amount, or ErrRefundExceedsCapture if that
-// would pass the ceiling.
-func (p *Provider) addRefund(refunded, ceiling, amount money.Amount) (money.Amount, error) {
+// refundLocked adds amount to *refunded if that stays within ceiling, and
+// records the refund and its webhook event ev (whose refund fields it
+// fills). It is the one refund rule of payments and donations.
+func (p *Provider) refundLocked(refunded *money.Amount, ceiling money.Amount, sourceID string, amount money.Amount, ev provider.Event) (provider.Refund, error) {
 	total, err := refunded.Add(amount)
 	if err != nil {
-		return money.Amount{}, fmt.Errorf("memory: refund: %v: %w", err, provider.ErrInvalidRequest)
+		return provider.Refund{}, fmt.Errorf("memory: refund: %v: %w", err, provider.ErrInvalidRequest)
 	}
 	if c, _ := total.Cmp(ceiling); c > 0 {
-		return money.Amount{}, fmt.Errorf("memory: refunds would total %v of %v: %w", total, ceiling, provider.ErrRefundExceedsCapture)
+		return provider.Refund{}, fmt.Errorf("memory: refunds would total %v of %v: %w", total, ceiling, provider.ErrRefundExceedsCapture)
 	}
-	return total, nil
+	*refunded = total
+	ref := provider.Refund{ID: p.newID("re"), PaymentID: sourceID, Amount: amount}
+	p.stats.Refunds++
+	ev.RefundID, ev.Amount = ref.ID, &ref.Amount
+	p.emit(ev)
+	return ref, nil
 }
 
 // Payment implements provider.Payments.
@@ -156,27 +140,19 @@ func (p *Provider) Payment(ctx context.Context, paymentID string) (provider.Paym
 	return *pay, nil
 }
 
-// paymentOp runs an idempotent state change on one payment. Only a
-// successful change is remembered: a refused one changed nothing, and may
-// be retried with the same key once the state allows it.
+// paymentOp runs an idempotent state change on one payment.
 func (p *Provider) paymentOp(op, key, fp, paymentID string, change func(*provider.Payment) error) (provider.Payment, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if r, err := p.lookup(op, key, fp); err != nil || r != nil {
-		if err != nil {
+	pay, _, err := once(p, op, key, fp, false, func() (provider.Payment, error) {
+		pay, ok := p.payments[paymentID]
+		if !ok {
+			return provider.Payment{}, fmt.Errorf("memory: payment %q: %w", paymentID, provider.ErrNotFound)
+		}
+		if err := change(pay); err != nil {
 			return provider.Payment{}, err
 		}
-		return replayed[provider.Payment](r)
-	}
-	pay, ok := p.payments[paymentID]
-	if !ok {
-		return provider.Payment{}, fmt.Errorf("memory: payment %q: %w", paymentID, provider.ErrNotFound)
-	}
-	if err := change(pay); err != nil {
-		return provider.Payment{}, err
-	}
-	p.remember(op, key, fp, *pay, nil)
-	return *pay, nil
+		return *pay, nil
+	})
+	return pay, err
 }
 
 // CompleteAction plays the buyer finishing (succeed) or abandoning the
