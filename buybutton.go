@@ -99,7 +99,7 @@ func New(opts *Options) (*Client, error) {
 	}
 	for i, m := range opts.Merchants {
 		field := fmt.Sprintf("merchants[%d]", i)
-		if err := checkID(field+".id", m.ID); err != nil {
+		if err := checkID(field+".id", m.ID, provider.MaxIDLength); err != nil {
 			return nil, err
 		}
 		if _, dup := c.merchants[m.ID]; dup {

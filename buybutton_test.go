@@ -182,6 +182,7 @@ func TestAttachRefusesBadParams(t *testing.T) {
 	}{
 		{"empty post", buybutton.AttachCardParams{MerchantID: shopID, ProductID: memory.DemoSneaker}, buybutton.ErrInvalidInput},
 		{"overlong post", buybutton.AttachCardParams{PostID: strings.Repeat("p", 129), MerchantID: shopID, ProductID: memory.DemoSneaker}, buybutton.ErrInvalidInput},
+		{"product id over the byte limit", buybutton.AttachCardParams{PostID: "post", MerchantID: shopID, ProductID: strings.Repeat("€", 100)}, buybutton.ErrInvalidInput},
 		{"unknown merchant", buybutton.AttachCardParams{PostID: "post", MerchantID: "nope", ProductID: memory.DemoSneaker}, buybutton.ErrUnknownMerchant},
 		{"unknown product", buybutton.AttachCardParams{PostID: "post", MerchantID: shopID, ProductID: "nope"}, buybutton.ErrNotFound},
 		{"expiry in the past", buybutton.AttachCardParams{PostID: "post", MerchantID: shopID, ProductID: memory.DemoSneaker, ExpiresAt: f.clock.Now().Add(-time.Second)}, buybutton.ErrInvalidInput},
@@ -199,7 +200,7 @@ func TestAttachRefusesBadParams(t *testing.T) {
 
 func TestHydrate(t *testing.T) {
 	f := newFixture(t, nil)
-	sneaker := f.attach(t, "p1", memory.DemoSneaker)
+	f.attach(t, "p1", memory.DemoSneaker)
 	f.attach(t, "p3", memory.DemoBook)
 	_, err := f.client.AttachCard(context.Background(), buybutton.AttachCardParams{
 		PostID: "p4", MerchantID: shopID, ProductID: memory.DemoTee, ExpiresAt: f.clock.Now().Add(time.Hour),
@@ -231,7 +232,6 @@ func TestHydrate(t *testing.T) {
 	require.NoError(t, f.client.DetachCard(context.Background(), "p1"))
 	assert.Equal(t, "[null]", string(f.client.Hydrate(nil, []string{"p1"})))
 	assert.ErrorIs(t, f.client.DetachCard(context.Background(), "p1"), buybutton.ErrNotFound)
-	_ = sneaker
 }
 
 func TestStockChangeRerendersCard(t *testing.T) {

@@ -47,13 +47,10 @@ type AttachCardParams struct {
 // from the catalog only; a product breaking the card limits (see limits.go)
 // is a [*ValidationError] and attaches nothing.
 func (c *Client) AttachCard(ctx context.Context, p AttachCardParams) (Card, error) {
-	if err := checkText("post_id", p.PostID, 1, MaxPostIDLength, false); err != nil {
+	if err := checkID("post_id", p.PostID, MaxPostIDLength); err != nil {
 		return Card{}, err
 	}
-	if len(p.PostID) > MaxPostIDLength {
-		return Card{}, invalid("post_id", "longer than %d bytes", MaxPostIDLength)
-	}
-	if err := checkID("product_id", p.ProductID); err != nil {
+	if err := checkID("product_id", p.ProductID, provider.MaxIDLength); err != nil {
 		return Card{}, err
 	}
 	now := c.now()

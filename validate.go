@@ -11,10 +11,14 @@ import (
 	"github.com/buybutton/buybutton/provider"
 )
 
-// checkID checks an id or key: 1 to provider.MaxIDLength bytes of valid
-// UTF-8 without control characters.
-func checkID(field, id string) error {
-	return checkText(field, id, 1, provider.MaxIDLength, false)
+// checkID checks an id or key: 1 to maxBytes bytes (ids are limited in
+// bytes, as platforms store them) of valid UTF-8 without control
+// characters.
+func checkID(field, id string, maxBytes int) error {
+	if len(id) > maxBytes {
+		return invalid(field, "longer than %d bytes", maxBytes)
+	}
+	return checkText(field, id, 1, maxBytes, false)
 }
 
 // checkText checks that s is valid UTF-8 without control characters (but
@@ -45,7 +49,7 @@ func checkText(field, s string, minLen, maxLen int, multiline bool) error {
 // validateProduct checks a catalog's product against the card limits
 // before anything is rendered or stored.
 func validateProduct(p provider.Product) error {
-	if err := checkID("product.id", p.ID); err != nil {
+	if err := checkID("product.id", p.ID, provider.MaxIDLength); err != nil {
 		return err
 	}
 	if strings.TrimSpace(p.Title) == "" {
@@ -93,7 +97,7 @@ func validateProduct(p provider.Product) error {
 	seen := make(map[string]bool, len(p.Variants))
 	for i, v := range p.Variants {
 		field := fmt.Sprintf("product.variants[%d]", i)
-		if err := checkID(field+".id", v.ID); err != nil {
+		if err := checkID(field+".id", v.ID, provider.MaxIDLength); err != nil {
 			return err
 		}
 		if seen[v.ID] {
