@@ -43,14 +43,21 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 )
 
 // Client is the portable API a backend calls. Make one with [New].
 type Client struct {
-	merchants map[string]Merchant
-	now       func() time.Time
-	cards     *cardIndex
+	merchants      map[string]Merchant
+	now            func() time.Time
+	cards          *cardIndex
+	store          Store
+	taxRounding    money.RoundingMode
+	capturePolicy  CapturePolicy
+	checkoutTTL    time.Duration
+	reservationTTL time.Duration
+	claimLease     time.Duration
 }
 
 // Options configures a [Client].
@@ -59,9 +66,28 @@ type Options struct {
 	// At least one is required; ids must be unique.
 	Merchants []Merchant
 
-	// Now is the clock for card expiry and timestamps. Default time.Now;
-	// tests pass a clock they control.
+	// Now is the clock for expiry and timestamps. Default time.Now; tests
+	// pass a clock they control.
 	Now func() time.Time
+
+	// Store keeps carts, checkouts and orders. Default [NewMemoryStore].
+	Store Store
+
+	// TaxRounding rounds each line's tax (see [Totals]). Default
+	// money.HalfEven.
+	TaxRounding money.RoundingMode
+	// Capture says when payments are captured. Default CaptureOnPlace.
+	Capture CapturePolicy
+	// CheckoutTTL is how long a checkout may wait for its buyer before
+	// Maintain expires it. Default 30 minutes (Stripe Checkout's minimum).
+	CheckoutTTL time.Duration
+	// ReservationTTL is how long stock is held while a confirmed checkout
+	// pays. Default 15 minutes.
+	ReservationTTL time.Duration
+	// ClaimLease is how long a Confirm may take before another call may
+	// take its placement over (with the same idempotency keys). Default 2
+	// minutes: longer than any provider call's timeout should be.
+	ClaimLease time.Duration
 }
 
 // Merchant is one merchant and the platform interfaces that serve it.
@@ -77,6 +103,15 @@ type Merchant struct {
 	// Webhooks verifies the merchant platform's deliveries. Optional; without
 	// it [Client.HandleWebhook] refuses the merchant's deliveries.
 	Webhooks provider.Webhooks
+
+	// Quotes, Payments and Orders are needed to sell: without all three,
+	// cards can be shown but not bought.
+	Quotes   provider.Quoter
+	Payments provider.Payments
+	Orders   provider.Orders
+	// Inventory is optional: without it, stock is checked when the order
+	// is placed, and a payment authorized for stock that ran out is voided.
+	Inventory provider.Inventory
 }
 
 // MerchantFrom returns a Merchant whose interfaces are filled from p, for
@@ -85,6 +120,10 @@ func MerchantFrom(id, name string, p any) Merchant {
 	m := Merchant{ID: id, Name: name}
 	m.Catalog, _ = p.(provider.Catalog)
 	m.Webhooks, _ = p.(provider.Webhooks)
+	m.Quotes, _ = p.(provider.Quoter)
+	m.Payments, _ = p.(provider.Payments)
+	m.Orders, _ = p.(provider.Orders)
+	m.Inventory, _ = p.(provider.Inventory)
 	return m
 }
 
@@ -93,9 +132,39 @@ func New(opts *Options) (*Client, error) {
 	if opts == nil || len(opts.Merchants) == 0 {
 		return nil, invalid("merchants", "at least one merchant is required")
 	}
-	c := &Client{merchants: make(map[string]Merchant, len(opts.Merchants)), now: opts.Now, cards: newCardIndex()}
+	c := &Client{
+		merchants: make(map[string]Merchant, len(opts.Merchants)), now: opts.Now, cards: newCardIndex(),
+		store: opts.Store, taxRounding: opts.TaxRounding, capturePolicy: opts.Capture,
+		checkoutTTL: opts.CheckoutTTL, reservationTTL: opts.ReservationTTL, claimLease: opts.ClaimLease,
+	}
 	if c.now == nil {
 		c.now = time.Now
+	}
+	if c.store == nil {
+		c.store = NewMemoryStore()
+	}
+	if c.taxRounding == 0 {
+		c.taxRounding = money.HalfEven
+	} else if !c.taxRounding.Valid() {
+		return nil, invalid("tax_rounding", "not a rounding mode")
+	}
+	if c.capturePolicy != CaptureOnPlace && c.capturePolicy != CaptureOnShipment {
+		return nil, invalid("capture", "not a capture policy")
+	}
+	for _, d := range []struct {
+		field string
+		v     *time.Duration
+		def   time.Duration
+	}{
+		{"checkout_ttl", &c.checkoutTTL, 30 * time.Minute},
+		{"reservation_ttl", &c.reservationTTL, 15 * time.Minute},
+		{"claim_lease", &c.claimLease, 2 * time.Minute},
+	} {
+		if *d.v == 0 {
+			*d.v = d.def
+		} else if *d.v < 0 {
+			return nil, invalid(d.field, "must be positive")
+		}
 	}
 	for i, m := range opts.Merchants {
 		field := fmt.Sprintf("merchants[%d]", i)

@@ -26,9 +26,65 @@ var (
 	ErrUnknownMerchant = errors.New("buybutton: unknown merchant")
 
 	// ErrUnknownOutcome is provider.ErrUnknownOutcome: the provider cannot
-	// tell whether money or stock moved.
+	// tell whether money or stock moved. A checkout that gets it waits in
+	// [CheckoutUnknown] until [Client.Reconcile] asks the provider.
 	ErrUnknownOutcome = provider.ErrUnknownOutcome
+
+	// ErrForbidden: the cart, checkout, order or saved details belong to
+	// another buyer. Nothing was read or changed.
+	ErrForbidden = errors.New("buybutton: forbidden")
+
+	// ErrPriceChanged: the merchant's prices, shipping or tax changed since
+	// the buyer last saw the checkout. Nothing was charged; the checkout now
+	// holds the new totals, and confirming again accepts them. The error is
+	// a [*PriceChangedError].
+	ErrPriceChanged = errors.New("buybutton: price changed")
+
+	// ErrActionRequired: the payment needs the buyer to do something first
+	// (3-D Secure). The error is an [*ActionRequiredError] carrying what
+	// the client needs; once the buyer has done it, confirming again
+	// resumes the checkout.
+	ErrActionRequired = errors.New("buybutton: payment requires action")
+
+	// ErrInProgress: another call is placing the checkout and did not
+	// finish before ctx was done. Try again: the placement is claimed, so
+	// the retry returns the same order.
+	ErrInProgress = errors.New("buybutton: placement in progress")
 )
+
+// PriceChangedError carries a checkout's totals before and after the
+// re-quote.
+type PriceChangedError struct {
+	CheckoutID string
+	Was, Now   Totals
+}
+
+func (e *PriceChangedError) Error() string {
+	return fmt.Sprintf("%v: checkout %s total was %s, is %s", ErrPriceChanged, e.CheckoutID, e.Was.Total, e.Now.Total)
+}
+
+func (e *PriceChangedError) Is(target error) bool { return target == ErrPriceChanged }
+
+// ActionRequiredError carries what the client needs to let the buyer
+// complete the payment.
+type ActionRequiredError struct {
+	CheckoutID string
+	NextAction provider.NextAction
+}
+
+func (e *ActionRequiredError) Error() string {
+	return fmt.Sprintf("%v: checkout %s", ErrActionRequired, e.CheckoutID)
+}
+
+func (e *ActionRequiredError) Is(target error) bool { return target == ErrActionRequired }
+
+// owns returns ErrForbidden unless the buyer is the record's owner.
+func owns(buyerID, ownerID, kind, id string) error {
+	if buyerID == "" || buyerID != ownerID {
+		return fmt.Errorf("%w: %s %s", ErrForbidden, kind, truncate(id, 64))
+	}
+	return nil
+}
 
 // ValidationError reports which field broke which rule.
 type ValidationError struct {

@@ -54,6 +54,11 @@ type QuotedLine struct {
 	UnitPrice        money.Amount
 	TaxRate          decimal.Decimal // 0.0825 for 8.25%; zero when untaxed
 	RequiresShipping bool
+	// Discount is the amount off the whole line (not per unit) from the
+	// merchant's automatic promotions, in minor units and at most the
+	// line's price; the zero Amount when there is none. Tax applies to the
+	// discounted price.
+	Discount money.Amount
 }
 
 // ShippingOption is one way to ship the order.

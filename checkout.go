@@ -1,0 +1,512 @@
+package buybutton
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// CheckoutGroup is what a buyer confirms once: one [Checkout] per merchant
+// of the lines they are buying.
+type CheckoutGroup struct {
+	ID          string
+	BuyerID     string
+	Version     int64
+	CheckoutIDs []string
+	CreatedAt   time.Time
+}
+
+// Checkout turns one merchant's lines into an order. Its state follows the
+// table in checkout_states.go (drawn in docs/checkout.md); every change is
+// compare-and-set on Version and recorded as a [Transition].
+type Checkout struct {
+	ID         string
+	GroupID    string
+	BuyerID    string
+	MerchantID string
+	Version    int64
+	State      CheckoutState
+	Currency   money.Currency
+	Lines      []CheckoutLine
+	Totals     Totals
+
+	ShipTo           *provider.Address
+	ShippingOptions  []provider.ShippingOption // quoted for ShipTo
+	ShippingOptionID string                    // the selected option
+	Contact          provider.Contact
+
+	// Attempt numbers placement attempts. The idempotency keys of an
+	// attempt's provider calls are derived from ID, the operation and
+	// Attempt, and Attempt is committed before the first call, so every
+	// retry of an attempt, in any process, sends the same keys.
+	Attempt      int
+	PaymentToken string // the token of the current attempt
+	// Compensating is set, before the call, when the current attempt's
+	// payment must be voided and its reservation released.
+	Compensating  bool
+	ReservationID string
+	PaymentID     string
+	NextAction    *provider.NextAction // set in CheckoutRequiresAction
+	LastError     *CheckoutError       // why the last attempt did not place an order
+	OrderID       string               // set in CheckoutPlaced
+
+	ClaimedUntil time.Time // in CheckoutPaymentPending: when the claim lapses
+	ExpiresAt    time.Time // when an unconfirmed checkout expires
+	// DueAt is when maintenance must look at the checkout: ExpiresAt while
+	// it waits for the buyer, ClaimedUntil while claimed, at once when
+	// unknown, zero when terminal. Stores index it.
+	DueAt     time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// CheckoutLine is a line at the price it was quoted.
+type CheckoutLine struct {
+	ProductID        string
+	VariantID        string
+	Quantity         int
+	RequiresShipping bool
+	LineAmounts
+}
+
+// CheckoutError says why a placement attempt ended without an order.
+type CheckoutError struct {
+	// Code is one of "declined", "action_failed", "out_of_stock",
+	// "reservation_expired", "price_changed", "unavailable", "rejected"
+	// (a request the provider refused, e.g. an unknown payment token) and
+	// "refused" (the merchant refused the order: the checkout failed).
+	Code    string
+	Message string // for the buyer, from the provider where it gave one
+}
+
+func (co *Checkout) ships() bool {
+	for _, l := range co.Lines {
+		if l.RequiresShipping {
+			return true
+		}
+	}
+	return false
+}
+
+// key is the idempotency key of op in the current attempt.
+func (co *Checkout) key(op string) string {
+	return co.ID + ":" + op + ":" + strconv.Itoa(co.Attempt)
+}
+
+func (co *Checkout) shippingOption() *provider.ShippingOption {
+	for i := range co.ShippingOptions {
+		if co.ShippingOptions[i].ID == co.ShippingOptionID {
+			return &co.ShippingOptions[i]
+		}
+	}
+	return nil
+}
+
+func (co *Checkout) stockLines() []provider.StockLine {
+	out := make([]provider.StockLine, len(co.Lines))
+	for i, l := range co.Lines {
+		out[i] = provider.StockLine{VariantID: l.VariantID, Quantity: l.Quantity}
+	}
+	return out
+}
+
+// StartCheckoutParams starts checking out a cart, or lines given directly
+// (a Buy tap on a card skips the cart).
+type StartCheckoutParams struct {
+	BuyerID string
+	CartID  string     // the cart to check out; or
+	Lines   []CartLine // the lines, when CartID is empty
+	// ShipTo, when set, quotes shipping and tax at once.
+	ShipTo  *provider.Address
+	Contact provider.Contact
+}
+
+// StartCheckout splits the lines by merchant into a group of checkouts,
+// one per merchant, prices each from the merchant's quote (or, while a
+// shipping address is missing, its catalog), and stores them. The cart is
+// not changed.
+func (c *Client) StartCheckout(ctx context.Context, p StartCheckoutParams) (*CheckoutGroup, []*Checkout, error) {
+	if err := checkID("buyer_id", p.BuyerID, provider.MaxIDLength); err != nil {
+		return nil, nil, err
+	}
+	lines := p.Lines
+	if p.CartID != "" {
+		cart, err := c.Cart(ctx, p.BuyerID, p.CartID)
+		if err != nil {
+			return nil, nil, err
+		}
+		lines = cart.Lines
+	} else if err := checkLines(lines); err != nil {
+		return nil, nil, err
+	}
+	if len(lines) == 0 {
+		return nil, nil, invalid("lines", "nothing to check out")
+	}
+	if p.ShipTo != nil {
+		if err := checkAddress("ship_to", *p.ShipTo); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := checkContact(p.Contact); err != nil {
+		return nil, nil, err
+	}
+	now := c.now()
+	g := &CheckoutGroup{ID: "grp_" + uuid.NewString(), BuyerID: p.BuyerID, CreatedAt: now}
+	tx := &Tx{Groups: []*CheckoutGroup{g}}
+	for _, ml := range linesByMerchant(lines) {
+		m, err := c.merchant(ml[0].MerchantID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if m.Quotes == nil || m.Payments == nil || m.Orders == nil {
+			return nil, nil, fmt.Errorf("%w: merchant %s cannot sell (it needs quotes, payments and orders)", ErrUnknownMerchant, m.ID)
+		}
+		co := &Checkout{
+			ID: "co_" + uuid.NewString(), GroupID: g.ID, BuyerID: p.BuyerID, MerchantID: m.ID,
+			State: CheckoutOpen, Contact: p.Contact,
+			ExpiresAt: now.Add(c.checkoutTTL), CreatedAt: now, UpdatedAt: now,
+		}
+		co.DueAt = co.ExpiresAt
+		if err := c.priceFromCatalog(ctx, m, co, ml); err != nil {
+			return nil, nil, err
+		}
+		if p.ShipTo != nil && co.ships() {
+			if err := c.quote(ctx, m, co, p.ShipTo); err != nil {
+				return nil, nil, err
+			}
+			co.State = CheckoutAddressed
+		} else if !co.ships() {
+			if err := c.quote(ctx, m, co, nil); err != nil {
+				return nil, nil, err
+			}
+		}
+		g.CheckoutIDs = append(g.CheckoutIDs, co.ID)
+		tx.Checkouts = append(tx.Checkouts, co)
+		tx.Transitions = append(tx.Transitions, checkoutMachine.record(co.ID, "", co.State, "started", buyerActor(p.BuyerID), now))
+	}
+	if err := c.store.Commit(ctx, tx); err != nil {
+		return nil, nil, fmt.Errorf("buybutton: start checkout: %w", err)
+	}
+	g.Version = 1
+	for _, co := range tx.Checkouts {
+		co.Version = 1
+	}
+	return g, tx.Checkouts, nil
+}
+
+// priceFromCatalog sets the checkout's lines from the catalog: prices, and
+// whether each ships. Tax and shipping wait for an address.
+func (c *Client) priceFromCatalog(ctx context.Context, m Merchant, co *Checkout, lines []CartLine) error {
+	ids := make([]string, len(lines))
+	for i, l := range lines {
+		ids[i] = l.ProductID
+	}
+	prods, err := m.Catalog.Products(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("buybutton: merchant %s: catalog: %w", m.ID, err)
+	}
+	co.Lines = make([]CheckoutLine, len(lines))
+	amounts := make([]LineAmounts, len(lines))
+	for i, l := range lines {
+		v, err := findVariant(prods, l.ProductID, l.VariantID)
+		if err != nil {
+			return fmt.Errorf("buybutton: merchant %s: %w", m.ID, err)
+		}
+		if v.Availability != provider.InStock {
+			return &provider.OutOfStockError{VariantID: v.ID, Requested: l.Quantity}
+		}
+		if i == 0 {
+			co.Currency = v.Price.Currency()
+		}
+		amounts[i], err = priceLine(provider.QuotedLine{VariantID: v.ID, Quantity: l.Quantity, UnitPrice: v.Price}, co.Currency, c.taxRounding)
+		if err != nil {
+			return err
+		}
+		co.Lines[i] = CheckoutLine{ProductID: l.ProductID, VariantID: v.ID, Quantity: l.Quantity, RequiresShipping: v.RequiresShipping, LineAmounts: amounts[i]}
+	}
+	co.Totals, err = sumTotals(co.Currency, amounts, nil, c.taxRounding)
+	return err
+}
+
+func findVariant(prods []provider.Product, productID, variantID string) (provider.Variant, error) {
+	for _, p := range prods {
+		if p.ID != productID {
+			continue
+		}
+		for _, v := range p.Variants {
+			if v.ID == variantID {
+				return v, nil
+			}
+		}
+	}
+	return provider.Variant{}, fmt.Errorf("%w: no variant %q of product %q", ErrNotFound, truncate(variantID, 64), truncate(productID, 64))
+}
+
+// quote re-prices the checkout from the merchant's quote for shipTo: unit
+// prices, discounts, tax rates and shipping options. A selected option
+// that is still offered stays selected, at its new price.
+func (c *Client) quote(ctx context.Context, m Merchant, co *Checkout, shipTo *provider.Address) error {
+	q, err := m.Quotes.Quote(ctx, provider.QuoteRequest{Lines: co.stockLines(), ShipTo: shipTo})
+	if err != nil {
+		return fmt.Errorf("buybutton: merchant %s: quote: %w", m.ID, err)
+	}
+	if len(q.Lines) != len(co.Lines) {
+		return invalid("quote.lines", "%d lines quoted for %d asked", len(q.Lines), len(co.Lines))
+	}
+	lines := append([]CheckoutLine(nil), co.Lines...)
+	amounts := make([]LineAmounts, len(lines))
+	for i, ql := range q.Lines {
+		if ql.VariantID != lines[i].VariantID || ql.Quantity != lines[i].Quantity {
+			return invalid("quote.lines", "line %d is not the line asked for", i)
+		}
+		if amounts[i], err = priceLine(ql, co.Currency, c.taxRounding); err != nil {
+			return err
+		}
+		lines[i].LineAmounts, lines[i].RequiresShipping = amounts[i], ql.RequiresShipping
+	}
+	for i, o := range q.ShippingOptions {
+		if o.Amount.Currency() != co.Currency || !o.Amount.IsRounded() || o.Amount.IsNegative() {
+			return invalid(fmt.Sprintf("quote.shipping_options[%d].amount", i), "%s is not an amount in %s minor units", o.Amount, co.Currency)
+		}
+		if err := checkTaxRate(fmt.Sprintf("quote.shipping_options[%d].tax_rate", i), o.TaxRate); err != nil {
+			return err
+		}
+	}
+	co.Lines, co.ShipTo, co.ShippingOptions = lines, shipTo, q.ShippingOptions
+	ship := co.shippingOption()
+	if ship == nil {
+		co.ShippingOptionID = ""
+	}
+	co.Totals, err = sumTotals(co.Currency, amounts, ship, c.taxRounding)
+	return err
+}
+
+// Checkout returns one of the buyer's checkouts.
+func (c *Client) Checkout(ctx context.Context, buyerID, checkoutID string) (*Checkout, error) {
+	co, err := c.store.Checkout(ctx, checkoutID)
+	if err != nil {
+		return nil, err
+	}
+	if err := owns(buyerID, co.BuyerID, "checkout", checkoutID); err != nil {
+		return nil, err
+	}
+	return co, nil
+}
+
+// CheckoutGroup returns one of the buyer's checkout groups.
+func (c *Client) CheckoutGroup(ctx context.Context, buyerID, groupID string) (*CheckoutGroup, error) {
+	g, err := c.store.CheckoutGroup(ctx, groupID)
+	if err != nil {
+		return nil, err
+	}
+	if err := owns(buyerID, g.BuyerID, "checkout group", groupID); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// SetShippingAddress quotes the checkout for an address: prices, tax and
+// shipping options. From shipping_selected this is the back-edge to
+// addressed; the buyer chooses an option again.
+func (c *Client) SetShippingAddress(ctx context.Context, buyerID, checkoutID string, addr provider.Address) (*Checkout, error) {
+	if err := checkAddress("ship_to", addr); err != nil {
+		return nil, err
+	}
+	return c.editCheckout(ctx, buyerID, checkoutID, "address set", func(m Merchant, co *Checkout) (CheckoutState, error) {
+		if !co.ships() {
+			return "", invalid("ship_to", "nothing in this checkout ships")
+		}
+		co.ShippingOptionID = ""
+		return CheckoutAddressed, c.quote(ctx, m, co, &addr)
+	})
+}
+
+// SelectShipping chooses one of the quoted shipping options.
+func (c *Client) SelectShipping(ctx context.Context, buyerID, checkoutID, optionID string) (*Checkout, error) {
+	return c.editCheckout(ctx, buyerID, checkoutID, "shipping selected: "+truncate(optionID, 64), func(m Merchant, co *Checkout) (CheckoutState, error) {
+		if co.State == CheckoutOpen {
+			return "", &TransitionError{Machine: "checkout", ID: co.ID, From: string(co.State), To: string(CheckoutShippingSelected)}
+		}
+		prev := co.ShippingOptionID
+		co.ShippingOptionID = optionID
+		ship := co.shippingOption()
+		if ship == nil {
+			co.ShippingOptionID = prev
+			return "", invalid("shipping_option_id", "%q is not one of the quoted options", truncate(optionID, 64))
+		}
+		amounts := make([]LineAmounts, len(co.Lines))
+		for i, l := range co.Lines {
+			amounts[i] = l.LineAmounts
+		}
+		var err error
+		co.Totals, err = sumTotals(co.Currency, amounts, ship, c.taxRounding)
+		return CheckoutShippingSelected, err
+	})
+}
+
+// SetContact sets what the merchant may use to reach the buyer about the
+// order.
+func (c *Client) SetContact(ctx context.Context, buyerID, checkoutID string, contact provider.Contact) (*Checkout, error) {
+	if err := checkContact(contact); err != nil {
+		return nil, err
+	}
+	return c.editCheckout(ctx, buyerID, checkoutID, "contact set", func(_ Merchant, co *Checkout) (CheckoutState, error) {
+		if !co.ready() && co.State != CheckoutOpen && co.State != CheckoutAddressed {
+			return "", &TransitionError{Machine: "checkout", ID: co.ID, From: string(co.State), To: string(co.State)}
+		}
+		co.Contact = contact
+		return co.State, nil
+	})
+}
+
+// CancelCheckout gives up a checkout that has no order. A payment waiting
+// for an action is voided and its stock released.
+func (c *Client) CancelCheckout(ctx context.Context, buyerID, checkoutID string) (*Checkout, error) {
+	co, err := c.Checkout(ctx, buyerID, checkoutID)
+	if err != nil {
+		return nil, err
+	}
+	return c.abandon(ctx, co, CheckoutCanceled, "canceled by the buyer", buyerActor(buyerID))
+}
+
+// editCheckout applies an edit to the newest version of a buyer's checkout
+// and commits it with compare-and-set, retrying when another change won the
+// race. The edit works on a copy and returns the state to move to; an edit
+// the transition table does not allow changes nothing.
+func (c *Client) editCheckout(ctx context.Context, buyerID, checkoutID, reason string, edit func(Merchant, *Checkout) (CheckoutState, error)) (*Checkout, error) {
+	for {
+		co, err := c.Checkout(ctx, buyerID, checkoutID)
+		if err != nil {
+			return nil, err
+		}
+		m, err := c.merchant(co.MerchantID)
+		if err != nil {
+			return nil, err
+		}
+		from := co.State
+		if from.Terminal() || from == CheckoutPaymentPending || from == CheckoutRequiresAction || from == CheckoutUnknown {
+			return nil, &TransitionError{Machine: "checkout", ID: co.ID, From: string(from), To: "edited"}
+		}
+		to, err := edit(m, co)
+		if err != nil {
+			return nil, err
+		}
+		err = c.commitCheckout(ctx, co, from, to, reason, buyerActor(buyerID))
+		if conflictOn(err, "checkout") && ctx.Err() == nil {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return co, nil
+	}
+}
+
+// commitCheckout moves co from its committed state to to, if the table
+// allows, and commits it with its transition and any extra writes.
+// On success co holds the new version.
+func (c *Client) commitCheckout(ctx context.Context, co *Checkout, from, to CheckoutState, reason, actor string, extra ...func(*Tx)) error {
+	if err := checkoutMachine.check(co.ID, from, to); err != nil {
+		return err
+	}
+	now := c.now()
+	co.State, co.UpdatedAt = to, now
+	switch {
+	case to.Terminal():
+		co.DueAt = time.Time{}
+	case to == CheckoutPaymentPending:
+		co.DueAt = co.ClaimedUntil
+	case to == CheckoutUnknown:
+		co.DueAt = now
+	default:
+		co.DueAt = co.ExpiresAt
+	}
+	tx := &Tx{Checkouts: []*Checkout{co}, Transitions: []Transition{checkoutMachine.record(co.ID, from, to, reason, actor, now)}}
+	for _, f := range extra {
+		f(tx)
+	}
+	if err := c.store.Commit(ctx, tx); err != nil {
+		return fmt.Errorf("buybutton: checkout %s: %w", co.ID, err)
+	}
+	co.Version++
+	return nil
+}
+
+func buyerActor(buyerID string) string { return "buyer:" + buyerID }
+
+func providerActor(merchantID string) string { return "provider:" + merchantID }
+
+// checkLines checks lines given directly to StartCheckout against the cart
+// limits.
+func checkLines(lines []CartLine) error {
+	if len(lines) > MaxCartLines {
+		return invalid("lines", "at most %d lines", MaxCartLines)
+	}
+	total := 0
+	seen := map[string]bool{}
+	for i, l := range lines {
+		field := fmt.Sprintf("lines[%d]", i)
+		if err := checkID(field+".variant_id", l.VariantID, provider.MaxIDLength); err != nil {
+			return err
+		}
+		if err := checkID(field+".product_id", l.ProductID, provider.MaxIDLength); err != nil {
+			return err
+		}
+		if l.Quantity < 1 || l.Quantity > MaxLineQuantity {
+			return invalid(field+".quantity", "must be 1 to %d", MaxLineQuantity)
+		}
+		k := l.MerchantID + "\x00" + l.VariantID
+		if seen[k] {
+			return invalid(field, "variant %q appears twice", truncate(l.VariantID, 64))
+		}
+		seen[k] = true
+		total += l.Quantity
+	}
+	if total > MaxCartQuantity {
+		return invalid("lines", "at most %d units", MaxCartQuantity)
+	}
+	return nil
+}
+
+// checkAddress checks what a merchant needs to ship to an address.
+func checkAddress(field string, a provider.Address) error {
+	for _, f := range []struct{ name, value string }{
+		{"name", a.Name}, {"line1", a.Line1}, {"city", a.City}, {"country", a.Country},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			return invalid(field+"."+f.name, "required")
+		}
+	}
+	for _, f := range []struct{ name, value string }{
+		{"name", a.Name}, {"line1", a.Line1}, {"line2", a.Line2}, {"city", a.City},
+		{"region", a.Region}, {"postal_code", a.PostalCode}, {"phone", a.Phone},
+	} {
+		if err := checkText(field+"."+f.name, f.value, 0, 200, false); err != nil {
+			return err
+		}
+	}
+	if len(a.Country) != 2 || strings.ToUpper(a.Country) != a.Country || strings.ContainsFunc(a.Country, func(r rune) bool { return r < 'A' || r > 'Z' }) {
+		return invalid(field+".country", "%q is not an ISO 3166-1 alpha-2 code", truncate(a.Country, 8))
+	}
+	return nil
+}
+
+func checkContact(ct provider.Contact) error {
+	if err := checkText("contact.name", ct.Name, 0, 200, false); err != nil {
+		return err
+	}
+	if err := checkText("contact.email", ct.Email, 0, 254, false); err != nil {
+		return err
+	}
+	if ct.Email != "" && (!strings.Contains(ct.Email, "@") || strings.ContainsAny(ct.Email, " <>")) {
+		return invalid("contact.email", "not an email address")
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package buybutton
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/buybutton/buybutton/money"
+)
+
+// Event tells the host that something happened to a buyer's checkout or
+// order, so that it can notify the buyer, update a feed, or pay out.
+//
+// Events sit in the Store's outbox, committed in the same write as the
+// change they describe, so none is lost and none is told of a change that
+// did not happen. Read them with [Client.PendingEvents] and acknowledge
+// them with [Client.AckEvents] once handled: delivery is at least once, so
+// a host that crashes before acknowledging sees the event again, with the
+// same ID to deduplicate by.
+type Event struct {
+	ID         string
+	Type       EventType
+	BuyerID    string
+	MerchantID string
+	CheckoutID string
+	OrderID    string        // empty for checkout events
+	RefundID   string        // for refund events
+	Amount     *money.Amount // the order's total, or the refund's amount
+	Shipment   *ShipmentInfo // for order.shipped
+	Reason     string        // for failures and cancellations
+	At         time.Time
+}
+
+// ShipmentInfo is a parcel's tracking, as the merchant reported it.
+type ShipmentInfo struct {
+	Carrier        string
+	TrackingNumber string
+	TrackingURL    string
+}
+
+// EventType names what happened.
+type EventType string
+
+const (
+	EventOrderPlaced     EventType = "order.placed"
+	EventOrderShipped    EventType = "order.shipped"
+	EventOrderDelivered  EventType = "order.delivered"
+	EventOrderCanceled   EventType = "order.canceled"
+	EventPaymentCaptured EventType = "payment.captured"
+	EventPaymentFailed   EventType = "payment.failed" // a placement attempt ended without an order
+	EventPaymentDisputed EventType = "payment.disputed"
+	EventRefundSucceeded EventType = "refund.succeeded"
+	EventRefundFailed    EventType = "refund.failed"
+	EventCheckoutExpired EventType = "checkout.expired"
+)
+
+// event describes something that happened to an order.
+func (c *Client) event(t EventType, o *Order, at time.Time) Event {
+	total := o.Totals.Total
+	return Event{
+		ID: "evt_" + uuid.NewString(), Type: t, BuyerID: o.BuyerID, MerchantID: o.MerchantID,
+		CheckoutID: o.CheckoutID, OrderID: o.ID, Amount: &total, At: at,
+	}
+}
+
+// checkoutEvent describes something that happened to a checkout.
+func (c *Client) checkoutEvent(t EventType, co *Checkout) Event {
+	e := Event{
+		ID: "evt_" + uuid.NewString(), Type: t, BuyerID: co.BuyerID, MerchantID: co.MerchantID,
+		CheckoutID: co.ID, At: c.now(),
+	}
+	if co.LastError != nil {
+		e.Reason = co.LastError.Code
+	}
+	return e
+}
+
+// PendingEvents returns up to limit (1 to 1000) events not yet
+// acknowledged, oldest first.
+func (c *Client) PendingEvents(ctx context.Context, limit int) ([]Event, error) {
+	if limit < 1 || limit > 1000 {
+		return nil, invalid("limit", "must be 1 to 1000")
+	}
+	return c.store.PendingEvents(ctx, limit)
+}
+
+// AckEvents acknowledges events the host has handled.
+func (c *Client) AckEvents(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := c.store.AckEvents(ctx, ids); err != nil {
+		return fmt.Errorf("buybutton: ack events: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package buybutton
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/buybutton/buybutton/provider"
+)
+
+// MaintenanceReport counts what one [Client.Maintain] pass did.
+type MaintenanceReport struct {
+	Expired    int // unconfirmed checkouts expired, their holds released
+	Reconciled int // checkouts in unknown, or with a lapsed claim, resumed
+}
+
+// Maintain runs one pass of the work that time makes due: it expires
+// checkouts not confirmed by their ExpiresAt (voiding a payment that waited
+// for an action and releasing stock), and reconciles checkouts whose
+// outcome is unknown or whose claim lapsed. It handles at most batch
+// checkouts (1 to 1000), earliest due first.
+//
+// The library starts no goroutines: the host calls Maintain from a job, or
+// runs [Client.RunMaintenance]. Passes on several instances may overlap;
+// each change is a compare-and-set, so a checkout is expired or resumed
+// once.
+func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, error) {
+	var rep MaintenanceReport
+	if batch < 1 || batch > 1000 {
+		return rep, invalid("batch", "must be 1 to 1000")
+	}
+	now := c.now()
+	ids, err := c.store.DueCheckouts(ctx, now, batch)
+	if err != nil {
+		return rep, fmt.Errorf("buybutton: maintain: %w", err)
+	}
+	var errs []error
+	for _, id := range ids {
+		co, err := c.store.Checkout(ctx, id)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		switch {
+		case co.State.Terminal() && co.Compensating:
+			if _, err := c.releaseAbandoned(ctx, co); err != nil {
+				errs = append(errs, err)
+			}
+		case co.State == CheckoutUnknown, co.State == CheckoutPaymentPending && !now.Before(co.ClaimedUntil):
+			if _, err := c.Reconcile(ctx, id); err != nil && !errors.Is(err, ErrUnknownOutcome) {
+				errs = append(errs, err)
+			}
+			rep.Reconciled++
+		case !co.State.Terminal() && co.State != CheckoutPaymentPending && !now.Before(co.ExpiresAt):
+			_, err := c.abandon(ctx, co, CheckoutExpired, "expired unconfirmed", "expiry")
+			if err != nil && !errors.Is(err, ErrIllegalTransition) {
+				errs = append(errs, err)
+				continue
+			}
+			rep.Expired++
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+// RunMaintenance calls Maintain every interval until ctx is done, and
+// returns ctx's error. Errors of a pass go to onError, if set.
+func (c *Client) RunMaintenance(ctx context.Context, every time.Duration, onError func(error)) error {
+	if every <= 0 {
+		return invalid("every", "must be positive")
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		for {
+			rep, err := c.Maintain(ctx, 1000)
+			if err != nil && onError != nil {
+				onError(err)
+			}
+			if rep.Expired+rep.Reconciled < 1000 || ctx.Err() != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// abandon ends a checkout that has no order (expired or canceled). The
+// terminal state is committed first, with compensation owed if a payment
+// or reservation is held, so that no racing Confirm can resume the
+// payment; then the payment is voided and the stock released. If that
+// fails midway, Maintain finishes it.
+func (c *Client) abandon(ctx context.Context, co *Checkout, to CheckoutState, reason, actor string) (*Checkout, error) {
+	for {
+		from := co.State
+		owes := co.PaymentID != "" || co.ReservationID != ""
+		err := c.commitCheckout(ctx, co, from, to, reason, actor, func(tx *Tx) {
+			co.Compensating = owes
+			if owes {
+				co.DueAt = c.now()
+			}
+			if to == CheckoutExpired {
+				tx.Events = append(tx.Events, c.checkoutEvent(EventCheckoutExpired, co))
+			}
+		})
+		if conflictOn(err, "checkout") && ctx.Err() == nil {
+			if co, err = c.store.Checkout(ctx, co.ID); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !owes {
+			return co, nil
+		}
+		return c.releaseAbandoned(ctx, co)
+	}
+}
+
+// releaseAbandoned voids the payment and releases the stock of a checkout
+// that ended without an order, then clears its debt.
+func (c *Client) releaseAbandoned(ctx context.Context, co *Checkout) (*Checkout, error) {
+	m, err := c.merchant(co.MerchantID)
+	if err != nil {
+		return nil, err
+	}
+	if co.PaymentID != "" {
+		if _, err := m.Payments.Void(ctx, provider.VoidRequest{IdempotencyKey: co.key("void"), PaymentID: co.PaymentID}); err != nil && !errors.Is(err, provider.ErrNotFound) {
+			return nil, fmt.Errorf("buybutton: checkout %s: void: %w", co.ID, err)
+		}
+	}
+	c.release(ctx, m, co)
+	co.Compensating, co.PaymentID, co.ReservationID, co.NextAction, co.DueAt = false, "", "", nil, time.Time{}
+	co.UpdatedAt = c.now()
+	tx := &Tx{Checkouts: []*Checkout{co}, Transitions: []Transition{
+		checkoutMachine.record(co.ID, co.State, co.State, "payment voided and stock released", "expiry", co.UpdatedAt),
+	}}
+	if err := c.store.Commit(ctx, tx); err != nil {
+		return nil, fmt.Errorf("buybutton: checkout %s: %w", co.ID, err)
+	}
+	co.Version++
+	return co, nil
+}

@@ -1,0 +1,356 @@
+package buybutton
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// NewMemoryStore returns a [Store] that keeps everything in this process's
+// memory: the default, for one instance, examples and tests. It is safe
+// for concurrent use by multiple goroutines; its state is lost when the
+// process ends.
+func NewMemoryStore() Store {
+	return &memoryStore{
+		carts:       map[string]*Cart{},
+		groups:      map[string]*CheckoutGroup{},
+		checkouts:   map[string]*Checkout{},
+		orders:      map[string]*Order{},
+		wallets:     map[string]*Wallet{},
+		byBuyer:     map[string][]string{},
+		refs:        map[Ref]string{},
+		idempotency: map[string]IdempotencyRecord{},
+		seen:        map[SeenEvent]bool{},
+		transitions: map[string][]Transition{},
+		pending:     map[string]int{},
+		due:         map[string]time.Time{},
+	}
+}
+
+type memoryStore struct {
+	mu          sync.RWMutex
+	carts       map[string]*Cart
+	groups      map[string]*CheckoutGroup
+	checkouts   map[string]*Checkout
+	orders      map[string]*Order
+	wallets     map[string]*Wallet
+	byBuyer     map[string][]string // order ids
+	refs        map[Ref]string
+	idempotency map[string]IdempotencyRecord
+	seen        map[SeenEvent]bool // keyed with At zeroed
+	transitions map[string][]Transition
+	outbox      []Event        // committed events; acknowledged ones are zeroed
+	pending     map[string]int // unacknowledged event id -> index in outbox
+	due         map[string]time.Time
+}
+
+func get[T any](s *memoryStore, m map[string]*T, kind, id string, clone func(*T) *T) (*T, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r, ok := m[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s %q", ErrNotFound, kind, truncate(id, 64))
+	}
+	return clone(r), nil
+}
+
+func (s *memoryStore) Cart(_ context.Context, id string) (*Cart, error) {
+	return get(s, s.carts, "cart", id, cloneCart)
+}
+
+func (s *memoryStore) CheckoutGroup(_ context.Context, id string) (*CheckoutGroup, error) {
+	return get(s, s.groups, "checkout group", id, cloneGroup)
+}
+
+func (s *memoryStore) Checkout(_ context.Context, id string) (*Checkout, error) {
+	return get(s, s.checkouts, "checkout", id, cloneCheckout)
+}
+
+func (s *memoryStore) Order(_ context.Context, id string) (*Order, error) {
+	return get(s, s.orders, "order", id, cloneOrder)
+}
+
+func (s *memoryStore) Wallet(_ context.Context, buyerID string) (*Wallet, error) {
+	return get(s, s.wallets, "wallet", buyerID, cloneWallet)
+}
+
+func (s *memoryStore) OrdersByBuyer(_ context.Context, buyerID string, offset, limit int) ([]*Order, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := s.byBuyer[buyerID]
+	all := make([]*Order, 0, len(ids))
+	for _, id := range ids {
+		all = append(all, s.orders[id])
+	}
+	slices.SortStableFunc(all, func(a, b *Order) int { return b.PlacedAt.Compare(a.PlacedAt) })
+	if offset >= len(all) {
+		return nil, nil
+	}
+	all = all[offset:min(len(all), offset+limit)]
+	out := make([]*Order, len(all))
+	for i, o := range all {
+		out[i] = cloneOrder(o)
+	}
+	return out, nil
+}
+
+func (s *memoryStore) Lookup(_ context.Context, ref Ref) (string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.refs[ref]
+	if !ok {
+		return "", fmt.Errorf("%w: %s", ErrNotFound, truncate(ref.String(), 128))
+	}
+	return id, nil
+}
+
+func (s *memoryStore) DueCheckouts(_ context.Context, t time.Time, limit int) ([]string, error) {
+	s.mu.RLock()
+	type due struct {
+		id string
+		at time.Time
+	}
+	var found []due
+	for id, at := range s.due {
+		if !at.After(t) {
+			found = append(found, due{id, at})
+		}
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(found, func(a, b due) int {
+		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.id, b.id))
+	})
+	ids := make([]string, 0, min(limit, len(found)))
+	for _, d := range found[:min(limit, len(found))] {
+		ids = append(ids, d.id)
+	}
+	return ids, nil
+}
+
+func (s *memoryStore) Idempotency(_ context.Context, key string) (IdempotencyRecord, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r, ok := s.idempotency[key]
+	if !ok {
+		return IdempotencyRecord{}, fmt.Errorf("%w: idempotency key", ErrNotFound)
+	}
+	return r, nil
+}
+
+func (s *memoryStore) Transitions(_ context.Context, subjectID string) ([]Transition, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.transitions[subjectID]), nil
+}
+
+func (s *memoryStore) PendingEvents(_ context.Context, limit int) ([]Event, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Event, 0, min(limit, len(s.pending)))
+	for _, e := range s.outbox {
+		if len(out) == limit {
+			break
+		}
+		if e.ID != "" {
+			out = append(out, cloneEvent(e))
+		}
+	}
+	return out, nil
+}
+
+func (s *memoryStore) AckEvents(_ context.Context, ids []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if i, ok := s.pending[id]; ok {
+			s.outbox[i] = Event{}
+			delete(s.pending, id)
+		}
+	}
+	if len(s.pending) == 0 {
+		s.outbox = s.outbox[:0]
+	}
+	return nil
+}
+
+func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.checkLocked(tx); err != nil {
+		return err
+	}
+	for _, c := range tx.Carts {
+		c = cloneCart(c)
+		c.Version++
+		s.carts[c.ID] = c
+	}
+	for _, g := range tx.Groups {
+		g = cloneGroup(g)
+		g.Version++
+		s.groups[g.ID] = g
+	}
+	for _, co := range tx.Checkouts {
+		co = cloneCheckout(co)
+		co.Version++
+		s.checkouts[co.ID] = co
+		if co.DueAt.IsZero() {
+			delete(s.due, co.ID)
+		} else {
+			s.due[co.ID] = co.DueAt
+		}
+	}
+	for _, o := range tx.Orders {
+		o = cloneOrder(o)
+		if o.Version == 0 {
+			s.byBuyer[o.BuyerID] = append(s.byBuyer[o.BuyerID], o.ID)
+		}
+		o.Version++
+		s.orders[o.ID] = o
+	}
+	for _, w := range tx.Wallets {
+		w = cloneWallet(w)
+		w.Version++
+		s.wallets[w.BuyerID] = w
+	}
+	for _, r := range tx.Refs {
+		s.refs[r.Ref] = r.ID
+	}
+	for _, r := range tx.Idempotency {
+		s.idempotency[r.Key] = r
+	}
+	for _, e := range tx.Seen {
+		s.seen[SeenEvent{MerchantID: e.MerchantID, EventID: e.EventID}] = true
+	}
+	for _, t := range tx.Transitions {
+		s.transitions[t.SubjectID] = append(s.transitions[t.SubjectID], t)
+	}
+	for _, e := range tx.Events {
+		s.pending[e.ID] = len(s.outbox)
+		s.outbox = append(s.outbox, cloneEvent(e))
+	}
+	return nil
+}
+
+// checkLocked checks every version and insert of tx against the store.
+func (s *memoryStore) checkLocked(tx *Tx) error {
+	for _, c := range tx.Carts {
+		if err := checkVersion(s.carts, "cart", c.ID, c.Version, func(c *Cart) int64 { return c.Version }); err != nil {
+			return err
+		}
+	}
+	for _, g := range tx.Groups {
+		if err := checkVersion(s.groups, "group", g.ID, g.Version, func(g *CheckoutGroup) int64 { return g.Version }); err != nil {
+			return err
+		}
+	}
+	for _, co := range tx.Checkouts {
+		if err := checkVersion(s.checkouts, "checkout", co.ID, co.Version, func(c *Checkout) int64 { return c.Version }); err != nil {
+			return err
+		}
+	}
+	for _, o := range tx.Orders {
+		if err := checkVersion(s.orders, "order", o.ID, o.Version, func(o *Order) int64 { return o.Version }); err != nil {
+			return err
+		}
+	}
+	for _, w := range tx.Wallets {
+		if err := checkVersion(s.wallets, "wallet", w.BuyerID, w.Version, func(w *Wallet) int64 { return w.Version }); err != nil {
+			return err
+		}
+	}
+	refs := map[Ref]string{}
+	for _, r := range tx.Refs {
+		have, ok := s.refs[r.Ref]
+		if !ok {
+			have, ok = refs[r.Ref]
+		}
+		if ok && have != r.ID {
+			return &ConflictError{Kind: "ref", ID: r.Ref.String()}
+		}
+		refs[r.Ref] = r.ID
+	}
+	keys := map[string]bool{}
+	for _, r := range tx.Idempotency {
+		if _, ok := s.idempotency[r.Key]; ok || keys[r.Key] {
+			return &ConflictError{Kind: "idempotency", ID: r.Key}
+		}
+		keys[r.Key] = true
+	}
+	seen := map[SeenEvent]bool{}
+	for _, e := range tx.Seen {
+		k := SeenEvent{MerchantID: e.MerchantID, EventID: e.EventID}
+		if s.seen[k] || seen[k] {
+			return &ConflictError{Kind: "seen_event", ID: e.MerchantID + ":" + e.EventID}
+		}
+		seen[k] = true
+	}
+	return nil
+}
+
+func checkVersion[T any](m map[string]*T, kind, id string, version int64, versionOf func(*T) int64) error {
+	have := int64(0)
+	if r, ok := m[id]; ok {
+		have = versionOf(r)
+	}
+	if have != version {
+		return &ConflictError{Kind: kind, ID: id}
+	}
+	return nil
+}
+
+func cloneCart(c *Cart) *Cart {
+	out := *c
+	out.Lines = slices.Clone(c.Lines)
+	return &out
+}
+
+func cloneGroup(g *CheckoutGroup) *CheckoutGroup {
+	out := *g
+	out.CheckoutIDs = slices.Clone(g.CheckoutIDs)
+	return &out
+}
+
+func cloneCheckout(co *Checkout) *Checkout {
+	out := *co
+	out.Lines = slices.Clone(co.Lines)
+	out.ShipTo = clonePtr(co.ShipTo)
+	out.ShippingOptions = slices.Clone(co.ShippingOptions)
+	out.NextAction = clonePtr(co.NextAction)
+	out.LastError = clonePtr(co.LastError)
+	return &out
+}
+
+func cloneOrder(o *Order) *Order {
+	out := *o
+	out.Lines = slices.Clone(o.Lines)
+	out.ShipTo = clonePtr(o.ShipTo)
+	out.Refunds = slices.Clone(o.Refunds)
+	out.Shipments = slices.Clone(o.Shipments)
+	return &out
+}
+
+func cloneWallet(w *Wallet) *Wallet {
+	out := *w
+	out.Saved = slices.Clone(w.Saved)
+	for i := range out.Saved {
+		out.Saved[i].ShipTo = clonePtr(out.Saved[i].ShipTo)
+	}
+	return &out
+}
+
+func cloneEvent(e Event) Event {
+	e.Amount = clonePtr(e.Amount)
+	e.Shipment = clonePtr(e.Shipment)
+	return e
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}

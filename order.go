@@ -1,0 +1,238 @@
+package buybutton
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// Order is a placed order: what was bought at what price, and what
+// happened to it since. Its fulfilment Status moves through the table
+// below; its payment state is derived from its amounts ([Order.PaymentState]).
+type Order struct {
+	ID         string // derived from the checkout's id: one order per checkout
+	CheckoutID string
+	GroupID    string
+	BuyerID    string
+	MerchantID string
+	Version    int64
+	Status     OrderStatus
+
+	ProviderOrderID  string
+	PaymentID        string
+	Currency         money.Currency
+	Lines            []CheckoutLine
+	Totals           Totals
+	ShipTo           *provider.Address
+	ShippingOptionID string
+	Contact          provider.Contact
+
+	Authorized money.Amount  // held at placement
+	Captured   money.Amount  // taken; zero until captured
+	Voided     bool          // the hold was released uncaptured
+	Refunds    []OrderRefund // in the order they were asked for
+	Shipments  []provider.Shipment
+	PlacedAt   time.Time
+	UpdatedAt  time.Time
+}
+
+// OrderStatus is an order's fulfilment state.
+type OrderStatus string
+
+const (
+	OrderPlaced             OrderStatus = "placed"
+	OrderPartiallyFulfilled OrderStatus = "partially_fulfilled"
+	OrderFulfilled          OrderStatus = "fulfilled" // everything shipped
+	OrderDelivered          OrderStatus = "delivered"
+	OrderCanceled           OrderStatus = "canceled"
+)
+
+// orderMachine is the order's transition table. Fulfilment only moves
+// forward; events that arrive late (shipped after delivered) add what they
+// carry and leave the status.
+var orderMachine = machine[OrderStatus]{name: "order", edges: map[OrderStatus][]OrderStatus{
+	OrderPlaced:             {OrderPartiallyFulfilled, OrderFulfilled, OrderDelivered, OrderCanceled},
+	OrderPartiallyFulfilled: {OrderFulfilled, OrderDelivered},
+	OrderFulfilled:          {OrderDelivered},
+}}
+
+// rank orders fulfilment states so that events only move an order forward.
+func (s OrderStatus) rank() int {
+	switch s {
+	case OrderPartiallyFulfilled:
+		return 1
+	case OrderFulfilled:
+		return 2
+	case OrderDelivered:
+		return 3
+	}
+	return 0
+}
+
+// PaymentState is an order's payment state, derived from its amounts.
+type PaymentState string
+
+const (
+	PaymentAuthorized        PaymentState = "authorized"
+	PaymentCaptured          PaymentState = "captured"
+	PaymentPartiallyRefunded PaymentState = "partially_refunded"
+	PaymentRefunded          PaymentState = "refunded"
+	PaymentVoided            PaymentState = "voided"
+)
+
+// PaymentState derives the payment state from Captured, Refunded and
+// Voided; it is never stored beside them.
+func (o *Order) PaymentState() PaymentState {
+	switch {
+	case o.Voided:
+		return PaymentVoided
+	case !o.Captured.IsPositive():
+		return PaymentAuthorized
+	}
+	refunded := o.Refunded()
+	switch {
+	case !refunded.IsPositive():
+		return PaymentCaptured
+	case refunded.Equal(o.Captured):
+		return PaymentRefunded
+	}
+	return PaymentPartiallyRefunded
+}
+
+// Refunded is the sum of the order's succeeded refunds.
+func (o *Order) Refunded() money.Amount {
+	sum := money.Zero(o.Currency)
+	for _, r := range o.Refunds {
+		if r.Status == RefundSucceeded {
+			sum, _ = sum.Add(r.Amount)
+		}
+	}
+	return sum
+}
+
+// refundable is what may still be refunded: captured, less refunds that
+// succeeded or may yet succeed.
+func (o *Order) refundable() money.Amount {
+	left := o.Captured
+	for _, r := range o.Refunds {
+		if r.Status != RefundFailed {
+			left, _ = left.Sub(r.Amount)
+		}
+	}
+	return left
+}
+
+// OrderRefund is money returned, or being returned, to the buyer.
+type OrderRefund struct {
+	ID               string // ours; also the provider call's idempotency key
+	ProviderRefundID string // set once the provider answered
+	Amount           money.Amount
+	Reason           string
+	Status           RefundStatus
+	CreatedAt        time.Time
+}
+
+// RefundStatus is where a refund is.
+type RefundStatus string
+
+const (
+	// RefundPending: recorded, and its amount set aside, before the
+	// provider is called; it stays pending while the outcome is unknown.
+	RefundPending   RefundStatus = "pending"
+	RefundSucceeded RefundStatus = "succeeded"
+	RefundFailed    RefundStatus = "failed" // the provider refused; nothing returned
+)
+
+// orderIDFor derives an order's id from its checkout's.
+func orderIDFor(checkoutID string) string {
+	return "ord_" + strings.TrimPrefix(checkoutID, "co_")
+}
+
+func newOrder(co *Checkout, po provider.Order, pay provider.Payment, captured money.Amount, now time.Time) *Order {
+	return &Order{
+		ID: orderIDFor(co.ID), CheckoutID: co.ID, GroupID: co.GroupID, BuyerID: co.BuyerID, MerchantID: co.MerchantID,
+		Status: OrderPlaced, ProviderOrderID: po.ID, PaymentID: pay.ID, Currency: co.Currency,
+		Lines: append([]CheckoutLine(nil), co.Lines...), Totals: co.Totals,
+		ShipTo: co.ShipTo, ShippingOptionID: co.ShippingOptionID, Contact: co.Contact,
+		Authorized: co.Totals.Total, Captured: captured,
+		PlacedAt: now, UpdatedAt: now,
+	}
+}
+
+// Order returns one of the buyer's orders.
+func (c *Client) Order(ctx context.Context, buyerID, orderID string) (*Order, error) {
+	o, err := c.store.Order(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	if err := owns(buyerID, o.BuyerID, "order", orderID); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// Orders lists a buyer's orders, newest first.
+func (c *Client) Orders(ctx context.Context, buyerID string, offset, limit int) ([]*Order, error) {
+	if err := checkID("buyer_id", buyerID, provider.MaxIDLength); err != nil {
+		return nil, err
+	}
+	if offset < 0 || limit < 1 || limit > 100 {
+		return nil, invalid("limit", "offset must be at least 0 and limit 1 to 100")
+	}
+	return c.store.OrdersByBuyer(ctx, buyerID, offset, limit)
+}
+
+// Transitions returns the recorded transitions of one of the buyer's
+// checkouts or orders, oldest first.
+func (c *Client) Transitions(ctx context.Context, buyerID, subjectID string) ([]Transition, error) {
+	if strings.HasPrefix(subjectID, "ord_") {
+		if _, err := c.Order(ctx, buyerID, subjectID); err != nil {
+			return nil, err
+		}
+	} else if _, err := c.Checkout(ctx, buyerID, subjectID); err != nil {
+		return nil, err
+	}
+	return c.store.Transitions(ctx, subjectID)
+}
+
+// updateOrder applies change to the newest version of an order and commits
+// it with compare-and-set, retrying when another change won the race. A
+// change that returns skip commits nothing.
+func (c *Client) updateOrder(ctx context.Context, orderID string, change func(o *Order, tx *Tx) (skip bool, err error)) (*Order, error) {
+	for {
+		o, err := c.store.Order(ctx, orderID)
+		if err != nil {
+			return nil, err
+		}
+		tx := &Tx{}
+		skip, err := change(o, tx)
+		if err != nil || skip {
+			return o, err
+		}
+		o.UpdatedAt = c.now()
+		tx.Orders = append(tx.Orders, o)
+		err = c.store.Commit(ctx, tx)
+		if conflictOn(err, "order") && ctx.Err() == nil {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("buybutton: order %s: %w", orderID, err)
+		}
+		o.Version++
+		return o, nil
+	}
+}
+
+// moveOrder records a status change on o in tx, if the table allows it.
+func (c *Client) moveOrder(o *Order, tx *Tx, to OrderStatus, reason, actor string) error {
+	if err := orderMachine.check(o.ID, o.Status, to); err != nil {
+		return err
+	}
+	tx.Transitions = append(tx.Transitions, orderMachine.record(o.ID, o.Status, to, reason, actor, c.now()))
+	o.Status = to
+	return nil
+}

@@ -1,0 +1,103 @@
+package buybutton
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/buybutton/buybutton/provider"
+)
+
+// CancelOrderParams cancels an order that has not shipped.
+type CancelOrderParams struct {
+	// BuyerID is the buyer cancelling their own order; empty when the host
+	// cancels (support, fraud).
+	BuyerID string
+	OrderID string
+	Reason  string
+}
+
+// CancelOrder cancels an order before it ships: the merchant cancels it
+// and returns its stock, then the payment is voided (if not captured) or
+// refunded in full (if it was). Every provider call has a key derived from
+// the order id, so a retry after any failure finishes the same
+// cancellation. An order that shipped is [ErrIllegalTransition]; a
+// cancelled order is returned as it is.
+func (c *Client) CancelOrder(ctx context.Context, p CancelOrderParams) (*Order, error) {
+	if err := checkText("reason", p.Reason, 0, 500, false); err != nil {
+		return nil, err
+	}
+	o, err := c.store.Order(ctx, p.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	actor := "host"
+	if p.BuyerID != "" {
+		if err := owns(p.BuyerID, o.BuyerID, "order", p.OrderID); err != nil {
+			return nil, err
+		}
+		actor = buyerActor(p.BuyerID)
+	}
+	if o.Status == OrderCanceled {
+		return o, nil
+	}
+	if err := orderMachine.check(o.ID, o.Status, OrderCanceled); err != nil {
+		return nil, err
+	}
+	m, err := c.merchant(o.MerchantID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.Orders.CancelOrder(ctx, provider.CancelOrderRequest{IdempotencyKey: o.ID + ":cancel", OrderID: o.ProviderOrderID, Reason: p.Reason}); err != nil {
+		if errors.Is(err, provider.ErrInvalidState) {
+			return nil, fmt.Errorf("%w: order %s: the merchant says it can no longer be canceled: %w", ErrIllegalTransition, o.ID, err)
+		}
+		return nil, fmt.Errorf("buybutton: order %s: cancel: %w", o.ID, err)
+	}
+	return c.settleCancellation(ctx, m, o.ID, p.Reason, actor)
+}
+
+// settleCancellation returns the money of an order the merchant canceled,
+// and records the cancellation.
+func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, reason, actor string) (*Order, error) {
+	o, err := c.store.Order(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	if o.Status == OrderCanceled {
+		return o, nil
+	}
+	voided := false
+	switch {
+	case o.Voided:
+	case !o.Captured.IsPositive():
+		if _, err := m.Payments.Void(ctx, provider.VoidRequest{IdempotencyKey: o.ID + ":void", PaymentID: o.PaymentID}); err != nil {
+			return nil, fmt.Errorf("buybutton: order %s: void: %w", o.ID, err)
+		}
+		voided = true
+	default:
+		if left := o.refundable(); left.IsPositive() {
+			_, err := c.refund(ctx, RefundParams{OrderID: o.ID, Amount: left, Reason: "order canceled", IdempotencyKey: "cancel"}, "cancel")
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
+		if o.Status == OrderCanceled {
+			return true, nil
+		}
+		was := o.PaymentState()
+		if voided {
+			o.Voided = true
+			tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "voided: order canceled", actor, c.now()))
+		}
+		if err := c.moveOrder(o, tx, OrderCanceled, "canceled: "+reason, actor); err != nil {
+			return false, err
+		}
+		e := c.event(EventOrderCanceled, o, c.now())
+		e.Reason = reason
+		tx.Events = append(tx.Events, e)
+		return false, nil
+	})
+}

@@ -1,0 +1,455 @@
+package buybutton
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// ConfirmParams confirms a checkout: the buyer pays with PaymentToken (a
+// token from the payment platform's card form, never a card number), or
+// with the token of one of their saved details.
+type ConfirmParams struct {
+	BuyerID      string
+	CheckoutID   string
+	PaymentToken string
+	SavedID      string // a saved detail whose token to use, instead of PaymentToken
+}
+
+// CapturePolicy says when an authorized payment is captured.
+type CapturePolicy int
+
+const (
+	// CaptureOnPlace captures as soon as the merchant has accepted the
+	// order: the buyer is charged at once, and a cancellation refunds.
+	CaptureOnPlace CapturePolicy = iota
+	// CaptureOnShipment captures when the order.shipped event arrives (as
+	// card rules expect for physical goods); a cancellation before that
+	// voids the hold. Authorizations last about 7 days on most card
+	// networks: a merchant that ships later should use CaptureOnPlace.
+	CaptureOnShipment
+)
+
+// Confirm places a checkout: it re-quotes (a changed price is
+// [ErrPriceChanged] and charges nothing), claims the checkout, reserves
+// stock, authorizes the payment, places the order, captures according to
+// the [CapturePolicy], and returns the order.
+//
+// Every outcome is typed: provider.ErrOutOfStock, provider.ErrDeclined,
+// [ErrActionRequired], [ErrUnknownOutcome]; after each but the last, the
+// checkout is ready to confirm again and nothing is held or charged.
+//
+// Confirm is safe to retry and to race. The claim is a compare-and-set, so
+// of many concurrent calls one places and the others wait for it (until
+// ctx is done: [ErrInProgress]) and return the same order. A call on a
+// placed checkout returns its order. A call on a checkout waiting for a
+// payment action resumes it.
+func (c *Client) Confirm(ctx context.Context, p ConfirmParams) (*Order, error) {
+	token := p.PaymentToken
+	if p.SavedID != "" {
+		saved, err := c.SavedDetail(ctx, p.BuyerID, p.SavedID)
+		if err != nil {
+			return nil, err
+		}
+		token = saved.PaymentToken
+	}
+	for {
+		co, err := c.Checkout(ctx, p.BuyerID, p.CheckoutID)
+		if err != nil {
+			return nil, err
+		}
+		if co.ready() {
+			if err := checkID("payment_token", token, provider.MaxIDLength); err != nil {
+				return nil, err
+			}
+		}
+		o, err := c.advance(ctx, co, token, buyerActor(p.BuyerID))
+		if errors.Is(err, errRetry) {
+			continue
+		}
+		return o, err
+	}
+}
+
+// errRetry tells a placement loop to read the checkout again: it changed.
+var errRetry = errors.New("buybutton: checkout changed; read again")
+
+// advance takes the placement of co one step on from wherever it is, and
+// returns the order, the outcome's error, or errRetry.
+func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string) (*Order, error) {
+	now := c.now()
+	from := co.State
+	switch {
+	case from == CheckoutPlaced:
+		return c.store.Order(ctx, co.OrderID)
+	case from == CheckoutPaymentPending && now.Before(co.ClaimedUntil):
+		return nil, c.waitForClaim(ctx, co)
+	case from == CheckoutPaymentPending, from == CheckoutUnknown, from == CheckoutRequiresAction:
+		// A lapsed claim, an unknown outcome or a payment action: resume
+		// the same attempt, whose keys replay whatever already happened.
+	case co.ready():
+		m, err := c.merchant(co.MerchantID)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.requote(ctx, m, co, actor); err != nil {
+			return nil, err
+		}
+		co.Attempt++
+		co.PaymentToken = token
+		co.ReservationID, co.PaymentID, co.NextAction, co.LastError, co.Compensating = "", "", nil, nil, false
+	default:
+		return nil, &TransitionError{Machine: "checkout", ID: co.ID, From: string(from), To: string(CheckoutPaymentPending)}
+	}
+	co.ClaimedUntil = now.Add(c.claimLease)
+	if err := c.commitCheckout(ctx, co, from, CheckoutPaymentPending, fmt.Sprintf("placement attempt %d claimed", co.Attempt), actor); err != nil {
+		if conflictOn(err, "checkout") {
+			return nil, errRetry
+		}
+		return nil, err
+	}
+	return c.runPlacement(ctx, co, actor)
+}
+
+// requote prices a ready checkout again just before it is claimed. If any
+// amount changed, the checkout keeps the new prices and the buyer must
+// confirm again.
+func (c *Client) requote(ctx context.Context, m Merchant, co *Checkout, actor string) error {
+	was := co.Totals
+	if err := c.quote(ctx, m, co, co.ShipTo); err != nil {
+		return err
+	}
+	if sameTotals(was, co.Totals) && (co.ShippingOptionID != "" || !co.ships()) {
+		return nil
+	}
+	from := co.State
+	to := co.readyState()
+	if co.ShippingOptionID == "" && co.ships() {
+		to = CheckoutAddressed // the selected option is no longer offered
+	}
+	co.LastError = &CheckoutError{Code: "price_changed", Message: "Prices changed since you last looked. Review the new total."}
+	err := c.commitCheckout(ctx, co, from, to, "re-quoted at confirm: totals changed", actor)
+	if conflictOn(err, "checkout") {
+		return errRetry
+	}
+	if err != nil {
+		return err
+	}
+	return &PriceChangedError{CheckoutID: co.ID, Was: was, Now: co.Totals}
+}
+
+func sameTotals(a, b Totals) bool {
+	return a.Subtotal.Equal(b.Subtotal) && a.Discount.Equal(b.Discount) && a.Shipping.Equal(b.Shipping) &&
+		a.Tax.Equal(b.Tax) && a.Total.Equal(b.Total)
+}
+
+// waitForClaim waits until the claimant of co moves it on, its claim
+// lapses, or ctx is done.
+func (c *Client) waitForClaim(ctx context.Context, co *Checkout) error {
+	delay := time.Millisecond
+	for {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: checkout %s: %w", ErrInProgress, co.ID, ctx.Err())
+		case <-time.After(delay):
+		}
+		cur, err := c.store.Checkout(ctx, co.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Version != co.Version || !c.now().Before(cur.ClaimedUntil) {
+			return errRetry
+		}
+		delay = min(2*delay, 50*time.Millisecond)
+	}
+}
+
+// runPlacement runs the claimed attempt of co: reserve, authorize, place,
+// capture. Every provider call carries the attempt's key, so running it
+// again replays what already happened instead of doing it twice.
+func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string) (*Order, error) {
+	m, err := c.merchant(co.MerchantID)
+	if err != nil {
+		return nil, err
+	}
+	if co.Compensating {
+		return nil, c.compensate(ctx, m, co, co.afterCompensation(), actor)
+	}
+	if m.Inventory != nil && co.ReservationID == "" {
+		res, err := m.Inventory.Reserve(ctx, provider.ReserveRequest{IdempotencyKey: co.key("reserve"), Lines: co.stockLines(), TTL: c.reservationTTL})
+		if err != nil {
+			return nil, c.attemptFailed(ctx, m, co, "reserve", err, actor)
+		}
+		co.ReservationID = res.ID
+	}
+	pay, err := m.Payments.Authorize(ctx, provider.AuthorizeRequest{
+		IdempotencyKey: co.key("authorize"),
+		Amount:         co.Totals.Total,
+		Token:          co.PaymentToken,
+		Description:    "buybutton checkout " + co.ID,
+		Metadata:       map[string]string{"buybutton_checkout": co.ID, "buybutton_buyer": co.BuyerID},
+	})
+	if err != nil {
+		return nil, c.attemptFailed(ctx, m, co, "authorize", err, actor)
+	}
+	co.PaymentID = pay.ID
+	if pay.Status != provider.PaymentAuthorized {
+		// A replay returns the payment as it was first answered; ask for
+		// it as it is now (the buyer may have completed the action).
+		if pay, err = m.Payments.Payment(ctx, pay.ID); err != nil {
+			return nil, c.attemptFailed(ctx, m, co, "payment", err, actor)
+		}
+	}
+	switch pay.Status {
+	case provider.PaymentAuthorized, provider.PaymentCaptured:
+	case provider.PaymentRequiresAction:
+		return nil, c.awaitAction(ctx, m, co, pay, actor)
+	default: // failed or voided: the action failed or the hold lapsed
+		co.Compensating = true
+		co.LastError = &CheckoutError{Code: "action_failed", Message: "The payment was not completed. Try another payment method."}
+		return nil, c.compensateAndReport(ctx, m, co, co.readyState(), actor, fmt.Errorf("%w: payment %s is %s", provider.ErrDeclined, pay.ID, pay.Status))
+	}
+	lines := make([]provider.OrderLine, len(co.Lines))
+	for i, l := range co.Lines {
+		lines[i] = provider.OrderLine{VariantID: l.VariantID, Quantity: l.Quantity, UnitPrice: l.UnitPrice}
+	}
+	po, err := m.Orders.PlaceOrder(ctx, provider.PlaceOrderRequest{
+		IdempotencyKey: co.key("order"), ReservationID: co.ReservationID, Lines: lines,
+		ShipTo: co.ShipTo, ShippingOptionID: co.ShippingOptionID, PaymentID: pay.ID,
+		Total: co.Totals.Total, Contact: co.Contact,
+	})
+	if err != nil {
+		return nil, c.attemptFailed(ctx, m, co, "place order", err, actor)
+	}
+	captured := money.Zero(co.Currency)
+	if c.capturePolicy == CaptureOnPlace {
+		cp, err := m.Payments.Capture(ctx, provider.CaptureRequest{IdempotencyKey: co.key("capture"), PaymentID: pay.ID, Amount: co.Totals.Total})
+		if err != nil {
+			// The order exists: never compensate now. Whatever the error,
+			// Reconcile captures again with the same key.
+			return nil, c.toUnknown(ctx, co, "capture", err, actor)
+		}
+		captured = cp.Captured
+	}
+	return c.commitPlaced(ctx, co, po, pay, captured, actor)
+}
+
+// commitPlaced commits the order and the placed checkout together.
+func (c *Client) commitPlaced(ctx context.Context, co *Checkout, po provider.Order, pay provider.Payment, captured money.Amount, actor string) (*Order, error) {
+	now := c.now()
+	o := newOrder(co, po, pay, captured, now)
+	co.OrderID = o.ID
+	co.NextAction, co.LastError = nil, nil
+	err := c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutPlaced, "order "+po.ID+" placed", actor, func(tx *Tx) {
+		tx.Orders = append(tx.Orders, o)
+		tx.Refs = append(tx.Refs,
+			RefEntry{Ref: Ref{Kind: "order", MerchantID: co.MerchantID, ExternalID: po.ID}, ID: o.ID},
+			RefEntry{Ref: Ref{Kind: "payment", MerchantID: co.MerchantID, ExternalID: pay.ID}, ID: o.ID},
+		)
+		tx.Transitions = append(tx.Transitions, orderMachine.record(o.ID, "", OrderPlaced, "checkout "+co.ID+" confirmed", actor, now))
+		tx.Events = append(tx.Events, c.event(EventOrderPlaced, o, now))
+		if captured.IsPositive() {
+			tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, now))
+		}
+	})
+	if conflictOn(err, "checkout") {
+		// Someone took over a lapsed claim and got here first: same keys,
+		// so the same order. Return what they committed.
+		return nil, errRetry
+	}
+	if err != nil {
+		return nil, err
+	}
+	o.Version = 1
+	return o, nil
+}
+
+// attemptFailed routes a failed provider step: unknown outcomes wait for
+// Reconcile; definite failures release what the attempt holds and return
+// the checkout to ready (or failed, when the merchant refused the order).
+func (c *Client) attemptFailed(ctx context.Context, m Merchant, co *Checkout, step string, err error, actor string) error {
+	if !definite(err) {
+		return c.toUnknown(ctx, co, step, err, actor)
+	}
+	co.LastError = checkoutErrorFor(err)
+	if step == "place order" && co.LastError.Code == "rejected" {
+		co.LastError = &CheckoutError{Code: "refused", Message: "The shop could not take this order."}
+	}
+	if co.PaymentID != "" {
+		co.Compensating = true
+	}
+	return c.compensateAndReport(ctx, m, co, co.afterCompensation(), actor, fmt.Errorf("buybutton: checkout %s: %s: %w", co.ID, step, err))
+}
+
+// compensateAndReport commits that compensation is owed (when a payment is
+// held) before making it, then returns cause, or the compensation's error.
+func (c *Client) compensateAndReport(ctx context.Context, m Merchant, co *Checkout, to CheckoutState, actor string, cause error) error {
+	if co.Compensating {
+		if err := c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutPaymentPending, "compensating: "+co.LastError.Code, actor); err != nil {
+			return lostClaim(err)
+		}
+	}
+	if err := c.compensate(ctx, m, co, to, actor); err != nil {
+		return err
+	}
+	return cause
+}
+
+// compensate voids the attempt's payment and releases its reservation, then
+// moves the checkout to to.
+func (c *Client) compensate(ctx context.Context, m Merchant, co *Checkout, to CheckoutState, actor string) error {
+	if co.Compensating && co.PaymentID != "" {
+		if _, err := m.Payments.Void(ctx, provider.VoidRequest{IdempotencyKey: co.key("void"), PaymentID: co.PaymentID}); err != nil && !errors.Is(err, provider.ErrNotFound) {
+			return c.toUnknown(ctx, co, "void", err, actor)
+		}
+	}
+	c.release(ctx, m, co)
+	if co.LastError == nil {
+		co.LastError = &CheckoutError{Code: "refused", Message: "The order could not be placed."}
+	}
+	from := co.State
+	co.Compensating, co.ReservationID, co.PaymentID, co.NextAction = false, "", "", nil
+	reason := "attempt ended: " + co.LastError.Code
+	return lostClaim(c.commitCheckout(ctx, co, from, to, reason, actor, func(tx *Tx) {
+		tx.Events = append(tx.Events, c.checkoutEvent(EventPaymentFailed, co))
+	}))
+}
+
+// release gives back the attempt's reservation. Failing to is not fatal:
+// the reservation's TTL gives the stock back anyway.
+func (c *Client) release(ctx context.Context, m Merchant, co *Checkout) {
+	if m.Inventory != nil && co.ReservationID != "" {
+		_ = m.Inventory.ReleaseReservation(ctx, co.ReservationID)
+	}
+}
+
+// awaitAction parks the checkout until the buyer completes the payment's
+// action.
+func (c *Client) awaitAction(ctx context.Context, m Merchant, co *Checkout, pay provider.Payment, actor string) error {
+	co.NextAction = pay.NextAction
+	if co.NextAction == nil {
+		co.NextAction = &provider.NextAction{}
+	}
+	err := c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutRequiresAction, "payment "+pay.ID+" requires action", actor, func(tx *Tx) {
+		tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "checkout_payment", MerchantID: m.ID, ExternalID: pay.ID}, ID: co.ID})
+	})
+	if err != nil {
+		return lostClaim(err)
+	}
+	return &ActionRequiredError{CheckoutID: co.ID, NextAction: *co.NextAction}
+}
+
+// toUnknown parks the checkout for Reconcile.
+func (c *Client) toUnknown(ctx context.Context, co *Checkout, step string, cause error, actor string) error {
+	if err := c.commitCheckout(ctx, co, co.State, CheckoutUnknown, step+": outcome unknown: "+cause.Error(), actor); err != nil {
+		return lostClaim(err)
+	}
+	return fmt.Errorf("buybutton: checkout %s: %s: %w", co.ID, step, unknownOutcome(cause))
+}
+
+// lostClaim turns a conflict on the claimed checkout into errRetry: another
+// caller took the lapsed claim over, and reading again shows its result.
+func lostClaim(err error) error {
+	if conflictOn(err, "checkout") {
+		return errRetry
+	}
+	return err
+}
+
+// definite reports whether err says for certain that the provider did
+// nothing: the kinds whose contract promises it. Anything else, including
+// a timeout, may have happened.
+func definite(err error) bool {
+	for _, k := range []error{
+		provider.ErrDeclined, provider.ErrOutOfStock, provider.ErrReservationExpired,
+		provider.ErrInvalidRequest, provider.ErrInvalidState, provider.ErrNotFound,
+		provider.ErrIdempotencyConflict, provider.ErrRefundExceedsCapture,
+		provider.ErrUnavailable, provider.ErrRateLimited, ErrInvalidInput,
+	} {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// transient reports whether err promises nothing happened and a retry may
+// succeed.
+func transient(err error) bool {
+	return errors.Is(err, provider.ErrUnavailable) || errors.Is(err, provider.ErrRateLimited)
+}
+
+// unknownOutcome makes sure err matches ErrUnknownOutcome.
+func unknownOutcome(err error) error {
+	if errors.Is(err, ErrUnknownOutcome) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUnknownOutcome, err)
+}
+
+// afterCompensation is where a checkout goes once its attempt is undone:
+// back to ready, unless the merchant refused the order itself.
+func (co *Checkout) afterCompensation() CheckoutState {
+	if co.LastError != nil && co.LastError.Code == "refused" {
+		return CheckoutFailed
+	}
+	return co.readyState()
+}
+
+func checkoutErrorFor(err error) *CheckoutError {
+	var decline *provider.DeclineError
+	switch {
+	case errors.As(err, &decline):
+		return &CheckoutError{Code: "declined", Message: decline.Message}
+	case errors.Is(err, provider.ErrDeclined):
+		return &CheckoutError{Code: "declined", Message: "The payment was declined."}
+	case errors.Is(err, provider.ErrOutOfStock):
+		return &CheckoutError{Code: "out_of_stock", Message: "Some items sold out."}
+	case errors.Is(err, provider.ErrReservationExpired):
+		return &CheckoutError{Code: "reservation_expired", Message: "The items were held for too long. Confirm again."}
+	case transient(err):
+		return &CheckoutError{Code: "unavailable", Message: "The shop is busy. Try again."}
+	}
+	return &CheckoutError{Code: "rejected", Message: "The request was refused. Check the payment details and try again."}
+}
+
+// Reconcile resolves a checkout whose outcome is unknown, whose claim
+// lapsed, or whose payment action may have been completed elsewhere, by
+// resuming its attempt with the same idempotency keys: the provider
+// replays what happened, and the checkout ends placed, ready, waiting for
+// the action again, or still unknown (if the provider still cannot tell).
+// It is for the host (a job, a support tool) and needs no buyer.
+func (c *Client) Reconcile(ctx context.Context, checkoutID string) (*Checkout, error) {
+	for {
+		co, err := c.store.Checkout(ctx, checkoutID)
+		if err != nil {
+			return nil, err
+		}
+		switch co.State {
+		case CheckoutUnknown, CheckoutRequiresAction:
+		case CheckoutPaymentPending:
+			if c.now().Before(co.ClaimedUntil) {
+				return co, nil // someone is placing it
+			}
+		default:
+			return co, nil
+		}
+		_, err = c.advance(ctx, co, co.PaymentToken, "host")
+		if errors.Is(err, errRetry) {
+			continue
+		}
+		co2, rerr := c.store.Checkout(ctx, checkoutID)
+		if rerr != nil {
+			return nil, rerr
+		}
+		if errors.Is(err, ErrActionRequired) || errors.Is(err, provider.ErrDeclined) || errors.Is(err, provider.ErrOutOfStock) {
+			// Outcomes for the buyer, not failures of the reconcile.
+			return co2, nil
+		}
+		return co2, err
+	}
+}

@@ -1,0 +1,162 @@
+package buybutton
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Store keeps the library's state: carts, checkouts and their groups,
+// orders, buyers' saved details, idempotency records, the provider events
+// already applied, the transition log and the outbox of [Event]s for the
+// host.
+//
+// The library holds no state of its own between calls (cards aside), so a
+// Store shared by several app instances lets them serve the same buyers:
+// two instances racing on one checkout still produce one order and one
+// charge, because every write goes through [Store.Commit], which is
+// compare-and-set on versions and all or nothing.
+//
+// [NewMemoryStore] is the default. store/postgres is the one for many
+// instances. A Store must pass storetest.RunStoreTests.
+//
+// # What the library guarantees to a Store
+//
+//   - Records passed to Commit are not touched by the library during the
+//     call and are not kept after it.
+//   - A record's ID, BuyerID and the ids it was created with never change.
+//   - ctx is never nil.
+//
+// # What a Store must do
+//
+//   - Be safe for concurrent use by multiple goroutines (and, for a shared
+//     store, by many processes).
+//   - Return copies: a record read from the store and then changed by the
+//     caller changes nothing in the store until it is committed.
+//   - Commit atomically, as described on [Tx].
+//   - Report an id it does not have as [ErrNotFound].
+type Store interface {
+	// Cart, CheckoutGroup, Checkout, Order and Wallet read one record by
+	// id (a wallet by its buyer's id). An unknown id is ErrNotFound.
+	Cart(ctx context.Context, id string) (*Cart, error)
+	CheckoutGroup(ctx context.Context, id string) (*CheckoutGroup, error)
+	Checkout(ctx context.Context, id string) (*Checkout, error)
+	Order(ctx context.Context, id string) (*Order, error)
+	Wallet(ctx context.Context, buyerID string) (*Wallet, error)
+
+	// OrdersByBuyer returns up to limit of a buyer's orders, newest
+	// (PlacedAt) first, skipping the first offset.
+	OrdersByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*Order, error)
+
+	// Lookup finds the id of the record indexed under ref (see [Ref]).
+	Lookup(ctx context.Context, ref Ref) (string, error)
+
+	// DueCheckouts returns the ids of up to limit checkouts whose
+	// DueAt is set and not after t, earliest first.
+	DueCheckouts(ctx context.Context, t time.Time, limit int) ([]string, error)
+
+	// Idempotency returns the record stored under key.
+	Idempotency(ctx context.Context, key string) (IdempotencyRecord, error)
+
+	// Transitions returns the transitions recorded for a subject (a
+	// checkout, order or donation id), oldest first.
+	Transitions(ctx context.Context, subjectID string) ([]Transition, error)
+
+	// PendingEvents returns up to limit outbox events not yet acknowledged,
+	// in the order they were committed.
+	PendingEvents(ctx context.Context, limit int) ([]Event, error)
+	// AckEvents acknowledges outbox events by id; unknown or already
+	// acknowledged ids are ignored.
+	AckEvents(ctx context.Context, ids []string) error
+
+	// Commit applies tx atomically: everything in it or nothing.
+	Commit(ctx context.Context, tx *Tx) error
+}
+
+// Tx is one atomic write. Every record in it carries the Version it was
+// read at, 0 for a record that must not exist yet. Commit checks every
+// version and every insert, and if all hold, writes each record with its
+// Version increased by one, appends the transitions and events, and
+// indexes the refs. If any does not hold it writes nothing and returns a
+// [*ConflictError]. The versions in tx are not changed: the caller adds one
+// itself after a successful Commit.
+type Tx struct {
+	Carts     []*Cart
+	Groups    []*CheckoutGroup
+	Checkouts []*Checkout
+	Orders    []*Order
+	Wallets   []*Wallet
+
+	// Refs index records for [Store.Lookup]. A ref already indexed to
+	// another id is a conflict; to the same id, a no-op.
+	Refs []RefEntry
+
+	// Idempotency records are inserted; a key that exists is a conflict.
+	Idempotency []IdempotencyRecord
+	// Seen marks provider events as applied; an event already marked is a
+	// conflict with Kind "seen_event". This is how a webhook event is
+	// applied once: its effect and its mark commit together.
+	Seen []SeenEvent
+
+	Transitions []Transition
+	Events      []Event
+}
+
+// Ref is a key under which a record can be found: a provider's order or
+// payment id, scoped by merchant.
+type Ref struct {
+	Kind       string // "order", "payment", "refund"
+	MerchantID string
+	ExternalID string
+}
+
+func (r Ref) String() string { return r.Kind + ":" + r.MerchantID + ":" + r.ExternalID }
+
+// RefEntry indexes the record ID under Ref.
+type RefEntry struct {
+	Ref Ref
+	ID  string
+}
+
+// SeenEvent identifies a provider event already applied.
+type SeenEvent struct {
+	MerchantID string
+	EventID    string
+	At         time.Time
+}
+
+// IdempotencyRecord remembers a caller's idempotency key: which request it
+// was used with, and the id of what that request made. The record is
+// stored before the provider is called, so a retry finds it and reuses the
+// provider key derived from it.
+type IdempotencyRecord struct {
+	Key         string // scoped: operation, subject and the caller's key
+	Fingerprint string // the request's parameters
+	ResultID    string // e.g. the refund's id
+	CreatedAt   time.Time
+}
+
+// ErrConflict: a Commit lost a race: a record changed since it was read, or
+// something it inserts exists. Nothing was written. The library re-reads
+// and retries where that is safe, so callers of a Client see it only when
+// a concurrent change made their request moot.
+var ErrConflict = errors.New("buybutton: conflict")
+
+// ConflictError says which record a Commit conflicted on.
+type ConflictError struct {
+	Kind string // "cart", "checkout", "order", "ref", "idempotency", "seen_event", ...
+	ID   string
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%v: %s %q changed or exists", ErrConflict, e.Kind, e.ID)
+}
+
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// conflictOn reports whether err is a conflict on the given kind.
+func conflictOn(err error, kind string) bool {
+	var c *ConflictError
+	return errors.As(err, &c) && c.Kind == kind
+}

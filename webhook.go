@@ -1,0 +1,237 @@
+package buybutton
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/buybutton/buybutton/provider"
+)
+
+// HandleWebhook verifies a delivery from a merchant's platform and applies
+// its events. Call it from the HTTP handler the platform posts to, with the
+// raw body, and answer 2xx only when it returns nil: platforms deliver
+// again after an error.
+//
+//   - product.changed, stock.changed: the product's cards are re-rendered.
+//   - order.shipped, order.delivered: the order moves forward (never back:
+//     an event that arrives late adds its tracking and leaves the status);
+//     under [CaptureOnShipment], shipping captures the payment.
+//   - order.canceled: the merchant canceled; the payment is voided or
+//     refunded and the order canceled.
+//   - payment.captured, payment.refunded: the order's amounts follow (a
+//     refund made on the platform's dashboard is recorded too).
+//   - payment.authorized, payment.failed: a checkout waiting for a payment
+//     action is resumed, and placed if the payment went through.
+//   - payment.disputed: told to the host as an [Event].
+//
+// Each event is applied once: its effect and the mark that it was seen
+// commit together. A delivery that fails verification is refused with the
+// provider's error (provider.ErrWebhookSignature, provider.ErrWebhookTooOld)
+// and applies nothing.
+func (c *Client) HandleWebhook(ctx context.Context, merchantID string, header http.Header, body []byte) error {
+	m, err := c.merchant(merchantID)
+	if err != nil {
+		return err
+	}
+	if m.Webhooks == nil {
+		return fmt.Errorf("%w: merchant %s has no webhooks", ErrUnknownMerchant, m.ID)
+	}
+	events, err := m.Webhooks.VerifyWebhook(ctx, header, body)
+	if err != nil {
+		return fmt.Errorf("buybutton: merchant %s: webhook: %w", m.ID, err)
+	}
+	var errs []error
+	for _, e := range events {
+		if err := c.applyEvent(ctx, m, e); err != nil {
+			errs = append(errs, fmt.Errorf("event %s (%s): %w", e.ID, e.Type, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) error {
+	switch e.Type {
+	case provider.EventProductChanged, provider.EventStockChanged:
+		return c.RefreshProduct(ctx, m.ID, e.ProductID)
+	case provider.EventPaymentAuthorized, provider.EventPaymentFailed:
+		id, err := c.store.Lookup(ctx, Ref{Kind: "checkout_payment", MerchantID: m.ID, ExternalID: e.PaymentID})
+		if errors.Is(err, ErrNotFound) {
+			return nil // not a payment of a checkout waiting for an action
+		}
+		if err != nil {
+			return err
+		}
+		_, err = c.Reconcile(ctx, id)
+		return err
+	}
+	orderID, err := c.orderFor(ctx, m.ID, e)
+	if errors.Is(err, ErrNotFound) {
+		return nil // not an order of ours
+	}
+	if err != nil {
+		return err
+	}
+	// Provider calls an event needs happen before its commit, with keys
+	// derived from the order, so that a delivery retried after a failure
+	// repeats them harmlessly.
+	switch e.Type {
+	case provider.EventOrderCanceled:
+		o, err := c.store.Order(ctx, orderID)
+		if err != nil {
+			return err
+		}
+		if o.Status != OrderCanceled {
+			_, err = c.settleCancellation(ctx, m, orderID, "canceled by the merchant: "+e.Reason, providerActor(m.ID))
+			if err != nil {
+				return err
+			}
+		}
+		return c.markSeen(ctx, m.ID, e)
+	case provider.EventOrderShipped:
+		if err := c.captureOnShipment(ctx, m, orderID); err != nil {
+			return err
+		}
+	case provider.EventPaymentRefunded:
+		// Settle our own pending refunds first, so that one of them is not
+		// taken for a refund made elsewhere.
+		if _, err := c.ReconcileOrder(ctx, orderID); err != nil {
+			return err
+		}
+	}
+	_, err = c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
+		tx.Seen = append(tx.Seen, SeenEvent{MerchantID: m.ID, EventID: e.ID, At: c.now()})
+		return false, c.applyOrderEvent(o, tx, m.ID, e)
+	})
+	if conflictOn(err, "seen_event") {
+		return nil // applied before
+	}
+	return err
+}
+
+// orderFor finds our order for a provider event, by the provider's order
+// id, payment id or refund id.
+func (c *Client) orderFor(ctx context.Context, merchantID string, e provider.Event) (string, error) {
+	for _, r := range []Ref{
+		{Kind: "order", MerchantID: merchantID, ExternalID: e.OrderID},
+		{Kind: "payment", MerchantID: merchantID, ExternalID: e.PaymentID},
+	} {
+		if r.ExternalID == "" {
+			continue
+		}
+		id, err := c.store.Lookup(ctx, r)
+		if !errors.Is(err, ErrNotFound) {
+			return id, err
+		}
+	}
+	return "", ErrNotFound
+}
+
+// applyOrderEvent changes o as e says, within tx.
+func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider.Event) error {
+	actor := providerActor(merchantID)
+	now := c.now()
+	switch e.Type {
+	case provider.EventOrderShipped:
+		var info *ShipmentInfo
+		if e.Shipment != nil && !hasShipment(o, *e.Shipment) {
+			o.Shipments = append(o.Shipments, *e.Shipment)
+			info = &ShipmentInfo{Carrier: e.Shipment.Carrier, TrackingNumber: e.Shipment.TrackingNumber, TrackingURL: e.Shipment.TrackingURL}
+		}
+		if o.Status.rank() < OrderFulfilled.rank() && o.Status != OrderCanceled {
+			if err := c.moveOrder(o, tx, OrderFulfilled, "shipped", actor); err != nil {
+				return err
+			}
+		}
+		ev := c.event(EventOrderShipped, o, now)
+		ev.Shipment = info
+		tx.Events = append(tx.Events, ev)
+	case provider.EventOrderDelivered:
+		if o.Status.rank() < OrderDelivered.rank() && o.Status != OrderCanceled {
+			if err := c.moveOrder(o, tx, OrderDelivered, "delivered", actor); err != nil {
+				return err
+			}
+			tx.Events = append(tx.Events, c.event(EventOrderDelivered, o, now))
+		}
+	case provider.EventPaymentCaptured:
+		if e.Amount != nil && e.Amount.Currency() == o.Currency {
+			if more, _ := e.Amount.Cmp(o.Captured); more > 0 {
+				was := o.PaymentState()
+				o.Captured = *e.Amount
+				tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "captured on the platform", actor, now))
+				tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, now))
+			}
+		}
+	case provider.EventPaymentRefunded:
+		if e.Amount == nil || e.Amount.Currency() != o.Currency || e.RefundID == "" {
+			return invalid("event.amount", "a refund event needs a refund id and an amount in %s", o.Currency)
+		}
+		for _, r := range o.Refunds {
+			if r.ProviderRefundID == e.RefundID {
+				return nil // ours, already recorded
+			}
+		}
+		was := o.PaymentState()
+		r := OrderRefund{ID: "re_" + uuid.NewString(), ProviderRefundID: e.RefundID, Amount: *e.Amount, Reason: e.Reason, Status: RefundSucceeded, CreatedAt: now}
+		o.Refunds = append(o.Refunds, r)
+		tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "refund", MerchantID: merchantID, ExternalID: e.RefundID}, ID: o.ID})
+		tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "refunded on the platform", actor, now))
+		ev := c.event(EventRefundSucceeded, o, now)
+		ev.RefundID, ev.Amount = r.ID, &r.Amount
+		tx.Events = append(tx.Events, ev)
+	case provider.EventPaymentDisputed:
+		ev := c.event(EventPaymentDisputed, o, now)
+		ev.Reason, ev.Amount = e.Reason, e.Amount
+		tx.Events = append(tx.Events, ev)
+	}
+	return nil
+}
+
+func hasShipment(o *Order, s provider.Shipment) bool {
+	for _, have := range o.Shipments {
+		if have == s {
+			return true
+		}
+	}
+	return false
+}
+
+// captureOnShipment captures an order's payment when it ships, under
+// CaptureOnShipment.
+func (c *Client) captureOnShipment(ctx context.Context, m Merchant, orderID string) error {
+	o, err := c.store.Order(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	if c.capturePolicy != CaptureOnShipment || o.Captured.IsPositive() || o.Voided || o.Status == OrderCanceled {
+		return nil
+	}
+	pay, err := m.Payments.Capture(ctx, provider.CaptureRequest{IdempotencyKey: o.ID + ":capture", PaymentID: o.PaymentID, Amount: o.Authorized})
+	if err != nil {
+		return fmt.Errorf("buybutton: order %s: capture on shipment: %w", o.ID, err)
+	}
+	_, err = c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
+		if o.Captured.IsPositive() {
+			return true, nil
+		}
+		was := o.PaymentState()
+		o.Captured = pay.Captured
+		tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "captured on shipment", providerActor(m.ID), c.now()))
+		tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, c.now()))
+		return false, nil
+	})
+	return err
+}
+
+// markSeen records an event as applied when its effect was committed by
+// other means.
+func (c *Client) markSeen(ctx context.Context, merchantID string, e provider.Event) error {
+	err := c.store.Commit(ctx, &Tx{Seen: []SeenEvent{{MerchantID: merchantID, EventID: e.ID, At: c.now()}}})
+	if conflictOn(err, "seen_event") {
+		return nil
+	}
+	return err
+}
