@@ -1,0 +1,489 @@
+// Package storetest is the conformance suite for implementations of
+// buybutton.Store. A store's own test calls [RunStoreTests] with a function
+// that makes an empty store:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.RunStoreTests(t, func(t *testing.T) buybutton.Store { return mystore.New(t) })
+//	}
+//
+// The checks are what the library relies on: compare-and-set on versions,
+// all-or-nothing commits, inserts that conflict, copies on read and write,
+// the outbox, the due index, and all of it under concurrent use.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// StoreMaker returns a new, empty store. The suite calls it once per check.
+type StoreMaker func(t *testing.T) buybutton.Store
+
+// RunStoreTests runs every check against stores made by newStore.
+func RunStoreTests(t *testing.T, newStore StoreMaker) {
+	t.Helper()
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			c.run(t, context.Background(), newStore(t))
+		})
+	}
+}
+
+var checks = []struct {
+	name string
+	run  func(t *testing.T, ctx context.Context, s buybutton.Store)
+}{
+	{"UnknownIDsAreNotFound", unknownIDsAreNotFound},
+	{"InsertThenRead", insertThenRead},
+	{"InsertOfExistingIsConflict", insertOfExistingIsConflict},
+	{"StaleVersionIsConflict", staleVersionIsConflict},
+	{"CommitIsAllOrNothing", commitIsAllOrNothing},
+	{"ReadsAndWritesAreCopies", readsAndWritesAreCopies},
+	{"Refs", refs},
+	{"IdempotencyKeysInsertOnce", idempotencyKeysInsertOnce},
+	{"SeenEventsInsertOnce", seenEventsInsertOnce},
+	{"TransitionsInOrder", transitionsInOrder},
+	{"OutboxPendingAndAck", outboxPendingAndAck},
+	{"DueCheckouts", dueCheckouts},
+	{"OrdersByBuyerNewestFirst", ordersByBuyerNewestFirst},
+	{"ConcurrentCompareAndSetLosesNoUpdate", concurrentCompareAndSetLosesNoUpdate},
+	{"ConcurrentInsertsOneWins", concurrentInsertsOneWins},
+}
+
+var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+func usd(s string) money.Amount { return money.MustParse(s, "USD") }
+
+func cart(id string) *buybutton.Cart {
+	return &buybutton.Cart{ID: id, BuyerID: "buyer-1", CreatedAt: t0, UpdatedAt: t0,
+		Lines: []buybutton.CartLine{{MerchantID: "shop", ProductID: "p", VariantID: "v", Quantity: 1}}}
+}
+
+func checkout(id string) *buybutton.Checkout {
+	return &buybutton.Checkout{
+		ID: id, GroupID: "grp-1", BuyerID: "buyer-1", MerchantID: "shop", State: buybutton.CheckoutOpen,
+		Currency: "USD", ShipTo: &provider.Address{Name: "A", Line1: "1 Main St", City: "Town", Country: "US"},
+		Lines:     []buybutton.CheckoutLine{{ProductID: "p", VariantID: "v", Quantity: 2, LineAmounts: buybutton.LineAmounts{UnitPrice: usd("5.00"), Subtotal: usd("10.00")}}},
+		Totals:    buybutton.Totals{Subtotal: usd("10.00"), Total: usd("10.00")},
+		ExpiresAt: t0.Add(time.Hour), DueAt: t0.Add(time.Hour), CreatedAt: t0, UpdatedAt: t0,
+	}
+}
+
+func order(id, buyer string, placed time.Time) *buybutton.Order {
+	return &buybutton.Order{
+		ID: id, CheckoutID: "co-" + id, BuyerID: buyer, MerchantID: "shop", Status: buybutton.OrderPlaced,
+		Currency: "USD", Captured: usd("10.00"), PlacedAt: placed, UpdatedAt: placed,
+		Refunds: []buybutton.OrderRefund{{ID: "re-1", Amount: usd("1.00"), Status: buybutton.RefundSucceeded}},
+	}
+}
+
+func event(id string) buybutton.Event {
+	a := usd("10.00")
+	return buybutton.Event{ID: id, Type: buybutton.EventOrderPlaced, BuyerID: "buyer-1", OrderID: "ord-1", Amount: &a, At: t0}
+}
+
+func commit(t *testing.T, ctx context.Context, s buybutton.Store, tx *buybutton.Tx) {
+	t.Helper()
+	require.NoError(t, s.Commit(ctx, tx))
+}
+
+func requireConflict(t *testing.T, err error, kind string) {
+	t.Helper()
+	require.ErrorIs(t, err, buybutton.ErrConflict)
+	var ce *buybutton.ConflictError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, kind, ce.Kind)
+}
+
+func unknownIDsAreNotFound(t *testing.T, ctx context.Context, s buybutton.Store) {
+	for name, err := range map[string]error{
+		"cart":     second(s.Cart(ctx, "nope")),
+		"group":    second(s.CheckoutGroup(ctx, "nope")),
+		"checkout": second(s.Checkout(ctx, "nope")),
+		"order":    second(s.Order(ctx, "nope")),
+		"wallet":   second(s.Wallet(ctx, "nope")),
+		"ref":      second(s.Lookup(ctx, buybutton.Ref{Kind: "order", MerchantID: "shop", ExternalID: "nope"})),
+		"key":      second(s.Idempotency(ctx, "nope")),
+	} {
+		assert.ErrorIs(t, err, buybutton.ErrNotFound, name)
+	}
+	orders, err := s.OrdersByBuyer(ctx, "nobody", 0, 10)
+	require.NoError(t, err)
+	assert.Empty(t, orders)
+	tr, err := s.Transitions(ctx, "nope")
+	require.NoError(t, err)
+	assert.Empty(t, tr)
+}
+
+func second[T any](_ T, err error) error { return err }
+
+func insertThenRead(t *testing.T, ctx context.Context, s buybutton.Store) {
+	c, co, o := cart("cart-1"), checkout("co-1"), order("ord-1", "buyer-1", t0)
+	g := &buybutton.CheckoutGroup{ID: "grp-1", BuyerID: "buyer-1", CheckoutIDs: []string{"co-1"}, CreatedAt: t0}
+	w := &buybutton.Wallet{BuyerID: "buyer-1", Saved: []buybutton.SavedDetail{{ID: "sav-1", Label: "Home", PaymentToken: "tok"}}}
+	commit(t, ctx, s, &buybutton.Tx{Carts: []*buybutton.Cart{c}, Groups: []*buybutton.CheckoutGroup{g},
+		Checkouts: []*buybutton.Checkout{co}, Orders: []*buybutton.Order{o}, Wallets: []*buybutton.Wallet{w}})
+
+	gotCart, err := s.Cart(ctx, "cart-1")
+	require.NoError(t, err)
+	want := *c
+	want.Version = 1
+	assert.Equal(t, &want, gotCart)
+
+	gotGroup, err := s.CheckoutGroup(ctx, "grp-1")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), gotGroup.Version)
+	assert.Equal(t, g.CheckoutIDs, gotGroup.CheckoutIDs)
+
+	gotCo, err := s.Checkout(ctx, "co-1")
+	require.NoError(t, err)
+	wantCo := *co
+	wantCo.Version = 1
+	assertSameCheckout(t, &wantCo, gotCo)
+
+	gotOrder, err := s.Order(ctx, "ord-1")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), gotOrder.Version)
+	assert.True(t, gotOrder.Captured.Equal(usd("10.00")))
+	require.Len(t, gotOrder.Refunds, 1)
+	assert.True(t, gotOrder.Refunds[0].Amount.Equal(usd("1.00")))
+
+	gotWallet, err := s.Wallet(ctx, "buyer-1")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), gotWallet.Version)
+	assert.Equal(t, w.Saved, gotWallet.Saved)
+
+	// An update at the read version is written with the next version.
+	gotCart.Lines[0].Quantity = 3
+	commit(t, ctx, s, &buybutton.Tx{Carts: []*buybutton.Cart{gotCart}})
+	again, err := s.Cart(ctx, "cart-1")
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), again.Version)
+	assert.Equal(t, 3, again.Lines[0].Quantity)
+}
+
+// assertSameCheckout compares the fields a store must keep; money and
+// times are compared by value, not representation.
+func assertSameCheckout(t *testing.T, want, got *buybutton.Checkout) {
+	t.Helper()
+	assert.Equal(t, want.ID, got.ID)
+	assert.Equal(t, want.Version, got.Version)
+	assert.Equal(t, want.State, got.State)
+	assert.Equal(t, want.BuyerID, got.BuyerID)
+	assert.Equal(t, want.ShipTo, got.ShipTo)
+	assert.True(t, want.Totals.Total.Equal(got.Totals.Total), "total %s != %s", got.Totals.Total, want.Totals.Total)
+	require.Len(t, got.Lines, len(want.Lines))
+	assert.True(t, want.Lines[0].Subtotal.Equal(got.Lines[0].Subtotal))
+	assert.True(t, want.DueAt.Equal(got.DueAt))
+	assert.True(t, want.ExpiresAt.Equal(got.ExpiresAt))
+}
+
+func insertOfExistingIsConflict(t *testing.T, ctx context.Context, s buybutton.Store) {
+	commit(t, ctx, s, &buybutton.Tx{Carts: []*buybutton.Cart{cart("cart-1")}})
+	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Carts: []*buybutton.Cart{cart("cart-1")}}), "cart")
+	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{order("ord-1", "b", t0)}})
+	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Orders: []*buybutton.Order{order("ord-1", "b", t0)}}), "order")
+	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{checkout("co-1")}})
+	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Checkouts: []*buybutton.Checkout{checkout("co-1")}}), "checkout")
+}
+
+func staleVersionIsConflict(t *testing.T, ctx context.Context, s buybutton.Store) {
+	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{checkout("co-1")}})
+	a, err := s.Checkout(ctx, "co-1")
+	require.NoError(t, err)
+	b, err := s.Checkout(ctx, "co-1")
+	require.NoError(t, err)
+	a.State = buybutton.CheckoutAddressed
+	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{a}})
+	b.State = buybutton.CheckoutCanceled
+	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Checkouts: []*buybutton.Checkout{b}}), "checkout")
+	got, err := s.Checkout(ctx, "co-1")
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.CheckoutAddressed, got.State, "the losing write changed the checkout")
+
+	// A version from the future is as wrong as one from the past.
+	got.Version += 5
+	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Checkouts: []*buybutton.Checkout{got}}), "checkout")
+}
+
+func commitIsAllOrNothing(t *testing.T, ctx context.Context, s buybutton.Store) {
+	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{checkout("co-1")}})
+	stale := checkout("co-1") // version 0: the checkout exists, so this conflicts
+	tx := &buybutton.Tx{
+		Carts:       []*buybutton.Cart{cart("cart-new")},
+		Checkouts:   []*buybutton.Checkout{stale},
+		Orders:      []*buybutton.Order{order("ord-new", "buyer-1", t0)},
+		Refs:        []buybutton.RefEntry{{Ref: buybutton.Ref{Kind: "order", MerchantID: "shop", ExternalID: "x"}, ID: "ord-new"}},
+		Idempotency: []buybutton.IdempotencyRecord{{Key: "k", Fingerprint: "f", ResultID: "r"}},
+		Seen:        []buybutton.SeenEvent{{MerchantID: "shop", EventID: "evt-1"}},
+		Transitions: []buybutton.Transition{{SubjectID: "co-1", Machine: "checkout", To: "open"}},
+		Events:      []buybutton.Event{event("evt-out-1")},
+	}
+	requireConflict(t, s.Commit(ctx, tx), "checkout")
+	assert.ErrorIs(t, second(s.Cart(ctx, "cart-new")), buybutton.ErrNotFound)
+	assert.ErrorIs(t, second(s.Order(ctx, "ord-new")), buybutton.ErrNotFound)
+	assert.ErrorIs(t, second(s.Lookup(ctx, tx.Refs[0].Ref)), buybutton.ErrNotFound)
+	assert.ErrorIs(t, second(s.Idempotency(ctx, "k")), buybutton.ErrNotFound)
+	tr, err := s.Transitions(ctx, "co-1")
+	require.NoError(t, err)
+	assert.Empty(t, tr)
+	ev, err := s.PendingEvents(ctx, 10)
+	require.NoError(t, err)
+	assert.Empty(t, ev)
+	// The seen event was not marked: marking it now succeeds.
+	commit(t, ctx, s, &buybutton.Tx{Seen: tx.Seen})
+}
+
+func readsAndWritesAreCopies(t *testing.T, ctx context.Context, s buybutton.Store) {
+	co := checkout("co-1")
+	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{co}})
+	co.Lines[0].Quantity = 99
+	co.ShipTo.City = "Elsewhere"
+	got, err := s.Checkout(ctx, "co-1")
+	require.NoError(t, err)
+	assert.Equal(t, 2, got.Lines[0].Quantity, "the store kept the caller's slice")
+	assert.Equal(t, "Town", got.ShipTo.City, "the store kept the caller's pointer")
+	got.Lines[0].Quantity = 42
+	got.ShipTo.City = "Mutated"
+	again, err := s.Checkout(ctx, "co-1")
+	require.NoError(t, err)
+	assert.Equal(t, 2, again.Lines[0].Quantity, "the store returned its own slice")
+	assert.Equal(t, "Town", again.ShipTo.City, "the store returned its own pointer")
+
+	o := order("ord-1", "buyer-1", t0)
+	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{o}})
+	gotOrder, err := s.Order(ctx, "ord-1")
+	require.NoError(t, err)
+	gotOrder.Refunds[0].Status = buybutton.RefundFailed
+	again2, err := s.Order(ctx, "ord-1")
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.RefundSucceeded, again2.Refunds[0].Status)
+}
+
+func refs(t *testing.T, ctx context.Context, s buybutton.Store) {
+	r := buybutton.Ref{Kind: "payment", MerchantID: "shop", ExternalID: "pay_1"}
+	commit(t, ctx, s, &buybutton.Tx{Refs: []buybutton.RefEntry{{Ref: r, ID: "ord-1"}}})
+	id, err := s.Lookup(ctx, r)
+	require.NoError(t, err)
+	assert.Equal(t, "ord-1", id)
+	commit(t, ctx, s, &buybutton.Tx{Refs: []buybutton.RefEntry{{Ref: r, ID: "ord-1"}}}) // same id: no-op
+	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Refs: []buybutton.RefEntry{{Ref: r, ID: "ord-2"}}}), "ref")
+	// Refs are scoped by kind and merchant.
+	other := buybutton.Ref{Kind: "payment", MerchantID: "other-shop", ExternalID: "pay_1"}
+	commit(t, ctx, s, &buybutton.Tx{Refs: []buybutton.RefEntry{{Ref: other, ID: "ord-9"}}})
+	id, err = s.Lookup(ctx, other)
+	require.NoError(t, err)
+	assert.Equal(t, "ord-9", id)
+}
+
+func idempotencyKeysInsertOnce(t *testing.T, ctx context.Context, s buybutton.Store) {
+	rec := buybutton.IdempotencyRecord{Key: "refund:ord-1:k1", Fingerprint: "10.00 USD|", ResultID: "re-1", CreatedAt: t0}
+	commit(t, ctx, s, &buybutton.Tx{Idempotency: []buybutton.IdempotencyRecord{rec}})
+	got, err := s.Idempotency(ctx, rec.Key)
+	require.NoError(t, err)
+	assert.Equal(t, rec.Fingerprint, got.Fingerprint)
+	assert.Equal(t, rec.ResultID, got.ResultID)
+	dup := rec
+	dup.ResultID = "re-2"
+	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Idempotency: []buybutton.IdempotencyRecord{dup}}), "idempotency")
+	got, err = s.Idempotency(ctx, rec.Key)
+	require.NoError(t, err)
+	assert.Equal(t, "re-1", got.ResultID)
+}
+
+func seenEventsInsertOnce(t *testing.T, ctx context.Context, s buybutton.Store) {
+	seen := buybutton.SeenEvent{MerchantID: "shop", EventID: "evt_1", At: t0}
+	commit(t, ctx, s, &buybutton.Tx{Seen: []buybutton.SeenEvent{seen}})
+	later := seen
+	later.At = t0.Add(time.Hour)
+	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Seen: []buybutton.SeenEvent{later}}), "seen_event")
+	// The same event id from another merchant is another event.
+	commit(t, ctx, s, &buybutton.Tx{Seen: []buybutton.SeenEvent{{MerchantID: "other", EventID: "evt_1", At: t0}}})
+}
+
+func transitionsInOrder(t *testing.T, ctx context.Context, s buybutton.Store) {
+	for i, to := range []string{"open", "addressed", "shipping_selected", "payment_pending", "placed"} {
+		commit(t, ctx, s, &buybutton.Tx{Transitions: []buybutton.Transition{
+			{SubjectID: "co-1", Machine: "checkout", To: to, Reason: fmt.Sprint(i), Actor: "buyer:b", At: t0.Add(time.Duration(i) * time.Second)},
+			{SubjectID: "co-2", Machine: "checkout", To: to},
+		}})
+	}
+	tr, err := s.Transitions(ctx, "co-1")
+	require.NoError(t, err)
+	require.Len(t, tr, 5)
+	for i, x := range tr {
+		assert.Equal(t, fmt.Sprint(i), x.Reason)
+		assert.Equal(t, "buyer:b", x.Actor)
+		assert.True(t, x.At.Equal(t0.Add(time.Duration(i)*time.Second)))
+	}
+	assert.Equal(t, "placed", tr[4].To)
+}
+
+func outboxPendingAndAck(t *testing.T, ctx context.Context, s buybutton.Store) {
+	for i := range 5 {
+		commit(t, ctx, s, &buybutton.Tx{Events: []buybutton.Event{event(fmt.Sprintf("evt-%d", i))}})
+	}
+	got, err := s.PendingEvents(ctx, 3)
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	for i, e := range got {
+		assert.Equal(t, fmt.Sprintf("evt-%d", i), e.ID, "events come in commit order")
+	}
+	assert.True(t, got[0].Amount.Equal(usd("10.00")))
+	require.NoError(t, s.AckEvents(ctx, []string{"evt-0", "evt-2", "unknown"}))
+	got, err = s.PendingEvents(ctx, 10)
+	require.NoError(t, err)
+	ids := []string{}
+	for _, e := range got {
+		ids = append(ids, e.ID)
+	}
+	assert.Equal(t, []string{"evt-1", "evt-3", "evt-4"}, ids)
+	require.NoError(t, s.AckEvents(ctx, []string{"evt-0"}), "acknowledging twice is harmless")
+	require.NoError(t, s.AckEvents(ctx, []string{"evt-1", "evt-3", "evt-4"}))
+	got, err = s.PendingEvents(ctx, 10)
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	commit(t, ctx, s, &buybutton.Tx{Events: []buybutton.Event{event("evt-5")}})
+	got, err = s.PendingEvents(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, "evt-5", got[0].ID)
+}
+
+func dueCheckouts(t *testing.T, ctx context.Context, s buybutton.Store) {
+	for i, offset := range []time.Duration{30 * time.Minute, 10 * time.Minute, 20 * time.Minute, 90 * time.Minute} {
+		co := checkout(fmt.Sprintf("co-%d", i))
+		co.DueAt = t0.Add(offset)
+		commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{co}})
+	}
+	terminal := checkout("co-placed")
+	terminal.State, terminal.DueAt = buybutton.CheckoutPlaced, time.Time{}
+	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{terminal}})
+
+	ids, err := s.DueCheckouts(ctx, t0.Add(30*time.Minute), 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"co-1", "co-2", "co-0"}, ids, "due ones, earliest first, the bound included")
+	ids, err = s.DueCheckouts(ctx, t0.Add(time.Hour), 2)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"co-1", "co-2"}, ids)
+
+	// Clearing DueAt takes a checkout out of the index.
+	co, err := s.Checkout(ctx, "co-1")
+	require.NoError(t, err)
+	co.State, co.DueAt = buybutton.CheckoutExpired, time.Time{}
+	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{co}})
+	ids, err = s.DueCheckouts(ctx, t0.Add(2*time.Hour), 10)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"co-2", "co-0", "co-3"}, ids)
+}
+
+func ordersByBuyerNewestFirst(t *testing.T, ctx context.Context, s buybutton.Store) {
+	for i := range 5 {
+		commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{order(fmt.Sprintf("ord-%d", i), "buyer-1", t0.Add(time.Duration(i)*time.Minute))}})
+	}
+	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{order("ord-other", "buyer-2", t0)}})
+	got, err := s.OrdersByBuyer(ctx, "buyer-1", 1, 3)
+	require.NoError(t, err)
+	ids := []string{}
+	for _, o := range got {
+		ids = append(ids, o.ID)
+	}
+	assert.Equal(t, []string{"ord-3", "ord-2", "ord-1"}, ids)
+	got, err = s.OrdersByBuyer(ctx, "buyer-1", 10, 3)
+	require.NoError(t, err)
+	assert.Empty(t, got)
+}
+
+// concurrentCompareAndSetLosesNoUpdate has many goroutines each add one
+// unit to a cart line by read, change, compare-and-set, retry. A store that
+// lets a stale write through loses units.
+func concurrentCompareAndSetLosesNoUpdate(t *testing.T, ctx context.Context, s buybutton.Store) {
+	const workers, each = 16, 25
+	c := cart("cart-1")
+	c.Lines[0].Quantity = 0
+	commit(t, ctx, s, &buybutton.Tx{Carts: []*buybutton.Cart{c}})
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				for {
+					c, err := s.Cart(ctx, "cart-1")
+					if err != nil {
+						errs <- err
+						return
+					}
+					c.Lines[0].Quantity++
+					err = s.Commit(ctx, &buybutton.Tx{Carts: []*buybutton.Cart{c}, Transitions: []buybutton.Transition{{SubjectID: "cart-1", To: "x"}}})
+					if errors.Is(err, buybutton.ErrConflict) {
+						continue
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+					break
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	got, err := s.Cart(ctx, "cart-1")
+	require.NoError(t, err)
+	assert.Equal(t, workers*each, got.Lines[0].Quantity, "updates were lost")
+	assert.Equal(t, int64(workers*each+1), got.Version)
+	tr, err := s.Transitions(ctx, "cart-1")
+	require.NoError(t, err)
+	assert.Len(t, tr, workers*each, "a losing commit appended its transition")
+}
+
+// concurrentInsertsOneWins races inserts of one order id, one idempotency
+// key and one seen event: exactly one commit of each succeeds.
+func concurrentInsertsOneWins(t *testing.T, ctx context.Context, s buybutton.Store) {
+	const racers = 32
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := map[string]int{}
+	for i := range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for kind, tx := range map[string]*buybutton.Tx{
+				"order":       {Orders: []*buybutton.Order{order("ord-1", "buyer-1", t0)}, Events: []buybutton.Event{event(fmt.Sprintf("placed-%d", i))}},
+				"idempotency": {Idempotency: []buybutton.IdempotencyRecord{{Key: "k", ResultID: fmt.Sprint(i)}}},
+				"seen_event":  {Seen: []buybutton.SeenEvent{{MerchantID: "shop", EventID: "evt"}}},
+			} {
+				err := s.Commit(ctx, tx)
+				mu.Lock()
+				if err == nil {
+					wins[kind]++
+				} else if !errors.Is(err, buybutton.ErrConflict) {
+					wins["error: "+err.Error()]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, map[string]int{"order": 1, "idempotency": 1, "seen_event": 1}, wins)
+	ev, err := s.PendingEvents(ctx, 100)
+	require.NoError(t, err)
+	assert.Len(t, ev, 1, "losing inserts appended their events")
+}
