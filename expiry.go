@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/buybutton/buybutton/provider"
 )
 
 // MaintenanceReport counts what one [Client.Maintain] pass did.
@@ -132,7 +130,7 @@ func (c *Client) releaseAbandoned(ctx context.Context, co *Checkout) (*Checkout,
 		return nil, err
 	}
 	if co.PaymentID != "" {
-		if _, err := m.Payments.Void(ctx, provider.VoidRequest{IdempotencyKey: co.key("void"), PaymentID: co.PaymentID}); err != nil && !errors.Is(err, provider.ErrNotFound) {
+		if err := releasePayment(ctx, m, co.key("void"), co.PaymentID); err != nil {
 			return nil, fmt.Errorf("buybutton: checkout %s: void: %w", co.ID, err)
 		}
 	}

@@ -71,7 +71,7 @@ func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, re
 	switch {
 	case o.Voided:
 	case !o.Captured.IsPositive():
-		if _, err := m.Payments.Void(ctx, provider.VoidRequest{IdempotencyKey: o.ID + ":void", PaymentID: o.PaymentID}); err != nil {
+		if err := releasePayment(ctx, m, o.ID+":void", o.PaymentID); err != nil {
 			return nil, fmt.Errorf("buybutton: order %s: void: %w", o.ID, err)
 		}
 		voided = true

@@ -75,6 +75,38 @@ func (c *Client) Confirm(ctx context.Context, p ConfirmParams) (*Order, error) {
 	}
 }
 
+// GroupResult is the outcome of one checkout of a confirmed group.
+type GroupResult struct {
+	CheckoutID string
+	Order      *Order // nil when Err is set
+	Err        error
+}
+
+// ConfirmGroup confirms every checkout of a group with one payment token:
+// the buyer confirms once, and each merchant's checkout is placed as
+// [Client.Confirm] places it. p.CheckoutID is the group's id. Checkouts are
+// independent: one merchant declining does not undo another's order. The
+// error joins the checkouts' errors, each naming its checkout; the results
+// say which placed.
+func (c *Client) ConfirmGroup(ctx context.Context, p ConfirmParams) ([]GroupResult, error) {
+	g, err := c.CheckoutGroup(ctx, p.BuyerID, p.CheckoutID)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]GroupResult, len(g.CheckoutIDs))
+	var errs []error
+	for i, id := range g.CheckoutIDs {
+		one := p
+		one.CheckoutID = id
+		o, err := c.Confirm(ctx, one)
+		results[i] = GroupResult{CheckoutID: id, Order: o, Err: err}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("checkout %s: %w", id, err))
+		}
+	}
+	return results, errors.Join(errs...)
+}
+
 // errRetry tells a placement loop to read the checkout again: it changed.
 var errRetry = errors.New("buybutton: checkout changed; read again")
 
@@ -303,7 +335,7 @@ func (c *Client) compensateAndReport(ctx context.Context, m Merchant, co *Checko
 // moves the checkout to to.
 func (c *Client) compensate(ctx context.Context, m Merchant, co *Checkout, to CheckoutState, actor string) error {
 	if co.Compensating && co.PaymentID != "" {
-		if _, err := m.Payments.Void(ctx, provider.VoidRequest{IdempotencyKey: co.key("void"), PaymentID: co.PaymentID}); err != nil && !errors.Is(err, provider.ErrNotFound) {
+		if err := releasePayment(ctx, m, co.key("void"), co.PaymentID); err != nil {
 			return c.toUnknown(ctx, co, "void", err, actor)
 		}
 	}
@@ -317,6 +349,36 @@ func (c *Client) compensate(ctx context.Context, m Merchant, co *Checkout, to Ch
 	return lostClaim(c.commitCheckout(ctx, co, from, to, reason, actor, func(tx *Tx) {
 		tx.Events = append(tx.Events, c.checkoutEvent(EventPaymentFailed, co))
 	}))
+}
+
+// releasePayment gives a payment's money back: it voids the hold, and a
+// payment that is already failed or voided needs nothing. A payment that
+// somehow got captured is refunded in full (with a key derived from the
+// void's), so that compensation never leaves money taken.
+func releasePayment(ctx context.Context, m Merchant, key, paymentID string) error {
+	_, err := m.Payments.Void(ctx, provider.VoidRequest{IdempotencyKey: key, PaymentID: paymentID})
+	if err == nil || errors.Is(err, provider.ErrNotFound) || !errors.Is(err, provider.ErrInvalidState) {
+		if errors.Is(err, provider.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	pay, err := m.Payments.Payment(ctx, paymentID)
+	if err != nil {
+		return err
+	}
+	switch pay.Status {
+	case provider.PaymentFailed, provider.PaymentVoided:
+		return nil
+	case provider.PaymentCaptured:
+		left, err := pay.Captured.Sub(pay.Refunded)
+		if err != nil || !left.IsPositive() {
+			return err
+		}
+		_, err = m.Payments.Refund(ctx, provider.RefundRequest{IdempotencyKey: key + ":refund", PaymentID: paymentID, Amount: left, Reason: "order not placed"})
+		return err
+	}
+	return fmt.Errorf("buybutton: payment %s is %s and cannot be voided: %w", paymentID, pay.Status, provider.ErrInvalidState)
 }
 
 // release gives back the attempt's reservation. Failing to is not fatal:
