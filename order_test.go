@@ -1,0 +1,188 @@
+package buybutton_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// placed buys two books (2 × 39.99 + 5.80 tax + 5.00 shipping = 90.78).
+func (f shopFixture) placed(t *testing.T) *buybutton.Order {
+	t.Helper()
+	o, err := f.confirm(f.ready(t, buyer, book(2)), memory.TokenApprove)
+	require.NoError(t, err)
+	require.Equal(t, "90.78 USD", o.Totals.Total.String())
+	return o
+}
+
+func (f shopFixture) order(t *testing.T, id string) *buybutton.Order {
+	t.Helper()
+	o, err := f.client.Order(ctx, buyer, id)
+	require.NoError(t, err)
+	return o
+}
+
+var parcel = provider.Shipment{Carrier: "UPS", TrackingNumber: "1Z999", TrackingURL: "https://ups.example/1Z999"}
+
+func TestShippedAndDeliveredWebhooksMoveTheOrderOnce(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t)
+	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
+	require.NoError(t, f.shop.DeliverOrder(o.ProviderOrderID))
+	deliveries := f.shop.TakeDeliveries()
+	require.Len(t, deliveries, 2)
+	// Delivered arrives before shipped, then both again.
+	for _, i := range []int{1, 0, 1, 0} {
+		require.NoError(t, f.client.HandleWebhook(ctx, shopID, deliveries[i].Header, deliveries[i].Body))
+	}
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.OrderDelivered, got.Status, "a late shipped event does not move the order back")
+	assert.Equal(t, []provider.Shipment{parcel}, got.Shipments, "the late event still adds its tracking, once")
+	events := f.pendingEvents(t)
+	count := map[buybutton.EventType]int{}
+	for _, e := range events {
+		count[e]++
+	}
+	assert.Equal(t, 1, count[buybutton.EventOrderDelivered])
+	assert.Equal(t, 1, count[buybutton.EventOrderShipped])
+	tr, err := f.client.Transitions(ctx, buyer, o.ID)
+	require.NoError(t, err)
+	var path []string
+	for _, x := range tr {
+		path = append(path, x.To)
+	}
+	assert.Equal(t, []string{"placed", "delivered"}, path)
+}
+
+func TestCancelBeforeShipmentRefundsAndReleasesStock(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t)
+	got, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID, Reason: "changed my mind"})
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.OrderCanceled, got.Status)
+	assert.Equal(t, buybutton.PaymentRefunded, got.PaymentState())
+	assert.Equal(t, "90.78 USD", got.Refunded().String())
+	again, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID})
+	require.NoError(t, err)
+	assert.Equal(t, got.Version, again.Version, "cancelling twice changes nothing")
+	st := f.shop.Stats()
+	assert.Equal(t, 1, st.Cancellations)
+	assert.Equal(t, 1, st.Refunds)
+	f.deliver(t) // the provider's own refund and cancel events
+	got = f.order(t, o.ID)
+	assert.Len(t, got.Refunds, 1, "our refund's webhook is not recorded as a second refund")
+	assert.Equal(t, "90.78 USD", got.Refunded().String())
+}
+
+func TestCancelUnderCaptureOnShipmentVoids(t *testing.T) {
+	f := newShop(t, &buybutton.Options{Capture: buybutton.CaptureOnShipment})
+	o := f.placed(t)
+	assert.Equal(t, buybutton.PaymentAuthorized, o.PaymentState())
+	got, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{OrderID: o.ID, Reason: "fraud"})
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.PaymentVoided, got.PaymentState())
+	assert.Equal(t, 1, f.shop.Stats().Voids)
+	assert.Equal(t, 0, f.shop.Stats().Captures)
+}
+
+func TestCaptureOnShipment(t *testing.T) {
+	f := newShop(t, &buybutton.Options{Capture: buybutton.CaptureOnShipment})
+	o := f.placed(t)
+	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
+	f.deliver(t)
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.OrderFulfilled, got.Status)
+	assert.Equal(t, buybutton.PaymentCaptured, got.PaymentState())
+	assert.Equal(t, "90.78 USD", got.Captured.String())
+	assert.Equal(t, 1, f.shop.Stats().Captures)
+}
+
+func TestCancelAfterShipmentIsIllegal(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t)
+	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
+	// Before the webhook arrives the merchant refuses; after, we do.
+	_, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID})
+	require.ErrorIs(t, err, buybutton.ErrIllegalTransition)
+	f.deliver(t)
+	_, err = f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID})
+	require.ErrorIs(t, err, buybutton.ErrIllegalTransition)
+	assert.Equal(t, 0, f.shop.Stats().Refunds)
+}
+
+func TestRefundsAreIdempotentAndCapped(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t)
+	refund := func(key, amount string) (*buybutton.OrderRefund, error) {
+		return f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd(amount), Reason: "damaged", IdempotencyKey: key})
+	}
+	r1, err := refund("k1", "40.00")
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.RefundSucceeded, r1.Status)
+	again, err := refund("k1", "40.00")
+	require.NoError(t, err)
+	assert.Equal(t, r1.ID, again.ID, "a retry returns the same refund")
+	_, err = refund("k1", "41.00")
+	require.ErrorIs(t, err, provider.ErrIdempotencyConflict)
+	_, err = refund("k2", "50.79")
+	require.ErrorIs(t, err, provider.ErrRefundExceedsCapture)
+	_, err = refund("k3", "50.78")
+	require.NoError(t, err)
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.PaymentRefunded, got.PaymentState())
+	assert.Equal(t, 2, f.shop.Stats().Refunds)
+	for name, amount := range map[string]money.Amount{"zero": usd("0"), "negative": usd("-1.00"), "sub-cent": usd("0.001"), "euros": money.MustParse("1.00", "EUR")} {
+		_, err := f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: amount, IdempotencyKey: "bad-" + name})
+		assert.ErrorIs(t, err, buybutton.ErrInvalidInput, name)
+	}
+	f.deliver(t)
+	assert.Len(t, f.order(t, o.ID).Refunds, 2)
+}
+
+func TestRacingRefundsNeverExceedTheCapture(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t) // 90.78 captured
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("10.00"), IdempotencyKey: string(rune('a' + i))})
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				ok++
+			} else {
+				assert.ErrorIs(t, err, provider.ErrRefundExceedsCapture)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, 9, ok)
+	got := f.order(t, o.ID)
+	assert.Equal(t, "90.00 USD", got.Refunded().String())
+	assert.Equal(t, 9, f.shop.Stats().Refunds)
+}
+
+func TestRefundMadeOnThePlatformIsRecorded(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t)
+	_, err := f.shop.Refund(ctx, provider.RefundRequest{IdempotencyKey: "dashboard-1", PaymentID: o.PaymentID, Amount: usd("10.00")})
+	require.NoError(t, err)
+	f.deliver(t)
+	f.deliver(t)
+	got := f.order(t, o.ID)
+	require.Len(t, got.Refunds, 1)
+	assert.Equal(t, buybutton.PaymentPartiallyRefunded, got.PaymentState())
+	_, err = f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("80.79"), IdempotencyKey: "k"})
+	require.ErrorIs(t, err, provider.ErrRefundExceedsCapture, "the dashboard refund counts")
+}
