@@ -115,6 +115,7 @@ var errRetry = errors.New("buybutton: checkout changed; read again")
 func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string) (*Order, error) {
 	now := c.now()
 	from := co.State
+	resumed := true
 	switch {
 	case from == CheckoutPlaced:
 		return c.store.Order(ctx, co.OrderID)
@@ -132,6 +133,7 @@ func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string)
 			return nil, err
 		}
 		co.Attempt++
+		resumed = false
 		co.PaymentToken = token
 		co.ReservationID, co.PaymentID, co.NextAction, co.LastError, co.Compensating = "", "", nil, nil, false
 	default:
@@ -144,7 +146,7 @@ func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string)
 		}
 		return nil, err
 	}
-	return c.runPlacement(ctx, co, actor)
+	return c.runPlacement(ctx, co, actor, resumed)
 }
 
 // requote prices a ready checkout again just before it is claimed. If any
@@ -202,19 +204,26 @@ func (c *Client) waitForClaim(ctx context.Context, co *Checkout) error {
 
 // runPlacement runs the claimed attempt of co: reserve, authorize, place,
 // capture. Every provider call carries the attempt's key, so running it
-// again replays what already happened instead of doing it twice.
-func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string) (*Order, error) {
+// again replays what already happened instead of doing it twice. resumed
+// says the attempt ran before (its outcome unknown, its claim lapsed, or
+// waiting for an action), so a step may already have happened.
+func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, resumed bool) (*Order, error) {
 	m, err := c.merchant(co.MerchantID)
 	if err != nil {
 		return nil, err
 	}
 	if co.Compensating {
-		return nil, c.compensate(ctx, m, co, co.afterCompensation(), actor)
+		// Finishing the undo of an attempt that failed before: report that
+		// failure once the undo is done.
+		if err := c.compensate(ctx, m, co, co.afterCompensation(), actor); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("buybutton: checkout %s: attempt %d undone: %w", co.ID, co.Attempt, co.LastError.kind())
 	}
 	if m.Inventory != nil && co.ReservationID == "" {
 		res, err := m.Inventory.Reserve(ctx, provider.ReserveRequest{IdempotencyKey: co.key("reserve"), Lines: co.stockLines(), TTL: c.reservationTTL})
 		if err != nil {
-			return nil, c.attemptFailed(ctx, m, co, "reserve", err, actor)
+			return nil, c.attemptFailed(ctx, m, co, "reserve", err, actor, resumed)
 		}
 		co.ReservationID = res.ID
 	}
@@ -226,14 +235,14 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string) (
 		Metadata:       map[string]string{"buybutton_checkout": co.ID, "buybutton_buyer": co.BuyerID},
 	})
 	if err != nil {
-		return nil, c.attemptFailed(ctx, m, co, "authorize", err, actor)
+		return nil, c.attemptFailed(ctx, m, co, "authorize", err, actor, resumed)
 	}
 	co.PaymentID = pay.ID
 	if pay.Status != provider.PaymentAuthorized {
 		// A replay returns the payment as it was first answered; ask for
 		// it as it is now (the buyer may have completed the action).
 		if pay, err = m.Payments.Payment(ctx, pay.ID); err != nil {
-			return nil, c.attemptFailed(ctx, m, co, "payment", err, actor)
+			return nil, c.attemptFailed(ctx, m, co, "payment", err, actor, resumed)
 		}
 	}
 	switch pay.Status {
@@ -255,7 +264,7 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string) (
 		Total: co.Totals.Total, Contact: co.Contact,
 	})
 	if err != nil {
-		return nil, c.attemptFailed(ctx, m, co, "place order", err, actor)
+		return nil, c.attemptFailed(ctx, m, co, "place order", err, actor, resumed)
 	}
 	captured := money.Zero(co.Currency)
 	if c.capturePolicy == CaptureOnPlace {
@@ -303,8 +312,14 @@ func (c *Client) commitPlaced(ctx context.Context, co *Checkout, po provider.Ord
 // attemptFailed routes a failed provider step: unknown outcomes wait for
 // Reconcile; definite failures release what the attempt holds and return
 // the checkout to ready (or failed, when the merchant refused the order).
-func (c *Client) attemptFailed(ctx context.Context, m Merchant, co *Checkout, step string, err error, actor string) error {
-	if !definite(err) {
+//
+// In a resumed attempt a transient error (unavailable, rate limited) says
+// only that this call did nothing, not that the first call of the step did
+// nothing: the step may have happened before, so the outcome stays
+// unknown. An answer (declined, out of stock, ...) is definite either way,
+// since a provider replays a step that happened instead of answering anew.
+func (c *Client) attemptFailed(ctx context.Context, m Merchant, co *Checkout, step string, err error, actor string, resumed bool) error {
+	if !definite(err) || (resumed && transient(err)) {
 		return c.toUnknown(ctx, co, step, err, actor)
 	}
 	co.LastError = checkoutErrorFor(err)
@@ -460,6 +475,24 @@ func (co *Checkout) afterCompensation() CheckoutState {
 		return CheckoutFailed
 	}
 	return co.readyState()
+}
+
+// kind is the error kind matching the code, for reporting an attempt whose
+// original error is gone (it failed in an earlier call).
+func (e *CheckoutError) kind() error {
+	switch e.Code {
+	case "declined", "action_failed":
+		return provider.ErrDeclined
+	case "out_of_stock":
+		return provider.ErrOutOfStock
+	case "reservation_expired":
+		return provider.ErrReservationExpired
+	case "unavailable":
+		return provider.ErrUnavailable
+	case "refused":
+		return provider.ErrInvalidState
+	}
+	return provider.ErrInvalidRequest
 }
 
 func checkoutErrorFor(err error) *CheckoutError {

@@ -1,0 +1,319 @@
+package buybutton_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/internal/memharness"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/faulty"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+const tee = memory.DemoTee + "-Black"
+
+func teeLine() buybutton.CartLine {
+	return buybutton.CartLine{MerchantID: shopID, ProductID: memory.DemoTee, VariantID: tee, Quantity: 1}
+}
+
+// forgetfulKeys is a provider that ignores idempotency keys, as an
+// integration that makes a fresh key per call does. Only the checkout's
+// claim then stands between a retry and a second charge.
+type forgetfulKeys struct{ *memory.Provider }
+
+func (p forgetfulKeys) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
+	req.IdempotencyKey = uuid.NewString()
+	return p.Provider.Authorize(ctx, req)
+}
+
+func (p forgetfulKeys) Reserve(ctx context.Context, req provider.ReserveRequest) (provider.Reservation, error) {
+	req.IdempotencyKey = uuid.NewString()
+	return p.Provider.Reserve(ctx, req)
+}
+
+func (p forgetfulKeys) PlaceOrder(ctx context.Context, req provider.PlaceOrderRequest) (provider.Order, error) {
+	req.IdempotencyKey = uuid.NewString()
+	return p.Provider.PlaceOrder(ctx, req)
+}
+
+// TestRacingConfirmsPlaceEachCheckoutOnce has 64 goroutines confirming the
+// same 500 checkouts, all at once, each until it gets an order: exactly
+// 500 orders and 500 authorizations reach the provider, and every caller
+// of a checkout gets the same order. It runs against a provider that
+// honours idempotency keys and one that ignores them (the claim alone must
+// hold), and, as the negative control, against the latter with a store
+// that does not compare-and-set, which must place some checkout twice.
+func TestRacingConfirmsPlaceEachCheckoutOnce(t *testing.T) {
+	const checkouts, goroutines = 500, 64
+	for _, tc := range []struct {
+		name       string
+		wrap       func(*memory.Provider) any
+		store      func() buybutton.Store
+		wantCaught bool
+	}{
+		{"idempotent provider", func(m *memory.Provider) any { return m }, buybutton.NewMemoryStore, false},
+		{"provider ignoring keys", func(m *memory.Provider) any { return forgetfulKeys{m} }, buybutton.NewMemoryStore, false},
+		{"negative control: no compare-and-set", func(m *memory.Provider) any { return forgetfulKeys{m} }, func() buybutton.Store { return lastWriteWins{buybutton.NewMemoryStore()} }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := memharness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
+			shop := memory.New(&memory.Options{Now: clock.Now})
+			require.NoError(t, shop.SetStock(tee, 10*checkouts))
+			client, err := buybutton.New(&buybutton.Options{Now: clock.Now, Store: tc.store(),
+				Merchants: []buybutton.Merchant{buybutton.MerchantFrom(shopID, "Demo Shop", tc.wrap(shop))}})
+			require.NoError(t, err)
+			f := shopFixture{client: client, shop: shop, clock: clock}
+			ids := make([]string, checkouts)
+			for i := range ids {
+				ids[i] = f.ready(t, fmt.Sprintf("buyer-%d", i), teeLine()).ID
+			}
+
+			orders := make([]sync.Map, checkouts) // order ids seen per checkout
+			var wg sync.WaitGroup
+			var failures atomic.Int64
+			for range goroutines {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i, id := range ids {
+						if tc.wantCaught && failures.Load() > 0 {
+							return // caught; the control strands claims, so stop early
+						}
+						for {
+							// A claimant that never finishes (the negative
+							// control strands some) must not hang the test.
+							cctx, cancel := context.WithTimeout(ctx, time.Second)
+							o, err := client.Confirm(cctx, buybutton.ConfirmParams{BuyerID: fmt.Sprintf("buyer-%d", i), CheckoutID: id, PaymentToken: memory.TokenApprove})
+							cancel()
+							if errors.Is(err, buybutton.ErrInProgress) && !tc.wantCaught {
+								continue
+							}
+							if err != nil {
+								failures.Add(1)
+								break
+							}
+							orders[i].Store(o.ID, true)
+							break
+						}
+						runtime.Gosched()
+					}
+				}()
+			}
+			wg.Wait()
+			st := shop.Stats()
+			distinct := 0
+			for i := range orders {
+				orders[i].Range(func(any, any) bool { distinct++; return true })
+			}
+			caught := st.Orders != checkouts || st.Authorizations != checkouts || distinct != checkouts || failures.Load() != 0
+			if tc.wantCaught {
+				assert.True(t, caught, "the test did not catch placement without compare-and-set: %+v", st)
+				return
+			}
+			assert.Zero(t, failures.Load())
+			assert.Equal(t, checkouts, st.Orders)
+			assert.Equal(t, checkouts, st.Authorizations)
+			assert.Equal(t, checkouts, st.Captures)
+			assert.Equal(t, checkouts, distinct, "callers of one checkout got different orders")
+		})
+	}
+}
+
+// naiveStock is the negative control of the flash sale: inventory that
+// reads the stock, then writes it back less the quantity, in two steps, as
+// an integration over a REST API without reservations does; and orders
+// that trust it.
+type naiveStock struct {
+	*memory.Provider
+	mu     sync.Mutex
+	left   int
+	placed atomic.Int64
+}
+
+func (n *naiveStock) Reserve(ctx context.Context, req provider.ReserveRequest) (provider.Reservation, error) {
+	n.mu.Lock()
+	left := n.left
+	n.mu.Unlock()
+	if left < req.Lines[0].Quantity {
+		return provider.Reservation{}, &provider.OutOfStockError{VariantID: req.Lines[0].VariantID, Requested: req.Lines[0].Quantity, Available: left}
+	}
+	runtime.Gosched() // the round trip between the read and the write
+	n.mu.Lock()
+	n.left = left - req.Lines[0].Quantity
+	n.mu.Unlock()
+	return provider.Reservation{ID: uuid.NewString(), Lines: req.Lines, ExpiresAt: time.Now().Add(req.TTL)}, nil
+}
+
+func (n *naiveStock) ReleaseReservation(context.Context, string) error { return nil }
+
+func (n *naiveStock) PlaceOrder(ctx context.Context, req provider.PlaceOrderRequest) (provider.Order, error) {
+	n.placed.Add(1)
+	return provider.Order{ID: uuid.NewString(), Status: provider.OrderPlaced, Lines: req.Lines, Total: req.Total}, nil
+}
+
+// TestFlashSaleNeverOversells has 10,000 buyers race for 1,000 units:
+// exactly 1,000 orders, no unit sold twice, and everyone else told
+// provider.ErrOutOfStock with nothing charged. The negative control runs the
+// same sale over read-then-write inventory and must oversell.
+func TestFlashSaleNeverOversells(t *testing.T) {
+	const buyers, units, workers = 10_000, 1_000, 64
+	for _, naive := range []bool{false, true} {
+		name := "atomic reservations"
+		if naive {
+			name = "negative control: read-then-write stock"
+		}
+		t.Run(name, func(t *testing.T) {
+			clock := memharness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
+			shop := memory.New(&memory.Options{Now: clock.Now})
+			require.NoError(t, shop.SetStock(tee, units))
+			var impl any = shop
+			ns := &naiveStock{Provider: shop, left: units}
+			if naive {
+				impl = ns
+			}
+			client, err := buybutton.New(&buybutton.Options{Now: clock.Now,
+				Merchants: []buybutton.Merchant{buybutton.MerchantFrom(shopID, "Demo Shop", impl)}})
+			require.NoError(t, err)
+			f := shopFixture{client: client, shop: shop, clock: clock}
+			cos := make([]*buybutton.Checkout, buyers)
+			for i := range cos {
+				cos[i] = f.ready(t, fmt.Sprintf("buyer-%d", i), teeLine())
+			}
+			var next, won, soldOut, other atomic.Int64
+			var wg sync.WaitGroup
+			for range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := next.Add(1) - 1
+						if i >= buyers {
+							return
+						}
+						_, err := f.confirm(cos[i], memory.TokenApprove)
+						switch {
+						case err == nil:
+							won.Add(1)
+						case errors.Is(err, provider.ErrOutOfStock):
+							soldOut.Add(1)
+						default:
+							other.Add(1)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			st := shop.Stats()
+			if naive {
+				assert.Greater(t, ns.placed.Load(), int64(units), "the read-then-write sale did not oversell; the test cannot catch overselling")
+				return
+			}
+			assert.Equal(t, int64(units), won.Load())
+			assert.Equal(t, int64(buyers-units), soldOut.Load())
+			assert.Zero(t, other.Load())
+			assert.Equal(t, units, st.Orders)
+			assert.Equal(t, units, st.Authorizations, "a buyer who got nothing was authorized")
+			assert.Equal(t, units, st.Captures)
+			p, err := shop.Products(ctx, []string{memory.DemoTee})
+			require.NoError(t, err)
+			for _, v := range p[0].Variants {
+				if v.ID == tee {
+					assert.Equal(t, provider.SoldOut, v.Availability)
+				}
+			}
+		})
+	}
+}
+
+// TestFaultsNeverLoseOrDoublePayments runs checkouts over a provider whose
+// calls fail a third of the time, at every step, every way (refused, timed
+// out, answer lost), retrying and reconciling as a host would. At the end
+// every checkout is placed once, and at the provider every authorization
+// was either captured for exactly one order or voided.
+func TestFaultsNeverLoseOrDoublePayments(t *testing.T) {
+	const checkouts = 300
+	clock := memharness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
+	shop := memory.New(&memory.Options{Now: clock.Now})
+	require.NoError(t, shop.SetStock(tee, 10*checkouts))
+	faults := faulty.Wrap(shop, faulty.Options{Rate: 0.33, Seed: 7})
+	m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+	m.Inventory, m.Quotes, m.Orders, m.Payments = faults, faults, faults, faults
+	store := buybutton.NewMemoryStore()
+	client, err := buybutton.New(&buybutton.Options{Now: clock.Now, Store: store, Merchants: []buybutton.Merchant{m}})
+	require.NoError(t, err)
+	f := shopFixture{client: client, shop: shop, clock: clock, store: store}
+
+	ids := make([]string, 0, checkouts)
+	for i := 0; len(ids) < checkouts; i++ {
+		_, cos, err := client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{teeLine()}, ShipTo: &california})
+		if err != nil {
+			require.False(t, errors.Is(err, buybutton.ErrInvalidInput), "%v", err)
+			continue // the quote failed: nothing was stored
+		}
+		if _, err := client.SelectShipping(ctx, buyer, cos[0].ID, "standard"); err == nil {
+			ids = append(ids, cos[0].ID)
+		}
+	}
+
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(ids); i += 8 {
+				for try := 0; ; try++ {
+					_, err := f.confirm(&buybutton.Checkout{ID: ids[i], BuyerID: buyer}, memory.TokenApprove)
+					if err == nil {
+						break
+					}
+					if try == 200 {
+						t.Errorf("checkout %s never settled: %v", ids[i], err)
+						return
+					}
+					if errors.Is(err, buybutton.ErrUnknownOutcome) {
+						_, _ = client.Reconcile(ctx, ids[i])
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// Let claims lapse and reservations expire, and let the host's
+	// maintenance finish whatever compensation a fault interrupted.
+	clock.Advance(time.Hour)
+	for range 50 {
+		if _, err := client.Maintain(ctx, 1000); err == nil {
+			break
+		}
+	}
+
+	placed := 0
+	for _, id := range ids {
+		co := f.checkout(t, id)
+		require.Equal(t, buybutton.CheckoutPlaced, co.State, "checkout %s", id)
+		assert.False(t, co.Compensating)
+		placed++
+	}
+	st := shop.Stats()
+	counts := faults.Counts()
+	t.Logf("faults injected: %v; provider: %+v", counts, st)
+	assert.Equal(t, placed, st.Orders, "orders at the provider")
+	assert.Equal(t, placed, st.Captures, "each order captured once")
+	assert.Equal(t, st.Authorizations, st.Captures+st.Voids, "an authorization neither captured nor voided is a lost payment")
+	for _, op := range []string{"reserve", "authorize", "place_order", "capture"} {
+		for _, fault := range []faulty.Fault{faulty.Unavailable, faulty.Timeout, faulty.Lost} {
+			assert.Positive(t, counts[op][fault], "no %s fault was injected into %s", fault, op)
+		}
+	}
+}
