@@ -34,7 +34,13 @@ type shopFixture struct {
 	store  buybutton.Store
 }
 
-func newShop(t testing.TB, opts *buybutton.Options) shopFixture {
+// testingT is what newShop needs of a test: a *testing.T, or a *rapid.T.
+type testingT interface {
+	require.TestingT
+	Helper()
+}
+
+func newShop(t testingT, opts *buybutton.Options) shopFixture {
 	t.Helper()
 	clock := memharness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
 	shop := memory.New(&memory.Options{Now: clock.Now})

@@ -1,0 +1,356 @@
+package buybutton_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// machineModel drives the checkout and order machines with random
+// sequences of buyer, merchant, webhook and clock actions, and checks the
+// invariants after every step.
+type machineModel struct {
+	f         shopFixture
+	checkouts []string
+	orders    []string
+	stock     map[string]int // initial stock of the variants in play
+	refundKey int
+	failed    int // payments whose action the buyer failed
+}
+
+var propertyVariants = []string{memory.DemoSneaker + "-9", memory.DemoSneaker + "-11", memory.DemoBook + "-paperback"}
+
+func propertyLine(v string, q int) buybutton.CartLine {
+	product := memory.DemoSneaker
+	if v == memory.DemoBook+"-paperback" {
+		product = memory.DemoBook
+	}
+	return buybutton.CartLine{MerchantID: shopID, ProductID: product, VariantID: v, Quantity: q}
+}
+
+// expected reports whether err is an outcome the machines promise, rather
+// than a bug.
+func expected(err error) bool {
+	for _, k := range []error{
+		buybutton.ErrIllegalTransition, buybutton.ErrPriceChanged, buybutton.ErrActionRequired,
+		buybutton.ErrUnknownOutcome, provider.ErrDeclined, provider.ErrOutOfStock,
+		provider.ErrReservationExpired, provider.ErrRefundExceedsCapture,
+	} {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return err == nil
+}
+
+func (m *machineModel) pickCheckout(t *rapid.T) (*buybutton.Checkout, bool) {
+	if len(m.checkouts) == 0 {
+		return nil, false
+	}
+	id := rapid.SampledFrom(m.checkouts).Draw(t, "checkout")
+	co, err := m.f.store.Checkout(ctx, id)
+	if err != nil {
+		t.Fatalf("checkout %s: %v", id, err)
+	}
+	return co, true
+}
+
+func (m *machineModel) pickOrder(t *rapid.T) (*buybutton.Order, bool) {
+	if len(m.orders) == 0 {
+		return nil, false
+	}
+	id := rapid.SampledFrom(m.orders).Draw(t, "order")
+	o, err := m.f.store.Order(ctx, id)
+	if err != nil {
+		t.Fatalf("order %s: %v", id, err)
+	}
+	return o, true
+}
+
+func (m *machineModel) must(t *rapid.T, what string, err error) {
+	if !expected(err) {
+		t.Fatalf("%s: unexpected error: %v", what, err)
+	}
+}
+
+func (m *machineModel) noteOrder(o *buybutton.Order) {
+	if o == nil {
+		return
+	}
+	for _, id := range m.orders {
+		if id == o.ID {
+			return
+		}
+	}
+	m.orders = append(m.orders, o.ID)
+}
+
+func (m *machineModel) Start(t *rapid.T) {
+	v := rapid.SampledFrom(propertyVariants).Draw(t, "variant")
+	q := rapid.IntRange(1, 3).Draw(t, "quantity")
+	_, cos, err := m.f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{propertyLine(v, q)}, ShipTo: &california})
+	m.must(t, "start", err)
+	if err != nil {
+		return
+	}
+	m.checkouts = append(m.checkouts, cos[0].ID)
+	if rapid.Bool().Draw(t, "select shipping") {
+		_, err := m.f.client.SelectShipping(ctx, buyer, cos[0].ID, rapid.SampledFrom([]string{"standard", "express"}).Draw(t, "option"))
+		m.must(t, "select", err)
+	}
+}
+
+func (m *machineModel) Edit(t *rapid.T) {
+	co, ok := m.pickCheckout(t)
+	if !ok {
+		return
+	}
+	var err error
+	if rapid.Bool().Draw(t, "address") {
+		_, err = m.f.client.SetShippingAddress(ctx, buyer, co.ID, california)
+	} else {
+		_, err = m.f.client.SelectShipping(ctx, buyer, co.ID, "standard")
+	}
+	m.must(t, "edit", err)
+}
+
+func (m *machineModel) Confirm(t *rapid.T) {
+	co, ok := m.pickCheckout(t)
+	if !ok {
+		return
+	}
+	token := rapid.SampledFrom([]string{memory.TokenApprove, memory.TokenApprove, memory.TokenDecline, memory.TokenActionRequired, memory.TokenUnknownOutcome}).Draw(t, "token")
+	for range rapid.IntRange(1, 2).Draw(t, "taps") { // a double tap is a retry
+		o, err := m.f.confirm(co, token)
+		m.must(t, "confirm", err)
+		m.noteOrder(o)
+	}
+}
+
+func (m *machineModel) CompleteAction(t *rapid.T) {
+	co, ok := m.pickCheckout(t)
+	if !ok || co.State != buybutton.CheckoutRequiresAction {
+		return
+	}
+	succeed := rapid.Bool().Draw(t, "succeed")
+	err := m.f.shop.CompleteAction(co.PaymentID, succeed)
+	if err != nil && !errors.Is(err, provider.ErrInvalidState) {
+		t.Fatalf("complete action: %v", err)
+	}
+	if err == nil && !succeed {
+		m.failed++
+	}
+}
+
+func (m *machineModel) Reconcile(t *rapid.T) {
+	co, ok := m.pickCheckout(t)
+	if !ok {
+		return
+	}
+	got, err := m.f.client.Reconcile(ctx, co.ID)
+	m.must(t, "reconcile", err)
+	if got != nil && got.OrderID != "" {
+		m.orders = appendOnce(m.orders, got.OrderID)
+	}
+}
+
+func (m *machineModel) Cancel(t *rapid.T) {
+	co, ok := m.pickCheckout(t)
+	if !ok {
+		return
+	}
+	_, err := m.f.client.CancelCheckout(ctx, buyer, co.ID)
+	m.must(t, "cancel checkout", err)
+}
+
+func (m *machineModel) Webhooks(t *rapid.T) {
+	deliveries := m.f.shop.TakeDeliveries()
+	// Out of order and twice.
+	order := rapid.Permutation(append(append([]memory.Delivery{}, deliveries...), deliveries...)).Draw(t, "deliveries")
+	for _, d := range order {
+		m.must(t, "webhook", m.f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
+	}
+	for _, id := range m.checkouts {
+		co, _ := m.f.store.Checkout(ctx, id)
+		if co.OrderID != "" {
+			m.orders = appendOnce(m.orders, co.OrderID)
+		}
+	}
+}
+
+func appendOnce(ids []string, id string) []string {
+	for _, have := range ids {
+		if have == id {
+			return ids
+		}
+	}
+	return append(ids, id)
+}
+
+func (m *machineModel) Merchant(t *rapid.T) {
+	o, ok := m.pickOrder(t)
+	if !ok {
+		return
+	}
+	switch rapid.IntRange(0, 2).Draw(t, "merchant action") {
+	case 0:
+		_ = m.f.shop.ShipOrder(o.ProviderOrderID, provider.Shipment{Carrier: "UPS", TrackingNumber: o.ID})
+	case 1:
+		_ = m.f.shop.DeliverOrder(o.ProviderOrderID)
+	case 2:
+		_, err := m.f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID, Reason: "test"})
+		m.must(t, "cancel order", err)
+	}
+}
+
+func (m *machineModel) Refund(t *rapid.T) {
+	o, ok := m.pickOrder(t)
+	if !ok {
+		return
+	}
+	cents := rapid.Int64Range(1, 30000).Draw(t, "cents")
+	amount, _ := money.FromMinor(cents, "USD")
+	m.refundKey++
+	key := fmt.Sprint(m.refundKey)
+	if rapid.Bool().Draw(t, "retry key") && m.refundKey > 1 {
+		key = fmt.Sprint(m.refundKey - 1)
+	}
+	_, err := m.f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: amount, IdempotencyKey: key})
+	if errors.Is(err, provider.ErrIdempotencyConflict) || errors.Is(err, provider.ErrInvalidState) {
+		return // a reused key with another amount; a refund of an uncaptured payment
+	}
+	m.must(t, "refund", err)
+}
+
+func (m *machineModel) Reprice(t *rapid.T) {
+	v := rapid.SampledFrom(propertyVariants).Draw(t, "variant")
+	cents := rapid.Int64Range(100, 20000).Draw(t, "price")
+	price, _ := money.FromMinor(cents, "USD")
+	if err := m.f.shop.SetPrice(v, price); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (m *machineModel) Time(t *rapid.T) {
+	m.f.clock.Advance(time.Duration(rapid.IntRange(1, 40).Draw(t, "minutes")) * time.Minute)
+	_, err := m.f.client.Maintain(ctx, 1000)
+	m.must(t, "maintain", err)
+}
+
+// Check is run after every action.
+func (m *machineModel) Check(t *rapid.T) {
+	byCheckout := map[string]string{}
+	sold := map[string]int{}
+	for _, id := range m.orders {
+		o, err := m.f.store.Order(ctx, id)
+		if err != nil {
+			t.Fatalf("order %s: %v", id, err)
+		}
+		if prev, dup := byCheckout[o.CheckoutID]; dup {
+			t.Fatalf("checkout %s has two orders: %s and %s", o.CheckoutID, prev, o.ID)
+		}
+		byCheckout[o.CheckoutID] = o.ID
+		pay, err := m.f.shop.Payment(ctx, o.PaymentID)
+		if err != nil {
+			t.Fatalf("order %s without a payment: %v", o.ID, err)
+		}
+		if o.Status != buybutton.OrderCanceled && pay.Status != provider.PaymentAuthorized && pay.Status != provider.PaymentCaptured {
+			t.Fatalf("order %s is %s but its payment is %s", o.ID, o.Status, pay.Status)
+		}
+		if over, _ := o.Refunded().Cmp(o.Captured); over > 0 {
+			t.Fatalf("order %s refunded %s of %s captured", o.ID, o.Refunded(), o.Captured)
+		}
+		if over, _ := pay.Refunded.Cmp(pay.Captured); over > 0 {
+			t.Fatalf("payment %s refunded %s of %s captured", pay.ID, pay.Refunded, pay.Captured)
+		}
+		if !o.Authorized.Equal(o.Totals.Total) || !pay.Amount.Equal(o.Totals.Total) {
+			t.Fatalf("order %s total %s, authorized %s, paid %s", o.ID, o.Totals.Total, o.Authorized, pay.Amount)
+		}
+		checkTotals(t, o.ID, o.Lines, o.Totals)
+		if o.Status != buybutton.OrderCanceled {
+			for _, l := range o.Lines {
+				sold[l.VariantID] += l.Quantity
+			}
+		}
+	}
+	for v, n := range sold {
+		if n > m.stock[v] {
+			t.Fatalf("%d units of %s sold, %d stocked", n, v, m.stock[v])
+		}
+	}
+	inFlight := false
+	for _, id := range m.checkouts {
+		co, err := m.f.store.Checkout(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkTotals(t, co.ID, co.Lines, co.Totals)
+		switch co.State {
+		case buybutton.CheckoutUnknown, buybutton.CheckoutRequiresAction, buybutton.CheckoutPaymentPending:
+			inFlight = true
+		}
+		if co.Compensating {
+			inFlight = true
+		}
+		if (co.State == buybutton.CheckoutPlaced) != (co.OrderID != "") {
+			t.Fatalf("checkout %s is %s with order %q", co.ID, co.State, co.OrderID)
+		}
+		if co.State == buybutton.CheckoutPlaced && byCheckout[co.ID] != co.OrderID {
+			t.Fatalf("placed checkout %s: order %s not among the orders", co.ID, co.OrderID)
+		}
+	}
+	st := m.f.shop.Stats()
+	if st.Orders != len(m.orders) {
+		t.Fatalf("the provider has %d orders, the store %d", st.Orders, len(m.orders))
+	}
+	// When no checkout is between states, every authorization is an
+	// order's payment, voided, or failed by the buyer: none is lost.
+	if !inFlight && st.Authorizations != len(m.orders)+st.Voids+m.failed {
+		t.Fatalf("%d authorizations, but %d orders, %d voids and %d failed actions", st.Authorizations, len(m.orders), st.Voids, m.failed)
+	}
+}
+
+// checkTotals checks that totals are the sum of the lines' amounts.
+func checkTotals(t *rapid.T, id string, lines []buybutton.CheckoutLine, tot buybutton.Totals) {
+	sub, tax := money.Zero("USD"), money.Zero("USD")
+	for _, l := range lines {
+		if !l.Subtotal.Equal(l.UnitPrice.MulInt(int64(l.Quantity))) {
+			t.Fatalf("%s: line subtotal %s != %s × %d", id, l.Subtotal, l.UnitPrice, l.Quantity)
+		}
+		sub, _ = sub.Add(l.Subtotal)
+		tax, _ = tax.Add(l.Tax)
+	}
+	want, _ := money.Sum("USD", sub, tot.Shipping, tot.Tax)
+	want, _ = want.Sub(tot.Discount)
+	if !sub.Equal(tot.Subtotal) || !want.Equal(tot.Total) || !lessOrEqual(tax, tot.Tax) {
+		t.Fatalf("%s: totals %+v do not add up from the lines", id, tot)
+	}
+}
+
+func lessOrEqual(a, b money.Amount) bool {
+	c, err := a.Cmp(b)
+	return err == nil && c <= 0
+}
+
+func TestCheckoutMachinesProperties(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		f := newShop(t, nil)
+		m := &machineModel{f: f, stock: map[string]int{}}
+		for _, v := range propertyVariants {
+			n := rapid.IntRange(0, 6).Draw(t, "stock "+v)
+			if err := f.shop.SetStock(v, n); err != nil {
+				t.Fatal(err)
+			}
+			m.stock[v] = n
+		}
+		t.Repeat(rapid.StateMachineActions(m))
+	})
+}
