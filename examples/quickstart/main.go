@@ -1,5 +1,6 @@
 // Command quickstart puts a product card on a post, on the in-memory
-// merchant, and prints the card JSON a client would receive.
+// merchant, prints the card JSON a client would receive, then buys from the
+// card and prints the order.
 //
 //	go run ./examples/quickstart
 package main
@@ -13,6 +14,7 @@ import (
 	"os"
 
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/memory"
 )
 
@@ -51,5 +53,52 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "Timeline JSON for [post-1]:\n%s\n", pretty.Bytes())
+
+	// A viewer taps Buy on size 9. The card's tap starts a checkout for
+	// that one line; prices come from the merchant, not from the client.
+	const viewer = "viewer-42"
+	_, checkouts, err := client.StartCheckout(ctx, buybutton.StartCheckoutParams{
+		BuyerID: viewer,
+		Lines: []buybutton.CartLine{{
+			MerchantID: "demo-shop", ProductID: memory.DemoSneaker, VariantID: memory.DemoSneaker + "-9", Quantity: 1,
+		}},
+		ShipTo: &provider.Address{
+			Name: "Ada Viewer", Line1: "1 Market St", City: "San Francisco",
+			Region: "CA", PostalCode: "94105", Country: "US",
+		},
+		Contact: provider.Contact{Name: "Ada Viewer", Email: "ada@example.com"},
+	})
+	if err != nil {
+		return err
+	}
+	co, err := client.SelectShipping(ctx, viewer, checkouts[0].ID, "standard")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nCheckout %s: subtotal %s, shipping %s, tax %s, total %s.\n",
+		co.State, co.Totals.Subtotal, co.Totals.Shipping, co.Totals.Tax, co.Totals.Total)
+
+	// The viewer confirms with a payment token from the platform's card
+	// form (here the memory provider's test token).
+	order, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: viewer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Order %s is %s; payment %s, %s captured.\n", order.ID, order.Status, order.PaymentState(), order.Captured)
+	for _, l := range order.Lines {
+		fmt.Fprintf(out, "  %d × %s at %s\n", l.Quantity, l.VariantID, l.UnitPrice)
+	}
+
+	// The host learns of it from the outbox, and acknowledges.
+	events, err := client.PendingEvents(ctx, 10)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		fmt.Fprintf(out, "Event %s for order %s\n", e.Type, e.OrderID)
+		if err := client.AckEvents(ctx, e.ID); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -12,7 +12,9 @@ func TestQuickstart(t *testing.T) {
 	if err := run(context.Background(), &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`Attached "Trail Runner Sneaker"`, `"schema": "buybutton.card/1"`, `"amount": "89.00"`, `"cta": "buy"`} {
+	for _, want := range []string{`Attached "Trail Runner Sneaker"`, `"schema": "buybutton.card/1"`, `"amount": "89.00"`, `"cta": "buy"`,
+		"Checkout shipping_selected: subtotal 89.00 USD, shipping 5.00 USD, tax 6.45 USD, total 100.45 USD.",
+		"is placed; payment captured, 100.45 USD captured.", "1 × trail-runner-9 at 89.00 USD", "Event order.placed", "Event payment.captured"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %s:\n%s", want, out.String())
 		}

@@ -1,0 +1,107 @@
+package buybutton_test
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// benchShop is a shop with stock for any b.N.
+func benchShop(b *testing.B) shopFixture {
+	f := newShop(b, nil)
+	if err := f.shop.SetStock(tee, 1<<30); err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
+// fullCheckout is one buyer's whole purchase: a cart, a line, a checkout
+// with an address, a shipping option, and the confirm that places the
+// order and captures.
+func fullCheckout(f shopFixture, buyerID string) error {
+	cart, err := f.client.NewCart(ctx, buyerID)
+	if err != nil {
+		return err
+	}
+	l := teeLine()
+	if _, err := f.client.AddToCart(ctx, buybutton.CartLineParams{BuyerID: buyerID, CartID: cart.ID, MerchantID: l.MerchantID, ProductID: l.ProductID, VariantID: l.VariantID, Quantity: 1}); err != nil {
+		return err
+	}
+	_, cos, err := f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyerID, CartID: cart.ID, ShipTo: &california})
+	if err != nil {
+		return err
+	}
+	if _, err := f.client.SelectShipping(ctx, buyerID, cos[0].ID, "standard"); err != nil {
+		return err
+	}
+	_, err = f.client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: buyerID, CheckoutID: cos[0].ID, PaymentToken: memory.TokenApprove})
+	return err
+}
+
+// BenchmarkCheckout is one full checkout, cart to placed order, on
+// provider/memory and the memory store.
+func BenchmarkCheckout(b *testing.B) {
+	f := benchShop(b)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := fullCheckout(f, fmt.Sprintf("buyer-%d", i%1000)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCheckoutParallel is BenchmarkCheckout from GOMAXPROCS
+// goroutines at once.
+func BenchmarkCheckoutParallel(b *testing.B) {
+	f := benchShop(b)
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := fullCheckout(f, fmt.Sprintf("buyer-%d", n.Add(1)%1000)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkCheckoutProviderOnly is the baseline: the provider calls a
+// checkout makes (catalog read, quote, reserve, authorize, place, capture),
+// straight to provider/memory, with no library, store or state machine.
+func BenchmarkCheckoutProviderOnly(b *testing.B) {
+	f := benchShop(b)
+	lines := []provider.StockLine{{VariantID: tee, Quantity: 1}}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		key := fmt.Sprint(i)
+		if _, err := f.shop.Products(ctx, []string{memory.DemoTee}); err != nil {
+			b.Fatal(err)
+		}
+		q, err := f.shop.Quote(ctx, provider.QuoteRequest{Lines: lines, ShipTo: &california})
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := f.shop.Reserve(ctx, provider.ReserveRequest{IdempotencyKey: key, Lines: lines, TTL: 15 * time.Minute})
+		if err != nil {
+			b.Fatal(err)
+		}
+		total := q.Lines[0].UnitPrice
+		pay, err := f.shop.Authorize(ctx, provider.AuthorizeRequest{IdempotencyKey: key, Amount: total, Token: memory.TokenApprove})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := f.shop.PlaceOrder(ctx, provider.PlaceOrderRequest{IdempotencyKey: key, ReservationID: res.ID, PaymentID: pay.ID, Total: total,
+			Lines: []provider.OrderLine{{VariantID: tee, Quantity: 1, UnitPrice: total}}}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := f.shop.Capture(ctx, provider.CaptureRequest{IdempotencyKey: key, PaymentID: pay.ID, Amount: total}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
