@@ -531,3 +531,46 @@ func TestCheckoutGroupSplitsByMerchant(t *testing.T) {
 	assert.Equal(t, "shop-b", results[1].Order.MerchantID)
 	assert.Equal(t, "EUR", string(results[1].Order.Totals.Total.Currency()))
 }
+
+func TestMerchantDiscountsAreTaxedAfterTheDiscount(t *testing.T) {
+	f := newShop(t, nil)
+	require.NoError(t, f.shop.SetPromotion(memory.DemoBook+"-paperback", 15))
+	co := f.ready(t, buyer, book(3))
+	// 3 × 39.99 = 119.97; 15% off = 17.9955 -> 18.00; tax on 101.97 at
+	// 7.25% = 7.392825 -> 7.39; shipping 5.00.
+	assert.Equal(t, "119.97 USD", co.Totals.Subtotal.String())
+	assert.Equal(t, "18.00 USD", co.Totals.Discount.String())
+	assert.Equal(t, "7.39 USD", co.Totals.Tax.String())
+	assert.Equal(t, "114.36 USD", co.Totals.Total.String())
+	o, err := f.confirm(co, memory.TokenApprove)
+	require.NoError(t, err)
+	assert.Equal(t, co.Totals, o.Totals)
+	assert.Equal(t, "114.36 USD", o.Captured.String())
+}
+
+func TestTaxRoundingIsTheHostsChoice(t *testing.T) {
+	// 0.40 at Texas's 6.25% is exactly 0.025: half-even gives 0.02,
+	// half-up 0.03.
+	texas := california
+	texas.Region = "TX"
+	for mode, want := range map[money.RoundingMode]string{money.HalfEven: "0.02 USD", money.HalfUp: "0.03 USD"} {
+		f := newShop(t, &buybutton.Options{TaxRounding: mode})
+		require.NoError(t, f.shop.SetPrice(memory.DemoBook+"-paperback", usd("0.40")))
+		_, cos, err := f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{book(1)}, ShipTo: &texas})
+		require.NoError(t, err)
+		assert.Equal(t, want, cos[0].Totals.Tax.String(), mode)
+	}
+}
+
+func TestRunMaintenanceExpiresUntilCanceled(t *testing.T) {
+	f := newShop(t, &buybutton.Options{CheckoutTTL: time.Minute})
+	co := f.ready(t, buyer, book(1))
+	f.clock.Advance(2 * time.Minute)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error)
+	go func() { done <- f.client.RunMaintenance(runCtx, time.Millisecond, func(err error) { t.Error(err) }) }()
+	require.Eventually(t, func() bool { return f.checkout(t, co.ID).State == buybutton.CheckoutExpired }, 5*time.Second, time.Millisecond)
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+	require.ErrorIs(t, f.client.RunMaintenance(ctx, 0, nil), buybutton.ErrInvalidInput)
+}

@@ -3,13 +3,16 @@ package buybutton_test
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/internal/memharness"
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/faulty"
 	"github.com/buybutton/buybutton/provider/memory"
 )
 
@@ -185,4 +188,47 @@ func TestRefundMadeOnThePlatformIsRecorded(t *testing.T) {
 	assert.Equal(t, buybutton.PaymentPartiallyRefunded, got.PaymentState())
 	_, err = f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("80.79"), IdempotencyKey: "k"})
 	require.ErrorIs(t, err, provider.ErrRefundExceedsCapture, "the dashboard refund counts")
+}
+
+func TestRefundWithAnUnknownOutcomeIsSettledByReconcile(t *testing.T) {
+	clock := memharness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
+	shop := memory.New(&memory.Options{Now: clock.Now})
+	faults := faulty.Wrap(shop, faulty.Options{Faults: []faulty.Fault{faulty.Lost}})
+	m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+	m.Payments = faults
+	store := buybutton.NewMemoryStore()
+	client, err := buybutton.New(&buybutton.Options{Now: clock.Now, Store: store, Merchants: []buybutton.Merchant{m}})
+	require.NoError(t, err)
+	f := shopFixture{client: client, shop: shop, clock: clock, store: store}
+	o := f.placed(t)
+
+	faults.SetRate(1)
+	params := buybutton.RefundParams{OrderID: o.ID, Amount: usd("30.00"), IdempotencyKey: "k"}
+	r, err := client.RefundOrder(ctx, params)
+	require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
+	assert.Equal(t, buybutton.RefundPending, r.Status)
+	_, err = client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("60.79"), IdempotencyKey: "k2"})
+	require.ErrorIs(t, err, provider.ErrRefundExceedsCapture, "the pending refund's amount is set aside")
+
+	faults.SetRate(0)
+	got, err := client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	require.Len(t, got.Refunds, 1)
+	assert.Equal(t, buybutton.RefundSucceeded, got.Refunds[0].Status)
+	again, err := client.RefundOrder(ctx, params)
+	require.NoError(t, err)
+	assert.Equal(t, r.ID, again.ID)
+	assert.Equal(t, 1, shop.Stats().Refunds, "the lost answer's refund was not made twice")
+	f.deliver(t)
+	assert.Len(t, f.order(t, o.ID).Refunds, 1)
+
+	tr, err := client.Transitions(ctx, buyer, o.ID)
+	require.NoError(t, err)
+	var payment []string
+	for _, x := range tr {
+		if x.Machine == "payment" {
+			payment = append(payment, x.From+">"+x.To)
+		}
+	}
+	assert.Equal(t, []string{">captured", "captured>partially_refunded"}, payment)
 }

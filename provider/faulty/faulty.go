@@ -75,6 +75,14 @@ func Wrap(p any, opts Options) *Provider {
 	return &Provider{p: p, opts: opts, rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)), counts: map[string]map[Fault]int{}}
 }
 
+// SetRate changes the chance that a call fails, e.g. to 0 to let a test
+// settle what the faults left unknown.
+func (f *Provider) SetRate(rate float64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.opts.Rate = rate
+}
+
 // Counts returns how many faults were injected, by operation and fault.
 func (f *Provider) Counts() map[string]map[Fault]int {
 	f.mu.Lock()

@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"fmt"
+	"github.com/shopspring/decimal"
 
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
@@ -69,5 +70,24 @@ func (p *Provider) SetPrice(variantID string, price money.Amount) error {
 	}
 	ref.product.Variants[ref.index].Price = price
 	p.emit(provider.Event{Type: provider.EventProductChanged, ProductID: ref.product.ID, VariantID: variantID})
+	return nil
+}
+
+// SetPromotion takes percentOff percent (0 to 100; 0 ends the promotion)
+// off a variant's lines in quotes, as a merchant's automatic discount does.
+// The discount on a line is rounded half-even to minor units.
+func (p *Provider) SetPromotion(variantID string, percentOff int) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.variants[variantID]; !ok {
+		return fmt.Errorf("memory: variant %q: %w", variantID, provider.ErrNotFound)
+	}
+	if percentOff < 0 || percentOff > 100 {
+		return fmt.Errorf("memory: promotion of %d%%: %w", percentOff, provider.ErrInvalidRequest)
+	}
+	if p.promotions == nil {
+		p.promotions = map[string]decimal.Decimal{}
+	}
+	p.promotions[variantID] = decimal.New(int64(percentOff), -2)
 	return nil
 }

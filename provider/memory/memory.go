@@ -18,6 +18,8 @@
 package memory
 
 import (
+	"github.com/shopspring/decimal"
+
 	"fmt"
 	"sync"
 	"time"
@@ -94,6 +96,7 @@ type Provider struct {
 	nonprofits   map[string]provider.Nonprofit
 	donations    map[string]*provider.Donation
 	idempotency  map[string]*replay
+	promotions   map[string]decimal.Decimal // by variant id: the fraction taken off
 	outbox       []provider.Event
 	stats        Stats
 	seq          int

@@ -38,10 +38,14 @@ func (p *Provider) Quote(ctx context.Context, req provider.QuoteRequest) (provid
 		}
 		v := ref.product.Variants[ref.index]
 		ships = ships || v.RequiresShipping
-		q.Lines = append(q.Lines, provider.QuotedLine{
+		ql := provider.QuotedLine{
 			VariantID: l.VariantID, Quantity: l.Quantity, UnitPrice: v.Price,
 			TaxRate: rate, RequiresShipping: v.RequiresShipping,
-		})
+		}
+		if off, ok := p.promotions[l.VariantID]; ok && off.IsPositive() {
+			ql.Discount = v.Price.MulInt(int64(l.Quantity)).Mul(off).Round(money.HalfEven)
+		}
+		q.Lines = append(q.Lines, ql)
 	}
 	if ships {
 		if req.ShipTo == nil {
