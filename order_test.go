@@ -59,7 +59,9 @@ func TestShippedAndDeliveredWebhooksMoveTheOrderOnce(t *testing.T) {
 	require.NoError(t, err)
 	var path []string
 	for _, x := range tr {
-		path = append(path, x.To)
+		if x.Machine == "order" {
+			path = append(path, x.To)
+		}
 	}
 	assert.Equal(t, []string{"placed", "delivered"}, path)
 }
