@@ -147,21 +147,21 @@ func (c *Client) editCartLine(ctx context.Context, p CartLineParams, quantity fu
 }
 
 // checkBuyable checks that the catalog has the variant and it is in stock.
+// The product is not validated as a card's is: the cart keeps no product
+// data, and the checkout prices from the quote.
 func (c *Client) checkBuyable(ctx context.Context, m Merchant, productID, variantID string) error {
-	prod, err := c.fetchProduct(ctx, m, productID)
+	prods, err := m.Catalog.Products(ctx, []string{productID})
+	if err != nil {
+		return fmt.Errorf("buybutton: merchant %s: products: %w", m.ID, err)
+	}
+	v, err := findVariant(prods, productID, variantID)
 	if err != nil {
 		return err
 	}
-	for _, v := range prod.Variants {
-		if v.ID != variantID {
-			continue
-		}
-		if v.Availability != provider.InStock {
-			return &provider.OutOfStockError{VariantID: variantID}
-		}
-		return nil
+	if v.Availability != provider.InStock {
+		return &provider.OutOfStockError{VariantID: variantID}
 	}
-	return fmt.Errorf("%w: product %s has no variant %q", ErrNotFound, productID, truncate(variantID, 64))
+	return nil
 }
 
 // updateCart applies edit to the newest version of the buyer's cart and

@@ -19,8 +19,8 @@ package memory
 
 import (
 	"github.com/shopspring/decimal"
+	"strconv"
 
-	"fmt"
 	"sync"
 	"time"
 
@@ -191,7 +191,7 @@ func (p *Provider) Stats() Stats {
 // sequential so that examples and golden files are stable. p.mu is held.
 func (p *Provider) newID(prefix string) string {
 	p.seq++
-	return fmt.Sprintf("%s_%d", prefix, p.seq)
+	return prefix + "_" + strconv.Itoa(p.seq)
 }
 
 // emit queues a webhook event. p.mu is held.

@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/buybutton/buybutton/provider"
@@ -120,12 +121,23 @@ func (p *Provider) advanceOrder(orderID string, from, to provider.OrderStatus, e
 
 func orderFingerprint(req provider.PlaceOrderRequest) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%s|%s|%s|", req.ReservationID, req.PaymentID, req.ShippingOptionID, req.Total)
-	for _, l := range req.Lines {
-		fmt.Fprintf(&b, "%s*%d@%s;", l.VariantID, l.Quantity, l.UnitPrice)
+	for _, f := range []string{req.ReservationID, req.PaymentID, req.ShippingOptionID, req.Total.String()} {
+		b.WriteString(f)
+		b.WriteByte('|')
 	}
-	if req.ShipTo != nil {
-		fmt.Fprintf(&b, "%+v", *req.ShipTo)
+	for _, l := range req.Lines {
+		b.WriteString(l.VariantID)
+		b.WriteByte('*')
+		b.WriteString(strconv.Itoa(l.Quantity))
+		b.WriteByte('@')
+		b.WriteString(l.UnitPrice.String())
+		b.WriteByte(';')
+	}
+	if a := req.ShipTo; a != nil {
+		for _, f := range []string{a.Name, a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country, a.Phone} {
+			b.WriteString(f)
+			b.WriteByte('|')
+		}
 	}
 	return b.String()
 }
