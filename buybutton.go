@@ -28,6 +28,15 @@
 // documented in docs/card-schema.md. Prices on a card are informational: a
 // checkout always reads prices from the provider.
 //
+// # Buying
+//
+// A buyer's [Cart] holds lines from any merchants; [Client.StartCheckout]
+// splits them into one [Checkout] per merchant, and [Client.Confirm] places
+// each: re-quote, claim, reserve, authorize, place, capture. Every step is
+// idempotent and every change is compare-and-set in the [Store], so
+// retries, double taps and racing instances produce one order and one
+// charge. docs/checkout.md has the state machines and the outcomes.
+//
 // # Errors
 //
 // Bad input gets a [*ValidationError] matching [ErrInvalidInput] and changes
@@ -36,7 +45,8 @@
 // # Concurrency
 //
 // A Client is safe for concurrent use by multiple goroutines. It starts no
-// goroutines of its own.
+// goroutines of its own: expiry and reconciliation run when the host calls
+// [Client.Maintain] or [Client.RunMaintenance].
 package buybutton
 
 import (
