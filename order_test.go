@@ -234,3 +234,20 @@ func TestRefundWithAnUnknownOutcomeIsSettledByReconcile(t *testing.T) {
 	}
 	assert.Equal(t, []string{">captured", "captured>partially_refunded"}, payment)
 }
+
+func TestPartialShipmentsThenTheRest(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t)
+	first := provider.Shipment{Carrier: "UPS", TrackingNumber: "1Z1"}
+	require.NoError(t, f.shop.ShipPart(o.ProviderOrderID, first))
+	f.deliver(t)
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.OrderPartiallyFulfilled, got.Status)
+	_, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID})
+	require.ErrorIs(t, err, buybutton.ErrIllegalTransition, "part of it shipped")
+	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
+	f.deliver(t)
+	got = f.order(t, o.ID)
+	assert.Equal(t, buybutton.OrderFulfilled, got.Status)
+	assert.Equal(t, []provider.Shipment{first, parcel}, got.Shipments)
+}

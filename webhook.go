@@ -78,6 +78,7 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 	// Provider calls an event needs happen before its commit, with keys
 	// derived from the order, so that a delivery retried after a failure
 	// repeats them harmlessly.
+	var shipped OrderStatus
 	switch e.Type {
 	case provider.EventOrderCanceled:
 		o, err := c.store.Order(ctx, orderID)
@@ -95,6 +96,17 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 		if err := c.captureOnShipment(ctx, m, orderID); err != nil {
 			return err
 		}
+		// Whether the whole order shipped is the merchant's to say.
+		shipped = OrderFulfilled
+		if m.Orders != nil && e.OrderID != "" {
+			po, err := m.Orders.Order(ctx, e.OrderID)
+			if err != nil {
+				return fmt.Errorf("buybutton: order %s: %w", orderID, err)
+			}
+			if po.Status == provider.OrderPartiallyFulfilled {
+				shipped = OrderPartiallyFulfilled
+			}
+		}
 	case provider.EventPaymentRefunded:
 		// Settle our own pending refunds first, so that one of them is not
 		// taken for a refund made elsewhere.
@@ -104,7 +116,7 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 	}
 	_, err = c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
 		tx.Seen = append(tx.Seen, SeenEvent{MerchantID: m.ID, EventID: e.ID, At: c.now()})
-		return false, c.applyOrderEvent(o, tx, m.ID, e)
+		return false, c.applyOrderEvent(o, tx, m.ID, e, shipped)
 	})
 	if conflictOn(err, "seen_event") {
 		return nil // applied before
@@ -130,8 +142,9 @@ func (c *Client) orderFor(ctx context.Context, merchantID string, e provider.Eve
 	return "", ErrNotFound
 }
 
-// applyOrderEvent changes o as e says, within tx.
-func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider.Event) error {
+// applyOrderEvent changes o as e says, within tx. shipped is the status an
+// order.shipped event moves the order to.
+func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider.Event, shipped OrderStatus) error {
 	actor := providerActor(merchantID)
 	now := c.now()
 	switch e.Type {
@@ -141,8 +154,8 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			o.Shipments = append(o.Shipments, *e.Shipment)
 			info = &ShipmentInfo{Carrier: e.Shipment.Carrier, TrackingNumber: e.Shipment.TrackingNumber, TrackingURL: e.Shipment.TrackingURL}
 		}
-		if o.Status.rank() < OrderFulfilled.rank() && o.Status != OrderCanceled {
-			if err := c.moveOrder(o, tx, OrderFulfilled, "shipped", actor); err != nil {
+		if o.Status.rank() < shipped.rank() && o.Status != OrderCanceled {
+			if err := c.moveOrder(o, tx, shipped, "shipped", actor); err != nil {
 				return err
 			}
 		}

@@ -87,10 +87,27 @@ func (p *Provider) Order(ctx context.Context, orderID string) (provider.Order, e
 	return *o, nil
 }
 
-// ShipOrder plays the merchant shipping the whole order, and queues the
-// order.shipped webhook.
+// ShipOrder plays the merchant shipping the whole order (or the rest of
+// it), and queues the order.shipped webhook.
 func (p *Provider) ShipOrder(orderID string, s provider.Shipment) error {
-	return p.advanceOrder(orderID, provider.OrderPlaced, provider.OrderFulfilled, func(o *provider.Order) provider.Event {
+	return p.ship(orderID, s, provider.OrderFulfilled)
+}
+
+// ShipPart plays the merchant shipping part of an order in one parcel, and
+// queues the order.shipped webhook; the order is partially fulfilled until
+// ShipOrder ships the rest.
+func (p *Provider) ShipPart(orderID string, s provider.Shipment) error {
+	return p.ship(orderID, s, provider.OrderPartiallyFulfilled)
+}
+
+func (p *Provider) ship(orderID string, s provider.Shipment, to provider.OrderStatus) error {
+	p.mu.Lock()
+	from := provider.OrderPlaced
+	if o, ok := p.orders[orderID]; ok && o.Status == provider.OrderPartiallyFulfilled {
+		from = o.Status
+	}
+	p.mu.Unlock()
+	return p.advanceOrder(orderID, from, to, func(o *provider.Order) provider.Event {
 		o.Shipments = append(o.Shipments, s)
 		return provider.Event{Type: provider.EventOrderShipped, OrderID: o.ID, Shipment: &s}
 	})
