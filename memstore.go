@@ -177,23 +177,33 @@ func (s *memoryStore) AckEvents(_ context.Context, ids []string) error {
 }
 
 func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
+	// Copy before locking: the copies are the slow part, and other
+	// goroutines need not wait for them.
+	copied := &Tx{
+		Carts:     cloneAll(tx.Carts, cloneCart),
+		Groups:    cloneAll(tx.Groups, cloneGroup),
+		Checkouts: cloneAll(tx.Checkouts, cloneCheckout),
+		Orders:    cloneAll(tx.Orders, cloneOrder),
+		Wallets:   cloneAll(tx.Wallets, cloneWallet),
+		Events:    make([]Event, len(tx.Events)),
+	}
+	for i, e := range tx.Events {
+		copied.Events[i] = cloneEvent(e)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.checkLocked(tx); err != nil {
 		return err
 	}
-	for _, c := range tx.Carts {
-		c = cloneCart(c)
+	for _, c := range copied.Carts {
 		c.Version++
 		s.carts[c.ID] = c
 	}
-	for _, g := range tx.Groups {
-		g = cloneGroup(g)
+	for _, g := range copied.Groups {
 		g.Version++
 		s.groups[g.ID] = g
 	}
-	for _, co := range tx.Checkouts {
-		co = cloneCheckout(co)
+	for _, co := range copied.Checkouts {
 		co.Version++
 		s.checkouts[co.ID] = co
 		if co.DueAt.IsZero() {
@@ -202,16 +212,14 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 			s.due[co.ID] = co.DueAt
 		}
 	}
-	for _, o := range tx.Orders {
-		o = cloneOrder(o)
+	for _, o := range copied.Orders {
 		if o.Version == 0 {
 			s.byBuyer[o.BuyerID] = append(s.byBuyer[o.BuyerID], o.ID)
 		}
 		o.Version++
 		s.orders[o.ID] = o
 	}
-	for _, w := range tx.Wallets {
-		w = cloneWallet(w)
+	for _, w := range copied.Wallets {
 		w.Version++
 		s.wallets[w.BuyerID] = w
 	}
@@ -227,11 +235,19 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 	for _, t := range tx.Transitions {
 		s.transitions[t.SubjectID] = append(s.transitions[t.SubjectID], t)
 	}
-	for _, e := range tx.Events {
+	for _, e := range copied.Events {
 		s.pending[e.ID] = len(s.outbox)
-		s.outbox = append(s.outbox, cloneEvent(e))
+		s.outbox = append(s.outbox, e)
 	}
 	return nil
+}
+
+func cloneAll[T any](rs []*T, clone func(*T) *T) []*T {
+	out := make([]*T, len(rs))
+	for i, r := range rs {
+		out[i] = clone(r)
+	}
+	return out
 }
 
 // checkLocked checks every version and insert of tx against the store.
