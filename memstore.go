@@ -233,7 +233,11 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 		s.seen[SeenEvent{MerchantID: e.MerchantID, EventID: e.EventID}] = true
 	}
 	for _, t := range tx.Transitions {
-		s.transitions[t.SubjectID] = append(s.transitions[t.SubjectID], t)
+		log := s.transitions[t.SubjectID]
+		if log == nil {
+			log = make([]Transition, 0, 8) // a checkout's whole life, in one allocation
+		}
+		s.transitions[t.SubjectID] = append(log, t)
 	}
 	for _, e := range copied.Events {
 		s.pending[e.ID] = len(s.outbox)
