@@ -42,9 +42,13 @@ type memoryStore struct {
 	idempotency map[string]IdempotencyRecord
 	seen        map[SeenEvent]bool // keyed with At zeroed
 	transitions map[string][]Transition
-	outbox      []Event        // committed events; acknowledged ones are zeroed
-	pending     map[string]int // unacknowledged event id -> index in outbox
-	due         map[string]time.Time
+	// outbox holds committed events from the oldest unacknowledged one on;
+	// acknowledged events behind it are zeroed. outboxBase is the sequence
+	// number of outbox[0].
+	outbox     []Event
+	outboxBase int
+	pending    map[string]int // unacknowledged event id -> sequence number
+	due        map[string]time.Time
 }
 
 func get[T any](s *memoryStore, m map[string]*T, kind, id string, clone func(*T) *T) (*T, error) {
@@ -165,14 +169,18 @@ func (s *memoryStore) AckEvents(_ context.Context, ids []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, id := range ids {
-		if i, ok := s.pending[id]; ok {
-			s.outbox[i] = Event{}
+		if seq, ok := s.pending[id]; ok {
+			s.outbox[seq-s.outboxBase] = Event{}
 			delete(s.pending, id)
 		}
 	}
-	if len(s.pending) == 0 {
-		s.outbox = s.outbox[:0]
+	// Drop the acknowledged prefix, so that reads start at the oldest
+	// pending event and the outbox does not grow with the process's age.
+	n := 0
+	for n < len(s.outbox) && s.outbox[n].ID == "" {
+		n++
 	}
+	s.outbox, s.outboxBase = s.outbox[n:], s.outboxBase+n
 	return nil
 }
 
@@ -240,7 +248,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 		s.transitions[t.SubjectID] = append(log, t)
 	}
 	for _, e := range copied.Events {
-		s.pending[e.ID] = len(s.outbox)
+		s.pending[e.ID] = s.outboxBase + len(s.outbox)
 		s.outbox = append(s.outbox, e)
 	}
 	return nil
