@@ -235,6 +235,9 @@ func TestPaymentActionResumesTheCheckout(t *testing.T) {
 				require.Equal(t, buybutton.CheckoutPlaced, co.State)
 				o, err = f.client.Order(ctx, buyer, co.OrderID)
 				require.NoError(t, err)
+				tr, err := f.client.Transitions(ctx, buyer, co.ID)
+				require.NoError(t, err)
+				assert.Equal(t, "provider:"+shopID, tr[len(tr)-1].Actor, "the webhook placed it")
 			}
 			assert.Equal(t, buybutton.PaymentCaptured, o.PaymentState())
 			assert.Equal(t, 1, f.shop.Stats().Authorizations)

@@ -46,12 +46,12 @@ func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, er
 				errs = append(errs, err)
 			}
 		case co.State == CheckoutUnknown, co.State == CheckoutPaymentPending && !now.Before(co.ClaimedUntil):
-			if _, err := c.Reconcile(ctx, id); err != nil && !errors.Is(err, ErrUnknownOutcome) {
+			if _, err := c.reconcile(ctx, id, "maintenance"); err != nil && !errors.Is(err, ErrUnknownOutcome) {
 				errs = append(errs, err)
 			}
 			rep.Reconciled++
 		case !co.State.Terminal() && co.State != CheckoutPaymentPending && !now.Before(co.ExpiresAt):
-			_, err := c.abandon(ctx, co, CheckoutExpired, "expired unconfirmed", "expiry")
+			_, err := c.abandon(ctx, co, CheckoutExpired, "expired unconfirmed", "maintenance")
 			if err != nil && !errors.Is(err, ErrIllegalTransition) {
 				errs = append(errs, err)
 				continue
@@ -138,7 +138,7 @@ func (c *Client) releaseAbandoned(ctx context.Context, co *Checkout) (*Checkout,
 	co.Compensating, co.PaymentID, co.ReservationID, co.NextAction, co.DueAt = false, "", "", nil, time.Time{}
 	co.UpdatedAt = c.now()
 	tx := &Tx{Checkouts: []*Checkout{co}, Transitions: []Transition{
-		checkoutMachine.record(co.ID, co.State, co.State, "payment voided and stock released", "expiry", co.UpdatedAt),
+		checkoutMachine.record(co.ID, co.State, co.State, "payment voided and stock released", "maintenance", co.UpdatedAt),
 	}}
 	if err := c.store.Commit(ctx, tx); err != nil {
 		return nil, fmt.Errorf("buybutton: checkout %s: %w", co.ID, err)

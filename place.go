@@ -520,6 +520,12 @@ func checkoutErrorFor(err error) *CheckoutError {
 // the action again, or still unknown (if the provider still cannot tell).
 // It is for the host (a job, a support tool) and needs no buyer.
 func (c *Client) Reconcile(ctx context.Context, checkoutID string) (*Checkout, error) {
+	return c.reconcile(ctx, checkoutID, "host")
+}
+
+// reconcile is Reconcile on behalf of actor (the host, or a provider whose
+// webhook said the payment moved on).
+func (c *Client) reconcile(ctx context.Context, checkoutID, actor string) (*Checkout, error) {
 	for {
 		co, err := c.store.Checkout(ctx, checkoutID)
 		if err != nil {
@@ -534,7 +540,7 @@ func (c *Client) Reconcile(ctx context.Context, checkoutID string) (*Checkout, e
 		default:
 			return co, nil
 		}
-		_, err = c.advance(ctx, co, co.PaymentToken, "host")
+		_, err = c.advance(ctx, co, co.PaymentToken, actor)
 		if errors.Is(err, errRetry) {
 			continue
 		}

@@ -15,7 +15,7 @@ type Transition struct {
 	From      string    // "" when the subject was created
 	To        string    // may equal From for an edit that keeps the state
 	Reason    string    // what happened, e.g. "payment declined: card_declined"
-	Actor     string    // "buyer:<id>", "provider:<merchant>", "host", "expiry"
+	Actor     string    // "buyer:<id>", "provider:<merchant>", "host", "maintenance"
 	At        time.Time //
 }
 

@@ -65,7 +65,7 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 		if err != nil {
 			return err
 		}
-		_, err = c.Reconcile(ctx, id)
+		_, err = c.reconcile(ctx, id, providerActor(m.ID))
 		return err
 	}
 	orderID, err := c.orderFor(ctx, m.ID, e)
