@@ -25,23 +25,50 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/ca
 
 const shopID = "demo-shop"
 
-// fixture is a Client over a memory provider, both on one manual clock.
+// fixture is a Client over a memory provider and a memory store, all on
+// one manual clock.
 type fixture struct {
 	client *buybutton.Client
 	shop   *memory.Provider
 	clock  *memharness.Clock
+	store  buybutton.Store
 }
 
-func newFixture(t testing.TB, products []memory.Product) fixture {
+// testingT is what a fixture needs of a test: a *testing.T, a *testing.B or
+// a *rapid.T.
+type testingT interface {
+	require.TestingT
+	Helper()
+}
+
+// newFixture sells products (the demo catalog when nil) with default
+// options.
+func newFixture(t testingT, products []memory.Product) fixture {
+	return buildFixture(t, products, nil, nil)
+}
+
+// buildFixture makes a fixture. opts (nil for defaults) gets the merchant,
+// clock and, unless it has one, a memory store. sell, when set, makes the
+// merchant from the memory provider (to wrap it); by default the provider
+// serves every interface itself.
+func buildFixture(t testingT, products []memory.Product, opts *buybutton.Options, sell func(*memory.Provider) buybutton.Merchant) fixture {
 	t.Helper()
 	clock := memharness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
 	shop := memory.New(&memory.Options{Products: products, Now: clock.Now})
-	client, err := buybutton.New(&buybutton.Options{
-		Merchants: []buybutton.Merchant{buybutton.MerchantFrom(shopID, "Demo Shop", shop)},
-		Now:       clock.Now,
-	})
+	if opts == nil {
+		opts = &buybutton.Options{}
+	}
+	if sell == nil {
+		sell = func(p *memory.Provider) buybutton.Merchant { return buybutton.MerchantFrom(shopID, "Demo Shop", p) }
+	}
+	opts.Merchants = []buybutton.Merchant{sell(shop)}
+	opts.Now = clock.Now
+	if opts.Store == nil {
+		opts.Store = buybutton.NewMemoryStore()
+	}
+	client, err := buybutton.New(opts)
 	require.NoError(t, err)
-	return fixture{client: client, shop: shop, clock: clock}
+	return fixture{client: client, shop: shop, clock: clock, store: opts.Store}
 }
 
 func (f fixture) attach(t testing.TB, postID, productID string) buybutton.Card {
@@ -56,7 +83,7 @@ func (f fixture) attach(t testing.TB, postID, productID string) buybutton.Card {
 func (f fixture) deliver(t *testing.T) {
 	t.Helper()
 	for _, d := range f.shop.TakeDeliveries() {
-		require.NoError(t, f.client.HandleWebhook(context.Background(), shopID, d.Header, d.Body))
+		require.NoError(t, f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
 	}
 }
 

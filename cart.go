@@ -231,14 +231,13 @@ func (c *Client) PriceCart(ctx context.Context, buyerID, cartID string) ([]CartS
 		if err != nil {
 			return nil, err
 		}
-		var sum money.Amount
+		lines := make([]money.Amount, len(group))
 		for i, l := range group {
-			line := prices[i].MulInt(int64(l.Quantity))
-			if i == 0 {
-				sum = line
-			} else if sum, err = sum.Add(line); err != nil {
-				return nil, fmt.Errorf("buybutton: merchant %s: %w", m.ID, err)
-			}
+			lines[i] = prices[i].MulInt(int64(l.Quantity))
+		}
+		sum, err := money.Sum(lines[0].Currency(), lines...)
+		if err != nil {
+			return nil, fmt.Errorf("buybutton: merchant %s: %w", m.ID, err)
 		}
 		out = append(out, CartSubtotal{MerchantID: m.ID, Subtotal: sum})
 	}
@@ -257,17 +256,11 @@ func (c *Client) catalogPrices(ctx context.Context, m Merchant, lines []CartLine
 	}
 	prices := make([]money.Amount, len(lines))
 	for i, l := range lines {
-		found := false
-		for _, p := range prods {
-			for _, v := range p.Variants {
-				if p.ID == l.ProductID && v.ID == l.VariantID {
-					prices[i], found = v.Price, true
-				}
-			}
+		v, err := findVariant(prods, l.ProductID, l.VariantID)
+		if err != nil {
+			return nil, fmt.Errorf("buybutton: merchant %s: %w", m.ID, err)
 		}
-		if !found {
-			return nil, fmt.Errorf("%w: merchant %s has no variant %q", ErrNotFound, m.ID, truncate(l.VariantID, 64))
-		}
+		prices[i] = v.Price
 	}
 	return prices, nil
 }

@@ -213,7 +213,6 @@ func (c *Client) priceFromCatalog(ctx context.Context, m Merchant, co *Checkout,
 		return fmt.Errorf("buybutton: merchant %s: catalog: %w", m.ID, err)
 	}
 	co.Lines = make([]CheckoutLine, len(lines))
-	amounts := make([]LineAmounts, len(lines))
 	for i, l := range lines {
 		v, err := findVariant(prods, l.ProductID, l.VariantID)
 		if err != nil {
@@ -225,13 +224,13 @@ func (c *Client) priceFromCatalog(ctx context.Context, m Merchant, co *Checkout,
 		if i == 0 {
 			co.Currency = v.Price.Currency()
 		}
-		amounts[i], err = priceLine(provider.QuotedLine{VariantID: v.ID, Quantity: l.Quantity, UnitPrice: v.Price}, co.Currency, c.taxRounding)
+		amounts, err := priceLine(provider.QuotedLine{VariantID: v.ID, Quantity: l.Quantity, UnitPrice: v.Price}, co.Currency, c.taxRounding)
 		if err != nil {
 			return err
 		}
-		co.Lines[i] = CheckoutLine{ProductID: l.ProductID, VariantID: v.ID, Quantity: l.Quantity, RequiresShipping: v.RequiresShipping, LineAmounts: amounts[i]}
+		co.Lines[i] = CheckoutLine{ProductID: l.ProductID, VariantID: v.ID, Quantity: l.Quantity, RequiresShipping: v.RequiresShipping, LineAmounts: amounts}
 	}
-	co.Totals, err = sumTotals(co.Currency, amounts, nil, c.taxRounding)
+	co.Totals, err = sumTotals(co.Currency, co.Lines, nil, c.taxRounding)
 	return err
 }
 
@@ -261,15 +260,14 @@ func (c *Client) quote(ctx context.Context, m Merchant, co *Checkout, shipTo *pr
 		return invalid("quote.lines", "%d lines quoted for %d asked", len(q.Lines), len(co.Lines))
 	}
 	lines := append([]CheckoutLine(nil), co.Lines...)
-	amounts := make([]LineAmounts, len(lines))
 	for i, ql := range q.Lines {
 		if ql.VariantID != lines[i].VariantID || ql.Quantity != lines[i].Quantity {
 			return invalid("quote.lines", "line %d is not the line asked for", i)
 		}
-		if amounts[i], err = priceLine(ql, co.Currency, c.taxRounding); err != nil {
+		if lines[i].LineAmounts, err = priceLine(ql, co.Currency, c.taxRounding); err != nil {
 			return err
 		}
-		lines[i].LineAmounts, lines[i].RequiresShipping = amounts[i], ql.RequiresShipping
+		lines[i].RequiresShipping = ql.RequiresShipping
 	}
 	for i, o := range q.ShippingOptions {
 		if o.Amount.Currency() != co.Currency || !o.Amount.IsRounded() || o.Amount.IsNegative() {
@@ -284,7 +282,7 @@ func (c *Client) quote(ctx context.Context, m Merchant, co *Checkout, shipTo *pr
 	if ship == nil {
 		co.ShippingOptionID = ""
 	}
-	co.Totals, err = sumTotals(co.Currency, amounts, ship, c.taxRounding)
+	co.Totals, err = sumTotals(co.Currency, co.Lines, ship, c.taxRounding)
 	return err
 }
 
@@ -341,12 +339,8 @@ func (c *Client) SelectShipping(ctx context.Context, buyerID, checkoutID, option
 			co.ShippingOptionID = prev
 			return "", invalid("shipping_option_id", "%q is not one of the quoted options", truncate(optionID, 64))
 		}
-		amounts := make([]LineAmounts, len(co.Lines))
-		for i, l := range co.Lines {
-			amounts[i] = l.LineAmounts
-		}
 		var err error
-		co.Totals, err = sumTotals(co.Currency, amounts, ship, c.taxRounding)
+		co.Totals, err = sumTotals(co.Currency, co.Lines, ship, c.taxRounding)
 		return CheckoutShippingSelected, err
 	})
 }
@@ -358,9 +352,6 @@ func (c *Client) SetContact(ctx context.Context, buyerID, checkoutID string, con
 		return nil, err
 	}
 	return c.editCheckout(ctx, buyerID, checkoutID, "contact set", func(_ Merchant, co *Checkout) (CheckoutState, error) {
-		if !co.ready() && co.State != CheckoutOpen && co.State != CheckoutAddressed {
-			return "", &TransitionError{Machine: "checkout", ID: co.ID, From: string(co.State), To: string(co.State)}
-		}
 		co.Contact = contact
 		return co.State, nil
 	})

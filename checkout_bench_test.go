@@ -12,7 +12,7 @@ import (
 )
 
 // benchShop is a shop with stock for any b.N.
-func benchShop(b *testing.B) shopFixture {
+func benchShop(b *testing.B) fixture {
 	f := newShop(b, nil)
 	if err := f.shop.SetStock(tee, 1<<30); err != nil {
 		b.Fatal(err)
@@ -23,7 +23,7 @@ func benchShop(b *testing.B) shopFixture {
 // fullCheckout is one buyer's whole purchase: a cart, a line, a checkout
 // with an address, a shipping option, and the confirm that places the
 // order and captures.
-func fullCheckout(f shopFixture, buyerID string) error {
+func fullCheckout(f fixture, buyerID string) error {
 	cart, err := f.client.NewCart(ctx, buyerID)
 	if err != nil {
 		return err

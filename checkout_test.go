@@ -25,36 +25,10 @@ var (
 	ctx        = context.Background()
 )
 
-// shopFixture is a client selling the memory provider's demo catalog, on a
-// clock the test moves, with options the test may change.
-type shopFixture struct {
-	client *buybutton.Client
-	shop   *memory.Provider
-	clock  *memharness.Clock
-	store  buybutton.Store
-}
-
-// testingT is what newShop needs of a test: a *testing.T, or a *rapid.T.
-type testingT interface {
-	require.TestingT
-	Helper()
-}
-
-func newShop(t testingT, opts *buybutton.Options) shopFixture {
-	t.Helper()
-	clock := memharness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
-	shop := memory.New(&memory.Options{Now: clock.Now})
-	if opts == nil {
-		opts = &buybutton.Options{}
-	}
-	opts.Merchants = []buybutton.Merchant{buybutton.MerchantFrom(shopID, "Demo Shop", shop)}
-	opts.Now = clock.Now
-	if opts.Store == nil {
-		opts.Store = buybutton.NewMemoryStore()
-	}
-	client, err := buybutton.New(opts)
-	require.NoError(t, err)
-	return shopFixture{client: client, shop: shop, clock: clock, store: opts.Store}
+// newShop sells the demo catalog with the given options (nil for
+// defaults).
+func newShop(t testingT, opts *buybutton.Options) fixture {
+	return buildFixture(t, nil, opts, nil)
 }
 
 func sneaker(size string, n int) buybutton.CartLine {
@@ -67,7 +41,7 @@ func book(n int) buybutton.CartLine {
 
 // ready starts a checkout of lines for buyer, shipping standard to
 // California.
-func (f shopFixture) ready(t testing.TB, buyerID string, lines ...buybutton.CartLine) *buybutton.Checkout {
+func (f fixture) ready(t testing.TB, buyerID string, lines ...buybutton.CartLine) *buybutton.Checkout {
 	t.Helper()
 	_, cos, err := f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyerID, Lines: lines, ShipTo: &california})
 	require.NoError(t, err)
@@ -77,25 +51,18 @@ func (f shopFixture) ready(t testing.TB, buyerID string, lines ...buybutton.Cart
 	return co
 }
 
-func (f shopFixture) confirm(co *buybutton.Checkout, token string) (*buybutton.Order, error) {
+func (f fixture) confirm(co *buybutton.Checkout, token string) (*buybutton.Order, error) {
 	return f.client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: co.ID, PaymentToken: token})
 }
 
-func (f shopFixture) checkout(t testing.TB, id string) *buybutton.Checkout {
+func (f fixture) checkout(t testing.TB, id string) *buybutton.Checkout {
 	t.Helper()
 	co, err := f.store.Checkout(ctx, id)
 	require.NoError(t, err)
 	return co
 }
 
-func (f shopFixture) deliver(t *testing.T) {
-	t.Helper()
-	for _, d := range f.shop.TakeDeliveries() {
-		require.NoError(t, f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
-	}
-}
-
-func (f shopFixture) pendingEvents(t testing.TB) []buybutton.EventType {
+func (f fixture) pendingEvents(t testing.TB) []buybutton.EventType {
 	t.Helper()
 	events, err := f.client.PendingEvents(ctx, 1000)
 	require.NoError(t, err)

@@ -129,14 +129,10 @@ func (c *Client) releaseAbandoned(ctx context.Context, co *Checkout) (*Checkout,
 	if err != nil {
 		return nil, err
 	}
-	if co.PaymentID != "" {
-		if err := releasePayment(ctx, m, co.key("void"), co.PaymentID); err != nil {
-			return nil, fmt.Errorf("buybutton: checkout %s: void: %w", co.ID, err)
-		}
+	if err := c.undoHolds(ctx, m, co); err != nil {
+		return nil, fmt.Errorf("buybutton: checkout %s: void: %w", co.ID, err)
 	}
-	c.release(ctx, m, co)
-	co.Compensating, co.PaymentID, co.ReservationID, co.NextAction, co.DueAt = false, "", "", nil, time.Time{}
-	co.UpdatedAt = c.now()
+	co.DueAt, co.UpdatedAt = time.Time{}, c.now()
 	tx := &Tx{Checkouts: []*Checkout{co}, Transitions: []Transition{
 		checkoutMachine.record(co.ID, co.State, co.State, "payment voided and stock released", "maintenance", co.UpdatedAt),
 	}}

@@ -19,7 +19,7 @@ import (
 // sequences of buyer, merchant, webhook and clock actions, and checks the
 // invariants after every step.
 type machineModel struct {
-	f         shopFixture
+	f         fixture
 	checkouts []string
 	orders    []string       // the store's, refreshed by Check
 	stock     map[string]int // initial stock of the variants in play

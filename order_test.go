@@ -3,13 +3,11 @@ package buybutton_test
 import (
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/buybutton/buybutton"
-	"github.com/buybutton/buybutton/internal/memharness"
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/faulty"
@@ -17,7 +15,7 @@ import (
 )
 
 // placed buys two books (2 × 39.99 + 5.80 tax + 5.00 shipping = 90.78).
-func (f shopFixture) placed(t *testing.T) *buybutton.Order {
+func (f fixture) placed(t *testing.T) *buybutton.Order {
 	t.Helper()
 	o, err := f.confirm(f.ready(t, buyer, book(2)), memory.TokenApprove)
 	require.NoError(t, err)
@@ -25,7 +23,7 @@ func (f shopFixture) placed(t *testing.T) *buybutton.Order {
 	return o
 }
 
-func (f shopFixture) order(t *testing.T, id string) *buybutton.Order {
+func (f fixture) order(t *testing.T, id string) *buybutton.Order {
 	t.Helper()
 	o, err := f.client.Order(ctx, buyer, id)
 	require.NoError(t, err)
@@ -193,15 +191,14 @@ func TestRefundMadeOnThePlatformIsRecorded(t *testing.T) {
 }
 
 func TestRefundWithAnUnknownOutcomeIsSettledByReconcile(t *testing.T) {
-	clock := memharness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
-	shop := memory.New(&memory.Options{Now: clock.Now})
-	faults := faulty.Wrap(shop, faulty.Options{Faults: []faulty.Fault{faulty.Lost}})
-	m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
-	m.Payments = faults
-	store := buybutton.NewMemoryStore()
-	client, err := buybutton.New(&buybutton.Options{Now: clock.Now, Store: store, Merchants: []buybutton.Merchant{m}})
-	require.NoError(t, err)
-	f := shopFixture{client: client, shop: shop, clock: clock, store: store}
+	var faults *faulty.Provider
+	f := buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
+		faults = faulty.Wrap(shop, faulty.Options{Faults: []faulty.Fault{faulty.Lost}})
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+		m.Payments = faults
+		return m
+	})
+	client, shop := f.client, f.shop
 	o := f.placed(t)
 
 	faults.SetRate(1)

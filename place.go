@@ -350,17 +350,13 @@ func (c *Client) compensateAndReport(ctx context.Context, m Merchant, co *Checko
 // compensate voids the attempt's payment and releases its reservation, then
 // moves the checkout to to.
 func (c *Client) compensate(ctx context.Context, m Merchant, co *Checkout, to CheckoutState, actor string) error {
-	if co.Compensating && co.PaymentID != "" {
-		if err := releasePayment(ctx, m, co.key("void"), co.PaymentID); err != nil {
-			return c.toUnknown(ctx, co, "void", err, actor)
-		}
+	if err := c.undoHolds(ctx, m, co); err != nil {
+		return c.toUnknown(ctx, co, "void", err, actor)
 	}
-	c.release(ctx, m, co)
 	if co.LastError == nil {
 		co.LastError = &CheckoutError{Code: "refused", Message: "The order could not be placed."}
 	}
 	from := co.State
-	co.Compensating, co.ReservationID, co.PaymentID, co.NextAction = false, "", "", nil
 	reason := "attempt ended: " + co.LastError.Code
 	return lostClaim(c.commitCheckout(ctx, co, from, to, reason, actor, func(tx *Tx) {
 		tx.Events = append(tx.Events, c.checkoutEvent(EventPaymentFailed, co))
@@ -373,10 +369,10 @@ func (c *Client) compensate(ctx context.Context, m Merchant, co *Checkout, to Ch
 // void's), so that compensation never leaves money taken.
 func releasePayment(ctx context.Context, m Merchant, key, paymentID string) error {
 	_, err := m.Payments.Void(ctx, provider.VoidRequest{IdempotencyKey: key, PaymentID: paymentID})
-	if err == nil || errors.Is(err, provider.ErrNotFound) || !errors.Is(err, provider.ErrInvalidState) {
-		if errors.Is(err, provider.ErrNotFound) {
-			return nil
-		}
+	switch {
+	case err == nil, errors.Is(err, provider.ErrNotFound):
+		return nil
+	case !errors.Is(err, provider.ErrInvalidState):
 		return err
 	}
 	pay, err := m.Payments.Payment(ctx, paymentID)
@@ -397,12 +393,21 @@ func releasePayment(ctx context.Context, m Merchant, key, paymentID string) erro
 	return fmt.Errorf("buybutton: payment %s is %s and cannot be voided: %w", paymentID, pay.Status, provider.ErrInvalidState)
 }
 
-// release gives back the attempt's reservation. Failing to is not fatal:
-// the reservation's TTL gives the stock back anyway.
-func (c *Client) release(ctx context.Context, m Merchant, co *Checkout) {
+// undoHolds voids the attempt's payment, if it has one, and releases its
+// reservation, then forgets both. Failing to release is not fatal: the
+// reservation's TTL gives the stock back anyway. Failing to void is, and
+// leaves the checkout as it was.
+func (c *Client) undoHolds(ctx context.Context, m Merchant, co *Checkout) error {
+	if co.PaymentID != "" {
+		if err := releasePayment(ctx, m, co.key("void"), co.PaymentID); err != nil {
+			return err
+		}
+	}
 	if m.Inventory != nil && co.ReservationID != "" {
 		_ = m.Inventory.ReleaseReservation(ctx, co.ReservationID)
 	}
+	co.Compensating, co.ReservationID, co.PaymentID, co.NextAction = false, "", "", nil
+	return nil
 }
 
 // awaitAction parks the checkout until the buyer completes the payment's

@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/buybutton/buybutton"
-	"github.com/buybutton/buybutton/internal/memharness"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/faulty"
 	"github.com/buybutton/buybutton/provider/memory"
@@ -67,13 +66,11 @@ func TestRacingConfirmsPlaceEachCheckoutOnce(t *testing.T) {
 		{"negative control: no compare-and-set", func(m *memory.Provider) any { return forgetfulKeys{m} }, func() buybutton.Store { return lastWriteWins{buybutton.NewMemoryStore()} }, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := memharness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
-			shop := memory.New(&memory.Options{Now: clock.Now})
-			require.NoError(t, shop.SetStock(tee, 10*checkouts))
-			client, err := buybutton.New(&buybutton.Options{Now: clock.Now, Store: tc.store(),
-				Merchants: []buybutton.Merchant{buybutton.MerchantFrom(shopID, "Demo Shop", tc.wrap(shop))}})
-			require.NoError(t, err)
-			f := shopFixture{client: client, shop: shop, clock: clock}
+			f := buildFixture(t, nil, &buybutton.Options{Store: tc.store()}, func(m *memory.Provider) buybutton.Merchant {
+				return buybutton.MerchantFrom(shopID, "Demo Shop", tc.wrap(m))
+			})
+			require.NoError(t, f.shop.SetStock(tee, 10*checkouts))
+			client, shop := f.client, f.shop
 			ids := make([]string, checkouts)
 			for i := range ids {
 				ids[i] = f.ready(t, fmt.Sprintf("buyer-%d", i), teeLine()).ID
@@ -174,18 +171,16 @@ func TestFlashSaleNeverOversells(t *testing.T) {
 			name = "negative control: read-then-write stock"
 		}
 		t.Run(name, func(t *testing.T) {
-			clock := memharness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
-			shop := memory.New(&memory.Options{Now: clock.Now})
-			require.NoError(t, shop.SetStock(tee, units))
-			var impl any = shop
-			ns := &naiveStock{Provider: shop, left: units}
-			if naive {
-				impl = ns
-			}
-			client, err := buybutton.New(&buybutton.Options{Now: clock.Now,
-				Merchants: []buybutton.Merchant{buybutton.MerchantFrom(shopID, "Demo Shop", impl)}})
-			require.NoError(t, err)
-			f := shopFixture{client: client, shop: shop, clock: clock}
+			var ns *naiveStock
+			f := buildFixture(t, nil, nil, func(m *memory.Provider) buybutton.Merchant {
+				ns = &naiveStock{Provider: m, left: units}
+				if naive {
+					return buybutton.MerchantFrom(shopID, "Demo Shop", ns)
+				}
+				return buybutton.MerchantFrom(shopID, "Demo Shop", m)
+			})
+			require.NoError(t, f.shop.SetStock(tee, units))
+			shop := f.shop
 			cos := make([]*buybutton.Checkout, buyers)
 			for i := range cos {
 				cos[i] = f.ready(t, fmt.Sprintf("buyer-%d", i), teeLine())
@@ -243,16 +238,15 @@ func TestFlashSaleNeverOversells(t *testing.T) {
 // was either captured for exactly one order or voided.
 func TestFaultsNeverLoseOrDoublePayments(t *testing.T) {
 	const checkouts = 300
-	clock := memharness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
-	shop := memory.New(&memory.Options{Now: clock.Now})
-	require.NoError(t, shop.SetStock(tee, 10*checkouts))
-	faults := faulty.Wrap(shop, faulty.Options{Rate: 0.33, Seed: 7})
-	m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
-	m.Inventory, m.Quotes, m.Orders, m.Payments = faults, faults, faults, faults
-	store := buybutton.NewMemoryStore()
-	client, err := buybutton.New(&buybutton.Options{Now: clock.Now, Store: store, Merchants: []buybutton.Merchant{m}})
-	require.NoError(t, err)
-	f := shopFixture{client: client, shop: shop, clock: clock, store: store}
+	var faults *faulty.Provider
+	f := buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
+		faults = faulty.Wrap(shop, faulty.Options{Rate: 0.33, Seed: 7})
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+		m.Inventory, m.Quotes, m.Orders, m.Payments = faults, faults, faults, faults
+		return m
+	})
+	require.NoError(t, f.shop.SetStock(tee, 10*checkouts))
+	client, shop, clock := f.client, f.shop, f.clock
 
 	ids := make([]string, 0, checkouts)
 	for i := 0; len(ids) < checkouts; i++ {

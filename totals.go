@@ -74,7 +74,7 @@ func checkTaxRate(field string, r decimal.Decimal) error {
 }
 
 // sumTotals adds up lines and an optional shipping option.
-func sumTotals(cur money.Currency, lines []LineAmounts, ship *provider.ShippingOption, mode money.RoundingMode) (Totals, error) {
+func sumTotals(cur money.Currency, lines []CheckoutLine, ship *provider.ShippingOption, mode money.RoundingMode) (Totals, error) {
 	t := Totals{Subtotal: money.Zero(cur), Discount: money.Zero(cur), Shipping: money.Zero(cur), Tax: money.Zero(cur)}
 	var err error
 	add := func(sum *money.Amount, a money.Amount) {

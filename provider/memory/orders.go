@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -101,35 +102,31 @@ func (p *Provider) ShipPart(orderID string, s provider.Shipment) error {
 }
 
 func (p *Provider) ship(orderID string, s provider.Shipment, to provider.OrderStatus) error {
-	p.mu.Lock()
-	from := provider.OrderPlaced
-	if o, ok := p.orders[orderID]; ok && o.Status == provider.OrderPartiallyFulfilled {
-		from = o.Status
-	}
-	p.mu.Unlock()
-	return p.advanceOrder(orderID, from, to, func(o *provider.Order) provider.Event {
+	return p.advanceOrder(orderID, to, func(o *provider.Order) provider.Event {
 		o.Shipments = append(o.Shipments, s)
 		return provider.Event{Type: provider.EventOrderShipped, OrderID: o.ID, Shipment: &s}
-	})
+	}, provider.OrderPlaced, provider.OrderPartiallyFulfilled)
 }
 
 // DeliverOrder plays the carrier delivering a shipped order, and queues
 // the order.delivered webhook.
 func (p *Provider) DeliverOrder(orderID string) error {
-	return p.advanceOrder(orderID, provider.OrderFulfilled, provider.OrderDelivered, func(o *provider.Order) provider.Event {
+	return p.advanceOrder(orderID, provider.OrderDelivered, func(o *provider.Order) provider.Event {
 		return provider.Event{Type: provider.EventOrderDelivered, OrderID: o.ID}
-	})
+	}, provider.OrderFulfilled)
 }
 
-func (p *Provider) advanceOrder(orderID string, from, to provider.OrderStatus, event func(*provider.Order) provider.Event) error {
+// advanceOrder moves an order that is in one of the from states to to, and
+// queues the webhook event returns.
+func (p *Provider) advanceOrder(orderID string, to provider.OrderStatus, event func(*provider.Order) provider.Event, from ...provider.OrderStatus) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	o, ok := p.orders[orderID]
 	if !ok {
 		return fmt.Errorf("memory: order %q: %w", orderID, provider.ErrNotFound)
 	}
-	if o.Status != from {
-		return fmt.Errorf("memory: order %s is %s, not %s: %w", orderID, o.Status, from, provider.ErrInvalidState)
+	if !slices.Contains(from, o.Status) {
+		return fmt.Errorf("memory: order %s is %s, not %v: %w", orderID, o.Status, from, provider.ErrInvalidState)
 	}
 	o.Status = to
 	p.emit(event(o))
