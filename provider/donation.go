@@ -2,6 +2,10 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/buybutton/buybutton/money"
 )
@@ -14,11 +18,19 @@ type Donations interface {
 	// leaving out ids the provider does not know.
 	Nonprofits(ctx context.Context, ids []string) ([]Nonprofit, error)
 
+	// ChargeTerms returns what charging in a currency costs: the smallest
+	// amount the provider charges, and the processing fee it keeps of a
+	// donation. The library validates amounts against the first and grosses
+	// up a fee the donor chooses to cover with the second. A currency the
+	// provider does not charge in is [ErrInvalidRequest].
+	ChargeTerms(ctx context.Context, currency money.Currency) (ChargeTerms, error)
+
 	// Donate charges Amount to Token for the nonprofit. Outcomes are those
 	// of [Payments.Authorize]: a succeeded Donation; one in
 	// [DonationRequiresAction] with NextAction set; a [*DeclineError]; or
 	// [ErrUnknownOutcome]. A nonprofit that is not verified, or does not
-	// accept the currency, is [ErrInvalidRequest].
+	// accept the currency, and an amount below the minimum of
+	// [Donations.ChargeTerms], are [ErrInvalidRequest].
 	Donate(ctx context.Context, req DonateRequest) (Donation, error)
 
 	// RefundDonation returns Amount of a succeeded donation, under the
@@ -37,6 +49,44 @@ type Nonprofit struct {
 	Verified     bool   // only verified nonprofits get Donate cards
 	LogoURL      string // https, or empty
 	Currencies   []money.Currency
+}
+
+// ChargeTerms are a provider's minimum charge and fee schedule in one
+// currency: the fee on a charge of x is FeeRate*x + FeeFixed, rounded to
+// minor units with FeeRounding. Stripe's standard US card pricing, for
+// example, is FeeRate 0.029 and FeeFixed 0.30 USD.
+type ChargeTerms struct {
+	Minimum     money.Amount       // the smallest amount charged; positive, in minor units
+	FeeRate     decimal.Decimal    // the fraction of the amount kept: 0 <= FeeRate < 0.5
+	FeeFixed    money.Amount       // kept per charge, in minor units; may be zero
+	FeeRounding money.RoundingMode // how the fee is rounded to minor units
+}
+
+// Fee returns what the provider keeps of a charge of amount.
+func (t ChargeTerms) Fee(amount money.Amount) (money.Amount, error) {
+	if !t.FeeRounding.Valid() {
+		return money.Amount{}, fmt.Errorf("provider: fee rounding %v: %w", t.FeeRounding, ErrInvalidRequest)
+	}
+	return amount.Mul(t.FeeRate).Round(t.FeeRounding).Add(t.FeeFixed)
+}
+
+// Validate reports whether the terms are usable for currency c: the
+// amounts in c and in minor units, a positive minimum, a rate in [0, 0.5)
+// and a defined rounding mode.
+func (t ChargeTerms) Validate(c money.Currency) error {
+	switch {
+	case t.Minimum.Currency() != c || t.FeeFixed.Currency() != c:
+		return fmt.Errorf("provider: charge terms in %s and %s for %s: %w", t.Minimum.Currency(), t.FeeFixed.Currency(), c, ErrInvalidRequest)
+	case !t.Minimum.IsPositive() || !t.Minimum.IsRounded():
+		return fmt.Errorf("provider: minimum charge %s is not a positive amount in minor units: %w", t.Minimum, ErrInvalidRequest)
+	case t.FeeFixed.IsNegative() || !t.FeeFixed.IsRounded():
+		return fmt.Errorf("provider: fixed fee %s is not an amount in minor units: %w", t.FeeFixed, ErrInvalidRequest)
+	case t.FeeRate.IsNegative() || t.FeeRate.Cmp(decimal.New(5, -1)) >= 0:
+		return fmt.Errorf("provider: fee rate %s is outside [0, 0.5): %w", t.FeeRate, ErrInvalidRequest)
+	case !t.FeeRounding.Valid():
+		return fmt.Errorf("provider: fee rounding %v: %w", t.FeeRounding, ErrInvalidRequest)
+	}
+	return nil
 }
 
 // DonateRequest gives money to a nonprofit.
@@ -66,6 +116,7 @@ type RefundDonationRequest struct {
 type Donation struct {
 	ID          string
 	NonprofitID string
+	MonthlyID   string // set when the donation is one month of a MonthlyDonation
 	Status      DonationStatus
 	Amount      money.Amount
 	Refunded    money.Amount
@@ -79,4 +130,53 @@ const (
 	DonationRequiresAction DonationStatus = "requires_action"
 	DonationSucceeded      DonationStatus = "succeeded"
 	DonationFailed         DonationStatus = "failed"
+)
+
+// MonthlyDonations is the optional capability of giving every month, as a
+// subscription on the platform (Stripe Billing, for example). Providers
+// that have it implement it beside [Donations].
+//
+// Renewals happen on the platform's schedule, not the library's: each is
+// reported by webhook, as [EventDonationSucceeded] or
+// [EventDonationFailed] with MonthlyID set, and [EventMonthlyCanceled]
+// when the platform gives up on a monthly donation (after failed renewals)
+// or the donor cancels it there.
+type MonthlyDonations interface {
+	// StartMonthly charges the first month at once, with the outcomes of
+	// [Donations.Donate] (the First donation says which), and charges
+	// Amount again every month on the same day of the month (the last day,
+	// in months without it). A first charge that is declined starts
+	// nothing: the error is a [*DeclineError]. It is idempotent like
+	// Donate.
+	StartMonthly(ctx context.Context, req DonateRequest) (MonthlyDonation, error)
+
+	// CancelMonthly stops future charges; charges already made stay. It is
+	// idempotent: canceling a canceled monthly donation returns it.
+	CancelMonthly(ctx context.Context, monthlyID string) (MonthlyDonation, error)
+
+	// Monthly returns a monthly donation's current state.
+	Monthly(ctx context.Context, monthlyID string) (MonthlyDonation, error)
+}
+
+// MonthlyDonation is a recurring donation as the provider holds it.
+type MonthlyDonation struct {
+	ID          string
+	NonprofitID string
+	Status      MonthlyStatus
+	Amount      money.Amount // charged each month
+	First       Donation     // the first month's charge
+	// NextChargeAt is when the next month is charged; zero once canceled.
+	NextChargeAt time.Time
+}
+
+// MonthlyStatus is where a monthly donation is.
+type MonthlyStatus string
+
+const (
+	// MonthlyIncomplete: the first charge waits for the donor's action.
+	MonthlyIncomplete MonthlyStatus = "incomplete"
+	MonthlyActive     MonthlyStatus = "active"
+	// MonthlyPastDue: the last renewal failed; the platform retries.
+	MonthlyPastDue  MonthlyStatus = "past_due"
+	MonthlyCanceled MonthlyStatus = "canceled"
 )

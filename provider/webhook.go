@@ -36,6 +36,7 @@ type Event struct {
 	OrderID    string
 	RefundID   string
 	DonationID string
+	MonthlyID  string // for donation events of a monthly donation
 	ProductID  string
 	VariantID  string
 
@@ -59,6 +60,7 @@ const (
 	EventDonationSucceeded EventType = "donation.succeeded"
 	EventDonationFailed    EventType = "donation.failed"
 	EventDonationRefunded  EventType = "donation.refunded"
+	EventMonthlyCanceled   EventType = "monthly.canceled" // by the donor on the platform, or after failed renewals
 	EventProductChanged    EventType = "product.changed" // title, price, images
 	EventStockChanged      EventType = "stock.changed"
 )

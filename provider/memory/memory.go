@@ -63,6 +63,10 @@ type Options struct {
 	// WebhookTolerance bounds the age of a delivery. Default
 	// [DefaultWebhookTolerance].
 	WebhookTolerance time.Duration
+	// ChargeTerms replaces the default minimum charge and fee schedule
+	// (see [DefaultChargeTerms]) when non-nil. Its amounts must be in
+	// Currency.
+	ChargeTerms *provider.ChargeTerms
 	// Now is the provider's clock. Default time.Now. Tests pass a clock
 	// they can move, to expire reservations without sleeping.
 	Now func() time.Time
@@ -80,6 +84,7 @@ type Product struct {
 // [New].
 type Provider struct {
 	currency  money.Currency
+	terms     provider.ChargeTerms
 	secrets   [][]byte
 	tolerance time.Duration
 	now       func() time.Time
@@ -95,6 +100,7 @@ type Provider struct {
 	orders       map[string]*provider.Order
 	nonprofits   map[string]provider.Nonprofit
 	donations    map[string]*provider.Donation
+	monthly      map[string]*monthly
 	idempotency  map[string]*replay
 	promotions   map[string]decimal.Decimal // by variant id: the fraction taken off
 	outbox       []provider.Event
@@ -119,7 +125,7 @@ type Stats struct {
 	Refunds        int
 	Orders         int
 	Cancellations  int
-	Donations      int
+	Donations      int // one-off and monthly, each month counted
 }
 
 // New returns a Provider with the given options.
@@ -146,8 +152,13 @@ func New(opts *Options) *Provider {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	terms := DefaultChargeTerms(o.Currency)
+	if o.ChargeTerms != nil {
+		terms = *o.ChargeTerms
+	}
 	p := &Provider{
 		currency:     o.Currency,
+		terms:        terms,
 		secrets:      o.WebhookSecrets,
 		tolerance:    o.WebhookTolerance,
 		now:          o.Now,
@@ -160,6 +171,7 @@ func New(opts *Options) *Provider {
 		orders:       map[string]*provider.Order{},
 		nonprofits:   map[string]provider.Nonprofit{},
 		donations:    map[string]*provider.Donation{},
+		monthly:      map[string]*monthly{},
 		idempotency:  map[string]*replay{},
 	}
 	for i := range o.Products {

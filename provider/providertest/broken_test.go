@@ -42,6 +42,10 @@ var broken = map[string]struct {
 		wrap:      func(m *memory.Provider) any { return &trustingWebhooks{Provider: m} },
 		mustCatch: "Webhooks/ChangedBodyIsRejected",
 	},
+	"forgetful-monthly": {
+		wrap:      func(m *memory.Provider) any { return &forgetfulMonthly{Provider: m} },
+		mustCatch: "MonthlyDonations/StartMonthlyChargesTheFirstMonthAndReplays",
+	},
 	"timeout-as-failure": {
 		wrap:      func(m *memory.Provider) any { return &timeoutAsFailure{Provider: m} },
 		mustCatch: "Payments/UnknownOutcomeResolvesOnRetry",
@@ -156,4 +160,16 @@ func (f timeoutAsFailure) Authorize(ctx context.Context, req provider.AuthorizeR
 		return p, provider.ErrUnavailable
 	}
 	return p, err
+}
+
+// forgetfulMonthly ignores the idempotency key of StartMonthly: a retried
+// request starts a second subscription and charges the first month twice.
+type forgetfulMonthly struct {
+	*memory.Provider
+	calls atomic.Int64
+}
+
+func (f *forgetfulMonthly) StartMonthly(ctx context.Context, req provider.DonateRequest) (provider.MonthlyDonation, error) {
+	req.IdempotencyKey = fmt.Sprint(req.IdempotencyKey, "#", f.calls.Add(1))
+	return f.Provider.StartMonthly(ctx, req)
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 )
 
@@ -72,6 +73,34 @@ func runDonations(t *testing.T, newHarness HarnessMaker) {
 				t.Fatalf("Donation = refunded %v, %v; want %v", got.Refunded, err, units(t, 2000, e.fx.Currency))
 			}
 		}},
+		{"ChargeTermsAreUsable", func(t *testing.T, e env[provider.Donations]) {
+			terms, err := e.p.ChargeTerms(e.ctx, e.fx.Currency)
+			if err != nil {
+				t.Fatalf("ChargeTerms(%s): %v", e.fx.Currency, err)
+			}
+			if err := terms.Validate(e.fx.Currency); err != nil {
+				t.Fatalf("ChargeTerms(%s) = %+v: %v", e.fx.Currency, terms, err)
+			}
+			if _, err := e.p.ChargeTerms(e.ctx, otherCurrency(e.fx.Currency)); !errors.Is(err, provider.ErrInvalidRequest) {
+				t.Fatalf("ChargeTerms(%s) err = %v, want ErrInvalidRequest for a currency not charged", otherCurrency(e.fx.Currency), err)
+			}
+		}},
+		{"DonationBelowMinimumIsRefused", func(t *testing.T, e env[provider.Donations]) {
+			terms, err := e.p.ChargeTerms(e.ctx, e.fx.Currency)
+			if err != nil {
+				t.Fatalf("ChargeTerms: %v", err)
+			}
+			minimum, err := terms.Minimum.Minor()
+			if err != nil {
+				t.Fatalf("minimum %v: %v", terms.Minimum, err)
+			}
+			if _, err := tryDonate(t, e, key(t, "small"), e.fx.TokenApprove, minimum-1); !errors.Is(err, provider.ErrInvalidRequest) {
+				t.Fatalf("Donate(minimum %v less one minor unit) err = %v, want ErrInvalidRequest", terms.Minimum, err)
+			}
+			if _, err := tryDonate(t, e, key(t, "least"), e.fx.TokenApprove, minimum); err != nil {
+				t.Fatalf("Donate(minimum %v) = %v, want success", terms.Minimum, err)
+			}
+		}},
 		{"UnknownDonationIsNotFound", func(t *testing.T, e env[provider.Donations]) {
 			if _, err := e.p.Donation(e.ctx, "providertest-no-such-donation"); !errors.Is(err, provider.ErrNotFound) {
 				t.Fatalf("err = %v, want ErrNotFound", err)
@@ -97,4 +126,12 @@ func donate(t *testing.T, e env[provider.Donations], label, token string, minor 
 		t.Fatalf("Donate (%s): %v", label, err)
 	}
 	return d
+}
+
+// otherCurrency is a valid currency other than c.
+func otherCurrency(c money.Currency) money.Currency {
+	if c == "EUR" {
+		return "USD"
+	}
+	return "EUR"
 }

@@ -33,8 +33,8 @@ import (
 // is called from many goroutines.
 type Harness interface {
 	// Provider returns the provider under test: a value implementing any
-	// of provider.Catalog, Inventory, Quoter, Orders, Payments, Donations
-	// and Webhooks.
+	// of provider.Catalog, Inventory, Quoter, Orders, Payments, Donations,
+	// MonthlyDonations and Webhooks.
 	Provider() any
 
 	// Fixtures describes the data the provider was set up with.
@@ -107,6 +107,7 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 	t.Run("Orders", func(t *testing.T) { runOrders(t, newHarness) })
 	t.Run("Payments", func(t *testing.T) { runPayments(t, newHarness) })
 	t.Run("Donations", func(t *testing.T) { runDonations(t, newHarness) })
+	t.Run("MonthlyDonations", func(t *testing.T) { runMonthly(t, newHarness) })
 	t.Run("Webhooks", func(t *testing.T) { runWebhooks(t, newHarness) })
 }
 
