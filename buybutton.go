@@ -50,6 +50,7 @@
 package buybutton
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -108,7 +109,8 @@ type Merchant struct {
 	ID string
 	// Name is shown on cards.
 	Name string
-	// Catalog is required: cards read products from it.
+	// Catalog is needed for product cards, which read products from it.
+	// A merchant that only takes donations may leave it nil.
 	Catalog provider.Catalog
 	// Webhooks verifies the merchant platform's deliveries. Optional; without
 	// it [Client.HandleWebhook] refuses the merchant's deliveries.
@@ -122,6 +124,11 @@ type Merchant struct {
 	// Inventory is optional: without it, stock is checked when the order
 	// is placed, and a payment authorized for stock that ran out is voided.
 	Inventory provider.Inventory
+
+	// Donations takes gifts to nonprofits: needed for campaigns and Donate
+	// cards. Monthly, optional, adds monthly giving.
+	Donations provider.Donations
+	Monthly   provider.MonthlyDonations
 }
 
 // MerchantFrom returns a Merchant whose interfaces are filled from p, for
@@ -134,6 +141,8 @@ func MerchantFrom(id, name string, p any) Merchant {
 	m.Payments, _ = p.(provider.Payments)
 	m.Orders, _ = p.(provider.Orders)
 	m.Inventory, _ = p.(provider.Inventory)
+	m.Donations, _ = p.(provider.Donations)
+	m.Monthly, _ = p.(provider.MonthlyDonations)
 	return m
 }
 
@@ -184,8 +193,8 @@ func New(opts *Options) (*Client, error) {
 		if _, dup := c.merchants[m.ID]; dup {
 			return nil, invalid(field+".id", "duplicate merchant id %q", m.ID)
 		}
-		if m.Catalog == nil {
-			return nil, invalid(field+".catalog", "a merchant needs a catalog")
+		if m.Catalog == nil && m.Donations == nil {
+			return nil, invalid(field+".catalog", "a merchant needs a catalog or donations")
 		}
 		c.merchants[m.ID] = m
 	}
@@ -198,4 +207,13 @@ func (c *Client) merchant(id string) (Merchant, error) {
 		return Merchant{}, fmt.Errorf("%w: %q", ErrUnknownMerchant, truncate(id, 64))
 	}
 	return m, nil
+}
+
+// products reads products from the merchant's catalog. A merchant without
+// one (it only takes donations) is ErrUnknownMerchant.
+func (m Merchant) products(ctx context.Context, ids []string) ([]provider.Product, error) {
+	if m.Catalog == nil {
+		return nil, fmt.Errorf("%w: merchant %s has no catalog", ErrUnknownMerchant, m.ID)
+	}
+	return m.Catalog.Products(ctx, ids)
 }

@@ -13,17 +13,24 @@ import (
 // CallToAction is the button a card shows.
 type CallToAction string
 
-// Buy is the call to action of product cards.
-const Buy CallToAction = "buy"
+// The calls to action.
+const (
+	Buy    CallToAction = "buy"    // product cards
+	Donate CallToAction = "donate" // Donate cards: a campaign for a nonprofit
+)
 
-// Card is a merchant's product attached to a post. It is a snapshot: the
-// product as the catalog described it at the card's Version.
+// Card is a merchant's product, or a campaign for a nonprofit, attached to
+// a post. It is a snapshot: the product as the catalog described it, or
+// the campaign as it stood, at the card's Version.
 type Card struct {
 	ID         string // unique per attachment
 	PostID     string
 	MerchantID string
 	CTA        CallToAction
-	Product    provider.Product
+	Product    provider.Product // product cards
+	// Nonprofit and Campaign are set on Donate cards.
+	Nonprofit *provider.Nonprofit
+	Campaign  *Campaign
 	// Version counts the card's renderings: 1 at attach, one more each time
 	// a product or stock change altered what the card shows. Clients and
 	// caches use it as an ETag.
@@ -104,7 +111,7 @@ func (c *Client) Card(postID string) (Card, error) {
 
 // fetchProduct reads and validates one product.
 func (c *Client) fetchProduct(ctx context.Context, m Merchant, productID string) (provider.Product, error) {
-	got, err := m.Catalog.Products(ctx, []string{productID})
+	got, err := m.products(ctx, []string{productID})
 	if err != nil {
 		return provider.Product{}, fmt.Errorf("buybutton: merchant %s: products: %w", m.ID, err)
 	}

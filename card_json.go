@@ -23,8 +23,9 @@ type cardView struct {
 	PostID    string       `json:"post_id"`
 	Version   int64        `json:"version"`
 	CTA       CallToAction `json:"cta"`
-	Merchant  merchantView `json:"merchant"`
-	Product   productView  `json:"product"`
+	Merchant  merchantView  `json:"merchant"`
+	Product   *productView  `json:"product,omitempty"`  // cta "buy"
+	Donation  *donationView `json:"donation,omitempty"` // cta "donate"
 	ExpiresAt *time.Time   `json:"expires_at,omitempty"`
 	UpdatedAt time.Time    `json:"updated_at"`
 }
@@ -66,10 +67,8 @@ type variantView struct {
 	Availability   provider.Availability `json:"availability"`
 }
 
-// view builds the client view of a card. The product has been validated:
-// it has at least one variant and every price is in one currency.
+// view builds the client view of a card.
 func view(c Card, merchantName string) cardView {
-	p := c.Product
 	v := cardView{
 		Schema:    CardSchema,
 		ID:        c.ID,
@@ -78,28 +77,40 @@ func view(c Card, merchantName string) cardView {
 		CTA:       c.CTA,
 		Merchant:  merchantView{ID: c.MerchantID, Name: merchantName},
 		UpdatedAt: c.UpdatedAt.UTC(),
-		Product: productView{
-			ID:          p.ID,
-			Title:       p.Title,
-			Description: p.Description,
-			Images:      make([]imageView, len(p.Images)),
-			Options:     make([]optionView, len(p.Options)),
-			Variants:    make([]variantView, len(p.Variants)),
-		},
 	}
 	if !c.ExpiresAt.IsZero() {
 		t := c.ExpiresAt.UTC()
 		v.ExpiresAt = &t
 	}
+	if c.CTA == Donate {
+		v.Donation = donateView(c)
+	} else {
+		v.Product = viewProduct(c.Product)
+	}
+	return v
+}
+
+// viewProduct is a product card's product. The product has been
+// validated: it has at least one variant and every price is in one
+// currency.
+func viewProduct(p provider.Product) *productView {
+	v := &productView{
+		ID:          p.ID,
+		Title:       p.Title,
+		Description: p.Description,
+		Images:      make([]imageView, len(p.Images)),
+		Options:     make([]optionView, len(p.Options)),
+		Variants:    make([]variantView, len(p.Variants)),
+	}
 	for i, img := range p.Images {
-		v.Product.Images[i] = imageView(img)
+		v.Images[i] = imageView(img)
 	}
 	for i, o := range p.Options {
-		v.Product.Options[i] = optionView{Name: o.Name, Values: nonNil(o.Values)}
+		v.Options[i] = optionView{Name: o.Name, Values: nonNil(o.Values)}
 	}
 	cheapest := 0
 	for i, pv := range p.Variants {
-		v.Product.Variants[i] = variantView{
+		v.Variants[i] = variantView{
 			ID: pv.ID, Title: pv.Title, Options: nonNil(pv.Options), Price: pv.Price,
 			CompareAtPrice: pv.CompareAtPrice, Availability: pv.Availability,
 		}
@@ -107,12 +118,12 @@ func view(c Card, merchantName string) cardView {
 			cheapest = i
 		}
 		if !pv.Price.Equal(p.Variants[0].Price) {
-			v.Product.PriceVaries = true
+			v.PriceVaries = true
 		}
 	}
-	v.Product.Price = p.Variants[cheapest].Price
-	v.Product.CompareAtPrice = p.Variants[cheapest].CompareAtPrice
-	v.Product.Availability = productAvailability(p.Variants)
+	v.Price = p.Variants[cheapest].Price
+	v.CompareAtPrice = p.Variants[cheapest].CompareAtPrice
+	v.Availability = productAvailability(p.Variants)
 	return v
 }
 

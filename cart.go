@@ -150,7 +150,7 @@ func (c *Client) editCartLine(ctx context.Context, p CartLineParams, quantity fu
 // The product is not validated as a card's is: the cart keeps no product
 // data, and the checkout prices from the quote.
 func (c *Client) checkBuyable(ctx context.Context, m Merchant, productID, variantID string) error {
-	prods, err := m.Catalog.Products(ctx, []string{productID})
+	prods, err := m.products(ctx, []string{productID})
 	if err != nil {
 		return fmt.Errorf("buybutton: merchant %s: products: %w", m.ID, err)
 	}
@@ -250,7 +250,7 @@ func (c *Client) catalogPrices(ctx context.Context, m Merchant, lines []CartLine
 	for _, l := range lines {
 		ids = append(ids, l.ProductID)
 	}
-	prods, err := m.Catalog.Products(ctx, ids)
+	prods, err := m.products(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("buybutton: merchant %s: catalog: %w", m.ID, err)
 	}

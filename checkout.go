@@ -56,6 +56,10 @@ type Checkout struct {
 	NextAction    *provider.NextAction // set in CheckoutRequiresAction
 	LastError     *CheckoutError       // why the last attempt did not place an order
 	OrderID       string               // set in CheckoutPlaced
+	// Gift is set on donation checkouts, which have no Lines; DonationID
+	// is set when one is placed.
+	Gift       *Gift
+	DonationID string
 
 	ClaimedUntil time.Time // in CheckoutPaymentPending: when the claim lapses
 	ExpiresAt    time.Time // when an unconfirmed checkout expires
@@ -84,6 +88,22 @@ type CheckoutError struct {
 	// "refused" (the merchant refused the order: the checkout failed).
 	Code    string
 	Message string // for the buyer, from the provider where it gave one
+}
+
+// kind names what the checkout buys, for messages.
+func (co *Checkout) kind() string {
+	if co.Gift != nil {
+		return "donation"
+	}
+	return "purchase"
+}
+
+// confirmCall names the call that confirms the checkout.
+func (co *Checkout) confirmCall() string {
+	if co.Gift != nil {
+		return "ConfirmDonation"
+	}
+	return "Confirm"
 }
 
 func (co *Checkout) ships() bool {
@@ -208,7 +228,7 @@ func (c *Client) priceFromCatalog(ctx context.Context, m Merchant, co *Checkout,
 	for i, l := range lines {
 		ids[i] = l.ProductID
 	}
-	prods, err := m.Catalog.Products(ctx, ids)
+	prods, err := m.products(ctx, ids)
 	if err != nil {
 		return fmt.Errorf("buybutton: merchant %s: catalog: %w", m.ID, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 )
 
@@ -101,3 +102,27 @@ func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInp
 func invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
+
+// ErrAmountOutOfRange: a donation amount is below the campaign's minimum
+// (never below what the provider can charge) or above its maximum. The
+// error is an [*AmountError].
+var ErrAmountOutOfRange = errors.New("buybutton: amount out of range")
+
+// AmountError reports a donation amount that cannot be given: out of the
+// campaign's range ([ErrAmountOutOfRange]), in another currency
+// (money.ErrCurrencyMismatch), with digits below the minor unit
+// (money.ErrNotRounded) or with no currency (money.ErrUnknownCurrency).
+// It also matches [ErrInvalidInput]. Nothing was changed.
+type AmountError struct {
+	Amount           money.Amount
+	Minimum, Maximum money.Amount // the range allowed
+	Err              error
+}
+
+func (e *AmountError) Error() string {
+	return fmt.Sprintf("%v: amount %s: %v (allowed %s to %s)", ErrInvalidInput, e.Amount, e.Err, e.Minimum, e.Maximum)
+}
+
+func (e *AmountError) Is(target error) bool { return target == ErrInvalidInput }
+
+func (e *AmountError) Unwrap() error { return e.Err }

@@ -26,8 +26,11 @@ type Event struct {
 	MerchantID string
 	CheckoutID string
 	OrderID    string        // empty for checkout events
+	DonationID string        // for donation events, and refunds of donations
+	CampaignID string        // for donation and monthly events
+	MonthlyID  string        // for a monthly gift's events
 	RefundID   string        // for refund events
-	Amount     *money.Amount // the order's total, or the refund's amount
+	Amount     *money.Amount // the order's total, the donation's charge, or the refund's amount
 	Shipment   *ShipmentInfo // for order.shipped
 	Reason     string        // for failures and cancellations
 	At         time.Time
@@ -54,6 +57,10 @@ const (
 	EventRefundSucceeded EventType = "refund.succeeded"
 	EventRefundFailed    EventType = "refund.failed"
 	EventCheckoutExpired EventType = "checkout.expired"
+
+	EventDonationSucceeded    EventType = "donation.succeeded" // a one-off gift, or one month of a monthly gift
+	EventMonthlyRenewalFailed EventType = "monthly.renewal_failed"
+	EventMonthlyCanceled      EventType = "monthly.canceled"
 )
 
 // event describes something that happened to an order.

@@ -17,21 +17,29 @@ func (e *cardEntry) expired(now time.Time) bool {
 	return !e.card.ExpiresAt.IsZero() && !now.Before(e.card.ExpiresAt)
 }
 
-// productKey identifies a product across merchants.
-type productKey struct{ merchantID, productID string }
+// cardSource is what a card shows, across merchants: a product, or for a
+// Donate card, a campaign.
+type cardSource struct{ merchantID, productID, campaignID string }
 
-// cardIndex holds the cards by post, and the posts by product so that a
-// product change finds its cards. Readers share one RWMutex read lock per
+func sourceOf(c Card) cardSource {
+	if c.Campaign != nil {
+		return cardSource{merchantID: c.MerchantID, campaignID: c.Campaign.ID}
+	}
+	return cardSource{merchantID: c.MerchantID, productID: c.Product.ID}
+}
+
+// cardIndex holds the cards by post, and the posts by what they show, so
+// that a product or campaign change finds its cards. Readers share one RWMutex read lock per
 // page; writers hold the write lock only to swap pointers, never while
 // rendering or calling a provider.
 type cardIndex struct {
 	mu        sync.RWMutex
 	byPost    map[string]*cardEntry
-	byProduct map[productKey]map[string]struct{}
+	bySource  map[cardSource]map[string]struct{}
 }
 
 func newCardIndex() *cardIndex {
-	return &cardIndex{byPost: map[string]*cardEntry{}, byProduct: map[productKey]map[string]struct{}{}}
+	return &cardIndex{byPost: map[string]*cardEntry{}, bySource: map[cardSource]map[string]struct{}{}}
 }
 
 func (x *cardIndex) get(postID string) (*cardEntry, bool) {
@@ -47,11 +55,11 @@ func (x *cardIndex) put(e *cardEntry) {
 	defer x.mu.Unlock()
 	x.unlinkLocked(e.card.PostID)
 	x.byPost[e.card.PostID] = e
-	k := productKey{e.card.MerchantID, e.card.Product.ID}
-	if x.byProduct[k] == nil {
-		x.byProduct[k] = map[string]struct{}{}
+	k := sourceOf(e.card)
+	if x.bySource[k] == nil {
+		x.bySource[k] = map[string]struct{}{}
 	}
-	x.byProduct[k][e.card.PostID] = struct{}{}
+	x.bySource[k][e.card.PostID] = struct{}{}
 }
 
 // replace swaps old for e if old is still the post's card, and reports
@@ -79,20 +87,20 @@ func (x *cardIndex) unlinkLocked(postID string) bool {
 		return false
 	}
 	delete(x.byPost, postID)
-	k := productKey{old.card.MerchantID, old.card.Product.ID}
-	delete(x.byProduct[k], postID)
-	if len(x.byProduct[k]) == 0 {
-		delete(x.byProduct, k)
+	k := sourceOf(old.card)
+	delete(x.bySource[k], postID)
+	if len(x.bySource[k]) == 0 {
+		delete(x.bySource, k)
 	}
 	return true
 }
 
-// entriesFor returns the current cards showing a product.
-func (x *cardIndex) entriesFor(k productKey) []*cardEntry {
+// entriesFor returns the current cards showing a product or campaign.
+func (x *cardIndex) entriesFor(k cardSource) []*cardEntry {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	out := make([]*cardEntry, 0, len(x.byProduct[k]))
-	for post := range x.byProduct[k] {
+	out := make([]*cardEntry, 0, len(x.bySource[k]))
+	for post := range x.bySource[k] {
 		out = append(out, x.byPost[post])
 	}
 	return out

@@ -20,6 +20,9 @@ func NewMemoryStore() Store {
 		checkouts:   map[string]*Checkout{},
 		orders:      map[string]*Order{},
 		wallets:     map[string]*Wallet{},
+		campaigns:   map[string]*Campaign{},
+		donations:   map[string]*Donation{},
+		monthly:     map[string]*MonthlyGift{},
 		byBuyer:     map[string][]string{},
 		refs:        map[Ref]string{},
 		idempotency: map[string]IdempotencyRecord{},
@@ -37,6 +40,9 @@ type memoryStore struct {
 	checkouts   map[string]*Checkout
 	orders      map[string]*Order
 	wallets     map[string]*Wallet
+	campaigns   map[string]*Campaign
+	donations   map[string]*Donation
+	monthly     map[string]*MonthlyGift
 	byBuyer     map[string][]string // order ids
 	refs        map[Ref]string
 	idempotency map[string]IdempotencyRecord
@@ -79,6 +85,18 @@ func (s *memoryStore) Order(_ context.Context, id string) (*Order, error) {
 
 func (s *memoryStore) Wallet(_ context.Context, buyerID string) (*Wallet, error) {
 	return get(s, s.wallets, "wallet", buyerID, cloneWallet)
+}
+
+func (s *memoryStore) Campaign(_ context.Context, id string) (*Campaign, error) {
+	return get(s, s.campaigns, "campaign", id, cloneCampaign)
+}
+
+func (s *memoryStore) Donation(_ context.Context, id string) (*Donation, error) {
+	return get(s, s.donations, "donation", id, cloneDonation)
+}
+
+func (s *memoryStore) MonthlyGift(_ context.Context, id string) (*MonthlyGift, error) {
+	return get(s, s.monthly, "monthly gift", id, clonePtr[MonthlyGift])
 }
 
 func (s *memoryStore) OrdersByBuyer(_ context.Context, buyerID string, offset, limit int) ([]*Order, error) {
@@ -193,6 +211,9 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 		Checkouts: cloneAll(tx.Checkouts, cloneCheckout),
 		Orders:    cloneAll(tx.Orders, cloneOrder),
 		Wallets:   cloneAll(tx.Wallets, cloneWallet),
+		Campaigns: cloneAll(tx.Campaigns, cloneCampaign),
+		Donations: cloneAll(tx.Donations, cloneDonation),
+		Monthly:   cloneAll(tx.Monthly, clonePtr[MonthlyGift]),
 		Events:    make([]Event, len(tx.Events)),
 	}
 	for i, e := range tx.Events {
@@ -230,6 +251,18 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 	for _, w := range copied.Wallets {
 		w.Version++
 		s.wallets[w.BuyerID] = w
+	}
+	for _, cp := range copied.Campaigns {
+		cp.Version++
+		s.campaigns[cp.ID] = cp
+	}
+	for _, d := range copied.Donations {
+		d.Version++
+		s.donations[d.ID] = d
+	}
+	for _, m := range copied.Monthly {
+		m.Version++
+		s.monthly[m.ID] = m
 	}
 	for _, r := range tx.Refs {
 		s.refs[r.Ref] = r.ID
@@ -286,6 +319,21 @@ func (s *memoryStore) checkLocked(tx *Tx) error {
 	}
 	for _, w := range tx.Wallets {
 		if err := checkVersion(s.wallets, "wallet", w.BuyerID, w.Version, func(w *Wallet) int64 { return w.Version }); err != nil {
+			return err
+		}
+	}
+	for _, cp := range tx.Campaigns {
+		if err := checkVersion(s.campaigns, "campaign", cp.ID, cp.Version, func(c *Campaign) int64 { return c.Version }); err != nil {
+			return err
+		}
+	}
+	for _, d := range tx.Donations {
+		if err := checkVersion(s.donations, "donation", d.ID, d.Version, func(d *Donation) int64 { return d.Version }); err != nil {
+			return err
+		}
+	}
+	for _, m := range tx.Monthly {
+		if err := checkVersion(s.monthly, "monthly_gift", m.ID, m.Version, func(m *MonthlyGift) int64 { return m.Version }); err != nil {
 			return err
 		}
 	}
@@ -366,6 +414,19 @@ func cloneWallet(w *Wallet) *Wallet {
 	for i := range out.Saved {
 		out.Saved[i].ShipTo = clonePtr(out.Saved[i].ShipTo)
 	}
+	return &out
+}
+
+func cloneCampaign(cp *Campaign) *Campaign {
+	out := *cp
+	out.Presets = slices.Clone(cp.Presets)
+	out.Supporters = slices.Clone(cp.Supporters)
+	return &out
+}
+
+func cloneDonation(d *Donation) *Donation {
+	out := *d
+	out.Refunds = slices.Clone(d.Refunds)
 	return &out
 }
 

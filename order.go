@@ -34,7 +34,7 @@ type Order struct {
 	Authorized money.Amount  // held at placement
 	Captured   money.Amount  // taken; zero until captured
 	Voided     bool          // the hold was released uncaptured
-	Refunds    []OrderRefund // in the order they were asked for
+	Refunds    []Refund // in the order they were asked for
 	Shipments  []provider.Shipment
 	PlacedAt   time.Time
 	UpdatedAt  time.Time
@@ -104,48 +104,7 @@ func (o *Order) PaymentState() PaymentState {
 }
 
 // Refunded is the sum of the order's succeeded refunds.
-func (o *Order) Refunded() money.Amount {
-	sum := money.Zero(o.Currency)
-	for _, r := range o.Refunds {
-		if r.Status == RefundSucceeded {
-			sum, _ = sum.Add(r.Amount)
-		}
-	}
-	return sum
-}
-
-// refundable is what may still be refunded: captured, less refunds that
-// succeeded or may yet succeed.
-func (o *Order) refundable() money.Amount {
-	left := o.Captured
-	for _, r := range o.Refunds {
-		if r.Status != RefundFailed {
-			left, _ = left.Sub(r.Amount)
-		}
-	}
-	return left
-}
-
-// OrderRefund is money returned, or being returned, to the buyer.
-type OrderRefund struct {
-	ID               string // ours; also the provider call's idempotency key
-	ProviderRefundID string // set once the provider answered
-	Amount           money.Amount
-	Reason           string
-	Status           RefundStatus
-	CreatedAt        time.Time
-}
-
-// RefundStatus is where a refund is.
-type RefundStatus string
-
-const (
-	// RefundPending: recorded, and its amount set aside, before the
-	// provider is called; it stays pending while the outcome is unknown.
-	RefundPending   RefundStatus = "pending"
-	RefundSucceeded RefundStatus = "succeeded"
-	RefundFailed    RefundStatus = "failed" // the provider refused; nothing returned
-)
+func (o *Order) Refunded() money.Amount { return refundedOf(o) }
 
 // orderIDFor derives an order's id from its checkout's.
 func orderIDFor(checkoutID string) string {

@@ -76,8 +76,8 @@ func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, re
 		}
 		voided = true
 	default:
-		if left := o.refundable(); left.IsPositive() {
-			_, err := c.refund(ctx, RefundParams{OrderID: o.ID, Amount: left, Reason: "order canceled", IdempotencyKey: "cancel"}, "cancel")
+		if left := refundableOf(o); left.IsPositive() {
+			_, err := startRefund(ctx, c, c.orderRefunds(o.ID), left, "order canceled", "cancel", "cancel")
 			if err != nil {
 				return nil, err
 			}

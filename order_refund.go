@@ -2,11 +2,7 @@ package buybutton
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
@@ -34,115 +30,63 @@ type RefundParams struct {
 // crash or an unknown outcome resumes the same refund with the same
 // provider key. An unknown outcome leaves the refund pending:
 // [Client.ReconcileOrder] settles it.
-func (c *Client) RefundOrder(ctx context.Context, p RefundParams) (*OrderRefund, error) {
-	if err := checkID("idempotency_key", p.IdempotencyKey, provider.MaxIDLength); err != nil {
+func (c *Client) RefundOrder(ctx context.Context, p RefundParams) (*Refund, error) {
+	if err := checkRefund(p.IdempotencyKey, p.Reason, p.Amount); err != nil {
 		return nil, err
 	}
-	if err := checkText("reason", p.Reason, 0, 500, false); err != nil {
-		return nil, err
-	}
-	if !p.Amount.IsPositive() || !p.Amount.IsRounded() {
-		return nil, invalid("amount", "%s is not a positive amount in minor units", p.Amount)
-	}
-	return c.refund(ctx, p, p.Amount.String()+"|"+p.Reason)
+	return startRefund(ctx, c, c.orderRefunds(p.OrderID), p.Amount, p.Reason, p.IdempotencyKey, p.Amount.String()+"|"+p.Reason)
 }
 
-// refund records (or finds) the refund keyed by p.IdempotencyKey and
-// settles it with the provider.
-func (c *Client) refund(ctx context.Context, p RefundParams, fingerprint string) (*OrderRefund, error) {
-	key := "refund:" + p.OrderID + ":" + p.IdempotencyKey
-	refundID := "re_" + uuid.NewString()
-	_, err := c.updateOrder(ctx, p.OrderID, func(o *Order, tx *Tx) (bool, error) {
-		if p.Amount.Currency() != o.Currency {
-			return false, invalid("amount", "in %s, not the order's %s", p.Amount.Currency(), o.Currency)
-		}
-		if rec, err := c.store.Idempotency(ctx, key); err == nil {
-			if rec.Fingerprint != fingerprint {
-				return false, fmt.Errorf("buybutton: refund key %q: %w", truncate(p.IdempotencyKey, 64), provider.ErrIdempotencyConflict)
-			}
-			refundID = rec.ResultID
-			return true, nil
-		} else if !errors.Is(err, ErrNotFound) {
-			return false, err
-		}
-		if over, _ := p.Amount.Cmp(o.refundable()); over > 0 {
-			return false, fmt.Errorf("buybutton: order %s: refund of %s leaves %s refundable: %w", o.ID, p.Amount, o.refundable(), provider.ErrRefundExceedsCapture)
-		}
-		o.Refunds = append(o.Refunds, OrderRefund{ID: refundID, Amount: p.Amount, Reason: p.Reason, Status: RefundPending, CreatedAt: c.now()})
-		tx.Idempotency = append(tx.Idempotency, IdempotencyRecord{Key: key, Fingerprint: fingerprint, ResultID: refundID, CreatedAt: c.now()})
-		return false, nil
-	})
-	if conflictOn(err, "idempotency") {
-		return c.refund(ctx, p, fingerprint) // a racing call with the same key won: resume its refund
+// checkRefund checks what a caller asks to refund.
+func checkRefund(idempotencyKey, reason string, amount money.Amount) error {
+	if err := checkID("idempotency_key", idempotencyKey, provider.MaxIDLength); err != nil {
+		return err
 	}
-	if err != nil {
-		return nil, err
+	if err := checkText("reason", reason, 0, 500, false); err != nil {
+		return err
 	}
-	return c.settleRefund(ctx, p.OrderID, refundID)
-}
-
-// settleRefund calls the provider for a pending refund and records the
-// answer. A refund that is no longer pending is returned as it is.
-func (c *Client) settleRefund(ctx context.Context, orderID, refundID string) (*OrderRefund, error) {
-	o, err := c.store.Order(ctx, orderID)
-	if err != nil {
-		return nil, err
-	}
-	r := o.refund(refundID)
-	if r == nil {
-		return nil, fmt.Errorf("%w: refund %s of order %s", ErrNotFound, refundID, orderID)
-	}
-	if r.Status != RefundPending {
-		return r, nil
-	}
-	m, err := c.merchant(o.MerchantID)
-	if err != nil {
-		return nil, err
-	}
-	pr, callErr := m.Payments.Refund(ctx, provider.RefundRequest{IdempotencyKey: r.ID, PaymentID: o.PaymentID, Amount: r.Amount, Reason: r.Reason})
-	if callErr != nil && !definite(callErr) {
-		return r, fmt.Errorf("buybutton: refund %s: %w", r.ID, unknownOutcome(callErr))
-	}
-	var settled *OrderRefund
-	_, err = c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
-		r := o.refund(refundID)
-		if r.Status != RefundPending {
-			settled = r
-			return true, nil
-		}
-		was := o.PaymentState()
-		if callErr != nil {
-			r.Status = RefundFailed
-			e := c.event(EventRefundFailed, o, c.now())
-			e.RefundID, e.Amount, e.Reason = r.ID, &r.Amount, callErr.Error()
-			tx.Events = append(tx.Events, e)
-		} else {
-			r.Status, r.ProviderRefundID = RefundSucceeded, pr.ID
-			tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "refund", MerchantID: o.MerchantID, ExternalID: pr.ID}, ID: o.ID})
-			e := c.event(EventRefundSucceeded, o, c.now())
-			e.RefundID, e.Amount = r.ID, &r.Amount
-			tx.Events = append(tx.Events, e)
-		}
-		tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "refund "+r.ID+" "+string(r.Status), "host", c.now()))
-		settled = r
-		return false, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if callErr != nil {
-		return settled, fmt.Errorf("buybutton: refund %s: %w", refundID, callErr)
-	}
-	return settled, nil
-}
-
-func (o *Order) refund(id string) *OrderRefund {
-	for i := range o.Refunds {
-		if o.Refunds[i].ID == id {
-			return &o.Refunds[i]
-		}
+	if !amount.IsPositive() || !amount.IsRounded() {
+		return invalid("amount", "%s is not a positive amount in minor units", amount)
 	}
 	return nil
+}
+
+func (o *Order) refundList() *[]Refund      { return &o.Refunds }
+func (o *Order) refundCeiling() money.Amount { return o.Captured }
+
+// orderRefunds refunds from an order's captured payment.
+func (c *Client) orderRefunds(orderID string) refundTarget[*Order] {
+	return refundTarget[*Order]{
+		kind: "order",
+		id:   orderID,
+		read: func(ctx context.Context) (*Order, error) { return c.store.Order(ctx, orderID) },
+		update: func(ctx context.Context, change func(*Order, *Tx) (bool, error)) error {
+			_, err := c.updateOrder(ctx, orderID, change)
+			return err
+		},
+		send: func(ctx context.Context, o *Order, f Refund) (provider.Refund, error) {
+			m, err := c.merchant(o.MerchantID)
+			if err != nil {
+				return provider.Refund{}, err
+			}
+			return m.Payments.Refund(ctx, provider.RefundRequest{IdempotencyKey: f.ID, PaymentID: o.PaymentID, Amount: f.Amount, Reason: f.Reason})
+		},
+		settled: func(_ context.Context, o *Order, f *Refund, settle func(), tx *Tx, callErr error) error {
+			now := c.now()
+			was := o.PaymentState()
+			settle()
+			e := c.event(EventRefundSucceeded, o, now)
+			e.RefundID, e.Amount = f.ID, &f.Amount
+			if callErr != nil {
+				e.Type, e.Reason = EventRefundFailed, callErr.Error()
+			} else {
+				tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "refund", MerchantID: o.MerchantID, ExternalID: f.ProviderRefundID}, ID: o.ID})
+			}
+			tx.Events = append(tx.Events, e)
+			tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "refund "+f.ID+" "+string(f.Status), "host", now))
+			return nil
+		},
+	}
 }
 
 // paymentTransition records a change of an order's derived payment state.
@@ -153,19 +97,7 @@ func paymentTransition(o *Order, was PaymentState, reason, actor string, at time
 // ReconcileOrder settles an order's refunds whose outcome was unknown, by
 // asking the provider again with the same keys.
 func (c *Client) ReconcileOrder(ctx context.Context, orderID string) (*Order, error) {
-	o, err := c.store.Order(ctx, orderID)
-	if err != nil {
-		return nil, err
-	}
-	var errs []error
-	for _, r := range o.Refunds {
-		if r.Status == RefundPending {
-			if _, err := c.settleRefund(ctx, orderID, r.ID); err != nil && !definite(err) {
-				errs = append(errs, err)
-			}
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := settlePending(ctx, c.orderRefunds(orderID)); err != nil {
 		return nil, err
 	}
 	return c.store.Order(ctx, orderID)

@@ -123,7 +123,7 @@ func TestCancelAfterShipmentIsIllegal(t *testing.T) {
 func TestRefundsAreIdempotentAndCapped(t *testing.T) {
 	f := newShop(t, nil)
 	o := f.placed(t)
-	refund := func(key, amount string) (*buybutton.OrderRefund, error) {
+	refund := func(key, amount string) (*buybutton.Refund, error) {
 		return f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd(amount), Reason: "damaged", IdempotencyKey: key})
 	}
 	r1, err := refund("k1", "40.00")

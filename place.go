@@ -49,29 +49,49 @@ const (
 // placed checkout returns its order. A call on a checkout waiting for a
 // payment action resumes it.
 func (c *Client) Confirm(ctx context.Context, p ConfirmParams) (*Order, error) {
+	out, err := c.confirm(ctx, p, false)
+	if err != nil {
+		return nil, err
+	}
+	return out.order, nil
+}
+
+// outcome is what a placement made: an order, or for a donation
+// checkout, a donation.
+type outcome struct {
+	order    *Order
+	donation *Donation
+}
+
+// confirm is Confirm and ConfirmDonation: gift says which kind of
+// checkout the caller means to confirm.
+func (c *Client) confirm(ctx context.Context, p ConfirmParams, gift bool) (outcome, error) {
 	token := p.PaymentToken
 	if p.SavedID != "" {
 		saved, err := c.SavedDetail(ctx, p.BuyerID, p.SavedID)
 		if err != nil {
-			return nil, err
+			return outcome{}, err
 		}
 		token = saved.PaymentToken
 	}
 	for {
 		co, err := c.Checkout(ctx, p.BuyerID, p.CheckoutID)
 		if err != nil {
-			return nil, err
+			return outcome{}, err
+		}
+		if gift != (co.Gift != nil) {
+			return outcome{}, invalid("checkout_id", "checkout %s is a %s: confirm it with %s", co.ID, co.kind(), co.confirmCall())
 		}
 		if co.ready() {
 			if err := checkID("payment_token", token, provider.MaxIDLength); err != nil {
-				return nil, err
+				return outcome{}, err
 			}
 		}
-		o, err := c.advance(ctx, co, token, buyerActor(p.BuyerID))
+		out, err := c.advance(ctx, co, token, buyerActor(p.BuyerID))
 		if errors.Is(err, errRetry) {
 			continue
 		}
-		return o, err
+		return out, err
 	}
 }
 
@@ -111,40 +131,44 @@ func (c *Client) ConfirmGroup(ctx context.Context, p ConfirmParams) ([]GroupResu
 var errRetry = errors.New("buybutton: checkout changed; read again")
 
 // advance takes the placement of co one step on from wherever it is, and
-// returns the order, the outcome's error, or errRetry.
-func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string) (*Order, error) {
+// returns what it placed, the outcome's error, or errRetry.
+func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string) (outcome, error) {
 	now := c.now()
 	from := co.State
 	resumed := true
 	switch {
+	case from == CheckoutPlaced && co.Gift != nil:
+		d, err := c.store.Donation(ctx, co.DonationID)
+		return outcome{donation: d}, err
 	case from == CheckoutPlaced:
-		return c.store.Order(ctx, co.OrderID)
+		o, err := c.store.Order(ctx, co.OrderID)
+		return outcome{order: o}, err
 	case from == CheckoutPaymentPending && now.Before(co.ClaimedUntil):
-		return nil, c.waitForClaim(ctx, co)
+		return outcome{}, c.waitForClaim(ctx, co)
 	case from == CheckoutPaymentPending, from == CheckoutUnknown, from == CheckoutRequiresAction:
 		// A lapsed claim, an unknown outcome or a payment action: resume
 		// the same attempt, whose keys replay whatever already happened.
 	case co.ready():
 		m, err := c.merchant(co.MerchantID)
 		if err != nil {
-			return nil, err
+			return outcome{}, err
 		}
 		if err := c.requote(ctx, m, co, actor); err != nil {
-			return nil, err
+			return outcome{}, err
 		}
 		co.Attempt++
 		resumed = false
 		co.PaymentToken = token
 		co.ReservationID, co.PaymentID, co.NextAction, co.LastError, co.Compensating = "", "", nil, nil, false
 	default:
-		return nil, &TransitionError{Machine: "checkout", ID: co.ID, From: string(from), To: string(CheckoutPaymentPending)}
+		return outcome{}, &TransitionError{Machine: "checkout", ID: co.ID, From: string(from), To: string(CheckoutPaymentPending)}
 	}
 	co.ClaimedUntil = now.Add(c.claimLease)
 	if err := c.commitCheckout(ctx, co, from, CheckoutPaymentPending, fmt.Sprintf("placement attempt %d claimed", co.Attempt), actor); err != nil {
 		if conflictOn(err, "checkout") {
-			return nil, errRetry
+			return outcome{}, errRetry
 		}
-		return nil, err
+		return outcome{}, err
 	}
 	return c.runPlacement(ctx, co, actor, resumed)
 }
@@ -154,7 +178,13 @@ func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string)
 // confirm again.
 func (c *Client) requote(ctx context.Context, m Merchant, co *Checkout, actor string) error {
 	was := co.Totals
-	if err := c.quote(ctx, m, co, co.ShipTo); err != nil {
+	var err error
+	if co.Gift != nil {
+		err = c.priceGift(ctx, m, co)
+	} else {
+		err = c.quote(ctx, m, co, co.ShipTo)
+	}
+	if err != nil {
 		return err
 	}
 	if sameTotals(was, co.Totals) && (co.ShippingOptionID != "" || !co.ships()) {
@@ -166,7 +196,7 @@ func (c *Client) requote(ctx context.Context, m Merchant, co *Checkout, actor st
 		to = CheckoutAddressed // the selected option is no longer offered
 	}
 	co.LastError = &CheckoutError{Code: "price_changed", Message: "Prices changed since you last looked. Review the new total."}
-	err := c.commitCheckout(ctx, co, from, to, "re-quoted at confirm: totals changed", actor)
+	err = c.commitCheckout(ctx, co, from, to, "re-quoted at confirm: totals changed", actor)
 	if conflictOn(err, "checkout") {
 		return errRetry
 	}
@@ -178,7 +208,7 @@ func (c *Client) requote(ctx context.Context, m Merchant, co *Checkout, actor st
 
 func sameTotals(a, b Totals) bool {
 	return a.Subtotal.Equal(b.Subtotal) && a.Discount.Equal(b.Discount) && a.Shipping.Equal(b.Shipping) &&
-		a.Tax.Equal(b.Tax) && a.Total.Equal(b.Total)
+		a.Tax.Equal(b.Tax) && a.Fee.Equal(b.Fee) && a.Total.Equal(b.Total)
 }
 
 // waitForClaim waits until the claimant of co moves it on, its claim
@@ -207,23 +237,26 @@ func (c *Client) waitForClaim(ctx context.Context, co *Checkout) error {
 // again replays what already happened instead of doing it twice. resumed
 // says the attempt ran before (its outcome unknown, its claim lapsed, or
 // waiting for an action), so a step may already have happened.
-func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, resumed bool) (*Order, error) {
+func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, resumed bool) (outcome, error) {
 	m, err := c.merchant(co.MerchantID)
 	if err != nil {
-		return nil, err
+		return outcome{}, err
 	}
 	if co.Compensating {
 		// Finishing the undo of an attempt that failed before: report that
 		// failure once the undo is done.
 		if err := c.compensate(ctx, m, co, co.afterCompensation(), actor); err != nil {
-			return nil, err
+			return outcome{}, err
 		}
-		return nil, fmt.Errorf("buybutton: checkout %s: attempt %d undone: %w", co.ID, co.Attempt, co.LastError.kind())
+		return outcome{}, fmt.Errorf("buybutton: checkout %s: attempt %d undone: %w", co.ID, co.Attempt, co.LastError.kind())
+	}
+	if co.Gift != nil {
+		return c.runGift(ctx, m, co, actor, resumed)
 	}
 	if m.Inventory != nil && co.ReservationID == "" {
 		res, err := m.Inventory.Reserve(ctx, provider.ReserveRequest{IdempotencyKey: co.key("reserve"), Lines: co.stockLines(), TTL: c.reservationTTL})
 		if err != nil {
-			return nil, c.attemptFailed(ctx, m, co, "reserve", err, actor, resumed)
+			return outcome{}, c.attemptFailed(ctx, m, co, "reserve", err, actor, resumed)
 		}
 		co.ReservationID = res.ID
 	}
@@ -235,24 +268,24 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		Metadata:       map[string]string{"buybutton_checkout": co.ID, "buybutton_buyer": co.BuyerID},
 	})
 	if err != nil {
-		return nil, c.attemptFailed(ctx, m, co, "authorize", err, actor, resumed)
+		return outcome{}, c.attemptFailed(ctx, m, co, "authorize", err, actor, resumed)
 	}
 	co.PaymentID = pay.ID
 	if pay.Status != provider.PaymentAuthorized {
 		// A replay returns the payment as it was first answered; ask for
 		// it as it is now (the buyer may have completed the action).
 		if pay, err = m.Payments.Payment(ctx, pay.ID); err != nil {
-			return nil, c.attemptFailed(ctx, m, co, "payment", err, actor, resumed)
+			return outcome{}, c.attemptFailed(ctx, m, co, "payment", err, actor, resumed)
 		}
 	}
 	switch pay.Status {
 	case provider.PaymentAuthorized, provider.PaymentCaptured:
 	case provider.PaymentRequiresAction:
-		return nil, c.awaitAction(ctx, m, co, pay, actor)
+		return outcome{}, c.awaitAction(ctx, m, co, pay.ID, pay.NextAction, actor)
 	default: // failed or voided: the action failed or the hold lapsed
 		co.Compensating = true
 		co.LastError = &CheckoutError{Code: "action_failed", Message: "The payment was not completed. Try another payment method."}
-		return nil, c.compensateAndReport(ctx, m, co, co.readyState(), actor, fmt.Errorf("%w: payment %s is %s", provider.ErrDeclined, pay.ID, pay.Status))
+		return outcome{}, c.compensateAndReport(ctx, m, co, co.readyState(), actor, fmt.Errorf("%w: payment %s is %s", provider.ErrDeclined, pay.ID, pay.Status))
 	}
 	lines := make([]provider.OrderLine, len(co.Lines))
 	for i, l := range co.Lines {
@@ -264,7 +297,7 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		Total: co.Totals.Total, Contact: co.Contact,
 	})
 	if err != nil {
-		return nil, c.attemptFailed(ctx, m, co, "place order", err, actor, resumed)
+		return outcome{}, c.attemptFailed(ctx, m, co, "place order", err, actor, resumed)
 	}
 	captured := money.Zero(co.Currency)
 	if c.capturePolicy == CaptureOnPlace {
@@ -272,7 +305,7 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		if err != nil {
 			// The order exists: never compensate now. Whatever the error,
 			// Reconcile captures again with the same key.
-			return nil, c.toUnknown(ctx, co, "capture", err, actor)
+			return outcome{}, c.toUnknown(ctx, co, "capture", err, actor)
 		}
 		captured = cp.Captured
 	}
@@ -280,7 +313,7 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 }
 
 // commitPlaced commits the order and the placed checkout together.
-func (c *Client) commitPlaced(ctx context.Context, co *Checkout, po provider.Order, pay provider.Payment, captured money.Amount, actor string) (*Order, error) {
+func (c *Client) commitPlaced(ctx context.Context, co *Checkout, po provider.Order, pay provider.Payment, captured money.Amount, actor string) (outcome, error) {
 	now := c.now()
 	o := newOrder(co, po, pay, captured, now)
 	co.OrderID = o.ID
@@ -301,13 +334,13 @@ func (c *Client) commitPlaced(ctx context.Context, co *Checkout, po provider.Ord
 	if conflictOn(err, "checkout") {
 		// Someone took over a lapsed claim and got here first: same keys,
 		// so the same order. Return what they committed.
-		return nil, errRetry
+		return outcome{}, errRetry
 	}
 	if err != nil {
-		return nil, err
+		return outcome{}, err
 	}
 	o.Version = 1
-	return o, nil
+	return outcome{order: o}, nil
 }
 
 // attemptFailed routes a failed provider step: unknown outcomes wait for
@@ -410,15 +443,15 @@ func (c *Client) undoHolds(ctx context.Context, m Merchant, co *Checkout) error 
 	return nil
 }
 
-// awaitAction parks the checkout until the buyer completes the payment's
-// action.
-func (c *Client) awaitAction(ctx context.Context, m Merchant, co *Checkout, pay provider.Payment, actor string) error {
-	co.NextAction = pay.NextAction
+// awaitAction parks the checkout until the buyer completes the action of
+// the payment (or donation) paymentID.
+func (c *Client) awaitAction(ctx context.Context, m Merchant, co *Checkout, paymentID string, next *provider.NextAction, actor string) error {
+	co.NextAction = next
 	if co.NextAction == nil {
 		co.NextAction = &provider.NextAction{}
 	}
-	err := c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutRequiresAction, "payment "+pay.ID+" requires action", actor, func(tx *Tx) {
-		tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "checkout_payment", MerchantID: m.ID, ExternalID: pay.ID}, ID: co.ID})
+	err := c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutRequiresAction, "payment "+paymentID+" requires action", actor, func(tx *Tx) {
+		tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "checkout_payment", MerchantID: m.ID, ExternalID: paymentID}, ID: co.ID})
 	})
 	if err != nil {
 		return lostClaim(err)

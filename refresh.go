@@ -18,7 +18,7 @@ func (c *Client) RefreshProduct(ctx context.Context, merchantID, productID strin
 	if err != nil {
 		return err
 	}
-	entries := c.cards.entriesFor(productKey{merchantID, productID})
+	entries := c.cards.entriesFor(cardSource{merchantID: merchantID, productID: productID})
 	if len(entries) == 0 {
 		return nil
 	}

@@ -44,6 +44,11 @@ type Store interface {
 	Checkout(ctx context.Context, id string) (*Checkout, error)
 	Order(ctx context.Context, id string) (*Order, error)
 	Wallet(ctx context.Context, buyerID string) (*Wallet, error)
+	// Campaign, Donation and MonthlyGift read the donation side's records
+	// by id, in the same way.
+	Campaign(ctx context.Context, id string) (*Campaign, error)
+	Donation(ctx context.Context, id string) (*Donation, error)
+	MonthlyGift(ctx context.Context, id string) (*MonthlyGift, error)
 
 	// OrdersByBuyer returns up to limit of a buyer's orders, newest
 	// (PlacedAt) first, skipping the first offset.
@@ -87,6 +92,9 @@ type Tx struct {
 	Checkouts []*Checkout
 	Orders    []*Order
 	Wallets   []*Wallet
+	Campaigns []*Campaign
+	Donations []*Donation
+	Monthly   []*MonthlyGift
 
 	// Refs index records for [Store.Lookup]. A ref already indexed to
 	// another id is a conflict; to the same id, a no-op.
@@ -106,7 +114,7 @@ type Tx struct {
 // Ref is a key under which a record can be found: a provider's order or
 // payment id, scoped by merchant.
 type Ref struct {
-	Kind       string // "order", "payment", "refund"
+	Kind       string // "order", "payment", "refund", "donation", ...
 	MerchantID string
 	ExternalID string
 }

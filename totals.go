@@ -10,7 +10,8 @@ import (
 )
 
 // Totals is what a checkout or order costs. Every amount is in minor units
-// of one currency, and Total = Subtotal - Discount + Shipping + Tax exactly.
+// of one currency, and Total = Subtotal - Discount + Shipping + Tax + Fee
+// exactly.
 //
 // # Rounding policy
 //
@@ -26,7 +27,10 @@ type Totals struct {
 	Discount money.Amount // sum of line discounts
 	Shipping money.Amount // the selected shipping option; zero before one is selected
 	Tax      money.Amount // sum of rounded line taxes and the shipping's tax
-	Total    money.Amount
+	// Fee is a processing fee the payer chose to cover: a donor covering
+	// the fee (see [CoverFee]). Zero for purchases.
+	Fee   money.Amount
+	Total money.Amount
 }
 
 // LineAmounts is the money of one line, fixed when it was quoted.
@@ -75,7 +79,7 @@ func checkTaxRate(field string, r decimal.Decimal) error {
 
 // sumTotals adds up lines and an optional shipping option.
 func sumTotals(cur money.Currency, lines []CheckoutLine, ship *provider.ShippingOption, mode money.RoundingMode) (Totals, error) {
-	t := Totals{Subtotal: money.Zero(cur), Discount: money.Zero(cur), Shipping: money.Zero(cur), Tax: money.Zero(cur)}
+	t := Totals{Subtotal: money.Zero(cur), Discount: money.Zero(cur), Shipping: money.Zero(cur), Tax: money.Zero(cur), Fee: money.Zero(cur)}
 	var err error
 	add := func(sum *money.Amount, a money.Amount) {
 		if err == nil {

@@ -27,6 +27,10 @@ import (
 //   - payment.authorized, payment.failed: a checkout waiting for a payment
 //     action is resumed, and placed if the payment went through.
 //   - payment.disputed: told to the host as an [Event].
+//   - donation.succeeded, donation.failed, donation.refunded,
+//     monthly.canceled: see docs/donate.md; a donation waiting for an
+//     action is resumed, monthly renewals are recorded, and refunds made
+//     on the platform are recorded.
 //
 // Each event is applied once: its effect and the mark that it was seen
 // commit together. A delivery that fails verification is refused with the
@@ -67,6 +71,8 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 		}
 		_, err = c.reconcile(ctx, id, providerActor(m.ID))
 		return err
+	case provider.EventDonationSucceeded, provider.EventDonationFailed, provider.EventDonationRefunded, provider.EventMonthlyCanceled:
+		return c.applyDonationEvent(ctx, m, e)
 	}
 	orderID, err := c.orderFor(ctx, m.ID, e)
 	if errors.Is(err, ErrNotFound) {
@@ -188,7 +194,7 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			}
 		}
 		was := o.PaymentState()
-		r := OrderRefund{ID: "re_" + uuid.NewString(), ProviderRefundID: e.RefundID, Amount: *e.Amount, Reason: e.Reason, Status: RefundSucceeded, CreatedAt: now}
+		r := Refund{ID: "re_" + uuid.NewString(), ProviderRefundID: e.RefundID, Amount: *e.Amount, Reason: e.Reason, Status: RefundSucceeded, CreatedAt: now}
 		o.Refunds = append(o.Refunds, r)
 		tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "refund", MerchantID: merchantID, ExternalID: e.RefundID}, ID: o.ID})
 		tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "refunded on the platform", actor, now))

@@ -84,7 +84,7 @@ func order(id, buyer string, placed time.Time) *buybutton.Order {
 	return &buybutton.Order{
 		ID: id, CheckoutID: "co-" + id, BuyerID: buyer, MerchantID: "shop", Status: buybutton.OrderPlaced,
 		Currency: "USD", Captured: usd("10.00"), PlacedAt: placed, UpdatedAt: placed,
-		Refunds: []buybutton.OrderRefund{{ID: "re-1", Amount: usd("1.00"), Status: buybutton.RefundSucceeded}},
+		Refunds: []buybutton.Refund{{ID: "re-1", Amount: usd("1.00"), Status: buybutton.RefundSucceeded}},
 	}
 }
 

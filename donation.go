@@ -1,0 +1,250 @@
+package buybutton
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// Donation is a gift the provider charged: one-off, or one month of a
+// [MonthlyGift]. Its state is derived from its amounts
+// ([Donation.State]); what the donor shared is kept as they chose it.
+type Donation struct {
+	ID         string // derived from the checkout's id (a renewal's, from the provider's)
+	CheckoutID string // empty for the renewals of a monthly gift
+	BuyerID    string
+	MerchantID string
+	CampaignID string
+	MonthlyID  string // the MonthlyGift this is one month of, if any
+	Version    int64
+
+	NonprofitID string
+	// NonprofitName and NonprofitRegistration are as the provider gave
+	// them when the donation was made: what the receipt cites.
+	NonprofitName         string
+	NonprofitRegistration string
+
+	ProviderDonationID string
+	Currency           money.Currency
+	Amount             money.Amount // what the nonprofit receives (before refunds)
+	Fee                money.Amount // the processing fee the donor covered; zero if they did not
+	Charged            money.Amount // Amount + Fee
+	Refunds            []Refund
+
+	Privacy    DonorPrivacy
+	Donor      provider.Contact // as the donor gave it; shared only as Privacy says
+	Message    string
+	Dedication string
+
+	ReceiptNumber string
+	GivenAt       time.Time
+	UpdatedAt     time.Time
+}
+
+// DonationState is a donation's state, derived from its amounts.
+type DonationState string
+
+const (
+	DonationSucceeded         DonationState = "succeeded"
+	DonationPartiallyRefunded DonationState = "partially_refunded"
+	DonationRefunded          DonationState = "refunded"
+)
+
+// donationMachine is the donation's table. Pending, failed and canceled
+// donations are checkouts that never charged (see docs/donate.md), so a
+// Donation record starts succeeded.
+var donationMachine = machine[DonationState]{name: "donation", edges: map[DonationState][]DonationState{
+	DonationSucceeded:         {DonationPartiallyRefunded, DonationRefunded},
+	DonationPartiallyRefunded: {DonationPartiallyRefunded, DonationRefunded},
+}}
+
+// State derives the donation's state from Charged and its refunds.
+func (d *Donation) State() DonationState {
+	refunded := d.Refunded()
+	switch {
+	case !refunded.IsPositive():
+		return DonationSucceeded
+	case refunded.Equal(d.Charged):
+		return DonationRefunded
+	}
+	return DonationPartiallyRefunded
+}
+
+// Refunded is the sum of the donation's succeeded refunds.
+func (d *Donation) Refunded() money.Amount { return refundedOf(d) }
+
+func (d *Donation) refundList() *[]Refund      { return &d.Refunds }
+func (d *Donation) refundCeiling() money.Amount { return d.Charged }
+
+// counted is what the donation adds to its campaign's Raised: its Amount
+// less what was refunded of it, never below zero.
+func (d *Donation) counted() money.Amount {
+	left, _ := d.Amount.Sub(d.Refunded())
+	if left.IsNegative() {
+		return money.Zero(d.Currency)
+	}
+	return left
+}
+
+// newDonation makes the record of a checkout's succeeded donation.
+func newDonation(co *Checkout, pd provider.Donation, now time.Time) *Donation {
+	g := co.Gift
+	id := "don_" + strings.TrimPrefix(co.ID, "co_")
+	return &Donation{
+		ID: id, CheckoutID: co.ID, BuyerID: co.BuyerID, MerchantID: co.MerchantID, CampaignID: g.CampaignID,
+		NonprofitID: g.NonprofitID, ProviderDonationID: pd.ID, Currency: co.Currency,
+		Amount: g.Amount, Fee: co.Totals.Fee, Charged: co.Totals.Total,
+		Privacy: g.Privacy, Donor: co.Contact, Message: g.Message, Dedication: g.Dedication,
+		ReceiptNumber: receiptNumber(id, now), GivenAt: now, UpdatedAt: now,
+	}
+}
+
+// receiptNumber is a donation's receipt number: the year and month it was
+// given, and the start of its id, "R-202611-7F3A9C1E2B40", unique because
+// the id is.
+func receiptNumber(donationID string, at time.Time) string {
+	hex := strings.ReplaceAll(strings.TrimPrefix(donationID, "don_"), "-", "")
+	return fmt.Sprintf("R-%s-%s", at.UTC().Format("200601"), strings.ToUpper(hex[:min(len(hex), 12)]))
+}
+
+// Donation returns one of the donor's donations.
+func (c *Client) Donation(ctx context.Context, buyerID, donationID string) (*Donation, error) {
+	d, err := c.store.Donation(ctx, donationID)
+	if err != nil {
+		return nil, err
+	}
+	if err := owns(buyerID, d.BuyerID, "donation", donationID); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// donationEvent describes something that happened to a donation.
+func (c *Client) donationEvent(t EventType, d *Donation, at time.Time) Event {
+	charged := d.Charged
+	return Event{
+		ID: "evt_" + uuid.NewString(), Type: t, BuyerID: d.BuyerID, MerchantID: d.MerchantID,
+		CheckoutID: d.CheckoutID, DonationID: d.ID, CampaignID: d.CampaignID, MonthlyID: d.MonthlyID,
+		Amount: &charged, At: at,
+	}
+}
+
+// RefundDonationParams returns money of a donation to its donor.
+type RefundDonationParams struct {
+	DonationID string
+	Amount     money.Amount // up to what was charged, fee included
+	Reason     string
+	// IdempotencyKey works as in [RefundParams].
+	IdempotencyKey string
+}
+
+// RefundDonation refunds part or all of a donation, under the rules of
+// [Client.RefundOrder]: idempotent by the caller's key, recorded before
+// the provider is called, and never above what was charged. The campaign's
+// Raised falls in the same commit that records the refund. It is for the
+// host, not the donor.
+func (c *Client) RefundDonation(ctx context.Context, p RefundDonationParams) (*Refund, error) {
+	if err := checkRefund(p.IdempotencyKey, p.Reason, p.Amount); err != nil {
+		return nil, err
+	}
+	return startRefund(ctx, c, c.donationRefunds(p.DonationID), p.Amount, p.Reason, p.IdempotencyKey, p.Amount.String()+"|"+p.Reason)
+}
+
+// ReconcileDonation settles a donation's refunds whose outcome was
+// unknown, by asking the provider again with the same keys.
+func (c *Client) ReconcileDonation(ctx context.Context, donationID string) (*Donation, error) {
+	if err := settlePending(ctx, c.donationRefunds(donationID)); err != nil {
+		return nil, err
+	}
+	return c.store.Donation(ctx, donationID)
+}
+
+// donationRefunds refunds from a donation's charge.
+func (c *Client) donationRefunds(donationID string) refundTarget[*Donation] {
+	return refundTarget[*Donation]{
+		kind:   "donation",
+		id:     donationID,
+		read:   func(ctx context.Context) (*Donation, error) { return c.store.Donation(ctx, donationID) },
+		update: func(ctx context.Context, change func(*Donation, *Tx) (bool, error)) error { return c.updateDonation(ctx, donationID, change) },
+		send: func(ctx context.Context, d *Donation, f Refund) (provider.Refund, error) {
+			m, err := c.donationMerchant(d.MerchantID)
+			if err != nil {
+				return provider.Refund{}, err
+			}
+			return m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: f.ID, DonationID: d.ProviderDonationID, Amount: f.Amount, Reason: f.Reason})
+		},
+		settled: func(ctx context.Context, d *Donation, f *Refund, settle func(), tx *Tx, callErr error) error {
+			now := c.now()
+			was, before := d.State(), d.counted()
+			settle()
+			e := c.donationEvent(EventRefundSucceeded, d, now)
+			e.RefundID, e.Amount = f.ID, &f.Amount
+			if callErr != nil {
+				e.Type, e.Reason = EventRefundFailed, callErr.Error()
+				tx.Events = append(tx.Events, e)
+				return nil
+			}
+			tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "donation_refund", MerchantID: d.MerchantID, ExternalID: f.ProviderRefundID}, ID: d.ID})
+			tx.Events = append(tx.Events, e)
+			tx.Transitions = append(tx.Transitions, donationMachine.record(d.ID, was, d.State(), "refund "+f.ID, "host", now))
+			return c.uncount(ctx, d, before, tx)
+		},
+	}
+}
+
+// uncount takes from the donation's campaign what a refund took from the
+// donation: Raised falls by the drop in what the donation counts.
+func (c *Client) uncount(ctx context.Context, d *Donation, before money.Amount, tx *Tx) error {
+	drop, err := before.Sub(d.counted())
+	if err != nil || !drop.IsPositive() {
+		return err
+	}
+	cp, err := c.store.Campaign(ctx, d.CampaignID)
+	if err != nil {
+		return err
+	}
+	if cp.Raised, err = cp.Raised.Sub(drop); err != nil {
+		return err
+	}
+	cp.UpdatedAt = c.now()
+	tx.Campaigns = append(tx.Campaigns, cp)
+	return nil
+}
+
+// updateDonation applies change to the newest version of a donation and
+// commits it with compare-and-set, retrying when another change (to the
+// donation, or to its campaign's totals) won the race. A change that
+// returns skip commits nothing.
+func (c *Client) updateDonation(ctx context.Context, donationID string, change func(d *Donation, tx *Tx) (skip bool, err error)) error {
+	for {
+		d, err := c.store.Donation(ctx, donationID)
+		if err != nil {
+			return err
+		}
+		tx := &Tx{}
+		skip, err := change(d, tx)
+		if err != nil || skip {
+			return err
+		}
+		d.UpdatedAt = c.now()
+		tx.Donations = append(tx.Donations, d)
+		err = c.store.Commit(ctx, tx)
+		if (conflictOn(err, "donation") || conflictOn(err, "campaign")) && ctx.Err() == nil {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("buybutton: donation %s: %w", donationID, err)
+		}
+		for _, cp := range tx.Campaigns {
+			cp.Version++
+			c.refreshCampaignCards(cp)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,111 @@
+package buybutton
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/buybutton/buybutton/provider"
+)
+
+// applyDonationEvent applies a provider event about a donation or a
+// monthly donation:
+//
+//   - donation.succeeded, donation.failed of a donation waiting for the
+//     donor's action resume its checkout (which records the donation);
+//     of a monthly donation's renewal, they record the month or make the
+//     gift past due;
+//   - monthly.canceled ends a monthly gift;
+//     A donation that succeeds after its checkout expired or was
+//     canceled is refunded in full (and its monthly donation canceled):
+//     the donor gave up on it, and nothing records it.
+//   - donation.refunded records a refund made on the platform's dashboard
+//     (our own refunds are settled first, so they are not counted twice).
+func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.Event) error {
+	switch e.Type {
+	case provider.EventDonationSucceeded, provider.EventDonationFailed:
+		if e.DonationID != "" {
+			id, err := c.store.Lookup(ctx, Ref{Kind: "checkout_payment", MerchantID: m.ID, ExternalID: e.DonationID})
+			if err == nil {
+				co, err := c.reconcile(ctx, id, providerActor(m.ID))
+				if err != nil {
+					return err
+				}
+				return c.returnLateGift(ctx, m, co, e)
+			}
+			if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		if e.MonthlyID != "" {
+			return c.applyMonthlyEvent(ctx, m, e)
+		}
+		return nil
+	case provider.EventMonthlyCanceled:
+		return c.applyMonthlyEvent(ctx, m, e)
+	}
+	id, err := c.store.Lookup(ctx, Ref{Kind: "donation", MerchantID: m.ID, ExternalID: e.DonationID})
+	if errors.Is(err, ErrNotFound) {
+		return nil // not a donation of ours
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := c.ReconcileDonation(ctx, id); err != nil {
+		return err
+	}
+	err = c.updateDonation(ctx, id, func(d *Donation, tx *Tx) (bool, error) {
+		tx.Seen = append(tx.Seen, SeenEvent{MerchantID: m.ID, EventID: e.ID, At: c.now()})
+		if e.Amount == nil || e.Amount.Currency() != d.Currency || e.RefundID == "" {
+			return false, invalid("event.amount", "a refund event needs a refund id and an amount in %s", d.Currency)
+		}
+		for _, f := range d.Refunds {
+			if f.ProviderRefundID == e.RefundID {
+				return false, nil // ours, already recorded
+			}
+		}
+		now := c.now()
+		was, before := d.State(), d.counted()
+		f := Refund{ID: "re_" + uuid.NewString(), ProviderRefundID: e.RefundID, Amount: *e.Amount, Reason: e.Reason, Status: RefundSucceeded, CreatedAt: now}
+		d.Refunds = append(d.Refunds, f)
+		tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "donation_refund", MerchantID: m.ID, ExternalID: e.RefundID}, ID: d.ID})
+		tx.Transitions = append(tx.Transitions, donationMachine.record(d.ID, was, d.State(), "refunded on the platform", providerActor(m.ID), now))
+		ev := c.donationEvent(EventRefundSucceeded, d, now)
+		ev.RefundID, ev.Amount = f.ID, &f.Amount
+		tx.Events = append(tx.Events, ev)
+		return false, c.uncount(ctx, d, before, tx)
+	})
+	if conflictOn(err, "seen_event") {
+		return nil // applied before
+	}
+	return err
+}
+
+// returnLateGift refunds a donation whose donor completed the payment's
+// action after the checkout had ended without it (expired or canceled),
+// and cancels the monthly donation it would have started. The keys derive
+// from the checkout, so a repeated delivery refunds nothing more.
+func (c *Client) returnLateGift(ctx context.Context, m Merchant, co *Checkout, e provider.Event) error {
+	if e.Type != provider.EventDonationSucceeded || (co.State != CheckoutExpired && co.State != CheckoutCanceled) {
+		return nil
+	}
+	d, err := m.Donations.Donation(ctx, e.DonationID)
+	if err != nil {
+		return err
+	}
+	if left, _ := d.Amount.Sub(d.Refunded); left.IsPositive() {
+		_, err = m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{
+			IdempotencyKey: co.ID + ":late", DonationID: d.ID, Amount: left, Reason: "completed after the donation was " + string(co.State),
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if d.MonthlyID != "" && m.Monthly != nil {
+		if _, err := m.Monthly.CancelMonthly(ctx, d.MonthlyID); err != nil {
+			return err
+		}
+	}
+	return c.markSeen(ctx, m.ID, e)
+}

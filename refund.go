@@ -1,0 +1,194 @@
+package buybutton
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// Refund is money returned, or being returned, to a buyer or donor.
+type Refund struct {
+	ID               string // ours; also the provider call's idempotency key
+	ProviderRefundID string // set once the provider answered
+	Amount           money.Amount
+	Reason           string
+	Status           RefundStatus
+	CreatedAt        time.Time
+}
+
+// RefundStatus is where a refund is.
+type RefundStatus string
+
+const (
+	// RefundPending: recorded, and its amount set aside, before the
+	// provider is called; it stays pending while the outcome is unknown.
+	RefundPending   RefundStatus = "pending"
+	RefundSucceeded RefundStatus = "succeeded"
+	RefundFailed    RefundStatus = "failed" // the provider refused; nothing returned
+)
+
+// refundable is a record money can be returned from: an order's captured
+// payment, or a donation's charge. One refund rule serves both.
+type refundable interface {
+	refundList() *[]Refund
+	// refundCeiling is what was taken: what refunds may add up to.
+	refundCeiling() money.Amount
+}
+
+// refundedOf is the sum of a record's succeeded refunds.
+func refundedOf(r refundable) money.Amount {
+	sum := money.Zero(r.refundCeiling().Currency())
+	for _, f := range *r.refundList() {
+		if f.Status == RefundSucceeded {
+			sum, _ = sum.Add(f.Amount)
+		}
+	}
+	return sum
+}
+
+// refundableOf is what may still be refunded: what was taken, less refunds
+// that succeeded or may yet succeed.
+func refundableOf(r refundable) money.Amount {
+	left := r.refundCeiling()
+	for _, f := range *r.refundList() {
+		if f.Status != RefundFailed {
+			left, _ = left.Sub(f.Amount)
+		}
+	}
+	return left
+}
+
+func findRefund(r refundable, id string) *Refund {
+	list := *r.refundList()
+	for i := range list {
+		if list[i].ID == id {
+			return &list[i]
+		}
+	}
+	return nil
+}
+
+// refundTarget is one record to refund from, and how: read it, change it
+// with compare-and-set, ask the provider, and add what a settled refund
+// changes beside the record (events, transitions, totals). settled gets
+// the refund still pending and settle, which records the provider's
+// answer on it: what settled reads before calling settle is the record as
+// it was, after, as it will be.
+type refundTarget[R refundable] struct {
+	kind    string // "order" or "donation"
+	id      string
+	read    func(ctx context.Context) (R, error)
+	update  func(ctx context.Context, change func(r R, tx *Tx) (skip bool, err error)) error
+	send    func(ctx context.Context, r R, f Refund) (provider.Refund, error)
+	settled func(ctx context.Context, r R, f *Refund, settle func(), tx *Tx, callErr error) error
+}
+
+// startRefund records (or finds) the refund keyed by the caller's key and
+// settles it with the provider.
+//
+// The refund is recorded as pending, with its amount set aside, before the
+// provider is called, in one compare-and-set with the caller's key; so
+// refunds racing each other never together exceed what was taken
+// (provider.ErrRefundExceedsCapture, nothing refunded), and a retry after a
+// crash or an unknown outcome resumes the same refund with the same
+// provider key.
+func startRefund[R refundable](ctx context.Context, c *Client, t refundTarget[R], amount money.Amount, reason, idempotencyKey, fingerprint string) (*Refund, error) {
+	key := "refund:" + t.id + ":" + idempotencyKey
+	refundID := "re_" + uuid.NewString()
+	err := t.update(ctx, func(r R, tx *Tx) (bool, error) {
+		if cur := r.refundCeiling().Currency(); amount.Currency() != cur {
+			return false, invalid("amount", "in %s, not the %s's %s", amount.Currency(), t.kind, cur)
+		}
+		if rec, err := c.store.Idempotency(ctx, key); err == nil {
+			if rec.Fingerprint != fingerprint {
+				return false, fmt.Errorf("buybutton: refund key %q: %w", truncate(idempotencyKey, 64), provider.ErrIdempotencyConflict)
+			}
+			refundID = rec.ResultID
+			return true, nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return false, err
+		}
+		if over, _ := amount.Cmp(refundableOf(r)); over > 0 {
+			return false, fmt.Errorf("buybutton: %s %s: refund of %s leaves %s refundable: %w", t.kind, t.id, amount, refundableOf(r), provider.ErrRefundExceedsCapture)
+		}
+		*r.refundList() = append(*r.refundList(), Refund{ID: refundID, Amount: amount, Reason: reason, Status: RefundPending, CreatedAt: c.now()})
+		tx.Idempotency = append(tx.Idempotency, IdempotencyRecord{Key: key, Fingerprint: fingerprint, ResultID: refundID, CreatedAt: c.now()})
+		return false, nil
+	})
+	if conflictOn(err, "idempotency") {
+		// A racing call with the same key won: resume its refund.
+		return startRefund(ctx, c, t, amount, reason, idempotencyKey, fingerprint)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return settleRefund(ctx, t, refundID)
+}
+
+// settleRefund calls the provider for a pending refund and records the
+// answer. A refund that is no longer pending is returned as it is. An
+// unknown outcome leaves it pending, for a reconcile to settle.
+func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID string) (*Refund, error) {
+	r, err := t.read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := findRefund(r, refundID)
+	if f == nil {
+		return nil, fmt.Errorf("%w: refund %s of %s %s", ErrNotFound, refundID, t.kind, t.id)
+	}
+	if f.Status != RefundPending {
+		return f, nil
+	}
+	pr, callErr := t.send(ctx, r, *f)
+	if callErr != nil && !definite(callErr) {
+		return f, fmt.Errorf("buybutton: refund %s: %w", f.ID, unknownOutcome(callErr))
+	}
+	var settled *Refund
+	err = t.update(ctx, func(r R, tx *Tx) (bool, error) {
+		f := findRefund(r, refundID)
+		settled = f
+		if f.Status != RefundPending {
+			return true, nil
+		}
+		settle := func() {
+			if callErr != nil {
+				f.Status = RefundFailed
+			} else {
+				f.Status, f.ProviderRefundID = RefundSucceeded, pr.ID
+			}
+		}
+		return false, t.settled(ctx, r, f, settle, tx, callErr)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if callErr != nil {
+		return settled, fmt.Errorf("buybutton: refund %s: %w", refundID, callErr)
+	}
+	return settled, nil
+}
+
+// settlePending settles every pending refund of a record, by asking the
+// provider again with the same keys.
+func settlePending[R refundable](ctx context.Context, t refundTarget[R]) error {
+	r, err := t.read(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, f := range *r.refundList() {
+		if f.Status == RefundPending {
+			if _, err := settleRefund(ctx, t, f.ID); err != nil && !definite(err) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
