@@ -18,16 +18,16 @@ const CardSchema = "buybutton.card/1"
 // The views below are the card schema: field names, order and omissions are
 // a contract with clients, pinned by the golden files in testdata/cards.
 type cardView struct {
-	Schema    string       `json:"schema"`
-	ID        string       `json:"id"`
-	PostID    string       `json:"post_id"`
-	Version   int64        `json:"version"`
-	CTA       CallToAction `json:"cta"`
+	Schema    string        `json:"schema"`
+	ID        string        `json:"id"`
+	PostID    string        `json:"post_id"`
+	Version   int64         `json:"version"`
+	CTA       CallToAction  `json:"cta"`
 	Merchant  merchantView  `json:"merchant"`
 	Product   *productView  `json:"product,omitempty"`  // cta "buy"
 	Donation  *donationView `json:"donation,omitempty"` // cta "donate"
-	ExpiresAt *time.Time   `json:"expires_at,omitempty"`
-	UpdatedAt time.Time    `json:"updated_at"`
+	ExpiresAt *time.Time    `json:"expires_at,omitempty"`
+	UpdatedAt time.Time     `json:"updated_at"`
 }
 
 type merchantView struct {

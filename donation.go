@@ -79,7 +79,7 @@ func (d *Donation) State() DonationState {
 // Refunded is the sum of the donation's succeeded refunds.
 func (d *Donation) Refunded() money.Amount { return refundedOf(d) }
 
-func (d *Donation) refundList() *[]Refund      { return &d.Refunds }
+func (d *Donation) refundList() *[]Refund       { return &d.Refunds }
 func (d *Donation) refundCeiling() money.Amount { return d.Charged }
 
 // counted is what the donation adds to its campaign's Raised: its Amount
@@ -168,10 +168,12 @@ func (c *Client) ReconcileDonation(ctx context.Context, donationID string) (*Don
 // donationRefunds refunds from a donation's charge.
 func (c *Client) donationRefunds(donationID string) refundTarget[*Donation] {
 	return refundTarget[*Donation]{
-		kind:   "donation",
-		id:     donationID,
-		read:   func(ctx context.Context) (*Donation, error) { return c.store.Donation(ctx, donationID) },
-		update: func(ctx context.Context, change func(*Donation, *Tx) (bool, error)) error { return c.updateDonation(ctx, donationID, change) },
+		kind: "donation",
+		id:   donationID,
+		read: func(ctx context.Context) (*Donation, error) { return c.store.Donation(ctx, donationID) },
+		update: func(ctx context.Context, change func(*Donation, *Tx) (bool, error)) error {
+			return c.updateDonation(ctx, donationID, change)
+		},
 		send: func(ctx context.Context, d *Donation, f Refund) (provider.Refund, error) {
 			m, err := c.donationMerchant(d.MerchantID)
 			if err != nil {

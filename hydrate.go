@@ -33,9 +33,9 @@ func sourceOf(c Card) cardSource {
 // page; writers hold the write lock only to swap pointers, never while
 // rendering or calling a provider.
 type cardIndex struct {
-	mu        sync.RWMutex
-	byPost    map[string]*cardEntry
-	bySource  map[cardSource]map[string]struct{}
+	mu       sync.RWMutex
+	byPost   map[string]*cardEntry
+	bySource map[cardSource]map[string]struct{}
 }
 
 func newCardIndex() *cardIndex {

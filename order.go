@@ -31,10 +31,10 @@ type Order struct {
 	ShippingOptionID string
 	Contact          provider.Contact
 
-	Authorized money.Amount  // held at placement
-	Captured   money.Amount  // taken; zero until captured
-	Voided     bool          // the hold was released uncaptured
-	Refunds    []Refund // in the order they were asked for
+	Authorized money.Amount // held at placement
+	Captured   money.Amount // taken; zero until captured
+	Voided     bool         // the hold was released uncaptured
+	Refunds    []Refund     // in the order they were asked for
 	Shipments  []provider.Shipment
 	PlacedAt   time.Time
 	UpdatedAt  time.Time

@@ -51,7 +51,7 @@ func checkRefund(idempotencyKey, reason string, amount money.Amount) error {
 	return nil
 }
 
-func (o *Order) refundList() *[]Refund      { return &o.Refunds }
+func (o *Order) refundList() *[]Refund       { return &o.Refunds }
 func (o *Order) refundCeiling() money.Amount { return o.Captured }
 
 // orderRefunds refunds from an order's captured payment.

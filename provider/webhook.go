@@ -61,6 +61,6 @@ const (
 	EventDonationFailed    EventType = "donation.failed"
 	EventDonationRefunded  EventType = "donation.refunded"
 	EventMonthlyCanceled   EventType = "monthly.canceled" // by the donor on the platform, or after failed renewals
-	EventProductChanged    EventType = "product.changed" // title, price, images
+	EventProductChanged    EventType = "product.changed"  // title, price, images
 	EventStockChanged      EventType = "stock.changed"
 )

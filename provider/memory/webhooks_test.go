@@ -1,11 +1,11 @@
 package memory_test
 
 import (
+	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"bytes"
-	"context"
 	"errors"
 	"net/http"
 	"strings"
