@@ -59,6 +59,7 @@ var checks = []struct {
 	{"OrdersByBuyerNewestFirst", ordersByBuyerNewestFirst},
 	{"ConcurrentCompareAndSetLosesNoUpdate", concurrentCompareAndSetLosesNoUpdate},
 	{"ConcurrentInsertsOneWins", concurrentInsertsOneWins},
+	{"DonationRecordsCompareAndSet", donationRecordsCompareAndSet},
 }
 
 var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
@@ -113,6 +114,9 @@ func unknownIDsAreNotFound(t *testing.T, ctx context.Context, s buybutton.Store)
 		"checkout": second(s.Checkout(ctx, "nope")),
 		"order":    second(s.Order(ctx, "nope")),
 		"wallet":   second(s.Wallet(ctx, "nope")),
+		"campaign": second(s.Campaign(ctx, "nope")),
+		"donation": second(s.Donation(ctx, "nope")),
+		"monthly":  second(s.MonthlyGift(ctx, "nope")),
 		"ref":      second(s.Lookup(ctx, buybutton.Ref{Kind: "order", MerchantID: "shop", ExternalID: "nope"})),
 		"key":      second(s.Idempotency(ctx, "nope")),
 	} {
@@ -486,4 +490,53 @@ func concurrentInsertsOneWins(t *testing.T, ctx context.Context, s buybutton.Sto
 	ev, err := s.PendingEvents(ctx, 100)
 	require.NoError(t, err)
 	assert.Len(t, ev, 1, "losing inserts appended their events")
+}
+
+// donationRecordsCompareAndSet: campaigns, donations and monthly gifts
+// insert, read back as copies, and update only from the version read.
+func donationRecordsCompareAndSet(t *testing.T, ctx context.Context, s buybutton.Store) {
+	cp := &buybutton.Campaign{ID: "cmp-1", MerchantID: "shop", NonprofitID: "np", Title: "Wells", Currency: "USD",
+		Presets: []money.Amount{usd("10.00"), usd("25.00")}, Minimum: usd("1.00"), Maximum: usd("500.00"), Raised: usd("0"),
+		Supporters: []buybutton.Supporter{{Name: "Ada", At: t0}}, CreatedAt: t0}
+	d := &buybutton.Donation{ID: "don-1", BuyerID: "buyer-1", CampaignID: "cmp-1", Currency: "USD",
+		Amount: usd("25.00"), Fee: usd("1.08"), Charged: usd("26.08"),
+		Refunds: []buybutton.Refund{{ID: "re-1", Amount: usd("1.00"), Status: buybutton.RefundSucceeded}}, GivenAt: t0}
+	mg := &buybutton.MonthlyGift{ID: "mon-1", BuyerID: "buyer-1", CampaignID: "cmp-1", Status: buybutton.MonthlyActive,
+		Currency: "USD", Amount: usd("25.00"), Charged: usd("25.00"), Months: 1, NextChargeAt: t0.AddDate(0, 1, 0)}
+	commit(t, ctx, s, &buybutton.Tx{Campaigns: []*buybutton.Campaign{cp}, Donations: []*buybutton.Donation{d}, Monthly: []*buybutton.MonthlyGift{mg}})
+	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Campaigns: []*buybutton.Campaign{cp}}), "campaign")
+	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Donations: []*buybutton.Donation{d}}), "donation")
+	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Monthly: []*buybutton.MonthlyGift{mg}}), "monthly_gift")
+
+	gotCp, err := s.Campaign(ctx, "cmp-1")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), gotCp.Version)
+	assert.True(t, gotCp.Presets[1].Equal(usd("25.00")))
+	assert.Equal(t, "Ada", gotCp.Supporters[0].Name)
+	gotCp.Presets[0], gotCp.Supporters[0].Name = usd("99.00"), "changed by the reader"
+	gotD, err := s.Donation(ctx, "don-1")
+	require.NoError(t, err)
+	assert.True(t, gotD.Charged.Equal(usd("26.08")))
+	gotD.Refunds[0].Amount = usd("9.00")
+	gotM, err := s.MonthlyGift(ctx, "mon-1")
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyActive, gotM.Status)
+
+	again, err := s.Campaign(ctx, "cmp-1")
+	require.NoError(t, err)
+	assert.True(t, again.Presets[0].Equal(usd("10.00")), "a reader's change reached the store")
+	assert.Equal(t, "Ada", again.Supporters[0].Name, "a reader's change reached the store")
+	againD, err := s.Donation(ctx, "don-1")
+	require.NoError(t, err)
+	assert.True(t, againD.Refunds[0].Amount.Equal(usd("1.00")), "a reader's change reached the store")
+
+	again.Raised = usd("25.00")
+	commit(t, ctx, s, &buybutton.Tx{Campaigns: []*buybutton.Campaign{again}})
+	stale := gotCp
+	stale.Raised = usd("50.00")
+	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Campaigns: []*buybutton.Campaign{stale}}), "campaign")
+	final, err := s.Campaign(ctx, "cmp-1")
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), final.Version)
+	assert.True(t, final.Raised.Equal(usd("25.00")))
 }
