@@ -21,7 +21,7 @@ import (
 	"github.com/buybutton/buybutton/provider/memory"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/cards")
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 const shopID = "demo-shop"
 
@@ -112,18 +112,31 @@ func TestCardGolden(t *testing.T) {
 			card := f.attach(t, "post-"+name, name)
 			got := f.hydrateOne(t, "post-"+name)
 			got = bytes.ReplaceAll(got, []byte(card.ID), []byte("00000000-0000-0000-0000-000000000000"))
-			var pretty bytes.Buffer
-			require.NoError(t, json.Indent(&pretty, got, "", "  "))
-			pretty.WriteByte('\n')
-			path := filepath.Join("testdata", "cards", name+".json")
-			if *update {
-				require.NoError(t, os.WriteFile(path, pretty.Bytes(), 0o644))
-			}
-			want, err := os.ReadFile(path)
-			require.NoError(t, err, "run go test -update to create the golden file")
-			assert.Equal(t, string(want), pretty.String())
+			assertGoldenJSON(t, filepath.Join("testdata", "cards", name+".json"), got)
 		})
 	}
+}
+
+// assertGoldenJSON compares JSON, indented, with a golden file; -update
+// rewrites the file.
+func assertGoldenJSON(t *testing.T, path string, got []byte) {
+	t.Helper()
+	var pretty bytes.Buffer
+	require.NoError(t, json.Indent(&pretty, got, "", "  "))
+	pretty.WriteByte('\n')
+	assertGolden(t, path, pretty.Bytes())
+}
+
+// assertGolden compares got with a golden file; -update rewrites the file.
+func assertGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create the golden file")
+	assert.Equal(t, string(want), string(got))
 }
 
 func TestCardEscapesMarkup(t *testing.T) {

@@ -1,0 +1,598 @@
+package buybutton_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// recordingDonations is the memory provider, remembering what each
+// donation request sent: the test's view of what the nonprofit learns.
+type recordingDonations struct {
+	*memory.Provider
+	mu       sync.Mutex
+	requests []provider.DonateRequest
+}
+
+func (r *recordingDonations) record(req provider.DonateRequest) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requests = append(r.requests, req)
+}
+
+func (r *recordingDonations) Donate(ctx context.Context, req provider.DonateRequest) (provider.Donation, error) {
+	r.record(req)
+	return r.Provider.Donate(ctx, req)
+}
+
+func (r *recordingDonations) StartMonthly(ctx context.Context, req provider.DonateRequest) (provider.MonthlyDonation, error) {
+	r.record(req)
+	return r.Provider.StartMonthly(ctx, req)
+}
+
+// charity is a fixture whose merchant takes donations, and records them.
+type charity struct {
+	fixture
+	sent *recordingDonations
+}
+
+func newCharity(t testingT, opts *buybutton.Options) charity {
+	var sent *recordingDonations
+	f := buildFixture(t, nil, opts, func(p *memory.Provider) buybutton.Merchant {
+		sent = &recordingDonations{Provider: p}
+		return buybutton.MerchantFrom(shopID, "Demo Shop", sent)
+	})
+	return charity{fixture: f, sent: sent}
+}
+
+func (f charity) campaign(t testing.TB) *buybutton.Campaign {
+	t.Helper()
+	cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
+		MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells for Wajir", Currency: "USD",
+		Presets: []money.Amount{usd("50.00"), usd("10.00"), usd("25.00")}, Maximum: usd("10000.00"), ShowProgress: true,
+	})
+	require.NoError(t, err)
+	return cp
+}
+
+func ada(privacy buybutton.DonorPrivacy) buybutton.StartDonationParams {
+	return buybutton.StartDonationParams{
+		BuyerID: buyer, Amount: usd("25.00"), Privacy: privacy,
+		Donor: provider.Contact{Name: "Ada Lovelace", Email: "ada@example.com"},
+	}
+}
+
+func (f charity) give(t testing.TB, cp *buybutton.Campaign, p buybutton.StartDonationParams) *buybutton.Donation {
+	t.Helper()
+	p.CampaignID = cp.ID
+	co, err := f.client.StartDonation(ctx, p)
+	require.NoError(t, err)
+	d, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: p.BuyerID, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	require.NoError(t, err)
+	return d
+}
+
+func TestDonateCoveringTheFee(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	p := ada(buybutton.DonorPrivacy{ShareWithNonprofit: true})
+	p.CampaignID, p.CoverFee, p.Message, p.Dedication = cp.ID, true, "For the well in Wajir.", "In memory of Grace"
+	co, err := f.client.StartDonation(ctx, p)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.CheckoutOpen, co.State)
+	assert.Empty(t, co.Lines, "a donation has no lines")
+	assert.True(t, co.Totals.Subtotal.Equal(usd("25.00")))
+	assert.True(t, co.Totals.Fee.Equal(usd("1.06")), "fee %s", co.Totals.Fee)
+	assert.True(t, co.Totals.Total.Equal(usd("26.06")), "total %s", co.Totals.Total)
+
+	d, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.DonationSucceeded, d.State())
+	assert.True(t, d.Charged.Equal(usd("26.06")) && d.Amount.Equal(usd("25.00")) && d.Fee.Equal(usd("1.06")))
+
+	got, err := f.shop.Donation(ctx, d.ProviderDonationID)
+	require.NoError(t, err)
+	assert.True(t, got.Amount.Equal(usd("26.06")), "the provider charged the amount and the fee")
+	fee, err := memory.DefaultChargeTerms("USD").Fee(got.Amount)
+	require.NoError(t, err)
+	net, _ := got.Amount.Sub(fee)
+	assert.True(t, net.Equal(usd("25.00")), "the nonprofit receives %s, want the full 25.00", net)
+
+	again, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	require.NoError(t, err)
+	assert.Equal(t, d.ID, again.ID, "a retry returns the same donation")
+	assert.Equal(t, 1, f.shop.Stats().Donations, "and charges nothing more")
+
+	cp, err = f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.True(t, cp.Raised.Equal(usd("25.00")), "raised counts the gift, not the fee: %s", cp.Raised)
+	assert.Equal(t, 1, cp.Donors)
+	assert.Empty(t, cp.Supporters, "not shown on the post unless the donor asked")
+
+	assert.Equal(t, []buybutton.EventType{buybutton.EventDonationSucceeded}, f.pendingEvents(t))
+	tr, err := f.store.Transitions(ctx, d.ID)
+	require.NoError(t, err)
+	require.Len(t, tr, 1)
+	assert.Equal(t, "donation", tr[0].Machine)
+	assert.Equal(t, "buyer:"+buyer, tr[0].Actor)
+}
+
+func TestReceipts(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		privacy buybutton.DonorPrivacy
+		cover   bool
+		refund  string
+	}{
+		{"shared-fee-covered", buybutton.DonorPrivacy{ShareWithNonprofit: true}, true, ""},
+		{"anonymous-partly-refunded", buybutton.DonorPrivacy{}, false, "5.00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newCharity(t, nil)
+			cp := f.campaign(t)
+			p := ada(tc.privacy)
+			p.CoverFee, p.Dedication = tc.cover, "In memory of Grace"
+			d := f.give(t, cp, p)
+			if tc.refund != "" {
+				_, err := f.client.RefundDonation(ctx, buybutton.RefundDonationParams{DonationID: d.ID, Amount: usd(tc.refund), Reason: "asked", IdempotencyKey: "r1"})
+				require.NoError(t, err)
+			}
+			r, err := f.client.Receipt(ctx, buyer, d.ID)
+			require.NoError(t, err)
+			stable := func(b []byte) []byte {
+				b = bytes.ReplaceAll(b, []byte(d.ID), []byte("don_00000000-0000-0000-0000-000000000000"))
+				return bytes.ReplaceAll(b, []byte(d.ReceiptNumber), []byte("R-202611-000000000000"))
+			}
+			b, err := json.Marshal(r)
+			require.NoError(t, err)
+			assertGoldenJSON(t, filepath.Join("testdata", "receipts", tc.name+".json"), stable(b))
+			assertGolden(t, filepath.Join("testdata", "receipts", tc.name+".txt"), stable([]byte(r.Text())))
+		})
+	}
+}
+
+func TestAnonymousMeansAnonymousEverywhere(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	f.attachDonate(t, "post-1", cp)
+	d := f.give(t, cp, ada(buybutton.DonorPrivacy{}))
+
+	require.Len(t, f.sent.requests, 1)
+	sent := f.sent.requests[0]
+	assert.Zero(t, sent.Donor, "the nonprofit learns no name or email")
+	assert.Empty(t, sent.Message)
+	assert.NotContains(t, sent.Metadata, "buybutton_buyer", "nor the host's id for the donor")
+
+	r, err := f.client.Receipt(ctx, buyer, d.ID)
+	require.NoError(t, err)
+	assert.Nil(t, r.Donor)
+	assert.Contains(t, r.Text(), "Donor: Anonymous")
+	assert.NotContains(t, r.Text(), "Ada")
+
+	card := f.hydrateOne(t, "post-1")
+	assert.NotContains(t, string(card), "Ada", "the post does not show them")
+	assert.Contains(t, string(card), `"donors":1`, "but they count")
+}
+
+func TestDonorsShownOnThePostOnlyIfTheyChose(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	f.attachDonate(t, "post-1", cp)
+	f.give(t, cp, ada(buybutton.DonorPrivacy{ShowOnPost: true}))
+	grace := ada(buybutton.DonorPrivacy{ShareWithNonprofit: true})
+	grace.BuyerID, grace.Donor.Name = "buyer-2", "Grace Hopper"
+	f.give(t, cp, grace)
+
+	assert.Zero(t, f.sent.requests[0].Donor, "Ada chose the post, not the nonprofit")
+	assert.Equal(t, "Grace Hopper", f.sent.requests[1].Donor.Name, "Grace chose the nonprofit")
+	card := string(f.hydrateOne(t, "post-1"))
+	assert.Contains(t, card, `"supporters":[{"name":"Ada Lovelace"}]`)
+	assert.NotContains(t, card, "Grace")
+	assert.Contains(t, card, `"raised":{"amount":"50.00","currency":"USD"},"donors":2`)
+}
+
+func (f charity) attachDonate(t testing.TB, postID string, cp *buybutton.Campaign) buybutton.Card {
+	t.Helper()
+	card, err := f.client.AttachDonateCard(ctx, buybutton.DonateCardParams{PostID: postID, CampaignID: cp.ID})
+	require.NoError(t, err)
+	return card
+}
+
+func TestDonateCardGolden(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	card := f.attachDonate(t, "post-1", cp)
+	assert.Equal(t, buybutton.Donate, card.CTA)
+	stable := func(b []byte) []byte {
+		b = bytes.ReplaceAll(b, []byte(card.ID), []byte("00000000-0000-0000-0000-000000000000"))
+		return bytes.ReplaceAll(b, []byte(cp.ID), []byte("cmp_00000000-0000-0000-0000-000000000000"))
+	}
+	assertGoldenJSON(t, filepath.Join("testdata", "cards", "donate.json"), stable(f.hydrateOne(t, "post-1")))
+
+	p := ada(buybutton.DonorPrivacy{ShowOnPost: true})
+	f.give(t, cp, p)
+	after := f.hydrateOne(t, "post-1")
+	assert.Contains(t, string(after), `"version":2`, "a donation re-renders the card")
+	assertGoldenJSON(t, filepath.Join("testdata", "cards", "donate-after-a-gift.json"), stable(after))
+}
+
+func TestOnlyVerifiedNonprofitsGetCampaigns(t *testing.T) {
+	f := newCharity(t, nil)
+	base := buybutton.CampaignParams{MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells", Currency: "USD", Presets: []money.Amount{usd("10.00")}, Maximum: usd("100.00")}
+	for name, tc := range map[string]struct {
+		edit func(*buybutton.CampaignParams)
+		want error
+	}{
+		"unverified":                 {func(p *buybutton.CampaignParams) { p.NonprofitID = memory.DemoUnvetted }, buybutton.ErrInvalidInput},
+		"unknown nonprofit":          {func(p *buybutton.CampaignParams) { p.NonprofitID = "nobody" }, buybutton.ErrNotFound},
+		"currency not taken":         {func(p *buybutton.CampaignParams) { p.Currency = "EUR" }, buybutton.ErrInvalidInput},
+		"below the provider":         {func(p *buybutton.CampaignParams) { p.Minimum = usd("0.49") }, buybutton.ErrInvalidInput},
+		"no maximum":                 {func(p *buybutton.CampaignParams) { p.Maximum = money.Amount{} }, buybutton.ErrInvalidInput},
+		"preset out of range":        {func(p *buybutton.CampaignParams) { p.Presets = []money.Amount{usd("1000.00")} }, buybutton.ErrAmountOutOfRange},
+		"preset sub-minor":           {func(p *buybutton.CampaignParams) { p.Presets = []money.Amount{usd("10.001")} }, money.ErrNotRounded},
+		"no presets":                 {func(p *buybutton.CampaignParams) { p.Presets = nil }, buybutton.ErrInvalidInput},
+		"no title":                   {func(p *buybutton.CampaignParams) { p.Title = "" }, buybutton.ErrInvalidInput},
+		"merchant without donations": {func(p *buybutton.CampaignParams) { p.MerchantID = "nope" }, buybutton.ErrUnknownMerchant},
+	} {
+		p := base
+		tc.edit(&p)
+		_, err := f.client.CreateCampaign(ctx, p)
+		assert.ErrorIs(t, err, tc.want, name)
+	}
+	cp, err := f.client.CreateCampaign(ctx, base)
+	require.NoError(t, err)
+	assert.True(t, cp.Minimum.Equal(usd("0.50")), "the minimum defaults to the provider's: %s", cp.Minimum)
+}
+
+func TestDonationAmountsAreChecked(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	for name, tc := range map[string]struct {
+		amount money.Amount
+		want   error
+	}{
+		"below the minimum":  {usd("0.49"), buybutton.ErrAmountOutOfRange},
+		"above the maximum":  {usd("10000.01"), buybutton.ErrAmountOutOfRange},
+		"another currency":   {money.MustParse("25.00", "EUR"), money.ErrCurrencyMismatch},
+		"below a minor unit": {usd("25.005"), money.ErrNotRounded},
+		"no currency":        {money.Amount{}, money.ErrUnknownCurrency},
+	} {
+		p := ada(buybutton.DonorPrivacy{})
+		p.CampaignID, p.Amount = cp.ID, tc.amount
+		_, err := f.client.StartDonation(ctx, p)
+		assert.ErrorIs(t, err, tc.want, name)
+		assert.ErrorIs(t, err, buybutton.ErrInvalidInput, name)
+		var ae *buybutton.AmountError
+		if assert.ErrorAs(t, err, &ae, name) {
+			assert.True(t, ae.Minimum.Equal(usd("0.50")) && ae.Maximum.Equal(usd("10000.00")), name)
+		}
+	}
+	long := ada(buybutton.DonorPrivacy{})
+	long.CampaignID, long.Message = cp.ID, string(bytes.Repeat([]byte("x"), buybutton.MaxDonationMessage+1))
+	_, err := f.client.StartDonation(ctx, long)
+	assert.ErrorIs(t, err, buybutton.ErrInvalidInput, "a message over the limit")
+	unnamed := ada(buybutton.DonorPrivacy{ShowOnPost: true})
+	unnamed.CampaignID, unnamed.Donor.Name = cp.ID, ""
+	_, err = f.client.StartDonation(ctx, unnamed)
+	assert.ErrorIs(t, err, buybutton.ErrInvalidInput, "shown on the post without a name")
+	events, err := f.client.PendingEvents(ctx, 10)
+	require.NoError(t, err)
+	assert.Empty(t, events)
+	assert.Equal(t, 0, f.shop.Stats().Donations, "nothing charged")
+}
+
+func TestDonationOutcomesAreTyped(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	start := func() *buybutton.Checkout {
+		p := ada(buybutton.DonorPrivacy{})
+		p.CampaignID = cp.ID
+		co, err := f.client.StartDonation(ctx, p)
+		require.NoError(t, err)
+		return co
+	}
+	confirm := func(co *buybutton.Checkout, token string) (*buybutton.Donation, error) {
+		return f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: token})
+	}
+
+	t.Run("declined, then approved", func(t *testing.T) {
+		co := start()
+		_, err := confirm(co, memory.TokenDecline)
+		require.ErrorIs(t, err, provider.ErrDeclined)
+		assert.Equal(t, buybutton.CheckoutOpen, f.checkout(t, co.ID).State, "ready to try another card")
+		d, err := confirm(co, memory.TokenApprove)
+		require.NoError(t, err)
+		assert.Equal(t, buybutton.DonationSucceeded, d.State())
+	})
+	t.Run("action, completed by webhook", func(t *testing.T) {
+		co := start()
+		_, err := confirm(co, memory.TokenActionRequired)
+		var action *buybutton.ActionRequiredError
+		require.ErrorAs(t, err, &action)
+		assert.NotEmpty(t, action.NextAction.RedirectURL)
+		pending := f.checkout(t, co.ID)
+		require.Equal(t, buybutton.CheckoutRequiresAction, pending.State)
+		last := f.sent.requests[len(f.sent.requests)-1]
+		donation := providerDonationFor(t, f, last.IdempotencyKey)
+		require.NoError(t, f.shop.CompleteAction(donation, true))
+		f.deliver(t)
+		placed := f.checkout(t, co.ID)
+		require.Equal(t, buybutton.CheckoutPlaced, placed.State)
+		d, err := f.client.Donation(ctx, buyer, placed.DonationID)
+		require.NoError(t, err)
+		assert.Equal(t, donation, d.ProviderDonationID)
+	})
+	t.Run("unknown outcome, reconciled", func(t *testing.T) {
+		co := start()
+		_, err := confirm(co, memory.TokenUnknownOutcome)
+		require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
+		require.Equal(t, buybutton.CheckoutUnknown, f.checkout(t, co.ID).State)
+		before := f.shop.Stats().Donations
+		got, err := f.client.Reconcile(ctx, co.ID)
+		require.NoError(t, err)
+		assert.Equal(t, buybutton.CheckoutPlaced, got.State)
+		assert.Equal(t, before, f.shop.Stats().Donations, "the reconcile replayed the charge, it did not repeat it")
+	})
+	t.Run("a purchase call on a donation", func(t *testing.T) {
+		co := start()
+		_, err := f.client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+		assert.ErrorIs(t, err, buybutton.ErrInvalidInput)
+	})
+}
+
+// providerDonationFor finds the memory provider's donation made with an
+// idempotency key, by replaying the request: the replay returns it.
+func providerDonationFor(t *testing.T, f charity, key string) string {
+	t.Helper()
+	for _, r := range f.sent.requests {
+		if r.IdempotencyKey == key {
+			d, err := f.shop.Donate(ctx, r)
+			require.NoError(t, err)
+			return d.ID
+		}
+	}
+	t.Fatalf("no request with key %q", key)
+	return ""
+}
+
+func TestDonationCompletedAfterExpiryIsReturned(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	p := ada(buybutton.DonorPrivacy{})
+	p.CampaignID = cp.ID
+	co, err := f.client.StartDonation(ctx, p)
+	require.NoError(t, err)
+	_, err = f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenActionRequired})
+	require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	f.clock.Advance(time.Hour)
+	rep, err := f.client.Maintain(ctx, 100)
+	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Expired)
+
+	donation := providerDonationFor(t, f, f.sent.requests[0].IdempotencyKey)
+	require.NoError(t, f.shop.CompleteAction(donation, true))
+	f.deliver(t)
+	f.deliver(t) // the refund's own webhook, and any repeat, change nothing
+	got, err := f.shop.Donation(ctx, donation)
+	require.NoError(t, err)
+	assert.True(t, got.Refunded.Equal(got.Amount), "a gift completed after the donor's checkout expired is given back: refunded %s of %s", got.Refunded, got.Amount)
+	assert.Equal(t, buybutton.CheckoutExpired, f.checkout(t, co.ID).State)
+	cp, err = f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.True(t, cp.Raised.IsZero())
+}
+
+func TestDonationRefunds(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	p := ada(buybutton.DonorPrivacy{})
+	p.CoverFee = true
+	d := f.give(t, cp, p) // 25.00 + 1.06
+	refund := func(key, amount string) (*buybutton.Refund, error) {
+		return f.client.RefundDonation(ctx, buybutton.RefundDonationParams{DonationID: d.ID, Amount: usd(amount), Reason: "asked", IdempotencyKey: key})
+	}
+	r1, err := refund("r1", "10.00")
+	require.NoError(t, err)
+	again, err := refund("r1", "10.00")
+	require.NoError(t, err)
+	assert.Equal(t, r1.ID, again.ID, "the same key refunds once")
+	_, err = refund("r1", "11.00")
+	assert.ErrorIs(t, err, provider.ErrIdempotencyConflict)
+	_, err = refund("r2", "16.07")
+	assert.ErrorIs(t, err, provider.ErrRefundExceedsCapture, "16.07 more would exceed the 26.06 charged")
+
+	raised := func() money.Amount {
+		cp, err := f.client.Campaign(ctx, cp.ID)
+		require.NoError(t, err)
+		return cp.Raised
+	}
+	assert.True(t, raised().Equal(usd("15.00")), "raised %s", raised())
+	_, err = refund("r3", "16.06")
+	require.NoError(t, err)
+	d, err = f.client.Donation(ctx, buyer, d.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.DonationRefunded, d.State())
+	assert.True(t, raised().IsZero(), "a donation never counts below zero: raised %s", raised())
+	assert.Equal(t, 2, f.shop.Stats().Refunds)
+
+	f.deliver(t) // the provider's refund webhooks: ours, already recorded
+	d, err = f.client.Donation(ctx, buyer, d.ID)
+	require.NoError(t, err)
+	assert.Len(t, d.Refunds, 2)
+}
+
+func TestDashboardRefundOfADonationIsRecorded(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	d := f.give(t, cp, ada(buybutton.DonorPrivacy{}))
+	f.deliver(t)
+	_, err := f.shop.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: "dashboard", DonationID: d.ProviderDonationID, Amount: usd("5.00")})
+	require.NoError(t, err)
+	f.deliver(t)
+	d, err = f.client.Donation(ctx, buyer, d.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.DonationPartiallyRefunded, d.State())
+	cp, err = f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.True(t, cp.Raised.Equal(usd("20.00")), "raised %s", cp.Raised)
+}
+
+func TestMonthlyGiving(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	p := ada(buybutton.DonorPrivacy{})
+	p.Monthly, p.CoverFee = true, true
+	first := f.give(t, cp, p)
+	require.NotEmpty(t, first.MonthlyID)
+	mg, err := f.client.MonthlyGift(ctx, buyer, first.MonthlyID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyActive, mg.Status)
+	assert.Equal(t, time.Date(2026, 12, 22, 12, 0, 0, 0, time.UTC), mg.NextChargeAt)
+	f.deliver(t) // the first month's webhook is the checkout's, already recorded
+
+	f.clock.Advance(31 * 24 * time.Hour)
+	require.Equal(t, 1, f.shop.RenewDue())
+	f.deliver(t)
+	f.deliver(t)
+	mg, err = f.client.MonthlyGift(ctx, buyer, mg.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 2, mg.Months)
+	assert.Equal(t, time.Date(2027, 1, 22, 12, 0, 0, 0, time.UTC), mg.NextChargeAt)
+	cp, err = f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.True(t, cp.Raised.Equal(usd("50.00")), "two months of 25.00, fees not counted: %s", cp.Raised)
+	assert.Equal(t, 1, cp.Donors, "one donor, however many months")
+
+	events, err := f.client.PendingEvents(ctx, 100)
+	require.NoError(t, err)
+	var renewal *buybutton.Event
+	for i, e := range events {
+		if e.Type == buybutton.EventDonationSucceeded && e.CheckoutID == "" {
+			renewal = &events[i]
+		}
+	}
+	require.NotNil(t, renewal, "the renewal is told to the host")
+	second, err := f.client.Donation(ctx, buyer, renewal.DonationID)
+	require.NoError(t, err)
+	assert.Equal(t, mg.ID, second.MonthlyID)
+	assert.True(t, second.Charged.Equal(usd("26.06")))
+	r, err := f.client.Receipt(ctx, buyer, second.ID)
+	require.NoError(t, err)
+	assert.True(t, r.Monthly)
+	assert.NotEqual(t, first.ReceiptNumber, r.Number, "each month has its own receipt")
+
+	require.NoError(t, f.shop.SetMonthlyToken(mg.ProviderMonthlyID, memory.TokenDecline))
+	f.clock.Advance(31 * 24 * time.Hour)
+	require.Equal(t, 0, f.shop.RenewDue())
+	f.deliver(t)
+	mg, err = f.client.MonthlyGift(ctx, buyer, mg.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyPastDue, mg.Status)
+	assert.Contains(t, f.pendingEvents(t), buybutton.EventMonthlyRenewalFailed)
+
+	_, err = f.client.CancelMonthly(ctx, "buyer-2", mg.ID)
+	assert.ErrorIs(t, err, buybutton.ErrForbidden)
+	mg, err = f.client.CancelMonthly(ctx, buyer, mg.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyCanceled, mg.Status)
+	pm, err := f.shop.Monthly(ctx, mg.ProviderMonthlyID)
+	require.NoError(t, err)
+	assert.Equal(t, provider.MonthlyCanceled, pm.Status, "the provider stops charging")
+	f.deliver(t) // its monthly.canceled webhook changes nothing more
+	mg, err = f.client.MonthlyGift(ctx, buyer, mg.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyCanceled, mg.Status)
+	again, err := f.client.CancelMonthly(ctx, buyer, mg.ID)
+	require.NoError(t, err)
+	assert.Equal(t, mg.Version, again.Version, "canceling twice is a no-op")
+	f.clock.Advance(62 * 24 * time.Hour)
+	assert.Equal(t, 0, f.shop.RenewDue(), "no more months")
+}
+
+func TestBuyersOnlyTouchTheirOwnDonations(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	p := ada(buybutton.DonorPrivacy{})
+	p.Monthly = true
+	d := f.give(t, cp, p)
+	other := "buyer-2"
+	for name, err := range map[string]error{
+		"donation": second(f.client.Donation(ctx, other, d.ID)),
+		"receipt":  second(f.client.Receipt(ctx, other, d.ID)),
+		"monthly":  second(f.client.MonthlyGift(ctx, other, d.MonthlyID)),
+		"cancel":   second(f.client.CancelMonthly(ctx, other, d.MonthlyID)),
+		"confirm":  second(f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: other, CheckoutID: d.CheckoutID, PaymentToken: memory.TokenApprove})),
+	} {
+		assert.ErrorIs(t, err, buybutton.ErrForbidden, name)
+	}
+	mg, err := f.client.MonthlyGift(ctx, buyer, d.MonthlyID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyActive, mg.Status)
+}
+
+// TestCampaignTotalsStayExactUnderConcurrency: 32 donors giving 8 times
+// each at once leave the campaign's Raised and Donors exact. The totals
+// are compare-and-set with the donation's commit; the negative control
+// runs the same against a store that writes the campaign at whatever
+// version is current, and must lose gifts.
+func TestCampaignTotalsStayExactUnderConcurrency(t *testing.T) {
+	raised, donors := campaignTotalsUnderLoad(t, nil)
+	assert.True(t, raised.Equal(usd("2560.00")), "raised %s, want 32 × 8 × 10.00", raised)
+	assert.Equal(t, 32, donors)
+}
+
+func TestCampaignTotalsControlCatchesLostUpdates(t *testing.T) {
+	raised, _ := campaignTotalsUnderLoad(t, lossyCampaigns{buybutton.NewMemoryStore()})
+	assert.False(t, raised.Equal(usd("2560.00")), "a store without compare-and-set on campaigns kept every gift: the test cannot fail")
+}
+
+func campaignTotalsUnderLoad(t *testing.T, store buybutton.Store) (money.Amount, int) {
+	f := newCharity(t, &buybutton.Options{Store: store})
+	cp := f.campaign(t)
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 8 {
+				p := ada(buybutton.DonorPrivacy{})
+				p.BuyerID, p.CampaignID, p.Amount = "donor-"+string(rune('A'+i)), cp.ID, usd("10.00")
+				co, err := f.client.StartDonation(ctx, p)
+				if !assert.NoError(t, err) {
+					return
+				}
+				_, err = f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: p.BuyerID, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+				assert.NoError(t, err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	return got.Raised, got.Donors
+}
+
+// lossyCampaigns writes campaigns without compare-and-set, as a naive
+// read-then-write UPDATE would.
+type lossyCampaigns struct{ buybutton.Store }
+
+func (s lossyCampaigns) Commit(ctx context.Context, tx *buybutton.Tx) error {
+	for _, cp := range tx.Campaigns {
+		if cur, err := s.Store.Campaign(ctx, cp.ID); err == nil {
+			cp.Version = cur.Version
+		}
+	}
+	return s.Store.Commit(ctx, tx)
+}
