@@ -529,17 +529,23 @@ func TestBuyersOnlyTouchTheirOwnDonations(t *testing.T) {
 	d := f.give(t, cp, p)
 	other := "buyer-2"
 	for name, err := range map[string]error{
-		"donation": second(f.client.Donation(ctx, other, d.ID)),
-		"receipt":  second(f.client.Receipt(ctx, other, d.ID)),
-		"monthly":  second(f.client.MonthlyGift(ctx, other, d.MonthlyID)),
-		"cancel":   second(f.client.CancelMonthly(ctx, other, d.MonthlyID)),
-		"confirm":  second(f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: other, CheckoutID: d.CheckoutID, PaymentToken: memory.TokenApprove})),
+		"donation":        second(f.client.Donation(ctx, other, d.ID)),
+		"receipt":         second(f.client.Receipt(ctx, other, d.ID)),
+		"monthly":         second(f.client.MonthlyGift(ctx, other, d.MonthlyID)),
+		"cancel":          second(f.client.CancelMonthly(ctx, other, d.MonthlyID)),
+		"history":         second(f.client.Transitions(ctx, other, d.ID)),
+		"monthly history": second(f.client.Transitions(ctx, other, d.MonthlyID)),
+		"confirm":         second(f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: other, CheckoutID: d.CheckoutID, PaymentToken: memory.TokenApprove})),
 	} {
 		assert.ErrorIs(t, err, buybutton.ErrForbidden, name)
 	}
 	mg, err := f.client.MonthlyGift(ctx, buyer, d.MonthlyID)
 	require.NoError(t, err)
 	assert.Equal(t, buybutton.MonthlyActive, mg.Status)
+	tr, err := f.client.Transitions(ctx, buyer, d.MonthlyID)
+	require.NoError(t, err)
+	require.Len(t, tr, 1)
+	assert.Equal(t, "monthly", tr[0].Machine)
 }
 
 // TestCampaignTotalsStayExactUnderConcurrency: 32 donors giving 8 times

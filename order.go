@@ -146,13 +146,20 @@ func (c *Client) Orders(ctx context.Context, buyerID string, offset, limit int) 
 }
 
 // Transitions returns the recorded transitions of one of the buyer's
-// checkouts or orders, oldest first.
+// checkouts, orders, donations or monthly gifts, oldest first.
 func (c *Client) Transitions(ctx context.Context, buyerID, subjectID string) ([]Transition, error) {
-	if strings.HasPrefix(subjectID, "ord_") {
-		if _, err := c.Order(ctx, buyerID, subjectID); err != nil {
-			return nil, err
-		}
-	} else if _, err := c.Checkout(ctx, buyerID, subjectID); err != nil {
+	var err error
+	switch {
+	case strings.HasPrefix(subjectID, "ord_"):
+		_, err = c.Order(ctx, buyerID, subjectID)
+	case strings.HasPrefix(subjectID, "don_"):
+		_, err = c.Donation(ctx, buyerID, subjectID)
+	case strings.HasPrefix(subjectID, "mon_"):
+		_, err = c.MonthlyGift(ctx, buyerID, subjectID)
+	default:
+		_, err = c.Checkout(ctx, buyerID, subjectID)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return c.store.Transitions(ctx, subjectID)

@@ -1,6 +1,7 @@
 // Command quickstart puts a product card on a post, on the in-memory
 // merchant, prints the card JSON a client would receive, then buys from the
-// card and prints the order.
+// card and prints the order; then it puts a Donate card on another post,
+// donates (covering the fee) and prints the receipt.
 //
 //	go run ./examples/quickstart
 package main
@@ -14,6 +15,7 @@ import (
 	"os"
 
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/memory"
 )
@@ -89,13 +91,71 @@ func run(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(out, "  %d × %s at %s\n", l.Quantity, l.VariantID, l.UnitPrice)
 	}
 
-	// The host learns of it from the outbox, and acknowledges.
+	if err := ackEvents(ctx, client, out); err != nil {
+		return err
+	}
+	return donate(ctx, client, out)
+}
+
+// donate runs a campaign for the demo nonprofit, puts its Donate card on a
+// post, gives 25.00 covering the fee, and prints the receipt.
+func donate(ctx context.Context, client *buybutton.Client, out io.Writer) error {
+	campaign, err := client.CreateCampaign(ctx, buybutton.CampaignParams{
+		MerchantID:   "demo-shop",
+		NonprofitID:  memory.DemoCharity,
+		Title:        "Wells for Wajir",
+		Currency:     "USD",
+		Presets:      []money.Amount{money.MustParse("10.00", "USD"), money.MustParse("25.00", "USD"), money.MustParse("50.00", "USD")},
+		Maximum:      money.MustParse("5000.00", "USD"),
+		ShowProgress: true,
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := client.AttachDonateCard(ctx, buybutton.DonateCardParams{PostID: "post-2", CampaignID: campaign.ID}); err != nil {
+		return err
+	}
+	const donor = "viewer-7"
+	co, err := client.StartDonation(ctx, buybutton.StartDonationParams{
+		BuyerID:    donor,
+		CampaignID: campaign.ID,
+		Amount:     money.MustParse("25.00", "USD"),
+		CoverFee:   true,
+		Privacy:    buybutton.DonorPrivacy{ShareWithNonprofit: true},
+		Donor:      provider.Contact{Name: "Grace Viewer", Email: "grace@example.com"},
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nDonation of %s, fee %s covered: %s to pay.\n", co.Totals.Subtotal, co.Totals.Fee, co.Totals.Total)
+	d, err := client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: donor, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	if err != nil {
+		return err
+	}
+	receipt, err := client.Receipt(ctx, donor, d.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\n%s\n", receipt.Text())
+	if campaign, err = client.Campaign(ctx, campaign.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Campaign %q has raised %s from %d donor(s).\n", campaign.Title, campaign.Raised, campaign.Donors)
+	return ackEvents(ctx, client, out)
+}
+
+// ackEvents prints the host's pending events and acknowledges them.
+func ackEvents(ctx context.Context, client *buybutton.Client, out io.Writer) error {
 	events, err := client.PendingEvents(ctx, 10)
 	if err != nil {
 		return err
 	}
 	for _, e := range events {
-		fmt.Fprintf(out, "Event %s for order %s\n", e.Type, e.OrderID)
+		subject := e.OrderID
+		if e.DonationID != "" {
+			subject = e.DonationID
+		}
+		fmt.Fprintf(out, "Event %s for %s\n", e.Type, subject)
 		if err := client.AckEvents(ctx, e.ID); err != nil {
 			return err
 		}

@@ -14,7 +14,10 @@ func TestQuickstart(t *testing.T) {
 	}
 	for _, want := range []string{`Attached "Trail Runner Sneaker"`, `"schema": "buybutton.card/1"`, `"amount": "89.00"`, `"cta": "buy"`,
 		"Checkout shipping_selected: subtotal 89.00 USD, shipping 5.00 USD, tax 6.45 USD, total 100.45 USD.",
-		"is placed; payment captured, 100.45 USD captured.", "1 × trail-runner-9 at 89.00 USD", "Event order.placed", "Event payment.captured"} {
+		"is placed; payment captured, 100.45 USD captured.", "1 × trail-runner-9 at 89.00 USD", "Event order.placed", "Event payment.captured",
+		"Donation of 25.00 USD, fee 1.06 USD covered: 26.06 USD to pay.", "Clean Water Fund (EIN 12-3456789)",
+		"Tax-deductible amount: 26.06 USD", "Donor: Grace Viewer <grace@example.com>",
+		`Campaign "Wells for Wajir" has raised 25.00 USD from 1 donor(s).`, "Event donation.succeeded"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %s:\n%s", want, out.String())
 		}
