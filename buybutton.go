@@ -37,6 +37,16 @@
 // retries, double taps and racing instances produce one order and one
 // charge. docs/checkout.md has the state machines and the outcomes.
 //
+// # Donating
+//
+// A [Campaign] for a verified nonprofit goes on a post as a Donate card
+// ([Client.AttachDonateCard]). [Client.StartDonation] and
+// [Client.ConfirmDonation] run a donation through the same checkout
+// machine, with the processing fee grossed up when the donor covers it
+// ([CoverFee]), the donor's privacy kept as they chose, monthly giving
+// ([MonthlyGift]) and a [Receipt] for every gift. docs/donate.md has the
+// details.
+//
 // # Errors
 //
 // Bad input gets a [*ValidationError] matching [ErrInvalidInput] and changes
