@@ -27,12 +27,17 @@ const (
 type Gift struct {
 	CampaignID  string
 	NonprofitID string
-	Amount      money.Amount // what the nonprofit is to receive
-	CoverFee    bool         // the donor pays the processing fee on top
-	Monthly     bool         // give Amount (and the fee) every month
-	Privacy     DonorPrivacy
-	Message     string
-	Dedication  string
+	// NonprofitName and NonprofitRegistration are as the provider gave
+	// them when the gift was last priced (at confirm): what its receipt
+	// cites.
+	NonprofitName         string
+	NonprofitRegistration string
+	Amount                money.Amount // what the nonprofit is to receive
+	CoverFee              bool         // the donor pays the processing fee on top
+	Monthly               bool         // give Amount (and the fee) every month
+	Privacy               DonorPrivacy
+	Message               string
+	Dedication            string
 }
 
 // DonorPrivacy is what a donor shares. The zero value is anonymous: the
@@ -132,9 +137,11 @@ func (c *Client) StartDonation(ctx context.Context, p StartDonationParams) (*Che
 // must still be verified.
 func (c *Client) priceGift(ctx context.Context, m Merchant, co *Checkout) error {
 	g := co.Gift
-	if _, err := c.verifiedNonprofit(ctx, m, g.NonprofitID, co.Currency); err != nil {
+	np, err := c.verifiedNonprofit(ctx, m, g.NonprofitID, co.Currency)
+	if err != nil {
 		return err
 	}
+	g.NonprofitName, g.NonprofitRegistration = np.Name, np.Registration
 	terms, err := c.chargeTerms(ctx, m, co.Currency)
 	if err != nil {
 		return err
@@ -233,10 +240,6 @@ func (c *Client) commitGiven(ctx context.Context, m Merchant, co *Checkout, pd p
 		if err != nil {
 			return outcome{}, err
 		}
-		d.NonprofitName, d.NonprofitRegistration, err = c.nonprofitOnReceipt(ctx, m, d.NonprofitID)
-		if err != nil {
-			return outcome{}, err
-		}
 		co.DonationID = d.ID
 		co.NextAction, co.LastError = nil, nil
 		err = c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutPlaced, "donation "+pd.ID+" succeeded", actor, func(tx *Tx) {
@@ -268,21 +271,6 @@ func (c *Client) commitGiven(ctx context.Context, m Merchant, co *Checkout, pd p
 		c.refreshCampaignCards(cp)
 		return outcome{donation: d}, nil
 	}
-}
-
-// nonprofitOnReceipt is the nonprofit's name and registration as a
-// receipt cites them, read when the donation is made.
-func (c *Client) nonprofitOnReceipt(ctx context.Context, m Merchant, id string) (name, registration string, err error) {
-	got, err := m.Donations.Nonprofits(ctx, []string{id})
-	if err != nil {
-		return "", "", fmt.Errorf("buybutton: merchant %s: nonprofits: %w", m.ID, err)
-	}
-	for _, n := range got {
-		if n.ID == id {
-			return n.Name, n.Registration, nil
-		}
-	}
-	return "", "", fmt.Errorf("%w: nonprofit %q", ErrNotFound, truncate(id, 64))
 }
 
 // countGift adds a new donation to its campaign's totals: raised, donors

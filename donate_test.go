@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/buybutton/buybutton"
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/faulty"
 	"github.com/buybutton/buybutton/provider/memory"
 )
 
@@ -601,4 +603,85 @@ func (s lossyCampaigns) Commit(ctx context.Context, tx *buybutton.Tx) error {
 		}
 	}
 	return s.Store.Commit(ctx, tx)
+}
+
+// TestDonationFaultsNeverLoseOrDoubleCharge: 200 donations, half of them
+// monthly, confirmed by 8 goroutines while a third of the provider's calls
+// fail (refused, timed out after the charge, answer lost). Retrying and
+// reconciling, every donation ends recorded exactly once, and the
+// provider charged exactly once for each.
+func TestDonationFaultsNeverLoseOrDoubleCharge(t *testing.T) {
+	const gifts = 200
+	var faults *faulty.Provider
+	f := buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
+		faults = faulty.Wrap(shop, faulty.Options{Rate: 0.33, Seed: 11})
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+		m.Donations, m.Monthly = faults, faults
+		return m
+	})
+	faults.SetRate(0)
+	cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
+		MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells", Currency: "USD",
+		Presets: []money.Amount{usd("10.00")}, Maximum: usd("100.00"),
+	})
+	require.NoError(t, err)
+	faults.SetRate(0.33)
+
+	ids := make([]string, 0, gifts)
+	for len(ids) < gifts {
+		p := ada(buybutton.DonorPrivacy{})
+		p.CampaignID, p.Amount, p.Monthly, p.CoverFee = cp.ID, usd("10.00"), len(ids)%2 == 0, len(ids)%3 == 0
+		co, err := f.client.StartDonation(ctx, p)
+		if err != nil {
+			require.False(t, errors.Is(err, buybutton.ErrInvalidInput), "%v", err)
+			continue // the provider failed a read: nothing was stored
+		}
+		ids = append(ids, co.ID)
+	}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(ids); i += 8 {
+				for try := 0; ; try++ {
+					_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: ids[i], PaymentToken: memory.TokenApprove})
+					if err == nil {
+						break
+					}
+					if try == 200 {
+						t.Errorf("donation %s never settled: %v", ids[i], err)
+						return
+					}
+					if errors.Is(err, buybutton.ErrUnknownOutcome) {
+						_, _ = f.client.Reconcile(ctx, ids[i])
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	want := usd("0")
+	for _, id := range ids {
+		co := f.checkout(t, id)
+		require.Equal(t, buybutton.CheckoutPlaced, co.State, "checkout %s", id)
+		d, err := f.client.Donation(ctx, buyer, co.DonationID)
+		require.NoError(t, err)
+		pd, err := f.shop.Donation(ctx, d.ProviderDonationID)
+		require.NoError(t, err)
+		assert.True(t, pd.Amount.Equal(d.Charged), "charged %s, recorded %s", pd.Amount, d.Charged)
+		want, _ = want.Add(d.Amount)
+	}
+	counts := faults.Counts()
+	t.Logf("faults injected: %v; provider: %+v", counts, f.shop.Stats())
+	assert.Equal(t, gifts, f.shop.Stats().Donations, "one charge per donation, none lost, none twice")
+	got, err := f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.True(t, got.Raised.Equal(want), "raised %s, want %s", got.Raised, want)
+	for _, op := range []string{"donate", "start_monthly"} {
+		for _, fault := range []faulty.Fault{faulty.Unavailable, faulty.Timeout, faulty.Lost} {
+			assert.Positive(t, counts[op][fault], "no %s fault was injected into %s", fault, op)
+		}
+	}
 }

@@ -98,7 +98,8 @@ func newDonation(co *Checkout, pd provider.Donation, now time.Time) *Donation {
 	id := "don_" + strings.TrimPrefix(co.ID, "co_")
 	return &Donation{
 		ID: id, CheckoutID: co.ID, BuyerID: co.BuyerID, MerchantID: co.MerchantID, CampaignID: g.CampaignID,
-		NonprofitID: g.NonprofitID, ProviderDonationID: pd.ID, Currency: co.Currency,
+		NonprofitID: g.NonprofitID, NonprofitName: g.NonprofitName, NonprofitRegistration: g.NonprofitRegistration,
+		ProviderDonationID: pd.ID, Currency: co.Currency,
 		Amount: g.Amount, Fee: co.Totals.Fee, Charged: co.Totals.Total,
 		Privacy: g.Privacy, Donor: co.Contact, Message: g.Message, Dedication: g.Dedication,
 		ReceiptNumber: receiptNumber(id, now), GivenAt: now, UpdatedAt: now,

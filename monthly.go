@@ -18,15 +18,19 @@ import (
 // each month that succeeds is a [Donation] with MonthlyID set and its own
 // receipt, and each that fails is an [EventMonthlyRenewalFailed].
 type MonthlyGift struct {
-	ID                string // derived from the checkout that started it
-	CheckoutID        string
-	BuyerID           string
-	MerchantID        string
-	CampaignID        string
-	NonprofitID       string
-	ProviderMonthlyID string
-	Version           int64
-	Status            MonthlyStatus
+	ID          string // derived from the checkout that started it
+	CheckoutID  string
+	BuyerID     string
+	MerchantID  string
+	CampaignID  string
+	NonprofitID string
+	// NonprofitName and NonprofitRegistration are cited by the receipts of
+	// every month, as they were when the gift started.
+	NonprofitName         string
+	NonprofitRegistration string
+	ProviderMonthlyID     string
+	Version               int64
+	Status                MonthlyStatus
 
 	Currency money.Currency
 	Amount   money.Amount // what the nonprofit receives each month
@@ -64,7 +68,8 @@ func newMonthlyGift(co *Checkout, pm provider.MonthlyDonation, now time.Time) *M
 	g := co.Gift
 	return &MonthlyGift{
 		ID: "mon_" + strings.TrimPrefix(co.ID, "co_"), CheckoutID: co.ID, BuyerID: co.BuyerID, MerchantID: co.MerchantID,
-		CampaignID: g.CampaignID, NonprofitID: g.NonprofitID, ProviderMonthlyID: pm.ID, Status: MonthlyActive,
+		CampaignID: g.CampaignID, NonprofitID: g.NonprofitID, NonprofitName: g.NonprofitName,
+		NonprofitRegistration: g.NonprofitRegistration, ProviderMonthlyID: pm.ID, Status: MonthlyActive,
 		Currency: co.Currency, Amount: g.Amount, Fee: co.Totals.Fee, Charged: co.Totals.Total,
 		Privacy: g.Privacy, Donor: co.Contact, Message: g.Message, Dedication: g.Dedication,
 		Months: 1, NextChargeAt: pm.NextChargeAt, CreatedAt: now, UpdatedAt: now,
@@ -234,14 +239,11 @@ func (c *Client) recordRenewal(ctx context.Context, m Merchant, mg *MonthlyGift,
 	id := "don_" + uuid.NewSHA1(uuid.NameSpaceURL, []byte(m.ID+"/"+e.DonationID)).String()
 	d := &Donation{
 		ID: id, BuyerID: mg.BuyerID, MerchantID: mg.MerchantID, CampaignID: mg.CampaignID, MonthlyID: mg.ID,
-		NonprofitID: mg.NonprofitID, ProviderDonationID: e.DonationID, Currency: mg.Currency,
+		NonprofitID: mg.NonprofitID, NonprofitName: mg.NonprofitName, NonprofitRegistration: mg.NonprofitRegistration,
+		ProviderDonationID: e.DonationID, Currency: mg.Currency,
 		Amount: mg.Amount, Fee: mg.Fee, Charged: mg.Charged,
 		Privacy: mg.Privacy, Donor: mg.Donor, Message: mg.Message, Dedication: mg.Dedication,
 		ReceiptNumber: receiptNumber(id, now), GivenAt: now, UpdatedAt: now,
-	}
-	var err error
-	if d.NonprofitName, d.NonprofitRegistration, err = c.nonprofitOnReceipt(ctx, m, d.NonprofitID); err != nil {
-		return err
 	}
 	_, count, err := c.countGift(ctx, d, now)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"sync"
 
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 )
 
@@ -55,8 +56,8 @@ type Options struct {
 	Seed uint64
 }
 
-// Provider forwards Inventory, Quoter, Orders and Payments calls to the
-// wrapped provider, failing some. The wrapped value must implement every
+// Provider forwards Inventory, Quoter, Orders, Payments, Donations and
+// MonthlyDonations calls to the wrapped provider, failing some. The wrapped value must implement every
 // interface the Provider is used as; a call to one it lacks returns
 // provider.ErrInvalidRequest.
 type Provider struct {
@@ -195,3 +196,43 @@ var (
 	_ provider.Orders    = (*Provider)(nil)
 	_ provider.Payments  = (*Provider)(nil)
 )
+
+// Nonprofits implements provider.Donations, failing some calls.
+func (f *Provider) Nonprofits(ctx context.Context, ids []string) ([]provider.Nonprofit, error) {
+	return call(f, "nonprofits", func(p provider.Donations) ([]provider.Nonprofit, error) { return p.Nonprofits(ctx, ids) })
+}
+
+// ChargeTerms implements provider.Donations, failing some calls.
+func (f *Provider) ChargeTerms(ctx context.Context, c money.Currency) (provider.ChargeTerms, error) {
+	return call(f, "charge_terms", func(p provider.Donations) (provider.ChargeTerms, error) { return p.ChargeTerms(ctx, c) })
+}
+
+// Donate implements provider.Donations, failing some calls.
+func (f *Provider) Donate(ctx context.Context, req provider.DonateRequest) (provider.Donation, error) {
+	return call(f, "donate", func(p provider.Donations) (provider.Donation, error) { return p.Donate(ctx, req) })
+}
+
+// RefundDonation implements provider.Donations, failing some calls.
+func (f *Provider) RefundDonation(ctx context.Context, req provider.RefundDonationRequest) (provider.Refund, error) {
+	return call(f, "refund_donation", func(p provider.Donations) (provider.Refund, error) { return p.RefundDonation(ctx, req) })
+}
+
+// Donation implements provider.Donations, failing some calls.
+func (f *Provider) Donation(ctx context.Context, id string) (provider.Donation, error) {
+	return call(f, "donation", func(p provider.Donations) (provider.Donation, error) { return p.Donation(ctx, id) })
+}
+
+// StartMonthly implements provider.MonthlyDonations, failing some calls.
+func (f *Provider) StartMonthly(ctx context.Context, req provider.DonateRequest) (provider.MonthlyDonation, error) {
+	return call(f, "start_monthly", func(p provider.MonthlyDonations) (provider.MonthlyDonation, error) { return p.StartMonthly(ctx, req) })
+}
+
+// CancelMonthly implements provider.MonthlyDonations, failing some calls.
+func (f *Provider) CancelMonthly(ctx context.Context, id string) (provider.MonthlyDonation, error) {
+	return call(f, "cancel_monthly", func(p provider.MonthlyDonations) (provider.MonthlyDonation, error) { return p.CancelMonthly(ctx, id) })
+}
+
+// Monthly implements provider.MonthlyDonations, failing some calls.
+func (f *Provider) Monthly(ctx context.Context, id string) (provider.MonthlyDonation, error) {
+	return call(f, "monthly", func(p provider.MonthlyDonations) (provider.MonthlyDonation, error) { return p.Monthly(ctx, id) })
+}
