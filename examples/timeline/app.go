@@ -10,7 +10,10 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider/memory"
 )
 
@@ -50,6 +53,7 @@ func newApp(ctx context.Context) (*app, error) {
 		{ID: "post-3", Author: "@ada", Text: "Just a post without anything to buy."},
 		{ID: "post-4", Author: "@buybutton", Text: "Our logo tee, in three colours."},
 		{ID: "post-5", Author: "@gopherreads", Text: "The e-book, delivered by email."},
+		{ID: "post-6", Author: "@cleanwater", Text: "Every well serves a village for twenty years. Chip in?"},
 	}}
 	for postID, productID := range map[string]string{
 		"post-1": memory.DemoSneaker, "post-2": memory.DemoBook, "post-4": memory.DemoTee, "post-5": memory.DemoEBook,
@@ -58,6 +62,17 @@ func newApp(ctx context.Context) (*app, error) {
 			return nil, fmt.Errorf("attach %s to %s: %w", productID, postID, err)
 		}
 	}
+	usd := func(s string) money.Amount { return money.MustParse(s, "USD") }
+	campaign, err := client.CreateCampaign(ctx, buybutton.CampaignParams{
+		MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells for Wajir", Currency: "USD",
+		Presets: []money.Amount{usd("10.00"), usd("25.00"), usd("50.00")}, Maximum: usd("5000.00"), ShowProgress: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create campaign: %w", err)
+	}
+	if _, err := client.AttachDonateCard(ctx, buybutton.DonateCardParams{PostID: "post-6", CampaignID: campaign.ID}); err != nil {
+		return nil, fmt.Errorf("attach the Donate card: %w", err)
+	}
 	return a, nil
 }
 
@@ -65,10 +80,46 @@ func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.index)
 	mux.HandleFunc("GET /api/timeline", a.timeline)
+	mux.HandleFunc("POST /api/checkouts", a.startCheckout)
+	mux.HandleFunc("POST /api/checkouts/{id}/address", a.setAddress)
+	mux.HandleFunc("POST /api/checkouts/{id}/shipping", a.selectShipping)
+	mux.HandleFunc("POST /api/checkouts/{id}/confirm", a.confirm)
+	mux.HandleFunc("POST /api/buy-now", a.buyNow)
+	mux.HandleFunc("GET /api/saved", a.savedDetails)
+	mux.HandleFunc("GET /api/orders", a.orders)
+	mux.HandleFunc("POST /api/orders/{id}/cancel", a.cancelOrder)
+	mux.HandleFunc("POST /api/authenticate", a.authenticate)
+	mux.HandleFunc("POST /api/donations", a.startDonation)
+	mux.HandleFunc("POST /api/donations/{id}/confirm", a.confirmDonation)
 	mux.HandleFunc("POST /webhooks/"+shopID, a.webhook)
 	mux.HandleFunc("GET /img/", productImage)
 	mux.Handle("GET /static/", http.FileServerFS(static))
-	return mux
+	return withViewer(mux)
+}
+
+// viewerCookie names the demo's viewer: a random id per browser, standing
+// in for the host's own authentication.
+const viewerCookie = "bb_viewer"
+
+type viewerKey struct{}
+
+// withViewer gives every request a viewer id, from the cookie or new.
+func withViewer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := ""
+		if c, err := r.Cookie(viewerCookie); err == nil && len(c.Value) == 36 {
+			id = c.Value
+		} else {
+			id = uuid.NewString()
+			http.SetCookie(w, &http.Cookie{Name: viewerCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerKey{}, id)))
+	})
+}
+
+func viewer(r *http.Request) string {
+	id, _ := r.Context().Value(viewerKey{}).(string)
+	return id
 }
 
 func (a *app) index(w http.ResponseWriter, r *http.Request) {

@@ -1,13 +1,18 @@
-// Command timeline serves a timeline page whose posts carry product cards,
-// on the in-memory merchant, using buybutton only through its public API.
+// Command timeline serves a timeline page whose posts carry product cards
+// and a Donate card, on the in-memory merchant, using buybutton only
+// through its public API.
 //
 //	go run ./examples/timeline            # http://127.0.0.1:8080
 //	go run ./examples/timeline -addr :9000
 //
 // The page reads the posts and their hydrated cards from /api/timeline and
 // draws each card: image, title, price and compare-at price, and the
-// variant picker with sold-out sizes marked. Buying and donating from the
-// cards arrive with the checkout and donate parts of the library.
+// variant picker with sold-out sizes marked; the Donate card's preset and
+// custom amounts, cover-the-fee and anonymity. Buy opens a checkout sheet
+// (address, shipping, a test payment token, confirmation; saved details
+// make the next purchase one tap), Orders lists the viewer's orders with
+// cancel where allowed, and Donate ends with the receipt. Everything goes
+// through the small JSON API in api.go; the page is plain JavaScript.
 package main
 
 import (

@@ -1,14 +1,14 @@
-// Draws each post's card from /api/timeline. Every text goes in through
-// textContent, never innerHTML: product data is data.
-(async function () {
-  const res = await fetch('/api/timeline');
-  const page = await res.json();
-  page.posts.forEach((post, i) => {
-    const card = page.cards[i];
-    const slot = document.querySelector(`.card-slot[data-post="${CSS.escape(post.id)}"]`);
-    if (card && slot) slot.appendChild(drawCard(card));
-  });
-})();
+// The timeline page. It draws each post's card from /api/timeline and
+// drives checkouts, orders and donations through the demo's JSON API.
+// Every text goes in through textContent, never innerHTML: product and
+// user data are data.
+'use strict';
+
+const TOKENS = [
+  ['tok_approve', 'Test card: approve'],
+  ['tok_decline', 'Test card: decline'],
+  ['tok_action_required', 'Test card: bank asks for an extra step'],
+];
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -17,13 +17,71 @@ function el(tag, cls, text) {
   return e;
 }
 
+function button(text, onClick, cls) {
+  const b = el('button', cls, text);
+  b.type = 'button';
+  b.addEventListener('click', onClick);
+  return b;
+}
+
 function money(m) { return `${m.amount} ${m.currency}`; }
+
+let uid = 0;
+function field(labelText, input) {
+  input.id = input.id || `f${++uid}`;
+  const label = el('label', '', labelText);
+  label.htmlFor = input.id;
+  const wrap = el('div');
+  wrap.append(label, input);
+  return wrap;
+}
+
+function input(name, type, value) {
+  const i = el('input');
+  i.name = name;
+  i.type = type || 'text';
+  if (value !== undefined) i.value = value;
+  return i;
+}
+
+// api calls the demo server; a failure throws an Error whose message is
+// the server's message for the viewer, and whose body has the details.
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: body ? { 'Content-Type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = res.status === 204 ? null : await res.json();
+  if (!res.ok) {
+    const err = new Error(data && data.error ? data.error : 'Something went wrong.');
+    err.body = data || {};
+    throw err;
+  }
+  return data;
+}
 
 // The demo catalog's images live on a CDN this demo does not reach;
 // the demo server draws placeholders for them instead.
 function localImage(url) { return url.replace('https://cdn.buybutton.example/', '/img/'); }
 
-function drawCard(card) {
+// timelineLoads counts finished loads, so that a test can wait for the
+// cards that closing a sheet redraws.
+window.timelineLoads = 0;
+
+async function loadTimeline() {
+  const page = await api('GET', '/api/timeline');
+  page.posts.forEach((post, i) => {
+    const card = page.cards[i];
+    const slot = document.querySelector(`.card-slot[data-post="${CSS.escape(post.id)}"]`);
+    if (!slot) return;
+    slot.replaceChildren();
+    if (card) slot.appendChild(card.cta === 'donate' ? drawDonateCard(card) : drawProductCard(card));
+  });
+  window.timelineLoads++;
+}
+
+function drawProductCard(card) {
   const p = card.product;
   const box = el('section', 'card');
   box.setAttribute('aria-label', p.title);
@@ -38,24 +96,338 @@ function drawCard(card) {
   body.appendChild(el('p', '', p.description));
   const price = el('p');
   price.appendChild(el('span', 'price', (p.price_varies ? 'from ' : '') + money(p.price)));
-  if (p.compare_at_price) price.appendChild(el('span', 'compare', money(p.compare_at_price)));
+  if (p.compare_at_price) {
+    const was = el('span', 'compare', money(p.compare_at_price));
+    was.setAttribute('aria-label', `was ${money(p.compare_at_price)}`);
+    price.appendChild(was);
+  }
   body.appendChild(price);
   if (p.availability !== 'in_stock') body.appendChild(el('p', 'soldout', 'Sold out'));
-  if (p.options.length > 0) {
-    const id = `variant-${card.post_id}`;
-    const label = el('label', '', p.options.map(o => o.name).join(' / '));
-    label.htmlFor = id;
-    const select = el('select');
-    select.id = id;
-    for (const v of p.variants) {
-      const opt = el('option', '', v.options.join(' / ') + (v.availability === 'in_stock' ? '' : ' (sold out)'));
-      opt.value = v.id;
-      opt.disabled = v.availability !== 'in_stock';
-      select.appendChild(opt);
-    }
-    body.appendChild(label);
-    body.appendChild(select);
+  const select = el('select');
+  for (const v of p.variants) {
+    const opt = el('option', '', (v.options.join(' / ') || v.title || p.title) + (v.availability === 'in_stock' ? '' : ' (sold out)'));
+    opt.value = v.id;
+    opt.disabled = v.availability !== 'in_stock';
+    select.appendChild(opt);
   }
+  const firstInStock = p.variants.find(v => v.availability === 'in_stock');
+  if (firstInStock) select.value = firstInStock.id;
+  if (p.options.length > 0) {
+    body.appendChild(field(p.options.map(o => o.name).join(' / '), select));
+  }
+  const buy = button('Buy', () => openCheckout(card, select.value), 'primary');
+  buy.disabled = !firstInStock;
+  buy.setAttribute('aria-label', `Buy ${p.title}`);
+  body.appendChild(buy);
+  const oneTap = el('div', 'one-tap');
+  body.appendChild(oneTap);
+  offerOneTap(oneTap, card, select);
   box.appendChild(body);
   return box;
 }
+
+// offerOneTap shows "Buy now" with the viewer's saved details, if any.
+async function offerOneTap(slot, card, select) {
+  const saved = await api('GET', '/api/saved');
+  slot.replaceChildren();
+  if (saved.length === 0 || !card.product.variants.some(v => v.availability === 'in_stock')) return;
+  const b = button(`Buy now with ${saved[0].label}`, async () => {
+    openSheet('Buy now');
+    try {
+      const order = await api('POST', '/api/buy-now', { product_id: card.product.id, variant_id: select.value, saved_id: saved[0].id });
+      showConfirmation(order);
+    } catch (e) { sheetError(e.message); }
+  });
+  slot.appendChild(b);
+}
+
+// ---- the checkout sheet ----
+
+const sheet = document.getElementById('sheet');
+const sheetBody = document.getElementById('sheet-body');
+document.getElementById('sheet-close').addEventListener('click', () => sheet.close());
+sheet.addEventListener('close', () => loadTimeline());
+
+function openSheet(title) {
+  document.getElementById('sheet-title').textContent = title;
+  sheetBody.replaceChildren(el('p', '', 'Working…'));
+  sheetError('');
+  if (!sheet.open) sheet.showModal();
+}
+
+function sheetError(msg) { document.getElementById('sheet-error').textContent = msg; }
+
+function focusFirst() {
+  const f = sheetBody.querySelector('input, select, button');
+  if (f) f.focus();
+}
+
+function totalsTable(t) {
+  const table = el('table', 'totals');
+  const row = (name, amount, cls) => {
+    const tr = el('tr', cls);
+    tr.append(el('td', '', name), el('td', '', money(amount)));
+    table.appendChild(tr);
+  };
+  row('Subtotal', t.subtotal);
+  if (parseFloat(t.shipping.amount) > 0) row('Shipping', t.shipping);
+  if (parseFloat(t.tax.amount) > 0) row('Tax', t.tax);
+  if (parseFloat(t.fee.amount) > 0) row('Processing fee', t.fee);
+  row('Total', t.total, 'total');
+  return table;
+}
+
+async function openCheckout(card, variantID) {
+  openSheet(`Buy ${card.product.title}`);
+  try {
+    const co = await api('POST', '/api/checkouts', { product_id: card.product.id, variant_id: variantID });
+    if (co.ships) showAddress(co); else showPayment(co);
+  } catch (e) { sheetError(e.message); sheetBody.replaceChildren(); }
+}
+
+function showAddress(co) {
+  const form = el('form');
+  form.noValidate = true;
+  const fields = [['name', 'Full name', 'Ada Viewer'], ['line1', 'Street address', ''], ['city', 'City', ''],
+    ['region', 'State or region', ''], ['postal_code', 'Postal code', ''], ['country', 'Country (two letters, e.g. US)', 'US']];
+  for (const [name, label, value] of fields) form.appendChild(field(label, input(name, 'text', value)));
+  form.appendChild(el('button', 'primary', 'Continue to shipping'));
+  form.addEventListener('submit', async ev => {
+    ev.preventDefault();
+    sheetError('');
+    const body = Object.fromEntries(new FormData(form));
+    try {
+      showShipping(await api('POST', `/api/checkouts/${co.id}/address`, body));
+    } catch (e) { sheetError(e.message); }
+  });
+  sheetBody.replaceChildren(el('h3', '', 'Shipping address'), form);
+  focusFirst();
+}
+
+function showShipping(co) {
+  const form = el('form');
+  const set = el('fieldset');
+  set.appendChild(el('legend', '', 'Shipping option'));
+  co.shipping_options.forEach((o, i) => {
+    const radio = input('option_id', 'radio', o.id);
+    radio.checked = i === 0;
+    radio.id = `ship-${o.id}`;
+    const label = el('label', '', `${o.label} (${money(o.amount)})`);
+    label.htmlFor = radio.id;
+    label.prepend(radio);
+    set.appendChild(label);
+  });
+  form.append(set, el('button', 'primary', 'Continue to payment'));
+  form.addEventListener('submit', async ev => {
+    ev.preventDefault();
+    sheetError('');
+    try {
+      showPayment(await api('POST', `/api/checkouts/${co.id}/shipping`, { option_id: new FormData(form).get('option_id') }));
+    } catch (e) { sheetError(e.message); }
+  });
+  sheetBody.replaceChildren(form);
+  focusFirst();
+}
+
+function tokenSelect() {
+  const select = el('select');
+  select.name = 'token';
+  for (const [value, text] of TOKENS) {
+    const o = el('option', '', text);
+    o.value = value;
+    select.appendChild(o);
+  }
+  return select;
+}
+
+function showPayment(co) {
+  const form = el('form');
+  const tokens = tokenSelect();
+  const save = input('save', 'checkbox');
+  const saveLabel = el('label', 'inline', 'Save my address and card for one-tap buying');
+  save.id = 'save-details';
+  saveLabel.htmlFor = save.id;
+  saveLabel.prepend(save);
+  form.append(totalsTable(co.totals), field('Pay with', tokens), co.ships ? saveLabel : el('span'), el('button', 'primary', `Pay ${money(co.totals.total)}`));
+  form.addEventListener('submit', async ev => {
+    ev.preventDefault();
+    sheetError('');
+    await pay(co, { token: tokens.value, save: save.checked });
+  });
+  sheetBody.replaceChildren(el('h3', '', 'Payment'), form);
+  focusFirst();
+}
+
+async function pay(co, body) {
+  try {
+    showConfirmation(await api('POST', `/api/checkouts/${co.id}/confirm`, body));
+  } catch (e) {
+    sheetError(e.message);
+    if (e.body.code === 'action_required') showBankStep(e.body.action, () => pay(co, body), () => showPayment(co));
+  }
+}
+
+// showBankStep plays the bank's page a payment's extra step leads to:
+// approved, the payment resumes; refused, the viewer chooses again.
+function showBankStep(action, resume, again) {
+  const box = el('div', 'bank');
+  box.appendChild(el('h3', '', 'Your bank'));
+  box.appendChild(el('p', '', 'Confirm this payment with your bank (the demo plays the bank).'));
+  const decide = approve => async () => {
+    try {
+      await api('POST', '/api/authenticate', { client_secret: action.ClientSecret, approve });
+      sheetError('');
+      if (approve) {
+        await resume();
+      } else {
+        again();
+        sheetError('The payment was not confirmed. Choose another card.');
+      }
+    } catch (e) { sheetError(e.message); }
+  };
+  box.append(button('Approve payment', decide(true), 'primary'), button('Refuse', decide(false)));
+  sheetBody.replaceChildren(box);
+  focusFirst();
+}
+
+function showConfirmation(order) {
+  document.getElementById('sheet-title').textContent = 'Thank you!';
+  const box = el('div', 'confirmation');
+  box.appendChild(el('p', '', `Order ${order.id} is ${order.status}. Total paid: ${money(order.total)}.`));
+  for (const item of order.items) box.appendChild(el('p', '', item));
+  sheetBody.replaceChildren(box);
+  sheetError('');
+  document.getElementById('sheet-close').focus();
+}
+
+// ---- orders ----
+
+const ordersDialog = document.getElementById('orders');
+document.getElementById('orders-close').addEventListener('click', () => ordersDialog.close());
+document.getElementById('show-orders').addEventListener('click', async () => {
+  ordersDialog.showModal();
+  await drawOrders();
+});
+
+async function drawOrders() {
+  const list = document.getElementById('orders-list');
+  const error = document.getElementById('orders-error');
+  error.textContent = '';
+  try {
+    const orders = await api('GET', '/api/orders');
+    list.replaceChildren();
+    if (orders.length === 0) list.appendChild(el('li', '', 'No orders yet.'));
+    for (const o of orders) {
+      const li = el('li', 'order');
+      li.appendChild(el('p', '', `${o.id}: ${o.status}, payment ${o.payment}, ${money(o.total)}`));
+      li.appendChild(el('p', '', o.items.join(', ')));
+      if (o.can_cancel) {
+        li.appendChild(button('Cancel order', async () => {
+          try {
+            await api('POST', `/api/orders/${o.id}/cancel`);
+            await drawOrders();
+          } catch (e) { error.textContent = e.message; }
+        }));
+      }
+      list.appendChild(li);
+    }
+  } catch (e) { error.textContent = e.message; }
+}
+
+// ---- the Donate card ----
+
+function drawDonateCard(card) {
+  const d = card.donation;
+  const cp = d.campaign;
+  const box = el('section', 'card donate');
+  box.setAttribute('aria-label', `Donate to ${d.nonprofit.name}`);
+  const body = el('div', 'body');
+  body.appendChild(el('h2', '', cp.title));
+  body.appendChild(el('p', '', `${d.nonprofit.name} (${d.nonprofit.registration}), verified nonprofit`));
+  if (cp.progress) body.appendChild(el('p', 'progress', `${money(cp.progress.raised)} raised from ${cp.progress.donors} donor${cp.progress.donors === 1 ? '' : 's'}`));
+  if (cp.supporters.length > 0) body.appendChild(el('p', '', `Recent supporters: ${cp.supporters.map(s => s.name).join(', ')}`));
+
+  const form = el('form');
+  const set = el('fieldset');
+  set.appendChild(el('legend', '', 'Amount'));
+  cp.presets.forEach((a, i) => {
+    const radio = input('preset', 'radio', a.amount);
+    radio.id = `amount-${card.post_id}-${i}`;
+    radio.checked = i === 1 || cp.presets.length === 1;
+    const label = el('label', '', money(a));
+    label.htmlFor = radio.id;
+    label.prepend(radio);
+    set.appendChild(label);
+  });
+  const other = input('preset', 'radio', 'other');
+  other.id = `amount-${card.post_id}-other`;
+  const otherLabel = el('label', '', 'Other');
+  otherLabel.htmlFor = other.id;
+  otherLabel.prepend(other);
+  set.appendChild(otherLabel);
+  const custom = input('custom', 'text');
+  custom.inputMode = 'decimal';
+  set.appendChild(field(`Other amount (${money(cp.minimum)} to ${money(cp.maximum)})`, custom));
+  custom.addEventListener('input', () => { other.checked = true; });
+  const cover = input('cover_fee', 'checkbox');
+  cover.id = `cover-${card.post_id}`;
+  cover.checked = true;
+  const coverLabel = el('label', 'inline', 'Cover the processing fee so the nonprofit gets it all');
+  coverLabel.htmlFor = cover.id;
+  coverLabel.prepend(cover);
+  const anon = input('anonymous', 'checkbox');
+  anon.id = `anon-${card.post_id}`;
+  const anonLabel = el('label', 'inline', 'Give anonymously');
+  anonLabel.htmlFor = anon.id;
+  anonLabel.prepend(anon);
+  const name = input('name', 'text', '');
+  const email = input('email', 'email', '');
+  form.append(set, coverLabel, anonLabel, field('Your name', name), field('Email for the receipt', email), el('button', 'primary', 'Donate'));
+  form.addEventListener('submit', async ev => {
+    ev.preventDefault();
+    const fd = new FormData(form);
+    const amount = fd.get('preset') === 'other' ? custom.value : fd.get('preset');
+    await startDonation(card, {
+      campaign_id: cp.id, amount: amount || '', currency: cp.currency, cover_fee: cover.checked,
+      anonymous: anon.checked, name: name.value, email: email.value, message: '',
+    });
+  });
+  body.appendChild(form);
+  box.appendChild(body);
+  return box;
+}
+
+async function startDonation(card, body) {
+  openSheet(`Donate to ${card.donation.nonprofit.name}`);
+  try {
+    startOver(await api('POST', '/api/donations', body));
+  } catch (e) { sheetError(e.message); sheetBody.replaceChildren(); }
+}
+
+// startOver shows a priced donation's total and the payment choice.
+function startOver(co) {
+  const form = el('form');
+  const tokens = tokenSelect();
+  form.append(totalsTable(co.totals), field('Pay with', tokens), el('button', 'primary', `Donate ${money(co.totals.total)}`));
+  form.addEventListener('submit', async ev => {
+    ev.preventDefault();
+    sheetError('');
+    await give(co, tokens.value);
+  });
+  sheetBody.replaceChildren(form);
+  focusFirst();
+}
+
+async function give(co, token) {
+  try {
+    const receipt = await api('POST', `/api/donations/${co.id}/confirm`, { token });
+    document.getElementById('sheet-title').textContent = 'Thank you for giving!';
+    sheetBody.replaceChildren(el('pre', 'receipt', receipt.text));
+    document.getElementById('sheet-close').focus();
+  } catch (e) {
+    sheetError(e.message);
+    if (e.body.code === 'action_required') showBankStep(e.body.action, () => give(co, token), () => startOver(co));
+  }
+}
+
+loadTimeline().catch(e => { document.getElementById('timeline').prepend(el('p', 'error', `Could not load the timeline: ${e.message}`)); });
