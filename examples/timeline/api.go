@@ -72,7 +72,7 @@ func fail(w http.ResponseWriter, err error) {
 		status, e = http.StatusPaymentRequired, apiError{Code: "declined", Error: "The payment was declined. Try another payment method."}
 	case errors.As(err, &amount):
 		status, e = http.StatusBadRequest, apiError{Code: "amount", Error: fmt.Sprintf("Give an amount from %s to %s.", amount.Minimum, amount.Maximum)}
-	case errors.Is(err, money.ErrMalformed), errors.Is(err, money.ErrOutOfRange):
+	case errors.Is(err, money.ErrMalformed), errors.Is(err, money.ErrOutOfRange), errors.Is(err, money.ErrUnknownCurrency), errors.Is(err, money.ErrNotRounded):
 		status, e = http.StatusBadRequest, apiError{Code: "amount", Error: "Enter an amount such as 25.00."}
 	case errors.As(err, &field):
 		status, e = http.StatusBadRequest, apiError{Code: "invalid", Error: fmt.Sprintf("Check %s: %s.", strings.ReplaceAll(field.Field, "_", " "), field.Reason)}

@@ -50,10 +50,10 @@ func newApp(ctx context.Context) (*app, error) {
 	a := &app{shop: shop, client: client, posts: []post{
 		{ID: "post-1", Author: "@trailclub", Text: "New season, new grip. The Trail Runner is back (size 10 went fast)."},
 		{ID: "post-2", Author: "@gopherreads", Text: "Still the best way to learn Go. <b>Paperback</b> in stock."},
+		{ID: "post-6", Author: "@cleanwater", Text: "Every well serves a village for twenty years. Chip in?"},
 		{ID: "post-3", Author: "@ada", Text: "Just a post without anything to buy."},
 		{ID: "post-4", Author: "@buybutton", Text: "Our logo tee, in three colours."},
 		{ID: "post-5", Author: "@gopherreads", Text: "The e-book, delivered by email."},
-		{ID: "post-6", Author: "@cleanwater", Text: "Every well serves a village for twenty years. Chip in?"},
 	}}
 	for postID, productID := range map[string]string{
 		"post-1": memory.DemoSneaker, "post-2": memory.DemoBook, "post-4": memory.DemoTee, "post-5": memory.DemoEBook,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -65,7 +66,7 @@ func TestTimelineAPI(t *testing.T) {
 	if len(page.Cards) != len(page.Posts) || len(page.Posts) != len(a.posts) {
 		t.Fatalf("%d posts and %d cards, want %d each", len(page.Posts), len(page.Cards), len(a.posts))
 	}
-	if page.Cards[2] != nil {
+	if page.Cards[3] != nil {
 		t.Error("post-3 has no card, want null")
 	}
 	if page.Cards[0].Product.Variants[2].Availability != "sold_out" {
@@ -115,5 +116,61 @@ func TestStaticAndImages(t *testing.T) {
 	}
 	if _, body := get(t, srv.URL+"/img/%3Cscript%3E.jpg"); strings.Contains(body, "<script>") {
 		t.Error("image placeholder must escape its text")
+	}
+}
+
+// TestBadInputIsAClearMessageNeverA500: whatever a form sends, the API
+// answers 4xx with a message for the viewer.
+func TestBadInputIsAClearMessageNeverA500(t *testing.T) {
+	_, srv := newServer(t)
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	if _, err := client.Get(srv.URL + "/"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, body string }{
+		{"/api/checkouts", `not json`},
+		{"/api/checkouts", `{"product_id":"nope","variant_id":"nope"}`},
+		{"/api/checkouts", `{"product_id":"trail-runner","variant_id":"trail-runner-10"}`},
+		{"/api/checkouts", `{"unknown":"field"}`},
+		{"/api/checkouts/co_nope/address", `{"name":"","line1":"","city":"","country":"USA"}`},
+		{"/api/checkouts/co_nope/shipping", `{"option_id":"teleport"}`},
+		{"/api/checkouts/co_nope/confirm", `{"token":"tok_approve"}`},
+		{"/api/buy-now", `{"product_id":"trail-runner","variant_id":"trail-runner-9","saved_id":"nope"}`},
+		{"/api/orders/ord_nope/cancel", ``},
+		{"/api/authenticate", `{"client_secret":"<script>","approve":true}`},
+		{"/api/donations", `{"campaign_id":"nope","amount":"25.00","currency":"USD"}`},
+		{"/api/donations", `{"campaign_id":"x","amount":"1e400","currency":"USD"}`},
+		{"/api/donations", `{"campaign_id":"x","amount":"25.00","currency":"XXX"}`},
+		{"/api/donations/co_nope/confirm", `{"token":"tok_approve"}`},
+	} {
+		res, err := client.Post(srv.URL+tc.path, "application/json", strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct{ Error, Code string }
+		_ = json.NewDecoder(res.Body).Decode(&body)
+		res.Body.Close()
+		if res.StatusCode < 400 || res.StatusCode >= 500 || body.Error == "" {
+			t.Errorf("POST %s %s = %d %q, want a 4xx with a message", tc.path, tc.body, res.StatusCode, body.Error)
+		}
+	}
+	// A checkout edited with an address that breaks the rules.
+	res, err := client.Post(srv.URL+"/api/checkouts", "application/json", strings.NewReader(`{"product_id":"trail-runner","variant_id":"trail-runner-9"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var co struct{ ID string }
+	_ = json.NewDecoder(res.Body).Decode(&co)
+	res.Body.Close()
+	res, err = client.Post(srv.URL+"/api/checkouts/"+co.ID+"/address", "application/json", strings.NewReader(`{"name":"Ada","line1":"","city":"SF","country":"US"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct{ Error string }
+	_ = json.NewDecoder(res.Body).Decode(&e)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(e.Error, "line1") {
+		t.Errorf("a missing street = %d %q, want 400 naming the field", res.StatusCode, e.Error)
 	}
 }

@@ -85,6 +85,13 @@ func serve(t *testing.T) string {
 // sandbox as root, no background networking on a closed network), and
 // collects console errors and uncaught exceptions; any fails the test.
 func browser(t *testing.T, width, height int64) context.Context {
+	// Not t.TempDir: Chromium's helper processes may still be writing to
+	// their profile when the test ends, and t.TempDir fails the test if it
+	// cannot remove it. This one is removed as well as can be.
+	profile, err := os.MkdirTemp("", "browsertest-profile-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)),
 		chromedp.NoSandbox,
@@ -93,7 +100,7 @@ func browser(t *testing.T, width, height int64) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(int(width), int(height)),
 	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -129,9 +136,11 @@ func browser(t *testing.T, width, height int64) context.Context {
 		t.Fatalf("starting Chromium: %v", err)
 	}
 	t.Cleanup(func() {
+		_ = chromedp.Cancel(ctx) // close the browser gracefully first
 		cancelTimeout()
 		cancelCtx()
 		cancelAlloc()
+		_ = os.RemoveAll(profile)
 		mu.Lock()
 		defer mu.Unlock()
 		for _, p := range problems {
@@ -218,7 +227,11 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 	// the page as a viewer first sees it.
 	if os.Getenv("UPDATE_README_SCREENSHOT") != "" {
 		var png []byte
-		run(t, ctx, "README screenshot", chromedp.CaptureScreenshot(&png))
+		run(t, ctx, "README screenshot",
+			chromedp.EmulateViewport(1000, 1900),
+			chromedp.CaptureScreenshot(&png),
+			chromedp.EmulateViewport(1000, 1400),
+		)
 		if err := os.WriteFile(filepath.Join("..", "..", "..", "docs", "timeline.png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
