@@ -383,4 +383,3 @@ func TestKeyboardAndNarrowScreen(t *testing.T) {
 		chromedp.Poll(`!document.getElementById('orders').open`, nil, chromedp.WithPollingTimeout(5*time.Second)),
 	)
 }
-
