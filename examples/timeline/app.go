@@ -14,6 +14,7 @@ import (
 
 	"github.com/buybutton/buybutton"
 	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/memory"
 )
 
@@ -40,7 +41,17 @@ type app struct {
 }
 
 func newApp(ctx context.Context) (*app, error) {
-	shop := memory.New(nil)
+	// The demo catalog, and a product whose title looks like markup: the
+	// page must show it as text.
+	stickers := memory.Product{
+		Product: provider.Product{
+			ID: "stickers", Title: `Stickers: "<Go>" & friends`, Description: "Five vinyl stickers. <script> not included.",
+			Images:   []provider.Image{{URL: "https://cdn.buybutton.example/stickers/pack.jpg", Alt: "A sticker pack"}},
+			Variants: []provider.Variant{{ID: "stickers-5", Title: "Pack of 5", Price: money.MustParse("6.00", "USD")}},
+		},
+		Stock: map[string]int{"stickers-5": 100},
+	}
+	shop := memory.New(&memory.Options{Products: append(memory.DemoProducts("USD"), stickers)})
 	client, err := buybutton.New(&buybutton.Options{
 		Merchants: []buybutton.Merchant{buybutton.MerchantFrom(shopID, "Demo Shop", shop)},
 	})
@@ -54,9 +65,10 @@ func newApp(ctx context.Context) (*app, error) {
 		{ID: "post-3", Author: "@ada", Text: "Just a post without anything to buy."},
 		{ID: "post-4", Author: "@buybutton", Text: "Our logo tee, in three colours."},
 		{ID: "post-5", Author: "@gopherreads", Text: "The e-book, delivered by email."},
+		{ID: "post-7", Author: "@gophers", Text: "Fresh stickers for your laptop."},
 	}}
 	for postID, productID := range map[string]string{
-		"post-1": memory.DemoSneaker, "post-2": memory.DemoBook, "post-4": memory.DemoTee, "post-5": memory.DemoEBook,
+		"post-1": memory.DemoSneaker, "post-2": memory.DemoBook, "post-4": memory.DemoTee, "post-5": memory.DemoEBook, "post-7": "stickers",
 	} {
 		if _, err := client.AttachCard(ctx, buybutton.AttachCardParams{PostID: postID, MerchantID: shopID, ProductID: productID}); err != nil {
 			return nil, fmt.Errorf("attach %s to %s: %w", productID, postID, err)

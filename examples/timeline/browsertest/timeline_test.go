@@ -249,6 +249,12 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 	if !markupAsText {
 		t.Error("a post's markup must show as text")
 	}
+	var titleAsText bool
+	run(t, ctx, "a product title with markup is text",
+		chromedp.Evaluate(`document.querySelector('#post-7 h2').textContent === 'Stickers: "<Go>" & friends' && document.querySelectorAll('#post-7 h2 *').length === 0`, &titleAsText))
+	if !titleAsText {
+		t.Error("a product title with markup must show as text")
+	}
 
 	run(t, ctx, "buy size 9",
 		chromedp.SetValue(`#post-1 select`, "trail-runner-9", chromedp.ByQuery),
