@@ -304,20 +304,34 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 		closeSheet(),
 	)
 
+	run(t, ctx, "the e-book, with a card that asks for a bank step",
+		chromedp.Click(`#post-5 button.primary`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#sheet select[name=token]`),
+		chromedp.SetValue(`#sheet select[name=token]`, "tok_action_required", chromedp.ByQuery),
+		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
+		waitText(`#sheet-body`, "Your bank"),
+	)
+	screenshot(t, ctx, "05-bank-step")
+	run(t, ctx, "approve the step",
+		chromedp.Click(`#sheet .bank button.primary`, chromedp.ByQuery),
+		waitText(`#sheet-body`, "is placed"),
+		closeSheet(),
+	)
+
 	run(t, ctx, "donate 25.00, covering the fee",
 		setValue(`#post-6 input[name=name]`, "Grace Viewer"),
 		chromedp.Click(`#post-6 form button.primary`, chromedp.ByQuery),
 		waitText(`#sheet-body`, "Processing fee"),
 		waitText(`#sheet-body`, "26.06 USD"),
 	)
-	screenshot(t, ctx, "05-donate-total")
+	screenshot(t, ctx, "06-donate-total")
 	run(t, ctx, "pay the donation",
 		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
 		waitText(`#sheet-body pre.receipt`, "Processing fee covered: 1.06 USD"),
 		waitText(`#sheet-body pre.receipt`, "Tax-deductible amount: 26.06 USD"),
 		waitText(`#sheet-body pre.receipt`, "Donor: Grace Viewer"),
 	)
-	screenshot(t, ctx, "06-receipt")
+	screenshot(t, ctx, "07-receipt")
 	run(t, ctx, "the card shows the gift",
 		closeSheet(),
 		waitText(`#post-6 .progress`, "25.00 USD raised from 1 donor"),
@@ -357,7 +371,7 @@ func TestKeyboardAndNarrowScreen(t *testing.T) {
 		chromedp.Evaluate(`document.documentElement.scrollWidth - document.documentElement.clientWidth`, &overflow),
 		chromedp.Evaluate(`[...document.querySelectorAll('input, select, textarea')].filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).length`, &unlabelled),
 	)
-	screenshot(t, ctx, "07-narrow")
+	screenshot(t, ctx, "08-narrow")
 	if overflow > 0 {
 		t.Errorf("the page is %dpx wider than a 375px screen", overflow)
 	}
