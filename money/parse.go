@@ -33,7 +33,7 @@ func Parse(amount, currency string) (Amount, error) {
 		// scan accepted only what decimal reads; this is a guard, not a path.
 		return Amount{}, &ParseError{Input: truncate(amount, 32), Err: ErrMalformed}
 	}
-	return Amount{d: d, c: c}, nil
+	return fromDecimal(d, c), nil
 }
 
 // MustParse is like [Parse] but panics on error. It is for constants in
