@@ -206,6 +206,10 @@ func (c *Client) runGift(ctx context.Context, m Merchant, co *Checkout, actor st
 	if err != nil {
 		return outcome{}, c.attemptFailed(ctx, m, co, "donate", err, actor, resumed)
 	}
+	// The donation exists: if the checkout ends without recording it
+	// (expired or canceled while it waits for the donor's action), the
+	// undo finds it by this id and gives back what it took.
+	co.PaymentID = d.ID
 	if d.Status != provider.DonationSucceeded {
 		// A replay returns the donation as it was first answered; ask for
 		// it as it is now (the donor may have completed the action).
@@ -221,6 +225,28 @@ func (c *Client) runGift(ctx context.Context, m Merchant, co *Checkout, actor st
 	}
 	co.LastError = &CheckoutError{Code: "action_failed", Message: "The payment was not completed. Try another payment method."}
 	return outcome{}, c.compensateAndReport(ctx, m, co, co.readyState(), actor, fmt.Errorf("%w: donation %s is %s", provider.ErrDeclined, d.ID, d.Status))
+}
+
+// releaseGift gives back a donation whose checkout ended without recording
+// it: one that succeeded is refunded in full (with a key derived from the
+// attempt's), one that failed needs nothing. One still waiting for the
+// donor's action cannot be withdrawn through the contract; if the donor
+// completes it later, its webhook finds the ended checkout and refunds it
+// (returnLateGift).
+func releaseGift(ctx context.Context, m Merchant, key, donationID string) error {
+	d, err := m.Donations.Donation(ctx, donationID)
+	if errors.Is(err, provider.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	left, err := d.Amount.Sub(d.Refunded)
+	if err != nil || d.Status != provider.DonationSucceeded || !left.IsPositive() {
+		return err
+	}
+	_, err = m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: key + ":refund", DonationID: donationID, Amount: left, Reason: "donation not recorded"})
+	return err
 }
 
 // commitGiven records a succeeded donation: the donation (and the monthly

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,16 +16,20 @@ import (
 	"github.com/buybutton/buybutton/provider/memory"
 )
 
-// machineModel drives the checkout and order machines with random
-// sequences of buyer, merchant, webhook and clock actions, and checks the
-// invariants after every step.
+// machineModel drives the checkout, order and donation machines with
+// random sequences of buyer, donor, merchant, webhook and clock actions,
+// and checks the invariants after every step.
 type machineModel struct {
-	f         fixture
-	checkouts []string
-	orders    []string       // the store's, refreshed by Check
-	stock     map[string]int // initial stock of the variants in play
-	refundKey int
-	failed    int // payments whose action the buyer failed
+	f           fixture
+	checkouts   []string
+	orders      []string       // the store's, refreshed by Check
+	stock       map[string]int // initial stock of the variants in play
+	refundKey   int
+	failed      int // payments whose action the buyer failed
+	campaign    *buybutton.Campaign
+	gifts       []string        // donation checkouts
+	failedGifts int             // donations whose action the donor failed
+	actionGifts map[string]bool // provider donations that asked for an action
 }
 
 var propertyVariants = []string{memory.DemoSneaker + "-9", memory.DemoSneaker + "-11", memory.DemoBook + "-paperback"}
@@ -136,6 +141,73 @@ func (m *machineModel) CompleteAction(t *rapid.T) {
 	if err == nil && !succeed {
 		m.failed++
 	}
+}
+
+// Donate starts a donation (sometimes covering the fee, sometimes monthly)
+// and confirms it, once or twice, with any test token.
+func (m *machineModel) Donate(t *rapid.T) {
+	co, err := m.f.client.StartDonation(ctx, buybutton.StartDonationParams{
+		BuyerID: buyer, CampaignID: m.campaign.ID,
+		Amount:   money.MustParse(rapid.SampledFrom([]string{"10.00", "25.00", "0.50", "99.99"}).Draw(t, "gift"), "USD"),
+		CoverFee: rapid.Bool().Draw(t, "cover fee"), Monthly: rapid.Bool().Draw(t, "monthly"),
+	})
+	m.must(t, "start donation", err)
+	if err != nil {
+		return
+	}
+	m.gifts = append(m.gifts, co.ID)
+	m.ConfirmGift(t)
+}
+
+// ConfirmGift confirms a donation checkout, or completes its action.
+func (m *machineModel) ConfirmGift(t *rapid.T) {
+	if len(m.gifts) == 0 {
+		return
+	}
+	id := rapid.SampledFrom(m.gifts).Draw(t, "gift checkout")
+	co, err := m.f.store.Checkout(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if co.State == buybutton.CheckoutRequiresAction && rapid.Bool().Draw(t, "complete gift action") {
+		succeed := rapid.Bool().Draw(t, "gift action succeeds")
+		donation, _ := strings.CutSuffix(co.NextAction.ClientSecret, "_secret")
+		err := m.f.shop.CompleteAction(donation, succeed)
+		if err != nil && !errors.Is(err, provider.ErrInvalidState) {
+			t.Fatalf("complete gift action: %v", err)
+		}
+		if err == nil && !succeed {
+			m.failedGifts++
+		}
+		return
+	}
+	token := rapid.SampledFrom([]string{memory.TokenApprove, memory.TokenDecline, memory.TokenActionRequired, memory.TokenUnknownOutcome}).Draw(t, "gift token")
+	for range rapid.IntRange(1, 2).Draw(t, "gift taps") {
+		_, err := m.f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: id, PaymentToken: token})
+		m.must(t, "confirm donation", err)
+		var action *buybutton.ActionRequiredError
+		if errors.As(err, &action) {
+			donation, _ := strings.CutSuffix(action.NextAction.ClientSecret, "_secret")
+			m.actionGifts[donation] = true
+		}
+	}
+}
+
+// RefundGift refunds part of a placed donation.
+func (m *machineModel) RefundGift(t *rapid.T) {
+	if len(m.gifts) == 0 {
+		return
+	}
+	co, err := m.f.store.Checkout(ctx, rapid.SampledFrom(m.gifts).Draw(t, "refund gift"))
+	if err != nil || co.DonationID == "" {
+		return
+	}
+	m.refundKey++
+	_, err = m.f.client.RefundDonation(ctx, buybutton.RefundDonationParams{
+		DonationID: co.DonationID, Amount: money.MustParse(rapid.SampledFrom([]string{"0.50", "5.00", "30.00"}).Draw(t, "gift refund"), "USD"),
+		Reason: "property", IdempotencyKey: fmt.Sprint("gift-refund-", m.refundKey),
+	})
+	m.must(t, "refund donation", err)
 }
 
 func (m *machineModel) Reconcile(t *rapid.T) {
@@ -301,6 +373,84 @@ func (m *machineModel) Check(t *rapid.T) {
 	if !inFlight && st.Authorizations != len(m.orders)+st.Voids+m.failed {
 		t.Fatalf("%d authorizations, but %d orders, %d voids and %d failed actions", st.Authorizations, len(m.orders), st.Voids, m.failed)
 	}
+	m.checkGifts(t)
+}
+
+// checkGifts: each placed donation checkout has exactly its donation,
+// charged once at the provider for what it records; refunds never exceed
+// the charge; the campaign's Raised is the sum of what the donations
+// count; and, when none is between states, the provider made no charge
+// the store does not know.
+func (m *machineModel) checkGifts(t *rapid.T) {
+	raised := money.Zero("USD")
+	recorded, inFlight := 0, false
+	for _, id := range m.gifts {
+		co, err := m.f.store.Checkout(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkTotals(t, co.ID, co.Lines, co.Totals)
+		switch co.State {
+		case buybutton.CheckoutUnknown, buybutton.CheckoutRequiresAction, buybutton.CheckoutPaymentPending:
+			inFlight = true
+		}
+		if (co.State == buybutton.CheckoutPlaced) != (co.DonationID != "") {
+			t.Fatalf("donation checkout %s is %s with donation %q", co.ID, co.State, co.DonationID)
+		}
+		if co.DonationID == "" {
+			continue
+		}
+		recorded++
+		d, err := m.f.store.Donation(ctx, co.DonationID)
+		if err != nil {
+			t.Fatalf("donation %s: %v", co.DonationID, err)
+		}
+		pd, err := m.f.shop.Donation(ctx, d.ProviderDonationID)
+		if err != nil || pd.Status != provider.DonationSucceeded || !pd.Amount.Equal(d.Charged) {
+			t.Fatalf("donation %s charged %s, but the provider has %+v, %v", d.ID, d.Charged, pd, err)
+		}
+		if over, _ := d.Refunded().Cmp(d.Charged); over > 0 {
+			t.Fatalf("donation %s refunded %s of %s", d.ID, d.Refunded(), d.Charged)
+		}
+		if sum, _ := d.Amount.Add(d.Fee); !sum.Equal(d.Charged) {
+			t.Fatalf("donation %s: %s + fee %s != %s charged", d.ID, d.Amount, d.Fee, d.Charged)
+		}
+		counted, _ := d.Amount.Sub(d.Refunded())
+		if counted.IsNegative() {
+			counted = money.Zero("USD")
+		}
+		raised, _ = raised.Add(counted)
+	}
+	cp, err := m.f.store.Campaign(ctx, m.campaign.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cp.Raised.Equal(raised) {
+		t.Fatalf("campaign raised %s, its donations count %s", cp.Raised, raised)
+	}
+	// Every donation the provider made is recorded, failed its action, is
+	// still waiting for it, or succeeded too late and was given back in
+	// full. None is made twice, and no money is kept unrecorded.
+	waiting, returned := 0, 0
+	for id := range m.actionGifts {
+		pd, err := m.f.shop.Donation(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, lookup := m.f.store.Lookup(ctx, buybutton.Ref{Kind: "donation", MerchantID: shopID, ExternalID: id})
+		switch {
+		case pd.Status == provider.DonationRequiresAction:
+			waiting++
+		case pd.Status == provider.DonationSucceeded && lookup != nil:
+			if !inFlight && !pd.Refunded.Equal(pd.Amount) {
+				t.Fatalf("donation %s succeeded at the provider, is not recorded and was not given back (refunded %s of %s)", id, pd.Refunded, pd.Amount)
+			}
+			returned++
+		}
+	}
+	if st := m.f.shop.Stats(); !inFlight && st.Donations != recorded+m.failedGifts+waiting+returned {
+		t.Fatalf("the provider made %d donations: %d recorded, %d failed their action, %d wait for it, %d given back", st.Donations, recorded, m.failedGifts, waiting, returned)
+	}
 }
 
 // checkTotals checks that totals are the sum of the lines' amounts.
@@ -313,7 +463,10 @@ func checkTotals(t *rapid.T, id string, lines []buybutton.CheckoutLine, tot buyb
 		sub, _ = sub.Add(l.Subtotal)
 		tax, _ = tax.Add(l.Tax)
 	}
-	want, _ := money.Sum("USD", sub, tot.Shipping, tot.Tax)
+	if len(lines) == 0 { // a donation: the gift is the subtotal
+		sub = tot.Subtotal
+	}
+	want, _ := money.Sum("USD", sub, tot.Shipping, tot.Tax, tot.Fee)
 	want, _ = want.Sub(tot.Discount)
 	if !sub.Equal(tot.Subtotal) || !want.Equal(tot.Total) || !lessOrEqual(tax, tot.Tax) {
 		t.Fatalf("%s: totals %+v do not add up from the lines", id, tot)
@@ -334,7 +487,14 @@ func TestCheckoutMachinesProperties(t *testing.T) {
 	}
 	rapid.Check(t, func(t *rapid.T) {
 		f := newShop(t, nil)
-		m := &machineModel{f: f, stock: map[string]int{}}
+		cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
+			MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Property", Currency: "USD",
+			Presets: []money.Amount{money.MustParse("10.00", "USD")}, Maximum: money.MustParse("100.00", "USD"),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := &machineModel{f: f, stock: map[string]int{}, campaign: cp, actionGifts: map[string]bool{}}
 		for _, v := range propertyVariants {
 			n := rapid.IntRange(0, 6).Draw(t, "stock "+v)
 			if err := f.shop.SetStock(v, n); err != nil {

@@ -431,7 +431,12 @@ func releasePayment(ctx context.Context, m Merchant, key, paymentID string) erro
 // reservation's TTL gives the stock back anyway. Failing to void is, and
 // leaves the checkout as it was.
 func (c *Client) undoHolds(ctx context.Context, m Merchant, co *Checkout) error {
-	if co.PaymentID != "" {
+	switch {
+	case co.PaymentID != "" && co.Gift != nil:
+		if err := releaseGift(ctx, m, co.key("void"), co.PaymentID); err != nil {
+			return err
+		}
+	case co.PaymentID != "":
 		if err := releasePayment(ctx, m, co.key("void"), co.PaymentID); err != nil {
 			return err
 		}
