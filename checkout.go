@@ -422,12 +422,14 @@ func (c *Client) editCheckout(ctx context.Context, buyerID, checkoutID, reason s
 
 // commitCheckout moves co from its committed state to to, if the table
 // allows, and commits it with its transition and any extra writes.
-// On success co holds the new version.
+// On success co holds the new version; on failure its state, due time and
+// update time are as they were.
 func (c *Client) commitCheckout(ctx context.Context, co *Checkout, from, to CheckoutState, reason, actor string, extra ...func(*Tx)) error {
 	if err := checkoutMachine.check(co.ID, from, to); err != nil {
 		return err
 	}
 	now := c.now()
+	was, wasDue, wasUpdated := co.State, co.DueAt, co.UpdatedAt
 	co.State, co.UpdatedAt = to, now
 	switch {
 	case to.Terminal():
@@ -444,6 +446,7 @@ func (c *Client) commitCheckout(ctx context.Context, co *Checkout, from, to Chec
 		f(tx)
 	}
 	if err := c.store.Commit(ctx, tx); err != nil {
+		co.State, co.DueAt, co.UpdatedAt = was, wasDue, wasUpdated
 		return fmt.Errorf("buybutton: checkout %s: %w", co.ID, err)
 	}
 	co.Version++

@@ -285,7 +285,6 @@ func (c *Client) commitGiven(ctx context.Context, m Merchant, co *Checkout, pd p
 			// Another donor's gift (or this donor's other first gift) won
 			// the race for the campaign's totals. Nothing was written: the
 			// claim is still ours; count again.
-			co.State, co.DueAt = CheckoutPaymentPending, co.ClaimedUntil
 			continue
 		case conflictOn(err, "checkout"):
 			return outcome{}, errRetry // someone took the lapsed claim over and recorded it

@@ -641,29 +641,10 @@ func TestDonationFaultsNeverLoseOrDoubleCharge(t *testing.T) {
 		}
 		ids = append(ids, co.ID)
 	}
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(ids); i += 8 {
-				for try := 0; ; try++ {
-					_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: ids[i], PaymentToken: memory.TokenApprove})
-					if err == nil {
-						break
-					}
-					if try == 200 {
-						t.Errorf("donation %s never settled: %v", ids[i], err)
-						return
-					}
-					if errors.Is(err, buybutton.ErrUnknownOutcome) {
-						_, _ = f.client.Reconcile(ctx, ids[i])
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	confirmUntilSettled(t, f, ids, func(id string) error {
+		_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: id, PaymentToken: memory.TokenApprove})
+		return err
+	})
 
 	want := usd("0")
 	for _, id := range ids {

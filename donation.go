@@ -173,7 +173,8 @@ func (c *Client) donationRefunds(donationID string) refundTarget[*Donation] {
 		id:   donationID,
 		read: func(ctx context.Context) (*Donation, error) { return c.store.Donation(ctx, donationID) },
 		update: func(ctx context.Context, change func(*Donation, *Tx) (bool, error)) error {
-			return c.updateDonation(ctx, donationID, change)
+			_, err := c.updateDonation(ctx, donationID, change)
+			return err
 		},
 		send: func(ctx context.Context, d *Donation, f Refund) (provider.Refund, error) {
 			m, err := c.donationMerchant(d.MerchantID)
@@ -220,34 +221,8 @@ func (c *Client) uncount(ctx context.Context, d *Donation, before money.Amount, 
 	return nil
 }
 
-// updateDonation applies change to the newest version of a donation and
-// commits it with compare-and-set, retrying when another change (to the
-// donation, or to its campaign's totals) won the race. A change that
-// returns skip commits nothing.
-func (c *Client) updateDonation(ctx context.Context, donationID string, change func(d *Donation, tx *Tx) (skip bool, err error)) error {
-	for {
-		d, err := c.store.Donation(ctx, donationID)
-		if err != nil {
-			return err
-		}
-		tx := &Tx{}
-		skip, err := change(d, tx)
-		if err != nil || skip {
-			return err
-		}
-		d.UpdatedAt = c.now()
-		tx.Donations = append(tx.Donations, d)
-		err = c.store.Commit(ctx, tx)
-		if (conflictOn(err, "donation") || conflictOn(err, "campaign")) && ctx.Err() == nil {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("buybutton: donation %s: %w", donationID, err)
-		}
-		for _, cp := range tx.Campaigns {
-			cp.Version++
-			c.refreshCampaignCards(cp)
-		}
-		return nil
-	}
+// updateDonation changes a donation with compare-and-set (see
+// updateRecord).
+func (c *Client) updateDonation(ctx context.Context, donationID string, change func(d *Donation, tx *Tx) (skip bool, err error)) (*Donation, error) {
+	return updateRecord(ctx, c, "donation", donationID, c.store.Donation, change)
 }

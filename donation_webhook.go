@@ -55,7 +55,7 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 	if _, err := c.ReconcileDonation(ctx, id); err != nil {
 		return err
 	}
-	err = c.updateDonation(ctx, id, func(d *Donation, tx *Tx) (bool, error) {
+	_, err = c.updateDonation(ctx, id, func(d *Donation, tx *Tx) (bool, error) {
 		tx.Seen = append(tx.Seen, SeenEvent{MerchantID: m.ID, EventID: e.ID, At: c.now()})
 		if e.Amount == nil || e.Amount.Currency() != d.Currency || e.RefundID == "" {
 			return false, invalid("event.amount", "a refund event needs a refund id and an amount in %s", d.Currency)
@@ -84,26 +84,19 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 
 // returnLateGift refunds a donation whose donor completed the payment's
 // action after the checkout had ended without it (expired or canceled),
-// and cancels the monthly donation it would have started. The keys derive
-// from the checkout, so a repeated delivery refunds nothing more.
+// and cancels the monthly donation it would have started. The refund's key
+// derives from the checkout, so a repeated delivery refunds nothing more.
 func (c *Client) returnLateGift(ctx context.Context, m Merchant, co *Checkout, e provider.Event) error {
 	if e.Type != provider.EventDonationSucceeded || (co.State != CheckoutExpired && co.State != CheckoutCanceled) {
 		return nil
 	}
-	d, err := m.Donations.Donation(ctx, e.DonationID)
-	if err != nil {
+	// The undo's key: if the undo of the ended checkout refunded it
+	// already, this refunds nothing more.
+	if err := releaseGift(ctx, m, co.key("void"), e.DonationID); err != nil {
 		return err
 	}
-	if left, _ := d.Amount.Sub(d.Refunded); left.IsPositive() {
-		_, err = m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{
-			IdempotencyKey: co.ID + ":late", DonationID: d.ID, Amount: left, Reason: "completed after the donation was " + string(co.State),
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if d.MonthlyID != "" && m.Monthly != nil {
-		if _, err := m.Monthly.CancelMonthly(ctx, d.MonthlyID); err != nil {
+	if e.MonthlyID != "" && m.Monthly != nil {
+		if _, err := m.Monthly.CancelMonthly(ctx, e.MonthlyID); err != nil {
 			return err
 		}
 	}

@@ -350,13 +350,7 @@ func (m *machineModel) Check(t *rapid.T) {
 			t.Fatal(err)
 		}
 		checkTotals(t, co.ID, co.Lines, co.Totals)
-		switch co.State {
-		case buybutton.CheckoutUnknown, buybutton.CheckoutRequiresAction, buybutton.CheckoutPaymentPending:
-			inFlight = true
-		}
-		if co.Compensating {
-			inFlight = true
-		}
+		inFlight = inFlight || between(co)
 		if (co.State == buybutton.CheckoutPlaced) != (co.OrderID != "") {
 			t.Fatalf("checkout %s is %s with order %q", co.ID, co.State, co.OrderID)
 		}
@@ -390,10 +384,7 @@ func (m *machineModel) checkGifts(t *rapid.T) {
 			t.Fatal(err)
 		}
 		checkTotals(t, co.ID, co.Lines, co.Totals)
-		switch co.State {
-		case buybutton.CheckoutUnknown, buybutton.CheckoutRequiresAction, buybutton.CheckoutPaymentPending:
-			inFlight = true
-		}
+		inFlight = inFlight || between(co)
 		if (co.State == buybutton.CheckoutPlaced) != (co.DonationID != "") {
 			t.Fatalf("donation checkout %s is %s with donation %q", co.ID, co.State, co.DonationID)
 		}
@@ -451,6 +442,16 @@ func (m *machineModel) checkGifts(t *rapid.T) {
 	if st := m.f.shop.Stats(); !inFlight && st.Donations != recorded+m.failedGifts+waiting+returned {
 		t.Fatalf("the provider made %d donations: %d recorded, %d failed their action, %d wait for it, %d given back", st.Donations, recorded, m.failedGifts, waiting, returned)
 	}
+}
+
+// between reports whether a checkout is between states: its outcome
+// unknown, waiting for an action, claimed, or owing an undo.
+func between(co *buybutton.Checkout) bool {
+	switch co.State {
+	case buybutton.CheckoutUnknown, buybutton.CheckoutRequiresAction, buybutton.CheckoutPaymentPending:
+		return true
+	}
+	return co.Compensating
 }
 
 // checkTotals checks that totals are the sum of the lines' amounts.

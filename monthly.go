@@ -149,38 +149,10 @@ func (c *Client) monthlyMerchant(id string) (Merchant, error) {
 	return m, nil
 }
 
-// updateMonthly applies change to the newest version of a monthly gift and
-// commits it with compare-and-set, retrying when another change won.
+// updateMonthly changes a monthly gift with compare-and-set (see
+// updateRecord).
 func (c *Client) updateMonthly(ctx context.Context, monthlyID string, change func(mg *MonthlyGift, tx *Tx) (skip bool, err error)) (*MonthlyGift, error) {
-	for {
-		mg, err := c.store.MonthlyGift(ctx, monthlyID)
-		if err != nil {
-			return nil, err
-		}
-		tx := &Tx{}
-		skip, err := change(mg, tx)
-		if err != nil || skip {
-			return mg, err
-		}
-		mg.UpdatedAt = c.now()
-		tx.Monthly = append(tx.Monthly, mg)
-		err = c.store.Commit(ctx, tx)
-		if (conflictOn(err, "monthly_gift") || conflictOn(err, "campaign")) && ctx.Err() == nil {
-			continue
-		}
-		if conflictOn(err, "seen_event") || conflictOn(err, "donation") {
-			return mg, nil // the event was applied by an earlier delivery
-		}
-		if err != nil {
-			return nil, fmt.Errorf("buybutton: monthly gift %s: %w", monthlyID, err)
-		}
-		mg.Version++
-		for _, cp := range tx.Campaigns {
-			cp.Version++
-			c.refreshCampaignCards(cp)
-		}
-		return mg, nil
-	}
+	return updateRecord(ctx, c, "monthly_gift", monthlyID, c.store.MonthlyGift, change)
 }
 
 // applyMonthlyEvent applies a provider event about a monthly donation's
@@ -226,6 +198,9 @@ func (c *Client) applyMonthlyEvent(ctx context.Context, m Merchant, e provider.E
 		}
 		return false, c.recordRenewal(ctx, m, mg, e, next, tx)
 	})
+	if conflictOn(err, "seen_event") || conflictOn(err, "donation") {
+		return nil // applied by an earlier delivery
+	}
 	return err
 }
 

@@ -2,7 +2,6 @@ package buybutton
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -165,32 +164,9 @@ func (c *Client) Transitions(ctx context.Context, buyerID, subjectID string) ([]
 	return c.store.Transitions(ctx, subjectID)
 }
 
-// updateOrder applies change to the newest version of an order and commits
-// it with compare-and-set, retrying when another change won the race. A
-// change that returns skip commits nothing.
+// updateOrder changes an order with compare-and-set (see updateRecord).
 func (c *Client) updateOrder(ctx context.Context, orderID string, change func(o *Order, tx *Tx) (skip bool, err error)) (*Order, error) {
-	for {
-		o, err := c.store.Order(ctx, orderID)
-		if err != nil {
-			return nil, err
-		}
-		tx := &Tx{}
-		skip, err := change(o, tx)
-		if err != nil || skip {
-			return o, err
-		}
-		o.UpdatedAt = c.now()
-		tx.Orders = append(tx.Orders, o)
-		err = c.store.Commit(ctx, tx)
-		if conflictOn(err, "order") && ctx.Err() == nil {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("buybutton: order %s: %w", orderID, err)
-		}
-		o.Version++
-		return o, nil
-	}
+	return updateRecord(ctx, c, "order", orderID, c.store.Order, change)
 }
 
 // moveOrder records a status change on o in tx, if the table allows it.

@@ -236,6 +236,36 @@ func TestFlashSaleNeverOversells(t *testing.T) {
 // out, answer lost), retrying and reconciling as a host would. At the end
 // every checkout is placed once, and at the provider every authorization
 // was either captured for exactly one order or voided.
+// confirmUntilSettled confirms the checkouts from 8 goroutines, each
+// retrying its own until confirm succeeds, as a client would, and asking
+// for a reconcile when the outcome is unknown.
+func confirmUntilSettled(t *testing.T, f fixture, ids []string, confirm func(id string) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(ids); i += 8 {
+				for try := 0; ; try++ {
+					err := confirm(ids[i])
+					if err == nil {
+						break
+					}
+					if try == 200 {
+						t.Errorf("checkout %s never settled: %v", ids[i], err)
+						return
+					}
+					if errors.Is(err, buybutton.ErrUnknownOutcome) {
+						_, _ = f.client.Reconcile(ctx, ids[i])
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 func TestFaultsNeverLoseOrDoublePayments(t *testing.T) {
 	const checkouts = 300
 	var faults *faulty.Provider
@@ -260,29 +290,10 @@ func TestFaultsNeverLoseOrDoublePayments(t *testing.T) {
 		}
 	}
 
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(ids); i += 8 {
-				for try := 0; ; try++ {
-					_, err := f.confirm(&buybutton.Checkout{ID: ids[i], BuyerID: buyer}, memory.TokenApprove)
-					if err == nil {
-						break
-					}
-					if try == 200 {
-						t.Errorf("checkout %s never settled: %v", ids[i], err)
-						return
-					}
-					if errors.Is(err, buybutton.ErrUnknownOutcome) {
-						_, _ = client.Reconcile(ctx, ids[i])
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	confirmUntilSettled(t, f, ids, func(id string) error {
+		_, err := f.confirm(&buybutton.Checkout{ID: id, BuyerID: buyer}, memory.TokenApprove)
+		return err
+	})
 	// Let claims lapse and reservations expire, and let the host's
 	// maintenance finish whatever compensation a fault interrupted.
 	clock.Advance(time.Hour)

@@ -1,0 +1,63 @@
+package buybutton
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// record is a stored record that updateRecord can change: an order, a
+// donation or a monthly gift.
+type record interface {
+	// stamp sets the record's UpdatedAt and adds it to tx.
+	stamp(now time.Time, tx *Tx)
+	// committed counts the version a successful commit wrote.
+	committed()
+}
+
+func (o *Order) stamp(now time.Time, tx *Tx) { o.UpdatedAt = now; tx.Orders = append(tx.Orders, o) }
+func (o *Order) committed()                  { o.Version++ }
+func (d *Donation) stamp(now time.Time, tx *Tx) {
+	d.UpdatedAt = now
+	tx.Donations = append(tx.Donations, d)
+}
+func (d *Donation) committed() { d.Version++ }
+func (mg *MonthlyGift) stamp(now time.Time, tx *Tx) {
+	mg.UpdatedAt = now
+	tx.Monthly = append(tx.Monthly, mg)
+}
+func (mg *MonthlyGift) committed() { mg.Version++ }
+
+// updateRecord applies change to the newest version of a record and
+// commits it with compare-and-set, retrying while another change to it, or
+// to a campaign whose totals the change moves, wins the race. A change
+// that returns skip commits nothing. The Donate cards of campaigns the
+// commit changed are re-rendered.
+func updateRecord[R record](ctx context.Context, c *Client, kind, id string, read func(context.Context, string) (R, error), change func(r R, tx *Tx) (skip bool, err error)) (R, error) {
+	var none R
+	for {
+		r, err := read(ctx, id)
+		if err != nil {
+			return none, err
+		}
+		tx := &Tx{}
+		skip, err := change(r, tx)
+		if err != nil || skip {
+			return r, err
+		}
+		r.stamp(c.now(), tx)
+		err = c.store.Commit(ctx, tx)
+		if (conflictOn(err, kind) || conflictOn(err, "campaign")) && ctx.Err() == nil {
+			continue
+		}
+		if err != nil {
+			return none, fmt.Errorf("buybutton: %s %s: %w", kind, id, err)
+		}
+		r.committed()
+		for _, cp := range tx.Campaigns {
+			cp.Version++
+			c.refreshCampaignCards(cp)
+		}
+		return r, nil
+	}
+}
