@@ -1,0 +1,187 @@
+package stripe
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	stripego "github.com/stripe/stripe-go/v85"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// A one-off donation is a PaymentIntent captured at once
+// (capture_method=automatic), confirmed on creation, with the nonprofit in
+// its metadata. For a nonprofit with a connected account it is a
+// destination charge: on_behalf_of and transfer_data[destination] are the
+// account, so the nonprofit is the merchant of record and receives the
+// money. A donation's id is its PaymentIntent's id; a month of a monthly
+// donation is identified by its invoice (in_…).
+
+// metaNonprofit is the metadata key naming the nonprofit of a donation.
+const metaNonprofit = "buybutton_nonprofit"
+
+// Nonprofits returns the configured nonprofits among ids.
+func (p *Provider) Nonprofits(ctx context.Context, ids []string) ([]provider.Nonprofit, error) {
+	var out []provider.Nonprofit
+	for _, id := range ids {
+		if n, ok := p.nonprofits[id]; ok {
+			np := n.Nonprofit
+			np.Currencies = slices.Clone(n.Currencies)
+			out = append(out, np)
+		}
+	}
+	return out, nil
+}
+
+// ChargeTerms returns the configured terms for currency.
+func (p *Provider) ChargeTerms(ctx context.Context, currency money.Currency) (provider.ChargeTerms, error) {
+	t, ok := p.chargeTerms[currency]
+	if !ok {
+		return provider.ChargeTerms{}, fmt.Errorf("stripe: no charge terms configured for %s: %w", currency, provider.ErrInvalidRequest)
+	}
+	return t, nil
+}
+
+// Donate charges a one-off donation.
+func (p *Provider) Donate(ctx context.Context, req provider.DonateRequest) (provider.Donation, error) {
+	n, amount, err := p.checkDonation(req)
+	if err != nil {
+		return provider.Donation{}, err
+	}
+	params := &stripego.PaymentIntentCreateParams{
+		Amount:             stripego.Int64(amount),
+		Currency:           stripego.String(lower(req.Amount.Currency())),
+		Confirm:            stripego.Bool(true),
+		PaymentMethod:      stripego.String(req.Token),
+		PaymentMethodTypes: stripego.StringSlice([]string{"card"}),
+		Description:        stripego.String(truncate("Donation to "+n.Name, 1000)),
+		Metadata:           donationMetadata(req),
+		Expand:             stripego.StringSlice([]string{"latest_charge"}),
+	}
+	if req.Donor.Email != "" {
+		params.ReceiptEmail = stripego.String(req.Donor.Email)
+	}
+	if req.ReturnURL != "" {
+		params.ReturnURL = stripego.String(req.ReturnURL)
+	}
+	if n.Account != "" {
+		params.OnBehalfOf = stripego.String(n.Account)
+		params.TransferData = &stripego.PaymentIntentCreateTransferDataParams{Destination: stripego.String(n.Account)}
+	}
+	params.SetIdempotencyKey(req.IdempotencyKey)
+	pi, err := p.api.V1PaymentIntents.Create(ctx, params)
+	if err != nil {
+		return provider.Donation{}, mapError(err, write)
+	}
+	if replayed(pi.LastResponse) {
+		return p.Donation(ctx, pi.ID)
+	}
+	return donationOf(pi, req.NonprofitID, true)
+}
+
+// checkDonation refuses what Stripe would take but the contract does not:
+// an unknown or unverified nonprofit, a currency it does not accept, an
+// amount below the minimum charge.
+func (p *Provider) checkDonation(req provider.DonateRequest) (Nonprofit, int64, error) {
+	n, ok := p.nonprofits[req.NonprofitID]
+	c := req.Amount.Currency()
+	switch {
+	case !ok:
+		return Nonprofit{}, 0, fmt.Errorf("stripe: nonprofit %q is not configured: %w", req.NonprofitID, provider.ErrInvalidRequest)
+	case !n.Verified:
+		return Nonprofit{}, 0, fmt.Errorf("stripe: nonprofit %q is not verified: %w", req.NonprofitID, provider.ErrInvalidRequest)
+	case !slices.Contains(n.Currencies, c):
+		return Nonprofit{}, 0, fmt.Errorf("stripe: nonprofit %q does not accept %s: %w", req.NonprofitID, c, provider.ErrInvalidRequest)
+	}
+	terms, ok := p.chargeTerms[c]
+	if !ok {
+		return Nonprofit{}, 0, fmt.Errorf("stripe: no charge terms configured for %s: %w", c, provider.ErrInvalidRequest)
+	}
+	if below, err := req.Amount.Cmp(terms.Minimum); err != nil || below < 0 {
+		return Nonprofit{}, 0, fmt.Errorf("stripe: %s is below the minimum charge %s: %w", req.Amount, terms.Minimum, provider.ErrInvalidRequest)
+	}
+	amount, err := toStripe(req.Amount)
+	return n, amount, err
+}
+
+func donationMetadata(req provider.DonateRequest) map[string]string {
+	m := metadata(req.Metadata, req.IdempotencyKey)
+	m[metaNonprofit] = req.NonprofitID
+	if req.Donor.Name != "" {
+		m["buybutton_donor"] = truncate(req.Donor.Name, 500)
+	}
+	if req.Message != "" {
+		m["buybutton_message"] = truncate(req.Message, 500)
+	}
+	return m
+}
+
+// RefundDonation refunds part or all of a donation: its PaymentIntent's,
+// or for a month of a monthly donation, its invoice's.
+func (p *Provider) RefundDonation(ctx context.Context, req provider.RefundDonationRequest) (provider.Refund, error) {
+	piID := req.DonationID
+	if isInvoice(req.DonationID) {
+		id, err := p.invoicePaymentIntent(ctx, req.DonationID)
+		if err != nil {
+			return provider.Refund{}, err
+		}
+		piID = id
+	}
+	return p.refund(ctx, req.IdempotencyKey, req.DonationID, piID, req.Amount, req.Reason)
+}
+
+// Donation reads a donation.
+func (p *Provider) Donation(ctx context.Context, donationID string) (provider.Donation, error) {
+	if isInvoice(donationID) {
+		return p.invoiceDonation(ctx, donationID)
+	}
+	pi, err := p.api.V1PaymentIntents.Retrieve(ctx, donationID, &stripego.PaymentIntentRetrieveParams{
+		Expand: stripego.StringSlice([]string{"latest_charge"}),
+	})
+	if err != nil {
+		return provider.Donation{}, mapError(err, read)
+	}
+	nonprofit, ok := pi.Metadata[metaNonprofit]
+	if !ok {
+		return provider.Donation{}, fmt.Errorf("stripe: PaymentIntent %s is not a donation: %w", donationID, provider.ErrNotFound)
+	}
+	return donationOf(pi, nonprofit, false)
+}
+
+// donationOf maps a donation's PaymentIntent, like paymentOf.
+func donationOf(pi *stripego.PaymentIntent, nonprofitID string, fresh bool) (provider.Donation, error) {
+	amount, err := fromStripe(pi.Amount, string(pi.Currency))
+	if err != nil {
+		return provider.Donation{}, err
+	}
+	d := provider.Donation{ID: pi.ID, NonprofitID: nonprofitID, Amount: amount, Refunded: money.Zero(amount.Currency())}
+	switch pi.Status {
+	case stripego.PaymentIntentStatusSucceeded:
+		d.Status = provider.DonationSucceeded
+		if pi.LatestCharge != nil {
+			if d.Refunded, err = fromStripe(pi.LatestCharge.AmountRefunded, string(pi.Currency)); err != nil {
+				return provider.Donation{}, err
+			}
+		}
+	case stripego.PaymentIntentStatusRequiresAction, stripego.PaymentIntentStatusRequiresConfirmation, stripego.PaymentIntentStatusProcessing:
+		d.Status, d.NextAction = provider.DonationRequiresAction, nextAction(pi)
+	case stripego.PaymentIntentStatusRequiresPaymentMethod:
+		if fresh {
+			return provider.Donation{}, declined(pi.LastPaymentError)
+		}
+		d.Status = provider.DonationFailed
+	case stripego.PaymentIntentStatusCanceled:
+		d.Status = provider.DonationFailed
+	default:
+		return provider.Donation{}, fmt.Errorf("stripe: donation %s in status %q: %w", pi.ID, pi.Status, provider.ErrUnknownOutcome)
+	}
+	return d, nil
+}
+
+func isInvoice(id string) bool { return strings.HasPrefix(id, "in_") }
+
+func mustDecimal(s string) decimal.Decimal { return decimal.RequireFromString(s) }

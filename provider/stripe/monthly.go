@@ -1,0 +1,309 @@
+package stripe
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	stripego "github.com/stripe/stripe-go/v85"
+
+	"github.com/buybutton/buybutton/provider"
+)
+
+// A monthly donation is a Stripe Billing Subscription. StartMonthly
+// creates, each with a key derived from the library's:
+//
+//   - a Product per nonprofit, once (id buybutton_donation_…), that the
+//     subscriptions' prices belong to;
+//   - a Customer holding the donor's PaymentMethod as its default;
+//   - a Subscription of one monthly price_data item for the amount, with
+//     payment_behavior=allow_incomplete, so that the first month is
+//     charged at once and one that needs 3-D Secure waits for the donor.
+//
+// Stripe charges each month on the subscription's billing anchor (the
+// last day, in months without that day), retries failed renewals on the
+// account's Smart Retries schedule, and, as its settings say, cancels after
+// the last retry. Each month is one invoice: its id is the donation id,
+// and the subscription's id is the monthly donation's.
+
+// StartMonthly charges the first month and schedules the rest.
+func (p *Provider) StartMonthly(ctx context.Context, req provider.DonateRequest) (provider.MonthlyDonation, error) {
+	n, amount, err := p.checkDonation(req)
+	if err != nil {
+		return provider.MonthlyDonation{}, err
+	}
+	product, err := p.donationProduct(ctx, n)
+	if err != nil {
+		return provider.MonthlyDonation{}, err
+	}
+	cp := &stripego.CustomerCreateParams{
+		PaymentMethod:   stripego.String(req.Token),
+		InvoiceSettings: &stripego.CustomerCreateInvoiceSettingsParams{DefaultPaymentMethod: stripego.String(req.Token)},
+		Metadata:        metadata(nil, req.IdempotencyKey),
+	}
+	if req.Donor.Email != "" {
+		cp.Email = stripego.String(req.Donor.Email)
+	}
+	if req.Donor.Name != "" {
+		cp.Name = stripego.String(req.Donor.Name)
+	}
+	cp.SetIdempotencyKey(req.IdempotencyKey + "/customer")
+	cust, err := p.api.V1Customers.Create(ctx, cp)
+	if err != nil {
+		return provider.MonthlyDonation{}, mapError(err, write)
+	}
+	sp := &stripego.SubscriptionCreateParams{
+		Customer: stripego.String(cust.ID),
+		Items: []*stripego.SubscriptionCreateItemParams{{
+			PriceData: &stripego.SubscriptionCreateItemPriceDataParams{
+				Currency:   stripego.String(lower(req.Amount.Currency())),
+				Product:    stripego.String(product),
+				UnitAmount: stripego.Int64(amount),
+				Recurring:  &stripego.SubscriptionCreateItemPriceDataRecurringParams{Interval: stripego.String("month")},
+			},
+		}},
+		DefaultPaymentMethod: stripego.String(req.Token),
+		PaymentBehavior:      stripego.String("allow_incomplete"),
+		Metadata:             donationMetadata(req),
+		Expand:               stripego.StringSlice([]string{"latest_invoice.payments.data.payment.payment_intent"}),
+	}
+	if n.Account != "" {
+		sp.OnBehalfOf = stripego.String(n.Account)
+		sp.TransferData = &stripego.SubscriptionCreateTransferDataParams{Destination: stripego.String(n.Account)}
+	}
+	sp.SetIdempotencyKey(req.IdempotencyKey + "/subscription")
+	sub, err := p.api.V1Subscriptions.Create(ctx, sp)
+	if err != nil {
+		return provider.MonthlyDonation{}, mapError(err, write)
+	}
+	if replayed(sub.LastResponse) {
+		if sub, err = p.subscription(ctx, sub.ID); err != nil {
+			return provider.MonthlyDonation{}, err
+		}
+	}
+	m, declinedErr, err := p.monthlyOf(ctx, sub, sub.LatestInvoice)
+	if err != nil {
+		return provider.MonthlyDonation{}, err
+	}
+	if declinedErr != nil {
+		// A declined first month starts nothing: end the incomplete
+		// subscription so that Stripe never retries it.
+		cancel := &stripego.SubscriptionCancelParams{}
+		cancel.SetIdempotencyKey(req.IdempotencyKey + "/cancel-declined")
+		if _, err := p.api.V1Subscriptions.Cancel(ctx, sub.ID, cancel); err != nil && !errors.Is(mapError(err, write), provider.ErrInvalidState) {
+			return provider.MonthlyDonation{}, mapError(err, write)
+		}
+		return provider.MonthlyDonation{}, declinedErr
+	}
+	return m, nil
+}
+
+// donationProduct makes sure the nonprofit's Product exists. Its id is
+// derived from the nonprofit's, so creating it twice is harmless: the
+// second creation is refused as resource_already_exists.
+func (p *Provider) donationProduct(ctx context.Context, n Nonprofit) (string, error) {
+	sum := sha256.Sum256([]byte(n.ID))
+	id := "buybutton_donation_" + hex.EncodeToString(sum[:12])
+	params := &stripego.ProductCreateParams{
+		ID:       stripego.String(id),
+		Name:     stripego.String(truncate("Monthly donation to "+n.Name, 250)),
+		Metadata: map[string]string{metaNonprofit: n.ID},
+	}
+	_, err := p.api.V1Products.Create(ctx, params)
+	var se *stripego.Error
+	if err == nil || (errors.As(err, &se) && se.Code == stripego.ErrorCodeResourceAlreadyExists) {
+		return id, nil
+	}
+	return "", mapError(err, write)
+}
+
+// CancelMonthly cancels the subscription; canceling a canceled one
+// returns it.
+func (p *Provider) CancelMonthly(ctx context.Context, monthlyID string) (provider.MonthlyDonation, error) {
+	sub, err := p.subscription(ctx, monthlyID)
+	if err != nil {
+		return provider.MonthlyDonation{}, err
+	}
+	if sub.Status != stripego.SubscriptionStatusCanceled && sub.Status != stripego.SubscriptionStatusIncompleteExpired {
+		params := &stripego.SubscriptionCancelParams{}
+		params.SetIdempotencyKey("buybutton/cancel-monthly/" + monthlyID)
+		if _, err := p.api.V1Subscriptions.Cancel(ctx, monthlyID, params); err != nil {
+			return provider.MonthlyDonation{}, mapError(err, write)
+		}
+		if sub, err = p.subscription(ctx, monthlyID); err != nil {
+			return provider.MonthlyDonation{}, err
+		}
+	}
+	return p.Monthly(ctx, sub.ID)
+}
+
+// Monthly reads a monthly donation; its first month is the subscription's
+// first invoice.
+func (p *Provider) Monthly(ctx context.Context, monthlyID string) (provider.MonthlyDonation, error) {
+	sub, err := p.subscription(ctx, monthlyID)
+	if err != nil {
+		return provider.MonthlyDonation{}, err
+	}
+	var first *stripego.Invoice
+	for inv, err := range p.api.V1Invoices.List(ctx, &stripego.InvoiceListParams{
+		Subscription: stripego.String(monthlyID),
+		Expand:       stripego.StringSlice([]string{"data.payments.data.payment.payment_intent"}),
+	}).All(ctx) {
+		if err != nil {
+			return provider.MonthlyDonation{}, mapError(err, read)
+		}
+		if inv.BillingReason == stripego.InvoiceBillingReasonSubscriptionCreate {
+			first = inv
+			break
+		}
+	}
+	m, declinedErr, err := p.monthlyOf(ctx, sub, first)
+	if err != nil {
+		return provider.MonthlyDonation{}, err
+	}
+	if declinedErr != nil {
+		m.First.Status = provider.DonationFailed
+	}
+	return m, nil
+}
+
+func (p *Provider) subscription(ctx context.Context, id string) (*stripego.Subscription, error) {
+	sub, err := p.api.V1Subscriptions.Retrieve(ctx, id, &stripego.SubscriptionRetrieveParams{
+		Expand: stripego.StringSlice([]string{"latest_invoice.payments.data.payment.payment_intent"}),
+	})
+	if err != nil {
+		return nil, mapError(err, read)
+	}
+	if _, ok := sub.Metadata[metaNonprofit]; !ok {
+		return nil, fmt.Errorf("stripe: subscription %s is not a monthly donation: %w", id, provider.ErrNotFound)
+	}
+	return sub, nil
+}
+
+// monthlyOf maps a subscription and its first invoice. A first month
+// that was declined is reported as declinedErr beside the mapping.
+func (p *Provider) monthlyOf(ctx context.Context, sub *stripego.Subscription, first *stripego.Invoice) (m provider.MonthlyDonation, declinedErr error, err error) {
+	if sub.Items == nil || len(sub.Items.Data) != 1 || sub.Items.Data[0].Price == nil {
+		return m, nil, fmt.Errorf("stripe: subscription %s does not have the one price of a monthly donation: %w", sub.ID, provider.ErrInvalidState)
+	}
+	item := sub.Items.Data[0]
+	amount, err := fromStripe(item.Price.UnitAmount, string(item.Price.Currency))
+	if err != nil {
+		return m, nil, err
+	}
+	m = provider.MonthlyDonation{ID: sub.ID, NonprofitID: sub.Metadata[metaNonprofit], Amount: amount}
+	switch sub.Status {
+	case stripego.SubscriptionStatusIncomplete:
+		m.Status = provider.MonthlyIncomplete
+	case stripego.SubscriptionStatusActive, stripego.SubscriptionStatusTrialing:
+		m.Status = provider.MonthlyActive
+	case stripego.SubscriptionStatusPastDue, stripego.SubscriptionStatusUnpaid, stripego.SubscriptionStatusPaused:
+		m.Status = provider.MonthlyPastDue
+	default: // canceled, incomplete_expired
+		m.Status = provider.MonthlyCanceled
+	}
+	if m.Status != provider.MonthlyCanceled && item.CurrentPeriodEnd > 0 {
+		m.NextChargeAt = time.Unix(item.CurrentPeriodEnd, 0).UTC()
+	}
+	if first == nil {
+		return m, nil, fmt.Errorf("stripe: subscription %s has no first invoice: %w", sub.ID, provider.ErrUnknownOutcome)
+	}
+	pi := invoicePI(first)
+	if pi == nil {
+		if first.Status == stripego.InvoiceStatusPaid { // paid without a charge (a credit balance)
+			m.First = provider.Donation{ID: first.ID, NonprofitID: m.NonprofitID, MonthlyID: sub.ID, Status: provider.DonationSucceeded, Amount: amount, Refunded: amountZero(amount)}
+			return m, nil, nil
+		}
+		return m, nil, fmt.Errorf("stripe: invoice %s has no payment yet: %w", first.ID, provider.ErrUnknownOutcome)
+	}
+	d, err := donationOf(pi, m.NonprofitID, true)
+	if errors.Is(err, provider.ErrDeclined) {
+		d = provider.Donation{ID: first.ID, NonprofitID: m.NonprofitID, MonthlyID: sub.ID, Status: provider.DonationFailed, Amount: amount, Refunded: amountZero(amount)}
+		m.First = d
+		return m, err, nil
+	}
+	if err != nil {
+		return m, nil, err
+	}
+	d.ID, d.MonthlyID = first.ID, sub.ID
+	m.First = d
+	return m, nil, nil
+}
+
+// invoicePI is the PaymentIntent of an invoice's payment, expanded, or nil.
+func invoicePI(inv *stripego.Invoice) *stripego.PaymentIntent {
+	if inv == nil || inv.Payments == nil {
+		return nil
+	}
+	var found *stripego.PaymentIntent
+	for _, ip := range inv.Payments.Data {
+		if ip.Payment != nil && ip.Payment.PaymentIntent != nil {
+			found = ip.Payment.PaymentIntent
+			if ip.Status == "paid" {
+				return found
+			}
+		}
+	}
+	return found
+}
+
+// invoicePaymentIntent returns the id of the PaymentIntent that pays (or
+// tries to pay) an invoice.
+func (p *Provider) invoicePaymentIntent(ctx context.Context, invoiceID string) (string, error) {
+	inv, err := p.invoice(ctx, invoiceID)
+	if err != nil {
+		return "", err
+	}
+	pi := invoicePI(inv)
+	if pi == nil {
+		return "", fmt.Errorf("stripe: invoice %s has no payment: %w", invoiceID, provider.ErrInvalidState)
+	}
+	return pi.ID, nil
+}
+
+func (p *Provider) invoice(ctx context.Context, id string) (*stripego.Invoice, error) {
+	inv, err := p.api.V1Invoices.Retrieve(ctx, id, &stripego.InvoiceRetrieveParams{
+		Expand: stripego.StringSlice([]string{"payments.data.payment.payment_intent"}),
+	})
+	if err != nil {
+		return nil, mapError(err, read)
+	}
+	return inv, nil
+}
+
+// invoiceDonation reads one month of a monthly donation.
+func (p *Provider) invoiceDonation(ctx context.Context, invoiceID string) (provider.Donation, error) {
+	inv, err := p.invoice(ctx, invoiceID)
+	if err != nil {
+		return provider.Donation{}, err
+	}
+	if inv.Parent == nil || inv.Parent.SubscriptionDetails == nil || inv.Parent.SubscriptionDetails.Subscription == nil {
+		return provider.Donation{}, fmt.Errorf("stripe: invoice %s is not a monthly donation's: %w", invoiceID, provider.ErrNotFound)
+	}
+	details := inv.Parent.SubscriptionDetails
+	nonprofit, ok := details.Metadata[metaNonprofit]
+	if !ok {
+		return provider.Donation{}, fmt.Errorf("stripe: invoice %s is not a monthly donation's: %w", invoiceID, provider.ErrNotFound)
+	}
+	pi := invoicePI(inv)
+	if pi == nil {
+		return provider.Donation{}, fmt.Errorf("stripe: invoice %s has no payment yet: %w", invoiceID, provider.ErrUnknownOutcome)
+	}
+	// The expanded PaymentIntent has no charge; read it with its charge
+	// for what was refunded.
+	full, err := p.api.V1PaymentIntents.Retrieve(ctx, pi.ID, &stripego.PaymentIntentRetrieveParams{
+		Expand: stripego.StringSlice([]string{"latest_charge"}),
+	})
+	if err != nil {
+		return provider.Donation{}, mapError(err, read)
+	}
+	d, err := donationOf(full, nonprofit, false)
+	if err != nil {
+		return provider.Donation{}, err
+	}
+	d.ID, d.MonthlyID = inv.ID, details.Subscription.ID
+	return d, nil
+}

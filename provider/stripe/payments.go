@@ -1,0 +1,273 @@
+package stripe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	stripego "github.com/stripe/stripe-go/v85"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// A payment is a PaymentIntent with capture_method=manual, confirmed on
+// creation with the buyer's PaymentMethod (the token), for cards only
+// (payment_method_types=[card]; Apple Pay and Google Pay tokens are cards).
+// Its statuses map onto the contract:
+//
+//	requires_capture                 authorized
+//	requires_action, processing,
+//	requires_confirmation            requires_action (client secret given)
+//	succeeded                        captured
+//	canceled                         voided
+//	requires_payment_method          failed (the card was declined, or the
+//	                                 buyer failed or abandoned 3-D Secure)
+
+// metaKey is the metadata key that records the library's idempotency key
+// on every object this provider creates, so that a payment can be found
+// from the key in the dashboard or by search.
+const metaKey = "buybutton_idempotency_key"
+
+// Authorize creates and confirms a manual-capture PaymentIntent.
+func (p *Provider) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
+	amount, err := toStripe(req.Amount)
+	if err != nil {
+		return provider.Payment{}, err
+	}
+	params := &stripego.PaymentIntentCreateParams{
+		Amount:             stripego.Int64(amount),
+		Currency:           stripego.String(lower(req.Amount.Currency())),
+		CaptureMethod:      stripego.String(string(stripego.PaymentIntentCaptureMethodManual)),
+		Confirm:            stripego.Bool(true),
+		PaymentMethod:      stripego.String(req.Token),
+		PaymentMethodTypes: stripego.StringSlice([]string{"card"}),
+		Metadata:           metadata(req.Metadata, req.IdempotencyKey),
+		Expand:             stripego.StringSlice([]string{"latest_charge"}),
+	}
+	if req.Description != "" {
+		params.Description = stripego.String(req.Description)
+	}
+	if req.ReturnURL != "" {
+		params.ReturnURL = stripego.String(req.ReturnURL)
+	}
+	params.SetIdempotencyKey(req.IdempotencyKey)
+	pi, err := p.api.V1PaymentIntents.Create(ctx, params)
+	if err != nil {
+		return provider.Payment{}, mapError(err, write)
+	}
+	if replayed(pi.LastResponse) {
+		// Stripe replays the first answer to a key, which may be a state
+		// the payment has left (the buyer has since finished 3-D Secure).
+		return p.Payment(ctx, pi.ID)
+	}
+	return paymentOf(pi, true)
+}
+
+// Capture captures Amount of an authorized PaymentIntent and releases the
+// rest of the hold.
+func (p *Provider) Capture(ctx context.Context, req provider.CaptureRequest) (provider.Payment, error) {
+	amount, err := toStripe(req.Amount)
+	if err != nil {
+		return provider.Payment{}, err
+	}
+	params := &stripego.PaymentIntentCaptureParams{
+		AmountToCapture: stripego.Int64(amount),
+		Expand:          stripego.StringSlice([]string{"latest_charge"}),
+	}
+	params.SetIdempotencyKey(req.IdempotencyKey)
+	pi, err := p.api.V1PaymentIntents.Capture(ctx, req.PaymentID, params)
+	if err != nil {
+		return provider.Payment{}, mapError(err, write)
+	}
+	return paymentOf(pi, false)
+}
+
+// Void cancels a PaymentIntent that was not captured. Cancelling one that
+// is already canceled succeeds; Stripe refuses it, so the provider reads
+// the PaymentIntent to tell that case from a captured one.
+func (p *Provider) Void(ctx context.Context, req provider.VoidRequest) (provider.Payment, error) {
+	params := &stripego.PaymentIntentCancelParams{Expand: stripego.StringSlice([]string{"latest_charge"})}
+	params.SetIdempotencyKey(req.IdempotencyKey)
+	pi, err := p.api.V1PaymentIntents.Cancel(ctx, req.PaymentID, params)
+	if err == nil {
+		return paymentOf(pi, false)
+	}
+	err = mapError(err, write)
+	if !isKind(err, provider.ErrInvalidState) {
+		return provider.Payment{}, err
+	}
+	now, rerr := p.Payment(ctx, req.PaymentID)
+	if rerr != nil {
+		return provider.Payment{}, err
+	}
+	if now.Status == provider.PaymentVoided {
+		return now, nil
+	}
+	return provider.Payment{}, err
+}
+
+// Refund refunds Amount of a captured PaymentIntent. Stripe refuses a
+// refund above what is left, atomically, also when refunds race.
+func (p *Provider) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
+	return p.refund(ctx, req.IdempotencyKey, req.PaymentID, req.PaymentID, req.Amount, req.Reason)
+}
+
+// refund refunds amount of PaymentIntent piID, reporting the refund as
+// one of paymentID (a PaymentIntent, or a donation's invoice).
+func (p *Provider) refund(ctx context.Context, key, paymentID, piID string, amount money.Amount, reason string) (provider.Refund, error) {
+	value, err := toStripe(amount)
+	if err != nil {
+		return provider.Refund{}, err
+	}
+	// Stripe would refund an uncaptured PaymentIntent by cancelling it;
+	// the contract says that is the caller's mistake, so look first.
+	pi, err := p.api.V1PaymentIntents.Retrieve(ctx, piID, nil)
+	if err != nil {
+		return provider.Refund{}, mapError(err, read)
+	}
+	if pi.Status != stripego.PaymentIntentStatusSucceeded {
+		return provider.Refund{}, fmt.Errorf("stripe: refund of %s in status %s: %w", piID, pi.Status, provider.ErrInvalidState)
+	}
+	if string(pi.Currency) != lower(amount.Currency()) {
+		return provider.Refund{}, fmt.Errorf("stripe: refund in %s of a payment in %s: %w", amount.Currency(), pi.Currency, provider.ErrInvalidRequest)
+	}
+	params := &stripego.RefundCreateParams{
+		PaymentIntent: stripego.String(piID),
+		Amount:        stripego.Int64(value),
+		Metadata:      metadata(nil, key),
+	}
+	if reason != "" {
+		params.Metadata["buybutton_reason"] = truncate(reason, 500)
+	}
+	switch reason {
+	case "duplicate", "fraudulent", "requested_by_customer":
+		params.Reason = stripego.String(reason)
+	}
+	params.SetIdempotencyKey(key)
+	r, err := p.api.V1Refunds.Create(ctx, params)
+	if err != nil {
+		return provider.Refund{}, refundError(err)
+	}
+	if r.Status == stripego.RefundStatusFailed || r.Status == stripego.RefundStatusCanceled {
+		return provider.Refund{}, fmt.Errorf("stripe: refund %s %s: %w", r.ID, r.Status, provider.ErrInvalidState)
+	}
+	got, err := fromStripe(r.Amount, string(r.Currency))
+	if err != nil {
+		return provider.Refund{}, err
+	}
+	return provider.Refund{ID: r.ID, PaymentID: paymentID, Amount: got}, nil
+}
+
+// refundError maps a refused refund: above what is left to refund is
+// amount_too_large, and a charge refunded in full is
+// charge_already_refunded (https://docs.stripe.com/error-codes).
+func refundError(err error) error {
+	if se, ok := err.(*stripego.Error); ok {
+		switch se.Code {
+		case stripego.ErrorCodeAmountTooLarge, stripego.ErrorCodeChargeAlreadyRefunded:
+			return fmt.Errorf("stripe: %w: %w", provider.ErrRefundExceedsCapture, err)
+		}
+	}
+	return mapError(err, write)
+}
+
+// Payment reads a PaymentIntent.
+func (p *Provider) Payment(ctx context.Context, paymentID string) (provider.Payment, error) {
+	pi, err := p.api.V1PaymentIntents.Retrieve(ctx, paymentID, &stripego.PaymentIntentRetrieveParams{
+		Expand: stripego.StringSlice([]string{"latest_charge"}),
+	})
+	if err != nil {
+		return provider.Payment{}, mapError(err, read)
+	}
+	return paymentOf(pi, false)
+}
+
+// paymentOf maps a PaymentIntent. fresh says pi is the answer to the
+// confirming request itself: a requires_payment_method then is a decline
+// Stripe reported in the object rather than as an error.
+func paymentOf(pi *stripego.PaymentIntent, fresh bool) (provider.Payment, error) {
+	amount, err := fromStripe(pi.Amount, string(pi.Currency))
+	if err != nil {
+		return provider.Payment{}, err
+	}
+	pay := provider.Payment{
+		ID:       pi.ID,
+		Amount:   amount,
+		Captured: money.Zero(amount.Currency()),
+		Refunded: money.Zero(amount.Currency()),
+	}
+	switch pi.Status {
+	case stripego.PaymentIntentStatusRequiresCapture:
+		pay.Status = provider.PaymentAuthorized
+	case stripego.PaymentIntentStatusRequiresAction, stripego.PaymentIntentStatusRequiresConfirmation, stripego.PaymentIntentStatusProcessing:
+		pay.Status = provider.PaymentRequiresAction
+		pay.NextAction = nextAction(pi)
+	case stripego.PaymentIntentStatusSucceeded:
+		pay.Status = provider.PaymentCaptured
+		if pay.Captured, err = fromStripe(pi.AmountReceived, string(pi.Currency)); err != nil {
+			return provider.Payment{}, err
+		}
+		if pi.LatestCharge != nil {
+			if pay.Refunded, err = fromStripe(pi.LatestCharge.AmountRefunded, string(pi.Currency)); err != nil {
+				return provider.Payment{}, err
+			}
+		}
+	case stripego.PaymentIntentStatusCanceled:
+		pay.Status = provider.PaymentVoided
+	case stripego.PaymentIntentStatusRequiresPaymentMethod:
+		if fresh {
+			return provider.Payment{}, declined(pi.LastPaymentError)
+		}
+		pay.Status = provider.PaymentFailed
+	default:
+		return provider.Payment{}, fmt.Errorf("stripe: PaymentIntent %s in unknown status %q: %w", pi.ID, pi.Status, provider.ErrUnknownOutcome)
+	}
+	return pay, nil
+}
+
+// nextAction is what the client needs to finish the buyer's action: the
+// client secret for Stripe.js or the mobile SDKs, and the URL when Stripe
+// asks for a redirect.
+func nextAction(pi *stripego.PaymentIntent) *provider.NextAction {
+	na := &provider.NextAction{ClientSecret: pi.ClientSecret}
+	if pi.NextAction != nil && pi.NextAction.RedirectToURL != nil {
+		na.RedirectURL = pi.NextAction.RedirectToURL.URL
+	}
+	return na
+}
+
+// declined is the decline of a confirmation Stripe reported in the
+// PaymentIntent's last_payment_error.
+func declined(e *stripego.Error) error {
+	if e == nil {
+		e = &stripego.Error{Type: stripego.ErrorTypeCard, Code: stripego.ErrorCodeCardDeclined}
+	}
+	return fmt.Errorf("stripe: %w", declineKind{e})
+}
+
+// metadata is the caller's metadata plus the idempotency key.
+func metadata(m map[string]string, key string) map[string]string {
+	out := make(map[string]string, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	out[metaKey] = truncate(key, 500)
+	return out
+}
+
+// replayed reports whether Stripe answered from its idempotency store.
+func replayed(r *stripego.APIResponse) bool {
+	return r != nil && r.Header.Get("Idempotent-Replayed") == "true"
+}
+
+func isKind(err, kind error) bool {
+	return err != nil && errors.Is(err, kind)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,259 @@
+package stripe
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// signatureHeader carries Stripe's webhook signature
+// (https://docs.stripe.com/webhooks#verify-manually): a timestamp t and one
+// or more v1 signatures, each the hex HMAC-SHA256 of "t.body" under an
+// endpoint secret. Several v1 appear while a secret is being rolled.
+const signatureHeader = "Stripe-Signature"
+
+// maxSignatures bounds the work one header can ask for.
+const maxSignatures = 8
+
+// VerifyWebhook checks a delivery's Stripe-Signature against every
+// configured secret, in constant time, then its timestamp against the
+// tolerance, and only then parses the event. Event types the library has
+// no use for give no events and no error.
+func (p *Provider) VerifyWebhook(ctx context.Context, header http.Header, body []byte) ([]provider.Event, error) {
+	if len(p.secrets) == 0 {
+		return nil, fmt.Errorf("%w: %w", provider.ErrWebhookSignature, errNoWebhookSecret)
+	}
+	ts, sigs, err := parseSignature(header.Get(signatureHeader))
+	if err != nil {
+		return nil, err
+	}
+	if !p.signedByUs(ts, sigs, body) {
+		return nil, fmt.Errorf("stripe: webhook signature matches no secret: %w", provider.ErrWebhookSignature)
+	}
+	signed := time.Unix(ts, 0)
+	if age := p.now().Sub(signed); age > p.tolerance || age < -p.tolerance {
+		return nil, fmt.Errorf("stripe: webhook signed at %s, %s from now: %w", signed.UTC().Format(time.RFC3339), age, provider.ErrWebhookTooOld)
+	}
+	return parseEvent(body)
+}
+
+// parseSignature reads "t=1700000000,v1=ab…,v1=cd…,v0=…". Schemes other
+// than v1 are ignored, as Stripe asks, so that a v0 (test) signature can
+// never be used.
+func parseSignature(h string) (ts int64, sigs [][]byte, err error) {
+	bad := func(why string) (int64, [][]byte, error) {
+		return 0, nil, fmt.Errorf("stripe: %s header %s: %w", signatureHeader, why, provider.ErrWebhookSignature)
+	}
+	if h == "" {
+		return bad("missing")
+	}
+	seenT := false
+	for _, part := range strings.Split(h, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return bad("malformed")
+		}
+		switch k {
+		case "t":
+			if seenT {
+				return bad("has two timestamps")
+			}
+			seenT = true
+			ts, err = strconv.ParseInt(v, 10, 64)
+			if err != nil || ts <= 0 {
+				return bad("has a malformed timestamp")
+			}
+		case "v1":
+			sig, err := hex.DecodeString(v)
+			if err != nil || len(sig) != sha256.Size {
+				continue // not a signature of ours; another may be
+			}
+			if len(sigs) == maxSignatures {
+				return bad("has too many signatures")
+			}
+			sigs = append(sigs, sig)
+		}
+	}
+	if !seenT {
+		return bad("has no timestamp")
+	}
+	if len(sigs) == 0 {
+		return bad("has no v1 signature")
+	}
+	return ts, sigs, nil
+}
+
+// signedByUs reports whether any v1 signature is the HMAC of the payload
+// under any secret. Every comparison is hmac.Equal (constant time), and
+// all of them run, so that timing says nothing about which one matched.
+func (p *Provider) signedByUs(ts int64, sigs [][]byte, body []byte) bool {
+	ok := false
+	for _, secret := range p.secrets {
+		mac := hmac.New(sha256.New, secret)
+		mac.Write(strconv.AppendInt(nil, ts, 10))
+		mac.Write([]byte{'.'})
+		mac.Write(body)
+		want := mac.Sum(nil)
+		for _, sig := range sigs {
+			if hmac.Equal(sig, want) {
+				ok = true
+			}
+		}
+	}
+	return ok
+}
+
+// Sign returns a Stripe-Signature header for body at t under secret, as
+// Stripe signs deliveries. It is for tests and for local tools that replay
+// deliveries; a backend never needs it.
+func Sign(secret string, t time.Time, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	ts := strconv.FormatInt(t.Unix(), 10)
+	mac.Write([]byte(ts + "."))
+	mac.Write(body)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// stripeEvent is the part of a Stripe Event object the library reads.
+type stripeEvent struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Type    string `json:"type"`
+	Created int64  `json:"created"`
+	Data    struct {
+		Object eventObject `json:"object"`
+	} `json:"data"`
+}
+
+// eventObject holds the fields of the objects events carry: a
+// PaymentIntent, Refund, Dispute, Invoice or Subscription.
+type eventObject struct {
+	ID               string            `json:"id"`
+	Object           string            `json:"object"`
+	Amount           int64             `json:"amount"`
+	AmountReceived   int64             `json:"amount_received"`
+	AmountPaid       int64             `json:"amount_paid"`
+	Currency         string            `json:"currency"`
+	Status           string            `json:"status"`
+	CaptureMethod    string            `json:"capture_method"`
+	Metadata         map[string]string `json:"metadata"`
+	PaymentIntent    json.RawMessage   `json:"payment_intent"` // an id, or an expanded object
+	Reason           string            `json:"reason"`
+	LastPaymentError *struct {
+		Message string `json:"message"`
+	} `json:"last_payment_error"`
+	Parent *struct {
+		SubscriptionDetails *struct {
+			Subscription string `json:"subscription"`
+		} `json:"subscription_details"`
+	} `json:"parent"`
+}
+
+// parseEvent turns a verified Stripe event into the contract's events:
+//
+//	payment_intent.amount_capturable_updated   payment.authorized (after 3-D Secure)
+//	payment_intent.succeeded                   payment.captured, or donation.succeeded
+//	payment_intent.payment_failed              payment.failed, or donation.failed
+//	refund.created, refund.updated,
+//	charge.refund.updated (status succeeded)   payment.refunded, one per refund
+//	charge.dispute.created                     payment.disputed
+//	invoice.paid                               donation.succeeded of a monthly donation
+//	invoice.payment_failed                     donation.failed of a monthly donation
+//	customer.subscription.deleted              monthly.canceled
+//
+// A PaymentIntent is a donation's when this provider created it for one
+// (its metadata names the nonprofit).
+func parseEvent(body []byte) ([]provider.Event, error) {
+	var se stripeEvent
+	if err := json.Unmarshal(body, &se); err != nil {
+		return nil, fmt.Errorf("stripe: webhook body: %v: %w", err, provider.ErrInvalidRequest)
+	}
+	if se.ID == "" || se.Object != "event" {
+		return nil, fmt.Errorf("stripe: webhook body is not an event: %w", provider.ErrInvalidRequest)
+	}
+	o := se.Data.Object
+	e := provider.Event{ID: se.ID, OccurredAt: time.Unix(se.Created, 0).UTC()}
+	amount := func(v int64) (*money.Amount, error) {
+		a, err := fromStripe(v, o.Currency)
+		return &a, err
+	}
+	_, donation := o.Metadata[metaNonprofit]
+	var err error
+	switch se.Type {
+	case "payment_intent.amount_capturable_updated":
+		if o.CaptureMethod != "manual" || o.Status != "requires_capture" {
+			return nil, nil
+		}
+		e.Type, e.PaymentID = provider.EventPaymentAuthorized, o.ID
+	case "payment_intent.succeeded":
+		e.PaymentID = o.ID
+		e.Type = provider.EventPaymentCaptured
+		if donation {
+			e.Type, e.PaymentID, e.DonationID = provider.EventDonationSucceeded, "", o.ID
+		}
+		e.Amount, err = amount(o.AmountReceived)
+	case "payment_intent.payment_failed":
+		e.Type, e.PaymentID = provider.EventPaymentFailed, o.ID
+		if donation {
+			e.Type, e.PaymentID, e.DonationID = provider.EventDonationFailed, "", o.ID
+		}
+		if o.LastPaymentError != nil {
+			e.Reason = o.LastPaymentError.Message
+		}
+	case "refund.created", "refund.updated", "charge.refund.updated":
+		if o.Object != "refund" || o.Status != "succeeded" {
+			return nil, nil
+		}
+		e.Type, e.RefundID, e.PaymentID, e.Reason = provider.EventPaymentRefunded, o.ID, objectID(o.PaymentIntent), o.Reason
+		e.Amount, err = amount(o.Amount)
+	case "charge.dispute.created":
+		e.Type, e.PaymentID, e.Reason = provider.EventPaymentDisputed, objectID(o.PaymentIntent), o.Reason
+		e.Amount, err = amount(o.Amount)
+	case "invoice.paid", "invoice.payment_failed":
+		if o.Parent == nil || o.Parent.SubscriptionDetails == nil || o.Parent.SubscriptionDetails.Subscription == "" {
+			return nil, nil // not a subscription's invoice
+		}
+		e.Type, e.DonationID, e.MonthlyID = provider.EventDonationSucceeded, o.ID, o.Parent.SubscriptionDetails.Subscription
+		if se.Type == "invoice.payment_failed" {
+			e.Type = provider.EventDonationFailed
+		}
+		e.Amount, err = amount(o.AmountPaid)
+	case "customer.subscription.deleted":
+		e.Type, e.MonthlyID = provider.EventMonthlyCanceled, o.ID
+	default:
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if e.PaymentID == "" && e.DonationID == "" && e.MonthlyID == "" {
+		return nil, fmt.Errorf("stripe: %s event %s names no object: %w", se.Type, se.ID, provider.ErrInvalidRequest)
+	}
+	return []provider.Event{e}, nil
+}
+
+// objectID reads an expandable field: an id string, or an object with an
+// id.
+func objectID(raw json.RawMessage) string {
+	var id string
+	if json.Unmarshal(raw, &id) == nil {
+		return id
+	}
+	var obj struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &obj) == nil {
+		return obj.ID
+	}
+	return ""
+}
