@@ -64,7 +64,7 @@ func runDonations(t *testing.T, newHarness HarnessMaker) {
 			if again, err := e.p.RefundDonation(e.ctx, req); err != nil || again.ID != first.ID {
 				t.Fatalf("replayed refund = %q, %v; want the original %q", again.ID, err, first.ID)
 			}
-			req.IdempotencyKey, req.Amount = key(t, "r2"), units(t, 501, e.fx.Currency)
+			req.IdempotencyKey, req.Amount = key(t, "r2"), units(t, 510, e.fx.Currency)
 			if _, err := e.p.RefundDonation(e.ctx, req); !errors.Is(err, provider.ErrRefundExceedsCapture) {
 				t.Fatalf("refunding past the gift: err = %v, want ErrRefundExceedsCapture", err)
 			}

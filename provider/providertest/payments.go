@@ -118,7 +118,7 @@ func runPayments(t *testing.T, newHarness HarnessMaker) {
 		}},
 		{"CaptureAboveAuthorizedIsRefused", func(t *testing.T, e env[provider.Payments]) {
 			p := authorize(t, e, "auth", e.fx.TokenApprove, 1000)
-			if _, err := tryCapture(t, e, key(t, "capture"), p.ID, 1001); !errors.Is(err, provider.ErrInvalidRequest) {
+			if _, err := tryCapture(t, e, key(t, "capture"), p.ID, 1010); !errors.Is(err, provider.ErrInvalidRequest) {
 				t.Fatalf("err = %v, want ErrInvalidRequest", err)
 			}
 			if got := paymentState(t, e, p.ID); got.Status != provider.PaymentAuthorized || !got.Captured.IsZero() {

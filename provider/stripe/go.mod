@@ -2,11 +2,12 @@ module github.com/buybutton/buybutton/provider/stripe
 
 go 1.24
 
-require github.com/buybutton/buybutton v0.0.0
-
 require (
-	github.com/shopspring/decimal v1.6.0 // indirect
-	github.com/stripe/stripe-go/v85 v85.0.0 // indirect
+	github.com/buybutton/buybutton v0.0.0
+	github.com/shopspring/decimal v1.6.0
+	github.com/stripe/stripe-go/v85 v85.0.0
 )
+
+require github.com/google/uuid v1.6.0 // indirect
 
 replace github.com/buybutton/buybutton => ../..
