@@ -11,6 +11,7 @@ import (
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/providertest"
+	"github.com/buybutton/buybutton/provider/stripe/stripetest"
 )
 
 const testWebhookSecret = "whsec_providertest"
@@ -57,11 +58,11 @@ var testChargeTerms = map[money.Currency]provider.ChargeTerms{
 type harness struct {
 	p         *Provider
 	fx        providertest.Fixtures
-	server    *recordedServer // nil against stripe-mock alone
+	server    *stripetest.Server // nil against stripe-mock alone
 	stateless bool
 }
 
-func newHarness(t testing.TB, apiURL string, c money.Currency, server *recordedServer) *harness {
+func newHarness(t testing.TB, apiURL string, c money.Currency, server *stripetest.Server) *harness {
 	p, err := New(Options{
 		SecretKey:      "sk_test_providertest",
 		APIURL:         apiURL,
@@ -92,7 +93,7 @@ func (h *harness) Advance(d time.Duration) bool    { return false }
 func (h *harness) Now() time.Time                  { return time.Now() }
 func (h *harness) Close()                          {}
 func (h *harness) CompleteAction(ctx context.Context, id string, ok bool) bool {
-	return h.server != nil && h.server.completeAction(id, ok)
+	return h.server != nil && h.server.CompleteAction(id, ok)
 }
 
 // SignDelivery makes the Stripe event for e and signs it as Stripe does.
@@ -170,7 +171,13 @@ func TestConformanceRecorded(t *testing.T) {
 	for _, c := range []money.Currency{"USD", "JPY", "KWD"} {
 		t.Run(string(c), func(t *testing.T) {
 			providertest.RunConformanceTests(t, func(ctx context.Context, t *testing.T) (providertest.Harness, error) {
-				s := newRecordedServer(t, u)
+				s := stripetest.NewServer(u)
+				t.Cleanup(func() {
+					s.Close()
+					for _, p := range s.Problems() {
+						t.Errorf("recorded server: %s", p)
+					}
+				})
 				return newHarness(t, s.URL(), c, s), nil
 			})
 		})

@@ -1,4 +1,7 @@
-package stripe
+// Package stripetest is a stand-in for Stripe's PaymentIntents and Refunds
+// APIs, for tests of backends that use provider/stripe: it keeps the state
+// stripe-mock cannot, and can have stripe-mock validate every request.
+package stripetest
 
 import (
 	"bytes"
@@ -14,11 +17,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 )
 
-// recordedServer plays Stripe's PaymentIntents and Refunds APIs from
-// responses in the shape of Stripe's API reference (testdata/api), keeping
+// Server plays Stripe's PaymentIntents and Refunds APIs from
+// responses in the shape of Stripe's API reference (testdata), keeping
 // the state that stripe-mock, being stateless, cannot: statuses,
 // captured and refunded amounts, and saved idempotent responses. It
 // follows Stripe's documented rules:
@@ -39,8 +41,7 @@ import (
 // When stripe-mock is running, every request is first sent to it, and an
 // answer of 4xx (a parameter Stripe's OpenAPI spec does not allow) is
 // returned instead: the shapes are Stripe's, the state is this server's.
-type recordedServer struct {
-	t        testing.TB
+type Server struct {
 	validate string // stripe-mock's URL, or ""
 
 	mu       sync.Mutex
@@ -48,6 +49,7 @@ type recordedServer struct {
 	intents  map[string]*intent
 	saved    map[string]savedResponse // by idempotency key
 	requests []string                 // "METHOD path key", in order
+	problems []string                 // requests it could not serve
 	srv      *httptest.Server
 }
 
@@ -64,39 +66,58 @@ type savedResponse struct {
 	body        []byte
 }
 
-//go:embed testdata/api
+//go:embed testdata
 var apiFiles embed.FS
 
-//go:embed testdata/api/payment_intent.json
+//go:embed testdata/payment_intent.json
 var piTemplate []byte
 
-//go:embed testdata/api/charge.json
+//go:embed testdata/charge.json
 var chargeTemplate []byte
 
-//go:embed testdata/api/refund.json
+//go:embed testdata/refund.json
 var refundTemplate []byte
 
-func newRecordedServer(t testing.TB, validate string) *recordedServer {
-	s := &recordedServer{t: t, validate: validate, intents: map[string]*intent{}, saved: map[string]savedResponse{}}
+// NewServer starts a server on a loopback port. validate is stripe-mock's
+// URL, or "" to validate nothing. Close it when done.
+func NewServer(validate string) *Server {
+	s := &Server{validate: validate, intents: map[string]*intent{}, saved: map[string]savedResponse{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
 	return s
 }
 
-func (s *recordedServer) URL() string { return s.srv.URL }
+// URL is the server's base URL, for provider/stripe's Options.APIURL.
+func (s *Server) URL() string { return s.srv.URL }
+
+// Close shuts the server down.
+func (s *Server) Close() { s.srv.Close() }
+
+// Problems returns what the server could not serve: a request stripe-mock
+// refused, or an endpoint it does not play. A test should expect none.
+func (s *Server) Problems() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.problems)
+}
+
+func (s *Server) problem(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.problems = append(s.problems, fmt.Sprintf(format, args...))
+}
 
 // Requests returns the requests served so far, as "METHOD path key".
-func (s *recordedServer) Requests() []string {
+func (s *Server) Requests() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.requests)
 }
 
-func (s *recordedServer) serve(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		s.t.Errorf("recorded server: %s %s: body %q: %v", r.Method, r.URL.Path, body, err)
+		s.problem("%s %s: body %q: %v", r.Method, r.URL.Path, body, err)
 	}
 	for k, v := range r.URL.Query() {
 		form[k] = v
@@ -138,31 +159,31 @@ func (s *recordedServer) serve(w http.ResponseWriter, r *http.Request) {
 
 // validByStripeMock sends the request to stripe-mock and passes on its
 // answer if it refused the request's shape.
-func (s *recordedServer) validByStripeMock(w http.ResponseWriter, r *http.Request, body []byte) bool {
+func (s *Server) validByStripeMock(w http.ResponseWriter, r *http.Request, body []byte) bool {
 	req, err := http.NewRequest(r.Method, s.validate+r.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
-		s.t.Errorf("stripe-mock request: %v", err)
+		s.problem("stripe-mock request: %v", err)
 		return false
 	}
 	req.Header.Set("Authorization", r.Header.Get("Authorization"))
 	req.Header.Set("Content-Type", r.Header.Get("Content-Type"))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		s.t.Errorf("stripe-mock: %v", err)
+		s.problem("stripe-mock: %v", err)
 		writeFile(w, http.StatusInternalServerError, "error_api.json")
 		return false
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 400 && resp.StatusCode < 500 {
 		out, _ := io.ReadAll(resp.Body)
-		s.t.Errorf("stripe-mock refused %s %s: %s", r.Method, r.URL.Path, out)
+		s.problem("stripe-mock refused %s %s: %s", r.Method, r.URL.Path, out)
 		writeBody(w, resp.StatusCode, out)
 		return false
 	}
 	return true
 }
 
-func (s *recordedServer) route(w *httptest.ResponseRecorder, r *http.Request, form url.Values) {
+func (s *Server) route(w *httptest.ResponseRecorder, r *http.Request, form url.Values) {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/payment_intents":
@@ -182,12 +203,12 @@ func (s *recordedServer) route(w *httptest.ResponseRecorder, r *http.Request, fo
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/refunds":
 		s.refund(w, form)
 	default:
-		s.t.Errorf("recorded server: %s %s is not recorded", r.Method, r.URL.Path)
+		s.problems = append(s.problems, r.Method+" "+r.URL.Path+" is not played")
 		writeFile(w, http.StatusNotFound, "error_resource_missing.json")
 	}
 }
 
-func (s *recordedServer) intent(w http.ResponseWriter, id string) *intent {
+func (s *Server) intent(w http.ResponseWriter, id string) *intent {
 	pi, ok := s.intents[id]
 	if !ok {
 		writeFile(w, http.StatusNotFound, "error_resource_missing.json")
@@ -195,7 +216,7 @@ func (s *recordedServer) intent(w http.ResponseWriter, id string) *intent {
 	return pi
 }
 
-func (s *recordedServer) createIntent(w http.ResponseWriter, form url.Values) {
+func (s *Server) createIntent(w http.ResponseWriter, form url.Values) {
 	s.next++
 	id := fmt.Sprintf("pi_recorded%06d", s.next)
 	amount, _ := strconv.ParseInt(form.Get("amount"), 10, 64)
@@ -234,7 +255,7 @@ func (s *recordedServer) createIntent(w http.ResponseWriter, form url.Values) {
 
 // succeed moves a confirmed PaymentIntent on: to requires_capture under
 // manual capture, to succeeded otherwise.
-func (s *recordedServer) succeed(pi *intent) {
+func (s *Server) succeed(pi *intent) {
 	if pi.captureMethod == "manual" {
 		pi.status, pi.capturable = "requires_capture", pi.amount
 		return
@@ -242,8 +263,9 @@ func (s *recordedServer) succeed(pi *intent) {
 	pi.status, pi.received = "succeeded", pi.amount
 }
 
-// completeAction plays the buyer finishing or failing 3-D Secure.
-func (s *recordedServer) completeAction(id string, ok bool) bool {
+// CompleteAction plays the buyer finishing (ok) or failing 3-D Secure on
+// a PaymentIntent in requires_action. It reports whether there was one.
+func (s *Server) CompleteAction(id string, ok bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	pi, found := s.intents[id]
@@ -259,7 +281,7 @@ func (s *recordedServer) completeAction(id string, ok bool) bool {
 	return true
 }
 
-func (s *recordedServer) capture(w http.ResponseWriter, pi *intent, form url.Values) {
+func (s *Server) capture(w http.ResponseWriter, pi *intent, form url.Values) {
 	if pi.status != "requires_capture" {
 		writeFile(w, http.StatusBadRequest, "error_unexpected_state.json")
 		return
@@ -276,7 +298,7 @@ func (s *recordedServer) capture(w http.ResponseWriter, pi *intent, form url.Val
 	s.writeIntent(w, http.StatusOK, pi)
 }
 
-func (s *recordedServer) cancel(w http.ResponseWriter, pi *intent) {
+func (s *Server) cancel(w http.ResponseWriter, pi *intent) {
 	switch pi.status {
 	case "requires_payment_method", "requires_capture", "requires_confirmation", "requires_action", "processing":
 		pi.status, pi.capturable = "canceled", 0
@@ -286,7 +308,7 @@ func (s *recordedServer) cancel(w http.ResponseWriter, pi *intent) {
 	}
 }
 
-func (s *recordedServer) refund(w http.ResponseWriter, form url.Values) {
+func (s *Server) refund(w http.ResponseWriter, form url.Values) {
 	pi := s.intent(w, form.Get("payment_intent"))
 	if pi == nil {
 		return
@@ -315,12 +337,12 @@ func (s *recordedServer) refund(w http.ResponseWriter, form url.Values) {
 	writeBody(w, http.StatusOK, b)
 }
 
-func (s *recordedServer) writeIntent(w http.ResponseWriter, status int, pi *intent) {
+func (s *Server) writeIntent(w http.ResponseWriter, status int, pi *intent) {
 	b, _ := json.Marshal(s.intentJSON(pi))
 	writeBody(w, status, b)
 }
 
-func (s *recordedServer) intentJSON(pi *intent) map[string]any {
+func (s *Server) intentJSON(pi *intent) map[string]any {
 	obj := template(piTemplate)
 	obj["id"], obj["amount"], obj["currency"], obj["status"] = pi.id, pi.amount, pi.currency, pi.status
 	obj["capture_method"], obj["client_secret"] = pi.captureMethod, pi.clientSecret
@@ -348,7 +370,7 @@ func template(b []byte) map[string]any {
 }
 
 func readFile(name string) []byte {
-	b, err := apiFiles.ReadFile("testdata/api/" + name)
+	b, err := apiFiles.ReadFile("testdata/" + name)
 	if err != nil {
 		panic(err)
 	}
