@@ -50,7 +50,8 @@ type Options struct {
 	// MaxNetworkRetries is how often a request that failed in a way Stripe
 	// calls retriable (a network error, a 409, a 5xx, or any answer with
 	// Stripe-Should-Retry: true) is sent again, with the same idempotency
-	// key, before the call gives up. Nil means 2, stripe-go's default.
+	// key, before the call gives up. Nil means 2, stripe-go's default. The
+	// waits grow from half a second, as stripe-go's do.
 	MaxNetworkRetries *int64
 
 	// Now is the clock for webhook tolerance; nil means time.Now.
@@ -133,13 +134,23 @@ func New(opts Options) (*Provider, error) {
 		}
 		p.chargeTerms[c] = t
 	}
-	retries := opts.MaxNetworkRetries
-	if retries == nil {
-		retries = stripego.Int64(stripego.DefaultMaxNetworkRetries)
+	retries := int(stripego.DefaultMaxNetworkRetries)
+	if opts.MaxNetworkRetries != nil {
+		retries = int(max(*opts.MaxNetworkRetries, 0))
 	}
+	hc := &http.Client{Timeout: 80 * time.Second} // stripe-go's default
+	if opts.HTTPClient != nil {
+		c := *opts.HTTPClient
+		hc = &c
+	}
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	hc.Transport = &retryTransport{next: next, retries: retries, base: retryBase}
 	cfg := &stripego.BackendConfig{
-		HTTPClient:        opts.HTTPClient,
-		MaxNetworkRetries: retries,
+		HTTPClient:        hc,
+		MaxNetworkRetries: stripego.Int64(0), // retryTransport retries
 		LeveledLogger:     &stripego.LeveledLogger{Level: stripego.LevelNull},
 		EnableTelemetry:   stripego.Bool(false),
 	}
@@ -149,6 +160,9 @@ func New(opts Options) (*Provider, error) {
 	p.api = stripego.NewClient(opts.SecretKey, stripego.WithBackends(stripego.NewBackendsWithConfig(cfg)))
 	return p, nil
 }
+
+// retryBase is the first wait between tries of a request.
+var retryBase = 500 * time.Millisecond
 
 // errNoWebhookSecret is returned by VerifyWebhook when no secret is set.
 var errNoWebhookSecret = errors.New("stripe: no webhook secret configured")

@@ -1,0 +1,261 @@
+package stripe
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// scripted is a Stripe API that answers each request with the next of its
+// recorded responses, and records the requests' idempotency keys.
+type scripted struct {
+	mu      sync.Mutex
+	answers []func(w http.ResponseWriter, r *http.Request)
+	keys    []string
+}
+
+func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, r.Body)
+	s.mu.Lock()
+	s.keys = append(s.keys, r.Header.Get("Idempotency-Key"))
+	var answer func(w http.ResponseWriter, r *http.Request)
+	if len(s.answers) > 0 {
+		answer, s.answers = s.answers[0], s.answers[1:]
+	}
+	s.mu.Unlock()
+	if answer == nil {
+		http.Error(w, "no more answers", http.StatusTeapot)
+		return
+	}
+	answer(w, r)
+}
+
+func (s *scripted) requests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.keys...)
+}
+
+// file answers with a recorded response from stripetest/testdata.
+func file(status int, name string, header ...string) func(w http.ResponseWriter, r *http.Request) {
+	body, err := os.ReadFile("stripetest/testdata/" + name)
+	if err != nil {
+		panic(err)
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		w.Write(body)
+	}
+}
+
+// intentJSON answers with a PaymentIntent in status, of 10.00 USD.
+func intentJSON(status, extra string) func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"pi_1","object":"payment_intent","amount":1000,"amount_capturable":1000,"currency":"usd","capture_method":"manual","client_secret":"pi_1_secret_x","status":"`+status+`"`+extra+`}`)
+	}
+}
+
+// lostResponse reads the request and closes the connection unanswered.
+func lostResponse(w http.ResponseWriter, r *http.Request) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		conn.Close()
+	}
+}
+
+func scriptedProvider(t *testing.T, retries int64, answers ...func(w http.ResponseWriter, r *http.Request)) (*Provider, *scripted) {
+	t.Helper()
+	s := &scripted{answers: answers}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	p, err := New(Options{SecretKey: "sk_test_scripted", APIURL: srv.URL, MaxNetworkRetries: &retries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, s
+}
+
+func authorizeUSD(p *Provider, ctx context.Context) (provider.Payment, error) {
+	return p.Authorize(ctx, provider.AuthorizeRequest{IdempotencyKey: "co_1:authorize", Amount: money.MustParse("10.00", "USD"), Token: "pm_card_visa"})
+}
+
+// TestRetriesFollowStripe: stripe-go retries what Stripe says may be
+// retried, always with the library's key, and the provider reports what
+// the last answer means.
+func TestRetriesFollowStripe(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		answers  []func(w http.ResponseWriter, r *http.Request)
+		want     error // nil: authorized
+		requests int
+	}{
+		{"500 that Stripe says to retry, then success",
+			[]func(w http.ResponseWriter, r *http.Request){file(500, "error_api.json", "Stripe-Should-Retry", "true"), intentJSON("requires_capture", "")}, nil, 2},
+		{"500 that Stripe says not to retry",
+			[]func(w http.ResponseWriter, r *http.Request){file(500, "error_api.json", "Stripe-Should-Retry", "false")}, provider.ErrUnknownOutcome, 1},
+		{"500 every time",
+			[]func(w http.ResponseWriter, r *http.Request){file(500, "error_api.json"), file(500, "error_api.json"), file(500, "error_api.json")}, provider.ErrUnknownOutcome, 3},
+		{"response lost, then replayed",
+			[]func(w http.ResponseWriter, r *http.Request){lostResponse, intentJSON("requires_capture", "")}, nil, 2},
+		{"rate limited",
+			[]func(w http.ResponseWriter, r *http.Request){file(429, "error_rate_limit.json", "Stripe-Should-Retry", "false")}, provider.ErrRateLimited, 1},
+		{"409 while another request with the key runs, then the replay",
+			[]func(w http.ResponseWriter, r *http.Request){file(409, "error_api.json"), intentJSON("requires_capture", "")}, nil, 2},
+		{"declined",
+			[]func(w http.ResponseWriter, r *http.Request){file(402, "error_card_declined.json", "Stripe-Should-Retry", "false")}, provider.ErrDeclined, 1},
+		{"key reused with other parameters",
+			[]func(w http.ResponseWriter, r *http.Request){file(400, "error_idempotency.json", "Stripe-Should-Retry", "false")}, provider.ErrIdempotencyConflict, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, s := scriptedProvider(t, 2, tc.answers...)
+			pay, err := authorizeUSD(p, context.Background())
+			switch {
+			case tc.want == nil && (err != nil || pay.Status != provider.PaymentAuthorized):
+				t.Fatalf("Authorize = %+v, %v; want authorized", pay, err)
+			case tc.want != nil && !errors.Is(err, tc.want):
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			keys := s.requests()
+			if len(keys) != tc.requests {
+				t.Fatalf("%d requests, want %d", len(keys), tc.requests)
+			}
+			for _, k := range keys {
+				if k != "co_1:authorize" {
+					t.Fatalf("request keys %q: every try must carry the library's key", keys)
+				}
+			}
+		})
+	}
+}
+
+// TestNoRetryAfterTheContextIsDone: a call whose context ends while
+// Stripe is answering is not retried, and may have happened.
+func TestNoRetryAfterTheContextIsDone(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	slow := func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(2 * time.Second):
+		}
+	}
+	p, s := scriptedProvider(t, 2, slow, intentJSON("requires_capture", ""))
+	_, err := authorizeUSD(p, ctx)
+	if !errors.Is(err, provider.ErrUnknownOutcome) {
+		t.Fatalf("err = %v, want ErrUnknownOutcome", err)
+	}
+	if n := len(s.requests()); n != 1 {
+		t.Fatalf("%d requests after the context ended, want 1", n)
+	}
+}
+
+// TestNothingSentIsUnavailable: a connection that was never made moved
+// nothing, so the library may retry freely.
+func TestNothingSentIsUnavailable(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	u := srv.URL
+	srv.Close()
+	p, err := New(Options{SecretKey: "sk_test_closed", APIURL: u, MaxNetworkRetries: new(int64)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := authorizeUSD(p, context.Background()); !errors.Is(err, provider.ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestErrorKindsOfRecordedErrors: Stripe's documented errors each match
+// exactly one of the contract's kinds.
+func TestErrorKindsOfRecordedErrors(t *testing.T) {
+	kinds := []error{provider.ErrNotFound, provider.ErrInvalidRequest, provider.ErrIdempotencyConflict, provider.ErrDeclined,
+		provider.ErrInvalidState, provider.ErrRefundExceedsCapture, provider.ErrUnknownOutcome, provider.ErrUnavailable, provider.ErrRateLimited}
+	for _, tc := range []struct {
+		status int
+		file   string
+		call   func(p *Provider) error
+		want   error
+	}{
+		{404, "error_resource_missing.json", func(p *Provider) error { _, err := p.Payment(context.Background(), "pi_x"); return err }, provider.ErrNotFound},
+		{400, "error_unexpected_state.json", func(p *Provider) error {
+			_, err := p.Capture(context.Background(), provider.CaptureRequest{IdempotencyKey: "k", PaymentID: "pi_x", Amount: money.MustParse("1.00", "USD")})
+			return err
+		}, provider.ErrInvalidState},
+		{400, "error_amount_too_large.json", func(p *Provider) error {
+			_, err := p.Capture(context.Background(), provider.CaptureRequest{IdempotencyKey: "k", PaymentID: "pi_x", Amount: money.MustParse("11.00", "USD")})
+			return err
+		}, provider.ErrInvalidRequest},
+		{500, "error_api.json", func(p *Provider) error { _, err := p.Payment(context.Background(), "pi_x"); return err }, provider.ErrUnavailable},
+		{402, "error_card_declined.json", func(p *Provider) error { _, err := authorizeUSD(p, context.Background()); return err }, provider.ErrDeclined},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			p, _ := scriptedProvider(t, 0, file(tc.status, tc.file, "Stripe-Should-Retry", "false"))
+			err := tc.call(p)
+			for _, k := range kinds {
+				if errors.Is(err, k) != (k == tc.want) {
+					t.Fatalf("err = %v: errors.Is(%v) = %v; want it to match %v alone", err, k, errors.Is(err, k), tc.want)
+				}
+			}
+		})
+	}
+	p, _ := scriptedProvider(t, 0, file(402, "error_card_declined.json"))
+	_, err := authorizeUSD(p, context.Background())
+	var de *provider.DeclineError
+	if !errors.As(err, &de) || de.Code != "generic_decline" || de.Message != "Your card was declined." {
+		t.Fatalf("err = %v, want *DeclineError generic_decline with Stripe's message", err)
+	}
+}
+
+// TestRefundAboveWhatIsLeft: both of Stripe's refusals of a refund too
+// large are ErrRefundExceedsCapture.
+func TestRefundAboveWhatIsLeft(t *testing.T) {
+	for _, name := range []string{"error_amount_too_large.json", "error_charge_already_refunded.json"} {
+		p, _ := scriptedProvider(t, 0, intentJSON("succeeded", `,"amount_received":1000`), file(400, name))
+		_, err := p.Refund(context.Background(), provider.RefundRequest{IdempotencyKey: "k", PaymentID: "pi_1", Amount: money.MustParse("1.00", "USD")})
+		if !errors.Is(err, provider.ErrRefundExceedsCapture) {
+			t.Errorf("%s: err = %v, want ErrRefundExceedsCapture", name, err)
+		}
+	}
+}
+
+// TestRequiresActionGivesTheClientWhatItNeeds: the client secret always,
+// and the URL when Stripe asks for a redirect.
+func TestRequiresActionGivesTheClientWhatItNeeds(t *testing.T) {
+	p, _ := scriptedProvider(t, 0, intentJSON("requires_action", `,"next_action":{"type":"redirect_to_url","redirect_to_url":{"url":"https://hooks.stripe.com/3d_secure/x","return_url":"https://app.example/return"}}`))
+	pay, err := authorizeUSD(p, context.Background())
+	if err != nil || pay.Status != provider.PaymentRequiresAction || pay.NextAction == nil ||
+		pay.NextAction.ClientSecret != "pi_1_secret_x" || pay.NextAction.RedirectURL != "https://hooks.stripe.com/3d_secure/x" {
+		t.Fatalf("Authorize = %+v (%+v), %v", pay, pay.NextAction, err)
+	}
+}
+
+// TestReplayedAnswerIsRefreshed: Stripe replays the first answer to a key;
+// a replayed requires_action is read again, for the buyer may have
+// finished since.
+func TestReplayedAnswerIsRefreshed(t *testing.T) {
+	replay := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Idempotent-Replayed", "true")
+		intentJSON("requires_action", "")(w, r)
+	}
+	p, s := scriptedProvider(t, 0, replay, intentJSON("requires_capture", ""))
+	pay, err := authorizeUSD(p, context.Background())
+	if err != nil || pay.Status != provider.PaymentAuthorized {
+		t.Fatalf("Authorize = %+v, %v; want the current state, authorized", pay, err)
+	}
+	if n := len(s.requests()); n != 2 {
+		t.Fatalf("%d requests, want the replay and a read", n)
+	}
+}
