@@ -1,0 +1,123 @@
+package stripe_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
+	"github.com/buybutton/buybutton/provider/stripe"
+	"github.com/buybutton/buybutton/provider/stripe/stripetest"
+)
+
+// TestBuyAndRefundThroughStripe wires the library as the package doc
+// shows: the in-memory storefront sells, Stripe (the recorded server)
+// takes the money. A buyer buys; Stripe's dashboard refunds part of it and
+// the refund.created delivery arrives three times; the order records the
+// refund once.
+func TestBuyAndRefundThroughStripe(t *testing.T) {
+	ctx := context.Background()
+	api := stripetest.NewServer("")
+	defer api.Close()
+	pay, err := stripe.New(stripe.Options{SecretKey: "sk_test_integration", APIURL: api.URL(), WebhookSecrets: []string{"whsec_integration"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop := memory.New(nil)
+	client, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{{
+		ID: "demo-shop", Name: "Demo Shop",
+		Catalog: shop, Quotes: shop, Orders: shop, Inventory: shop,
+		Payments: pay, Webhooks: pay,
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const buyer = "buyer-1"
+	_, cos, err := client.StartCheckout(ctx, buybutton.StartCheckoutParams{
+		BuyerID: buyer,
+		Lines:   []buybutton.CartLine{{MerchantID: "demo-shop", ProductID: memory.DemoSneaker, VariantID: memory.DemoSneaker + "-9", Quantity: 1}},
+		ShipTo:  &provider.Address{Name: "Ada", Line1: "1 Market St", City: "San Francisco", Region: "CA", PostalCode: "94105", Country: "US"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.SelectShipping(ctx, buyer, cos[0].ID, "standard"); err != nil {
+		t.Fatal(err)
+	}
+	order, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: cos[0].ID, PaymentToken: "pm_card_visa"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pay.Payment(ctx, order.PaymentID)
+	if err != nil || p.Status != provider.PaymentCaptured || !p.Captured.Equal(order.Captured) {
+		t.Fatalf("Stripe has %+v, %v; want captured %s", p, err, order.Captured)
+	}
+
+	// A refund made on Stripe's dashboard, delivered three times.
+	body := []byte(fmt.Sprintf(`{"id":"evt_dashboard_refund","object":"event","created":%d,"type":"refund.created",
+		"data":{"object":{"id":"re_dashboard","object":"refund","amount":500,"currency":"usd","payment_intent":%q,"status":"succeeded"}}}`,
+		time.Now().Unix(), order.PaymentID))
+	for range 3 {
+		h := http.Header{}
+		h.Set("Stripe-Signature", stripe.Sign("whsec_integration", time.Now(), body))
+		if err := client.HandleWebhook(ctx, "demo-shop", h, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := client.Order(ctx, buyer, order.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Refunds) != 1 || !got.Refunds[0].Amount.Equal(money.MustParse("5.00", "USD")) {
+		t.Fatalf("refunds = %+v, want the dashboard's 5.00 USD once", got.Refunds)
+	}
+	if problems := api.Problems(); len(problems) > 0 {
+		t.Fatalf("the recorded server could not serve: %v", problems)
+	}
+}
+
+// TestDonateThroughStripe gives to a campaign with Stripe taking the gift.
+func TestDonateThroughStripe(t *testing.T) {
+	ctx := context.Background()
+	api := stripetest.NewServer("")
+	defer api.Close()
+	pay, err := stripe.New(stripe.Options{SecretKey: "sk_test_integration", APIURL: api.URL(),
+		Nonprofits: []stripe.Nonprofit{{Nonprofit: memory.DemoNonprofits("USD")[0]}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{{ID: "giving", Name: "Giving", Donations: pay}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	campaign, err := client.CreateCampaign(ctx, buybutton.CampaignParams{
+		MerchantID: "giving", NonprofitID: memory.DemoNonprofits("USD")[0].ID, Title: "Wells", Currency: "USD",
+		Presets: []money.Amount{money.MustParse("25.00", "USD")}, Maximum: money.MustParse("1000.00", "USD"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	co, err := client.StartDonation(ctx, buybutton.StartDonationParams{BuyerID: "donor", CampaignID: campaign.ID, Amount: money.MustParse("25.00", "USD"), CoverFee: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stripe's US pricing, 2.9% + 0.30: 26.06 leaves 25.00 after the fee.
+	if !co.Totals.Total.Equal(money.MustParse("26.06", "USD")) {
+		t.Fatalf("total %s, want 26.06 USD", co.Totals.Total)
+	}
+	d, err := client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: "donor", CheckoutID: co.ID, PaymentToken: "pm_card_visa"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if campaign, err = client.Campaign(ctx, campaign.ID); err != nil || !campaign.Raised.Equal(money.MustParse("25.00", "USD")) {
+		t.Fatalf("campaign raised %v, %v; want 25.00 USD", campaign.Raised, err)
+	}
+	if got, err := pay.Donation(ctx, d.ProviderDonationID); err != nil || got.Status != provider.DonationSucceeded || !got.Amount.Equal(money.MustParse("26.06", "USD")) {
+		t.Fatalf("Stripe has %+v, %v; want 26.06 USD succeeded", got, err)
+	}
+}
