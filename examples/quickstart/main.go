@@ -1,9 +1,20 @@
-// Command quickstart puts a product card on a post, on the in-memory
-// merchant, prints the card JSON a client would receive, then buys from the
-// card and prints the order; then it puts a Donate card on another post,
-// donates (covering the fee) and prints the receipt.
+// Command quickstart puts a product card on a post, prints the card JSON a
+// client would receive, then buys from the card and prints the order; then
+// it puts a Donate card on another post, donates (covering the fee) and
+// prints the receipt.
 //
-//	go run ./examples/quickstart
+// The in-memory merchant sells and takes the money:
+//
+//	cd examples/quickstart && go run .
+//
+// With STRIPE_SECRET_KEY set (a test-mode key, sk_test_…), the in-memory
+// merchant still sells but Stripe takes the money: the payment and the
+// donation are PaymentIntents in that account, paid with Stripe's test
+// card pm_card_visa. STRIPE_API_URL points it at stripe-mock or another
+// stand-in instead of api.stripe.com.
+//
+// The quickstart is its own module, so that the core module never
+// requires stripe-go.
 package main
 
 import (
@@ -18,21 +29,58 @@ import (
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/memory"
+	"github.com/buybutton/buybutton/provider/stripe"
 )
 
 func main() {
-	if err := run(context.Background(), os.Stdout); err != nil {
+	s := memorySetup()
+	if key := os.Getenv("STRIPE_SECRET_KEY"); key != "" {
+		var err error
+		if s, err = stripeSetup(key, os.Getenv("STRIPE_API_URL")); err != nil {
+			fmt.Fprintln(os.Stderr, "quickstart:", err)
+			os.Exit(1)
+		}
+	}
+	if err := run(context.Background(), os.Stdout, s); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, out io.Writer) error {
-	// The in-memory merchant: a demo catalog and test payment tokens.
+// setup is the merchant the quickstart sells through and the payment
+// token its buyer pays with.
+type setup struct {
+	merchant buybutton.Merchant
+	token    string
+}
+
+// memorySetup: the in-memory merchant, with a demo catalog and test
+// payment tokens, does everything.
+func memorySetup() setup {
+	return setup{merchant: buybutton.MerchantFrom("demo-shop", "Demo Shop", memory.New(nil)), token: memory.TokenApprove}
+}
+
+// stripeSetup: the in-memory merchant sells; Stripe takes payments and
+// donations, for the demo nonprofits.
+func stripeSetup(key, apiURL string) (setup, error) {
+	var nonprofits []stripe.Nonprofit
+	for _, n := range memory.DemoNonprofits("USD") {
+		nonprofits = append(nonprofits, stripe.Nonprofit{Nonprofit: n})
+	}
+	pay, err := stripe.New(stripe.Options{SecretKey: key, APIURL: apiURL, Nonprofits: nonprofits})
+	if err != nil {
+		return setup{}, err
+	}
 	shop := memory.New(nil)
-	client, err := buybutton.New(&buybutton.Options{
-		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", shop)},
-	})
+	return setup{merchant: buybutton.Merchant{
+		ID: "demo-shop", Name: "Demo Shop",
+		Catalog: shop, Quotes: shop, Orders: shop, Inventory: shop,
+		Payments: pay, Donations: pay, Monthly: pay, Webhooks: pay,
+	}, token: "pm_card_visa"}, nil
+}
+
+func run(ctx context.Context, out io.Writer, s setup) error {
+	client, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{s.merchant}})
 	if err != nil {
 		return err
 	}
@@ -81,8 +129,8 @@ func run(ctx context.Context, out io.Writer) error {
 		co.State, co.Totals.Subtotal, co.Totals.Shipping, co.Totals.Tax, co.Totals.Total)
 
 	// The viewer confirms with a payment token from the platform's card
-	// form (here the memory provider's test token).
-	order, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: viewer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	// form (here a test token).
+	order, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: viewer, CheckoutID: co.ID, PaymentToken: s.token})
 	if err != nil {
 		return err
 	}
@@ -94,12 +142,12 @@ func run(ctx context.Context, out io.Writer) error {
 	if err := ackEvents(ctx, client, out); err != nil {
 		return err
 	}
-	return donate(ctx, client, out)
+	return donate(ctx, client, out, s.token)
 }
 
 // donate runs a campaign for the demo nonprofit, puts its Donate card on a
 // post, gives 25.00 covering the fee, and prints the receipt.
-func donate(ctx context.Context, client *buybutton.Client, out io.Writer) error {
+func donate(ctx context.Context, client *buybutton.Client, out io.Writer, token string) error {
 	campaign, err := client.CreateCampaign(ctx, buybutton.CampaignParams{
 		MerchantID:   "demo-shop",
 		NonprofitID:  memory.DemoCharity,
@@ -128,7 +176,7 @@ func donate(ctx context.Context, client *buybutton.Client, out io.Writer) error 
 		return err
 	}
 	fmt.Fprintf(out, "\nDonation of %s, fee %s covered: %s to pay.\n", co.Totals.Subtotal, co.Totals.Fee, co.Totals.Total)
-	d, err := client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: donor, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	d, err := client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: donor, CheckoutID: co.ID, PaymentToken: token})
 	if err != nil {
 		return err
 	}

@@ -5,11 +5,33 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/buybutton/buybutton/provider/stripe/stripetest"
 )
 
 func TestQuickstart(t *testing.T) {
+	checkOutput(t, memorySetup())
+}
+
+// TestQuickstartOnStripe runs the Stripe wiring against the recorded
+// Stripe server, so the output is the same as with the memory merchant.
+func TestQuickstartOnStripe(t *testing.T) {
+	api := stripetest.NewServer("")
+	defer api.Close()
+	s, err := stripeSetup("sk_test_quickstart", api.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOutput(t, s)
+	if p := api.Problems(); len(p) > 0 {
+		t.Fatalf("the recorded server could not serve: %v", p)
+	}
+}
+
+func checkOutput(t *testing.T, s setup) {
+	t.Helper()
 	var out bytes.Buffer
-	if err := run(context.Background(), &out); err != nil {
+	if err := run(context.Background(), &out, s); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`Attached "Trail Runner Sneaker"`, `"schema": "buybutton.card/1"`, `"amount": "89.00"`, `"cta": "buy"`,
