@@ -112,6 +112,7 @@ func (p *Provider) donationProduct(ctx context.Context, n Nonprofit) (string, er
 		Name:     stripego.String(truncate("Monthly donation to "+n.Name, 250)),
 		Metadata: map[string]string{metaNonprofit: n.ID},
 	}
+	params.SetIdempotencyKey("buybutton/" + id)
 	_, err := p.api.V1Products.Create(ctx, params)
 	var se *stripego.Error
 	if err == nil || (errors.As(err, &se) && se.Code == stripego.ErrorCodeResourceAlreadyExists) {

@@ -1,0 +1,136 @@
+package stripe
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// subscription answers with testdata/subscription.json in the given
+// states: the subscription's, its first invoice's, the invoice payment's
+// and the PaymentIntent's.
+func subscription(sub, invoice, payment, pi, lastError string) func(w http.ResponseWriter, r *http.Request) {
+	tmpl, err := os.ReadFile("testdata/subscription.json")
+	if err != nil {
+		panic(err)
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, string(tmpl), sub, invoice, payment, pi, lastError)
+	}
+}
+
+func ok(body string) func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, body)
+	}
+}
+
+const (
+	productJSON  = `{"id":"buybutton_donation_x","object":"product","name":"Monthly donation"}`
+	customerJSON = `{"id":"cus_Na6dX7aXxi11N4","object":"customer"}`
+)
+
+func monthlyProvider(t *testing.T, answers ...func(w http.ResponseWriter, r *http.Request)) (*Provider, *scripted) {
+	p, s := scriptedProvider(t, 0, answers...)
+	p.nonprofits = map[string]Nonprofit{}
+	for _, n := range testNonprofits("USD") {
+		p.nonprofits[n.ID] = n
+	}
+	return p, s
+}
+
+func startMonthly(p *Provider) (provider.MonthlyDonation, error) {
+	return p.StartMonthly(context.Background(), provider.DonateRequest{
+		IdempotencyKey: "co_9:donate", NonprofitID: "np_verified", Amount: money.MustParse("10.00", "USD"), Token: "pm_card_visa",
+	})
+}
+
+func TestStartMonthlyActive(t *testing.T) {
+	p, s := monthlyProvider(t, ok(productJSON), ok(customerJSON), subscription("active", "paid", "paid", "succeeded", "null"))
+	m, err := startMonthly(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ID != "sub_1MowQVLkdIwHu7ixeRlqHVzs" || m.Status != provider.MonthlyActive || !m.Amount.Equal(money.MustParse("10.00", "USD")) ||
+		!m.NextChargeAt.Equal(time.Unix(1800000000, 0)) || m.NonprofitID != "np_verified" {
+		t.Fatalf("monthly = %+v", m)
+	}
+	if m.First.ID != "in_1MowQWLkdIwHu7ixuzkSPfKd" || m.First.MonthlyID != m.ID || m.First.Status != provider.DonationSucceeded {
+		t.Fatalf("first month = %+v, want the first invoice, succeeded", m.First)
+	}
+	want := []string{"buybutton/buybutton_donation_" + productSuffix("np_verified"), "co_9:donate/customer", "co_9:donate/subscription"}
+	if got := s.requests(); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("keys %q, want %q", got, want)
+	}
+}
+
+func productSuffix(nonprofitID string) string {
+	sum := sha256.Sum256([]byte(nonprofitID))
+	return hex.EncodeToString(sum[:12])
+}
+
+func TestStartMonthlyNeedsAction(t *testing.T) {
+	p, _ := monthlyProvider(t, ok(productJSON), ok(customerJSON), subscription("incomplete", "open", "open", "requires_action", "null"))
+	m, err := startMonthly(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != provider.MonthlyIncomplete || m.First.Status != provider.DonationRequiresAction ||
+		m.First.NextAction == nil || m.First.NextAction.ClientSecret != "pi_3MowQWLkdIwHu7ix0gwhd6Ez_secret_x" {
+		t.Fatalf("monthly = %+v, first %+v", m, m.First)
+	}
+}
+
+// TestStartMonthlyDeclinedStartsNothing: the declined first month is a
+// DeclineError, and the incomplete subscription is canceled at once so
+// that Stripe never charges it.
+func TestStartMonthlyDeclinedStartsNothing(t *testing.T) {
+	declined := `{"type":"card_error","code":"card_declined","decline_code":"insufficient_funds","message":"Your card has insufficient funds."}`
+	canceled := false
+	cancel := func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodDelete || !strings.HasSuffix(r.URL.Path, "/sub_1MowQVLkdIwHu7ixeRlqHVzs") {
+			t.Errorf("expected the subscription's cancel, got %s %s", r.Method, r.URL.Path)
+		}
+		canceled = true
+		subscription("canceled", "void", "canceled", "canceled", "null")(w, r)
+	}
+	p, s := monthlyProvider(t, ok(productJSON), ok(customerJSON), subscription("incomplete", "open", "open", "requires_payment_method", declined), cancel)
+	_, err := startMonthly(p)
+	var de *provider.DeclineError
+	if !errors.As(err, &de) || de.Code != "insufficient_funds" {
+		t.Fatalf("err = %v, want the DeclineError insufficient_funds", err)
+	}
+	if !canceled {
+		t.Fatal("the incomplete subscription was not canceled")
+	}
+	if got := s.requests(); got[len(got)-1] != "co_9:donate/cancel-declined" {
+		t.Fatalf("keys %q: the cancel must carry a key derived from the library's", got)
+	}
+}
+
+// TestDonationProductIsMadeOnce: a product that exists already is
+// Stripe's resource_already_exists, and the start goes on.
+func TestDonationProductIsMadeOnce(t *testing.T) {
+	exists := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"error":{"code":"resource_already_exists","message":"Product already exists.","type":"invalid_request_error"}}`)
+	}
+	p, _ := monthlyProvider(t, exists, ok(customerJSON), subscription("active", "paid", "paid", "succeeded", "null"))
+	if _, err := startMonthly(p); err != nil {
+		t.Fatal(err)
+	}
+}
