@@ -75,6 +75,14 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 		return c.applyDonationEvent(ctx, m, e)
 	}
 	orderID, err := c.orderFor(ctx, m.ID, e)
+	if errors.Is(err, ErrNotFound) && e.Type == provider.EventPaymentRefunded && e.PaymentID != "" {
+		// A payments processor cannot always tell a donation's refund
+		// from an order's (Stripe's Refund names only the PaymentIntent):
+		// the payment may be a donation's.
+		d := e
+		d.Type, d.DonationID, d.PaymentID = provider.EventDonationRefunded, e.PaymentID, ""
+		return c.applyDonationEvent(ctx, m, d)
+	}
 	if errors.Is(err, ErrNotFound) {
 		return nil // not an order of ours
 	}

@@ -86,12 +86,12 @@ func TestDonateThroughStripe(t *testing.T) {
 	ctx := context.Background()
 	api := stripetest.NewServer("")
 	defer api.Close()
-	pay, err := stripe.New(stripe.Options{SecretKey: "sk_test_integration", APIURL: api.URL(),
+	pay, err := stripe.New(stripe.Options{SecretKey: "sk_test_integration", APIURL: api.URL(), WebhookSecrets: []string{"whsec_integration"},
 		Nonprofits: []stripe.Nonprofit{{Nonprofit: memory.DemoNonprofits("USD")[0]}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{{ID: "giving", Name: "Giving", Donations: pay}}})
+	client, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{{ID: "giving", Name: "Giving", Donations: pay, Webhooks: pay}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,5 +119,25 @@ func TestDonateThroughStripe(t *testing.T) {
 	}
 	if got, err := pay.Donation(ctx, d.ProviderDonationID); err != nil || got.Status != provider.DonationSucceeded || !got.Amount.Equal(money.MustParse("26.06", "USD")) {
 		t.Fatalf("Stripe has %+v, %v; want 26.06 USD succeeded", got, err)
+	}
+
+	// The nonprofit refunds 6.06 on Stripe's dashboard; Stripe's Refund
+	// names only the PaymentIntent, and the delivery comes twice.
+	body := []byte(fmt.Sprintf(`{"id":"evt_gift_refund","object":"event","created":%d,"type":"refund.created",
+		"data":{"object":{"id":"re_gift","object":"refund","amount":606,"currency":"usd","payment_intent":%q,"status":"succeeded"}}}`,
+		time.Now().Unix(), d.ProviderDonationID))
+	for range 2 {
+		h := http.Header{}
+		h.Set("Stripe-Signature", stripe.Sign("whsec_integration", time.Now(), body))
+		if err := client.HandleWebhook(ctx, "giving", h, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := client.Donation(ctx, "donor", d.ID)
+	if err != nil || len(got.Refunds) != 1 || !got.Refunds[0].Amount.Equal(money.MustParse("6.06", "USD")) {
+		t.Fatalf("donation refunds = %+v, %v; want the dashboard's 6.06 USD once", got, err)
+	}
+	if campaign, err = client.Campaign(ctx, campaign.ID); err != nil || !campaign.Raised.Equal(money.MustParse("18.94", "USD")) {
+		t.Fatalf("campaign raised %v, %v; want 25.00 - 6.06 = 18.94 USD after the refund (docs/donate.md)", campaign.Raised, err)
 	}
 }
