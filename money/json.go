@@ -14,9 +14,13 @@ type jsonAmount struct {
 }
 
 // MarshalJSON encodes the amount as {"amount":"12.50","currency":"USD"}.
-// The zero Amount (no currency) is an error: it is never meaningful on the
-// wire.
+// The zero Amount (no currency: not an amount at all, such as a field not
+// set yet) encodes as null, which decodes back to it; an Amount in a
+// currency that is not valid is an error.
 func (a Amount) MarshalJSON() ([]byte, error) {
+	if a.c == "" && a.sign() == 0 {
+		return []byte("null"), nil
+	}
 	if !a.c.Valid() {
 		return nil, &CurrencyError{Code: truncate(string(a.c), 16)}
 	}

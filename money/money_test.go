@@ -253,6 +253,14 @@ func TestJSON(t *testing.T) {
 		assert.Equal(t, money.Amount{}, got, "a failed decode changes nothing")
 	}
 
-	_, err = json.Marshal(money.Amount{})
+	// The zero Amount, a field not set yet, is null both ways, so that
+	// records holding one can be stored as JSON.
+	b, err = json.Marshal(struct{ A money.Amount }{})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"A":null}`, string(b))
+	var zero struct{ A money.Amount }
+	require.NoError(t, json.Unmarshal(b, &zero))
+	assert.Equal(t, money.Amount{}, zero.A)
+	_, err = json.Marshal(money.Zero("XYZ"))
 	assert.True(t, errors.Is(err, money.ErrUnknownCurrency))
 }

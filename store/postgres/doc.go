@@ -1,0 +1,41 @@
+// Package postgres is a buybutton.Store on PostgreSQL (15 or later),
+// through pgx's pgxpool, for backends that run many app instances over one
+// database. It is its own Go module, so that a backend on the in-memory
+// store never downloads pgx.
+//
+//	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+//	if err != nil { ... }
+//	if err := postgres.Migrate(ctx, pool); err != nil { ... } // explicit; safe from every instance
+//	client, err := buybutton.New(&buybutton.Options{Store: postgres.New(pool), Merchants: ...})
+//
+// # Guarantees
+//
+// The store keeps no lock or state in the process: the database decides
+// every race, so two instances racing on one checkout behave as two
+// goroutines on one in-memory store. A Commit is one transaction whose
+// statements go to the server as one batch; every write in it is
+// conditional (an insert that must not find a row, an update that must
+// find the version it read), and the first that does not hold rolls the
+// whole transaction back and is reported as a *buybutton.ConflictError.
+// The placement claim, idempotency records and seen provider events are
+// such inserts, so a double tap landing on two instances places one order.
+//
+// # Schema
+//
+// Migrations are SQL files embedded in the package (migrations/), applied
+// in order by [Migrate] under an advisory lock, each once, with the
+// version it brings recorded in buybutton_schema. The tables live in the
+// connection's search_path.
+//
+//	buybutton_records      (kind, id) → version, body jsonb; buyer_id and
+//	                       placed_at for orders, due_at for checkouts
+//	buybutton_refs         (kind, merchant_id, external_id) → id
+//	buybutton_idempotency  key → fingerprint, result_id, created_at
+//	buybutton_seen_events  (merchant_id, event_id) → at
+//	buybutton_transitions  seq, subject_id, body jsonb
+//	buybutton_outbox       seq, id (unique), body jsonb, acked_at
+//
+// A record's body is its JSON encoding; its version column, not the
+// body, is the version compare-and-set checks. Orders by buyer come newest
+// first by placed_at, then by id.
+package postgres

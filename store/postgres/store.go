@@ -1,0 +1,204 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/buybutton/buybutton"
+)
+
+// Store is a buybutton.Store on PostgreSQL. It holds no lock and no state
+// of its own: every guarantee comes from the database, so any number of
+// instances, each with its own pool, can share one database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ buybutton.Store = (*Store)(nil)
+
+// New returns a store on pool. The schema must be in place: call
+// [Migrate] first, once per deployment or at every start.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// The kinds of records, as stored in buybutton_records.kind and reported
+// in a *buybutton.ConflictError.
+const (
+	kindCart     = "cart"
+	kindGroup    = "group"
+	kindCheckout = "checkout"
+	kindOrder    = "order"
+	kindWallet   = "wallet"
+	kindCampaign = "campaign"
+	kindDonation = "donation"
+	kindMonthly  = "monthly_gift"
+)
+
+func (s *Store) Cart(ctx context.Context, id string) (*buybutton.Cart, error) {
+	return read[buybutton.Cart](ctx, s, kindCart, id, func(c *buybutton.Cart, v int64) { c.Version = v })
+}
+
+func (s *Store) CheckoutGroup(ctx context.Context, id string) (*buybutton.CheckoutGroup, error) {
+	return read[buybutton.CheckoutGroup](ctx, s, kindGroup, id, func(g *buybutton.CheckoutGroup, v int64) { g.Version = v })
+}
+
+func (s *Store) Checkout(ctx context.Context, id string) (*buybutton.Checkout, error) {
+	return read[buybutton.Checkout](ctx, s, kindCheckout, id, func(c *buybutton.Checkout, v int64) { c.Version = v })
+}
+
+func (s *Store) Order(ctx context.Context, id string) (*buybutton.Order, error) {
+	return read[buybutton.Order](ctx, s, kindOrder, id, func(o *buybutton.Order, v int64) { o.Version = v })
+}
+
+func (s *Store) Wallet(ctx context.Context, buyerID string) (*buybutton.Wallet, error) {
+	return read[buybutton.Wallet](ctx, s, kindWallet, buyerID, func(w *buybutton.Wallet, v int64) { w.Version = v })
+}
+
+func (s *Store) Campaign(ctx context.Context, id string) (*buybutton.Campaign, error) {
+	return read[buybutton.Campaign](ctx, s, kindCampaign, id, func(c *buybutton.Campaign, v int64) { c.Version = v })
+}
+
+func (s *Store) Donation(ctx context.Context, id string) (*buybutton.Donation, error) {
+	return read[buybutton.Donation](ctx, s, kindDonation, id, func(d *buybutton.Donation, v int64) { d.Version = v })
+}
+
+func (s *Store) MonthlyGift(ctx context.Context, id string) (*buybutton.MonthlyGift, error) {
+	return read[buybutton.MonthlyGift](ctx, s, kindMonthly, id, func(m *buybutton.MonthlyGift, v int64) { m.Version = v })
+}
+
+// read loads one record; the version column, not the body, is its version.
+func read[R any](ctx context.Context, s *Store, kind, id string, setVersion func(*R, int64)) (*R, error) {
+	var version int64
+	var body []byte
+	err := s.pool.QueryRow(ctx, `SELECT version, body FROM buybutton_records WHERE kind = $1 AND id = $2`, kind, id).Scan(&version, &body)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %s %q", buybutton.ErrNotFound, kind, truncate(id, 128))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: read %s: %w", kind, err)
+	}
+	r := new(R)
+	if err := json.Unmarshal(body, r); err != nil {
+		return nil, fmt.Errorf("postgres: decode %s %q: %w", kind, id, err)
+	}
+	setVersion(r, version)
+	return r, nil
+}
+
+func (s *Store) OrdersByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*buybutton.Order, error) {
+	rows, err := s.pool.Query(ctx, `SELECT version, body FROM buybutton_records
+		WHERE kind = 'order' AND buyer_id = $1 ORDER BY placed_at DESC, id DESC OFFSET $2 LIMIT $3`, buyerID, offset, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: orders by buyer: %w", err)
+	}
+	var out []*buybutton.Order
+	for rows.Next() {
+		var version int64
+		var body []byte
+		if err := rows.Scan(&version, &body); err != nil {
+			return nil, err
+		}
+		o := new(buybutton.Order)
+		if err := json.Unmarshal(body, o); err != nil {
+			return nil, fmt.Errorf("postgres: decode order: %w", err)
+		}
+		o.Version = version
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) Lookup(ctx context.Context, ref buybutton.Ref) (string, error) {
+	var id string
+	err := s.pool.QueryRow(ctx, `SELECT id FROM buybutton_refs WHERE kind = $1 AND merchant_id = $2 AND external_id = $3`,
+		ref.Kind, ref.MerchantID, ref.ExternalID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("%w: %s", buybutton.ErrNotFound, truncate(ref.String(), 128))
+	}
+	if err != nil {
+		return "", fmt.Errorf("postgres: lookup: %w", err)
+	}
+	return id, nil
+}
+
+func (s *Store) DueCheckouts(ctx context.Context, t time.Time, limit int) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM buybutton_records
+		WHERE kind = 'checkout' AND due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at, id LIMIT $2`, t, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: due checkouts: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: due checkouts: %w", err)
+	}
+	return ids, nil
+}
+
+func (s *Store) Idempotency(ctx context.Context, key string) (buybutton.IdempotencyRecord, error) {
+	r := buybutton.IdempotencyRecord{Key: key}
+	err := s.pool.QueryRow(ctx, `SELECT fingerprint, result_id, created_at FROM buybutton_idempotency WHERE key = $1`, key).
+		Scan(&r.Fingerprint, &r.ResultID, &r.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return buybutton.IdempotencyRecord{}, fmt.Errorf("%w: idempotency key", buybutton.ErrNotFound)
+	}
+	if err != nil {
+		return buybutton.IdempotencyRecord{}, fmt.Errorf("postgres: idempotency: %w", err)
+	}
+	r.CreatedAt = r.CreatedAt.UTC()
+	return r, nil
+}
+
+func (s *Store) Transitions(ctx context.Context, subjectID string) ([]buybutton.Transition, error) {
+	return list[buybutton.Transition](ctx, s, `SELECT body FROM buybutton_transitions WHERE subject_id = $1 ORDER BY seq`, subjectID)
+}
+
+// PendingEvents returns unacknowledged events in the order they were
+// inserted (by a sequence). Two commits running at once may become visible
+// in the other order; an event is never skipped, since what is pending is
+// decided by acknowledgement, not by a cursor.
+func (s *Store) PendingEvents(ctx context.Context, limit int) ([]buybutton.Event, error) {
+	return list[buybutton.Event](ctx, s, `SELECT body FROM buybutton_outbox WHERE acked_at IS NULL ORDER BY seq LIMIT $1`, limit)
+}
+
+func (s *Store) AckEvents(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE buybutton_outbox SET acked_at = now() WHERE id = ANY($1) AND acked_at IS NULL`, ids)
+	if err != nil {
+		return fmt.Errorf("postgres: ack events: %w", err)
+	}
+	return nil
+}
+
+func list[T any](ctx context.Context, s *Store, query string, arg any) ([]T, error) {
+	rows, err := s.pool.Query(ctx, query, arg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	var out []T
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		var v T
+		if err := json.Unmarshal(body, &v); err != nil {
+			return nil, fmt.Errorf("postgres: decode: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
