@@ -8,7 +8,10 @@ require (
 	github.com/jackc/pgx/v5 v5.12.0
 )
 
+require github.com/stripe/stripe-go/v85 v85.0.0 // indirect
+
 require (
+	github.com/buybutton/buybutton/provider/stripe v0.0.0
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
@@ -20,3 +23,5 @@ require (
 )
 
 replace github.com/buybutton/buybutton => ../..
+
+replace github.com/buybutton/buybutton/provider/stripe => ../../provider/stripe
