@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/buybutton/buybutton"
 )
@@ -55,13 +56,12 @@ func recordsOf(tx *buybutton.Tx) []record {
 	return rs
 }
 
-// conflict is returned from inside the transaction to roll it back.
-type conflict struct{ err *buybutton.ConflictError }
+// conflictCode is the SQLSTATE buybutton_conflict raises.
+const conflictCode = "BB001"
 
-func (c conflict) Error() string { return c.err.Error() }
-
-// Commit applies tx in one transaction, sending all its statements as one
-// batch. Every write is conditional, so the database decides every race:
+// Commit applies tx as one batch, sent in one round trip and run by the
+// server as one implicit transaction. Every write is conditional, so the
+// database decides every race:
 //
 //   - an insert (version 0) is INSERT … ON CONFLICT DO NOTHING, and a row
 //     that exists is a conflict;
@@ -71,66 +71,54 @@ func (c conflict) Error() string { return c.err.Error() }
 //     another id (or one a concurrent commit is inserting) is a conflict;
 //   - idempotency records and seen events are inserts that conflict.
 //
-// On the first conflict the transaction is rolled back: nothing of tx is
-// written.
+// A condition that fails calls buybutton_conflict, which aborts the
+// transaction: nothing of tx is written, and Commit returns a
+// *buybutton.ConflictError naming what conflicted.
 func (s *Store) Commit(ctx context.Context, tx *buybutton.Tx) error {
-	type check func(pgx.BatchResults) error
 	b := &pgx.Batch{}
-	var checks []check
-	rowsOne := func(kind, id string) check {
-		return func(br pgx.BatchResults) error {
-			tag, err := br.Exec()
-			if err != nil {
-				return err
-			}
-			if tag.RowsAffected() != 1 {
-				return conflict{&buybutton.ConflictError{Kind: kind, ID: id}}
-			}
-			return nil
-		}
-	}
 	for _, r := range recordsOf(tx) {
 		body, err := json.Marshal(r.body)
 		if err != nil {
 			return fmt.Errorf("postgres: encode %s %q: %w", r.kind, r.id, err)
 		}
 		if r.version == 0 {
-			b.Queue(`INSERT INTO buybutton_records (kind, id, version, body, buyer_id, placed_at, due_at)
-				VALUES ($1, $2, 1, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, r.kind, r.id, body, r.buyerID, r.placedAt, r.dueAt)
+			b.Queue(`WITH w AS (
+					INSERT INTO buybutton_records (kind, id, version, body, buyer_id, placed_at, due_at)
+					VALUES ($1, $2, 1, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1)
+				SELECT buybutton_conflict($1, $2) WHERE NOT EXISTS (SELECT 1 FROM w)`,
+				r.kind, r.id, body, r.buyerID, r.placedAt, r.dueAt)
 		} else {
-			b.Queue(`UPDATE buybutton_records SET version = version + 1, body = $4, buyer_id = $5, placed_at = $6, due_at = $7
-				WHERE kind = $1 AND id = $2 AND version = $3`, r.kind, r.id, r.version, body, r.buyerID, r.placedAt, r.dueAt)
+			b.Queue(`WITH w AS (
+					UPDATE buybutton_records SET version = version + 1, body = $4, buyer_id = $5, placed_at = $6, due_at = $7
+					WHERE kind = $1 AND id = $2 AND version = $3 RETURNING 1)
+				SELECT buybutton_conflict($1, $2) WHERE NOT EXISTS (SELECT 1 FROM w)`,
+				r.kind, r.id, r.version, body, r.buyerID, r.placedAt, r.dueAt)
 		}
-		checks = append(checks, rowsOne(r.kind, r.id))
 	}
 	for _, ref := range tx.Refs {
 		b.Queue(`WITH ins AS (
 				INSERT INTO buybutton_refs (kind, merchant_id, external_id, id) VALUES ($1, $2, $3, $4)
-				ON CONFLICT DO NOTHING RETURNING id)
-			SELECT id FROM ins
-			UNION ALL SELECT id FROM buybutton_refs WHERE kind = $1 AND merchant_id = $2 AND external_id = $3
-			LIMIT 1`, ref.Ref.Kind, ref.Ref.MerchantID, ref.Ref.ExternalID, ref.ID)
-		checks = append(checks, func(br pgx.BatchResults) error {
-			var have string
-			err := br.QueryRow().Scan(&have)
-			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-			if have != ref.ID {
-				return conflict{&buybutton.ConflictError{Kind: "ref", ID: ref.Ref.String()}}
-			}
-			return nil
-		})
+				ON CONFLICT DO NOTHING RETURNING id),
+			have AS (
+				SELECT id FROM ins
+				UNION ALL SELECT id FROM buybutton_refs WHERE kind = $1 AND merchant_id = $2 AND external_id = $3
+				LIMIT 1)
+			SELECT buybutton_conflict('ref', $5) WHERE NOT EXISTS (SELECT 1 FROM have WHERE id = $4)`,
+			ref.Ref.Kind, ref.Ref.MerchantID, ref.Ref.ExternalID, ref.ID, ref.Ref.String())
 	}
 	for _, r := range tx.Idempotency {
-		b.Queue(`INSERT INTO buybutton_idempotency (key, fingerprint, result_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		b.Queue(`WITH w AS (
+				INSERT INTO buybutton_idempotency (key, fingerprint, result_id, created_at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT DO NOTHING RETURNING 1)
+			SELECT buybutton_conflict('idempotency', $1) WHERE NOT EXISTS (SELECT 1 FROM w)`,
 			r.Key, r.Fingerprint, r.ResultID, r.CreatedAt)
-		checks = append(checks, rowsOne("idempotency", r.Key))
 	}
 	for _, e := range tx.Seen {
-		b.Queue(`INSERT INTO buybutton_seen_events (merchant_id, event_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+		b.Queue(`WITH w AS (
+				INSERT INTO buybutton_seen_events (merchant_id, event_id, at) VALUES ($1, $2, $3)
+				ON CONFLICT DO NOTHING RETURNING 1)
+			SELECT buybutton_conflict('seen_event', $1 || ':' || $2) WHERE NOT EXISTS (SELECT 1 FROM w)`,
 			e.MerchantID, e.EventID, e.At)
-		checks = append(checks, rowsOne("seen_event", e.MerchantID+":"+e.EventID))
 	}
 	for _, t := range tx.Transitions {
 		body, err := json.Marshal(t)
@@ -138,29 +126,21 @@ func (s *Store) Commit(ctx context.Context, tx *buybutton.Tx) error {
 			return fmt.Errorf("postgres: encode transition: %w", err)
 		}
 		b.Queue(`INSERT INTO buybutton_transitions (subject_id, body) VALUES ($1, $2)`, t.SubjectID, body)
-		checks = append(checks, rowsOne("transition", t.SubjectID))
 	}
 	for _, e := range tx.Events {
 		body, err := json.Marshal(e)
 		if err != nil {
 			return fmt.Errorf("postgres: encode event: %w", err)
 		}
-		b.Queue(`INSERT INTO buybutton_outbox (id, body) VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.ID, body)
-		checks = append(checks, rowsOne("event", e.ID))
+		b.Queue(`INSERT INTO buybutton_outbox (id, body) VALUES ($1, $2)`, e.ID, body)
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(ptx pgx.Tx) error {
-		br := ptx.SendBatch(ctx, b)
-		for _, c := range checks {
-			if err := c(br); err != nil {
-				br.Close()
-				return err
-			}
-		}
-		return br.Close()
-	})
-	var c conflict
-	if errors.As(err, &c) {
-		return c.err
+	if b.Len() == 0 {
+		return nil
+	}
+	err := s.pool.SendBatch(ctx, b).Close()
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == conflictCode {
+		return &buybutton.ConflictError{Kind: pe.Message, ID: pe.Detail}
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
