@@ -5,15 +5,9 @@ import (
 	"errors"
 )
 
-// jsonAmount is the wire form: the amount as a string, because JavaScript
-// numbers are float64 and lose cents above 2^53 minor units, and the
-// currency beside it.
-type jsonAmount struct {
-	Amount   string `json:"amount"`
-	Currency string `json:"currency"`
-}
-
-// MarshalJSON encodes the amount as {"amount":"12.50","currency":"USD"}.
+// MarshalJSON encodes the amount as {"amount":"12.50","currency":"USD"}:
+// the amount is a string, because JavaScript numbers are float64 and lose
+// cents above 2^53 minor units, and the currency is beside it.
 // The zero Amount (no currency: not an amount at all, such as a field not
 // set yet) encodes as null, which decodes back to it; an Amount in a
 // currency that is not valid is an error.
@@ -24,7 +18,15 @@ func (a Amount) MarshalJSON() ([]byte, error) {
 	if !a.c.Valid() {
 		return nil, &CurrencyError{Code: truncate(string(a.c), 16)}
 	}
-	return json.Marshal(jsonAmount{Amount: a.Number(), Currency: string(a.c)})
+	// Written by hand: a number and a currency code need no escaping, and
+	// records full of amounts are encoded on every store write.
+	n := a.Number()
+	b := make([]byte, 0, len(`{"amount":"","currency":"XXX"}`)+len(n))
+	b = append(b, `{"amount":"`...)
+	b = append(b, n...)
+	b = append(b, `","currency":"`...)
+	b = append(b, a.c...)
+	return append(b, `"}`...), nil
 }
 
 // UnmarshalJSON decodes {"amount":"12.50","currency":"USD"} with the rules
