@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/internal/controls"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/faulty"
 	"github.com/buybutton/buybutton/provider/memory"
@@ -24,26 +25,6 @@ const tee = memory.DemoTee + "-Black"
 
 func teeLine() buybutton.CartLine {
 	return buybutton.CartLine{MerchantID: shopID, ProductID: memory.DemoTee, VariantID: tee, Quantity: 1}
-}
-
-// forgetfulKeys is a provider that ignores idempotency keys, as an
-// integration that makes a fresh key per call does. Only the checkout's
-// claim then stands between a retry and a second charge.
-type forgetfulKeys struct{ *memory.Provider }
-
-func (p forgetfulKeys) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
-	req.IdempotencyKey = uuid.NewString()
-	return p.Provider.Authorize(ctx, req)
-}
-
-func (p forgetfulKeys) Reserve(ctx context.Context, req provider.ReserveRequest) (provider.Reservation, error) {
-	req.IdempotencyKey = uuid.NewString()
-	return p.Provider.Reserve(ctx, req)
-}
-
-func (p forgetfulKeys) PlaceOrder(ctx context.Context, req provider.PlaceOrderRequest) (provider.Order, error) {
-	req.IdempotencyKey = uuid.NewString()
-	return p.Provider.PlaceOrder(ctx, req)
 }
 
 // TestRacingConfirmsPlaceEachCheckoutOnce has 64 goroutines confirming the
@@ -62,8 +43,8 @@ func TestRacingConfirmsPlaceEachCheckoutOnce(t *testing.T) {
 		wantCaught bool
 	}{
 		{"idempotent provider", func(m *memory.Provider) any { return m }, buybutton.NewMemoryStore, false},
-		{"provider ignoring keys", func(m *memory.Provider) any { return forgetfulKeys{m} }, buybutton.NewMemoryStore, false},
-		{"negative control: no compare-and-set", func(m *memory.Provider) any { return forgetfulKeys{m} }, func() buybutton.Store { return lastWriteWins{buybutton.NewMemoryStore()} }, true},
+		{"provider ignoring keys", func(m *memory.Provider) any { return controls.ForgetfulKeys{Provider: m} }, buybutton.NewMemoryStore, false},
+		{"negative control: no compare-and-set", func(m *memory.Provider) any { return controls.ForgetfulKeys{Provider: m} }, func() buybutton.Store { return controls.LastWriteWins{Store: buybutton.NewMemoryStore()} }, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := buildFixture(t, nil, &buybutton.Options{Store: tc.store()}, func(m *memory.Provider) buybutton.Merchant {

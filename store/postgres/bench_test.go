@@ -90,39 +90,13 @@ func BenchmarkPlacement(b *testing.B) {
 				ids[i] = readyVariant(b, client, fmt.Sprintf("buyer-%d", i), variants[i%len(variants)])
 			}
 			before := store.commits.Load()
-			var next atomic.Int64
-			var lat latencies
-			b.SetParallelism(8)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					i := next.Add(1) - 1
-					start := time.Now()
-					if _, err := client.Confirm(context.Background(), buybutton.ConfirmParams{BuyerID: fmt.Sprintf("buyer-%d", i), CheckoutID: ids[i], PaymentToken: memory.TokenApprove}); err != nil {
-						b.Error(err)
-						return
-					}
-					lat.add(time.Since(start))
-				}
+			timedParallel(b, func(i int64) error {
+				_, err := client.Confirm(context.Background(), buybutton.ConfirmParams{BuyerID: fmt.Sprintf("buyer-%d", i), CheckoutID: ids[i], PaymentToken: memory.TokenApprove})
+				return err
 			})
-			b.StopTimer()
-			lat.report(b)
 			b.ReportMetric(float64(store.commits.Load()-before)/float64(b.N), "commits/op")
 		})
 	}
-}
-
-func readyVariant(t testing.TB, c *buybutton.Client, buyer, variant string) string {
-	ctx := context.Background()
-	_, cos, err := c.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, ShipTo: &shipTo,
-		Lines: []buybutton.CartLine{{MerchantID: shopID, ProductID: memory.DemoSneaker, VariantID: variant, Quantity: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.SelectShipping(ctx, buyer, cos[0].ID, "standard"); err != nil {
-		t.Fatal(err)
-	}
-	return cos[0].ID
 }
 
 // BenchmarkPlacementFloor is the floor: hand-written SQL making the writes
@@ -139,15 +113,20 @@ func BenchmarkPlacementFloor(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	timedParallel(b, func(i int64) error { return floorPlacement(ctx, pool, fmt.Sprint("co-", i)) })
+}
+
+// timedParallel runs op(0) … op(b.N-1) from GOMAXPROCS×8 goroutines,
+// timing each, and reports p50 and p99.
+func timedParallel(b *testing.B, op func(i int64) error) {
 	var next atomic.Int64
 	var lat latencies
 	b.SetParallelism(8)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			i := next.Add(1) - 1
 			start := time.Now()
-			if err := floorPlacement(ctx, pool, fmt.Sprint("co-", i)); err != nil {
+			if err := op(next.Add(1) - 1); err != nil {
 				b.Error(err)
 				return
 			}

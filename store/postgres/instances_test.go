@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/internal/controls"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/memory"
 )
@@ -45,11 +44,17 @@ func instances(t *testing.T, schema string, n int, m any, wrap func(buybutton.St
 }
 
 // ready starts a checkout of one sneaker for buyer, shipping selected.
-func ready(t *testing.T, c *buybutton.Client, buyer string) string {
+func ready(t testing.TB, c *buybutton.Client, buyer string) string {
+	return readyVariant(t, c, buyer, sneaker)
+}
+
+// readyVariant starts a checkout of one unit of variant for buyer,
+// shipping selected.
+func readyVariant(t testing.TB, c *buybutton.Client, buyer, variant string) string {
 	t.Helper()
 	ctx := context.Background()
 	_, cos, err := c.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, ShipTo: &shipTo,
-		Lines: []buybutton.CartLine{{MerchantID: shopID, ProductID: memory.DemoSneaker, VariantID: sneaker, Quantity: 1}}})
+		Lines: []buybutton.CartLine{{MerchantID: shopID, ProductID: memory.DemoSneaker, VariantID: variant, Quantity: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,51 +62,6 @@ func ready(t *testing.T, c *buybutton.Client, buyer string) string {
 		t.Fatal(err)
 	}
 	return cos[0].ID
-}
-
-// forgetfulKeys is a platform that ignores idempotency keys, so that only
-// the store's placement claim stands between a retry and a second charge.
-type forgetfulKeys struct{ *memory.Provider }
-
-func (p forgetfulKeys) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
-	req.IdempotencyKey = uuid.NewString()
-	return p.Provider.Authorize(ctx, req)
-}
-
-func (p forgetfulKeys) Reserve(ctx context.Context, req provider.ReserveRequest) (provider.Reservation, error) {
-	req.IdempotencyKey = uuid.NewString()
-	return p.Provider.Reserve(ctx, req)
-}
-
-func (p forgetfulKeys) PlaceOrder(ctx context.Context, req provider.PlaceOrderRequest) (provider.Order, error) {
-	req.IdempotencyKey = uuid.NewString()
-	return p.Provider.PlaceOrder(ctx, req)
-}
-
-// lastWriteWins is the negative control: a store whose writes of
-// checkouts and carts overwrite whatever is there, as an UPDATE without the
-// version condition would.
-type lastWriteWins struct{ buybutton.Store }
-
-func (s lastWriteWins) Commit(ctx context.Context, tx *buybutton.Tx) error {
-	for {
-		for _, c := range tx.Carts {
-			if cur, err := s.Store.Cart(ctx, c.ID); err == nil {
-				c.Version = cur.Version
-			}
-		}
-		for _, co := range tx.Checkouts {
-			if cur, err := s.Store.Checkout(ctx, co.ID); err == nil {
-				co.Version = cur.Version
-			}
-		}
-		err := s.Store.Commit(ctx, tx)
-		var ce *buybutton.ConflictError
-		if errors.As(err, &ce) && (ce.Kind == "cart" || ce.Kind == "checkout") {
-			continue
-		}
-		return err
-	}
 }
 
 // TestInstancesPlaceEachCheckoutOnce: 4 instances, each with its own
@@ -119,14 +79,14 @@ func TestInstancesPlaceEachCheckoutOnce(t *testing.T) {
 		caught bool
 	}{
 		{"compare-and-set", nil, false},
-		{"negative control: last write wins", func(s buybutton.Store) buybutton.Store { return lastWriteWins{s} }, true},
+		{"negative control: last write wins", func(s buybutton.Store) buybutton.Store { return controls.LastWriteWins{Store: s} }, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			shop := memory.New(nil)
 			if err := shop.SetStock(sneaker, 10*checkouts); err != nil {
 				t.Fatal(err)
 			}
-			clients := instances(t, freshSchema(t), nInstances, forgetfulKeys{shop}, tc.wrap)
+			clients := instances(t, freshSchema(t), nInstances, controls.ForgetfulKeys{Provider: shop}, tc.wrap)
 			ids := make([]string, checkouts)
 			for i := range ids {
 				ids[i] = ready(t, clients[i%nInstances], fmt.Sprintf("buyer-%d", i))
@@ -192,7 +152,7 @@ func TestInstancesCartEditsLoseNothing(t *testing.T) {
 	if units := cartEdits(t, nil); units != 30 {
 		t.Fatalf("the cart has %d units, want 30", units)
 	}
-	if units := cartEdits(t, func(s buybutton.Store) buybutton.Store { return lastWriteWins{s} }); units == 30 {
+	if units := cartEdits(t, func(s buybutton.Store) buybutton.Store { return controls.LastWriteWins{Store: s} }); units == 30 {
 		t.Fatal("the negative control lost no update: the test cannot catch a store without compare-and-set")
 	}
 }
