@@ -2,6 +2,7 @@ package stripe
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -96,15 +97,7 @@ func fromStripe(v int64, currency string) (money.Amount, error) {
 
 // parseCurrency reads Stripe's lower-case currency code.
 func parseCurrency(code string) (money.Currency, error) {
-	up := make([]byte, len(code))
-	for i := range len(code) {
-		b := code[i]
-		if 'a' <= b && b <= 'z' {
-			b -= 'a' - 'A'
-		}
-		up[i] = b
-	}
-	c, err := money.ParseCurrency(string(up))
+	c, err := money.ParseCurrency(strings.ToUpper(code))
 	if err != nil {
 		return "", fmt.Errorf("stripe: currency %q: %w", code, provider.ErrInvalidRequest)
 	}
@@ -112,18 +105,8 @@ func parseCurrency(code string) (money.Currency, error) {
 }
 
 // lower returns Stripe's spelling of c.
-func lower(c money.Currency) string {
-	b := []byte(c)
-	for i, x := range b {
-		if 'A' <= x && x <= 'Z' {
-			b[i] = x + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
+func lower(c money.Currency) string { return strings.ToLower(string(c)) }
 
 func unit(c money.Currency, exp int32, step int64) string {
 	return decimal.New(step, -exp).String() + " " + string(c)
 }
-
-func amountZero(a money.Amount) money.Amount { return money.Zero(a.Currency()) }

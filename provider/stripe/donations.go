@@ -162,10 +162,8 @@ func donationOf(pi *stripego.PaymentIntent, nonprofitID string, fresh bool) (pro
 	switch pi.Status {
 	case stripego.PaymentIntentStatusSucceeded:
 		d.Status = provider.DonationSucceeded
-		if pi.LatestCharge != nil {
-			if d.Refunded, err = fromStripe(pi.LatestCharge.AmountRefunded, string(pi.Currency)); err != nil {
-				return provider.Donation{}, err
-			}
+		if d.Refunded, err = refunded(pi); err != nil {
+			return provider.Donation{}, err
 		}
 	case stripego.PaymentIntentStatusRequiresAction, stripego.PaymentIntentStatusRequiresConfirmation, stripego.PaymentIntentStatusProcessing:
 		d.Status, d.NextAction = provider.DonationRequiresAction, nextAction(pi)

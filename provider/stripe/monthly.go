@@ -10,6 +10,7 @@ import (
 
 	stripego "github.com/stripe/stripe-go/v85"
 
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 )
 
@@ -212,18 +213,21 @@ func (p *Provider) monthlyOf(ctx context.Context, sub *stripego.Subscription, fi
 	if first == nil {
 		return m, nil, fmt.Errorf("stripe: subscription %s has no first invoice: %w", sub.ID, provider.ErrUnknownOutcome)
 	}
+	// The first month with no charge to read its state from.
+	uncharged := func(status provider.DonationStatus) provider.Donation {
+		return provider.Donation{ID: first.ID, NonprofitID: m.NonprofitID, MonthlyID: sub.ID, Status: status, Amount: amount, Refunded: money.Zero(amount.Currency())}
+	}
 	pi := invoicePI(first)
 	if pi == nil {
 		if first.Status == stripego.InvoiceStatusPaid { // paid without a charge (a credit balance)
-			m.First = provider.Donation{ID: first.ID, NonprofitID: m.NonprofitID, MonthlyID: sub.ID, Status: provider.DonationSucceeded, Amount: amount, Refunded: amountZero(amount)}
+			m.First = uncharged(provider.DonationSucceeded)
 			return m, nil, nil
 		}
 		return m, nil, fmt.Errorf("stripe: invoice %s has no payment yet: %w", first.ID, provider.ErrUnknownOutcome)
 	}
 	d, err := donationOf(pi, m.NonprofitID, true)
 	if errors.Is(err, provider.ErrDeclined) {
-		d = provider.Donation{ID: first.ID, NonprofitID: m.NonprofitID, MonthlyID: sub.ID, Status: provider.DonationFailed, Amount: amount, Refunded: amountZero(amount)}
-		m.First = d
+		m.First = uncharged(provider.DonationFailed)
 		return m, err, nil
 	}
 	if err != nil {

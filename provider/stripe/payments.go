@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	stripego "github.com/stripe/stripe-go/v85"
 
@@ -94,7 +95,7 @@ func (p *Provider) Void(ctx context.Context, req provider.VoidRequest) (provider
 		return paymentOf(pi, false)
 	}
 	err = mapError(err, write)
-	if !isKind(err, provider.ErrInvalidState) {
+	if !errors.Is(err, provider.ErrInvalidState) {
 		return provider.Payment{}, err
 	}
 	now, rerr := p.Payment(ctx, req.PaymentID)
@@ -208,10 +209,8 @@ func paymentOf(pi *stripego.PaymentIntent, fresh bool) (provider.Payment, error)
 		if pay.Captured, err = fromStripe(pi.AmountReceived, string(pi.Currency)); err != nil {
 			return provider.Payment{}, err
 		}
-		if pi.LatestCharge != nil {
-			if pay.Refunded, err = fromStripe(pi.LatestCharge.AmountRefunded, string(pi.Currency)); err != nil {
-				return provider.Payment{}, err
-			}
+		if pay.Refunded, err = refunded(pi); err != nil {
+			return provider.Payment{}, err
 		}
 	case stripego.PaymentIntentStatusCanceled:
 		pay.Status = provider.PaymentVoided
@@ -224,6 +223,15 @@ func paymentOf(pi *stripego.PaymentIntent, fresh bool) (provider.Payment, error)
 		return provider.Payment{}, fmt.Errorf("stripe: PaymentIntent %s in unknown status %q: %w", pi.ID, pi.Status, provider.ErrUnknownOutcome)
 	}
 	return pay, nil
+}
+
+// refunded is what was refunded of a succeeded PaymentIntent: its
+// charge's amount_refunded (the charge is expanded on every read).
+func refunded(pi *stripego.PaymentIntent) (money.Amount, error) {
+	if pi.LatestCharge == nil {
+		return fromStripe(0, string(pi.Currency))
+	}
+	return fromStripe(pi.LatestCharge.AmountRefunded, string(pi.Currency))
 }
 
 // nextAction is what the client needs to finish the buyer's action: the
@@ -261,13 +269,11 @@ func replayed(r *stripego.APIResponse) bool {
 	return r != nil && r.Header.Get("Idempotent-Replayed") == "true"
 }
 
-func isKind(err, kind error) bool {
-	return err != nil && errors.Is(err, kind)
-}
-
+// truncate cuts s to at most n bytes without splitting a character:
+// Stripe's limits on metadata and descriptions are in bytes.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n]
+	return strings.ToValidUTF8(s[:n], "")
 }
