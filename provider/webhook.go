@@ -52,6 +52,9 @@ const (
 	EventPaymentAuthorized EventType = "payment.authorized" // after an extra action
 	EventPaymentFailed     EventType = "payment.failed"
 	EventPaymentCaptured   EventType = "payment.captured"
+	// EventPaymentRefunded is one refund of a payment. A processor that
+	// cannot tell a donation's payment from an order's (Stripe) reports
+	// donations' refunds as this too, with PaymentID the donation's id.
 	EventPaymentRefunded   EventType = "payment.refunded"
 	EventPaymentDisputed   EventType = "payment.disputed"
 	EventOrderShipped      EventType = "order.shipped"

@@ -82,9 +82,14 @@ func read[R any](ctx context.Context, s *Store, kind, id string, setVersion func
 	if err != nil {
 		return nil, fmt.Errorf("postgres: read %s: %w", kind, err)
 	}
+	return decode(kind, version, body, setVersion)
+}
+
+// decode makes a record from its body and its version column.
+func decode[R any](kind string, version int64, body []byte, setVersion func(*R, int64)) (*R, error) {
 	r := new(R)
 	if err := json.Unmarshal(body, r); err != nil {
-		return nil, fmt.Errorf("postgres: decode %s %q: %w", kind, id, err)
+		return nil, fmt.Errorf("postgres: decode %s: %w", kind, err)
 	}
 	setVersion(r, version)
 	return r, nil
@@ -103,11 +108,10 @@ func (s *Store) OrdersByBuyer(ctx context.Context, buyerID string, offset, limit
 		if err := rows.Scan(&version, &body); err != nil {
 			return nil, err
 		}
-		o := new(buybutton.Order)
-		if err := json.Unmarshal(body, o); err != nil {
-			return nil, fmt.Errorf("postgres: decode order: %w", err)
+		o, err := decode(kindOrder, version, body, func(o *buybutton.Order, v int64) { o.Version = v })
+		if err != nil {
+			return nil, err
 		}
-		o.Version = version
 		out = append(out, o)
 	}
 	return out, rows.Err()
