@@ -56,10 +56,9 @@ var testChargeTerms = map[money.Currency]provider.ChargeTerms{
 
 // harness drives a Provider against a Stripe API at url.
 type harness struct {
-	p         *Provider
-	fx        providertest.Fixtures
-	server    *stripetest.Server // nil against stripe-mock alone
-	stateless bool
+	p      *Provider
+	fx     providertest.Fixtures
+	server *stripetest.Server // nil against stripe-mock alone
 }
 
 func newHarness(t testing.TB, apiURL string, c money.Currency, server *stripetest.Server) *harness {
@@ -76,7 +75,7 @@ func newHarness(t testing.TB, apiURL string, c money.Currency, server *stripetes
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{p: p, server: server, stateless: server == nil, fx: providertest.Fixtures{
+	return &harness{p: p, server: server, fx: providertest.Fixtures{
 		Currency:              c,
 		TokenApprove:          "pm_card_visa",
 		TokenDecline:          "pm_card_visa_chargeDeclined",
@@ -122,7 +121,7 @@ func (h *harness) SignDelivery(e provider.Event, at time.Time) (http.Header, []b
 // recorded server has no Billing: monthly donations are checked with
 // recorded subscriptions in monthly_test.go.
 func (h *harness) CannotExercise() map[string]string {
-	if !h.stateless {
+	if h.server != nil {
 		return map[string]string{
 			"MonthlyDonations/StartMonthlyChargesTheFirstMonthAndReplays": noBilling,
 			"MonthlyDonations/DeclinedFirstMonthStartsNothing":            noBilling,
