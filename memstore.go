@@ -27,7 +27,7 @@ func NewMemoryStore() Store {
 		refs:        map[Ref]string{},
 		idempotency: map[string]IdempotencyRecord{},
 		seen:        map[SeenEvent]bool{},
-		transitions: map[string][]Transition{},
+		transitions: map[string][]int{},
 		pending:     map[string]int{},
 		due:         map[string]time.Time{},
 	}
@@ -47,13 +47,14 @@ type memoryStore struct {
 	refs        map[Ref]string
 	idempotency map[string]IdempotencyRecord
 	seen        map[SeenEvent]bool // keyed with At zeroed
-	transitions map[string][]Transition
-	// outbox holds committed events from the oldest unacknowledged one on;
-	// acknowledged events behind it are zeroed. outboxBase is the sequence
-	// number of outbox[0].
-	outbox     []Event
-	outboxBase int
-	pending    map[string]int // unacknowledged event id -> sequence number
+	// log holds every transition, and transitions the numbers of each
+	// subject's, in order.
+	log         chunkLog[Transition]
+	transitions map[string][]int
+	// outbox holds committed events from (at most a chunk before) the
+	// oldest unacknowledged one on; acknowledged events are zeroed.
+	outbox  chunkLog[Event]
+	pending map[string]int // unacknowledged event id -> number in outbox
 	due        map[string]time.Time
 }
 
@@ -165,21 +166,27 @@ func (s *memoryStore) Idempotency(_ context.Context, key string) (IdempotencyRec
 func (s *memoryStore) Transitions(_ context.Context, subjectID string) ([]Transition, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return slices.Clone(s.transitions[subjectID]), nil
+	seqs := s.transitions[subjectID]
+	out := make([]Transition, len(seqs))
+	for i, seq := range seqs {
+		out[i] = *s.log.at(seq)
+	}
+	return out, nil
 }
 
 func (s *memoryStore) PendingEvents(_ context.Context, limit int) ([]Event, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]Event, 0, min(limit, len(s.pending)))
-	for _, e := range s.outbox {
+	s.outbox.each(func(e *Event) bool {
 		if len(out) == limit {
-			break
+			return false
 		}
 		if e.ID != "" {
-			out = append(out, cloneEvent(e))
+			out = append(out, cloneEvent(*e))
 		}
-	}
+		return true
+	})
 	return out, nil
 }
 
@@ -188,17 +195,21 @@ func (s *memoryStore) AckEvents(_ context.Context, ids []string) error {
 	defer s.mu.Unlock()
 	for _, id := range ids {
 		if seq, ok := s.pending[id]; ok {
-			s.outbox[seq-s.outboxBase] = Event{}
+			*s.outbox.at(seq) = Event{}
 			delete(s.pending, id)
 		}
 	}
-	// Drop the acknowledged prefix, so that reads start at the oldest
+	// Drop the acknowledged chunks, so that reads start near the oldest
 	// pending event and the outbox does not grow with the process's age.
-	n := 0
-	for n < len(s.outbox) && s.outbox[n].ID == "" {
-		n++
-	}
-	s.outbox, s.outboxBase = s.outbox[n:], s.outboxBase+n
+	oldest := s.outbox.end()
+	s.outbox.each(func(e *Event) bool {
+		if e.ID != "" {
+			oldest = s.pending[e.ID]
+			return false
+		}
+		return true
+	})
+	s.outbox.dropBefore(oldest)
 	return nil
 }
 
@@ -274,15 +285,10 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 		s.seen[SeenEvent{MerchantID: e.MerchantID, EventID: e.EventID}] = true
 	}
 	for _, t := range tx.Transitions {
-		log := s.transitions[t.SubjectID]
-		if log == nil {
-			log = make([]Transition, 0, 8) // a checkout's whole life, in one allocation
-		}
-		s.transitions[t.SubjectID] = append(log, t)
+		s.transitions[t.SubjectID] = append(s.transitions[t.SubjectID], s.log.add(t))
 	}
 	for _, e := range copied.Events {
-		s.pending[e.ID] = s.outboxBase + len(s.outbox)
-		s.outbox = append(s.outbox, e)
+		s.pending[e.ID] = s.outbox.add(e)
 	}
 	return nil
 }

@@ -55,6 +55,7 @@ var checks = []struct {
 	{"SeenEventsInsertOnce", seenEventsInsertOnce},
 	{"TransitionsInOrder", transitionsInOrder},
 	{"OutboxPendingAndAck", outboxPendingAndAck},
+	{"LongOutboxAndLog", longOutboxAndLog},
 	{"DueCheckouts", dueCheckouts},
 	{"OrdersByBuyerNewestFirst", ordersByBuyerNewestFirst},
 	{"ConcurrentCompareAndSetLosesNoUpdate", concurrentCompareAndSetLosesNoUpdate},
@@ -332,6 +333,65 @@ func transitionsInOrder(t *testing.T, ctx context.Context, s buybutton.Store) {
 		assert.True(t, x.At.Equal(t0.Add(time.Duration(i)*time.Second)))
 	}
 	assert.Equal(t, "placed", tr[4].To)
+}
+
+// longOutboxAndLog: thousands of events and transitions, acknowledged out
+// of order in several rounds, keep their commit order, and nothing
+// pending is lost when what is acknowledged before it is let go.
+func longOutboxAndLog(t *testing.T, ctx context.Context, s buybutton.Store) {
+	const commits, perCommit = 250, 10
+	for c := range commits {
+		tx := &buybutton.Tx{}
+		for i := range perCommit {
+			n := c*perCommit + i
+			tx.Events = append(tx.Events, event(fmt.Sprintf("evt-%d", n)))
+			tx.Transitions = append(tx.Transitions, buybutton.Transition{SubjectID: fmt.Sprint("subject-", n%3), Machine: "checkout", Reason: fmt.Sprint(n)})
+		}
+		commit(t, ctx, s, tx)
+	}
+	const n = commits * perCommit
+	pending := func() []string {
+		got, err := s.PendingEvents(ctx, n)
+		require.NoError(t, err)
+		ids := make([]string, len(got))
+		for i, e := range got {
+			ids[i] = e.ID
+		}
+		return ids
+	}
+	want := func(keep func(i int) bool) []string {
+		ids := []string{}
+		for i := range n {
+			if keep(i) {
+				ids = append(ids, fmt.Sprintf("evt-%d", i))
+			}
+		}
+		return ids
+	}
+	ack := func(pick func(i int) bool) {
+		var ids []string
+		for i := n - 1; i >= 0; i-- { // newest first: acknowledgements come in any order
+			if pick(i) {
+				ids = append(ids, fmt.Sprintf("evt-%d", i))
+			}
+		}
+		require.NoError(t, s.AckEvents(ctx, ids))
+	}
+	ack(func(i int) bool { return i < 1800 && i != 7 }) // all but one of a long prefix
+	assert.Equal(t, want(func(i int) bool { return i >= 1800 || i == 7 }), pending())
+	ack(func(i int) bool { return i == 7 || i%2 == 0 })
+	assert.Equal(t, want(func(i int) bool { return i >= 1800 && i%2 == 1 }), pending())
+	ack(func(int) bool { return true })
+	assert.Empty(t, pending())
+	commit(t, ctx, s, &buybutton.Tx{Events: []buybutton.Event{event("evt-after")}})
+	assert.Equal(t, []string{"evt-after"}, pending())
+
+	log, err := s.Transitions(ctx, "subject-1")
+	require.NoError(t, err)
+	require.Len(t, log, n/3)
+	for i, x := range log {
+		require.Equal(t, fmt.Sprint(3*i+1), x.Reason, "a subject's transitions in commit order")
+	}
 }
 
 func outboxPendingAndAck(t *testing.T, ctx context.Context, s buybutton.Store) {
