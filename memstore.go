@@ -55,7 +55,7 @@ type memoryStore struct {
 	// oldest unacknowledged one on; acknowledged events are zeroed.
 	outbox  chunkLog[Event]
 	pending map[string]int // unacknowledged event id -> number in outbox
-	due        map[string]time.Time
+	due     map[string]time.Time
 }
 
 func get[T any](s *memoryStore, m map[string]*T, kind, id string, clone func(*T) *T) (*T, error) {
