@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/internal/cputime"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/memory"
 )
@@ -43,11 +44,24 @@ func fullCheckout(f fixture, buyerID string) error {
 	return err
 }
 
+// reportCPU starts counting this process's CPU time and returns what
+// reports it per operation: beside ns/op it shows what the garbage
+// collector and the other goroutines spent on the other core.
+func reportCPU(b *testing.B) func() {
+	start, _ := cputime.Process()
+	return func() {
+		if perOp, ok := cputime.PerOp(start, b.N); ok {
+			b.ReportMetric(perOp, "cpu-µs/op")
+		}
+	}
+}
+
 // BenchmarkCheckout is one full checkout, cart to placed order, on
 // provider/memory and the memory store.
 func BenchmarkCheckout(b *testing.B) {
 	f := benchShop(b)
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for i := 0; b.Loop(); i++ {
 		if err := fullCheckout(f, fmt.Sprintf("buyer-%d", i%1000)); err != nil {
 			b.Fatal(err)
@@ -61,6 +75,7 @@ func BenchmarkCheckoutParallel(b *testing.B) {
 	f := benchShop(b)
 	var n atomic.Int64
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if err := fullCheckout(f, fmt.Sprintf("buyer-%d", n.Add(1)%1000)); err != nil {
@@ -78,6 +93,7 @@ func BenchmarkCheckoutProviderOnly(b *testing.B) {
 	f := benchShop(b)
 	lines := []provider.StockLine{{VariantID: tee, Quantity: 1}}
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for i := 0; b.Loop(); i++ {
 		key := fmt.Sprint(i)
 		if _, err := f.shop.Products(ctx, []string{memory.DemoTee}); err != nil {
@@ -113,6 +129,7 @@ func BenchmarkCheckoutProviderOnly(b *testing.B) {
 func BenchmarkCheckoutFreshStore(b *testing.B) {
 	f := benchShop(b)
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for i := 0; b.Loop(); i++ {
 		if i%5000 == 4999 {
 			b.StopTimer()

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/internal/cputime"
 	"github.com/buybutton/buybutton/provider/memory"
 )
 
@@ -236,7 +236,7 @@ func timedParallel(b *testing.B, op func(i int) error) {
 	var next atomic.Int64
 	var lat latencies
 	b.SetParallelism(8)
-	cpu := processCPU()
+	cpu, _ := cputime.Process()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -249,17 +249,10 @@ func timedParallel(b *testing.B, op func(i int) error) {
 		}
 	})
 	b.StopTimer()
-	b.ReportMetric(float64((processCPU()-cpu).Microseconds())/float64(b.N), "go-cpu-µs/op")
-	lat.report(b)
-}
-
-// processCPU is the CPU time (user and system) this process has used.
-func processCPU() time.Duration {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		return 0
+	if perOp, ok := cputime.PerOp(cpu, b.N); ok {
+		b.ReportMetric(perOp, "go-cpu-µs/op")
 	}
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+	lat.report(b)
 }
 
 // floorPlacement makes a placement's writes, as the library makes them

@@ -1,0 +1,22 @@
+// Package cputime reads the CPU time this process has used, for benchmarks
+// that report CPU per operation beside wall time: on a machine shared
+// with a database, or with the garbage collector working on the other
+// core, wall time alone hides where the cycles went.
+package cputime
+
+import "time"
+
+// Process returns the user and system CPU time this process has used, and
+// false where the platform does not say.
+func Process() (time.Duration, bool) { return process() }
+
+// PerOp is the CPU time per operation since start, in µs, for
+// b.ReportMetric(…, "cpu-µs/op"); ok is false where the platform does not
+// say.
+func PerOp(start time.Duration, n int) (float64, bool) {
+	now, ok := Process()
+	if !ok || n == 0 {
+		return 0, false
+	}
+	return float64((now - start).Microseconds()) / float64(n), true
+}
