@@ -1,3 +1,8 @@
+//go:build unix
+
+// The crash test kills a child process with SIGKILL, as the kernel or an
+// orchestrator would; it needs a unix.
+
 package postgres
 
 import (
