@@ -44,14 +44,20 @@ func fullCheckout(f fixture, buyerID string) error {
 	return err
 }
 
-// reportCPU starts counting this process's CPU time and returns what
-// reports it per operation: beside ns/op it shows what the garbage
-// collector and the other goroutines spent on the other core.
+// reportCPU starts counting this process's CPU time and page faults and
+// returns what reports them per operation: beside ns/op, cpu-µs/op shows
+// what the garbage collector and the other goroutines spent on the other
+// core, and faults/op how many fresh pages the growing heap took from the
+// kernel (each costs what cputime.BenchmarkFreshPage measures).
 func reportCPU(b *testing.B) func() {
 	start, _ := cputime.Process()
+	faults, _ := cputime.MinorFaults()
 	return func() {
 		if perOp, ok := cputime.PerOp(start, b.N); ok {
 			b.ReportMetric(perOp, "cpu-µs/op")
+		}
+		if now, ok := cputime.MinorFaults(); ok {
+			b.ReportMetric(float64(now-faults)/float64(b.N), "faults/op")
 		}
 	}
 }

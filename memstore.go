@@ -27,7 +27,7 @@ func NewMemoryStore() Store {
 		refs:        map[Ref]string{},
 		idempotency: map[string]IdempotencyRecord{},
 		seen:        map[SeenEvent]bool{},
-		transitions: map[string][]int{},
+		lastOf:      map[string]int{},
 		pending:     map[string]int{},
 		due:         map[string]time.Time{},
 	}
@@ -47,10 +47,12 @@ type memoryStore struct {
 	refs        map[Ref]string
 	idempotency map[string]IdempotencyRecord
 	seen        map[SeenEvent]bool // keyed with At zeroed
-	// log holds every transition, and transitions the numbers of each
-	// subject's, in order.
-	log         chunkLog[Transition]
-	transitions map[string][]int
+	// log holds every transition, each linked to the one before it of
+	// the same subject; lastOf holds the number of each subject's newest.
+	// A commit so costs one log entry and one map write per transition,
+	// however many a subject has.
+	log    chunkLog[loggedTransition]
+	lastOf map[string]int
 	// outbox holds committed events from (at most a chunk before) the
 	// oldest unacknowledged one on; acknowledged events are zeroed.
 	outbox  chunkLog[Event]
@@ -166,10 +168,15 @@ func (s *memoryStore) Idempotency(_ context.Context, key string) (IdempotencyRec
 func (s *memoryStore) Transitions(_ context.Context, subjectID string) ([]Transition, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	seqs := s.transitions[subjectID]
-	out := make([]Transition, len(seqs))
-	for i, seq := range seqs {
-		out[i] = *s.log.at(seq)
+	var out []Transition
+	for seq, ok := s.lastOf[subjectID]; ok; {
+		e := s.log.at(seq)
+		out = append(out, e.Transition)
+		seq, ok = e.prev, e.hasPrev
+	}
+	slices.Reverse(out)
+	if out == nil {
+		out = []Transition{}
 	}
 	return out, nil
 }
@@ -214,36 +221,30 @@ func (s *memoryStore) AckEvents(_ context.Context, ids []string) error {
 }
 
 func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
-	// Copy before locking: the copies are the slow part, and other
-	// goroutines need not wait for them.
-	copied := &Tx{
-		Carts:     cloneAll(tx.Carts, cloneCart),
-		Groups:    cloneAll(tx.Groups, cloneGroup),
-		Checkouts: cloneAll(tx.Checkouts, cloneCheckout),
-		Orders:    cloneAll(tx.Orders, cloneOrder),
-		Wallets:   cloneAll(tx.Wallets, cloneWallet),
-		Campaigns: cloneAll(tx.Campaigns, cloneCampaign),
-		Donations: cloneAll(tx.Donations, cloneDonation),
-		Monthly:   cloneAll(tx.Monthly, clonePtr[MonthlyGift]),
-		Events:    make([]Event, len(tx.Events)),
-	}
-	for i, e := range tx.Events {
-		copied.Events[i] = cloneEvent(e)
-	}
+	// Copy the records before locking: the copies are the slow part, and
+	// other goroutines need not wait for them.
+	carts := cloneAll(tx.Carts, cloneCart)
+	groups := cloneAll(tx.Groups, cloneGroup)
+	checkouts := cloneAll(tx.Checkouts, cloneCheckout)
+	orders := cloneAll(tx.Orders, cloneOrder)
+	wallets := cloneAll(tx.Wallets, cloneWallet)
+	campaigns := cloneAll(tx.Campaigns, cloneCampaign)
+	donations := cloneAll(tx.Donations, cloneDonation)
+	monthly := cloneAll(tx.Monthly, clonePtr[MonthlyGift])
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.checkLocked(tx); err != nil {
 		return err
 	}
-	for _, c := range copied.Carts {
+	for _, c := range carts {
 		c.Version++
 		s.carts[c.ID] = c
 	}
-	for _, g := range copied.Groups {
+	for _, g := range groups {
 		g.Version++
 		s.groups[g.ID] = g
 	}
-	for _, co := range copied.Checkouts {
+	for _, co := range checkouts {
 		co.Version++
 		s.checkouts[co.ID] = co
 		if co.DueAt.IsZero() {
@@ -252,26 +253,26 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 			s.due[co.ID] = co.DueAt
 		}
 	}
-	for _, o := range copied.Orders {
+	for _, o := range orders {
 		if o.Version == 0 {
 			s.byBuyer[o.BuyerID] = append(s.byBuyer[o.BuyerID], o.ID)
 		}
 		o.Version++
 		s.orders[o.ID] = o
 	}
-	for _, w := range copied.Wallets {
+	for _, w := range wallets {
 		w.Version++
 		s.wallets[w.BuyerID] = w
 	}
-	for _, cp := range copied.Campaigns {
+	for _, cp := range campaigns {
 		cp.Version++
 		s.campaigns[cp.ID] = cp
 	}
-	for _, d := range copied.Donations {
+	for _, d := range donations {
 		d.Version++
 		s.donations[d.ID] = d
 	}
-	for _, m := range copied.Monthly {
+	for _, m := range monthly {
 		m.Version++
 		s.monthly[m.ID] = m
 	}
@@ -285,15 +286,26 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 		s.seen[SeenEvent{MerchantID: e.MerchantID, EventID: e.EventID}] = true
 	}
 	for _, t := range tx.Transitions {
-		s.transitions[t.SubjectID] = append(s.transitions[t.SubjectID], s.log.add(t))
+		prev, hasPrev := s.lastOf[t.SubjectID]
+		s.lastOf[t.SubjectID] = s.log.add(loggedTransition{Transition: t, prev: prev, hasPrev: hasPrev})
 	}
-	for _, e := range copied.Events {
-		s.pending[e.ID] = s.outbox.add(e)
+	for _, e := range tx.Events {
+		s.pending[e.ID] = s.outbox.add(cloneEvent(e))
 	}
 	return nil
 }
 
+// loggedTransition is an entry of the memory store's transition log.
+type loggedTransition struct {
+	Transition
+	prev    int  // the number of the subject's transition before this one
+	hasPrev bool // whether there is one
+}
+
 func cloneAll[T any](rs []*T, clone func(*T) *T) []*T {
+	if len(rs) == 0 {
+		return nil
+	}
 	out := make([]*T, len(rs))
 	for i, r := range rs {
 		out[i] = clone(r)
