@@ -6,6 +6,10 @@ import (
 	"github.com/buybutton/buybutton/provider"
 )
 
+// replayKey is an idempotency key scoped by its operation: the same key
+// may be used once for each operation.
+type replayKey struct{ op, key string }
+
 // replay is what an idempotency key produced: the parameters it was used
 // with (as a fingerprint) and the result to return to every retry.
 type replay struct {
@@ -24,7 +28,7 @@ func once[T any](p *Provider, op, key, fingerprint string, keepErrors bool, do f
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.expireLocked()
-	id := op + "\x00" + key
+	id := replayKey{op, key}
 	if r, ok := p.idempotency[id]; ok {
 		if r.fingerprint != fingerprint {
 			return v, false, fmt.Errorf("memory: %s key %q: %w", op, key, provider.ErrIdempotencyConflict)

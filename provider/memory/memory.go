@@ -101,7 +101,7 @@ type Provider struct {
 	nonprofits   map[string]provider.Nonprofit
 	donations    map[string]*provider.Donation
 	monthly      map[string]*monthly
-	idempotency  map[string]*replay
+	idempotency  map[replayKey]*replay
 	promotions   map[string]decimal.Decimal // by variant id: the fraction taken off
 	outbox       []provider.Event
 	stats        Stats
@@ -172,7 +172,7 @@ func New(opts *Options) *Provider {
 		nonprofits:   map[string]provider.Nonprofit{},
 		donations:    map[string]*provider.Donation{},
 		monthly:      map[string]*monthly{},
-		idempotency:  map[string]*replay{},
+		idempotency:  map[replayKey]*replay{},
 	}
 	for i := range o.Products {
 		prod := o.Products[i]
