@@ -63,9 +63,15 @@ type Checkout struct {
 
 	ClaimedUntil time.Time // in CheckoutPaymentPending: when the claim lapses
 	ExpiresAt    time.Time // when an unconfirmed checkout expires
+	// UnknownSince is when the current attempt's outcome became unknown;
+	// zero once it is known. It spaces out the reconciles (see DueAt).
+	UnknownSince time.Time
 	// DueAt is when maintenance must look at the checkout: ExpiresAt while
-	// it waits for the buyer, ClaimedUntil while claimed, at once when
-	// unknown, zero when terminal. Stores index it.
+	// it waits for the buyer, ClaimedUntil while claimed, zero when
+	// terminal, and when unknown: at once the first time, then after as
+	// long as it has been unknown, at least a minute and at most an hour,
+	// so that a platform that stays down is asked less and less often.
+	// Stores index it.
 	DueAt     time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -429,29 +435,41 @@ func (c *Client) commitCheckout(ctx context.Context, co *Checkout, from, to Chec
 		return err
 	}
 	now := c.now()
-	was, wasDue, wasUpdated := co.State, co.DueAt, co.UpdatedAt
+	was, wasDue, wasUpdated, wasUnknownSince := co.State, co.DueAt, co.UpdatedAt, co.UnknownSince
 	co.State, co.UpdatedAt = to, now
 	switch {
 	case to.Terminal():
 		co.DueAt = time.Time{}
 	case to == CheckoutPaymentPending:
 		co.DueAt = co.ClaimedUntil
+	case to == CheckoutUnknown && co.UnknownSince.IsZero():
+		co.UnknownSince, co.DueAt = now, now
 	case to == CheckoutUnknown:
-		co.DueAt = now
+		co.DueAt = now.Add(min(max(now.Sub(co.UnknownSince), minReconcileWait), maxReconcileWait))
 	default:
 		co.DueAt = co.ExpiresAt
+	}
+	if to != CheckoutUnknown && to != CheckoutPaymentPending {
+		co.UnknownSince = time.Time{} // the outcome is known
 	}
 	tx := &Tx{Checkouts: []*Checkout{co}, Transitions: []Transition{checkoutMachine.record(co.ID, from, to, reason, actor, now)}}
 	for _, f := range extra {
 		f(tx)
 	}
 	if err := c.store.Commit(ctx, tx); err != nil {
-		co.State, co.DueAt, co.UpdatedAt = was, wasDue, wasUpdated
+		co.State, co.DueAt, co.UpdatedAt, co.UnknownSince = was, wasDue, wasUpdated, wasUnknownSince
 		return fmt.Errorf("buybutton: checkout %s: %w", co.ID, err)
 	}
 	co.Version++
 	return nil
 }
+
+// The bounds of the wait between reconciles of a checkout that stays
+// unknown (see Checkout.DueAt).
+const (
+	minReconcileWait = time.Minute
+	maxReconcileWait = time.Hour
+)
 
 func buyerActor(buyerID string) string { return "buyer:" + buyerID }
 

@@ -303,3 +303,61 @@ func TestFaultsNeverLoseOrDoublePayments(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownCheckoutsBackOff: a checkout whose outcome stays unknown is
+// reconciled at the next maintenance pass, then a minute later, then after
+// as long again as it has been unknown, up to an hour. A platform that
+// stays down is so asked less and less often, and RunMaintenance, which
+// runs passes back to back while they find a full batch, does not call it
+// in a loop. Once the platform answers, the attempt settles with nothing
+// held.
+func TestUnknownCheckoutsBackOff(t *testing.T) {
+	var faults *faulty.Provider
+	f := buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
+		faults = faulty.Wrap(shop, faulty.Options{Rate: 1, Faults: []faulty.Fault{faulty.Timeout}})
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+		m.Payments = faults
+		return m
+	})
+	authorizeCalls := func() int { return faults.Counts()["authorize"][faulty.Timeout] }
+	pass := func() int {
+		t.Helper()
+		rep, err := f.client.Maintain(ctx, 100)
+		require.NoError(t, err)
+		return rep.Reconciled
+	}
+	co := f.ready(t, buyer, book(1))
+	_, err := f.confirm(co, memory.TokenApprove)
+	require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
+	start := f.clock.Now()
+
+	require.Equal(t, 1, pass(), "the first reconcile is at the next pass")
+	require.Equal(t, 0, pass(), "still unknown: not due again at once")
+	require.Equal(t, 2, authorizeCalls())
+	for i, due := range []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute,
+		32 * time.Minute, 64 * time.Minute, 124 * time.Minute, 184 * time.Minute} {
+		f.clock.Advance(start.Add(due).Sub(f.clock.Now()) - time.Second)
+		require.Equal(t, 0, pass(), "a second before %v", due)
+		f.clock.Advance(time.Second)
+		require.Equal(t, 1, pass(), "at %v", due)
+		require.Equal(t, 3+i, authorizeCalls(), "one call a reconcile")
+		require.Equal(t, buybutton.CheckoutUnknown, f.checkout(t, co.ID).State)
+	}
+
+	// The platform answers again. The stock held for the attempt was given
+	// back hours ago, so the attempt is undone: its payment voided, and the
+	// checkout ready to confirm again.
+	faults.SetRate(0)
+	f.clock.Advance(time.Hour)
+	rep, err := f.client.Maintain(ctx, 100)
+	require.ErrorIs(t, err, provider.ErrReservationExpired)
+	require.Equal(t, 1, rep.Reconciled)
+	got := f.checkout(t, co.ID)
+	require.Equal(t, buybutton.CheckoutShippingSelected, got.State)
+	assert.Equal(t, "reservation_expired", got.LastError.Code)
+	assert.True(t, got.UnknownSince.IsZero(), "the outcome is known")
+	st := f.shop.Stats()
+	assert.Equal(t, 1, st.Authorizations)
+	assert.Equal(t, 1, st.Voids, "nothing left held")
+	assert.Equal(t, 0, pass(), "not reconciled again")
+}
