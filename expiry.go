@@ -17,7 +17,10 @@ type MaintenanceReport struct {
 // checkouts not confirmed by their ExpiresAt (voiding a payment that waited
 // for an action and releasing stock), and reconciles checkouts whose
 // outcome is unknown or whose claim lapsed. It handles at most batch
-// checkouts (1 to 1000), earliest due first.
+// checkouts (1 to 1000), earliest due first. A checkout that a reconcile
+// leaves unknown is due again only after as long as it has been unknown,
+// from a minute up to an hour (see [Checkout].DueAt), so that passes do not
+// keep asking a platform that is down.
 //
 // The library starts no goroutines: the host calls Maintain from a job, or
 // runs [Client.RunMaintenance]. Passes on several instances may overlap;
