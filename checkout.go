@@ -70,8 +70,10 @@ type Checkout struct {
 	// it waits for the buyer, ClaimedUntil while claimed, zero when
 	// terminal, and when unknown: at once the first time, then after as
 	// long as it has been unknown, at least a minute and at most an hour,
-	// so that a platform that stays down is asked less and less often.
-	// Stores index it.
+	// so that a platform that stays down is asked less and less often. A
+	// terminal checkout whose payment could not be released yet
+	// (Compensating) is due in the same way, counting from its end
+	// (UpdatedAt). Stores index it.
 	DueAt     time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -445,7 +447,7 @@ func (c *Client) commitCheckout(ctx context.Context, co *Checkout, from, to Chec
 	case to == CheckoutUnknown && co.UnknownSince.IsZero():
 		co.UnknownSince, co.DueAt = now, now
 	case to == CheckoutUnknown:
-		co.DueAt = now.Add(min(max(now.Sub(co.UnknownSince), minReconcileWait), maxReconcileWait))
+		co.DueAt = now.Add(retryWait(now.Sub(co.UnknownSince)))
 	default:
 		co.DueAt = co.ExpiresAt
 	}
@@ -464,12 +466,13 @@ func (c *Client) commitCheckout(ctx context.Context, co *Checkout, from, to Chec
 	return nil
 }
 
-// The bounds of the wait between reconciles of a checkout that stays
-// unknown (see Checkout.DueAt).
-const (
-	minReconcileWait = time.Minute
-	maxReconcileWait = time.Hour
-)
+// retryWait is how long maintenance waits before it asks the platform
+// again about a checkout it has been waiting on for elapsed (an unknown
+// outcome, a payment not yet released): as long again, at least a minute
+// and at most an hour.
+func retryWait(elapsed time.Duration) time.Duration {
+	return min(max(elapsed, time.Minute), time.Hour)
+}
 
 func buyerActor(buyerID string) string { return "buyer:" + buyerID }
 

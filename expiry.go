@@ -19,8 +19,9 @@ type MaintenanceReport struct {
 // outcome is unknown or whose claim lapsed. It handles at most batch
 // checkouts (1 to 1000), earliest due first. A checkout that a reconcile
 // leaves unknown is due again only after as long as it has been unknown,
-// from a minute up to an hour (see [Checkout].DueAt), so that passes do not
-// keep asking a platform that is down.
+// from a minute up to an hour (see [Checkout].DueAt), and so is an ended
+// checkout whose payment could not be voided, so that passes do not keep
+// asking a platform that is down.
 //
 // The library starts no goroutines: the host calls Maintain from a job, or
 // runs [Client.RunMaintenance]. Passes on several instances may overlap;
@@ -47,6 +48,9 @@ func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, er
 		case co.State.Terminal() && co.Compensating:
 			if _, err := c.releaseAbandoned(ctx, co); err != nil {
 				errs = append(errs, err)
+				if co.Compensating { // the payment is still held
+					errs = append(errs, c.postponeRelease(ctx, co, now))
+				}
 			}
 		case co.State == CheckoutUnknown, co.State == CheckoutPaymentPending && !now.Before(co.ClaimedUntil):
 			if _, err := c.reconcile(ctx, id, "maintenance"); err != nil && !errors.Is(err, ErrUnknownOutcome) {
@@ -123,6 +127,24 @@ func (c *Client) abandon(ctx context.Context, co *Checkout, to CheckoutState, re
 		}
 		return c.releaseAbandoned(ctx, co)
 	}
+}
+
+// postponeRelease makes an ended checkout whose payment could not be
+// released due again after as long as it has owed the release (since it
+// ended: its UpdatedAt), from a minute up to an hour. It changes nothing
+// else, UpdatedAt included: it reschedules, and records no transition. A
+// conflict means another pass got to the checkout first, and is no error.
+func (c *Client) postponeRelease(ctx context.Context, co *Checkout, now time.Time) error {
+	co.DueAt = now.Add(retryWait(now.Sub(co.UpdatedAt)))
+	err := c.store.Commit(ctx, &Tx{Checkouts: []*Checkout{co}})
+	if conflictOn(err, "checkout") {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("buybutton: checkout %s: postpone the release: %w", co.ID, err)
+	}
+	co.Version++
+	return nil
 }
 
 // releaseAbandoned voids the payment and releases the stock of a checkout

@@ -361,3 +361,63 @@ func TestUnknownCheckoutsBackOff(t *testing.T) {
 	assert.Equal(t, 1, st.Voids, "nothing left held")
 	assert.Equal(t, 0, pass(), "not reconciled again")
 }
+
+// TestFailingReleasesBackOff: an expired checkout whose held payment
+// cannot be voided (the platform is down) is retried at the next pass, then
+// after as long as it has owed the void, from a minute up to an hour, so
+// that passes neither keep calling the platform nor, with a batch of such
+// checkouts always first in line, starve the checkouts due after them.
+func TestFailingReleasesBackOff(t *testing.T) {
+	var faults *faulty.Provider
+	f := buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
+		faults = faulty.Wrap(shop, faulty.Options{Rate: 0, Faults: []faulty.Fault{faulty.Unavailable}})
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+		m.Payments = faults
+		return m
+	})
+	voidCalls := func() int { return faults.Counts()["void"][faulty.Unavailable] }
+	co := f.ready(t, buyer, book(1))
+	_, err := f.confirm(co, memory.TokenActionRequired)
+	require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	faults.SetRate(1)
+
+	f.clock.Advance(31 * time.Minute)
+	ended := f.clock.Now()
+	_, err = f.client.Maintain(ctx, 100)
+	require.ErrorIs(t, err, provider.ErrUnavailable)
+	require.Equal(t, buybutton.CheckoutExpired, f.checkout(t, co.ID).State)
+	require.Equal(t, 1, voidCalls(), "the void is tried as the checkout ends")
+	pass := func() {
+		t.Helper()
+		_, err := f.client.Maintain(ctx, 100)
+		if err != nil {
+			require.ErrorIs(t, err, provider.ErrUnavailable)
+		}
+	}
+	pass()
+	require.Equal(t, 2, voidCalls(), "and again at the next pass")
+	pass()
+	require.Equal(t, 2, voidCalls(), "not due again at once")
+	for i, due := range []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute,
+		32 * time.Minute, 64 * time.Minute, 124 * time.Minute} {
+		f.clock.Advance(ended.Add(due).Sub(f.clock.Now()) - time.Second)
+		pass()
+		require.Equal(t, 2+i, voidCalls(), "a second before %v", due)
+		f.clock.Advance(time.Second)
+		pass()
+		require.Equal(t, 3+i, voidCalls(), "at %v", due)
+	}
+	got := f.checkout(t, co.ID)
+	require.True(t, got.Compensating)
+	require.Equal(t, buybutton.CheckoutExpired, got.State)
+	assert.True(t, got.UpdatedAt.Equal(ended), "postponing is not a change of the checkout")
+
+	faults.SetRate(0)
+	f.clock.Advance(time.Hour)
+	_, err = f.client.Maintain(ctx, 100)
+	require.NoError(t, err)
+	got = f.checkout(t, co.ID)
+	assert.False(t, got.Compensating)
+	assert.True(t, got.DueAt.IsZero())
+	assert.Equal(t, 1, f.shop.Stats().Voids, "the payment is released")
+}
