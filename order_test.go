@@ -191,13 +191,7 @@ func TestRefundMadeOnThePlatformIsRecorded(t *testing.T) {
 }
 
 func TestRefundWithAnUnknownOutcomeIsSettledByReconcile(t *testing.T) {
-	var faults *faulty.Provider
-	f := buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
-		faults = faulty.Wrap(shop, faulty.Options{Faults: []faulty.Fault{faulty.Lost}})
-		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
-		m.Payments = faults
-		return m
-	})
+	f, faults := faultyPayments(t, faulty.Options{Faults: []faulty.Fault{faulty.Lost}})
 	client, shop := f.client, f.shop
 	o := f.placed(t)
 

@@ -304,6 +304,19 @@ func TestFaultsNeverLoseOrDoublePayments(t *testing.T) {
 	}
 }
 
+// faultyPayments is a shop whose payments go through faulty.Wrap with
+// opts; stock, quotes and orders reach the memory provider directly.
+func faultyPayments(t testingT, opts faulty.Options) (fixture, *faulty.Provider) {
+	var faults *faulty.Provider
+	f := buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
+		faults = faulty.Wrap(shop, opts)
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+		m.Payments = faults
+		return m
+	})
+	return f, faults
+}
+
 // TestUnknownCheckoutsBackOff: a checkout whose outcome stays unknown is
 // reconciled at the next maintenance pass, then a minute later, then after
 // as long again as it has been unknown, up to an hour. A platform that
@@ -312,13 +325,7 @@ func TestFaultsNeverLoseOrDoublePayments(t *testing.T) {
 // in a loop. Once the platform answers, the attempt settles with nothing
 // held.
 func TestUnknownCheckoutsBackOff(t *testing.T) {
-	var faults *faulty.Provider
-	f := buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
-		faults = faulty.Wrap(shop, faulty.Options{Rate: 1, Faults: []faulty.Fault{faulty.Timeout}})
-		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
-		m.Payments = faults
-		return m
-	})
+	f, faults := faultyPayments(t, faulty.Options{Rate: 1, Faults: []faulty.Fault{faulty.Timeout}})
 	authorizeCalls := func() int { return faults.Counts()["authorize"][faulty.Timeout] }
 	pass := func() int {
 		t.Helper()
@@ -368,13 +375,7 @@ func TestUnknownCheckoutsBackOff(t *testing.T) {
 // that passes neither keep calling the platform nor, with a batch of such
 // checkouts always first in line, starve the checkouts due after them.
 func TestFailingReleasesBackOff(t *testing.T) {
-	var faults *faulty.Provider
-	f := buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
-		faults = faulty.Wrap(shop, faulty.Options{Rate: 0, Faults: []faulty.Fault{faulty.Unavailable}})
-		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
-		m.Payments = faults
-		return m
-	})
+	f, faults := faultyPayments(t, faulty.Options{Rate: 0, Faults: []faulty.Fault{faulty.Unavailable}})
 	voidCalls := func() int { return faults.Counts()["void"][faulty.Unavailable] }
 	co := f.ready(t, buyer, book(1))
 	_, err := f.confirm(co, memory.TokenActionRequired)

@@ -10,7 +10,10 @@ import "time"
 
 // Process returns the user and system CPU time this process has used, and
 // false where the platform does not say.
-func Process() (time.Duration, bool) { return process() }
+func Process() (time.Duration, bool) {
+	cpu, _, ok := usage()
+	return cpu, ok
+}
 
 // PerOp is the CPU time per operation since start, in µs, for
 // b.ReportMetric(…, "cpu-µs/op"); ok is false where the platform does not
@@ -26,4 +29,7 @@ func PerOp(start time.Duration, n int) (float64, bool) {
 // MinorFaults returns the page faults this process has taken that needed
 // no disk: on a growing heap, mostly first touches of fresh pages. ok is
 // false where the platform does not say.
-func MinorFaults() (n int64, ok bool) { return minorFaults() }
+func MinorFaults() (n int64, ok bool) {
+	_, n, ok = usage()
+	return n, ok
+}

@@ -4,6 +4,4 @@ package cputime
 
 import "time"
 
-func process() (time.Duration, bool) { return 0, false }
-
-func minorFaults() (int64, bool) { return 0, false }
+func usage() (cpu time.Duration, minorFaults int64, ok bool) { return 0, 0, false }

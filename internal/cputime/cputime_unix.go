@@ -7,18 +7,10 @@ import (
 	"time"
 )
 
-func process() (time.Duration, bool) {
+func usage() (cpu time.Duration, minorFaults int64, ok bool) {
 	var u syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		return 0, false
+		return 0, 0, false
 	}
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano()), true
-}
-
-func minorFaults() (int64, bool) {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		return 0, false
-	}
-	return int64(u.Minflt), true
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano()), int64(u.Minflt), true
 }
