@@ -53,10 +53,14 @@ const (
 	EventOrderCanceled   EventType = "order.canceled"
 	EventPaymentCaptured EventType = "payment.captured"
 	EventPaymentFailed   EventType = "payment.failed" // a placement attempt ended without an order
-	EventPaymentDisputed EventType = "payment.disputed"
-	EventRefundSucceeded EventType = "refund.succeeded"
-	EventRefundFailed    EventType = "refund.failed"
-	EventCheckoutExpired EventType = "checkout.expired"
+	// EventPaymentCaptureFailed: the order was placed but the platform
+	// refused to capture its payment (Reason says why; Order.CaptureFailure
+	// keeps it). The money was not taken: the host settles it.
+	EventPaymentCaptureFailed EventType = "payment.capture_failed"
+	EventPaymentDisputed      EventType = "payment.disputed"
+	EventRefundSucceeded      EventType = "refund.succeeded"
+	EventRefundFailed         EventType = "refund.failed"
+	EventCheckoutExpired      EventType = "checkout.expired"
 
 	EventDonationSucceeded    EventType = "donation.succeeded" // a one-off gift, or one month of a monthly gift
 	EventMonthlyRenewalFailed EventType = "monthly.renewal_failed"

@@ -33,10 +33,15 @@ type Order struct {
 	Authorized money.Amount // held at placement
 	Captured   money.Amount // taken; zero until captured
 	Voided     bool         // the hold was released uncaptured
-	Refunds    []Refund     // in the order they were asked for
-	Shipments  []provider.Shipment
-	PlacedAt   time.Time
-	UpdatedAt  time.Time
+	// CaptureFailure is why the platform refused to capture (the hold
+	// lapsed or was voided there): the merchant has the order and the
+	// money was not taken. The host settles it, by cancelling the order
+	// or collecting otherwise; see [EventPaymentCaptureFailed].
+	CaptureFailure string
+	Refunds        []Refund // in the order they were asked for
+	Shipments      []provider.Shipment
+	PlacedAt       time.Time
+	UpdatedAt      time.Time
 }
 
 // OrderStatus is an order's fulfilment state.
@@ -77,18 +82,21 @@ type PaymentState string
 
 const (
 	PaymentAuthorized        PaymentState = "authorized"
+	PaymentCaptureFailed     PaymentState = "capture_failed" // see Order.CaptureFailure
 	PaymentCaptured          PaymentState = "captured"
 	PaymentPartiallyRefunded PaymentState = "partially_refunded"
 	PaymentRefunded          PaymentState = "refunded"
 	PaymentVoided            PaymentState = "voided"
 )
 
-// PaymentState derives the payment state from Captured, Refunded and
-// Voided; it is never stored beside them.
+// PaymentState derives the payment state from Captured, Refunded, Voided
+// and CaptureFailure; it is never stored beside them.
 func (o *Order) PaymentState() PaymentState {
 	switch {
 	case o.Voided:
 		return PaymentVoided
+	case !o.Captured.IsPositive() && o.CaptureFailure != "":
+		return PaymentCaptureFailed
 	case !o.Captured.IsPositive():
 		return PaymentAuthorized
 	}

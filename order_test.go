@@ -30,6 +30,21 @@ func (f fixture) order(t *testing.T, id string) *buybutton.Order {
 	return o
 }
 
+// path is the buyer's subject's recorded transitions in one machine, as
+// "from>to", oldest first.
+func (f fixture) path(t *testing.T, subjectID, machine string) []string {
+	t.Helper()
+	tr, err := f.client.Transitions(ctx, buyer, subjectID)
+	require.NoError(t, err)
+	var path []string
+	for _, x := range tr {
+		if x.Machine == machine {
+			path = append(path, x.From+">"+x.To)
+		}
+	}
+	return path
+}
+
 var parcel = provider.Shipment{Carrier: "UPS", TrackingNumber: "1Z999", TrackingURL: "https://ups.example/1Z999"}
 
 func TestShippedAndDeliveredWebhooksMoveTheOrderOnce(t *testing.T) {
@@ -53,15 +68,7 @@ func TestShippedAndDeliveredWebhooksMoveTheOrderOnce(t *testing.T) {
 	}
 	assert.Equal(t, 1, count[buybutton.EventOrderDelivered])
 	assert.Equal(t, 1, count[buybutton.EventOrderShipped])
-	tr, err := f.client.Transitions(ctx, buyer, o.ID)
-	require.NoError(t, err)
-	var path []string
-	for _, x := range tr {
-		if x.Machine == "order" {
-			path = append(path, x.To)
-		}
-	}
-	assert.Equal(t, []string{"placed", "delivered"}, path)
+	assert.Equal(t, []string{">placed", "placed>delivered"}, f.path(t, o.ID, "order"))
 }
 
 func TestCancelBeforeShipmentRefundsAndReleasesStock(t *testing.T) {
@@ -215,15 +222,7 @@ func TestRefundWithAnUnknownOutcomeIsSettledByReconcile(t *testing.T) {
 	f.deliver(t)
 	assert.Len(t, f.order(t, o.ID).Refunds, 1)
 
-	tr, err := client.Transitions(ctx, buyer, o.ID)
-	require.NoError(t, err)
-	var payment []string
-	for _, x := range tr {
-		if x.Machine == "payment" {
-			payment = append(payment, x.From+">"+x.To)
-		}
-	}
-	assert.Equal(t, []string{">captured", "captured>partially_refunded"}, payment)
+	assert.Equal(t, []string{">captured", "captured>partially_refunded"}, f.path(t, o.ID, "payment"))
 }
 
 func TestPartialShipmentsThenTheRest(t *testing.T) {

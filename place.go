@@ -299,23 +299,25 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 	if err != nil {
 		return outcome{}, c.attemptFailed(ctx, m, co, "place order", err, actor, resumed)
 	}
-	captured := money.Zero(co.Currency)
+	captured, refused := money.Zero(co.Currency), ""
 	if c.capturePolicy == CaptureOnPlace {
-		cp, err := m.Payments.Capture(ctx, provider.CaptureRequest{IdempotencyKey: co.key("capture"), PaymentID: pay.ID, Amount: co.Totals.Total})
+		// The order exists: never compensate now. A refusal is kept on
+		// the order for the host; any other error, Reconcile captures
+		// again with the same key.
+		captured, refused, err = capture(ctx, m, co.key("capture"), pay.ID, co.Totals.Total)
 		if err != nil {
-			// The order exists: never compensate now. Whatever the error,
-			// Reconcile captures again with the same key.
 			return outcome{}, c.toUnknown(ctx, co, "capture", err, actor)
 		}
-		captured = cp.Captured
 	}
-	return c.commitPlaced(ctx, co, po, pay, captured, actor)
+	return c.commitPlaced(ctx, co, po, pay, captured, refused, actor)
 }
 
 // commitPlaced commits the order and the placed checkout together.
-func (c *Client) commitPlaced(ctx context.Context, co *Checkout, po provider.Order, pay provider.Payment, captured money.Amount, actor string) (outcome, error) {
+// refused is why the platform would not capture, if it would not.
+func (c *Client) commitPlaced(ctx context.Context, co *Checkout, po provider.Order, pay provider.Payment, captured money.Amount, refused, actor string) (outcome, error) {
 	now := c.now()
 	o := newOrder(co, po, pay, captured, now)
+	o.CaptureFailure = refused
 	co.OrderID = o.ID
 	co.NextAction, co.LastError = nil, nil
 	err := c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutPlaced, "order "+po.ID+" placed", actor, func(tx *Tx) {
@@ -329,6 +331,11 @@ func (c *Client) commitPlaced(ctx context.Context, co *Checkout, po provider.Ord
 		tx.Events = append(tx.Events, c.event(EventOrderPlaced, o, now))
 		if captured.IsPositive() {
 			tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, now))
+		}
+		if refused != "" {
+			e := c.event(EventPaymentCaptureFailed, o, now)
+			e.Reason = refused
+			tx.Events = append(tx.Events, e)
 		}
 	})
 	if conflictOn(err, "checkout") {

@@ -19,7 +19,9 @@ import (
 //   - product.changed, stock.changed: the product's cards are re-rendered.
 //   - order.shipped, order.delivered: the order moves forward (never back:
 //     an event that arrives late adds its tracking and leaves the status);
-//     under [CaptureOnShipment], shipping captures the payment.
+//     under [CaptureOnShipment], shipping captures the payment (a capture
+//     the platform refuses is recorded on the order and told to the host
+//     as [EventPaymentCaptureFailed]; the shipment is recorded all the same).
 //   - order.canceled: the merchant canceled; the payment is voided or
 //     refunded and the order canceled.
 //   - payment.captured, payment.refunded: the order's amounts follow (a
@@ -224,33 +226,6 @@ func hasShipment(o *Order, s provider.Shipment) bool {
 		}
 	}
 	return false
-}
-
-// captureOnShipment captures an order's payment when it ships, under
-// CaptureOnShipment.
-func (c *Client) captureOnShipment(ctx context.Context, m Merchant, orderID string) error {
-	o, err := c.store.Order(ctx, orderID)
-	if err != nil {
-		return err
-	}
-	if c.capturePolicy != CaptureOnShipment || o.Captured.IsPositive() || o.Voided || o.Status == OrderCanceled {
-		return nil
-	}
-	pay, err := m.Payments.Capture(ctx, provider.CaptureRequest{IdempotencyKey: o.ID + ":capture", PaymentID: o.PaymentID, Amount: o.Authorized})
-	if err != nil {
-		return fmt.Errorf("buybutton: order %s: capture on shipment: %w", o.ID, err)
-	}
-	_, err = c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
-		if o.Captured.IsPositive() {
-			return true, nil
-		}
-		was := o.PaymentState()
-		o.Captured = pay.Captured
-		tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "captured on shipment", providerActor(m.ID), c.now()))
-		tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, c.now()))
-		return false, nil
-	})
-	return err
 }
 
 // markSeen records an event as applied when its effect was committed by

@@ -1,0 +1,81 @@
+package buybutton
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// capture takes amount of the authorized payment paymentID with key.
+//
+// It tells three outcomes apart. Captured: the money taken (also when the
+// platform refuses a capture that already happened, having forgotten the
+// key, as Stripe does after 24 hours: the payment is read back before a
+// refusal is believed). Refused: the platform definitely will not capture
+// (the hold lapsed or was voided, the issuer declined); refused says why,
+// and the order keeps it for the host to settle, since retrying with the
+// same key would only replay the refusal. Anything else (unknown outcomes,
+// a platform that is busy) is returned as err, for the caller to retry
+// with the same key.
+func capture(ctx context.Context, m Merchant, key, paymentID string, amount money.Amount) (captured money.Amount, refused string, err error) {
+	pay, err := m.Payments.Capture(ctx, provider.CaptureRequest{IdempotencyKey: key, PaymentID: paymentID, Amount: amount})
+	if err == nil {
+		return pay.Captured, "", nil
+	}
+	if !definite(err) || transient(err) {
+		return money.Amount{}, "", err
+	}
+	now, rerr := m.Payments.Payment(ctx, paymentID)
+	if rerr != nil {
+		return money.Amount{}, "", fmt.Errorf("%w (reading the payment back: %w)", err, rerr)
+	}
+	if now.Status == provider.PaymentCaptured {
+		return now.Captured, "", nil
+	}
+	return money.Zero(amount.Currency()), err.Error(), nil
+}
+
+// captureOnShipment captures an order's payment when it ships, under
+// CaptureOnShipment. A refusal is recorded on the order and told to the
+// host, and the shipment goes on being recorded: the parcel has left.
+func (c *Client) captureOnShipment(ctx context.Context, m Merchant, orderID string) error {
+	o, err := c.store.Order(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	if c.capturePolicy != CaptureOnShipment || o.Captured.IsPositive() || o.CaptureFailure != "" || o.Voided || o.Status == OrderCanceled {
+		return nil
+	}
+	captured, refused, err := capture(ctx, m, o.ID+":capture", o.PaymentID, o.Authorized)
+	if err != nil {
+		return fmt.Errorf("buybutton: order %s: capture on shipment: %w", o.ID, err)
+	}
+	_, err = c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
+		if o.Captured.IsPositive() || o.CaptureFailure != "" {
+			return true, nil
+		}
+		c.recordCapture(o, tx, captured, refused, "on shipment", providerActor(m.ID))
+		return false, nil
+	})
+	return err
+}
+
+// recordCapture records on o, within tx, the outcome of capturing its
+// payment: the amount taken, or why the platform refused.
+func (c *Client) recordCapture(o *Order, tx *Tx, captured money.Amount, refused, when, actor string) {
+	now := c.now()
+	was := o.PaymentState()
+	if refused != "" {
+		o.CaptureFailure = refused
+		tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "capture refused "+when+": "+refused, actor, now))
+		e := c.event(EventPaymentCaptureFailed, o, now)
+		e.Reason = refused
+		tx.Events = append(tx.Events, e)
+		return
+	}
+	o.Captured = captured
+	tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "captured "+when, actor, now))
+	tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, now))
+}

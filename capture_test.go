@@ -1,0 +1,200 @@
+package buybutton_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// lapsingHolds is a platform on which every hold has lapsed by the time
+// it is captured (an authorization past its network's limit, or voided on
+// the merchant's dashboard): the capture is refused, definitely.
+type lapsingHolds struct{ *memory.Provider }
+
+func (p lapsingHolds) Capture(ctx context.Context, req provider.CaptureRequest) (provider.Payment, error) {
+	if _, err := p.Provider.Void(ctx, provider.VoidRequest{IdempotencyKey: "lapsed:" + req.PaymentID, PaymentID: req.PaymentID}); err != nil {
+		return provider.Payment{}, err
+	}
+	return p.Provider.Capture(ctx, req)
+}
+
+// forgetfulCaptures is a platform that has forgotten an idempotency key (as
+// Stripe does after 24 hours): the capture happened under the key, and the
+// retry is refused because the payment is no longer authorized.
+type forgetfulCaptures struct{ *memory.Provider }
+
+func (p forgetfulCaptures) Capture(ctx context.Context, req provider.CaptureRequest) (provider.Payment, error) {
+	req.IdempotencyKey = "first try:" + req.IdempotencyKey
+	if _, err := p.Provider.Capture(ctx, req); err != nil {
+		return provider.Payment{}, err
+	}
+	return provider.Payment{}, fmt.Errorf("payment %s is captured: %w", req.PaymentID, provider.ErrInvalidState)
+}
+
+// decliningCaptures is a platform whose issuer declines every capture;
+// the hold stays in place.
+type decliningCaptures struct{ *memory.Provider }
+
+func (p decliningCaptures) Capture(ctx context.Context, req provider.CaptureRequest) (provider.Payment, error) {
+	return provider.Payment{}, &provider.DeclineError{Code: "do_not_honor", Message: "declined at capture"}
+}
+
+func withPayments(payments func(*memory.Provider) provider.Payments) func(*memory.Provider) buybutton.Merchant {
+	return func(shop *memory.Provider) buybutton.Merchant {
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+		m.Payments = payments(shop)
+		return m
+	}
+}
+
+func count(types []buybutton.EventType, t buybutton.EventType) int {
+	n := 0
+	for _, x := range types {
+		if x == t {
+			n++
+		}
+	}
+	return n
+}
+
+// TestRefusedCaptureAtPlacementKeepsTheOrder: the merchant accepted the
+// order, then the platform refused to capture. The order exists, so the
+// checkout is placed and the order recorded, uncaptured, with why; the host
+// is told with payment.capture_failed and settles it (here by cancelling).
+// Before, the checkout went to unknown and every reconcile replayed the
+// same refusal: no order record, no alert, for ever.
+func TestRefusedCaptureAtPlacementKeepsTheOrder(t *testing.T) {
+	f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments { return lapsingHolds{shop} }))
+	o, err := f.confirm(f.ready(t, buyer, book(2)), memory.TokenApprove)
+	require.NoError(t, err, "the merchant has the order: the buyer is told it is placed")
+	assert.Equal(t, buybutton.PaymentCaptureFailed, o.PaymentState())
+	assert.Contains(t, o.CaptureFailure, "invalid state")
+	assert.True(t, o.Captured.IsZero())
+	assert.Equal(t, buybutton.CheckoutPlaced, f.checkout(t, o.CheckoutID).State)
+	assert.Equal(t, 1, f.shop.Stats().Orders)
+	assert.Equal(t, 0, f.shop.Stats().Captures)
+
+	events, err := f.client.PendingEvents(ctx, 100)
+	require.NoError(t, err)
+	require.Len(t, events, 2)
+	assert.Equal(t, buybutton.EventOrderPlaced, events[0].Type)
+	assert.Equal(t, buybutton.EventPaymentCaptureFailed, events[1].Type)
+	assert.Equal(t, o.ID, events[1].OrderID)
+	assert.Equal(t, o.CaptureFailure, events[1].Reason)
+
+	assert.Equal(t, []string{">capture_failed"}, f.path(t, o.ID, "payment"))
+
+	got, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{OrderID: o.ID, Reason: "payment lapsed"})
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.OrderCanceled, got.Status)
+	assert.Equal(t, buybutton.PaymentVoided, got.PaymentState())
+	assert.Equal(t, 0, f.shop.Stats().Refunds)
+}
+
+// TestRefusedCaptureThatHappenedIsRecordedAsCaptured: a platform that
+// forgot the key refuses a capture that already took the money. The
+// payment is read back before the refusal is believed.
+func TestRefusedCaptureThatHappenedIsRecordedAsCaptured(t *testing.T) {
+	f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments { return forgetfulCaptures{shop} }))
+	o, err := f.confirm(f.ready(t, buyer, book(2)), memory.TokenApprove)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.PaymentCaptured, o.PaymentState())
+	assert.Equal(t, "90.78 USD", o.Captured.String())
+	assert.Empty(t, o.CaptureFailure)
+	assert.Equal(t, 1, f.shop.Stats().Captures)
+	events := f.pendingEvents(t)
+	assert.Equal(t, 1, count(events, buybutton.EventPaymentCaptured))
+	assert.Zero(t, count(events, buybutton.EventPaymentCaptureFailed))
+}
+
+// TestRefusedCaptureOnShipmentRecordsTheShipment: under CaptureOnShipment
+// the hold lapsed before the goods left. The shipment is still recorded
+// (the parcel is on its way), the order is marked uncaptured with why, the
+// host is told once, and the webhook is acknowledged. Before, the webhook
+// failed on every delivery and the shipment was never recorded.
+func TestRefusedCaptureOnShipmentRecordsTheShipment(t *testing.T) {
+	f := buildFixture(t, nil, &buybutton.Options{Capture: buybutton.CaptureOnShipment},
+		withPayments(func(shop *memory.Provider) provider.Payments { return lapsingHolds{shop} }))
+	o := f.placed(t)
+	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
+	deliveries := f.shop.TakeDeliveries()
+	require.NotEmpty(t, deliveries)
+	for range 2 { // and once more, as a platform redelivers
+		for _, d := range deliveries {
+			require.NoError(t, f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
+		}
+	}
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.OrderFulfilled, got.Status)
+	assert.Equal(t, []provider.Shipment{parcel}, got.Shipments)
+	assert.Equal(t, buybutton.PaymentCaptureFailed, got.PaymentState())
+	assert.NotEmpty(t, got.CaptureFailure)
+	events := f.pendingEvents(t)
+	assert.Equal(t, 1, count(events, buybutton.EventPaymentCaptureFailed))
+	assert.Equal(t, 1, count(events, buybutton.EventOrderShipped))
+	assert.Equal(t, 0, f.shop.Stats().Captures)
+}
+
+// TestCaptureOnTheDashboardSettlesARefusal: after a refused capture the
+// merchant takes the money on the platform itself; its payment.captured
+// webhook moves the order from capture_failed to captured.
+func TestCaptureOnTheDashboardSettlesARefusal(t *testing.T) {
+	f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments { return decliningCaptures{shop} }))
+	o, err := f.confirm(f.ready(t, buyer, book(2)), memory.TokenApprove)
+	require.NoError(t, err)
+	require.Equal(t, buybutton.PaymentCaptureFailed, o.PaymentState())
+	assert.Contains(t, o.CaptureFailure, "declined at capture")
+
+	pay, err := f.shop.Capture(ctx, provider.CaptureRequest{IdempotencyKey: "dashboard", PaymentID: o.PaymentID, Amount: o.Authorized})
+	require.NoError(t, err)
+	h, body := f.shop.Sign(provider.Event{ID: "evt_dashboard", Type: provider.EventPaymentCaptured, PaymentID: o.PaymentID, Amount: &pay.Captured, OccurredAt: f.clock.Now()}, f.clock.Now())
+	require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.PaymentCaptured, got.PaymentState())
+	assert.Equal(t, "90.78 USD", got.Captured.String())
+}
+
+// busyCaptures is a platform that refuses captures until it is told to
+// take them again: provider.ErrUnavailable, nothing done.
+type busyCaptures struct {
+	*memory.Provider
+	busy *bool
+}
+
+func (p busyCaptures) Capture(ctx context.Context, req provider.CaptureRequest) (provider.Payment, error) {
+	if *p.busy {
+		return provider.Payment{}, fmt.Errorf("try later: %w", provider.ErrUnavailable)
+	}
+	return p.Provider.Capture(ctx, req)
+}
+
+// TestBusyCaptureIsRetried: a platform too busy to capture has refused
+// nothing for good. The checkout waits in unknown, and Reconcile captures
+// with the same key once the platform answers.
+func TestBusyCaptureIsRetried(t *testing.T) {
+	busy := true
+	f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments { return busyCaptures{shop, &busy} }))
+	co := f.ready(t, buyer, book(2))
+	_, err := f.confirm(co, memory.TokenApprove)
+	require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
+	assert.Equal(t, buybutton.CheckoutUnknown, f.checkout(t, co.ID).State)
+
+	busy = false
+	f.clock.Advance(time.Minute)
+	got, err := f.client.Reconcile(ctx, co.ID)
+	require.NoError(t, err)
+	require.Equal(t, buybutton.CheckoutPlaced, got.State)
+	o := f.order(t, got.OrderID)
+	assert.Equal(t, buybutton.PaymentCaptured, o.PaymentState())
+	assert.Empty(t, o.CaptureFailure)
+	assert.Equal(t, 1, f.shop.Stats().Captures)
+	assert.Equal(t, 1, f.shop.Stats().Orders)
+}
