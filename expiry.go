@@ -9,8 +9,15 @@ import (
 
 // MaintenanceReport counts what one [Client.Maintain] pass did.
 type MaintenanceReport struct {
-	Expired    int // unconfirmed checkouts expired, their holds released
+	Expired    int // unconfirmed checkouts expired, their holds released (if that fails, the release is counted below when retried)
 	Reconciled int // checkouts in unknown, or with a lapsed claim, resumed
+	Released   int // ended checkouts whose payment was voided at last
+	Postponed  int // ended checkouts whose payment still could not be voided, due again later
+}
+
+// handled is how many due checkouts the pass moved on or rescheduled.
+func (r MaintenanceReport) handled() int {
+	return r.Expired + r.Reconciled + r.Released + r.Postponed
 }
 
 // Maintain runs one pass of the work that time makes due: it expires
@@ -46,11 +53,19 @@ func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, er
 		}
 		switch {
 		case co.State.Terminal() && co.Compensating:
-			if _, err := c.releaseAbandoned(ctx, co); err != nil {
+			_, err := c.releaseAbandoned(ctx, co)
+			switch {
+			case err == nil:
+				rep.Released++
+			case co.Compensating: // the payment is still held
 				errs = append(errs, err)
-				if co.Compensating { // the payment is still held
-					errs = append(errs, c.postponeRelease(ctx, co, now))
+				if perr := c.postponeRelease(ctx, co, now); perr != nil {
+					errs = append(errs, perr)
+				} else {
+					rep.Postponed++
 				}
+			default:
+				errs = append(errs, err)
 			}
 		case co.State == CheckoutUnknown, co.State == CheckoutPaymentPending && !now.Before(co.ClaimedUntil):
 			if _, err := c.reconcile(ctx, id, "maintenance"); err != nil && !errors.Is(err, ErrUnknownOutcome) {
@@ -83,7 +98,7 @@ func (c *Client) RunMaintenance(ctx context.Context, every time.Duration, onErro
 			if err != nil && onError != nil {
 				onError(err)
 			}
-			if rep.Expired+rep.Reconciled < 1000 || ctx.Err() != nil {
+			if rep.handled() < 1000 || ctx.Err() != nil {
 				break
 			}
 		}

@@ -388,16 +388,17 @@ func TestFailingReleasesBackOff(t *testing.T) {
 	require.ErrorIs(t, err, provider.ErrUnavailable)
 	require.Equal(t, buybutton.CheckoutExpired, f.checkout(t, co.ID).State)
 	require.Equal(t, 1, voidCalls(), "the void is tried as the checkout ends")
-	pass := func() {
+	pass := func() buybutton.MaintenanceReport {
 		t.Helper()
-		_, err := f.client.Maintain(ctx, 100)
+		rep, err := f.client.Maintain(ctx, 100)
 		if err != nil {
 			require.ErrorIs(t, err, provider.ErrUnavailable)
 		}
+		return rep
 	}
-	pass()
+	assert.Equal(t, buybutton.MaintenanceReport{Postponed: 1}, pass())
 	require.Equal(t, 2, voidCalls(), "and again at the next pass")
-	pass()
+	assert.Equal(t, buybutton.MaintenanceReport{}, pass())
 	require.Equal(t, 2, voidCalls(), "not due again at once")
 	for i, due := range []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute,
 		32 * time.Minute, 64 * time.Minute, 124 * time.Minute} {
@@ -415,10 +416,42 @@ func TestFailingReleasesBackOff(t *testing.T) {
 
 	faults.SetRate(0)
 	f.clock.Advance(time.Hour)
-	_, err = f.client.Maintain(ctx, 100)
+	rep, err := f.client.Maintain(ctx, 100)
 	require.NoError(t, err)
+	assert.Equal(t, buybutton.MaintenanceReport{Released: 1}, rep)
 	got = f.checkout(t, co.ID)
 	assert.False(t, got.Compensating)
 	assert.True(t, got.DueAt.IsZero())
 	assert.Equal(t, 1, f.shop.Stats().Voids, "the payment is released")
+}
+
+// TestRunMaintenanceGoesOnWhileBatchesAreFull: a pass that releases a full
+// batch of ended checkouts' payments is followed at once by another, as
+// one that expires or reconciles a full batch is, instead of leaving the
+// rest held until the next tick.
+func TestRunMaintenanceGoesOnWhileBatchesAreFull(t *testing.T) {
+	f, faults := faultyPayments(t, faulty.Options{Rate: 0, Faults: []faulty.Fault{faulty.Unavailable}})
+	const n = 1001
+	require.NoError(t, f.shop.SetStock(memory.DemoBook+"-paperback", n))
+	for range n {
+		_, err := f.confirm(f.ready(t, buyer, book(1)), memory.TokenActionRequired)
+		require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	}
+	faults.SetRate(1)
+	f.clock.Advance(31 * time.Minute)
+	for range 2 { // expired; their voids fail and are postponed
+		_, err := f.client.Maintain(ctx, 1000)
+		require.ErrorIs(t, err, provider.ErrUnavailable)
+	}
+	require.Zero(t, f.shop.Stats().Voids)
+	faults.SetRate(0)
+	f.clock.Advance(2 * time.Minute) // all due again
+
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- f.client.RunMaintenance(runCtx, time.Hour, func(err error) { t.Error(err) }) }()
+	assert.Eventually(t, func() bool { return f.shop.Stats().Voids == n }, 10*time.Second, time.Millisecond,
+		"all %d payments released before the next tick", n)
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
 }
