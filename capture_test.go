@@ -14,14 +14,19 @@ import (
 	"github.com/buybutton/buybutton/provider/memory"
 )
 
-// lapsingHolds is a platform on which every hold has lapsed by the time
+// lapsingHolds is a platform on which a hold may have lapsed by the time
 // it is captured (an authorization past its network's limit, or voided on
 // the merchant's dashboard): the capture is refused, definitely.
-type lapsingHolds struct{ *memory.Provider }
+type lapsingHolds struct {
+	*memory.Provider
+	lapsed func() bool // whether this capture's hold has lapsed; nil: every one
+}
 
 func (p lapsingHolds) Capture(ctx context.Context, req provider.CaptureRequest) (provider.Payment, error) {
-	if _, err := p.Provider.Void(ctx, provider.VoidRequest{IdempotencyKey: "lapsed:" + req.PaymentID, PaymentID: req.PaymentID}); err != nil {
-		return provider.Payment{}, err
+	if p.lapsed == nil || p.lapsed() {
+		if _, err := p.Provider.Void(ctx, provider.VoidRequest{IdempotencyKey: "lapsed:" + req.PaymentID, PaymentID: req.PaymentID}); err != nil {
+			return provider.Payment{}, err
+		}
 	}
 	return p.Provider.Capture(ctx, req)
 }
@@ -72,7 +77,7 @@ func count(types []buybutton.EventType, t buybutton.EventType) int {
 // Before, the checkout went to unknown and every reconcile replayed the
 // same refusal: no order record, no alert, for ever.
 func TestRefusedCaptureAtPlacementKeepsTheOrder(t *testing.T) {
-	f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments { return lapsingHolds{shop} }))
+	f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments { return lapsingHolds{Provider: shop} }))
 	o, err := f.confirm(f.ready(t, buyer, book(2)), memory.TokenApprove)
 	require.NoError(t, err, "the merchant has the order: the buyer is told it is placed")
 	assert.Equal(t, buybutton.PaymentCaptureFailed, o.PaymentState())
@@ -122,7 +127,7 @@ func TestRefusedCaptureThatHappenedIsRecordedAsCaptured(t *testing.T) {
 // failed on every delivery and the shipment was never recorded.
 func TestRefusedCaptureOnShipmentRecordsTheShipment(t *testing.T) {
 	f := buildFixture(t, nil, &buybutton.Options{Capture: buybutton.CaptureOnShipment},
-		withPayments(func(shop *memory.Provider) provider.Payments { return lapsingHolds{shop} }))
+		withPayments(func(shop *memory.Provider) provider.Payments { return lapsingHolds{Provider: shop} }))
 	o := f.placed(t)
 	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
 	deliveries := f.shop.TakeDeliveries()
