@@ -2,6 +2,7 @@ package buybutton_test
 
 import (
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -62,11 +63,30 @@ func reportCPU(b *testing.B) func() {
 	}
 }
 
+// reportKept starts measuring the live heap and returns what reports how
+// much each operation added to it and kept (kept-B/op, after a
+// collection): what the memory store and provider/memory hold on to, which
+// the heap grows by and the kernel supplies in fresh pages. keep is what
+// holds it. Defer it before reportCPU, so that its collections are not
+// counted as the benchmark's CPU.
+func reportKept(b *testing.B, keep any) func() {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	return func() {
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(keep)
+		b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "kept-B/op")
+	}
+}
+
 // BenchmarkCheckout is one full checkout, cart to placed order, on
 // provider/memory and the memory store.
 func BenchmarkCheckout(b *testing.B) {
 	f := benchShop(b)
 	b.ReportAllocs()
+	defer reportKept(b, f)()
 	defer reportCPU(b)()
 	for i := 0; b.Loop(); i++ {
 		if err := fullCheckout(f, fmt.Sprintf("buyer-%d", i%1000)); err != nil {
@@ -81,6 +101,7 @@ func BenchmarkCheckoutParallel(b *testing.B) {
 	f := benchShop(b)
 	var n atomic.Int64
 	b.ReportAllocs()
+	defer reportKept(b, f)()
 	defer reportCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -99,6 +120,7 @@ func BenchmarkCheckoutProviderOnly(b *testing.B) {
 	f := benchShop(b)
 	lines := []provider.StockLine{{VariantID: tee, Quantity: 1}}
 	b.ReportAllocs()
+	defer reportKept(b, f)()
 	defer reportCPU(b)()
 	for i := 0; b.Loop(); i++ {
 		key := fmt.Sprint(i)
