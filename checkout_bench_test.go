@@ -1,8 +1,11 @@
 package buybutton_test
 
 import (
+	"flag"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -63,6 +66,8 @@ func reportCPU(b *testing.B) func() {
 	}
 }
 
+var keptProfile = flag.String("keptprofile", "", "write a heap profile of what the checkout benchmarks keep, taken before it is dropped, to this file")
+
 // reportKept starts measuring the live heap and returns what reports how
 // much each operation added to it and kept (kept-B/op, after a
 // collection): what the memory store and provider/memory hold on to, which
@@ -76,8 +81,22 @@ func reportKept(b *testing.B, keep any) func() {
 	return func() {
 		runtime.GC()
 		runtime.ReadMemStats(&after)
+		if *keptProfile != "" {
+			writeHeapProfile(b, *keptProfile)
+		}
 		runtime.KeepAlive(keep)
 		b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "kept-B/op")
+	}
+}
+
+func writeHeapProfile(b *testing.B, path string) {
+	out, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer out.Close()
+	if err := pprof.Lookup("heap").WriteTo(out, 0); err != nil {
+		b.Fatal(err)
 	}
 }
 
