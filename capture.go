@@ -56,26 +56,28 @@ func (c *Client) captureOnShipment(ctx context.Context, m Merchant, orderID stri
 		if o.Captured.IsPositive() || o.CaptureFailure != "" {
 			return true, nil
 		}
-		c.recordCapture(o, tx, captured, refused, "on shipment", providerActor(m.ID))
+		actor := providerActor(m.ID)
+		if refused != "" {
+			c.failCapture(o, tx, "capture refused on shipment: "+refused, actor)
+			return false, nil
+		}
+		was := o.PaymentState()
+		o.Captured = captured
+		tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "captured on shipment", actor, c.now()))
+		tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, c.now()))
 		return false, nil
 	})
 	return err
 }
 
-// recordCapture records on o, within tx, the outcome of capturing its
-// payment: the amount taken, or why the platform refused.
-func (c *Client) recordCapture(o *Order, tx *Tx, captured money.Amount, refused, when, actor string) {
+// failCapture records on o, within tx, that its payment cannot be
+// captured and why, and tells the host.
+func (c *Client) failCapture(o *Order, tx *Tx, why, actor string) {
 	now := c.now()
 	was := o.PaymentState()
-	if refused != "" {
-		o.CaptureFailure = refused
-		tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "capture refused "+when+": "+refused, actor, now))
-		e := c.event(EventPaymentCaptureFailed, o, now)
-		e.Reason = refused
-		tx.Events = append(tx.Events, e)
-		return
-	}
-	o.Captured = captured
-	tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "captured "+when, actor, now))
-	tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, now))
+	o.CaptureFailure = why
+	tx.Transitions = append(tx.Transitions, paymentTransition(o, was, why, actor, now))
+	e := c.event(EventPaymentCaptureFailed, o, now)
+	e.Reason = why
+	tx.Events = append(tx.Events, e)
 }

@@ -203,3 +203,42 @@ func TestBusyCaptureIsRetried(t *testing.T) {
 	assert.Equal(t, 1, f.shop.Stats().Captures)
 	assert.Equal(t, 1, f.shop.Stats().Orders)
 }
+
+// TestLapsedHoldIsToldBeforeShipment: under CaptureOnShipment the hold
+// lapses on the platform before the goods leave. Its payment.canceled
+// webhook marks the order capture_failed and tells the host at once, so
+// that the merchant need not ship unpaid goods; a shipment after that
+// records the parcel and tries no capture.
+func TestLapsedHoldIsToldBeforeShipment(t *testing.T) {
+	f := newShop(t, &buybutton.Options{Capture: buybutton.CaptureOnShipment})
+	o := f.placed(t)
+	require.NoError(t, f.shop.LapseHold(o.PaymentID))
+	f.deliver(t)
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.PaymentCaptureFailed, got.PaymentState())
+	assert.Contains(t, got.CaptureFailure, "expired")
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentCaptureFailed))
+
+	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
+	f.deliver(t)
+	got = f.order(t, o.ID)
+	assert.Equal(t, buybutton.OrderFulfilled, got.Status)
+	assert.Equal(t, buybutton.PaymentCaptureFailed, got.PaymentState())
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentCaptureFailed))
+	assert.Equal(t, 0, f.shop.Stats().Captures)
+}
+
+// TestCanceledEventOfOurOwnVoidChangesNothing: a payment.canceled for a
+// hold the library voided itself (a canceled order) is no lapse.
+func TestCanceledEventOfOurOwnVoidChangesNothing(t *testing.T) {
+	f := newShop(t, &buybutton.Options{Capture: buybutton.CaptureOnShipment})
+	o := f.placed(t)
+	_, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{OrderID: o.ID, Reason: "fraud"})
+	require.NoError(t, err)
+	h, body := f.shop.Sign(provider.Event{ID: "evt_void", Type: provider.EventPaymentCanceled, PaymentID: o.PaymentID, Reason: "voided", OccurredAt: f.clock.Now()}, f.clock.Now())
+	require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.PaymentVoided, got.PaymentState())
+	assert.Empty(t, got.CaptureFailure)
+	assert.Zero(t, count(f.pendingEvents(t), buybutton.EventPaymentCaptureFailed))
+}

@@ -26,6 +26,9 @@ import (
 //     refunded and the order canceled.
 //   - payment.captured, payment.refunded: the order's amounts follow (a
 //     refund made on the platform's dashboard is recorded too).
+//   - payment.canceled (a hold that lapsed uncaptured): the order is
+//     marked as one whose payment cannot be captured, and the host is told
+//     ([EventPaymentCaptureFailed]) before the merchant ships.
 //   - payment.authorized, payment.failed: a checkout waiting for a payment
 //     action is resumed, and placed if the payment went through.
 //   - payment.disputed: told to the host as an [Event].
@@ -64,15 +67,13 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 	case provider.EventProductChanged, provider.EventStockChanged:
 		return c.RefreshProduct(ctx, m.ID, e.ProductID)
 	case provider.EventPaymentAuthorized, provider.EventPaymentFailed:
-		id, err := c.store.Lookup(ctx, Ref{Kind: "checkout_payment", MerchantID: m.ID, ExternalID: e.PaymentID})
-		if errors.Is(err, ErrNotFound) {
-			return nil // not a payment of a checkout waiting for an action
-		}
-		if err != nil {
+		return c.resumeWaiting(ctx, m, e.PaymentID)
+	case provider.EventPaymentCanceled:
+		// A checkout waiting for the payment's action learns that it
+		// failed; an order, below, that it can no longer be captured.
+		if err := c.resumeWaiting(ctx, m, e.PaymentID); err != nil {
 			return err
 		}
-		_, err = c.reconcile(ctx, id, providerActor(m.ID))
-		return err
 	case provider.EventDonationSucceeded, provider.EventDonationFailed, provider.EventDonationRefunded, provider.EventMonthlyCanceled:
 		return c.applyDonationEvent(ctx, m, e)
 	}
@@ -185,6 +186,14 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			}
 			tx.Events = append(tx.Events, c.event(EventOrderDelivered, o, now))
 		}
+	case provider.EventPaymentCanceled:
+		if !o.Captured.IsPositive() && !o.Voided && o.Status != OrderCanceled && o.CaptureFailure == "" {
+			why := "the hold ended on the platform"
+			if e.Reason != "" {
+				why += ": " + e.Reason
+			}
+			c.failCapture(o, tx, why, actor)
+		}
 	case provider.EventPaymentCaptured:
 		if e.Amount != nil && e.Amount.Currency() == o.Currency {
 			if more, _ := e.Amount.Cmp(o.Captured); more > 0 {
@@ -226,6 +235,20 @@ func hasShipment(o *Order, s provider.Shipment) bool {
 		}
 	}
 	return false
+}
+
+// resumeWaiting reconciles the checkout, if any, whose payment paymentID
+// waited for an action, now that the platform says the action ended.
+func (c *Client) resumeWaiting(ctx context.Context, m Merchant, paymentID string) error {
+	id, err := c.store.Lookup(ctx, Ref{Kind: "checkout_payment", MerchantID: m.ID, ExternalID: paymentID})
+	if errors.Is(err, ErrNotFound) {
+		return nil // not a payment of a checkout waiting for an action
+	}
+	if err != nil {
+		return err
+	}
+	_, err = c.reconcile(ctx, id, providerActor(m.ID))
+	return err
 }
 
 // markSeen records an event as applied when its effect was committed by

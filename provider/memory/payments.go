@@ -178,6 +178,25 @@ func (p *Provider) CompleteAction(id string, succeed bool) error {
 	return p.completeDonationActionLocked(id, succeed)
 }
 
+// LapseHold ends an authorized payment's hold as a network does when the
+// authorization expires uncaptured: the payment is voided and a
+// payment.canceled webhook queued.
+func (p *Provider) LapseHold(paymentID string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pay, ok := p.payments[paymentID]
+	if !ok {
+		return fmt.Errorf("memory: payment %q: %w", paymentID, provider.ErrNotFound)
+	}
+	if pay.Status != provider.PaymentAuthorized {
+		return fmt.Errorf("memory: payment %s is %s: %w", paymentID, pay.Status, provider.ErrInvalidState)
+	}
+	pay.Status = provider.PaymentVoided
+	p.stats.Voids++
+	p.emit(provider.Event{Type: provider.EventPaymentCanceled, PaymentID: paymentID, Reason: "authorization expired"})
+	return nil
+}
+
 func (p *Provider) checkCurrency(a money.Amount) error {
 	if a.Currency() != p.currency {
 		return fmt.Errorf("memory: currency %s not supported, only %s: %w", a.Currency(), p.currency, provider.ErrInvalidRequest)

@@ -138,18 +138,19 @@ type stripeEvent struct {
 // eventObject holds the fields of the objects events carry: a
 // PaymentIntent, Refund, Dispute, Invoice or Subscription.
 type eventObject struct {
-	ID               string            `json:"id"`
-	Object           string            `json:"object"`
-	Amount           int64             `json:"amount"`
-	AmountReceived   int64             `json:"amount_received"`
-	AmountPaid       int64             `json:"amount_paid"`
-	Currency         string            `json:"currency"`
-	Status           string            `json:"status"`
-	CaptureMethod    string            `json:"capture_method"`
-	Metadata         map[string]string `json:"metadata"`
-	PaymentIntent    json.RawMessage   `json:"payment_intent"` // an id, or an expanded object
-	Reason           string            `json:"reason"`
-	LastPaymentError *struct {
+	ID                 string            `json:"id"`
+	Object             string            `json:"object"`
+	Amount             int64             `json:"amount"`
+	AmountReceived     int64             `json:"amount_received"`
+	AmountPaid         int64             `json:"amount_paid"`
+	Currency           string            `json:"currency"`
+	Status             string            `json:"status"`
+	CaptureMethod      string            `json:"capture_method"`
+	CancellationReason string            `json:"cancellation_reason"`
+	Metadata           map[string]string `json:"metadata"`
+	PaymentIntent      json.RawMessage   `json:"payment_intent"` // an id, or an expanded object
+	Reason             string            `json:"reason"`
+	LastPaymentError   *struct {
 		Message string `json:"message"`
 	} `json:"last_payment_error"`
 	Parent *struct {
@@ -164,6 +165,7 @@ type eventObject struct {
 //	payment_intent.amount_capturable_updated   payment.authorized (after 3-D Secure)
 //	payment_intent.succeeded                   payment.captured, or donation.succeeded
 //	payment_intent.payment_failed              payment.failed, or donation.failed
+//	payment_intent.canceled (by Stripe)        payment.canceled: a hold that expired
 //	refund.created, refund.updated,
 //	charge.refund.updated (status succeeded)   payment.refunded, one per refund
 //	charge.dispute.created                     payment.disputed
@@ -210,6 +212,14 @@ func parseEvent(body []byte) ([]provider.Event, error) {
 		if o.LastPaymentError != nil {
 			e.Reason = o.LastPaymentError.Message
 		}
+	case "payment_intent.canceled":
+		// Stripe cancels an uncaptured PaymentIntent itself when its
+		// authorization expires (cancellation_reason "automatic"); the
+		// provider's own voids give no reason and are not reported.
+		if donation || o.CaptureMethod != "manual" || o.CancellationReason != "automatic" {
+			return nil, nil
+		}
+		e.Type, e.PaymentID, e.Reason = provider.EventPaymentCanceled, o.ID, "authorization expired"
 	case "refund.created", "refund.updated", "charge.refund.updated":
 		if o.Object != "refund" || o.Status != "succeeded" {
 			return nil, nil
