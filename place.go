@@ -41,7 +41,11 @@ const (
 //
 // Every outcome is typed: provider.ErrOutOfStock, provider.ErrDeclined,
 // [ErrActionRequired], [ErrUnknownOutcome]; after each but the last, the
-// checkout is ready to confirm again and nothing is held or charged.
+// checkout is ready to confirm again and nothing is held or charged. Once
+// the merchant has accepted the order it is never undone: if the platform
+// then refuses the capture for good, the order is returned with payment
+// state [PaymentCaptureFailed], and the host is told
+// ([EventPaymentCaptureFailed]).
 //
 // Confirm is safe to retry and to race. The claim is a compare-and-set, so
 // of many concurrent calls one places and the others wait for it (until
