@@ -3,6 +3,7 @@ package buybutton
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
@@ -45,7 +46,7 @@ func (c *Client) captureOnShipment(ctx context.Context, m Merchant, orderID stri
 	if err != nil {
 		return err
 	}
-	if c.capturePolicy != CaptureOnShipment || o.Captured.IsPositive() || o.CaptureFailure != "" || o.Voided || o.Status == OrderCanceled {
+	if c.capturePolicy != CaptureOnShipment || !o.holdOpen() {
 		return nil
 	}
 	captured, refused, err := capture(ctx, m, o.ID+":capture", o.PaymentID, o.Authorized)
@@ -77,7 +78,19 @@ func (c *Client) failCapture(o *Order, tx *Tx, why, actor string) {
 	was := o.PaymentState()
 	o.CaptureFailure = why
 	tx.Transitions = append(tx.Transitions, paymentTransition(o, was, why, actor, now))
-	e := c.event(EventPaymentCaptureFailed, o, now)
-	e.Reason = why
-	tx.Events = append(tx.Events, e)
+	tx.Events = append(tx.Events, c.captureFailedEvent(o, now))
+}
+
+// captureFailedEvent tells the host that o's payment cannot be captured,
+// and why (o.CaptureFailure).
+func (c *Client) captureFailedEvent(o *Order, at time.Time) Event {
+	e := c.event(EventPaymentCaptureFailed, o, at)
+	e.Reason = o.CaptureFailure
+	return e
+}
+
+// holdOpen reports whether o's payment is held and still expected to be
+// captured: not captured, voided, canceled, or known to be uncapturable.
+func (o *Order) holdOpen() bool {
+	return !o.Captured.IsPositive() && !o.Voided && o.Status != OrderCanceled && o.CaptureFailure == ""
 }

@@ -337,9 +337,7 @@ func (c *Client) commitPlaced(ctx context.Context, co *Checkout, po provider.Ord
 			tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, now))
 		}
 		if refused != "" {
-			e := c.event(EventPaymentCaptureFailed, o, now)
-			e.Reason = refused
-			tx.Events = append(tx.Events, e)
+			tx.Events = append(tx.Events, c.captureFailedEvent(o, now))
 		}
 	})
 	if conflictOn(err, "checkout") {

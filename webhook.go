@@ -187,7 +187,7 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			tx.Events = append(tx.Events, c.event(EventOrderDelivered, o, now))
 		}
 	case provider.EventPaymentCanceled:
-		if !o.Captured.IsPositive() && !o.Voided && o.Status != OrderCanceled && o.CaptureFailure == "" {
+		if o.holdOpen() {
 			why := "the hold ended on the platform"
 			if e.Reason != "" {
 				why += ": " + e.Reason
