@@ -26,7 +26,8 @@ import (
 //     refunded and the order canceled.
 //   - payment.captured, payment.refunded: the order's amounts follow (a
 //     refund made on the platform's dashboard is recorded too).
-//   - payment.canceled (a hold that lapsed uncaptured): the order is
+//   - payment.canceled (a hold that lapsed uncaptured, or that the
+//     merchant canceled on the platform): the order is
 //     marked as one whose payment cannot be captured, and the host is told
 //     ([EventPaymentCaptureFailed]) before the merchant ships.
 //   - payment.authorized, payment.failed: a checkout waiting for a payment

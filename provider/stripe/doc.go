@@ -92,7 +92,7 @@
 //	payment_intent.amount_capturable_updated   payment.authorized
 //	payment_intent.succeeded                   payment.captured, or donation.succeeded
 //	payment_intent.payment_failed              payment.failed, or donation.failed
-//	payment_intent.canceled (by Stripe)        payment.canceled: a hold that expired
+//	payment_intent.canceled (with a reason)    payment.canceled: a hold that expired, or that the merchant canceled
 //	refund.created, refund.updated,
 //	charge.refund.updated (succeeded)          payment.refunded
 //	charge.dispute.created                     payment.disputed

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"sync"
 	"testing"
@@ -16,17 +17,21 @@ import (
 )
 
 // scripted is a Stripe API that answers each request with the next of its
-// recorded responses, and records the requests' idempotency keys.
+// recorded responses, and records the requests' idempotency keys and
+// forms.
 type scripted struct {
 	mu      sync.Mutex
 	answers []func(w http.ResponseWriter, r *http.Request)
 	keys    []string
+	forms   []url.Values
 }
 
 func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	io.Copy(io.Discard, r.Body)
+	body, _ := io.ReadAll(r.Body)
+	form, _ := url.ParseQuery(string(body))
 	s.mu.Lock()
 	s.keys = append(s.keys, r.Header.Get("Idempotency-Key"))
+	s.forms = append(s.forms, form)
 	var answer func(w http.ResponseWriter, r *http.Request)
 	if len(s.answers) > 0 {
 		answer, s.answers = s.answers[0], s.answers[1:]

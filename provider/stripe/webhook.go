@@ -214,12 +214,15 @@ func parseEvent(body []byte) ([]provider.Event, error) {
 		}
 	case "payment_intent.canceled":
 		// Stripe cancels an uncaptured PaymentIntent itself when its
-		// authorization expires (cancellation_reason "automatic"); the
-		// provider's own voids give no reason and are not reported.
-		if donation || o.CaptureMethod != "manual" || o.CancellationReason != "automatic" {
+		// authorization expires (cancellation_reason "automatic"); a
+		// merchant who cancels one gives a reason of their own
+		// (duplicate, fraudulent, requested_by_customer, abandoned). This
+		// provider's Void gives none, so a cancellation without a reason
+		// is taken for one of the library's own and not reported.
+		if donation || o.CaptureMethod != "manual" || o.CancellationReason == "" {
 			return nil, nil
 		}
-		e.Type, e.PaymentID, e.Reason = provider.EventPaymentCanceled, o.ID, "authorization expired"
+		e.Type, e.PaymentID, e.Reason = provider.EventPaymentCanceled, o.ID, cancellationReason(o.CancellationReason)
 	case "refund.created", "refund.updated", "charge.refund.updated":
 		if o.Object != "refund" || o.Status != "succeeded" {
 			return nil, nil
@@ -266,4 +269,13 @@ func objectID(raw json.RawMessage) string {
 		return obj.ID
 	}
 	return ""
+}
+
+// cancellationReason says why Stripe canceled a PaymentIntent, from its
+// cancellation_reason.
+func cancellationReason(reason string) string {
+	if reason == "automatic" {
+		return "authorization expired"
+	}
+	return "canceled on Stripe: " + strings.ReplaceAll(reason, "_", " ")
 }

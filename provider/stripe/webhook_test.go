@@ -144,6 +144,23 @@ func TestWebhookWithoutSecretRejects(t *testing.T) {
 	}
 }
 
+// TestVoidGivesNoCancellationReason: payment_intent.canceled is reported
+// only when it has a reason, on the ground that this provider's own Void
+// gives none; a Void that gave one would report the library's own voids
+// back to it as holds that ended on the platform.
+func TestVoidGivesNoCancellationReason(t *testing.T) {
+	p, s := scriptedProvider(t, 0, intentJSON("canceled", ""))
+	pay, err := p.Void(context.Background(), provider.VoidRequest{IdempotencyKey: "o_1:void", PaymentID: "pi_1"})
+	if err != nil || pay.Status != provider.PaymentVoided {
+		t.Fatalf("Void = %+v, %v", pay, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.forms) != 1 || s.forms[0].Has("cancellation_reason") {
+		t.Fatalf("Void sent %v, want one request without cancellation_reason", s.forms)
+	}
+}
+
 // TestWebhookEventTypes maps each event type the library uses, and gives
 // nothing for one it does not.
 func TestWebhookEventTypes(t *testing.T) {
@@ -165,7 +182,10 @@ func TestWebhookEventTypes(t *testing.T) {
 			&provider.Event{Type: provider.EventDonationFailed, DonationID: "pi_2"}},
 		{"payment_intent.canceled", `{"id":"pi_1","object":"payment_intent","capture_method":"manual","status":"canceled","cancellation_reason":"automatic","currency":"usd"}`,
 			&provider.Event{Type: provider.EventPaymentCanceled, PaymentID: "pi_1", Reason: "authorization expired"}},
+		{"payment_intent.canceled", `{"id":"pi_1","object":"payment_intent","capture_method":"manual","status":"canceled","cancellation_reason":"requested_by_customer","currency":"usd"}`,
+			&provider.Event{Type: provider.EventPaymentCanceled, PaymentID: "pi_1", Reason: "canceled on Stripe: requested by customer"}},
 		{"payment_intent.canceled", `{"id":"pi_1","object":"payment_intent","capture_method":"manual","status":"canceled","cancellation_reason":null,"currency":"usd"}`, nil},
+		{"payment_intent.canceled", `{"id":"pi_1","object":"payment_intent","capture_method":"automatic","status":"canceled","cancellation_reason":"abandoned","currency":"usd"}`, nil},
 		{"payment_intent.canceled", `{"id":"pi_2","object":"payment_intent","capture_method":"manual","status":"canceled","cancellation_reason":"automatic","currency":"usd","metadata":{"buybutton_nonprofit":"np"}}`, nil},
 		{"charge.refund.updated", `{"id":"re_1","object":"refund","amount":300,"currency":"usd","payment_intent":"pi_1","status":"succeeded"}`,
 			&provider.Event{Type: provider.EventPaymentRefunded, PaymentID: "pi_1", RefundID: "re_1", Amount: usd("3.00")}},
