@@ -9,7 +9,7 @@ import (
 
 // MaintenanceReport counts what one [Client.Maintain] pass did.
 type MaintenanceReport struct {
-	Expired    int // unconfirmed checkouts expired, their holds released (if that fails, the release is counted below when retried)
+	Expired    int // unconfirmed checkouts expired (a hold whose release fails is counted below when it is retried)
 	Reconciled int // checkouts in unknown, or with a lapsed claim, resumed
 	Released   int // ended checkouts whose payment was voided at last
 	Postponed  int // ended checkouts whose payment still could not be voided, due again later
@@ -73,12 +73,19 @@ func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, er
 			}
 			rep.Reconciled++
 		case !co.State.Terminal() && co.State != CheckoutPaymentPending && !now.Before(co.ExpiresAt):
-			_, err := c.abandon(ctx, co, CheckoutExpired, "expired unconfirmed", "maintenance")
-			if err != nil && !errors.Is(err, ErrIllegalTransition) {
-				errs = append(errs, err)
+			co, err := c.end(ctx, co, CheckoutExpired, "expired unconfirmed", "maintenance")
+			if err != nil {
+				if !errors.Is(err, ErrIllegalTransition) {
+					errs = append(errs, err)
+				}
 				continue
 			}
 			rep.Expired++
+			if co.Compensating {
+				if _, err := c.releaseAbandoned(ctx, co); err != nil {
+					errs = append(errs, err) // due again at once: the next pass retries it
+				}
+			}
 		}
 	}
 	return rep, errors.Join(errs...)
@@ -110,12 +117,22 @@ func (c *Client) RunMaintenance(ctx context.Context, every time.Duration, onErro
 	}
 }
 
-// abandon ends a checkout that has no order (expired or canceled). The
-// terminal state is committed first, with compensation owed if a payment
-// or reservation is held, so that no racing Confirm can resume the
-// payment; then the payment is voided and the stock released. If that
-// fails midway, Maintain finishes it.
+// abandon ends a checkout that has no order (expired or canceled), then
+// voids its payment and releases its stock. If that fails midway,
+// Maintain finishes it.
 func (c *Client) abandon(ctx context.Context, co *Checkout, to CheckoutState, reason, actor string) (*Checkout, error) {
+	co, err := c.end(ctx, co, to, reason, actor)
+	if err != nil || !co.Compensating {
+		return co, err
+	}
+	return c.releaseAbandoned(ctx, co)
+}
+
+// end commits a checkout that has no order in the terminal state to,
+// with compensation owed (Compensating, due at once) if a payment or
+// reservation is held, so that no racing Confirm can resume the payment.
+// A conflict reads the checkout again and retries.
+func (c *Client) end(ctx context.Context, co *Checkout, to CheckoutState, reason, actor string) (*Checkout, error) {
 	for {
 		from := co.State
 		owes := co.PaymentID != "" || co.ReservationID != ""
@@ -137,10 +154,7 @@ func (c *Client) abandon(ctx context.Context, co *Checkout, to CheckoutState, re
 		if err != nil {
 			return nil, err
 		}
-		if !owes {
-			return co, nil
-		}
-		return c.releaseAbandoned(ctx, co)
+		return co, nil
 	}
 }
 

@@ -384,8 +384,9 @@ func TestFailingReleasesBackOff(t *testing.T) {
 
 	f.clock.Advance(31 * time.Minute)
 	ended := f.clock.Now()
-	_, err = f.client.Maintain(ctx, 100)
+	rep, err := f.client.Maintain(ctx, 100)
 	require.ErrorIs(t, err, provider.ErrUnavailable)
+	assert.Equal(t, buybutton.MaintenanceReport{Expired: 1}, rep, "expired, though its payment is still held")
 	require.Equal(t, buybutton.CheckoutExpired, f.checkout(t, co.ID).State)
 	require.Equal(t, 1, voidCalls(), "the void is tried as the checkout ends")
 	pass := func() buybutton.MaintenanceReport {
@@ -416,7 +417,7 @@ func TestFailingReleasesBackOff(t *testing.T) {
 
 	faults.SetRate(0)
 	f.clock.Advance(time.Hour)
-	rep, err := f.client.Maintain(ctx, 100)
+	rep, err = f.client.Maintain(ctx, 100)
 	require.NoError(t, err)
 	assert.Equal(t, buybutton.MaintenanceReport{Released: 1}, rep)
 	got = f.checkout(t, co.ID)
