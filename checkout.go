@@ -386,13 +386,21 @@ func (c *Client) SetContact(ctx context.Context, buyerID, checkoutID string, con
 }
 
 // CancelCheckout gives up a checkout that has no order. A payment waiting
-// for an action is voided and its stock released.
+// for an action is voided and its stock released. It is safe to retry: a
+// canceled checkout is returned as it is, after another try at a void or
+// release that failed before (maintenance retries it too).
 func (c *Client) CancelCheckout(ctx context.Context, buyerID, checkoutID string) (*Checkout, error) {
 	co, err := c.Checkout(ctx, buyerID, checkoutID)
 	if err != nil {
 		return nil, err
 	}
-	return c.abandon(ctx, co, CheckoutCanceled, "canceled by the buyer", buyerActor(buyerID))
+	if co.State != CheckoutCanceled {
+		return c.abandon(ctx, co, CheckoutCanceled, "canceled by the buyer", buyerActor(buyerID))
+	}
+	if !co.Compensating {
+		return co, nil
+	}
+	return c.releaseAbandoned(ctx, co)
 }
 
 // editCheckout applies an edit to the newest version of a buyer's checkout

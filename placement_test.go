@@ -426,6 +426,37 @@ func TestFailingReleasesBackOff(t *testing.T) {
 	assert.Equal(t, 1, f.shop.Stats().Voids, "the payment is released")
 }
 
+// TestCancelCheckoutRetriedFinishesTheRelease: a buyer's cancel whose void
+// fails (the platform is down) has canceled the checkout all the same; a
+// retry of the cancel tries the void again instead of calling the cancel
+// illegal, and once it is done returns the canceled checkout, voiding
+// nothing twice.
+func TestCancelCheckoutRetriedFinishesTheRelease(t *testing.T) {
+	f, faults := faultyPayments(t, faulty.Options{Rate: 0, Faults: []faulty.Fault{faulty.Unavailable}})
+	co := f.ready(t, buyer, book(1))
+	_, err := f.confirm(co, memory.TokenActionRequired)
+	require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	faults.SetRate(1)
+	for range 2 {
+		_, err = f.client.CancelCheckout(ctx, buyer, co.ID)
+		require.ErrorIs(t, err, provider.ErrUnavailable)
+		got := f.checkout(t, co.ID)
+		require.Equal(t, buybutton.CheckoutCanceled, got.State)
+		require.True(t, got.Compensating, "the void is still owed")
+	}
+	faults.SetRate(0)
+	for range 2 {
+		got, err := f.client.CancelCheckout(ctx, buyer, co.ID)
+		require.NoError(t, err)
+		assert.Equal(t, buybutton.CheckoutCanceled, got.State)
+		assert.False(t, got.Compensating)
+	}
+	assert.Equal(t, 1, f.shop.Stats().Voids)
+	assert.Equal(t, 2, faults.Counts()["void"][faulty.Unavailable], "the retry tried the void again")
+	_, err = f.client.CancelCheckout(ctx, "someone-else", co.ID)
+	require.ErrorIs(t, err, buybutton.ErrForbidden)
+}
+
 // TestRunMaintenanceGoesOnWhileBatchesAreFull: a pass that releases a full
 // batch of ended checkouts' payments is followed at once by another, as
 // one that expires or reconciles a full batch is, instead of leaving the
