@@ -400,7 +400,7 @@ func (c *Client) CancelCheckout(ctx context.Context, buyerID, checkoutID string)
 	if !co.Compensating {
 		return co, nil
 	}
-	return c.releaseAbandoned(ctx, co)
+	return c.releaseAbandoned(ctx, co, buyerActor(buyerID))
 }
 
 // editCheckout applies an edit to the newest version of a buyer's checkout

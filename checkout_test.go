@@ -447,6 +447,11 @@ func TestCancelCheckoutVoidsAWaitingPayment(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, buybutton.CheckoutCanceled, got.State)
 	assert.Equal(t, 1, f.shop.Stats().Voids)
+	tr, err := f.client.Transitions(ctx, buyer, co.ID)
+	require.NoError(t, err)
+	last := tr[len(tr)-1]
+	assert.Equal(t, "payment voided and stock released", last.Reason)
+	assert.Equal(t, "buyer:"+buyer, last.Actor, "the buyer's cancel released it, not maintenance")
 	_, err = f.confirm(got, memory.TokenApprove)
 	require.ErrorIs(t, err, buybutton.ErrIllegalTransition)
 }

@@ -53,7 +53,7 @@ func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, er
 		}
 		switch {
 		case co.State.Terminal() && co.Compensating:
-			_, err := c.releaseAbandoned(ctx, co)
+			_, err := c.releaseAbandoned(ctx, co, "maintenance")
 			switch {
 			case err == nil:
 				rep.Released++
@@ -82,7 +82,7 @@ func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, er
 			}
 			rep.Expired++
 			if co.Compensating {
-				if _, err := c.releaseAbandoned(ctx, co); err != nil {
+				if _, err := c.releaseAbandoned(ctx, co, "maintenance"); err != nil {
 					errs = append(errs, err) // due again at once: the next pass retries it
 				}
 			}
@@ -125,7 +125,7 @@ func (c *Client) abandon(ctx context.Context, co *Checkout, to CheckoutState, re
 	if err != nil || !co.Compensating {
 		return co, err
 	}
-	return c.releaseAbandoned(ctx, co)
+	return c.releaseAbandoned(ctx, co, actor)
 }
 
 // end commits a checkout that has no order in the terminal state to,
@@ -177,8 +177,8 @@ func (c *Client) postponeRelease(ctx context.Context, co *Checkout, now time.Tim
 }
 
 // releaseAbandoned voids the payment and releases the stock of a checkout
-// that ended without an order, then clears its debt.
-func (c *Client) releaseAbandoned(ctx context.Context, co *Checkout) (*Checkout, error) {
+// that ended without an order, then clears its debt; actor is who asked.
+func (c *Client) releaseAbandoned(ctx context.Context, co *Checkout, actor string) (*Checkout, error) {
 	m, err := c.merchant(co.MerchantID)
 	if err != nil {
 		return nil, err
@@ -188,7 +188,7 @@ func (c *Client) releaseAbandoned(ctx context.Context, co *Checkout) (*Checkout,
 	}
 	co.DueAt, co.UpdatedAt = time.Time{}, c.now()
 	tx := &Tx{Checkouts: []*Checkout{co}, Transitions: []Transition{
-		checkoutMachine.record(co.ID, co.State, co.State, "payment voided and stock released", "maintenance", co.UpdatedAt),
+		checkoutMachine.record(co.ID, co.State, co.State, "payment voided and stock released", actor, co.UpdatedAt),
 	}}
 	if err := c.store.Commit(ctx, tx); err != nil {
 		return nil, fmt.Errorf("buybutton: checkout %s: %w", co.ID, err)
