@@ -77,7 +77,7 @@ func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, re
 		voided = true
 	default:
 		if left := refundableOf(o); left.IsPositive() {
-			_, err := startRefund(ctx, c, c.orderRefunds(o.ID), left, "order canceled", "cancel", "cancel")
+			_, err := startRefund(ctx, c, c.orderRefunds(o.ID, actor), left, "order canceled", "cancel", "cancel")
 			if err != nil {
 				return nil, err
 			}

@@ -34,7 +34,7 @@ func (c *Client) RefundOrder(ctx context.Context, p RefundParams) (*Refund, erro
 	if err := checkRefund(p.IdempotencyKey, p.Reason, p.Amount); err != nil {
 		return nil, err
 	}
-	return startRefund(ctx, c, c.orderRefunds(p.OrderID), p.Amount, p.Reason, p.IdempotencyKey, p.Amount.String()+"|"+p.Reason)
+	return startRefund(ctx, c, c.orderRefunds(p.OrderID, "host"), p.Amount, p.Reason, p.IdempotencyKey, p.Amount.String()+"|"+p.Reason)
 }
 
 // checkRefund checks what a caller asks to refund.
@@ -54,8 +54,9 @@ func checkRefund(idempotencyKey, reason string, amount money.Amount) error {
 func (o *Order) refundList() *[]Refund       { return &o.Refunds }
 func (o *Order) refundCeiling() money.Amount { return o.Captured }
 
-// orderRefunds refunds from an order's captured payment.
-func (c *Client) orderRefunds(orderID string) refundTarget[*Order] {
+// orderRefunds refunds from an order's captured payment, recording actor
+// as who asked.
+func (c *Client) orderRefunds(orderID, actor string) refundTarget[*Order] {
 	return refundTarget[*Order]{
 		kind: "order",
 		id:   orderID,
@@ -83,7 +84,7 @@ func (c *Client) orderRefunds(orderID string) refundTarget[*Order] {
 				tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "refund", MerchantID: o.MerchantID, ExternalID: f.ProviderRefundID}, ID: o.ID})
 			}
 			tx.Events = append(tx.Events, e)
-			tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "refund "+f.ID+" "+string(f.Status), "host", now))
+			tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "refund "+f.ID+" "+string(f.Status), actor, now))
 			return nil
 		},
 	}
@@ -97,7 +98,7 @@ func paymentTransition(o *Order, was PaymentState, reason, actor string, at time
 // ReconcileOrder settles an order's refunds whose outcome was unknown, by
 // asking the provider again with the same keys.
 func (c *Client) ReconcileOrder(ctx context.Context, orderID string) (*Order, error) {
-	if err := settlePending(ctx, c.orderRefunds(orderID)); err != nil {
+	if err := settlePending(ctx, c.orderRefunds(orderID, "host")); err != nil {
 		return nil, err
 	}
 	return c.store.Order(ctx, orderID)

@@ -79,6 +79,11 @@ func TestCancelBeforeShipmentRefundsAndReleasesStock(t *testing.T) {
 	assert.Equal(t, buybutton.OrderCanceled, got.Status)
 	assert.Equal(t, buybutton.PaymentRefunded, got.PaymentState())
 	assert.Equal(t, "90.78 USD", got.Refunded().String())
+	tr, err := f.client.Transitions(ctx, buyer, o.ID)
+	require.NoError(t, err)
+	for _, x := range tr {
+		assert.Equal(t, "buyer:"+buyer, x.Actor, "%s %s>%s (%s) is the buyer's doing", x.Machine, x.From, x.To, x.Reason)
+	}
 	again, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID})
 	require.NoError(t, err)
 	assert.Equal(t, got.Version, again.Version, "cancelling twice changes nothing")
