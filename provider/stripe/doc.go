@@ -82,6 +82,16 @@
 // a state the payment may since have left is read again); a connection
 // never made is ErrUnavailable.
 //
+// Stripe replays a 5xx too, to every retry of the key for 24 hours, so
+// after one each write looks for what it may have done: Authorize and
+// Donate search for a PaymentIntent carrying the key in its metadata
+// (search lags writes by about a minute), Capture and Void read the
+// PaymentIntent, Refund lists the PaymentIntent's refunds, StartMonthly
+// lists the customer's subscriptions. Found, that is the answer; else the
+// outcome stays unknown, and the library's next Reconcile looks again.
+// Without that, the first retry after Stripe prunes the key would run
+// afresh: a second hold, a second refund, a second monthly gift.
+//
 // # Webhooks
 //
 // [Provider.VerifyWebhook] checks the Stripe-Signature header over the raw

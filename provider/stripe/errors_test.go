@@ -17,21 +17,27 @@ import (
 )
 
 // scripted is a Stripe API that answers each request with the next of its
-// recorded responses, and records the requests' idempotency keys and
-// forms.
+// recorded responses, and records the requests.
 type scripted struct {
 	mu      sync.Mutex
 	answers []func(w http.ResponseWriter, r *http.Request)
-	keys    []string
-	forms   []url.Values
+	seen    []request
+}
+
+// request is what the scripted API saw of one request.
+type request struct {
+	method, path, key string
+	form              url.Values // the body's form and the URL's query
 }
 
 func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	form, _ := url.ParseQuery(string(body))
+	for k, vs := range r.URL.Query() {
+		form[k] = append(form[k], vs...)
+	}
 	s.mu.Lock()
-	s.keys = append(s.keys, r.Header.Get("Idempotency-Key"))
-	s.forms = append(s.forms, form)
+	s.seen = append(s.seen, request{method: r.Method, path: r.URL.Path, key: r.Header.Get("Idempotency-Key"), form: form})
 	var answer func(w http.ResponseWriter, r *http.Request)
 	if len(s.answers) > 0 {
 		answer, s.answers = s.answers[0], s.answers[1:]
@@ -44,10 +50,30 @@ func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	answer(w, r)
 }
 
+// requests returns the idempotency keys of the requests so far.
 func (s *scripted) requests() []string {
+	var keys []string
+	for _, r := range s.all() {
+		keys = append(keys, r.key)
+	}
+	return keys
+}
+
+// writes returns the idempotency keys of the POST requests so far.
+func (s *scripted) writes() []string {
+	var keys []string
+	for _, r := range s.all() {
+		if r.method == http.MethodPost {
+			keys = append(keys, r.key)
+		}
+	}
+	return keys
+}
+
+func (s *scripted) all() []request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.keys...)
+	return append([]request(nil), s.seen...)
 }
 
 // file answers with a recorded response from stripetest/testdata.
@@ -134,7 +160,7 @@ func TestRetriesFollowStripe(t *testing.T) {
 			case tc.want != nil && !errors.Is(err, tc.want):
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
-			keys := s.requests()
+			keys := s.writes()
 			if len(keys) != tc.requests {
 				t.Fatalf("%d requests, want %d", len(keys), tc.requests)
 			}

@@ -77,13 +77,16 @@ func (p *Provider) StartMonthly(ctx context.Context, req provider.DonateRequest)
 	}
 	sp.SetIdempotencyKey(req.IdempotencyKey + "/subscription")
 	sub, err := p.api.V1Subscriptions.Create(ctx, sp)
-	if err != nil {
-		return provider.MonthlyDonation{}, mapError(err, write)
+	switch {
+	case serverError(err):
+		sub, err = p.subscriptionMadeWithKey(ctx, cust.ID, req.IdempotencyKey, mapError(err, write))
+	case err != nil:
+		err = mapError(err, write)
+	case replayed(sub.LastResponse):
+		sub, err = p.subscription(ctx, sub.ID)
 	}
-	if replayed(sub.LastResponse) {
-		if sub, err = p.subscription(ctx, sub.ID); err != nil {
-			return provider.MonthlyDonation{}, err
-		}
+	if err != nil {
+		return provider.MonthlyDonation{}, err
 	}
 	m, declinedErr, err := p.monthlyOf(ctx, sub, sub.LatestInvoice)
 	if err != nil {
@@ -100,6 +103,27 @@ func (p *Provider) StartMonthly(ctx context.Context, req provider.DonateRequest)
 		return provider.MonthlyDonation{}, declinedErr
 	}
 	return m, nil
+}
+
+// subscriptionMadeWithKey answers a subscription create that failed with
+// a server error, writeErr (see frozen.go): the customer's subscription
+// that carries key in its metadata, if there is one. Listing a
+// customer's subscriptions, unlike search, shows every one made.
+func (p *Provider) subscriptionMadeWithKey(ctx context.Context, customerID, key string, writeErr error) (*stripego.Subscription, error) {
+	list := p.api.V1Subscriptions.List(ctx, &stripego.SubscriptionListParams{Customer: stripego.String(customerID), Status: stripego.String("all")})
+	for sub, err := range list.All(ctx) {
+		if err != nil {
+			return nil, stillUnknown(writeErr, mapError(err, read))
+		}
+		if sub.Metadata[metaKey] == truncate(key, 500) {
+			found, err := p.subscription(ctx, sub.ID)
+			if err != nil {
+				return nil, stillUnknown(writeErr, err)
+			}
+			return found, nil
+		}
+	}
+	return nil, writeErr
 }
 
 // donationProduct makes sure the nonprofit's Product exists. Its id is

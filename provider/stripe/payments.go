@@ -54,6 +54,9 @@ func (p *Provider) Authorize(ctx context.Context, req provider.AuthorizeRequest)
 	}
 	params.SetIdempotencyKey(req.IdempotencyKey)
 	pi, err := p.api.V1PaymentIntents.Create(ctx, params)
+	if serverError(err) {
+		return p.paymentCreatedWithKey(ctx, req.IdempotencyKey, mapError(err, write))
+	}
 	if err != nil {
 		return provider.Payment{}, mapError(err, write)
 	}
@@ -63,6 +66,32 @@ func (p *Provider) Authorize(ctx context.Context, req provider.AuthorizeRequest)
 		return p.Payment(ctx, pi.ID)
 	}
 	return paymentOf(pi, true)
+}
+
+// paymentCreatedWithKey answers an Authorize whose create failed with a
+// server error, writeErr (see frozen.go): the PaymentIntent it made, as it
+// is now, if search finds one.
+func (p *Provider) paymentCreatedWithKey(ctx context.Context, key string, writeErr error) (provider.Payment, error) {
+	pi, ok, err := p.createdWithKey(ctx, key)
+	if !ok {
+		return provider.Payment{}, stillUnknown(writeErr, err)
+	}
+	pay, err := p.Payment(ctx, pi.ID)
+	if err != nil {
+		return provider.Payment{}, stillUnknown(writeErr, err)
+	}
+	return pay, nil
+}
+
+// paymentIn answers a write to PaymentIntent id that failed with writeErr:
+// the PaymentIntent as it is now if it is in want, the status the write
+// would have left it in; else writeErr.
+func (p *Provider) paymentIn(ctx context.Context, id string, want provider.PaymentStatus, writeErr error) (provider.Payment, error) {
+	pay, err := p.Payment(ctx, id)
+	if err != nil || pay.Status != want {
+		return provider.Payment{}, stillUnknown(writeErr, err)
+	}
+	return pay, nil
 }
 
 // Capture captures Amount of an authorized PaymentIntent and releases the
@@ -78,6 +107,9 @@ func (p *Provider) Capture(ctx context.Context, req provider.CaptureRequest) (pr
 	}
 	params.SetIdempotencyKey(req.IdempotencyKey)
 	pi, err := p.api.V1PaymentIntents.Capture(ctx, req.PaymentID, params)
+	if serverError(err) {
+		return p.paymentIn(ctx, req.PaymentID, provider.PaymentCaptured, mapError(err, write))
+	}
 	if err != nil {
 		return provider.Payment{}, mapError(err, write)
 	}
@@ -86,7 +118,8 @@ func (p *Provider) Capture(ctx context.Context, req provider.CaptureRequest) (pr
 
 // Void cancels a PaymentIntent that was not captured. Cancelling one that
 // is already canceled succeeds; Stripe refuses it, so the provider reads
-// the PaymentIntent to tell that case from a captured one.
+// the PaymentIntent to tell that case from a captured one, as it does
+// after a server error.
 func (p *Provider) Void(ctx context.Context, req provider.VoidRequest) (provider.Payment, error) {
 	params := &stripego.PaymentIntentCancelParams{Expand: stripego.StringSlice([]string{"latest_charge"})}
 	params.SetIdempotencyKey(req.IdempotencyKey)
@@ -94,18 +127,11 @@ func (p *Provider) Void(ctx context.Context, req provider.VoidRequest) (provider
 	if err == nil {
 		return paymentOf(pi, false)
 	}
-	err = mapError(err, write)
-	if !errors.Is(err, provider.ErrInvalidState) {
-		return provider.Payment{}, err
+	mapped := mapError(err, write)
+	if !serverError(err) && !errors.Is(mapped, provider.ErrInvalidState) {
+		return provider.Payment{}, mapped
 	}
-	now, rerr := p.Payment(ctx, req.PaymentID)
-	if rerr != nil {
-		return provider.Payment{}, err
-	}
-	if now.Status == provider.PaymentVoided {
-		return now, nil
-	}
-	return provider.Payment{}, err
+	return p.paymentIn(ctx, req.PaymentID, provider.PaymentVoided, mapped)
 }
 
 // Refund refunds Amount of a captured PaymentIntent. Stripe refuses a
@@ -147,8 +173,14 @@ func (p *Provider) refund(ctx context.Context, key, paymentID, piID string, amou
 	}
 	params.SetIdempotencyKey(key)
 	r, err := p.api.V1Refunds.Create(ctx, params)
+	switch {
+	case serverError(err):
+		r, err = p.refundMadeWithKey(ctx, piID, key, refundError(err))
+	case err != nil:
+		err = refundError(err)
+	}
 	if err != nil {
-		return provider.Refund{}, refundError(err)
+		return provider.Refund{}, err
 	}
 	if r.Status == stripego.RefundStatusFailed || r.Status == stripego.RefundStatusCanceled {
 		return provider.Refund{}, fmt.Errorf("stripe: refund %s %s: %w", r.ID, r.Status, provider.ErrInvalidState)
@@ -158,6 +190,22 @@ func (p *Provider) refund(ctx context.Context, key, paymentID, piID string, amou
 		return provider.Refund{}, err
 	}
 	return provider.Refund{ID: r.ID, PaymentID: paymentID, Amount: got}, nil
+}
+
+// refundMadeWithKey answers a refund whose create failed with a server
+// error, writeErr (see frozen.go): the refund of PaymentIntent piID that
+// carries key in its metadata, if there is one. Listing a PaymentIntent's
+// refunds, unlike search, shows every refund made.
+func (p *Provider) refundMadeWithKey(ctx context.Context, piID, key string, writeErr error) (*stripego.Refund, error) {
+	for r, err := range p.api.V1Refunds.List(ctx, &stripego.RefundListParams{PaymentIntent: stripego.String(piID)}).All(ctx) {
+		if err != nil {
+			return nil, stillUnknown(writeErr, mapError(err, read))
+		}
+		if r.Metadata[metaKey] == truncate(key, 500) {
+			return r, nil
+		}
+	}
+	return nil, writeErr
 }
 
 // refundError maps a refused refund: above what is left to refund is

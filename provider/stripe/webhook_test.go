@@ -154,10 +154,8 @@ func TestVoidGivesNoCancellationReason(t *testing.T) {
 	if err != nil || pay.Status != provider.PaymentVoided {
 		t.Fatalf("Void = %+v, %v", pay, err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.forms) != 1 || s.forms[0].Has("cancellation_reason") {
-		t.Fatalf("Void sent %v, want one request without cancellation_reason", s.forms)
+	if seen := s.all(); len(seen) != 1 || seen[0].form.Has("cancellation_reason") {
+		t.Fatalf("Void sent %+v, want one request without cancellation_reason", seen)
 	}
 }
 
