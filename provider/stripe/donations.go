@@ -75,7 +75,7 @@ func (p *Provider) Donate(ctx context.Context, req provider.DonateRequest) (prov
 	params.SetIdempotencyKey(req.IdempotencyKey)
 	pi, err := p.api.V1PaymentIntents.Create(ctx, params)
 	if serverError(err) {
-		return p.donationCreatedWithKey(ctx, req.IdempotencyKey, mapError(err, write))
+		return readCreatedWithKey(ctx, p, req.IdempotencyKey, mapError(err, write), p.Donation)
 	}
 	if err != nil {
 		return provider.Donation{}, mapError(err, write)
@@ -84,21 +84,6 @@ func (p *Provider) Donate(ctx context.Context, req provider.DonateRequest) (prov
 		return p.Donation(ctx, pi.ID)
 	}
 	return donationOf(pi, req.NonprofitID, true)
-}
-
-// donationCreatedWithKey answers a Donate whose create failed with a
-// server error, writeErr (see frozen.go): the donation it made, as it is
-// now, if search finds one.
-func (p *Provider) donationCreatedWithKey(ctx context.Context, key string, writeErr error) (provider.Donation, error) {
-	pi, ok, err := p.createdWithKey(ctx, key)
-	if !ok {
-		return provider.Donation{}, stillUnknown(writeErr, err)
-	}
-	d, err := p.Donation(ctx, pi.ID)
-	if err != nil {
-		return provider.Donation{}, stillUnknown(writeErr, err)
-	}
-	return d, nil
 }
 
 // checkDonation refuses what Stripe would take but the contract does not:

@@ -56,6 +56,21 @@ func (p *Provider) createdWithKey(ctx context.Context, key string) (*stripego.Pa
 	return found[0], true, nil
 }
 
+// readCreatedWithKey answers a PaymentIntent create with key that failed
+// with a server error, writeErr: what read says of the PaymentIntent it
+// made, as it is now, if search finds one; else writeErr.
+func readCreatedWithKey[T any](ctx context.Context, p *Provider, key string, writeErr error, read func(context.Context, string) (T, error)) (T, error) {
+	pi, ok, err := p.createdWithKey(ctx, key)
+	if ok {
+		var v T
+		if v, err = read(ctx, pi.ID); err == nil {
+			return v, nil
+		}
+	}
+	var zero T
+	return zero, stillUnknown(writeErr, err)
+}
+
 // searchQuoted escapes s for a single-quoted value of Stripe's search
 // query language, where a backslash escapes a quote.
 func searchQuoted(s string) string {

@@ -55,7 +55,7 @@ func (p *Provider) Authorize(ctx context.Context, req provider.AuthorizeRequest)
 	params.SetIdempotencyKey(req.IdempotencyKey)
 	pi, err := p.api.V1PaymentIntents.Create(ctx, params)
 	if serverError(err) {
-		return p.paymentCreatedWithKey(ctx, req.IdempotencyKey, mapError(err, write))
+		return readCreatedWithKey(ctx, p, req.IdempotencyKey, mapError(err, write), p.Payment)
 	}
 	if err != nil {
 		return provider.Payment{}, mapError(err, write)
@@ -66,21 +66,6 @@ func (p *Provider) Authorize(ctx context.Context, req provider.AuthorizeRequest)
 		return p.Payment(ctx, pi.ID)
 	}
 	return paymentOf(pi, true)
-}
-
-// paymentCreatedWithKey answers an Authorize whose create failed with a
-// server error, writeErr (see frozen.go): the PaymentIntent it made, as it
-// is now, if search finds one.
-func (p *Provider) paymentCreatedWithKey(ctx context.Context, key string, writeErr error) (provider.Payment, error) {
-	pi, ok, err := p.createdWithKey(ctx, key)
-	if !ok {
-		return provider.Payment{}, stillUnknown(writeErr, err)
-	}
-	pay, err := p.Payment(ctx, pi.ID)
-	if err != nil {
-		return provider.Payment{}, stillUnknown(writeErr, err)
-	}
-	return pay, nil
 }
 
 // paymentIn answers a write to PaymentIntent id that failed with writeErr:
