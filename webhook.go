@@ -27,8 +27,8 @@ import (
 //   - payment.captured, payment.refunded: the order's amounts follow (a
 //     refund made on the platform's dashboard is recorded too).
 //   - payment.canceled (a hold that lapsed uncaptured, or that the
-//     merchant canceled on the platform): the order is
-//     marked as one whose payment cannot be captured, and the host is told
+//     merchant canceled on the platform): the order is marked as one whose
+//     payment cannot be captured, and the host is told
 //     ([EventPaymentCaptureFailed]) before the merchant ships.
 //   - payment.authorized, payment.failed: a checkout waiting for a payment
 //     action is resumed, and placed if the payment went through.

@@ -15,14 +15,15 @@ import (
 // (https://docs.stripe.com/api/idempotent_requests). A write that failed
 // with a server error may still have done its work, and asking again with
 // the same key can never tell: it answers the same 500. After the key is
-// pruned a retry runs afresh, and would do the work a second time (a second
-// hold, a second refund) if the first had done it.
+// pruned a retry runs afresh, and would do the work a second time (a
+// second hold, refund or subscription) if the first had done it.
 //
 // So after a server error each write looks for what it would have made,
 // where Stripe keeps it: a PaymentIntent by the key in its metadata
 // (search, which lags writes by up to a minute, up to an hour in an
 // outage), a capture or a cancellation in the PaymentIntent itself, a
-// refund among the PaymentIntent's refunds. Found, the write's answer is
+// refund among the PaymentIntent's refunds, a subscription among the
+// customer's. Found, the write's answer is
 // what was found; not found, the outcome stays unknown and a later retry
 // looks again.
 
@@ -38,7 +39,7 @@ func serverError(err error) bool {
 // reused, and which one the caller means is not for this provider to say.
 func (p *Provider) createdWithKey(ctx context.Context, key string) (*stripego.PaymentIntent, bool, error) {
 	params := &stripego.PaymentIntentSearchParams{SearchParams: stripego.SearchParams{
-		Query: fmt.Sprintf("metadata['%s']:'%s'", metaKey, searchQuoted(truncate(key, 500))),
+		Query: fmt.Sprintf("metadata['%s']:'%s'", metaKey, searchQuoted(keyValue(key))),
 		Limit: stripego.Int64(2),
 	}}
 	var found []*stripego.PaymentIntent
@@ -69,6 +70,21 @@ func readCreatedWithKey[T any](ctx context.Context, p *Provider, key string, wri
 	}
 	var zero T
 	return zero, stillUnknown(writeErr, err)
+}
+
+// listedWithKey returns the object of list that carries key in its
+// metadata; writeErr if none does, or with why the listing failed.
+func listedWithKey[T any](ctx context.Context, list *stripego.V1List[T], key string, metadata func(T) map[string]string, writeErr error) (T, error) {
+	var zero T
+	for v, err := range list.All(ctx) {
+		if err != nil {
+			return zero, stillUnknown(writeErr, mapError(err, read))
+		}
+		if metadata(v)[metaKey] == keyValue(key) {
+			return v, nil
+		}
+	}
+	return zero, writeErr
 }
 
 // searchQuoted escapes s for a single-quoted value of Stripe's search

@@ -107,23 +107,19 @@ func (p *Provider) StartMonthly(ctx context.Context, req provider.DonateRequest)
 
 // subscriptionMadeWithKey answers a subscription create that failed with
 // a server error, writeErr (see frozen.go): the customer's subscription
-// that carries key in its metadata, if there is one. Listing a
-// customer's subscriptions, unlike search, shows every one made.
+// that carries key in its metadata, if there is one, read afresh. Listing
+// a customer's subscriptions, unlike search, shows every one made.
 func (p *Provider) subscriptionMadeWithKey(ctx context.Context, customerID, key string, writeErr error) (*stripego.Subscription, error) {
 	list := p.api.V1Subscriptions.List(ctx, &stripego.SubscriptionListParams{Customer: stripego.String(customerID), Status: stripego.String("all")})
-	for sub, err := range list.All(ctx) {
-		if err != nil {
-			return nil, stillUnknown(writeErr, mapError(err, read))
-		}
-		if sub.Metadata[metaKey] == truncate(key, 500) {
-			found, err := p.subscription(ctx, sub.ID)
-			if err != nil {
-				return nil, stillUnknown(writeErr, err)
-			}
-			return found, nil
-		}
+	sub, err := listedWithKey(ctx, list, key, func(s *stripego.Subscription) map[string]string { return s.Metadata }, writeErr)
+	if err != nil {
+		return nil, err
 	}
-	return nil, writeErr
+	found, err := p.subscription(ctx, sub.ID)
+	if err != nil {
+		return nil, stillUnknown(writeErr, err)
+	}
+	return found, nil
 }
 
 // donationProduct makes sure the nonprofit's Product exists. Its id is

@@ -160,7 +160,10 @@ func (p *Provider) refund(ctx context.Context, key, paymentID, piID string, amou
 	r, err := p.api.V1Refunds.Create(ctx, params)
 	switch {
 	case serverError(err):
-		r, err = p.refundMadeWithKey(ctx, piID, key, refundError(err))
+		// Listing a PaymentIntent's refunds, unlike search, shows every
+		// refund made (see frozen.go).
+		list := p.api.V1Refunds.List(ctx, &stripego.RefundListParams{PaymentIntent: stripego.String(piID)})
+		r, err = listedWithKey(ctx, list, key, func(r *stripego.Refund) map[string]string { return r.Metadata }, refundError(err))
 	case err != nil:
 		err = refundError(err)
 	}
@@ -175,22 +178,6 @@ func (p *Provider) refund(ctx context.Context, key, paymentID, piID string, amou
 		return provider.Refund{}, err
 	}
 	return provider.Refund{ID: r.ID, PaymentID: paymentID, Amount: got}, nil
-}
-
-// refundMadeWithKey answers a refund whose create failed with a server
-// error, writeErr (see frozen.go): the refund of PaymentIntent piID that
-// carries key in its metadata, if there is one. Listing a PaymentIntent's
-// refunds, unlike search, shows every refund made.
-func (p *Provider) refundMadeWithKey(ctx context.Context, piID, key string, writeErr error) (*stripego.Refund, error) {
-	for r, err := range p.api.V1Refunds.List(ctx, &stripego.RefundListParams{PaymentIntent: stripego.String(piID)}).All(ctx) {
-		if err != nil {
-			return nil, stillUnknown(writeErr, mapError(err, read))
-		}
-		if r.Metadata[metaKey] == truncate(key, 500) {
-			return r, nil
-		}
-	}
-	return nil, writeErr
 }
 
 // refundError maps a refused refund: above what is left to refund is
@@ -293,8 +280,14 @@ func metadata(m map[string]string, key string) map[string]string {
 	for k, v := range m {
 		out[k] = v
 	}
-	out[metaKey] = truncate(key, 500)
+	out[metaKey] = keyValue(key)
 	return out
+}
+
+// keyValue is the value of metaKey for an idempotency key: Stripe's
+// metadata values are at most 500 bytes.
+func keyValue(key string) string {
+	return truncate(key, 500)
 }
 
 // replayed reports whether Stripe answered from its idempotency store.

@@ -165,7 +165,7 @@ type eventObject struct {
 //	payment_intent.amount_capturable_updated   payment.authorized (after 3-D Secure)
 //	payment_intent.succeeded                   payment.captured, or donation.succeeded
 //	payment_intent.payment_failed              payment.failed, or donation.failed
-//	payment_intent.canceled (by Stripe)        payment.canceled: a hold that expired
+//	payment_intent.canceled (with a reason)    payment.canceled: a hold that expired, or that the merchant canceled
 //	refund.created, refund.updated,
 //	charge.refund.updated (status succeeded)   payment.refunded, one per refund
 //	charge.dispute.created                     payment.disputed
