@@ -98,9 +98,11 @@ func (c *Client) SetCartLine(ctx context.Context, p CartLineParams) (*Cart, erro
 	return c.editCartLine(ctx, p, func(int) int { return p.Quantity })
 }
 
+// editCartLine sets the quantity of the cart's line for p's variant. Only a
+// line that grows asks the merchant anything, so a buyer can always lower
+// or remove a line, even one of a merchant the host no longer sells from.
 func (c *Client) editCartLine(ctx context.Context, p CartLineParams, quantity func(current int) int) (*Cart, error) {
-	m, err := c.merchant(p.MerchantID)
-	if err != nil {
+	if err := checkID("merchant_id", p.MerchantID, provider.MaxIDLength); err != nil {
 		return nil, err
 	}
 	if err := checkID("variant_id", p.VariantID, provider.MaxIDLength); err != nil {
@@ -132,6 +134,10 @@ func (c *Client) editCartLine(ctx context.Context, p CartLineParams, quantity fu
 		if q > current && !checkedStock {
 			// Growing a line: the variant must be one the catalog sells
 			// now. Checked once, not on every CAS retry.
+			m, err := c.merchant(p.MerchantID)
+			if err != nil {
+				return err
+			}
 			if err := c.checkBuyable(ctx, m, p.ProductID, p.VariantID); err != nil {
 				return err
 			}

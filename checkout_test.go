@@ -3,6 +3,7 @@ package buybutton_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -292,7 +293,13 @@ func TestBuyersOnlyTouchTheirOwn(t *testing.T) {
 	for name, err := range map[string]error{
 		"cart":                           second(f.client.Cart(ctx, thief, cart.ID)),
 		"add to cart":                    second(f.client.AddToCart(ctx, buybutton.CartLineParams{BuyerID: thief, CartID: cart.ID, MerchantID: shopID, ProductID: memory.DemoBook, VariantID: memory.DemoBook + "-paperback", Quantity: 1})),
+		"set cart line":                  second(f.client.SetCartLine(ctx, buybutton.CartLineParams{BuyerID: thief, CartID: cart.ID, MerchantID: shopID, ProductID: memory.DemoBook, VariantID: memory.DemoBook + "-paperback", Quantity: 0})),
+		"price cart":                     second(f.client.PriceCart(ctx, thief, cart.ID)),
 		"checkout":                       second(f.client.Checkout(ctx, thief, co.ID)),
+		"checkout group":                 second(f.client.CheckoutGroup(ctx, thief, other.GroupID)),
+		"select shipping":                second(f.client.SelectShipping(ctx, thief, other.ID, "express")),
+		"contact":                        second(f.client.SetContact(ctx, thief, other.ID, provider.Contact{Email: "eve@example.com"})),
+		"confirm group":                  second(f.client.ConfirmGroup(ctx, buybutton.ConfirmParams{BuyerID: thief, CheckoutID: other.GroupID, PaymentToken: memory.TokenApprove})),
 		"start":                          second3(f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: thief, CartID: cart.ID})),
 		"address":                        second(f.client.SetShippingAddress(ctx, thief, other.ID, california)),
 		"confirm":                        second(f.client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: thief, CheckoutID: other.ID, PaymentToken: memory.TokenApprove})),
@@ -548,4 +555,62 @@ func TestRunMaintenanceExpiresUntilCanceled(t *testing.T) {
 	cancel()
 	require.ErrorIs(t, <-done, context.Canceled)
 	require.ErrorIs(t, f.client.RunMaintenance(ctx, 0, nil), buybutton.ErrInvalidInput)
+}
+
+// placedOrders records the requests to place orders that reach the
+// merchant.
+type placedOrders struct {
+	provider.Orders
+	mu   sync.Mutex
+	reqs []provider.PlaceOrderRequest
+}
+
+func (p *placedOrders) PlaceOrder(ctx context.Context, req provider.PlaceOrderRequest) (provider.Order, error) {
+	p.mu.Lock()
+	p.reqs = append(p.reqs, req)
+	p.mu.Unlock()
+	return p.Orders.PlaceOrder(ctx, req)
+}
+
+func TestContactReachesTheMerchant(t *testing.T) {
+	var orders *placedOrders
+	f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", p)
+		orders = &placedOrders{Orders: m.Orders}
+		m.Orders = orders
+		return m
+	})
+	co := f.ready(t, buyer, book(1))
+	before := f.checkout(t, co.ID)
+
+	for name, bad := range map[string]provider.Contact{
+		"not an email":    {Name: "Ada", Email: "ada.example.com"},
+		"spaces":          {Email: "ada @example.com"},
+		"markup":          {Email: "<ada@example.com>"},
+		"control":         {Name: "Ada\x00", Email: "ada@example.com"},
+		"too long a name": {Name: strings.Repeat("a", 201)},
+	} {
+		_, err := f.client.SetContact(ctx, buyer, co.ID, bad)
+		assert.ErrorIs(t, err, buybutton.ErrInvalidInput, name)
+	}
+	_, err := f.client.SetContact(ctx, "buyer-2", co.ID, provider.Contact{Email: "eve@example.com"})
+	assert.ErrorIs(t, err, buybutton.ErrForbidden)
+	assert.Equal(t, before, f.checkout(t, co.ID), "refused contacts changed nothing")
+
+	ada := provider.Contact{Name: "Ada Buyer", Email: "ada@example.com"}
+	got, err := f.client.SetContact(ctx, buyer, co.ID, ada)
+	require.NoError(t, err)
+	assert.Equal(t, ada, got.Contact)
+	assert.Equal(t, buybutton.CheckoutShippingSelected, got.State, "a contact is no step of the machine")
+	assert.Equal(t, before.Totals, got.Totals)
+
+	o, err := f.confirm(got, memory.TokenApprove)
+	require.NoError(t, err)
+	assert.Equal(t, ada, o.Contact)
+	require.Len(t, orders.reqs, 1)
+	assert.Equal(t, ada, orders.reqs[0].Contact, "the merchant is told whom to reach")
+
+	_, err = f.client.SetContact(ctx, buyer, co.ID, provider.Contact{Email: "late@example.com"})
+	assert.ErrorIs(t, err, buybutton.ErrIllegalTransition, "a placed checkout is not edited")
+	assert.Equal(t, ada, f.checkout(t, co.ID).Contact)
 }
