@@ -48,8 +48,9 @@ var (
 	ErrActionRequired = errors.New("buybutton: payment requires action")
 
 	// ErrInProgress: another call is placing the checkout and did not
-	// finish before ctx was done. Try again: the placement is claimed, so
-	// the retry returns the same order.
+	// finish before ctx was done, or is refunding the order being canceled.
+	// Try again: the placement is claimed, so the retry returns the same
+	// order; the refund is recorded, so the retry settles it.
 	ErrInProgress = errors.New("buybutton: placement in progress")
 )
 

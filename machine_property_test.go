@@ -1,9 +1,12 @@
 package buybutton_test
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,11 +30,63 @@ type machineModel struct {
 	refundKey    int
 	failed       int // payments whose action the buyer failed
 	campaign     *buybutton.Campaign
-	gifts        []string        // donation checkouts
-	failedGifts  int             // donations whose action the donor failed
-	actionGifts  map[string]bool // provider donations that asked for an action
-	lapseNext    bool            // the next capture finds its hold lapsed
-	lapsedUntold map[string]bool // payments whose lapse's webhook is not delivered yet
+	gifts        []string         // donation checkouts
+	failedGifts  int              // donations whose action the donor failed
+	actionGifts  map[string]bool  // provider donations that asked for an action
+	lapseNext    bool             // the next capture finds its hold lapsed
+	lapsedUntold map[string]bool  // payments whose lapse's webhook is not delivered yet
+	refuseNext   error            // what the next refund gets: a refusal, errLost, or nil
+	refused      bool             // a refund was refused since the action began
+	redeliver    []provider.Event // deliveries that failed, for the platform to retry
+}
+
+// errLost makes a refund that happens and whose answer is lost.
+var errLost = errors.New("lost")
+
+// propertyPayments is the property test's platform: holds that may have
+// lapsed by the time they are captured, and refunds that may be refused,
+// for now or for good, or whose answer may be lost.
+type propertyPayments struct {
+	lapsingHolds
+	refusal func() error
+}
+
+func (p propertyPayments) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
+	switch err := p.refusal(); {
+	case err == errLost:
+		if _, err := p.lapsingHolds.Refund(ctx, req); err != nil {
+			return provider.Refund{}, err
+		}
+		return provider.Refund{}, fmt.Errorf("connection reset: %w", provider.ErrUnknownOutcome)
+	case err != nil:
+		return provider.Refund{}, fmt.Errorf("refund refused: %w", err)
+	}
+	return p.lapsingHolds.Refund(ctx, req)
+}
+
+// takeRefusal returns what the refund being made gets.
+func (m *machineModel) takeRefusal() error {
+	err := m.refuseNext
+	m.refuseNext = nil
+	if err != nil && err != errLost {
+		m.refused = true
+	}
+	return err
+}
+
+// RefuseNextRefund makes the platform refuse the next refund, or lose its
+// answer.
+func (m *machineModel) RefuseNextRefund(t *rapid.T) {
+	m.refuseNext = rapid.SampledFrom([]error{provider.ErrUnavailable, provider.ErrInvalidState, errLost}).Draw(t, "refusal")
+}
+
+// mustUnlessRefused is must, but also lets through the refusal of a refund
+// made during the action.
+func (m *machineModel) mustUnlessRefused(t *rapid.T, what string, err error) {
+	if m.refused && (errors.Is(err, provider.ErrUnavailable) || errors.Is(err, provider.ErrInvalidState)) {
+		return
+	}
+	m.must(t, what, err)
 }
 
 // takeLapse reports whether the capture being made finds its hold lapsed.
@@ -261,11 +316,23 @@ func (m *machineModel) Cancel(t *rapid.T) {
 
 func (m *machineModel) Webhooks(t *rapid.T) {
 	deliveries := m.f.shop.TakeDeliveries()
+	for _, e := range m.redeliver {
+		h, b := m.f.shop.Sign(e, m.f.clock.Now())
+		deliveries = append(deliveries, memory.Delivery{Header: h, Body: b})
+	}
+	m.redeliver = nil
 	clear(m.lapsedUntold)
-	// Out of order and twice.
+	// Out of order and twice; one that failed comes again in the next
+	// round, as a platform retries it.
 	order := rapid.Permutation(append(append([]memory.Delivery{}, deliveries...), deliveries...)).Draw(t, "deliveries")
 	for _, d := range order {
-		m.must(t, "webhook", m.f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
+		m.refused = false
+		err := m.f.client.HandleWebhook(ctx, shopID, d.Header, d.Body)
+		var e provider.Event
+		if err != nil && json.Unmarshal(d.Body, &e) == nil && !slices.ContainsFunc(m.redeliver, func(r provider.Event) bool { return r.ID == e.ID }) {
+			m.redeliver = append(m.redeliver, e)
+		}
+		m.mustUnlessRefused(t, "webhook", err)
 	}
 }
 
@@ -274,14 +341,17 @@ func (m *machineModel) Merchant(t *rapid.T) {
 	if !ok {
 		return
 	}
-	switch rapid.IntRange(0, 2).Draw(t, "merchant action") {
+	switch rapid.IntRange(0, 3).Draw(t, "merchant action") {
 	case 0:
 		_ = m.f.shop.ShipOrder(o.ProviderOrderID, provider.Shipment{Carrier: "UPS", TrackingNumber: o.ID})
 	case 1:
 		_ = m.f.shop.DeliverOrder(o.ProviderOrderID)
 	case 2:
+		m.refused = false
 		_, err := m.f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID, Reason: "test"})
-		m.must(t, "cancel order", err)
+		m.mustUnlessRefused(t, "cancel order", err)
+	case 3: // on the platform: its webhook tells the library
+		_, _ = m.f.shop.CancelOrder(ctx, provider.CancelOrderRequest{IdempotencyKey: "dashboard:" + o.ID, OrderID: o.ProviderOrderID, Reason: "merchant"})
 	}
 }
 
@@ -297,11 +367,12 @@ func (m *machineModel) Refund(t *rapid.T) {
 	if rapid.Bool().Draw(t, "retry key") && m.refundKey > 1 {
 		key = fmt.Sprint(m.refundKey - 1)
 	}
+	m.refused = false
 	_, err := m.f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: amount, IdempotencyKey: key})
 	if errors.Is(err, provider.ErrIdempotencyConflict) || errors.Is(err, provider.ErrInvalidState) {
 		return // a reused key with another amount; a refund of an uncaptured payment
 	}
-	m.must(t, "refund", err)
+	m.mustUnlessRefused(t, "refund", err)
 }
 
 func (m *machineModel) Reprice(t *rapid.T) {
@@ -365,6 +436,9 @@ func (m *machineModel) Check(t *rapid.T) {
 		if over, _ := o.Refunded().Cmp(o.Captured); over > 0 {
 			t.Fatalf("order %s refunded %s of %s captured", o.ID, o.Refunded(), o.Captured)
 		}
+		if o.Status == buybutton.OrderCanceled && (!o.Refunded().Equal(o.Captured) || !pay.Refunded.Equal(pay.Captured)) {
+			t.Fatalf("order %s is canceled, but has refunded %s of %s captured (the platform %s of %s)", o.ID, o.Refunded(), o.Captured, pay.Refunded, pay.Captured)
+		}
 		if over, _ := pay.Refunded.Cmp(pay.Captured); over > 0 {
 			t.Fatalf("payment %s refunded %s of %s captured", pay.ID, pay.Refunded, pay.Captured)
 		}
@@ -372,7 +446,13 @@ func (m *machineModel) Check(t *rapid.T) {
 			t.Fatalf("order %s total %s, authorized %s, paid %s", o.ID, o.Totals.Total, o.Authorized, pay.Amount)
 		}
 		checkTotals(t, o.ID, o.Lines, o.Totals)
-		if o.Status != buybutton.OrderCanceled {
+		po, err := m.f.shop.Order(ctx, o.ProviderOrderID)
+		if err != nil {
+			t.Fatalf("order %s without the merchant's: %v", o.ID, err)
+		}
+		// An order the merchant canceled gave its stock back at once; the
+		// library learns of it from the webhook.
+		if o.Status != buybutton.OrderCanceled && po.Status != provider.OrderCanceled {
 			for _, l := range o.Lines {
 				sold[l.VariantID] += l.Quantity
 			}
@@ -532,7 +612,7 @@ func TestCheckoutMachinesProperties(t *testing.T) {
 		m := &machineModel{stock: map[string]int{}, actionGifts: map[string]bool{}, lapsedUntold: map[string]bool{}}
 		policy := rapid.SampledFrom([]buybutton.CapturePolicy{buybutton.CaptureOnPlace, buybutton.CaptureOnShipment}).Draw(t, "capture policy")
 		f := buildFixture(t, nil, &buybutton.Options{Capture: policy}, withPayments(func(shop *memory.Provider) provider.Payments {
-			return lapsingHolds{Provider: shop, lapsed: m.takeLapse}
+			return propertyPayments{lapsingHolds{Provider: shop, lapsed: m.takeLapse}, m.takeRefusal}
 		}))
 		cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
 			MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Property", Currency: "USD",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/buybutton/buybutton/provider"
 )
@@ -21,8 +22,10 @@ type CancelOrderParams struct {
 // and returns its stock, then the payment is voided (if not captured) or
 // refunded in full (if it was). Every provider call has a key derived from
 // the order id, so a retry after any failure finishes the same
-// cancellation. An order that shipped is [ErrIllegalTransition]; a
-// cancelled order is returned as it is.
+// cancellation. The order is recorded as canceled only once its money is
+// back: a refund refused or still pending is returned as the error, with
+// the order as it was, and a retry asks again. An order that shipped is
+// [ErrIllegalTransition]; a cancelled order is returned as it is.
 func (c *Client) CancelOrder(ctx context.Context, p CancelOrderParams) (*Order, error) {
 	if err := checkText("reason", p.Reason, 0, 500, false); err != nil {
 		return nil, err
@@ -76,16 +79,38 @@ func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, re
 		}
 		voided = true
 	default:
+		// Settle the refunds still pending first: one of an earlier
+		// attempt may have returned the money already.
+		refunds := c.orderRefunds(o.ID, actor)
+		if err := settlePending(ctx, refunds); err != nil {
+			return nil, err
+		}
+		if o, err = c.store.Order(ctx, orderID); err != nil {
+			return nil, err
+		}
 		if left := refundableOf(o); left.IsPositive() {
-			_, err := startRefund(ctx, c, c.orderRefunds(o.ID, actor), left, "order canceled", "cancel", "cancel")
+			// A key per attempt, from what the order holds: racing
+			// cancellations share one refund, and after a refund the
+			// platform refused, which is final, a retry asks again.
+			key := "cancel:" + strconv.Itoa(len(o.Refunds))
+			f, err := startRefund(ctx, c, refunds, left, "order canceled", key, "cancel")
 			if err != nil {
 				return nil, err
+			}
+			if f.Status != RefundSucceeded {
+				return nil, fmt.Errorf("buybutton: order %s: the cancellation's refund %s is %s: %w", o.ID, f.ID, f.Status, ErrInProgress)
 			}
 		}
 	}
 	return c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
 		if o.Status == OrderCanceled {
 			return true, nil
+		}
+		// Canceled means the money is back: all of it refunded, or the
+		// hold voided. A racing attempt's refund still on its way, or a
+		// capture since the order was read, is for a retry to settle.
+		if !voided && !o.Voided && !refundedOf(o).Equal(o.Captured) {
+			return false, fmt.Errorf("buybutton: order %s: %s of %s captured is refunded: %w", o.ID, refundedOf(o), o.Captured, ErrInProgress)
 		}
 		was := o.PaymentState()
 		if voided {

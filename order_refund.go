@@ -28,8 +28,11 @@ type RefundParams struct {
 // refunds racing each other never together exceed what was captured
 // (provider.ErrRefundExceedsCapture, nothing refunded), and a retry after a
 // crash or an unknown outcome resumes the same refund with the same
-// provider key. An unknown outcome leaves the refund pending:
-// [Client.ReconcileOrder] settles it.
+// provider key. An unknown outcome leaves the refund pending, and so does
+// a provider.ErrUnavailable or provider.ErrRateLimited (nothing happened,
+// so nothing failed): a retry with the same key, or
+// [Client.ReconcileOrder], sends it again. A refusal is final: the refund
+// is failed, the same key returns it, and a new key asks again.
 func (c *Client) RefundOrder(ctx context.Context, p RefundParams) (*Refund, error) {
 	if err := checkRefund(p.IdempotencyKey, p.Reason, p.Amount); err != nil {
 		return nil, err

@@ -133,7 +133,9 @@ func startRefund[R refundable](ctx context.Context, c *Client, t refundTarget[R]
 
 // settleRefund calls the provider for a pending refund and records the
 // answer. A refund that is no longer pending is returned as it is. An
-// unknown outcome leaves it pending, for a reconcile to settle.
+// unknown outcome leaves it pending, for a reconcile to settle, and so
+// does a platform that was unavailable or rate limited: nothing happened,
+// so the refund has not failed, and sending it again is what settles it.
 func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID string) (*Refund, error) {
 	r, err := t.read(ctx)
 	if err != nil {
@@ -147,8 +149,12 @@ func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID
 		return f, nil
 	}
 	pr, callErr := t.send(ctx, r, *f)
-	if callErr != nil && !definite(callErr) {
+	switch {
+	case callErr == nil:
+	case !definite(callErr):
 		return f, fmt.Errorf("buybutton: refund %s: %w", f.ID, unknownOutcome(callErr))
+	case transient(callErr):
+		return f, fmt.Errorf("buybutton: refund %s: still pending: %w", f.ID, callErr)
 	}
 	var settled *Refund
 	err = t.update(ctx, func(r R, tx *Tx) (bool, error) {
@@ -176,7 +182,8 @@ func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID
 }
 
 // settlePending settles every pending refund of a record, by asking the
-// provider again with the same keys.
+// provider again with the same keys. It reports the refunds that are still
+// pending; one the provider refused is settled (as failed), not an error.
 func settlePending[R refundable](ctx context.Context, t refundTarget[R]) error {
 	r, err := t.read(ctx)
 	if err != nil {
@@ -185,7 +192,7 @@ func settlePending[R refundable](ctx context.Context, t refundTarget[R]) error {
 	var errs []error
 	for _, f := range *r.refundList() {
 		if f.Status == RefundPending {
-			if _, err := settleRefund(ctx, t, f.ID); err != nil && !definite(err) {
+			if _, err := settleRefund(ctx, t, f.ID); err != nil && (!definite(err) || transient(err)) {
 				errs = append(errs, err)
 			}
 		}
