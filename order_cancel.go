@@ -70,6 +70,11 @@ func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, re
 	if o.Status == OrderCanceled {
 		return o, nil
 	}
+	// Checked before any money moves: the webhook of a merchant's
+	// cancellation comes here without CancelOrder's check.
+	if err := orderMachine.check(o.ID, o.Status, OrderCanceled); err != nil {
+		return nil, err
+	}
 	voided := false
 	switch {
 	case o.Voided:

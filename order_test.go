@@ -96,6 +96,74 @@ func TestCancelBeforeShipmentRefundsAndReleasesStock(t *testing.T) {
 	assert.Equal(t, "90.78 USD", got.Refunded().String())
 }
 
+// TestMerchantCancelOnThePlatformRefunds: the merchant cancels on its
+// platform; the order.canceled webhook refunds the buyer, records the
+// merchant as the canceller, and applies once however often it comes.
+func TestMerchantCancelOnThePlatformRefunds(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t)
+	_, err := f.shop.CancelOrder(ctx, provider.CancelOrderRequest{IdempotencyKey: "dashboard", OrderID: o.ProviderOrderID, Reason: "out of ink"})
+	require.NoError(t, err)
+	deliveries := f.shop.TakeDeliveries()
+	require.Len(t, deliveries, 1)
+	for range 2 {
+		require.NoError(t, f.client.HandleWebhook(ctx, shopID, deliveries[0].Header, deliveries[0].Body))
+	}
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.OrderCanceled, got.Status)
+	assert.Equal(t, "90.78 USD", got.Refunded().String())
+	assert.Equal(t, 1, f.shop.Stats().Refunds)
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventOrderCanceled))
+	assert.Equal(t, []string{">placed", "placed>canceled"}, f.path(t, o.ID, "order"))
+	tr, err := f.client.Transitions(ctx, buyer, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "provider:"+shopID, tr[len(tr)-1].Actor)
+	assert.Contains(t, tr[len(tr)-1].Reason, "out of ink")
+}
+
+// TestCancelEventForAShippedOrderMovesNoMoney: an order.canceled event for
+// an order that already shipped is not a cancellation the order machine
+// allows, so it refunds nothing and says so.
+func TestCancelEventForAShippedOrderMovesNoMoney(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t)
+	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
+	f.deliver(t)
+	h, body := f.shop.Sign(provider.Event{ID: "evt_late_cancel", Type: provider.EventOrderCanceled, OrderID: o.ProviderOrderID}, f.clock.Now())
+	err := f.client.HandleWebhook(ctx, shopID, h, body)
+	require.ErrorIs(t, err, buybutton.ErrIllegalTransition)
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.OrderFulfilled, got.Status)
+	assert.True(t, got.Refunded().IsZero())
+	assert.Equal(t, 0, f.shop.Stats().Refunds)
+}
+
+// TestDisputeIsToldOnce: a chargeback on the platform reaches the host as
+// one payment.disputed event, with the amount and the reason, however often
+// the webhook comes; the order's money is the platform's to settle.
+func TestDisputeIsToldOnce(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t)
+	disputed := usd("90.78")
+	h, body := f.shop.Sign(provider.Event{ID: "evt_dispute", Type: provider.EventPaymentDisputed, PaymentID: o.PaymentID, Amount: &disputed, Reason: "fraudulent"}, f.clock.Now())
+	for range 2 {
+		require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
+	}
+	events, err := f.client.PendingEvents(ctx, 100)
+	require.NoError(t, err)
+	var got []buybutton.Event
+	for _, e := range events {
+		if e.Type == buybutton.EventPaymentDisputed {
+			got = append(got, e)
+		}
+	}
+	require.Len(t, got, 1)
+	assert.Equal(t, o.ID, got[0].OrderID)
+	assert.Equal(t, "fraudulent", got[0].Reason)
+	assert.Equal(t, "90.78 USD", got[0].Amount.String())
+	assert.Equal(t, buybutton.PaymentCaptured, f.order(t, o.ID).PaymentState())
+}
+
 func TestCancelUnderCaptureOnShipmentVoids(t *testing.T) {
 	f := newShop(t, &buybutton.Options{Capture: buybutton.CaptureOnShipment})
 	o := f.placed(t)
