@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -613,4 +614,57 @@ func TestContactReachesTheMerchant(t *testing.T) {
 	_, err = f.client.SetContact(ctx, buyer, co.ID, provider.Contact{Email: "late@example.com"})
 	assert.ErrorIs(t, err, buybutton.ErrIllegalTransition, "a placed checkout is not edited")
 	assert.Equal(t, ada, f.checkout(t, co.ID).Contact)
+}
+
+// skewedQuotes is a platform whose quotes break the Quoter contract in the
+// way skew says.
+type skewedQuotes struct {
+	provider.Quoter
+	skew func(*provider.Quote)
+}
+
+func (q skewedQuotes) Quote(ctx context.Context, req provider.QuoteRequest) (provider.Quote, error) {
+	quote, err := q.Quoter.Quote(ctx, req)
+	if err == nil {
+		q.skew(&quote)
+	}
+	return quote, err
+}
+
+// TestQuotesThatBreakTheContractAreRefused: a platform's quote is data the
+// library checks like a caller's input. A price in another currency, a
+// fraction of a cent, a negative amount, a discount above the line, a tax
+// rate outside [0, 1) or lines other than those asked for are
+// ErrInvalidInput, and no checkout is priced from them.
+func TestQuotesThatBreakTheContractAreRefused(t *testing.T) {
+	for name, skew := range map[string]func(*provider.Quote){
+		"price in euros":          func(q *provider.Quote) { q.Lines[0].UnitPrice = money.MustParse("39.99", "EUR") },
+		"price below a cent":      func(q *provider.Quote) { q.Lines[0].UnitPrice = usd("39.995") },
+		"negative price":          func(q *provider.Quote) { q.Lines[0].UnitPrice = usd("-39.99") },
+		"discount above the line": func(q *provider.Quote) { q.Lines[0].Discount = usd("80.00") },
+		"negative discount":       func(q *provider.Quote) { q.Lines[0].Discount = usd("-1.00") },
+		"discount in euros":       func(q *provider.Quote) { q.Lines[0].Discount = money.MustParse("1.00", "EUR") },
+		"tax rate of 100%":        func(q *provider.Quote) { q.Lines[0].TaxRate = decimal.NewFromInt(1) },
+		"negative tax rate":       func(q *provider.Quote) { q.Lines[0].TaxRate = decimal.RequireFromString("-0.05") },
+		"another variant":         func(q *provider.Quote) { q.Lines[0].VariantID = "logo-tee-Red" },
+		"another quantity":        func(q *provider.Quote) { q.Lines[0].Quantity = 1 },
+		"a line missing":          func(q *provider.Quote) { q.Lines = nil },
+		"shipping in euros":       func(q *provider.Quote) { q.ShippingOptions[0].Amount = money.MustParse("5.00", "EUR") },
+		"shipping below a cent":   func(q *provider.Quote) { q.ShippingOptions[0].Amount = usd("5.001") },
+		"negative shipping":       func(q *provider.Quote) { q.ShippingOptions[0].Amount = usd("-5.00") },
+		"shipping tax rate":       func(q *provider.Quote) { q.ShippingOptions[0].TaxRate = decimal.RequireFromString("1.5") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
+				m := buybutton.MerchantFrom(shopID, "Demo Shop", p)
+				m.Quotes = skewedQuotes{m.Quotes, skew}
+				return m
+			})
+			g, cos, err := f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{book(2)}, ShipTo: &california})
+			require.ErrorIs(t, err, buybutton.ErrInvalidInput)
+			assert.Nil(t, g)
+			assert.Nil(t, cos)
+			assert.Equal(t, memory.Stats{}, f.shop.Stats())
+		})
+	}
 }
