@@ -3,6 +3,7 @@ package buybutton_test
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -313,4 +314,33 @@ func TestPartialShipmentsThenTheRest(t *testing.T) {
 	got = f.order(t, o.ID)
 	assert.Equal(t, buybutton.OrderFulfilled, got.Status)
 	assert.Equal(t, []provider.Shipment{first, parcel}, got.Shipments)
+}
+
+func TestOrdersArePagedNewestFirst(t *testing.T) {
+	f := newShop(t, nil)
+	var placed []string
+	for range 3 {
+		o, err := f.confirm(f.ready(t, buyer, book(1)), memory.TokenApprove)
+		require.NoError(t, err)
+		placed = append(placed, o.ID)
+		f.clock.Advance(time.Minute)
+	}
+	ids := func(offset, limit int) []string {
+		page, err := f.client.Orders(ctx, buyer, offset, limit)
+		require.NoError(t, err)
+		var out []string
+		for _, o := range page {
+			out = append(out, o.ID)
+		}
+		return out
+	}
+	assert.Equal(t, []string{placed[2], placed[1]}, ids(0, 2))
+	assert.Equal(t, []string{placed[0]}, ids(2, 2))
+	assert.Empty(t, ids(3, 2))
+	for name, p := range map[string][2]int{"negative offset": {-1, 10}, "no limit": {0, 0}, "limit over 100": {0, 101}} {
+		_, err := f.client.Orders(ctx, buyer, p[0], p[1])
+		assert.ErrorIs(t, err, buybutton.ErrInvalidInput, name)
+	}
+	_, err := f.client.Orders(ctx, "", 0, 10)
+	assert.ErrorIs(t, err, buybutton.ErrInvalidInput)
 }
