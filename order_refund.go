@@ -32,7 +32,8 @@ type RefundParams struct {
 // a provider.ErrUnavailable or provider.ErrRateLimited (nothing happened,
 // so nothing failed): a retry with the same key, or
 // [Client.ReconcileOrder], sends it again. A refusal is final: the refund
-// is failed, the same key returns it, and a new key asks again.
+// is failed, and the same key returns it with [ErrRefundFailed] (never a
+// nil error); a new key asks again.
 func (c *Client) RefundOrder(ctx context.Context, p RefundParams) (*Refund, error) {
 	if err := checkRefund(p.IdempotencyKey, p.Reason, p.Amount); err != nil {
 		return nil, err

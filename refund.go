@@ -19,6 +19,7 @@ type Refund struct {
 	Amount           money.Amount
 	Reason           string
 	Status           RefundStatus
+	Failure          string // why the provider refused a failed refund
 	CreatedAt        time.Time
 }
 
@@ -30,7 +31,10 @@ const (
 	// provider is called; it stays pending while the outcome is unknown.
 	RefundPending   RefundStatus = "pending"
 	RefundSucceeded RefundStatus = "succeeded"
-	RefundFailed    RefundStatus = "failed" // the provider refused; nothing returned
+	// RefundFailed: the provider refused; nothing was returned. It is
+	// final: a retry with the refund's key returns it with
+	// [ErrRefundFailed], and a new key asks again.
+	RefundFailed RefundStatus = "failed"
 )
 
 // refundable is a record money can be returned from: an order's captured
@@ -146,7 +150,7 @@ func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID
 		return nil, fmt.Errorf("%w: refund %s of %s %s", ErrNotFound, refundID, t.kind, t.id)
 	}
 	if f.Status != RefundPending {
-		return f, nil
+		return f, refusal(f)
 	}
 	pr, callErr := t.send(ctx, r, *f)
 	switch {
@@ -165,7 +169,7 @@ func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID
 		}
 		settle := func() {
 			if callErr != nil {
-				f.Status = RefundFailed
+				f.Status, f.Failure = RefundFailed, truncate(callErr.Error(), 500)
 			} else {
 				f.Status, f.ProviderRefundID = RefundSucceeded, pr.ID
 			}
@@ -176,9 +180,18 @@ func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID
 		return nil, err
 	}
 	if callErr != nil {
-		return settled, fmt.Errorf("buybutton: refund %s: %w", refundID, callErr)
+		return settled, fmt.Errorf("%w: refund %s: %w", ErrRefundFailed, refundID, callErr)
 	}
-	return settled, nil
+	return settled, refusal(settled)
+}
+
+// refusal is the error a settled refund is returned with: ErrRefundFailed
+// for one the provider refused, nil for one that succeeded.
+func refusal(f *Refund) error {
+	if f.Status != RefundFailed {
+		return nil
+	}
+	return fmt.Errorf("%w: refund %s: %s", ErrRefundFailed, f.ID, f.Failure)
 }
 
 // settlePending settles every pending refund of a record, by asking the

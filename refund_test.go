@@ -105,3 +105,38 @@ func TestRefundThePlatformCouldNotTakeYetIsRetried(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedRefundStaysRefusedOnRetry: a refund the platform refused is
+// final, and a retry with its key says so again, as an error: a host that
+// checks only the error never takes a replayed refusal for a refund. A new
+// key asks again.
+func TestRefusedRefundStaysRefusedOnRetry(t *testing.T) {
+	refusing := provider.ErrInvalidState
+	f := refusingFixture(t, &refusing)
+	o := f.placed(t)
+	refund := func(key string) (*buybutton.Refund, error) {
+		return f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("40.00"), Reason: "damaged", IdempotencyKey: key})
+	}
+
+	first, err := refund("k1")
+	require.ErrorIs(t, err, buybutton.ErrRefundFailed)
+	require.ErrorIs(t, err, provider.ErrInvalidState, "the first answer carries the platform's kind")
+	require.NotNil(t, first)
+	assert.Equal(t, buybutton.RefundFailed, first.Status)
+	assert.Contains(t, first.Failure, "refund refused")
+
+	refusing = nil
+	again, err := refund("k1")
+	require.ErrorIs(t, err, buybutton.ErrRefundFailed, "the replay is the same refusal")
+	require.NotNil(t, again)
+	assert.Equal(t, first.ID, again.ID)
+	assert.Equal(t, buybutton.RefundFailed, again.Status)
+	assert.Equal(t, 0, f.shop.Stats().Refunds)
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventRefundFailed))
+
+	ok, err := refund("k2")
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.RefundSucceeded, ok.Status)
+	assert.Empty(t, ok.Failure)
+	assert.Equal(t, "40.00 USD", f.order(t, o.ID).Refunded().String())
+}
