@@ -242,3 +242,32 @@ func TestCanceledEventOfOurOwnVoidChangesNothing(t *testing.T) {
 	assert.Empty(t, got.CaptureFailure)
 	assert.Zero(t, count(f.pendingEvents(t), buybutton.EventPaymentCaptureFailed))
 }
+
+// TestRefundBeforeItsCaptureIsKnown: under CaptureOnShipment the merchant
+// captures on the platform's dashboard and refunds, and the refund's
+// webhook comes before the capture's. A refund proves a capture: the
+// platform's payment is read, so the order never records more refunded
+// than captured, and the late capture event changes nothing.
+func TestRefundBeforeItsCaptureIsKnown(t *testing.T) {
+	f := newShop(t, &buybutton.Options{Capture: buybutton.CaptureOnShipment})
+	o := f.placed(t)
+	pay, err := f.shop.Capture(ctx, provider.CaptureRequest{IdempotencyKey: "dashboard", PaymentID: o.PaymentID, Amount: o.Authorized})
+	require.NoError(t, err)
+	_, err = f.shop.Refund(ctx, provider.RefundRequest{IdempotencyKey: "dashboard-refund", PaymentID: o.PaymentID, Amount: usd("30.00")})
+	require.NoError(t, err)
+	f.deliver(t) // the refund's event
+
+	got := f.order(t, o.ID)
+	assert.Equal(t, "90.78 USD", got.Captured.String())
+	assert.Equal(t, "30.00 USD", got.Refunded().String())
+	assert.Equal(t, buybutton.PaymentPartiallyRefunded, got.PaymentState())
+	assert.Equal(t, []string{">authorized", "authorized>captured", "captured>partially_refunded"}, f.path(t, o.ID, "payment"))
+	assert.Equal(t, []buybutton.EventType{buybutton.EventOrderPlaced, buybutton.EventPaymentCaptured, buybutton.EventRefundSucceeded}, f.pendingEvents(t))
+
+	h, body := f.shop.Sign(provider.Event{ID: "evt_dashboard_capture", Type: provider.EventPaymentCaptured, PaymentID: o.PaymentID, Amount: &pay.Captured}, f.clock.Now())
+	require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
+	late := f.order(t, o.ID)
+	assert.Equal(t, got.Captured, late.Captured, "the late capture event changes nothing")
+	assert.Equal(t, got.Refunds, late.Refunds)
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentCaptured))
+}

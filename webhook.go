@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 )
 
@@ -96,7 +98,7 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 	// Provider calls an event needs happen before its commit, with keys
 	// derived from the order, so that a delivery retried after a failure
 	// repeats them harmlessly.
-	var shipped OrderStatus
+	var facts eventFacts
 	switch e.Type {
 	case provider.EventOrderCanceled:
 		o, err := c.store.Order(ctx, orderID)
@@ -115,26 +117,30 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 			return err
 		}
 		// Whether the whole order shipped is the merchant's to say.
-		shipped = OrderFulfilled
+		facts.shipped = OrderFulfilled
 		if m.Orders != nil && e.OrderID != "" {
 			po, err := m.Orders.Order(ctx, e.OrderID)
 			if err != nil {
 				return fmt.Errorf("buybutton: order %s: %w", orderID, err)
 			}
 			if po.Status == provider.OrderPartiallyFulfilled {
-				shipped = OrderPartiallyFulfilled
+				facts.shipped = OrderPartiallyFulfilled
 			}
 		}
 	case provider.EventPaymentRefunded:
 		// Settle our own pending refunds first, so that one of them is not
 		// taken for a refund made elsewhere.
-		if _, err := c.ReconcileOrder(ctx, orderID); err != nil {
+		o, err := c.ReconcileOrder(ctx, orderID)
+		if err != nil {
+			return err
+		}
+		if facts.captured, err = capturedBeforeRefund(ctx, m, o, e); err != nil {
 			return err
 		}
 	}
 	_, err = c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
 		tx.Seen = append(tx.Seen, SeenEvent{MerchantID: m.ID, EventID: e.ID, At: c.now()})
-		return false, c.applyOrderEvent(o, tx, m.ID, e, shipped)
+		return false, c.applyOrderEvent(o, tx, m.ID, e, facts)
 	})
 	if conflictOn(err, "seen_event") {
 		return nil // applied before
@@ -160,9 +166,35 @@ func (c *Client) orderFor(ctx context.Context, merchantID string, e provider.Eve
 	return "", ErrNotFound
 }
 
-// applyOrderEvent changes o as e says, within tx. shipped is the status an
-// order.shipped event moves the order to.
-func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider.Event, shipped OrderStatus) error {
+// eventFacts are what applying an order event needed to ask the platform
+// first, outside the commit.
+type eventFacts struct {
+	shipped  OrderStatus   // the status an order.shipped event moves the order to
+	captured *money.Amount // for a refund the order's capture cannot cover: what the platform captured
+}
+
+// capturedBeforeRefund reads what the platform captured of o's payment when
+// a refund event would take o's refunds above what o records as captured:
+// a refund proves a capture, made on the platform, whose own event has not
+// come yet. It returns nil when o's capture covers the refund.
+func capturedBeforeRefund(ctx context.Context, m Merchant, o *Order, e provider.Event) (*money.Amount, error) {
+	if e.Amount == nil || e.Amount.Currency() != o.Currency {
+		return nil, nil // applyOrderEvent refuses it
+	}
+	after, err := o.Refunded().Add(*e.Amount)
+	if over, _ := after.Cmp(o.Captured); err != nil || over <= 0 {
+		return nil, nil
+	}
+	pay, err := m.Payments.Payment(ctx, o.PaymentID)
+	if err != nil {
+		return nil, fmt.Errorf("buybutton: order %s: reading the payment a refund was made from: %w", o.ID, err)
+	}
+	return &pay.Captured, nil
+}
+
+// applyOrderEvent changes o as e says, within tx.
+func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider.Event, facts eventFacts) error {
+	shipped := facts.shipped
 	actor := providerActor(merchantID)
 	now := c.now()
 	switch e.Type {
@@ -196,13 +228,8 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			c.failCapture(o, tx, why, actor)
 		}
 	case provider.EventPaymentCaptured:
-		if e.Amount != nil && e.Amount.Currency() == o.Currency {
-			if more, _ := e.Amount.Cmp(o.Captured); more > 0 {
-				was := o.PaymentState()
-				o.Captured = *e.Amount
-				tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "captured on the platform", actor, now))
-				tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, now))
-			}
+		if e.Amount != nil {
+			c.capturedOnPlatform(o, tx, *e.Amount, actor, now)
 		}
 	case provider.EventPaymentRefunded:
 		if e.Amount == nil || e.Amount.Currency() != o.Currency || e.RefundID == "" {
@@ -212,6 +239,9 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			if r.ProviderRefundID == e.RefundID {
 				return nil // ours, already recorded
 			}
+		}
+		if facts.captured != nil {
+			c.capturedOnPlatform(o, tx, *facts.captured, actor, now)
 		}
 		was := o.PaymentState()
 		r := Refund{ID: "re_" + uuid.NewString(), ProviderRefundID: e.RefundID, Amount: *e.Amount, Reason: e.Reason, Status: RefundSucceeded, CreatedAt: now}
@@ -227,6 +257,18 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 		tx.Events = append(tx.Events, ev)
 	}
 	return nil
+}
+
+// capturedOnPlatform records a capture the platform reports, if it is
+// more than o records.
+func (c *Client) capturedOnPlatform(o *Order, tx *Tx, captured money.Amount, actor string, now time.Time) {
+	if more, err := captured.Cmp(o.Captured); err != nil || more <= 0 {
+		return
+	}
+	was := o.PaymentState()
+	o.Captured = captured
+	tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "captured on the platform", actor, now))
+	tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, now))
 }
 
 func hasShipment(o *Order, s provider.Shipment) bool {
