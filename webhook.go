@@ -25,9 +25,12 @@ import (
 //     the platform refuses is recorded on the order and told to the host
 //     as [EventPaymentCaptureFailed]; the shipment is recorded all the same).
 //   - order.canceled: the merchant canceled; the payment is voided or
-//     refunded and the order canceled.
+//     refunded and the order canceled, once the money is back (for an
+//     order that shipped, [ErrIllegalTransition], and no money moves).
 //   - payment.captured, payment.refunded: the order's amounts follow (a
-//     refund made on the platform's dashboard is recorded too).
+//     refund made on the platform's dashboard is recorded too; one that
+//     comes before the event of the capture it was made from reads the
+//     payment and records that capture first).
 //   - payment.canceled (a hold that lapsed uncaptured, or that the
 //     merchant canceled on the platform): the order is marked as one whose
 //     payment cannot be captured, and the host is told
