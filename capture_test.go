@@ -97,7 +97,7 @@ func TestRefusedCaptureAtPlacementKeepsTheOrder(t *testing.T) {
 
 	assert.Equal(t, []string{">capture_failed"}, f.path(t, o.ID, "payment"))
 
-	got, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{OrderID: o.ID, Reason: "payment lapsed"})
+	got, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: o.ID, Reason: "payment lapsed"})
 	require.NoError(t, err)
 	assert.Equal(t, buybutton.OrderCanceled, got.Status)
 	assert.Equal(t, buybutton.PaymentVoided, got.PaymentState())
@@ -233,7 +233,7 @@ func TestLapsedHoldIsToldBeforeShipment(t *testing.T) {
 func TestCanceledEventOfOurOwnVoidChangesNothing(t *testing.T) {
 	f := newShop(t, &buybutton.Options{Capture: buybutton.CaptureOnShipment})
 	o := f.placed(t)
-	_, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{OrderID: o.ID, Reason: "fraud"})
+	_, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: o.ID, Reason: "fraud"})
 	require.NoError(t, err)
 	h, body := f.shop.Sign(provider.Event{ID: "evt_void", Type: provider.EventPaymentCanceled, PaymentID: o.PaymentID, Reason: "voided", OccurredAt: f.clock.Now()}, f.clock.Now())
 	require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))

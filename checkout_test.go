@@ -312,6 +312,7 @@ func TestBuyersOnlyTouchTheirOwn(t *testing.T) {
 		"remove saved":                   f.client.RemoveSavedDetail(ctx, thief, saved.ID),
 		"pay with another's saved token": second(f.client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: thief, CheckoutID: f.ready(t, thief, book(1)).ID, SavedID: saved.ID})),
 		"anonymous":                      second(f.client.Order(ctx, "", o.ID)),
+		"anonymous cancel order":         second(f.client.CancelOrder(ctx, buybutton.CancelOrderParams{OrderID: o.ID, Reason: "no viewer"})),
 	} {
 		assert.ErrorIs(t, err, buybutton.ErrForbidden, name)
 	}

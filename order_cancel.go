@@ -11,9 +11,14 @@ import (
 
 // CancelOrderParams cancels an order that has not shipped.
 type CancelOrderParams struct {
-	// BuyerID is the buyer cancelling their own order; empty when the host
-	// cancels (support, fraud).
+	// BuyerID is the buyer cancelling their own order. Empty, it is a
+	// caller nobody authenticated, who may cancel nothing.
 	BuyerID string
+	// ByHost cancels as the host (support, fraud), whoever the buyer is;
+	// BuyerID must then be empty. The host says so in a field of its own,
+	// never by leaving BuyerID empty, so that a request whose viewer is
+	// unknown cannot get the host's rights.
+	ByHost  bool
 	OrderID string
 	Reason  string
 }
@@ -30,12 +35,15 @@ func (c *Client) CancelOrder(ctx context.Context, p CancelOrderParams) (*Order, 
 	if err := checkText("reason", p.Reason, 0, 500, false); err != nil {
 		return nil, err
 	}
+	if p.ByHost && p.BuyerID != "" {
+		return nil, invalid("buyer_id", "must be empty when the host cancels")
+	}
 	o, err := c.store.Order(ctx, p.OrderID)
 	if err != nil {
 		return nil, err
 	}
 	actor := "host"
-	if p.BuyerID != "" {
+	if !p.ByHost {
 		if err := owns(p.BuyerID, o.BuyerID, "order", p.OrderID); err != nil {
 			return nil, err
 		}
