@@ -3,6 +3,7 @@ package buybutton_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -26,6 +27,17 @@ type recordingDonations struct {
 	*memory.Provider
 	mu       sync.Mutex
 	requests []provider.DonateRequest
+	refusal  error // while set, refunds are refused with it
+}
+
+func (r *recordingDonations) RefundDonation(ctx context.Context, req provider.RefundDonationRequest) (provider.Refund, error) {
+	r.mu.Lock()
+	refusal := r.refusal
+	r.mu.Unlock()
+	if refusal != nil {
+		return provider.Refund{}, fmt.Errorf("refund refused: %w", refusal)
+	}
+	return r.Provider.RefundDonation(ctx, req)
 }
 
 func (r *recordingDonations) record(req provider.DonateRequest) {
@@ -433,6 +445,48 @@ func TestDonationRefunds(t *testing.T) {
 	d, err = f.client.Donation(ctx, buyer, d.ID)
 	require.NoError(t, err)
 	assert.Len(t, d.Refunds, 2)
+}
+
+// TestDonationRefundsRefusedOrPostponed: a donation's refunds follow the
+// order's rule. Unavailable leaves the refund pending and the campaign's
+// total as it was, until a retry sends it; a refusal is final and its key
+// says so again.
+func TestDonationRefundsRefusedOrPostponed(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	d := f.give(t, cp, ada(buybutton.DonorPrivacy{})) // 25.00
+	refund := func(key, amount string) (*buybutton.Refund, error) {
+		return f.client.RefundDonation(ctx, buybutton.RefundDonationParams{DonationID: d.ID, Amount: usd(amount), Reason: "asked", IdempotencyKey: key})
+	}
+	raised := func() string {
+		cp, err := f.client.Campaign(ctx, cp.ID)
+		require.NoError(t, err)
+		return cp.Raised.String()
+	}
+
+	f.sent.refusal = provider.ErrUnavailable
+	_, err := refund("later", "10.00")
+	require.ErrorIs(t, err, provider.ErrUnavailable)
+	_, err = f.client.ReconcileDonation(ctx, d.ID)
+	require.ErrorIs(t, err, provider.ErrUnavailable, "still pending")
+	got, err := f.client.Donation(ctx, buyer, d.ID)
+	require.NoError(t, err)
+	require.Len(t, got.Refunds, 1)
+	assert.Equal(t, buybutton.RefundPending, got.Refunds[0].Status)
+	assert.Equal(t, "25.00 USD", raised())
+
+	f.sent.refusal = provider.ErrInvalidState
+	_, err = refund("never", "5.00")
+	require.ErrorIs(t, err, buybutton.ErrRefundFailed)
+
+	f.sent.refusal = nil
+	_, err = refund("never", "5.00")
+	require.ErrorIs(t, err, buybutton.ErrRefundFailed, "a refusal is final for its key")
+	r, err := refund("later", "10.00")
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.RefundSucceeded, r.Status)
+	assert.Equal(t, "15.00 USD", raised())
+	assert.Equal(t, 1, f.shop.Stats().Refunds)
 }
 
 func TestDashboardRefundOfADonationIsRecorded(t *testing.T) {
