@@ -62,13 +62,20 @@ func (c *Client) captureOnShipment(ctx context.Context, m Merchant, orderID stri
 			c.failCapture(o, tx, "capture refused on shipment: "+refused, actor)
 			return false, nil
 		}
-		was := o.PaymentState()
-		o.Captured = captured
-		tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "captured on shipment", actor, c.now()))
-		tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, c.now()))
+		c.recordCapture(o, tx, captured, "captured on shipment", actor)
 		return false, nil
 	})
 	return err
+}
+
+// recordCapture records on o, within tx, that captured was taken, and
+// tells the host.
+func (c *Client) recordCapture(o *Order, tx *Tx, captured money.Amount, why, actor string) {
+	now := c.now()
+	was := o.PaymentState()
+	o.Captured = captured
+	tx.Transitions = append(tx.Transitions, paymentTransition(o, was, why, actor, now))
+	tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, now))
 }
 
 // failCapture records on o, within tx, that its payment cannot be

@@ -205,7 +205,7 @@ func settlePending[R refundable](ctx context.Context, t refundTarget[R]) error {
 	var errs []error
 	for _, f := range *r.refundList() {
 		if f.Status == RefundPending {
-			if _, err := settleRefund(ctx, t, f.ID); err != nil && (!definite(err) || transient(err)) {
+			if settled, err := settleRefund(ctx, t, f.ID); err != nil && (settled == nil || settled.Status == RefundPending) {
 				errs = append(errs, err)
 			}
 		}

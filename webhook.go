@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -197,7 +196,6 @@ func capturedBeforeRefund(ctx context.Context, m Merchant, o *Order, e provider.
 
 // applyOrderEvent changes o as e says, within tx.
 func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider.Event, facts eventFacts) error {
-	shipped := facts.shipped
 	actor := providerActor(merchantID)
 	now := c.now()
 	switch e.Type {
@@ -207,8 +205,8 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			o.Shipments = append(o.Shipments, *e.Shipment)
 			info = &ShipmentInfo{Carrier: e.Shipment.Carrier, TrackingNumber: e.Shipment.TrackingNumber, TrackingURL: e.Shipment.TrackingURL}
 		}
-		if o.Status.rank() < shipped.rank() && o.Status != OrderCanceled {
-			if err := c.moveOrder(o, tx, shipped, "shipped", actor); err != nil {
+		if o.Status.rank() < facts.shipped.rank() && o.Status != OrderCanceled {
+			if err := c.moveOrder(o, tx, facts.shipped, "shipped", actor); err != nil {
 				return err
 			}
 		}
@@ -232,7 +230,7 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 		}
 	case provider.EventPaymentCaptured:
 		if e.Amount != nil {
-			c.capturedOnPlatform(o, tx, *e.Amount, actor, now)
+			c.capturedOnPlatform(o, tx, *e.Amount, actor)
 		}
 	case provider.EventPaymentRefunded:
 		if e.Amount == nil || e.Amount.Currency() != o.Currency || e.RefundID == "" {
@@ -244,7 +242,7 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			}
 		}
 		if facts.captured != nil {
-			c.capturedOnPlatform(o, tx, *facts.captured, actor, now)
+			c.capturedOnPlatform(o, tx, *facts.captured, actor)
 		}
 		was := o.PaymentState()
 		r := Refund{ID: "re_" + uuid.NewString(), ProviderRefundID: e.RefundID, Amount: *e.Amount, Reason: e.Reason, Status: RefundSucceeded, CreatedAt: now}
@@ -264,14 +262,10 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 
 // capturedOnPlatform records a capture the platform reports, if it is
 // more than o records.
-func (c *Client) capturedOnPlatform(o *Order, tx *Tx, captured money.Amount, actor string, now time.Time) {
-	if more, err := captured.Cmp(o.Captured); err != nil || more <= 0 {
-		return
+func (c *Client) capturedOnPlatform(o *Order, tx *Tx, captured money.Amount, actor string) {
+	if more, err := captured.Cmp(o.Captured); err == nil && more > 0 {
+		c.recordCapture(o, tx, captured, "captured on the platform", actor)
 	}
-	was := o.PaymentState()
-	o.Captured = captured
-	tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "captured on the platform", actor, now))
-	tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, now))
 }
 
 func hasShipment(o *Order, s provider.Shipment) bool {
