@@ -43,8 +43,11 @@ type Donation struct {
 	Dedication string
 
 	ReceiptNumber string
-	GivenAt       time.Time
-	UpdatedAt     time.Time
+	// DueAt is when maintenance must look at the donation: set while a
+	// refund of it is pending, as [Order].DueAt is. Stores index it.
+	DueAt     time.Time
+	GivenAt   time.Time
+	UpdatedAt time.Time
 }
 
 // DonationState is a donation's state, derived from its amounts.
@@ -157,8 +160,9 @@ func (c *Client) RefundDonation(ctx context.Context, p RefundDonationParams) (*R
 	return startRefund(ctx, c, c.donationRefunds(p.DonationID), p.Amount, p.Reason, p.IdempotencyKey, p.Amount.String()+"|"+p.Reason)
 }
 
-// ReconcileDonation settles a donation's refunds whose outcome was
-// unknown, by asking the provider again with the same keys.
+// ReconcileDonation settles a donation's refunds that are still pending,
+// by asking the provider again with the same keys: what [Client.Maintain]
+// does when the donation is due, at once.
 func (c *Client) ReconcileDonation(ctx context.Context, donationID string) (*Donation, error) {
 	if err := settlePending(ctx, c.donationRefunds(donationID)); err != nil {
 		return nil, err

@@ -47,12 +47,18 @@ type ShipmentInfo struct {
 type EventType string
 
 const (
-	EventOrderPlaced     EventType = "order.placed"
-	EventOrderShipped    EventType = "order.shipped"
-	EventOrderDelivered  EventType = "order.delivered"
-	EventOrderCanceled   EventType = "order.canceled"
-	EventPaymentCaptured EventType = "payment.captured"
-	EventPaymentFailed   EventType = "payment.failed" // a placement attempt ended without an order
+	EventOrderPlaced    EventType = "order.placed"
+	EventOrderShipped   EventType = "order.shipped"
+	EventOrderDelivered EventType = "order.delivered"
+	EventOrderCanceled  EventType = "order.canceled"
+	// EventOrderCancelFailed: the merchant canceled the order but the
+	// platform refused to give the money back (Reason says why;
+	// Order.Cancellation.Failure keeps it). The order stays as it was,
+	// and maintenance leaves it: the host settles it, and CancelOrder
+	// asks again.
+	EventOrderCancelFailed EventType = "order.cancel_failed"
+	EventPaymentCaptured   EventType = "payment.captured"
+	EventPaymentFailed     EventType = "payment.failed" // a placement attempt ended without an order
 	// EventPaymentCaptureFailed: the order was placed but the platform
 	// refused to capture its payment (Reason says why; Order.CaptureFailure
 	// keeps it). The money was not taken: the host settles it.

@@ -12,83 +12,118 @@ type MaintenanceReport struct {
 	Expired    int // unconfirmed checkouts expired (a hold whose release fails is counted below when it is retried)
 	Reconciled int // checkouts in unknown, or with a lapsed claim, resumed
 	Released   int // ended checkouts whose payment was voided at last
-	Postponed  int // ended checkouts whose payment still could not be voided, due again later
+	Settled    int // orders and donations whose owed work (a cancellation, pending refunds) was finished
+	// Postponed counts the ended checkouts whose payment still could not
+	// be voided, and the orders and donations whose work could not be
+	// finished: each is due again later.
+	Postponed int
 }
 
-// handled is how many due checkouts the pass moved on or rescheduled.
+// handled is how many due records the pass moved on or rescheduled.
 func (r MaintenanceReport) handled() int {
-	return r.Expired + r.Reconciled + r.Released + r.Postponed
+	return r.Expired + r.Reconciled + r.Released + r.Settled + r.Postponed
 }
 
-// Maintain runs one pass of the work that time makes due: it expires
-// checkouts not confirmed by their ExpiresAt (voiding a payment that waited
-// for an action and releasing stock), and reconciles checkouts whose
-// outcome is unknown or whose claim lapsed. It handles at most batch
-// checkouts (1 to 1000), earliest due first. A checkout that a reconcile
-// leaves unknown is due again only after as long as it has been unknown,
-// from a minute up to an hour (see [Checkout].DueAt), and so is an ended
-// checkout whose payment could not be voided, so that passes do not keep
-// asking a platform that is down.
+// Maintain runs one pass of the work that time makes due, at most batch
+// records (1 to 1000), earliest due first:
+//
+//   - it expires checkouts not confirmed by their ExpiresAt (voiding a
+//     payment that waited for an action and releasing stock), and
+//     reconciles checkouts whose outcome is unknown or whose claim lapsed;
+//   - it finishes what orders and donations owe: a cancellation the
+//     merchant accepted whose money is not back yet, and refunds left
+//     pending by an unknown outcome or a platform that was down (see
+//     [Order].DueAt).
+//
+// Work a pass cannot finish (a checkout that a reconcile leaves unknown,
+// an ended checkout whose payment could not be voided, an order whose
+// refund the platform still cannot take) is due again only after as long
+// as it has been owed, from a minute up to an hour, so that passes do not
+// keep asking a platform that is down.
 //
 // The library starts no goroutines: the host calls Maintain from a job, or
 // runs [Client.RunMaintenance]. Passes on several instances may overlap;
-// each change is a compare-and-set, so a checkout is expired or resumed
-// once.
+// each change is a compare-and-set, and every provider call has the key
+// its first attempt had, so each piece of work is done once.
 func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, error) {
 	var rep MaintenanceReport
 	if batch < 1 || batch > 1000 {
 		return rep, invalid("batch", "must be 1 to 1000")
 	}
 	now := c.now()
-	ids, err := c.store.DueCheckouts(ctx, now, batch)
+	due, err := c.store.Due(ctx, now, batch)
 	if err != nil {
 		return rep, fmt.Errorf("buybutton: maintain: %w", err)
 	}
 	var errs []error
-	for _, id := range ids {
-		co, err := c.store.Checkout(ctx, id)
-		if err != nil {
+	for _, r := range due {
+		switch r.Kind {
+		case "checkout":
+			errs = append(errs, c.maintainCheckout(ctx, r.ID, now, &rep))
+		case "order", "donation":
+			maintain := c.maintainOrder
+			if r.Kind == "donation" {
+				maintain = c.maintainDonation
+			}
+			finished, err := maintain(ctx, r.ID, now)
+			if finished {
+				rep.Settled++
+			} else {
+				rep.Postponed++
+			}
 			errs = append(errs, err)
-			continue
-		}
-		switch {
-		case co.State.Terminal() && co.Compensating:
-			_, err := c.releaseAbandoned(ctx, co, "maintenance")
-			switch {
-			case err == nil:
-				rep.Released++
-			case co.Compensating: // the payment is still held
-				errs = append(errs, err)
-				if perr := c.postponeRelease(ctx, co, now); perr != nil {
-					errs = append(errs, perr)
-				} else {
-					rep.Postponed++
-				}
-			default:
-				errs = append(errs, err)
-			}
-		case co.State == CheckoutUnknown, co.State == CheckoutPaymentPending && !now.Before(co.ClaimedUntil):
-			if _, err := c.reconcile(ctx, id, "maintenance"); err != nil && !errors.Is(err, ErrUnknownOutcome) {
-				errs = append(errs, err)
-			}
-			rep.Reconciled++
-		case !co.State.Terminal() && co.State != CheckoutPaymentPending && !now.Before(co.ExpiresAt):
-			co, err := c.end(ctx, co, CheckoutExpired, "expired unconfirmed", "maintenance")
-			if err != nil {
-				if !errors.Is(err, ErrIllegalTransition) {
-					errs = append(errs, err)
-				}
-				continue
-			}
-			rep.Expired++
-			if co.Compensating {
-				if _, err := c.releaseAbandoned(ctx, co, "maintenance"); err != nil {
-					errs = append(errs, err) // due again at once: the next pass retries it
-				}
-			}
+		default:
+			errs = append(errs, fmt.Errorf("buybutton: maintain: the store found a %q due, which has no DueAt", r.Kind))
 		}
 	}
 	return rep, errors.Join(errs...)
+}
+
+// maintainCheckout expires, reconciles or releases one due checkout, and
+// counts what it did in rep.
+func (c *Client) maintainCheckout(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
+	co, err := c.store.Checkout(ctx, id)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	switch {
+	case co.State.Terminal() && co.Compensating:
+		_, err := c.releaseAbandoned(ctx, co, "maintenance")
+		switch {
+		case err == nil:
+			rep.Released++
+		case co.Compensating: // the payment is still held
+			errs = append(errs, err)
+			if perr := c.postponeRelease(ctx, co, now); perr != nil {
+				errs = append(errs, perr)
+			} else {
+				rep.Postponed++
+			}
+		default:
+			errs = append(errs, err)
+		}
+	case co.State == CheckoutUnknown, co.State == CheckoutPaymentPending && !now.Before(co.ClaimedUntil):
+		if _, err := c.reconcile(ctx, id, "maintenance"); err != nil && !errors.Is(err, ErrUnknownOutcome) {
+			errs = append(errs, err)
+		}
+		rep.Reconciled++
+	case !co.State.Terminal() && co.State != CheckoutPaymentPending && !now.Before(co.ExpiresAt):
+		co, err := c.end(ctx, co, CheckoutExpired, "expired unconfirmed", "maintenance")
+		if err != nil {
+			if !errors.Is(err, ErrIllegalTransition) {
+				errs = append(errs, err)
+			}
+			return errors.Join(errs...)
+		}
+		rep.Expired++
+		if co.Compensating {
+			if _, err := c.releaseAbandoned(ctx, co, "maintenance"); err != nil {
+				errs = append(errs, err) // due again at once: the next pass retries it
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // RunMaintenance calls Maintain every interval until ctx is done, and

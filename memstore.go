@@ -29,7 +29,7 @@ func NewMemoryStore() Store {
 		seen:        map[SeenEvent]bool{},
 		lastOf:      map[string]int{},
 		pending:     map[string]int{},
-		due:         map[string]time.Time{},
+		due:         map[DueRecord]time.Time{},
 	}
 }
 
@@ -57,7 +57,7 @@ type memoryStore struct {
 	// oldest unacknowledged one on; acknowledged events are zeroed.
 	outbox  chunkLog[Event]
 	pending map[string]int // unacknowledged event id -> number in outbox
-	due     map[string]time.Time
+	due     map[DueRecord]time.Time
 }
 
 func get[T any](s *memoryStore, m map[string]*T, kind, id string, clone func(*T) *T) (*T, error) {
@@ -132,27 +132,36 @@ func (s *memoryStore) Lookup(_ context.Context, ref Ref) (string, error) {
 	return id, nil
 }
 
-func (s *memoryStore) DueCheckouts(_ context.Context, t time.Time, limit int) ([]string, error) {
+func (s *memoryStore) Due(_ context.Context, t time.Time, limit int) ([]DueRecord, error) {
 	s.mu.RLock()
 	type due struct {
-		id string
+		DueRecord
 		at time.Time
 	}
 	var found []due
-	for id, at := range s.due {
+	for r, at := range s.due {
 		if !at.After(t) {
-			found = append(found, due{id, at})
+			found = append(found, due{r, at})
 		}
 	}
 	s.mu.RUnlock()
 	slices.SortFunc(found, func(a, b due) int {
-		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.id, b.id))
+		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
 	})
-	ids := make([]string, 0, min(limit, len(found)))
+	out := make([]DueRecord, 0, min(limit, len(found)))
 	for _, d := range found[:min(limit, len(found))] {
-		ids = append(ids, d.id)
+		out = append(out, d.DueRecord)
 	}
-	return ids, nil
+	return out, nil
+}
+
+// indexDue keeps the due index of one record as committed.
+func (s *memoryStore) indexDue(kind, id string, at time.Time) {
+	if at.IsZero() {
+		delete(s.due, DueRecord{kind, id})
+	} else {
+		s.due[DueRecord{kind, id}] = at
+	}
 }
 
 func (s *memoryStore) Idempotency(_ context.Context, key string) (IdempotencyRecord, error) {
@@ -247,11 +256,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 	for _, co := range checkouts {
 		co.Version++
 		s.checkouts[co.ID] = co
-		if co.DueAt.IsZero() {
-			delete(s.due, co.ID)
-		} else {
-			s.due[co.ID] = co.DueAt
-		}
+		s.indexDue("checkout", co.ID, co.DueAt)
 	}
 	for _, o := range orders {
 		if o.Version == 0 {
@@ -259,6 +264,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 		}
 		o.Version++
 		s.orders[o.ID] = o
+		s.indexDue("order", o.ID, o.DueAt)
 	}
 	for _, w := range wallets {
 		w.Version++
@@ -271,6 +277,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 	for _, d := range donations {
 		d.Version++
 		s.donations[d.ID] = d
+		s.indexDue("donation", d.ID, d.DueAt)
 	}
 	for _, m := range monthly {
 		m.Version++
@@ -423,6 +430,7 @@ func cloneOrder(o *Order) *Order {
 	out.ShipTo = clonePtr(o.ShipTo)
 	out.Refunds = slices.Clone(o.Refunds)
 	out.Shipments = slices.Clone(o.Shipments)
+	out.Cancellation = clonePtr(o.Cancellation)
 	return &out
 }
 

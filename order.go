@@ -40,8 +40,34 @@ type Order struct {
 	CaptureFailure string
 	Refunds        []Refund // in the order they were asked for
 	Shipments      []provider.Shipment
-	PlacedAt       time.Time
-	UpdatedAt      time.Time
+	// Cancellation is set when the merchant has accepted a cancellation
+	// and the money starts back to the buyer; the order is canceled once
+	// all of it is back. Until then the order owes the rest, and
+	// maintenance finishes it (see DueAt).
+	Cancellation *Cancellation
+	// DueAt is when maintenance must look at the order: set while it owes
+	// work that a lost answer or a platform that was down left undone (a
+	// refund still pending, a cancellation not finished), zero otherwise.
+	// It is first set a ClaimLease after the work began, so that
+	// maintenance does not race the call still making it, and a pass that
+	// cannot finish the work moves it on as [Checkout].DueAt does: after
+	// as long as the work has been owed, from a minute up to an hour.
+	// Stores index it.
+	DueAt     time.Time
+	PlacedAt  time.Time
+	UpdatedAt time.Time
+}
+
+// Cancellation is who cancelled an order, why, and when it started.
+type Cancellation struct {
+	Reason string
+	Actor  string
+	At     time.Time
+	// Failure is why the platform refused to give the money back, for
+	// good; empty while the cancellation is under way. A failed
+	// cancellation is no longer owed: the host settles it
+	// ([EventOrderCancelFailed]).
+	Failure string
 }
 
 // OrderStatus is an order's fulfilment state.

@@ -28,9 +28,14 @@ type CancelOrderParams struct {
 // refunded in full (if it was). Every provider call has a key derived from
 // the order id, so a retry after any failure finishes the same
 // cancellation. The order is recorded as canceled only once its money is
-// back: a refund refused or still pending is returned as the error, with
-// the order as it was, and a retry asks again. An order that shipped is
-// [ErrIllegalTransition]; a cancelled order is returned as it is.
+// back: a void or refund the platform could not take yet (or whose answer
+// was lost) is returned as the error, with the order placed and owing the
+// cancellation ([Order].Cancellation), which [Client.Maintain] or a retry
+// finishes. A refusal for good is returned too, recorded as the
+// cancellation's Failure and told to the host
+// ([EventOrderCancelFailed]); maintenance leaves it, and CancelOrder asks
+// again. An order that shipped is [ErrIllegalTransition]; a cancelled
+// order is returned as it is.
 func (c *Client) CancelOrder(ctx context.Context, p CancelOrderParams) (*Order, error) {
 	if err := checkText("reason", p.Reason, 0, 500, false); err != nil {
 		return nil, err
@@ -70,6 +75,14 @@ func (c *Client) CancelOrder(ctx context.Context, p CancelOrderParams) (*Order, 
 
 // settleCancellation returns the money of an order the merchant canceled,
 // and records the cancellation.
+//
+// It first records the Cancellation on the order, so that from then on
+// the order owes it: if the money cannot be returned now (the platform is
+// down, an answer is lost), maintenance finishes it, with the reason and
+// actor given here. A platform that refuses to return the money for good
+// is recorded as the cancellation's Failure and told to the host
+// ([EventOrderCancelFailed]); maintenance then leaves it, and a
+// [Client.CancelOrder] asks again.
 func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, reason, actor string) (*Order, error) {
 	o, err := c.store.Order(ctx, orderID)
 	if err != nil {
@@ -83,33 +96,17 @@ func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, re
 	if err := orderMachine.check(o.ID, o.Status, OrderCanceled); err != nil {
 		return nil, err
 	}
-	voided := false
-	switch {
-	case o.Voided:
-	case !o.Captured.IsPositive():
-		if err := releasePayment(ctx, m, o.ID+":void", o.PaymentID); err != nil {
-			return nil, fmt.Errorf("buybutton: order %s: void: %w", o.ID, err)
+	if !o.cancelOwed() {
+		if o, err = c.owe(ctx, orderID, reason, actor); err != nil || o.Status == OrderCanceled {
+			return o, err
 		}
-		voided = true
-	default:
-		// Settle the refunds still pending first: one of an earlier
-		// attempt may have returned the money already.
-		refunds := c.orderRefunds(o.ID, actor)
-		if err := settlePending(ctx, refunds); err != nil {
-			return nil, err
+	}
+	voided, err := c.returnMoney(ctx, m, o, actor)
+	if err != nil {
+		if refusedForGood(err) {
+			return nil, c.failCancellation(ctx, orderID, err)
 		}
-		if o, err = c.store.Order(ctx, orderID); err != nil {
-			return nil, err
-		}
-		if left := refundableOf(o); left.IsPositive() {
-			// A key per attempt, from what the order holds: racing
-			// cancellations share one refund, and after a refund the
-			// platform refused, which is final, a retry asks again.
-			key := "cancel:" + strconv.Itoa(len(o.Refunds))
-			if _, err := startRefund(ctx, c, refunds, left, "order canceled", key, "cancel"); err != nil {
-				return nil, err
-			}
-		}
+		return nil, err
 	}
 	return c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
 		if o.Status == OrderCanceled {
@@ -126,12 +123,92 @@ func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, re
 			o.Voided = true
 			tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "voided: order canceled", actor, c.now()))
 		}
-		if err := c.moveOrder(o, tx, OrderCanceled, "canceled: "+reason, actor); err != nil {
+		if err := c.moveOrder(o, tx, OrderCanceled, "canceled: "+o.Cancellation.Reason, o.Cancellation.Actor); err != nil {
 			return false, err
 		}
 		e := c.event(EventOrderCanceled, o, c.now())
-		e.Reason = reason
+		e.Reason = o.Cancellation.Reason
 		tx.Events = append(tx.Events, e)
 		return false, nil
 	})
+}
+
+// owe records that the merchant accepted the cancellation of an order,
+// asked by actor for reason: from now on the order owes the buyer's money
+// back (see [Order].Cancellation). A cancellation already owed is kept as
+// it was asked first.
+func (c *Client) owe(ctx context.Context, orderID, reason, actor string) (*Order, error) {
+	return c.updateOrder(ctx, orderID, func(o *Order, _ *Tx) (bool, error) {
+		if o.Status == OrderCanceled || o.cancelOwed() {
+			return true, nil
+		}
+		if err := orderMachine.check(o.ID, o.Status, OrderCanceled); err != nil {
+			return false, err
+		}
+		o.Cancellation = &Cancellation{Reason: reason, Actor: actor, At: c.now()}
+		return false, nil
+	})
+}
+
+// returnMoney voids the payment of a canceled order (if not captured) or
+// refunds what is left of it (if it was), and reports whether it voided.
+func (c *Client) returnMoney(ctx context.Context, m Merchant, o *Order, actor string) (voided bool, err error) {
+	switch {
+	case o.Voided:
+		return false, nil
+	case !o.Captured.IsPositive():
+		if err := releasePayment(ctx, m, o.ID+":void", o.PaymentID); err != nil {
+			return false, fmt.Errorf("buybutton: order %s: void: %w", o.ID, err)
+		}
+		return true, nil
+	}
+	// Settle the refunds still pending first: one of an earlier attempt
+	// may have returned the money already.
+	refunds := c.orderRefunds(o.ID, actor)
+	if err := settlePending(ctx, refunds); err != nil {
+		return false, err
+	}
+	o, err = c.store.Order(ctx, o.ID)
+	if err != nil {
+		return false, err
+	}
+	if left := refundableOf(o); left.IsPositive() {
+		// A key per attempt, from what the order holds: racing
+		// cancellations share one refund, and after a refund the platform
+		// refused, which is final, a retry asks again.
+		key := "cancel:" + strconv.Itoa(len(o.Refunds))
+		if _, err := startRefund(ctx, c, refunds, left, "order canceled", key, "cancel"); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// refusedForGood reports whether err is the platform refusing to return
+// a canceled order's money in a way that asking again with the same
+// request will not change: a refund refused, or a payment that cannot be
+// voided. A race (another refund taking what was left) is not one.
+func refusedForGood(err error) bool {
+	return errors.Is(err, ErrRefundFailed) || errors.Is(err, provider.ErrInvalidState) ||
+		errors.Is(err, provider.ErrInvalidRequest) || errors.Is(err, provider.ErrDeclined)
+}
+
+// failCancellation records why the platform would not return a canceled
+// order's money, tells the host, and returns cause. If the record cannot
+// be written, it returns that error instead, one that a retry settles.
+func (c *Client) failCancellation(ctx context.Context, orderID string, cause error) error {
+	_, err := c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
+		if !o.cancelOwed() {
+			return true, nil
+		}
+		o.Cancellation.Failure = truncate(cause.Error(), 500)
+		e := c.event(EventOrderCancelFailed, o, c.now())
+		e.Reason = o.Cancellation.Failure
+		tx.Events = append(tx.Events, e)
+		return false, nil
+	})
+	if err != nil {
+		return fmt.Errorf("buybutton: order %s: recording that the platform refused (%v): %w", orderID, cause, err)
+	}
+	return cause
 }

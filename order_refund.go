@@ -30,8 +30,9 @@ type RefundParams struct {
 // crash or an unknown outcome resumes the same refund with the same
 // provider key. An unknown outcome leaves the refund pending, and so does
 // a provider.ErrUnavailable or provider.ErrRateLimited (nothing happened,
-// so nothing failed): a retry with the same key, or
-// [Client.ReconcileOrder], sends it again. A refusal is final: the refund
+// so nothing failed): the order is then due, and [Client.Maintain] sends
+// it again; a retry with the same key, or [Client.ReconcileOrder], does so
+// at once. A refusal is final: the refund
 // is failed, and the same key returns it with [ErrRefundFailed] (never a
 // nil error); a new key asks again.
 func (c *Client) RefundOrder(ctx context.Context, p RefundParams) (*Refund, error) {
@@ -99,8 +100,10 @@ func paymentTransition(o *Order, was PaymentState, reason, actor string, at time
 	return Transition{SubjectID: o.ID, Machine: "payment", From: string(was), To: string(o.PaymentState()), Reason: reason, Actor: actor, At: at}
 }
 
-// ReconcileOrder settles an order's refunds whose outcome was unknown, by
-// asking the provider again with the same keys.
+// ReconcileOrder settles an order's refunds that are still pending (an
+// unknown outcome, a platform that was down), by asking the provider again
+// with the same keys: what [Client.Maintain] does when the order is due,
+// at once.
 func (c *Client) ReconcileOrder(ctx context.Context, orderID string) (*Order, error) {
 	if err := settlePending(ctx, c.orderRefunds(orderID, "host")); err != nil {
 		return nil, err

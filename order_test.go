@@ -103,12 +103,9 @@ func TestCancelBeforeShipmentRefundsAndReleasesStock(t *testing.T) {
 func TestMerchantCancelOnThePlatformRefunds(t *testing.T) {
 	f := newShop(t, nil)
 	o := f.placed(t)
-	_, err := f.shop.CancelOrder(ctx, provider.CancelOrderRequest{IdempotencyKey: "dashboard", OrderID: o.ProviderOrderID, Reason: "out of ink"})
-	require.NoError(t, err)
-	deliveries := f.shop.TakeDeliveries()
-	require.Len(t, deliveries, 1)
+	delivery := f.cancelOnPlatform(t, o)
 	for range 2 {
-		require.NoError(t, f.client.HandleWebhook(ctx, shopID, deliveries[0].Header, deliveries[0].Body))
+		require.NoError(t, f.client.HandleWebhook(ctx, shopID, delivery.Header, delivery.Body))
 	}
 	got := f.order(t, o.ID)
 	assert.Equal(t, buybutton.OrderCanceled, got.Status)

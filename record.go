@@ -9,24 +9,23 @@ import (
 // record is a stored record that updateRecord can change: an order, a
 // donation or a monthly gift.
 type record interface {
-	// stamp sets the record's UpdatedAt and adds it to tx.
-	stamp(now time.Time, tx *Tx)
+	// touch sets the record's UpdatedAt.
+	touch(now time.Time)
+	// addTo adds the record to tx.
+	addTo(tx *Tx)
 	// committed counts the version a successful commit wrote.
 	committed()
 }
 
-func (o *Order) stamp(now time.Time, tx *Tx) { o.UpdatedAt = now; tx.Orders = append(tx.Orders, o) }
-func (o *Order) committed()                  { o.Version++ }
-func (d *Donation) stamp(now time.Time, tx *Tx) {
-	d.UpdatedAt = now
-	tx.Donations = append(tx.Donations, d)
-}
-func (d *Donation) committed() { d.Version++ }
-func (mg *MonthlyGift) stamp(now time.Time, tx *Tx) {
-	mg.UpdatedAt = now
-	tx.Monthly = append(tx.Monthly, mg)
-}
-func (mg *MonthlyGift) committed() { mg.Version++ }
+func (o *Order) touch(now time.Time)        { o.UpdatedAt = now }
+func (o *Order) addTo(tx *Tx)               { tx.Orders = append(tx.Orders, o) }
+func (o *Order) committed()                 { o.Version++ }
+func (d *Donation) touch(now time.Time)     { d.UpdatedAt = now }
+func (d *Donation) addTo(tx *Tx)            { tx.Donations = append(tx.Donations, d) }
+func (d *Donation) committed()              { d.Version++ }
+func (mg *MonthlyGift) touch(now time.Time) { mg.UpdatedAt = now }
+func (mg *MonthlyGift) addTo(tx *Tx)        { tx.Monthly = append(tx.Monthly, mg) }
+func (mg *MonthlyGift) committed()          { mg.Version++ }
 
 // updateRecord applies change to the newest version of a record and
 // commits it with compare-and-set, retrying while another change to it, or
@@ -45,7 +44,12 @@ func updateRecord[R record](ctx context.Context, c *Client, kind, id string, rea
 		if err != nil || skip {
 			return r, err
 		}
-		r.stamp(c.now(), tx)
+		now := c.now()
+		r.touch(now)
+		if w, ok := any(r).(owing); ok {
+			schedule(w, now, c.claimLease)
+		}
+		r.addTo(tx)
 		err = c.store.Commit(ctx, tx)
 		if (conflictOn(err, kind) || conflictOn(err, "campaign")) && ctx.Err() == nil {
 			continue

@@ -57,9 +57,11 @@ type Store interface {
 	// Lookup finds the id of the record indexed under ref (see [Ref]).
 	Lookup(ctx context.Context, ref Ref) (string, error)
 
-	// DueCheckouts returns the ids of up to limit checkouts whose
-	// DueAt is set and not after t, earliest first.
-	DueCheckouts(ctx context.Context, t time.Time, limit int) ([]string, error)
+	// Due returns up to limit records whose DueAt is set and not after
+	// t: the checkouts, orders and donations that [Client.Maintain] must
+	// look at. They come earliest DueAt first, then by kind and id, all
+	// kinds in one order, so that no kind waits behind another's backlog.
+	Due(ctx context.Context, t time.Time, limit int) ([]DueRecord, error)
 
 	// Idempotency returns the record stored under key.
 	Idempotency(ctx context.Context, key string) (IdempotencyRecord, error)
@@ -125,6 +127,12 @@ func (r Ref) String() string { return r.Kind + ":" + r.MerchantID + ":" + r.Exte
 type RefEntry struct {
 	Ref Ref
 	ID  string
+}
+
+// DueRecord names a record [Store.Due] found due.
+type DueRecord struct {
+	Kind string // "checkout", "order" or "donation": the records with a DueAt
+	ID   string
 }
 
 // SeenEvent identifies a provider event already applied.

@@ -3,6 +3,7 @@ package buybutton
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -44,12 +45,15 @@ type machine[S ~string] struct {
 	edges map[S][]S
 }
 
+// allows reports whether from may go to to.
+func (m machine[S]) allows(from, to S) bool {
+	return slices.Contains(m.edges[from], to)
+}
+
 // check returns a *TransitionError unless from may go to to.
 func (m machine[S]) check(id string, from, to S) error {
-	for _, s := range m.edges[from] {
-		if s == to {
-			return nil
-		}
+	if m.allows(from, to) {
+		return nil
 	}
 	return &TransitionError{Machine: m.name, ID: id, From: string(from), To: string(to)}
 }

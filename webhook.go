@@ -26,6 +26,10 @@ import (
 //   - order.canceled: the merchant canceled; the payment is voided or
 //     refunded and the order canceled, once the money is back (for an
 //     order that shipped, [ErrIllegalTransition], and no money moves).
+//     From the first delivery the order owes the cancellation, so that
+//     [Client.Maintain] finishes it if the platform cannot return the
+//     money yet; one the platform refuses for good is recorded and told
+//     to the host ([EventOrderCancelFailed]), and the event is applied.
 //   - payment.captured, payment.refunded: the order's amounts follow (a
 //     refund made on the platform's dashboard is recorded too; one that
 //     comes before the event of the capture it was made from reads the
@@ -107,9 +111,15 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 		if err != nil {
 			return err
 		}
-		if o.Status != OrderCanceled {
+		// A cancellation the platform refused for good to refund is the
+		// host's: recorded on the order and told to the host, so the
+		// event is applied, and a redelivery does not ask again. Anything
+		// else is retried by the platform's redelivery (and by
+		// maintenance).
+		refused := o.Cancellation != nil && o.Cancellation.Failure != ""
+		if o.Status != OrderCanceled && !refused {
 			_, err = c.settleCancellation(ctx, m, orderID, "canceled by the merchant: "+e.Reason, providerActor(m.ID))
-			if err != nil {
+			if err != nil && !refusedForGood(err) {
 				return err
 			}
 		}

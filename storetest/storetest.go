@@ -56,7 +56,7 @@ var checks = []struct {
 	{"TransitionsInOrder", transitionsInOrder},
 	{"OutboxPendingAndAck", outboxPendingAndAck},
 	{"LongOutboxAndLog", longOutboxAndLog},
-	{"DueCheckouts", dueCheckouts},
+	{"DueRecords", dueRecords},
 	{"OrdersByBuyerNewestFirst", ordersByBuyerNewestFirst},
 	{"ConcurrentCompareAndSetLosesNoUpdate", concurrentCompareAndSetLosesNoUpdate},
 	{"ConcurrentInsertsOneWins", concurrentInsertsOneWins},
@@ -425,7 +425,7 @@ func outboxPendingAndAck(t *testing.T, ctx context.Context, s buybutton.Store) {
 	assert.Equal(t, "evt-5", got[0].ID)
 }
 
-func dueCheckouts(t *testing.T, ctx context.Context, s buybutton.Store) {
+func dueRecords(t *testing.T, ctx context.Context, s buybutton.Store) {
 	for i, offset := range []time.Duration{30 * time.Minute, 10 * time.Minute, 20 * time.Minute, 90 * time.Minute} {
 		co := checkout(fmt.Sprintf("co-%d", i))
 		co.DueAt = t0.Add(offset)
@@ -434,22 +434,50 @@ func dueCheckouts(t *testing.T, ctx context.Context, s buybutton.Store) {
 	terminal := checkout("co-placed")
 	terminal.State, terminal.DueAt = buybutton.CheckoutPlaced, time.Time{}
 	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{terminal}})
+	// Orders and donations share the index: one owing work at the same
+	// time as a checkout comes after it by kind; one that owes nothing is
+	// not in it.
+	owing := order("ord-1", "buyer-1", t0)
+	owing.DueAt = t0.Add(20 * time.Minute)
+	settled := order("ord-2", "buyer-1", t0)
+	gift := &buybutton.Donation{ID: "don-1", BuyerID: "buyer-1", CampaignID: "cmp-1", Currency: "USD",
+		Amount: usd("25.00"), Charged: usd("25.00"), GivenAt: t0, DueAt: t0.Add(5 * time.Minute)}
+	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{owing, settled}, Donations: []*buybutton.Donation{gift}})
 
-	ids, err := s.DueCheckouts(ctx, t0.Add(30*time.Minute), 10)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"co-1", "co-2", "co-0"}, ids, "due ones, earliest first, the bound included")
-	ids, err = s.DueCheckouts(ctx, t0.Add(time.Hour), 2)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"co-1", "co-2"}, ids)
+	due := func(at time.Duration, limit int) []string {
+		t.Helper()
+		got, err := s.Due(ctx, t0.Add(at), limit)
+		require.NoError(t, err)
+		out := []string{}
+		for _, r := range got {
+			out = append(out, r.Kind+":"+r.ID)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"donation:don-1", "checkout:co-1", "checkout:co-2", "order:ord-1", "checkout:co-0"}, due(30*time.Minute, 10),
+		"due ones, earliest first, then by kind; the bound included")
+	assert.Equal(t, []string{"donation:don-1", "checkout:co-1"}, due(time.Hour, 2))
+	assert.Empty(t, due(-time.Minute, 10))
 
-	// Clearing DueAt takes a checkout out of the index.
+	// Clearing DueAt takes a record out of the index; moving it moves it.
 	co, err := s.Checkout(ctx, "co-1")
 	require.NoError(t, err)
 	co.State, co.DueAt = buybutton.CheckoutExpired, time.Time{}
-	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{co}})
-	ids, err = s.DueCheckouts(ctx, t0.Add(2*time.Hour), 10)
+	o, err := s.Order(ctx, "ord-1")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"co-2", "co-0", "co-3"}, ids)
+	o.DueAt = t0.Add(2 * time.Hour)
+	d, err := s.Donation(ctx, "don-1")
+	require.NoError(t, err)
+	d.DueAt = time.Time{}
+	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{co}, Orders: []*buybutton.Order{o}, Donations: []*buybutton.Donation{d}})
+	assert.Equal(t, []string{"checkout:co-2", "checkout:co-0", "checkout:co-3", "order:ord-1"}, due(2*time.Hour, 10))
+
+	// A commit that conflicts moves nothing in the index.
+	d.Version++
+	d.DueAt = t0
+	err = s.Commit(ctx, &buybutton.Tx{Donations: []*buybutton.Donation{d}, Orders: []*buybutton.Order{order("ord-1", "buyer-1", t0)}})
+	requireConflict(t, err, "order")
+	assert.Equal(t, []string{"checkout:co-2", "checkout:co-0", "checkout:co-3", "order:ord-1"}, due(2*time.Hour, 10))
 }
 
 func ordersByBuyerNewestFirst(t *testing.T, ctx context.Context, s buybutton.Store) {

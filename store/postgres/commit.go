@@ -20,7 +20,7 @@ type record struct {
 	body     any
 	buyerID  *string    // orders
 	placedAt *time.Time // orders
-	dueAt    *time.Time // checkouts; nil when not due
+	dueAt    *time.Time // checkouts, orders and donations; nil when not due
 }
 
 func recordsOf(tx *buybutton.Tx) []record {
@@ -32,14 +32,10 @@ func recordsOf(tx *buybutton.Tx) []record {
 		rs = append(rs, record{kind: kindGroup, id: g.ID, version: g.Version, body: g})
 	}
 	for _, co := range tx.Checkouts {
-		r := record{kind: kindCheckout, id: co.ID, version: co.Version, body: co}
-		if !co.DueAt.IsZero() {
-			r.dueAt = &co.DueAt
-		}
-		rs = append(rs, r)
+		rs = append(rs, record{kind: kindCheckout, id: co.ID, version: co.Version, body: co, dueAt: dueAt(co.DueAt)})
 	}
 	for _, o := range tx.Orders {
-		rs = append(rs, record{kind: kindOrder, id: o.ID, version: o.Version, body: o, buyerID: &o.BuyerID, placedAt: &o.PlacedAt})
+		rs = append(rs, record{kind: kindOrder, id: o.ID, version: o.Version, body: o, buyerID: &o.BuyerID, placedAt: &o.PlacedAt, dueAt: dueAt(o.DueAt)})
 	}
 	for _, w := range tx.Wallets {
 		rs = append(rs, record{kind: kindWallet, id: w.BuyerID, version: w.Version, body: w})
@@ -48,12 +44,20 @@ func recordsOf(tx *buybutton.Tx) []record {
 		rs = append(rs, record{kind: kindCampaign, id: c.ID, version: c.Version, body: c})
 	}
 	for _, d := range tx.Donations {
-		rs = append(rs, record{kind: kindDonation, id: d.ID, version: d.Version, body: d})
+		rs = append(rs, record{kind: kindDonation, id: d.ID, version: d.Version, body: d, dueAt: dueAt(d.DueAt)})
 	}
 	for _, m := range tx.Monthly {
 		rs = append(rs, record{kind: kindMonthly, id: m.ID, version: m.Version, body: m})
 	}
 	return rs
+}
+
+// dueAt is a DueAt as the due_at column holds it: NULL when not due.
+func dueAt(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 // conflictCode is the SQLSTATE buybutton_conflict raises.

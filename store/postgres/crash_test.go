@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/memory"
 	"github.com/buybutton/buybutton/provider/stripe"
@@ -78,6 +79,18 @@ func (k killedAfterPlaceOrder) PlaceOrder(ctx context.Context, req provider.Plac
 	return o, err
 }
 
+// killedAfterRefund kills its process the moment Stripe has made a
+// refund: the money is back, the library has not recorded it.
+type killedAfterRefund struct{ provider.Payments }
+
+func (k killedAfterRefund) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
+	r, err := k.Payments.Refund(ctx, req)
+	if err == nil {
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	}
+	return r, err
+}
+
 // TestCrashBetweenProviderAndCommit confirms a checkout in a child
 // process that is killed (SIGKILL) right after a provider call succeeded
 // and before the library committed its result; then a new instance, after
@@ -124,6 +137,58 @@ func TestCrashBetweenProviderAndCommit(t *testing.T) {
 	}
 }
 
+// TestCrashAfterRefundIsSettledByMaintenance: a child process places an
+// order and refunds part of it, and is killed right after Stripe made the
+// refund, before the library recorded it. Nobody retries the refund: a
+// new instance's maintenance pass, once the lease is over, finds the
+// order due and settles the refund with its key. Stripe refunded once,
+// and the order records it.
+func TestCrashAfterRefundIsSettledByMaintenance(t *testing.T) {
+	ctx := context.Background()
+	schema := freshSchema(t)
+	api := stripetest.NewServer("")
+	defer api.Close()
+	first, _ := crashClient(t, schema, api.URL(), nil, nil)
+	coID := ready(t, first, "buyer-1")
+	o, err := first.Confirm(ctx, buybutton.ConfirmParams{BuyerID: "buyer-1", CheckoutID: coID, PaymentToken: "pm_card_visa"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	child := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+	child.Env = append(os.Environ(), "CRASH_POINT=after-refund", "CRASH_SCHEMA="+schema, "CRASH_STRIPE="+api.URL(), "CRASH_ORDER="+o.ID)
+	out, err := child.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("the child was not killed after the refund: %v\n%s", err, out)
+	}
+
+	restarted, _ := crashClient(t, schema, api.URL(), nil, nil)
+	if rep, err := restarted.Maintain(ctx, 10); err != nil || rep.Settled != 0 {
+		t.Fatalf("a pass within the lease = %+v, %v; want nothing done: the refund's call may still be under way", rep, err)
+	}
+	time.Sleep(claimLease + 200*time.Millisecond)
+	if rep, err := restarted.Maintain(ctx, 10); err != nil || rep.Settled != 1 {
+		t.Fatalf("the pass after the lease = %+v, %v; want the order settled", rep, err)
+	}
+	got, err := New(newPool(t, schema, 1)).Order(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Refunds) != 1 || got.Refunds[0].Status != buybutton.RefundSucceeded || got.Refunded().String() != "10.00 USD" || !got.DueAt.IsZero() {
+		t.Fatalf("after maintenance the order has refunds %+v, refunded %s, due at %v; want one of 10.00 USD succeeded, nothing due", got.Refunds, got.Refunded(), got.DueAt)
+	}
+	refunds := 0
+	for _, r := range api.Requests() {
+		if strings.HasPrefix(r, "POST /v1/refunds ") {
+			refunds++
+		}
+	}
+	if refunds != 2 {
+		t.Fatalf("%d refund requests, want 2: the child's, and maintenance's with the same key", refunds)
+	}
+}
+
 // created counts the PaymentIntents created: distinct keys of creations.
 func created(requests []string) int {
 	keys := map[string]bool{}
@@ -148,8 +213,15 @@ func TestCrashChild(t *testing.T) {
 		wrapPay = func(p provider.Payments) provider.Payments { return killedAfterAuthorize{p} }
 	case "after-place-order":
 		wrapOrders = func(o provider.Orders) provider.Orders { return killedAfterPlaceOrder{o} }
+	case "after-refund":
+		wrapPay = func(p provider.Payments) provider.Payments { return killedAfterRefund{p} }
 	}
 	c, _ := crashClient(t, os.Getenv("CRASH_SCHEMA"), os.Getenv("CRASH_STRIPE"), wrapPay, wrapOrders)
+	if id := os.Getenv("CRASH_ORDER"); id != "" {
+		_, err := c.RefundOrder(context.Background(), buybutton.RefundParams{OrderID: id, Amount: money.MustParse("10.00", "USD"), Reason: "crash", IdempotencyKey: "crash"})
+		fmt.Println("the child was not killed:", err)
+		return
+	}
 	_, err := c.Confirm(context.Background(), buybutton.ConfirmParams{BuyerID: "buyer-1", CheckoutID: os.Getenv("CRASH_CHECKOUT"), PaymentToken: "pm_card_visa"})
 	fmt.Println("the child was not killed:", err)
 }

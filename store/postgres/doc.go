@@ -28,7 +28,8 @@
 // connection's search_path.
 //
 //	buybutton_records      (kind, id) → version, body jsonb; buyer_id and
-//	                       placed_at for orders, due_at for checkouts
+//	                       placed_at for orders; due_at for checkouts,
+//	                       orders and donations
 //	buybutton_refs         (kind, merchant_id, external_id) → id
 //	buybutton_idempotency  key → fingerprint, result_id, created_at
 //	buybutton_seen_events  (merchant_id, event_id) → at

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,12 @@ const migrationLock = 0x6275796275 // "buybu"
 // instance at start-up: an advisory lock makes concurrent calls wait, and a
 // migration applied once is never applied again.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	return migrate(ctx, pool, math.MaxInt)
+}
+
+// migrate applies the migrations up to version upTo: a test's way to make
+// a database as an older release left it.
+func migrate(ctx context.Context, pool *pgxpool.Pool, upTo int) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return err
@@ -49,6 +56,9 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		version, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(name, "migrations/"), "_", 2)[0])
 		if err != nil {
 			return fmt.Errorf("postgres: migration %s has no version number", name)
+		}
+		if version > upTo {
+			break
 		}
 		sql, err := migrations.ReadFile(name)
 		if err != nil {

@@ -3,14 +3,19 @@ package postgres
 import (
 	"context"
 	"io/fs"
+	"math"
 	"os"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/storetest"
 )
 
@@ -32,6 +37,13 @@ func databaseURL(t testing.TB) string {
 // returns its name; it is dropped when the test ends.
 func freshSchema(t testing.TB) string {
 	t.Helper()
+	return schemaAt(t, math.MaxInt)
+}
+
+// schemaAt makes an empty schema with the migrations up to version upTo
+// applied, as freshSchema does.
+func schemaAt(t testing.TB, upTo int) string {
+	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, databaseURL(t))
 	if err != nil {
@@ -50,7 +62,7 @@ func freshSchema(t testing.TB) string {
 		}
 	})
 	pool := newPool(t, schema, 4)
-	if err := Migrate(ctx, pool); err != nil {
+	if err := migrate(ctx, pool, upTo); err != nil {
 		t.Fatal(err)
 	}
 	return schema
@@ -77,6 +89,44 @@ func TestConformance(t *testing.T) {
 	storetest.RunStoreTests(t, func(t *testing.T) buybutton.Store {
 		return New(newPool(t, freshSchema(t), 16))
 	})
+}
+
+// TestMigrationMakesPendingRefundsDue: orders and donations written
+// before migration 3 kept no due_at, since only checkouts had one; those
+// with a refund still pending become due, so that maintenance settles
+// them.
+func TestMigrationMakesPendingRefundsDue(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, schemaAt(t, 2), 2)
+	s := New(pool)
+	pending := func(id string, status buybutton.RefundStatus) []buybutton.Refund {
+		return []buybutton.Refund{{ID: id, Amount: money.MustParse("1.00", "USD"), Status: status}}
+	}
+	tx := &buybutton.Tx{
+		Orders: []*buybutton.Order{
+			{ID: "ord-owing", BuyerID: "b", Currency: "USD", Refunds: pending("re-1", buybutton.RefundPending)},
+			{ID: "ord-settled", BuyerID: "b", Currency: "USD", Refunds: pending("re-2", buybutton.RefundSucceeded)},
+		},
+		Donations: []*buybutton.Donation{{ID: "don-owing", BuyerID: "b", Currency: "USD", Refunds: pending("re-3", buybutton.RefundPending)}},
+	}
+	if err := s.Commit(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE buybutton_records SET due_at = NULL`); err != nil { // as the old release wrote them
+		t.Fatal(err)
+	}
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	due, err := s.Due(ctx, time.Now().Add(time.Minute), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(due, func(a, b buybutton.DueRecord) int { return strings.Compare(a.ID, b.ID) })
+	want := []buybutton.DueRecord{{Kind: "donation", ID: "don-owing"}, {Kind: "order", ID: "ord-owing"}}
+	if !slices.Equal(due, want) {
+		t.Fatalf("due after the migration = %v, want %v", due, want)
+	}
 }
 
 // TestMigrateTwiceAppliesOnce: every instance may migrate at start-up.

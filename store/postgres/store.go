@@ -130,17 +130,17 @@ func (s *Store) Lookup(ctx context.Context, ref buybutton.Ref) (string, error) {
 	return id, nil
 }
 
-func (s *Store) DueCheckouts(ctx context.Context, t time.Time, limit int) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM buybutton_records
-		WHERE kind = 'checkout' AND due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at, id LIMIT $2`, t, limit)
+func (s *Store) Due(ctx context.Context, t time.Time, limit int) ([]buybutton.DueRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT kind, id FROM buybutton_records
+		WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at, kind, id LIMIT $2`, t, limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: due checkouts: %w", err)
+		return nil, fmt.Errorf("postgres: due records: %w", err)
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	due, err := pgx.CollectRows(rows, pgx.RowToStructByPos[buybutton.DueRecord])
 	if err != nil {
-		return nil, fmt.Errorf("postgres: due checkouts: %w", err)
+		return nil, fmt.Errorf("postgres: due records: %w", err)
 	}
-	return ids, nil
+	return due, nil
 }
 
 func (s *Store) Idempotency(ctx context.Context, key string) (buybutton.IdempotencyRecord, error) {

@@ -1,0 +1,130 @@
+package buybutton
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// An order or a donation can owe work that a lost answer, a crash or a
+// platform that was down left undone: a refund still pending, a
+// cancellation whose money is not back yet. Such a record has a DueAt,
+// and [Client.Maintain] finishes the work, so that nothing waits on the
+// host remembering to retry.
+
+// owing is a record that can owe maintenance work: an order or a
+// donation.
+type owing interface {
+	// owedSince is when the oldest work the record owes began; ok is
+	// false when it owes none.
+	owedSince() (since time.Time, ok bool)
+	// due is the record's DueAt.
+	due() *time.Time
+}
+
+func (o *Order) due() *time.Time    { return &o.DueAt }
+func (d *Donation) due() *time.Time { return &d.DueAt }
+
+func (o *Order) owedSince() (time.Time, bool) {
+	since, ok := pendingSince(o)
+	if o.cancelOwed() && (!ok || o.Cancellation.At.Before(since)) {
+		return o.Cancellation.At, true
+	}
+	return since, ok
+}
+
+func (d *Donation) owedSince() (time.Time, bool) { return pendingSince(d) }
+
+// cancelOwed reports whether the merchant accepted o's cancellation and
+// its money is not back yet: o can still be canceled and the platform has
+// not refused for good.
+func (o *Order) cancelOwed() bool {
+	return o.Cancellation != nil && o.Cancellation.Failure == "" && orderMachine.allows(o.Status, OrderCanceled)
+}
+
+// pendingSince is when the oldest pending refund of r was recorded.
+func pendingSince(r refundable) (since time.Time, ok bool) {
+	for _, f := range *r.refundList() {
+		if f.Status == RefundPending && (!ok || f.CreatedAt.Before(since)) {
+			since, ok = f.CreatedAt, true
+		}
+	}
+	return since, ok
+}
+
+// schedule keeps a record's DueAt in step with the work it owes, on every
+// commit of it: a lease after now when it starts to owe (the call doing
+// the work is still under way), as it was while it goes on owing (a pass
+// may have moved it on), zero when it owes nothing.
+func schedule(r owing, now time.Time, lease time.Duration) {
+	_, owes := r.owedSince()
+	switch due := r.due(); {
+	case !owes:
+		*due = time.Time{}
+	case due.IsZero():
+		*due = now.Add(lease)
+	}
+}
+
+// maintainOrder finishes the work an order owes: its cancellation, then
+// its refunds still pending. It reports whether it finished; if it did
+// not, the order is due again later (see [Order].DueAt).
+func (c *Client) maintainOrder(ctx context.Context, id string, now time.Time) (finished bool, err error) {
+	o, err := c.store.Order(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case o.cancelOwed():
+		var m Merchant
+		if m, err = c.merchant(o.MerchantID); err == nil {
+			_, err = c.settleCancellation(ctx, m, id, o.Cancellation.Reason, o.Cancellation.Actor)
+		}
+		if refusedForGood(err) {
+			return true, nil // recorded and told; the host's now
+		}
+	default:
+		err = settlePending(ctx, c.orderRefunds(id, "maintenance"))
+	}
+	if err == nil {
+		return true, nil
+	}
+	return false, errors.Join(fmt.Errorf("buybutton: maintain order %s: %w", id, err), postpone(ctx, c, "order", id, now, c.store.Order))
+}
+
+// maintainDonation settles a donation's refunds still pending, as
+// maintainOrder does an order's.
+func (c *Client) maintainDonation(ctx context.Context, id string, now time.Time) (finished bool, err error) {
+	if err := settlePending(ctx, c.donationRefunds(id)); err != nil {
+		return false, errors.Join(fmt.Errorf("buybutton: maintain donation %s: %w", id, err), postpone(ctx, c, "donation", id, now, c.store.Donation))
+	}
+	return true, nil
+}
+
+// postpone makes a record whose work a pass could not finish due again
+// after as long as it has owed the work, from a minute up to an hour, so
+// that a platform that stays down is asked less and less often. It
+// changes nothing else (UpdatedAt included) and records no transition. A
+// conflict means the record changed since it was read, and its commit
+// scheduled it: no error.
+func postpone[R interface {
+	record
+	owing
+}](ctx context.Context, c *Client, kind, id string, now time.Time, read func(context.Context, string) (R, error)) error {
+	r, err := read(ctx, id)
+	if err != nil {
+		return err
+	}
+	since, owes := r.owedSince()
+	if !owes {
+		return nil
+	}
+	*r.due() = now.Add(retryWait(now.Sub(since)))
+	tx := &Tx{}
+	r.addTo(tx)
+	if err := c.store.Commit(ctx, tx); err != nil && !conflictOn(err, kind) {
+		return fmt.Errorf("buybutton: %s %s: postpone: %w", kind, id, err)
+	}
+	return nil
+}
