@@ -60,18 +60,10 @@ func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, er
 		switch r.Kind {
 		case "checkout":
 			errs = append(errs, c.maintainCheckout(ctx, r.ID, now, &rep))
-		case "order", "donation":
-			maintain := c.maintainOrder
-			if r.Kind == "donation" {
-				maintain = c.maintainDonation
-			}
-			finished, err := maintain(ctx, r.ID, now)
-			if finished {
-				rep.Settled++
-			} else {
-				rep.Postponed++
-			}
-			errs = append(errs, err)
+		case "order":
+			errs = append(errs, c.maintainOrder(ctx, r.ID, now, &rep))
+		case "donation":
+			errs = append(errs, c.maintainDonation(ctx, r.ID, now, &rep))
 		default:
 			errs = append(errs, fmt.Errorf("buybutton: maintain: the store found a %q due, which has no DueAt", r.Kind))
 		}

@@ -23,6 +23,12 @@ type owing interface {
 	due() *time.Time
 }
 
+// owingRecord is a stored record that can owe work.
+type owingRecord interface {
+	record
+	owing
+}
+
 func (o *Order) due() *time.Time    { return &o.DueAt }
 func (d *Donation) due() *time.Time { return &d.DueAt }
 
@@ -68,12 +74,12 @@ func schedule(r owing, now time.Time, lease time.Duration) {
 }
 
 // maintainOrder finishes the work an order owes: its cancellation, then
-// its refunds still pending. It reports whether it finished; if it did
-// not, the order is due again later (see [Order].DueAt).
-func (c *Client) maintainOrder(ctx context.Context, id string, now time.Time) (finished bool, err error) {
+// its refunds still pending. What it cannot finish is due again later
+// (see [Order].DueAt). It counts what it did in rep.
+func (c *Client) maintainOrder(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
 	o, err := c.store.Order(ctx, id)
 	if err != nil {
-		return false, err
+		return err
 	}
 	switch {
 	case o.cancelOwed():
@@ -82,24 +88,35 @@ func (c *Client) maintainOrder(ctx context.Context, id string, now time.Time) (f
 			_, err = c.settleCancellation(ctx, m, id, o.Cancellation.Reason, o.Cancellation.Actor)
 		}
 		if refusedForGood(err) {
-			return true, nil // recorded and told; the host's now
+			err = nil // recorded and told: the host's now
 		}
 	default:
 		err = settlePending(ctx, c.orderRefunds(id, "maintenance"))
 	}
-	if err == nil {
-		return true, nil
-	}
-	return false, errors.Join(fmt.Errorf("buybutton: maintain order %s: %w", id, err), postpone(ctx, c, "order", id, now, c.store.Order))
+	return settledOrPostponed(ctx, c, "order", id, now, err, c.store.Order, rep)
 }
 
 // maintainDonation settles a donation's refunds still pending, as
 // maintainOrder does an order's.
-func (c *Client) maintainDonation(ctx context.Context, id string, now time.Time) (finished bool, err error) {
-	if err := settlePending(ctx, c.donationRefunds(id)); err != nil {
-		return false, errors.Join(fmt.Errorf("buybutton: maintain donation %s: %w", id, err), postpone(ctx, c, "donation", id, now, c.store.Donation))
+func (c *Client) maintainDonation(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
+	err := settlePending(ctx, c.donationRefunds(id))
+	return settledOrPostponed(ctx, c, "donation", id, now, err, c.store.Donation, rep)
+}
+
+// settledOrPostponed counts a record whose work a pass finished (err is
+// nil) as settled; one whose work failed with err it postpones, and counts
+// if that succeeded.
+func settledOrPostponed[R owingRecord](ctx context.Context, c *Client, kind, id string, now time.Time, err error, read func(context.Context, string) (R, error), rep *MaintenanceReport) error {
+	if err == nil {
+		rep.Settled++
+		return nil
 	}
-	return true, nil
+	err = fmt.Errorf("buybutton: maintain %s %s: %w", kind, id, err)
+	if perr := postpone(ctx, c, kind, id, now, read); perr != nil {
+		return errors.Join(err, perr)
+	}
+	rep.Postponed++
+	return err
 }
 
 // postpone makes a record whose work a pass could not finish due again
@@ -108,10 +125,7 @@ func (c *Client) maintainDonation(ctx context.Context, id string, now time.Time)
 // changes nothing else (UpdatedAt included) and records no transition. A
 // conflict means the record changed since it was read, and its commit
 // scheduled it: no error.
-func postpone[R interface {
-	record
-	owing
-}](ctx context.Context, c *Client, kind, id string, now time.Time, read func(context.Context, string) (R, error)) error {
+func postpone[R owingRecord](ctx context.Context, c *Client, kind, id string, now time.Time, read func(context.Context, string) (R, error)) error {
 	r, err := read(ctx, id)
 	if err != nil {
 		return err
