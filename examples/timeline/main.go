@@ -44,6 +44,12 @@ func serve(ctx context.Context, addr string) error {
 		return err
 	}
 	srv := &http.Server{Addr: addr, Handler: app.routes(), ReadHeaderTimeout: 5 * time.Second}
+	// The library starts no goroutines: expiring checkouts and finishing
+	// what a lost answer or a platform that was down left owed (refunds,
+	// cancellations) is a loop the host runs.
+	go func() {
+		_ = app.client.RunMaintenance(ctx, time.Minute, func(err error) { slog.Warn("maintenance", "err", err) })
+	}()
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
