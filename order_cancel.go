@@ -153,14 +153,13 @@ func (c *Client) owe(ctx context.Context, orderID, reason, actor string) (*Order
 // returnMoney voids the payment of a canceled order (if not captured) or
 // refunds what is left of it (if it was), and reports whether it voided.
 func (c *Client) returnMoney(ctx context.Context, m Merchant, o *Order, actor string) (voided bool, err error) {
-	switch {
-	case o.Voided:
+	if o.Voided {
 		return false, nil
-	case !o.Captured.IsPositive():
-		if err := releasePayment(ctx, m, o.ID+":void", o.PaymentID); err != nil {
-			return false, fmt.Errorf("buybutton: order %s: void: %w", o.ID, err)
+	}
+	if !o.Captured.IsPositive() {
+		if voided, o, err = c.voidHold(ctx, m, o); err != nil || voided {
+			return voided, err
 		}
-		return true, nil
 	}
 	// Settle the refunds still pending first: one of an earlier attempt
 	// may have returned the money already.
@@ -182,6 +181,38 @@ func (c *Client) returnMoney(ctx context.Context, m Merchant, o *Order, actor st
 		}
 	}
 	return false, nil
+}
+
+// voidHold voids the held payment of a canceled order, and reports
+// whether it did. A payment the platform will not void because the
+// merchant captured it on the platform, whose event has not come yet, is
+// recorded as captured and returned for refunding: so the refund that
+// gives the money back is one the order records, not one made behind its
+// back.
+func (c *Client) voidHold(ctx context.Context, m Merchant, o *Order) (voided bool, _ *Order, err error) {
+	_, err = m.Payments.Void(ctx, provider.VoidRequest{IdempotencyKey: o.ID + ":void", PaymentID: o.PaymentID})
+	switch {
+	case err == nil, errors.Is(err, provider.ErrNotFound):
+		return true, o, nil
+	case !errors.Is(err, provider.ErrInvalidState):
+		return false, nil, fmt.Errorf("buybutton: order %s: void: %w", o.ID, err)
+	}
+	pay, err := m.Payments.Payment(ctx, o.PaymentID)
+	if err != nil {
+		return false, nil, fmt.Errorf("buybutton: order %s: reading the payment it cannot void: %w", o.ID, err)
+	}
+	switch pay.Status {
+	case provider.PaymentVoided, provider.PaymentFailed:
+		return true, o, nil
+	case provider.PaymentCaptured:
+		o, err = c.updateOrder(ctx, o.ID, func(o *Order, tx *Tx) (bool, error) {
+			was := o.Captured
+			c.capturedOnPlatform(o, tx, pay.Captured, providerActor(m.ID))
+			return o.Captured.Equal(was), nil
+		})
+		return false, o, err
+	}
+	return false, nil, fmt.Errorf("buybutton: order %s: payment %s is %s and cannot be voided: %w", o.ID, pay.ID, pay.Status, provider.ErrInvalidState)
 }
 
 // refusedForGood reports whether err is the platform refusing to return

@@ -347,3 +347,35 @@ func TestOrdersArePagedNewestFirst(t *testing.T) {
 	_, err := f.client.Orders(ctx, "", 0, 10)
 	assert.ErrorIs(t, err, buybutton.ErrInvalidInput)
 }
+
+// TestCancelAfterADashboardCaptureRefundsOnTheRecord: under
+// CaptureOnShipment the merchant captures on the platform's dashboard,
+// and the buyer cancels before the capture's event arrives. The hold
+// cannot be voided; the order records the capture and refunds it with a
+// refund of its own, so that its books say what the platform did, and the
+// late capture and refund events change nothing.
+func TestCancelAfterADashboardCaptureRefundsOnTheRecord(t *testing.T) {
+	f := newShop(t, &buybutton.Options{Capture: buybutton.CaptureOnShipment})
+	o := f.placed(t)
+	pay, err := f.shop.Capture(ctx, provider.CaptureRequest{IdempotencyKey: "dashboard", PaymentID: o.PaymentID, Amount: o.Authorized})
+	require.NoError(t, err)
+
+	got, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID, Reason: "changed my mind"})
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.OrderCanceled, got.Status)
+	assert.Equal(t, "90.78 USD", got.Captured.String())
+	assert.Equal(t, "90.78 USD", got.Refunded().String())
+	assert.Equal(t, buybutton.PaymentRefunded, got.PaymentState())
+	assert.False(t, got.Voided)
+	require.Len(t, got.Refunds, 1)
+	assert.NotEmpty(t, got.Refunds[0].ProviderRefundID)
+
+	h, body := f.shop.Sign(provider.Event{ID: "evt_dashboard_capture", Type: provider.EventPaymentCaptured, PaymentID: o.PaymentID, Amount: &pay.Captured}, f.clock.Now())
+	require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
+	f.deliver(t)
+	late := f.order(t, o.ID)
+	assert.Equal(t, got.Captured, late.Captured)
+	assert.Equal(t, got.Refunds, late.Refunds)
+	assert.Equal(t, 1, f.shop.Stats().Refunds)
+	assert.Equal(t, []string{">authorized", "authorized>captured", "captured>refunded"}, f.path(t, o.ID, "payment"))
+}
