@@ -12,7 +12,7 @@ type MaintenanceReport struct {
 	Expired    int // unconfirmed checkouts expired (a hold whose release fails is counted below when it is retried)
 	Reconciled int // checkouts in unknown, or with a lapsed claim, resumed
 	Released   int // ended checkouts whose payment was voided at last
-	Settled    int // orders and donations whose owed work (a cancellation, pending refunds) was finished
+	Settled    int // orders and donations whose owed work (a cancellation, pending refunds) was finished, or refused for good and handed to the host
 	// Postponed counts the ended checkouts whose payment still could not
 	// be voided, and the orders and donations whose work could not be
 	// finished: each is due again later.
