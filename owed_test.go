@@ -296,3 +296,33 @@ func TestMaintenanceSettlesADonationsRefund(t *testing.T) {
 	assert.Equal(t, "15.00 USD", raised())
 	assert.Equal(t, 1, f.shop.Stats().Refunds)
 }
+
+// TestMaintenanceHandsARefusedCancellationToTheHost: a cancellation owed
+// since the platform was down, which the platform then refuses for good
+// when maintenance asks, is recorded and told to the host once, and is
+// not asked again.
+func TestMaintenanceHandsARefusedCancellationToTheHost(t *testing.T) {
+	var refusing error
+	f := refusingFixture(t, &refusing)
+	o := f.placed(t)
+	refusing = provider.ErrUnavailable
+	_, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID, Reason: "changed my mind"})
+	require.ErrorIs(t, err, provider.ErrUnavailable)
+
+	refusing = provider.ErrInvalidState
+	f.clock.Advance(lease)
+	rep, err := f.maintain(t)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MaintenanceReport{Settled: 1}, rep, "handed to the host")
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.OrderPlaced, got.Status)
+	assert.NotEmpty(t, got.Cancellation.Failure)
+	assert.True(t, got.DueAt.IsZero())
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventOrderCancelFailed))
+
+	f.clock.Advance(24 * time.Hour)
+	rep, err = f.maintain(t)
+	require.NoError(t, err)
+	assert.Zero(t, rep)
+	assert.Equal(t, 0, f.shop.Stats().Refunds)
+}
