@@ -102,11 +102,11 @@ func (c *Client) maintainCheckout(ctx context.Context, id string, now time.Time,
 		rep.Reconciled++
 	case !co.State.Terminal() && co.State != CheckoutPaymentPending && !now.Before(co.ExpiresAt):
 		co, err := c.end(ctx, co, CheckoutExpired, "expired unconfirmed", "maintenance")
+		if errors.Is(err, ErrIllegalTransition) {
+			return nil // a racing confirm or cancel moved it first
+		}
 		if err != nil {
-			if !errors.Is(err, ErrIllegalTransition) {
-				errs = append(errs, err)
-			}
-			return errors.Join(errs...)
+			return err
 		}
 		rep.Expired++
 		if co.Compensating {

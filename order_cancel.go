@@ -190,29 +190,19 @@ func (c *Client) returnMoney(ctx context.Context, m Merchant, o *Order, actor st
 // gives the money back is one the order records, not one made behind its
 // back.
 func (c *Client) voidHold(ctx context.Context, m Merchant, o *Order) (voided bool, _ *Order, err error) {
-	_, err = m.Payments.Void(ctx, provider.VoidRequest{IdempotencyKey: o.ID + ":void", PaymentID: o.PaymentID})
-	switch {
-	case err == nil, errors.Is(err, provider.ErrNotFound):
-		return true, o, nil
-	case !errors.Is(err, provider.ErrInvalidState):
+	pay, err := voidPayment(ctx, m, o.ID+":void", o.PaymentID)
+	if err != nil {
 		return false, nil, fmt.Errorf("buybutton: order %s: void: %w", o.ID, err)
 	}
-	pay, err := m.Payments.Payment(ctx, o.PaymentID)
-	if err != nil {
-		return false, nil, fmt.Errorf("buybutton: order %s: reading the payment it cannot void: %w", o.ID, err)
-	}
-	switch pay.Status {
-	case provider.PaymentVoided, provider.PaymentFailed:
+	if pay == nil {
 		return true, o, nil
-	case provider.PaymentCaptured:
-		o, err = c.updateOrder(ctx, o.ID, func(o *Order, tx *Tx) (bool, error) {
-			was := o.Captured
-			c.capturedOnPlatform(o, tx, pay.Captured, providerActor(m.ID))
-			return o.Captured.Equal(was), nil
-		})
-		return false, o, err
 	}
-	return false, nil, fmt.Errorf("buybutton: order %s: payment %s is %s and cannot be voided: %w", o.ID, pay.ID, pay.Status, provider.ErrInvalidState)
+	o, err = c.updateOrder(ctx, o.ID, func(o *Order, tx *Tx) (bool, error) {
+		was := o.Captured
+		c.capturedOnPlatform(o, tx, pay.Captured, providerActor(m.ID))
+		return o.Captured.Equal(was), nil
+	})
+	return false, o, err
 }
 
 // refusedForGood reports whether err is the platform refusing to return

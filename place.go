@@ -410,29 +410,41 @@ func (c *Client) compensate(ctx context.Context, m Merchant, co *Checkout, to Ch
 // somehow got captured is refunded in full (with a key derived from the
 // void's), so that compensation never leaves money taken.
 func releasePayment(ctx context.Context, m Merchant, key, paymentID string) error {
-	_, err := m.Payments.Void(ctx, provider.VoidRequest{IdempotencyKey: key, PaymentID: paymentID})
+	captured, err := voidPayment(ctx, m, key, paymentID)
+	if err != nil || captured == nil {
+		return err
+	}
+	left, err := captured.Captured.Sub(captured.Refunded)
+	if err != nil || !left.IsPositive() {
+		return err
+	}
+	_, err = m.Payments.Refund(ctx, provider.RefundRequest{IdempotencyKey: key + ":refund", PaymentID: paymentID, Amount: left, Reason: "order not placed"})
+	return err
+}
+
+// voidPayment voids a held payment with key. A payment the platform
+// will not void because it is failed or voided already needs nothing; one
+// it will not void because it was captured is returned, for the caller to
+// give back; any other state is provider.ErrInvalidState.
+func voidPayment(ctx context.Context, m Merchant, key, paymentID string) (captured *provider.Payment, err error) {
+	_, err = m.Payments.Void(ctx, provider.VoidRequest{IdempotencyKey: key, PaymentID: paymentID})
 	switch {
 	case err == nil, errors.Is(err, provider.ErrNotFound):
-		return nil
+		return nil, nil
 	case !errors.Is(err, provider.ErrInvalidState):
-		return err
+		return nil, err
 	}
 	pay, err := m.Payments.Payment(ctx, paymentID)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("reading the payment it cannot void: %w", err)
 	}
 	switch pay.Status {
 	case provider.PaymentFailed, provider.PaymentVoided:
-		return nil
+		return nil, nil
 	case provider.PaymentCaptured:
-		left, err := pay.Captured.Sub(pay.Refunded)
-		if err != nil || !left.IsPositive() {
-			return err
-		}
-		_, err = m.Payments.Refund(ctx, provider.RefundRequest{IdempotencyKey: key + ":refund", PaymentID: paymentID, Amount: left, Reason: "order not placed"})
-		return err
+		return &pay, nil
 	}
-	return fmt.Errorf("buybutton: payment %s is %s and cannot be voided: %w", paymentID, pay.Status, provider.ErrInvalidState)
+	return nil, fmt.Errorf("buybutton: payment %s is %s and cannot be voided: %w", paymentID, pay.Status, provider.ErrInvalidState)
 }
 
 // undoHolds voids the attempt's payment, if it has one, and releases its
