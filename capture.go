@@ -18,12 +18,20 @@ import (
 // (the hold lapsed or was voided, the issuer declined); refused says why,
 // and the order keeps it for the host to settle, since retrying with the
 // same key would only replay the refusal. Anything else (unknown outcomes,
-// a platform that is busy) is returned as err, for the caller to retry
-// with the same key.
+// a platform that is busy, a capture answered with a payment not yet
+// captured) is returned as err, for the caller to retry with the same key.
+//
+// A capture is believed only from a payment in [provider.PaymentCaptured]:
+// a platform that accepted the capture and is still processing it has
+// taken nothing yet, and recording its answer's zero as the capture would
+// leave the order held, with nothing to capture it again.
 func capture(ctx context.Context, m Merchant, key, paymentID string, amount money.Amount) (captured money.Amount, refused string, err error) {
 	pay, err := m.Payments.Capture(ctx, provider.CaptureRequest{IdempotencyKey: key, PaymentID: paymentID, Amount: amount})
-	if err == nil {
+	if err == nil && pay.Status == provider.PaymentCaptured {
 		return pay.Captured, "", nil
+	}
+	if err == nil {
+		return money.Amount{}, "", fmt.Errorf("%w: payment %s answered a capture as %s", ErrUnknownOutcome, paymentID, pay.Status)
 	}
 	if !definite(err) || transient(err) {
 		return money.Amount{}, "", err

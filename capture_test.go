@@ -2,6 +2,7 @@ package buybutton_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -50,6 +51,22 @@ type decliningCaptures struct{ *memory.Provider }
 
 func (p decliningCaptures) Capture(ctx context.Context, req provider.CaptureRequest) (provider.Payment, error) {
 	return provider.Payment{}, &provider.DeclineError{Code: "do_not_honor", Message: "declined at capture"}
+}
+
+// processingCaptures is a platform that accepts a capture and finishes it
+// later, as Stripe's processing status does: while pending is true, a
+// capture is answered with the payment as it is, still authorized and
+// nothing captured, and takes nothing.
+type processingCaptures struct {
+	*memory.Provider
+	pending *bool
+}
+
+func (p processingCaptures) Capture(ctx context.Context, req provider.CaptureRequest) (provider.Payment, error) {
+	if *p.pending {
+		return p.Provider.Payment(ctx, req.PaymentID)
+	}
+	return p.Provider.Capture(ctx, req)
 }
 
 func withPayments(payments func(*memory.Provider) provider.Payments) func(*memory.Provider) buybutton.Merchant {
@@ -269,5 +286,66 @@ func TestRefundBeforeItsCaptureIsKnown(t *testing.T) {
 	late := f.order(t, o.ID)
 	assert.Equal(t, got.Captured, late.Captured, "the late capture event changes nothing")
 	assert.Equal(t, got.Refunds, late.Refunds)
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentCaptured))
+}
+
+// TestUnfinishedCaptureIsNotACapture: a capture the platform accepted and
+// has not finished has taken nothing. The placement goes to unknown, and
+// Reconcile captures with the same key once the platform has; the order
+// records the capture once. Before, the order was placed holding an
+// answer's zero as its capture: no capture, no failure, and nothing that
+// would ever capture it again.
+func TestUnfinishedCaptureIsNotACapture(t *testing.T) {
+	pending := true
+	f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments {
+		return processingCaptures{Provider: shop, pending: &pending}
+	}))
+	co := f.ready(t, buyer, book(2))
+	_, err := f.confirm(co, memory.TokenApprove)
+	require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
+	assert.Equal(t, buybutton.CheckoutUnknown, f.checkout(t, co.ID).State)
+	assert.Equal(t, 0, f.shop.Stats().Captures)
+
+	pending = false
+	got, err := f.client.Reconcile(ctx, co.ID)
+	require.NoError(t, err)
+	require.Equal(t, buybutton.CheckoutPlaced, got.State)
+	o := f.order(t, got.OrderID)
+	assert.Equal(t, buybutton.PaymentCaptured, o.PaymentState())
+	assert.Equal(t, "90.78 USD", o.Captured.String())
+	assert.Equal(t, 1, f.shop.Stats().Captures)
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentCaptured))
+}
+
+// TestUnfinishedCaptureOnShipmentIsAskedAgain: under CaptureOnShipment,
+// the shipment's webhook fails while the capture is unfinished, so that
+// the platform delivers it again, and the redelivery records the
+// capture once the platform has made it. Before, the first delivery
+// recorded a capture of nothing and told the host payment.captured.
+func TestUnfinishedCaptureOnShipmentIsAskedAgain(t *testing.T) {
+	pending := true
+	f := buildFixture(t, nil, &buybutton.Options{Capture: buybutton.CaptureOnShipment}, withPayments(func(shop *memory.Provider) provider.Payments {
+		return processingCaptures{Provider: shop, pending: &pending}
+	}))
+	o := f.placed(t)
+	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
+	deliveries := f.shop.TakeDeliveries()
+	require.NotEmpty(t, deliveries)
+	var failed error
+	for _, d := range deliveries {
+		failed = errors.Join(failed, f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
+	}
+	require.ErrorIs(t, failed, buybutton.ErrUnknownOutcome)
+	assert.Equal(t, buybutton.PaymentAuthorized, f.order(t, o.ID).PaymentState())
+	assert.Zero(t, count(f.pendingEvents(t), buybutton.EventPaymentCaptured))
+
+	pending = false
+	for _, d := range deliveries {
+		require.NoError(t, f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
+	}
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.PaymentCaptured, got.PaymentState())
+	assert.Equal(t, "90.78 USD", got.Captured.String())
+	assert.Equal(t, 1, f.shop.Stats().Captures)
 	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentCaptured))
 }

@@ -25,7 +25,13 @@ type Payments interface {
 	Authorize(ctx context.Context, req AuthorizeRequest) (Payment, error)
 
 	// Capture takes Amount (at most the authorized amount) of an authorized
-	// payment. It is [ErrInvalidState] on a payment that is not authorized.
+	// payment, and returns the payment captured: Status PaymentCaptured,
+	// Captured set. It is [ErrInvalidState] on a payment that is not
+	// authorized. A capture the platform accepted and has not finished
+	// (Stripe's processing) has taken nothing yet: it is
+	// [ErrUnknownOutcome], which the library resolves by calling Capture
+	// again with the same key, and the replay must answer as the payment
+	// is then, not as it was first answered.
 	Capture(ctx context.Context, req CaptureRequest) (Payment, error)
 
 	// Void releases an authorized, uncaptured payment, or one that still

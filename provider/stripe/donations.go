@@ -168,8 +168,10 @@ func donationOf(pi *stripego.PaymentIntent, nonprofitID string, fresh bool) (pro
 		if d.Refunded, err = refunded(pi); err != nil {
 			return provider.Donation{}, err
 		}
-	case stripego.PaymentIntentStatusRequiresAction, stripego.PaymentIntentStatusRequiresConfirmation, stripego.PaymentIntentStatusProcessing:
+	case stripego.PaymentIntentStatusRequiresAction, stripego.PaymentIntentStatusRequiresConfirmation:
 		d.Status, d.NextAction = provider.DonationRequiresAction, nextAction(pi)
+	case stripego.PaymentIntentStatusProcessing:
+		return provider.Donation{}, stillProcessing(pi)
 	case stripego.PaymentIntentStatusRequiresPaymentMethod:
 		if fresh {
 			return provider.Donation{}, declined(pi.LastPaymentError)

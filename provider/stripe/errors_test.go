@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	stripego "github.com/stripe/stripe-go/v85"
+
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 )
@@ -288,5 +290,46 @@ func TestReplayedAnswerIsRefreshed(t *testing.T) {
 	}
 	if n := len(s.requests()); n != 2 {
 		t.Fatalf("%d requests, want the replay and a read", n)
+	}
+}
+
+// TestProcessingIsNotKnownYet: a PaymentIntent Stripe is still processing
+// has nothing for the buyer to do, and whether its money moved is not
+// known yet: ErrUnknownOutcome, for confirmations, captures, reads and
+// donations alike. Before, it was requires_action, and the buyer was sent
+// to finish an action that did not exist.
+func TestProcessingIsNotKnownYet(t *testing.T) {
+	ctx := context.Background()
+	p, _ := scriptedProvider(t, 0, intentJSON("processing", ""), intentJSON("processing", ""), intentJSON("processing", ""))
+	if pay, err := authorizeUSD(p, ctx); !errors.Is(err, provider.ErrUnknownOutcome) {
+		t.Errorf("Authorize = %+v, %v; want ErrUnknownOutcome", pay, err)
+	}
+	if pay, err := p.Capture(ctx, provider.CaptureRequest{IdempotencyKey: "co_1:capture", PaymentID: "pi_1", Amount: money.MustParse("10.00", "USD")}); !errors.Is(err, provider.ErrUnknownOutcome) {
+		t.Errorf("Capture = %+v, %v; want ErrUnknownOutcome", pay, err)
+	}
+	if pay, err := p.Payment(ctx, "pi_1"); !errors.Is(err, provider.ErrUnknownOutcome) {
+		t.Errorf("Payment = %+v, %v; want ErrUnknownOutcome", pay, err)
+	}
+	pi := &stripego.PaymentIntent{ID: "pi_2", Amount: 1000, Currency: "usd", Status: stripego.PaymentIntentStatusProcessing}
+	if d, err := donationOf(pi, "np_1", true); !errors.Is(err, provider.ErrUnknownOutcome) {
+		t.Errorf("donation = %+v, %v; want ErrUnknownOutcome", d, err)
+	}
+}
+
+// TestReplayedCaptureIsRefreshed: the capture retried with its key after
+// a processing answer gets that answer replayed; the PaymentIntent is read
+// again, and the capture Stripe has since finished is what it answers.
+func TestReplayedCaptureIsRefreshed(t *testing.T) {
+	replay := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Idempotent-Replayed", "true")
+		intentJSON("processing", "")(w, r)
+	}
+	p, s := scriptedProvider(t, 0, replay, intentJSON("succeeded", `,"amount_received":1000`))
+	pay, err := p.Capture(context.Background(), provider.CaptureRequest{IdempotencyKey: "co_1:capture", PaymentID: "pi_1", Amount: money.MustParse("10.00", "USD")})
+	if err != nil || pay.Status != provider.PaymentCaptured || pay.Captured.String() != "10.00 USD" {
+		t.Fatalf("Capture = %+v, %v; want the current state, captured 10.00 USD", pay, err)
+	}
+	if all := s.all(); len(all) != 2 || all[1].method != http.MethodGet {
+		t.Fatalf("requests %+v, want the replay and a read", all)
 	}
 }

@@ -18,12 +18,17 @@ import (
 // Its statuses map onto the contract:
 //
 //	requires_capture                 authorized
-//	requires_action, processing,
+//	requires_action,
 //	requires_confirmation            requires_action (client secret given)
 //	succeeded                        captured
 //	canceled                         voided
 //	requires_payment_method          failed (the card was declined, or the
 //	                                 buyer failed or abandoned 3-D Secure)
+//	processing                       ErrUnknownOutcome: Stripe is still
+//	                                 processing a confirmation or a capture
+//	                                 (https://docs.stripe.com/payments/paymentintents/lifecycle);
+//	                                 the buyer has nothing to do, and
+//	                                 whether money moved is not known yet
 
 // metaKey is the metadata key that records the library's idempotency key
 // on every object this provider creates, so that a payment can be found
@@ -98,7 +103,17 @@ func (p *Provider) Capture(ctx context.Context, req provider.CaptureRequest) (pr
 	if err != nil {
 		return provider.Payment{}, mapError(err, write)
 	}
+	if replayed(pi.LastResponse) {
+		// A replay is the first answer to the key: a capture then
+		// processing may have finished since.
+		return p.Payment(ctx, req.PaymentID)
+	}
 	return paymentOf(pi, false)
+}
+
+// stillProcessing is the answer for a PaymentIntent Stripe is processing.
+func stillProcessing(pi *stripego.PaymentIntent) error {
+	return fmt.Errorf("stripe: PaymentIntent %s is processing: %w", pi.ID, provider.ErrUnknownOutcome)
 }
 
 // Void cancels a PaymentIntent that was not captured. Cancelling one that
@@ -221,9 +236,11 @@ func paymentOf(pi *stripego.PaymentIntent, fresh bool) (provider.Payment, error)
 	switch pi.Status {
 	case stripego.PaymentIntentStatusRequiresCapture:
 		pay.Status = provider.PaymentAuthorized
-	case stripego.PaymentIntentStatusRequiresAction, stripego.PaymentIntentStatusRequiresConfirmation, stripego.PaymentIntentStatusProcessing:
+	case stripego.PaymentIntentStatusRequiresAction, stripego.PaymentIntentStatusRequiresConfirmation:
 		pay.Status = provider.PaymentRequiresAction
 		pay.NextAction = nextAction(pi)
+	case stripego.PaymentIntentStatusProcessing:
+		return provider.Payment{}, stillProcessing(pi)
 	case stripego.PaymentIntentStatusSucceeded:
 		pay.Status = provider.PaymentCaptured
 		if pay.Captured, err = fromStripe(pi.AmountReceived, string(pi.Currency)); err != nil {
