@@ -48,8 +48,9 @@ type Order struct {
 	// DueAt is when maintenance must look at the order: set while it owes
 	// work that a lost answer or a platform that was down left undone (a
 	// refund still pending, a cancellation not finished), zero otherwise.
-	// It is first set a ClaimLease after the work began, so that
-	// maintenance does not race the call still making it, and a pass that
+	// It is set a ClaimLease after work begins (later, never earlier, when
+	// older work was due already), so that maintenance does not race the
+	// call still making it, and a pass that
 	// cannot finish the work moves it on as [Checkout].DueAt does: after
 	// as long as the work has been owed, from a minute up to an hour.
 	// Stores index it.

@@ -19,6 +19,9 @@ type owing interface {
 	// owedSince is when the oldest work the record owes began; ok is
 	// false when it owes none.
 	owedSince() (since time.Time, ok bool)
+	// owedWork counts the pieces of work the record owes, so that a
+	// commit can tell that new work began in it.
+	owedWork() int
 	// due is the record's DueAt.
 	due() *time.Time
 }
@@ -42,6 +45,16 @@ func (o *Order) owedSince() (time.Time, bool) {
 
 func (d *Donation) owedSince() (time.Time, bool) { return pendingSince(d) }
 
+func (o *Order) owedWork() int {
+	n := pendingCount(o)
+	if o.cancelOwed() {
+		n++
+	}
+	return n
+}
+
+func (d *Donation) owedWork() int { return pendingCount(d) }
+
 // cancelOwed reports whether the merchant accepted o's cancellation and
 // its money is not back yet: o can still be canceled and the platform has
 // not refused for good.
@@ -59,17 +72,29 @@ func pendingSince(r refundable) (since time.Time, ok bool) {
 	return since, ok
 }
 
+// pendingCount is how many refunds of r are pending.
+func pendingCount(r refundable) int {
+	n := 0
+	for _, f := range *r.refundList() {
+		if f.Status == RefundPending {
+			n++
+		}
+	}
+	return n
+}
+
 // schedule keeps a record's DueAt in step with the work it owes, on every
-// commit of it: a lease after now when it starts to owe (the call doing
-// the work is still under way), as it was while it goes on owing (a pass
-// may have moved it on), zero when it owes nothing.
-func schedule(r owing, now time.Time, lease time.Duration) {
+// commit of it: at least a lease after now when work starts in the commit
+// (started: the call doing it is still under way, also when older work was
+// due already), as it was while it goes on owing (a pass may have moved it
+// on), zero when it owes nothing.
+func schedule(r owing, now time.Time, lease time.Duration, started bool) {
 	_, owes := r.owedSince()
-	switch due := r.due(); {
+	switch due, leased := r.due(), now.Add(lease); {
 	case !owes:
 		*due = time.Time{}
-	case due.IsZero():
-		*due = now.Add(lease)
+	case due.IsZero(), started && due.Before(leased):
+		*due = leased
 	}
 }
 

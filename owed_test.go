@@ -326,3 +326,33 @@ func TestMaintenanceHandsARefusedCancellationToTheHost(t *testing.T) {
 	assert.Zero(t, rep)
 	assert.Equal(t, 0, f.shop.Stats().Refunds)
 }
+
+// TestNewWorkOnAnOverdueRecordWaitsOutItsLease: an order whose owed work
+// is overdue (maintenance has not run) starts more work. Its call is still
+// under way, so the order is due a lease after it began, not at once,
+// where maintenance would send the same refund beside it. Before, the
+// order kept its overdue DueAt.
+func TestNewWorkOnAnOverdueRecordWaitsOutItsLease(t *testing.T) {
+	var refusing error
+	f := refusingFixture(t, &refusing)
+	o := f.placed(t)
+
+	refusing = provider.ErrUnavailable
+	_, err := f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("10.00"), Reason: "damaged", IdempotencyKey: "k1"})
+	require.ErrorIs(t, err, provider.ErrUnavailable)
+	f.clock.Advance(3 * lease) // overdue: no maintenance ran
+	_, err = f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("20.00"), Reason: "late", IdempotencyKey: "k2"})
+	require.ErrorIs(t, err, provider.ErrUnavailable)
+	assert.Equal(t, f.clock.Now().Add(lease), f.order(t, o.ID).DueAt)
+	rep, err := f.maintain(t)
+	require.NoError(t, err)
+	assert.Zero(t, rep, "the second refund's call may still be under way")
+
+	refusing = nil
+	f.clock.Advance(lease)
+	rep, err = f.maintain(t)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MaintenanceReport{Settled: 1}, rep)
+	assert.Equal(t, "30.00 USD", f.order(t, o.ID).Refunded().String())
+	assert.Equal(t, 2, f.shop.Stats().Refunds)
+}

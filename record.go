@@ -40,14 +40,19 @@ func updateRecord[R record](ctx context.Context, c *Client, kind, id string, rea
 			return none, err
 		}
 		tx := &Tx{}
+		w, owes := any(r).(owing)
+		owed := 0
+		if owes {
+			owed = w.owedWork()
+		}
 		skip, err := change(r, tx)
 		if err != nil || skip {
 			return r, err
 		}
 		now := c.now()
 		r.touch(now)
-		if w, ok := any(r).(owing); ok {
-			schedule(w, now, c.claimLease)
+		if owes {
+			schedule(w, now, c.claimLease, w.owedWork() > owed)
 		}
 		r.addTo(tx)
 		err = c.store.Commit(ctx, tx)
