@@ -228,8 +228,8 @@ func (c *Client) runGift(ctx context.Context, m Merchant, co *Checkout, actor st
 }
 
 // releaseGift gives back a donation whose checkout ended without recording
-// it: one that succeeded is refunded in full (with a key derived from the
-// attempt's), one that failed needs nothing. One still waiting for the
+// it: one that succeeded is refunded in full (what is left of it, with
+// releaseKey), one that failed needs nothing. One still waiting for the
 // donor's action cannot be withdrawn through the contract; if the donor
 // completes it later, its webhook finds the ended checkout and refunds it
 // (returnLateGift).
@@ -245,7 +245,7 @@ func releaseGift(ctx context.Context, m Merchant, key, donationID string) error 
 	if err != nil || d.Status != provider.DonationSucceeded || !left.IsPositive() {
 		return err
 	}
-	_, err = m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: key + ":refund", DonationID: donationID, Amount: left, Reason: "donation not recorded"})
+	_, err = m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: releaseKey(key, left), DonationID: donationID, Amount: left, Reason: "donation not recorded"})
 	return err
 }
 

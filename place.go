@@ -407,8 +407,8 @@ func (c *Client) compensate(ctx context.Context, m Merchant, co *Checkout, to Ch
 
 // releasePayment gives a payment's money back: it voids the hold, and a
 // payment that is already failed or voided needs nothing. A payment that
-// somehow got captured is refunded in full (with a key derived from the
-// void's), so that compensation never leaves money taken.
+// somehow got captured (on the merchant's dashboard) is refunded in full,
+// so that compensation never leaves money taken.
 func releasePayment(ctx context.Context, m Merchant, key, paymentID string) error {
 	captured, err := voidPayment(ctx, m, key, paymentID)
 	if err != nil || captured == nil {
@@ -418,8 +418,21 @@ func releasePayment(ctx context.Context, m Merchant, key, paymentID string) erro
 	if err != nil || !left.IsPositive() {
 		return err
 	}
-	_, err = m.Payments.Refund(ctx, provider.RefundRequest{IdempotencyKey: key + ":refund", PaymentID: paymentID, Amount: left, Reason: "order not placed"})
+	_, err = m.Payments.Refund(ctx, provider.RefundRequest{IdempotencyKey: releaseKey(key, left), PaymentID: paymentID, Amount: left, Reason: "order not placed"})
 	return err
+}
+
+// releaseKey is the key of the refund that gives back what is left of a
+// payment a compensation could not void: the void's key and the amount.
+// A retry that finds the same amount left sends the same refund again;
+// one that finds less (refunded meanwhile, on the merchant's dashboard)
+// sends a refund of its own, which a platform keeping the first key with
+// its first amount (as Stripe does for 24 hours, failed requests too)
+// would otherwise refuse as a conflict at every retry. The platform's
+// refunds can never together exceed the capture, so two keys cannot
+// give back more than was taken.
+func releaseKey(key string, left money.Amount) string {
+	return key + ":refund:" + left.Number()
 }
 
 // voidPayment voids a held payment with key. A payment the platform
