@@ -64,7 +64,9 @@ const (
 // Donation record starts succeeded.
 var donationMachine = machine[DonationState]{name: "donation", edges: map[DonationState][]DonationState{
 	DonationSucceeded:         {DonationPartiallyRefunded, DonationRefunded},
-	DonationPartiallyRefunded: {DonationPartiallyRefunded, DonationRefunded},
+	DonationPartiallyRefunded: {DonationPartiallyRefunded, DonationRefunded, DonationSucceeded},
+	// A refund that fails after it was made gives back what it took.
+	DonationRefunded: {DonationPartiallyRefunded, DonationSucceeded},
 }}
 
 // State derives the donation's state from Charged and its refunds.
@@ -201,23 +203,25 @@ func (c *Client) donationRefunds(donationID string) refundTarget[*Donation] {
 			tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "donation_refund", MerchantID: d.MerchantID, ExternalID: f.ProviderRefundID}, ID: d.ID})
 			tx.Events = append(tx.Events, e)
 			tx.Transitions = append(tx.Transitions, donationMachine.record(d.ID, was, d.State(), "refund "+f.ID, "host", now))
-			return c.uncount(ctx, d, before, tx)
+			return c.recount(ctx, d, before, tx)
 		},
 	}
 }
 
-// uncount takes from the donation's campaign what a refund took from the
-// donation: Raised falls by the drop in what the donation counts.
-func (c *Client) uncount(ctx context.Context, d *Donation, before money.Amount, tx *Tx) error {
-	drop, err := before.Sub(d.counted())
-	if err != nil || !drop.IsPositive() {
+// recount moves the donation's campaign by the change in what the
+// donation counts since it counted before: Raised falls by what a refund
+// took from it, and rises again by what a refund that failed afterwards
+// gave back.
+func (c *Client) recount(ctx context.Context, d *Donation, before money.Amount, tx *Tx) error {
+	change, err := d.counted().Sub(before)
+	if err != nil || change.IsZero() {
 		return err
 	}
 	cp, err := c.store.Campaign(ctx, d.CampaignID)
 	if err != nil {
 		return err
 	}
-	if cp.Raised, err = cp.Raised.Sub(drop); err != nil {
+	if cp.Raised, err = cp.Raised.Add(change); err != nil {
 		return err
 	}
 	cp.UpdatedAt = c.now()

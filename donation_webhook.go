@@ -21,7 +21,9 @@ import (
 //     canceled is refunded in full (and its monthly donation canceled):
 //     the donor gave up on it, and nothing records it.
 //   - donation.refunded records a refund made on the platform's dashboard
-//     (our own refunds are settled first, so they are not counted twice).
+//     (our own refunds are settled first, so they are not counted twice);
+//   - donation.refund_failed records that a refund failed after it was
+//     made.
 func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.Event) error {
 	switch e.Type {
 	case provider.EventDonationSucceeded, provider.EventDonationFailed:
@@ -57,6 +59,9 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 	}
 	_, err = c.updateDonation(ctx, id, func(d *Donation, tx *Tx) (bool, error) {
 		tx.Seen = append(tx.Seen, SeenEvent{MerchantID: m.ID, EventID: e.ID, At: c.now()})
+		if e.Type == provider.EventDonationRefundFailed {
+			return false, c.refundFailedAfterwards(ctx, m, d, e, tx)
+		}
 		if e.Amount == nil || e.Amount.Currency() != d.Currency || e.RefundID == "" {
 			return false, invalid("event.amount", "a refund event needs a refund id and an amount in %s", d.Currency)
 		}
@@ -74,12 +79,33 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 		ev := c.donationEvent(EventRefundSucceeded, d, now)
 		ev.RefundID, ev.Amount = f.ID, &f.Amount
 		tx.Events = append(tx.Events, ev)
-		return false, c.uncount(ctx, d, before, tx)
+		return false, c.recount(ctx, d, before, tx)
 	})
 	if conflictOn(err, "seen_event") {
 		return nil // applied before
 	}
 	return err
+}
+
+// refundFailedAfterwards records, within tx, that a refund of d failed
+// after it was made: d counts its amount again, and so does its campaign;
+// the host is told with refund.failed, for the money is back with the
+// merchant, not with the donor.
+func (c *Client) refundFailedAfterwards(ctx context.Context, m Merchant, d *Donation, e provider.Event, tx *Tx) error {
+	was, before := d.State(), d.counted()
+	now := c.now()
+	f, added, err := failAfterwards(d, e, now)
+	if f == nil || err != nil {
+		return err // failed already, or not a refund event
+	}
+	if added {
+		tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "donation_refund", MerchantID: m.ID, ExternalID: e.RefundID}, ID: d.ID})
+	}
+	tx.Transitions = append(tx.Transitions, donationMachine.record(d.ID, was, d.State(), "refund "+f.ID+" failed on the platform: "+e.Reason, providerActor(m.ID), now))
+	ev := c.donationEvent(EventRefundFailed, d, now)
+	ev.RefundID, ev.Amount, ev.Reason = f.ID, &f.Amount, f.Failure
+	tx.Events = append(tx.Events, ev)
+	return c.recount(ctx, d, before, tx)
 }
 
 // returnLateGift refunds a donation whose donor completed the payment's

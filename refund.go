@@ -31,9 +31,10 @@ const (
 	// provider is called; it stays pending while the outcome is unknown.
 	RefundPending   RefundStatus = "pending"
 	RefundSucceeded RefundStatus = "succeeded"
-	// RefundFailed: the provider refused; nothing was returned. It is
-	// final: a retry with the refund's key returns it with
-	// [ErrRefundFailed], and a new key asks again.
+	// RefundFailed: the provider refused, or the refund failed after it
+	// was made (Failure says which); nothing was returned. It is final: a
+	// retry with the refund's key returns it with [ErrRefundFailed], and a
+	// new key asks again.
 	RefundFailed RefundStatus = "failed"
 )
 
@@ -66,6 +67,33 @@ func refundableOf(r refundable) money.Amount {
 		}
 	}
 	return left
+}
+
+// failAfterwards records on r that the refund e names failed after it was
+// made (the card was closed or reported lost), and why: nothing reached
+// the buyer, so it no longer counts as refunded, and what it would have
+// returned may be refunded again. A refund r does not have yet (made on
+// the dashboard, its payment.refunded still to come) is recorded as
+// failed, so that its success arriving late is taken for one already
+// recorded. It returns the refund and whether it is new, or nil if it
+// failed already.
+func failAfterwards(r refundable, e provider.Event, now time.Time) (f *Refund, added bool, err error) {
+	list := r.refundList()
+	why := "failed after it was made: " + e.Reason
+	for i := range *list {
+		if f := &(*list)[i]; f.ProviderRefundID == e.RefundID && e.RefundID != "" {
+			if f.Status != RefundSucceeded {
+				return nil, false, nil
+			}
+			f.Status, f.Failure = RefundFailed, why
+			return f, false, nil
+		}
+	}
+	if cur := r.refundCeiling().Currency(); e.Amount == nil || e.Amount.Currency() != cur || e.RefundID == "" {
+		return nil, false, invalid("event.amount", "a refund event needs a refund id and an amount in %s", cur)
+	}
+	*list = append(*list, Refund{ID: "re_" + uuid.NewString(), ProviderRefundID: e.RefundID, Amount: *e.Amount, Status: RefundFailed, Failure: why, CreatedAt: now})
+	return &(*list)[len(*list)-1], true, nil
 }
 
 func findRefund(r refundable, id string) *Refund {

@@ -83,16 +83,16 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 		if err := c.resumeWaiting(ctx, m, e.PaymentID); err != nil {
 			return err
 		}
-	case provider.EventDonationSucceeded, provider.EventDonationFailed, provider.EventDonationRefunded, provider.EventMonthlyCanceled:
+	case provider.EventDonationSucceeded, provider.EventDonationFailed, provider.EventDonationRefunded, provider.EventDonationRefundFailed, provider.EventMonthlyCanceled:
 		return c.applyDonationEvent(ctx, m, e)
 	}
 	orderID, err := c.orderFor(ctx, m.ID, e)
-	if errors.Is(err, ErrNotFound) && e.Type == provider.EventPaymentRefunded && e.PaymentID != "" {
+	if donationType, ok := donationRefundEvents[e.Type]; ok && errors.Is(err, ErrNotFound) && e.PaymentID != "" {
 		// A payments processor cannot always tell a donation's refund
 		// from an order's (Stripe's Refund names only the PaymentIntent):
 		// the payment may be a donation's.
 		d := e
-		d.Type, d.DonationID, d.PaymentID = provider.EventDonationRefunded, e.PaymentID, ""
+		d.Type, d.DonationID, d.PaymentID = donationType, e.PaymentID, ""
 		return c.applyDonationEvent(ctx, m, d)
 	}
 	if errors.Is(err, ErrNotFound) {
@@ -149,6 +149,12 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 		if facts.captured, err = capturedBeforeRefund(ctx, m, o, e); err != nil {
 			return err
 		}
+	case provider.EventPaymentRefundFailed:
+		// A refund of ours whose answer was lost is recorded with its
+		// platform id once settled, so that its failure finds it.
+		if _, err := c.ReconcileOrder(ctx, orderID); err != nil {
+			return err
+		}
 	}
 	_, err = c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
 		tx.Seen = append(tx.Seen, SeenEvent{MerchantID: m.ID, EventID: e.ID, At: c.now()})
@@ -158,6 +164,13 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 		return nil // applied before
 	}
 	return err
+}
+
+// donationRefundEvents are the refund events a processor may send of a
+// donation as of a payment, with the donation's type for each.
+var donationRefundEvents = map[provider.EventType]provider.EventType{
+	provider.EventPaymentRefunded:     provider.EventDonationRefunded,
+	provider.EventPaymentRefundFailed: provider.EventDonationRefundFailed,
 }
 
 // orderFor finds our order for a provider event, by the provider's order
@@ -261,6 +274,19 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 		tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "refunded on the platform", actor, now))
 		ev := c.event(EventRefundSucceeded, o, now)
 		ev.RefundID, ev.Amount = r.ID, &r.Amount
+		tx.Events = append(tx.Events, ev)
+	case provider.EventPaymentRefundFailed:
+		was := o.PaymentState()
+		f, added, err := failAfterwards(o, e, now)
+		if f == nil || err != nil {
+			return err // failed already, or not a refund event
+		}
+		if added {
+			tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "refund", MerchantID: merchantID, ExternalID: e.RefundID}, ID: o.ID})
+		}
+		tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "refund "+f.ID+" failed on the platform: "+e.Reason, actor, now))
+		ev := c.event(EventRefundFailed, o, now)
+		ev.RefundID, ev.Amount, ev.Reason = f.ID, &f.Amount, f.Failure
 		tx.Events = append(tx.Events, ev)
 	case provider.EventPaymentDisputed:
 		ev := c.event(EventPaymentDisputed, o, now)

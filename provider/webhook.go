@@ -60,15 +60,25 @@ const (
 	// EventPaymentRefunded is one refund of a payment. A processor that
 	// cannot tell a donation's payment from an order's (Stripe) reports
 	// donations' refunds as this too, with PaymentID the donation's id.
-	EventPaymentRefunded   EventType = "payment.refunded"
-	EventPaymentDisputed   EventType = "payment.disputed"
-	EventOrderShipped      EventType = "order.shipped"
-	EventOrderDelivered    EventType = "order.delivered"
-	EventOrderCanceled     EventType = "order.canceled"
-	EventDonationSucceeded EventType = "donation.succeeded"
-	EventDonationFailed    EventType = "donation.failed"
-	EventDonationRefunded  EventType = "donation.refunded"
-	EventMonthlyCanceled   EventType = "monthly.canceled" // by the donor on the platform, or after failed renewals
-	EventProductChanged    EventType = "product.changed"  // title, price, images
-	EventStockChanged      EventType = "stock.changed"
+	EventPaymentRefunded EventType = "payment.refunded"
+	// EventPaymentRefundFailed is a refund, made and reported refunded,
+	// that failed afterwards (Stripe's refund.failed: the card was closed,
+	// or reported lost): nothing reached the buyer, and the money went
+	// back to the merchant. RefundID names the refund, Amount is its
+	// amount, Reason why. Like EventPaymentRefunded, it may be a
+	// donation's, with PaymentID the donation's id.
+	EventPaymentRefundFailed EventType = "payment.refund_failed"
+	EventPaymentDisputed     EventType = "payment.disputed"
+	EventOrderShipped        EventType = "order.shipped"
+	EventOrderDelivered      EventType = "order.delivered"
+	EventOrderCanceled       EventType = "order.canceled"
+	EventDonationSucceeded   EventType = "donation.succeeded"
+	EventDonationFailed      EventType = "donation.failed"
+	EventDonationRefunded    EventType = "donation.refunded"
+	// EventDonationRefundFailed is EventPaymentRefundFailed of a
+	// donation's refund.
+	EventDonationRefundFailed EventType = "donation.refund_failed"
+	EventMonthlyCanceled      EventType = "monthly.canceled" // by the donor on the platform, or after failed renewals
+	EventProductChanged       EventType = "product.changed"  // title, price, images
+	EventStockChanged         EventType = "stock.changed"
 )

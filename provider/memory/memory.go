@@ -100,6 +100,7 @@ type Provider struct {
 	orders       map[string]*provider.Order
 	nonprofits   map[string]provider.Nonprofit
 	donations    map[string]*provider.Donation
+	refunds      map[string]*refund // by refund id
 	monthly      map[string]*monthly
 	idempotency  map[replayKey]*replay
 	promotions   map[string]decimal.Decimal // by variant id: the fraction taken off
@@ -171,6 +172,7 @@ func New(opts *Options) *Provider {
 		orders:       map[string]*provider.Order{},
 		nonprofits:   map[string]provider.Nonprofit{},
 		donations:    map[string]*provider.Donation{},
+		refunds:      map[string]*refund{},
 		monthly:      map[string]*monthly{},
 		idempotency:  map[replayKey]*replay{},
 	}

@@ -125,8 +125,46 @@ func (p *Provider) refundLocked(refunded *money.Amount, ceiling money.Amount, so
 	ref := provider.Refund{ID: p.newID("re"), PaymentID: sourceID, Amount: amount}
 	p.stats.Refunds++
 	ev.RefundID, ev.Amount = ref.ID, &ref.Amount
+	p.refunds[ref.ID] = &refund{Refund: ref, from: refunded, event: ev}
 	p.emit(ev)
 	return ref, nil
+}
+
+// refund is a refund made, as FailRefund needs it.
+type refund struct {
+	provider.Refund
+	from   *money.Amount  // what its payment or donation has refunded
+	event  provider.Event // the event that reported it
+	failed bool
+}
+
+// FailRefund makes a refund fail after it was made, as a card network does
+// when the card was closed or reported lost: the amount is no longer
+// refunded (it went back to the merchant), and a payment.refund_failed
+// (or donation.refund_failed) webhook is queued with reason. A refund
+// that failed already is ErrInvalidState.
+func (p *Provider) FailRefund(refundID, reason string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r, ok := p.refunds[refundID]
+	if !ok {
+		return fmt.Errorf("memory: refund %q: %w", refundID, provider.ErrNotFound)
+	}
+	if r.failed {
+		return fmt.Errorf("memory: refund %s failed already: %w", refundID, provider.ErrInvalidState)
+	}
+	left, err := r.from.Sub(r.Amount)
+	if err != nil {
+		return err
+	}
+	*r.from, r.failed = left, true
+	ev := r.event
+	ev.Type, ev.Reason = provider.EventPaymentRefundFailed, reason
+	if r.event.Type == provider.EventDonationRefunded {
+		ev.Type = provider.EventDonationRefundFailed
+	}
+	p.emit(ev)
+	return nil
 }
 
 // Payment implements provider.Payments.

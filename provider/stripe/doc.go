@@ -105,6 +105,8 @@
 //	payment_intent.canceled (with a reason)    payment.canceled: a hold that expired, or that the merchant canceled
 //	refund.created, refund.updated,
 //	charge.refund.updated (succeeded)          payment.refunded
+//	refund.failed, refund.updated,
+//	charge.refund.updated (failed)             payment.refund_failed
 //	charge.dispute.created                     payment.disputed
 //	invoice.paid, invoice.payment_failed       donation.succeeded, donation.failed (a month)
 //	customer.subscription.deleted              monthly.canceled

@@ -150,6 +150,7 @@ type eventObject struct {
 	Metadata           map[string]string `json:"metadata"`
 	PaymentIntent      json.RawMessage   `json:"payment_intent"` // an id, or an expanded object
 	Reason             string            `json:"reason"`
+	FailureReason      string            `json:"failure_reason"` // a refund's
 	LastPaymentError   *struct {
 		Message string `json:"message"`
 	} `json:"last_payment_error"`
@@ -168,6 +169,11 @@ type eventObject struct {
 //	payment_intent.canceled (with a reason)    payment.canceled: a hold that expired, or that the merchant canceled
 //	refund.created, refund.updated,
 //	charge.refund.updated (status succeeded)   payment.refunded, one per refund
+//	refund.failed, refund.updated,
+//	charge.refund.updated (status failed)      payment.refund_failed: the refund
+//	                                           failed after it was made, and its
+//	                                           money went back to the merchant
+//	                                           (https://docs.stripe.com/api/refunds)
 //	charge.dispute.created                     payment.disputed
 //	invoice.paid                               donation.succeeded of a monthly donation
 //	invoice.payment_failed                     donation.failed of a monthly donation
@@ -223,11 +229,19 @@ func parseEvent(body []byte) ([]provider.Event, error) {
 			return nil, nil
 		}
 		e.Type, e.PaymentID, e.Reason = provider.EventPaymentCanceled, o.ID, cancellationReason(o.CancellationReason)
-	case "refund.created", "refund.updated", "charge.refund.updated":
-		if o.Object != "refund" || o.Status != "succeeded" {
+	case "refund.created", "refund.updated", "charge.refund.updated", "refund.failed":
+		if o.Object != "refund" {
 			return nil, nil
 		}
-		e.Type, e.RefundID, e.PaymentID, e.Reason = provider.EventPaymentRefunded, o.ID, objectID(o.PaymentIntent), o.Reason
+		switch o.Status {
+		case "succeeded":
+			e.Type, e.Reason = provider.EventPaymentRefunded, o.Reason
+		case "failed":
+			e.Type, e.Reason = provider.EventPaymentRefundFailed, o.FailureReason
+		default:
+			return nil, nil
+		}
+		e.RefundID, e.PaymentID = o.ID, objectID(o.PaymentIntent)
 		e.Amount, err = amount(o.Amount)
 	case "charge.dispute.created":
 		e.Type, e.PaymentID, e.Reason = provider.EventPaymentDisputed, objectID(o.PaymentIntent), o.Reason

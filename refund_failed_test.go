@@ -1,0 +1,108 @@
+package buybutton_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// A refund the platform made can fail afterwards, when the card network
+// cannot return the money (the card was closed, or reported lost): the
+// money goes back to the merchant, and the buyer has nothing. The order or
+// donation must stop counting it as refunded, and the host must learn it.
+
+// TestRefundThatFailsAfterwardsIsNoLongerCounted: the order's refund
+// succeeded, then failed. The order records it failed, with why, and
+// counts nothing refunded; the host is told once, however often the
+// platform delivers; and the money can be refunded again.
+func TestRefundThatFailsAfterwardsIsNoLongerCounted(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t) // 90.78 captured
+	r, err := f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("40.00"), Reason: "damaged", IdempotencyKey: "k1"})
+	require.NoError(t, err)
+	require.Equal(t, buybutton.RefundSucceeded, r.Status)
+	f.deliver(t)
+
+	require.NoError(t, f.shop.FailRefund(r.ProviderRefundID, "expired_or_canceled_card"))
+	deliveries := f.shop.TakeDeliveries()
+	require.Len(t, deliveries, 1)
+	for range 2 {
+		require.NoError(t, f.client.HandleWebhook(ctx, shopID, deliveries[0].Header, deliveries[0].Body))
+	}
+	got := f.order(t, o.ID)
+	require.Len(t, got.Refunds, 1)
+	assert.Equal(t, buybutton.RefundFailed, got.Refunds[0].Status)
+	assert.Contains(t, got.Refunds[0].Failure, "expired_or_canceled_card")
+	assert.True(t, got.Refunded().IsZero(), "refunded %s", got.Refunded())
+	assert.Equal(t, buybutton.PaymentCaptured, got.PaymentState())
+	assert.Equal(t, []string{">captured", "captured>partially_refunded", "partially_refunded>captured"}, f.path(t, o.ID, "payment"))
+	events := f.pendingEvents(t)
+	assert.Equal(t, 1, count(events, buybutton.EventRefundFailed))
+
+	_, err = f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("90.78"), Reason: "damaged", IdempotencyKey: "k2"})
+	require.NoError(t, err, "what the failed refund would have returned can be refunded again")
+	pay, err := f.shop.Payment(ctx, o.PaymentID)
+	require.NoError(t, err)
+	assert.Equal(t, "90.78 USD", pay.Refunded.String())
+}
+
+// TestDashboardRefundThatFailedBeforeItsSuccessArrived: a refund made on
+// the dashboard failed, and the platform delivers the failure before the
+// refund. Whatever the order of delivery, the order ends with the refund
+// recorded once, failed, and nothing counted as refunded.
+func TestDashboardRefundThatFailedBeforeItsSuccessArrived(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t)
+	f.deliver(t)
+	r, err := f.shop.Refund(ctx, provider.RefundRequest{IdempotencyKey: "dashboard", PaymentID: o.PaymentID, Amount: usd("30.00")})
+	require.NoError(t, err)
+	require.NoError(t, f.shop.FailRefund(r.ID, "lost_or_stolen_card"))
+	deliveries := f.shop.TakeDeliveries()
+	require.Len(t, deliveries, 2)
+	slices.Reverse(deliveries)
+	for range 2 {
+		for _, d := range deliveries {
+			require.NoError(t, f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
+		}
+	}
+	got := f.order(t, o.ID)
+	require.Len(t, got.Refunds, 1)
+	assert.Equal(t, r.ID, got.Refunds[0].ProviderRefundID)
+	assert.Equal(t, buybutton.RefundFailed, got.Refunds[0].Status)
+	assert.True(t, got.Refunded().IsZero(), "refunded %s", got.Refunded())
+	assert.Zero(t, count(f.pendingEvents(t), buybutton.EventRefundSucceeded))
+}
+
+// TestDonationRefundThatFailsAfterwardsCountsAgain: the campaign counts
+// again what a donation's failed refund took from it, and the host is
+// told.
+func TestDonationRefundThatFailsAfterwardsCountsAgain(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	d := f.give(t, cp, ada(buybutton.DonorPrivacy{}))
+	f.deliver(t)
+	r, err := f.client.RefundDonation(ctx, buybutton.RefundDonationParams{DonationID: d.ID, Amount: usd("5.00"), Reason: "typo", IdempotencyKey: "k1"})
+	require.NoError(t, err)
+	f.deliver(t)
+	raised := func() string {
+		cp, err := f.client.Campaign(ctx, cp.ID)
+		require.NoError(t, err)
+		return cp.Raised.String()
+	}
+	require.Equal(t, "20.00 USD", raised())
+
+	require.NoError(t, f.shop.FailRefund(r.ProviderRefundID, "expired_or_canceled_card"))
+	f.deliver(t)
+	f.deliver(t)
+	got, err := f.client.Donation(ctx, buyer, d.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.DonationSucceeded, got.State())
+	assert.Equal(t, buybutton.RefundFailed, got.Refunds[0].Status)
+	assert.Equal(t, "25.00 USD", raised())
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventRefundFailed))
+}
