@@ -42,6 +42,8 @@ type machineModel struct {
 	refused        bool             // a refund was refused since the action began
 	refusedBefore  bool             // a refund was ever refused
 	redeliver      []provider.Event // deliveries that failed, for the platform to retry
+	refundFailed   map[string]bool  // payments a refund of which failed after it was made
+	failedUntold   map[string]bool  // of those, payments whose failure's webhook may not be applied yet
 }
 
 // errLost makes a refund that happens and whose answer is lost.
@@ -131,6 +133,31 @@ func (m *machineModel) UnfinishNextCapture(t *rapid.T) {
 // platform, unknown to the library until it captures.
 func (m *machineModel) LapseBeforeCapture(t *rapid.T) {
 	m.lapseNext = true
+}
+
+// FailRefund makes a refund of an order that the platform made fail
+// afterwards (the card was closed), as the card network may; the
+// platform tells the library with a payment.refund_failed webhook.
+func (m *machineModel) FailRefund(t *rapid.T) {
+	o, ok := m.pickOrder(t)
+	if !ok {
+		return
+	}
+	var made []string
+	for _, f := range o.Refunds {
+		if f.Status == buybutton.RefundSucceeded && f.ProviderRefundID != "" {
+			made = append(made, f.ProviderRefundID)
+		}
+	}
+	if len(made) == 0 {
+		return
+	}
+	if err := m.f.shop.FailRefund(rapid.SampledFrom(made).Draw(t, "failed refund"), "expired_or_canceled_card"); err == nil {
+		m.refundFailed[o.PaymentID], m.failedUntold[o.PaymentID] = true, true
+		m.refusedBefore = true // its key now answers ErrRefundFailed
+	} else if !errors.Is(err, provider.ErrInvalidState) {
+		t.Fatal(err)
+	}
 }
 
 // LapseHold lets an order's uncaptured hold expire on the platform, which
@@ -384,6 +411,9 @@ func (m *machineModel) Webhooks(t *rapid.T) {
 		}
 		m.mustUnlessRefused(t, "webhook", err)
 	}
+	if len(m.redeliver) == 0 {
+		clear(m.failedUntold)
+	}
 }
 
 func (m *machineModel) Merchant(t *rapid.T) {
@@ -538,10 +568,18 @@ func (m *machineModel) Check(t *rapid.T) {
 		if taken := pay.Status == provider.PaymentCaptured; (taken != o.Captured.IsPositive() || taken && !pay.Captured.Equal(o.Captured)) && !m.capturedUntold[pay.ID] {
 			t.Fatalf("order %s records %s captured (%s), the platform %s (%s)", o.ID, o.Captured, o.PaymentState(), pay.Captured, pay.Status)
 		}
+		// What the order counts as refunded the platform refunded, once
+		// it has told of the refunds that failed afterwards.
+		if over, _ := o.Refunded().Cmp(pay.Refunded); over > 0 && !m.failedUntold[pay.ID] {
+			t.Fatalf("order %s counts %s refunded, the platform %s", o.ID, o.Refunded(), pay.Refunded)
+		}
 		if over, _ := o.Refunded().Cmp(o.Captured); over > 0 {
 			t.Fatalf("order %s refunded %s of %s captured", o.ID, o.Refunded(), o.Captured)
 		}
-		if o.Status == buybutton.OrderCanceled && (!o.Refunded().Equal(o.Captured) || !pay.Refunded.Equal(pay.Captured)) {
+		// A canceled order has all its money back, unless a refund of it
+		// failed after it was made (the host was told to pay it back
+		// another way).
+		if o.Status == buybutton.OrderCanceled && !m.refundFailed[pay.ID] && (!o.Refunded().Equal(o.Captured) || !pay.Refunded.Equal(pay.Captured)) {
 			t.Fatalf("order %s is canceled, but has refunded %s of %s captured (the platform %s of %s)", o.ID, o.Refunded(), o.Captured, pay.Refunded, pay.Captured)
 		}
 		if over, _ := pay.Refunded.Cmp(pay.Captured); over > 0 {
@@ -726,7 +764,7 @@ func TestCheckoutMachinesProperties(t *testing.T) {
 		_ = f.Value.Set("100")
 	}
 	rapid.Check(t, func(t *rapid.T) {
-		m := &machineModel{stock: map[string]int{}, actionGifts: map[string]bool{}, lapsedUntold: map[string]bool{}, capturedUntold: map[string]bool{}}
+		m := &machineModel{stock: map[string]int{}, actionGifts: map[string]bool{}, lapsedUntold: map[string]bool{}, capturedUntold: map[string]bool{}, refundFailed: map[string]bool{}, failedUntold: map[string]bool{}}
 		m.policy = rapid.SampledFrom([]buybutton.CapturePolicy{buybutton.CaptureOnPlace, buybutton.CaptureOnShipment}).Draw(t, "capture policy")
 		f := buildFixture(t, nil, &buybutton.Options{Capture: m.policy}, withPayments(func(shop *memory.Provider) provider.Payments {
 			return propertyPayments{lapsingHolds{Provider: shop, lapsed: m.takeLapse}, m.takeUnfinished, m.takeRefusal}
