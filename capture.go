@@ -27,10 +27,10 @@ import (
 // leave the order held, with nothing to capture it again.
 func capture(ctx context.Context, m Merchant, key, paymentID string, amount money.Amount) (captured money.Amount, refused string, err error) {
 	pay, err := m.Payments.Capture(ctx, provider.CaptureRequest{IdempotencyKey: key, PaymentID: paymentID, Amount: amount})
-	if err == nil && pay.Status == provider.PaymentCaptured {
-		return pay.Captured, "", nil
-	}
 	if err == nil {
+		if pay.Status == provider.PaymentCaptured {
+			return pay.Captured, "", nil
+		}
 		return money.Amount{}, "", fmt.Errorf("%w: payment %s answered a capture as %s", ErrUnknownOutcome, paymentID, pay.Status)
 	}
 	if !definite(err) || transient(err) {

@@ -50,10 +50,9 @@ type Order struct {
 	// refund still pending, a cancellation not finished), zero otherwise.
 	// It is set a ClaimLease after work begins (later, never earlier, when
 	// older work was due already), so that maintenance does not race the
-	// call still making it, and a pass that
-	// cannot finish the work moves it on as [Checkout].DueAt does: after
-	// as long as the work has been owed, from a minute up to an hour.
-	// Stores index it.
+	// call still making it, and a pass that cannot finish the work moves
+	// it on as [Checkout].DueAt does: after as long as the work has been
+	// owed, from a minute up to an hour. Stores index it.
 	DueAt     time.Time
 	PlacedAt  time.Time
 	UpdatedAt time.Time

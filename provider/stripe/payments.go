@@ -111,11 +111,6 @@ func (p *Provider) Capture(ctx context.Context, req provider.CaptureRequest) (pr
 	return paymentOf(pi, false)
 }
 
-// stillProcessing is the answer for a PaymentIntent Stripe is processing.
-func stillProcessing(pi *stripego.PaymentIntent) error {
-	return fmt.Errorf("stripe: PaymentIntent %s is processing: %w", pi.ID, provider.ErrUnknownOutcome)
-}
-
 // Void cancels a PaymentIntent that was not captured. Cancelling one that
 // is already canceled succeeds; Stripe refuses it, so the provider reads
 // the PaymentIntent to tell that case from a captured one, as it does
@@ -260,6 +255,11 @@ func paymentOf(pi *stripego.PaymentIntent, fresh bool) (provider.Payment, error)
 		return provider.Payment{}, fmt.Errorf("stripe: PaymentIntent %s in unknown status %q: %w", pi.ID, pi.Status, provider.ErrUnknownOutcome)
 	}
 	return pay, nil
+}
+
+// stillProcessing is the answer for a PaymentIntent Stripe is processing.
+func stillProcessing(pi *stripego.PaymentIntent) error {
+	return fmt.Errorf("stripe: PaymentIntent %s is processing: %w", pi.ID, provider.ErrUnknownOutcome)
 }
 
 // refunded is what was refunded of a succeeded PaymentIntent: its
