@@ -198,6 +198,12 @@ func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID
 		settle := func() {
 			if callErr != nil {
 				f.Status, f.Failure = RefundFailed, truncate(callErr.Error(), 500)
+				// A refund the platform made and failed at once has an id,
+				// which its failure event, if one comes, is matched by.
+				var made *provider.RefundFailedError
+				if errors.As(callErr, &made) {
+					f.ProviderRefundID = made.RefundID
+				}
 			} else {
 				f.Status, f.ProviderRefundID = RefundSucceeded, pr.ID
 			}

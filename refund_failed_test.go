@@ -1,6 +1,7 @@
 package buybutton_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/buybutton/buybutton"
 	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
 )
 
 // A refund the platform made can fail afterwards, when the card network
@@ -104,5 +106,36 @@ func TestDonationRefundThatFailsAfterwardsCountsAgain(t *testing.T) {
 	assert.Equal(t, buybutton.DonationSucceeded, got.State())
 	assert.Equal(t, buybutton.RefundFailed, got.Refunds[0].Status)
 	assert.Equal(t, "25.00 USD", raised())
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventRefundFailed))
+}
+
+// refusedRefunds is a platform that makes every refund and answers it
+// failed at once, as Stripe does for a card it can no longer refund to.
+type refusedRefunds struct{ *memory.Provider }
+
+func (refusedRefunds) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
+	return provider.Refund{}, &provider.RefundFailedError{RefundID: "re_refused", Reason: "lost_or_stolen_card"}
+}
+
+// TestRefundFailedAtOnceIsNotRecordedTwice: a refund the platform made
+// and answered failed is recorded failed with the platform's id; the
+// failure event the platform then sends of it changes nothing and tells
+// the host nothing more. Before, the refund had no platform id, and the
+// event added a second failed refund and a second refund.failed.
+func TestRefundFailedAtOnceIsNotRecordedTwice(t *testing.T) {
+	f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments { return refusedRefunds{shop} }))
+	o := f.placed(t)
+	f.deliver(t)
+	r, err := f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("40.00"), Reason: "damaged", IdempotencyKey: "k1"})
+	require.ErrorIs(t, err, buybutton.ErrRefundFailed)
+	require.Equal(t, buybutton.RefundFailed, r.Status)
+	assert.Equal(t, "re_refused", r.ProviderRefundID)
+
+	amount := usd("40.00")
+	h, body := f.shop.Sign(provider.Event{ID: "evt_refund_failed", Type: provider.EventPaymentRefundFailed, PaymentID: o.PaymentID, RefundID: "re_refused", Amount: &amount, Reason: "lost_or_stolen_card"}, f.clock.Now())
+	require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
+	got := f.order(t, o.ID)
+	require.Len(t, got.Refunds, 1)
+	assert.Equal(t, buybutton.RefundFailed, got.Refunds[0].Status)
 	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventRefundFailed))
 }

@@ -94,3 +94,19 @@ func (e *DeclineError) Error() string {
 }
 
 func (e *DeclineError) Is(target error) bool { return target == ErrDeclined }
+
+// RefundFailedError reports a refund the platform made and answered failed
+// at once (a card closed or reported lost): nothing was returned, and it
+// is final. Its kind is [ErrInvalidState]. RefundID is the platform's id
+// of the failed refund, so that the failure event the platform may send of
+// it afterwards is taken for the same refund, not a second one.
+type RefundFailedError struct {
+	RefundID string
+	Reason   string // the platform's reason, "expired_or_canceled_card"
+}
+
+func (e *RefundFailedError) Error() string {
+	return fmt.Sprintf("%v: refund %s failed: %s", ErrInvalidState, e.RefundID, e.Reason)
+}
+
+func (e *RefundFailedError) Is(target error) bool { return target == ErrInvalidState }

@@ -42,7 +42,9 @@ type Payments interface {
 	// Refund returns Amount of a captured payment. If the refunds of the
 	// payment would together exceed its captured amount it is
 	// [ErrRefundExceedsCapture] and nothing is refunded, also when refunds
-	// race each other.
+	// race each other. A refund the platform made and answered failed at
+	// once is a [*RefundFailedError] with the refund's id; one that fails
+	// later is the event [EventPaymentRefundFailed].
 	Refund(ctx context.Context, req RefundRequest) (Refund, error)
 
 	// Payment returns a payment's current state.

@@ -264,6 +264,22 @@ func TestRefundAboveWhatIsLeft(t *testing.T) {
 	}
 }
 
+// TestRefundFailedAtOnceCarriesItsID: a refund Stripe answers failed is a
+// *RefundFailedError (kind ErrInvalidState) with the refund's id and
+// failure_reason, so that its refund.failed event later finds it.
+func TestRefundFailedAtOnceCarriesItsID(t *testing.T) {
+	failed := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"re_9","object":"refund","amount":100,"currency":"usd","payment_intent":"pi_1","status":"failed","failure_reason":"lost_or_stolen_card","metadata":{"buybutton_key":"k"}}`)
+	}
+	p, _ := scriptedProvider(t, 0, intentJSON("succeeded", `,"amount_received":1000`), failed)
+	_, err := p.Refund(context.Background(), provider.RefundRequest{IdempotencyKey: "k", PaymentID: "pi_1", Amount: money.MustParse("1.00", "USD")})
+	var rf *provider.RefundFailedError
+	if !errors.Is(err, provider.ErrInvalidState) || !errors.As(err, &rf) || rf.RefundID != "re_9" || rf.Reason != "lost_or_stolen_card" {
+		t.Fatalf("err = %v, want a *RefundFailedError of re_9 for lost_or_stolen_card", err)
+	}
+}
+
 // TestRequiresActionGivesTheClientWhatItNeeds: the client secret always,
 // and the URL when Stripe asks for a redirect.
 func TestRequiresActionGivesTheClientWhatItNeeds(t *testing.T) {

@@ -181,7 +181,11 @@ func (p *Provider) refund(ctx context.Context, key, paymentID, piID string, amou
 		return provider.Refund{}, err
 	}
 	if r.Status == stripego.RefundStatusFailed || r.Status == stripego.RefundStatusCanceled {
-		return provider.Refund{}, fmt.Errorf("stripe: refund %s %s: %w", r.ID, r.Status, provider.ErrInvalidState)
+		why := string(r.FailureReason)
+		if why == "" {
+			why = string(r.Status)
+		}
+		return provider.Refund{}, fmt.Errorf("stripe: %w", &provider.RefundFailedError{RefundID: r.ID, Reason: why})
 	}
 	got, err := fromStripe(r.Amount, string(r.Currency))
 	if err != nil {
