@@ -487,3 +487,47 @@ func TestRunMaintenanceGoesOnWhileBatchesAreFull(t *testing.T) {
 	cancel()
 	require.ErrorIs(t, <-done, context.Canceled)
 }
+
+// refusingOrders is a merchant that takes no order: its platform refuses
+// every one as invalid (a destination it does not serve, say).
+type refusingOrders struct{ *memory.Provider }
+
+func (refusingOrders) PlaceOrder(ctx context.Context, req provider.PlaceOrderRequest) (provider.Order, error) {
+	return provider.Order{}, fmt.Errorf("the shop does not take this order: %w", provider.ErrInvalidRequest)
+}
+
+// TestMerchantThatRefusesTheOrderFailsTheCheckout: the payment was
+// authorized and the stock reserved, then the merchant refused the order
+// itself. The hold is voided and the stock released, no order exists, the
+// host hears payment.failed, and the checkout ends failed (code
+// "refused"), for a retry would be refused the same way: confirming it
+// again is an illegal transition and asks the platform nothing.
+func TestMerchantThatRefusesTheOrderFailsTheCheckout(t *testing.T) {
+	f := buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+		m.Orders = refusingOrders{shop}
+		return m
+	})
+	co := f.ready(t, buyer, sneaker("11", 2)) // the last two
+	_, err := f.confirm(co, memory.TokenApprove)
+	require.ErrorIs(t, err, provider.ErrInvalidRequest)
+
+	co = f.checkout(t, co.ID)
+	assert.Equal(t, buybutton.CheckoutFailed, co.State)
+	require.NotNil(t, co.LastError)
+	assert.Equal(t, "refused", co.LastError.Code)
+	assert.False(t, co.Compensating)
+	assert.Equal(t, memory.Stats{Reservations: 1, Authorizations: 1, Voids: 1}, f.shop.Stats())
+	assert.Empty(t, co.PaymentID, "the voided hold is forgotten")
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentFailed))
+
+	_, err = f.confirm(co, memory.TokenApprove)
+	require.ErrorIs(t, err, buybutton.ErrIllegalTransition)
+	assert.Equal(t, memory.Stats{Reservations: 1, Authorizations: 1, Voids: 1}, f.shop.Stats(), "a failed checkout asks nothing more")
+
+	// The two pairs were released: another checkout can reserve them.
+	other := f.ready(t, "buyer-2", sneaker("11", 2))
+	_, err = f.confirm(other, memory.TokenApprove)
+	require.ErrorIs(t, err, provider.ErrInvalidRequest, "reserved, authorized, then refused like the first")
+	assert.Equal(t, 2, f.shop.Stats().Reservations)
+}
