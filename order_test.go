@@ -233,6 +233,47 @@ func TestRefundsAreIdempotentAndCapped(t *testing.T) {
 	assert.Len(t, f.order(t, o.ID).Refunds, 2)
 }
 
+// TestRetriesOfOneRefundRacingMakeOneRefund: sixteen calls with one key at
+// once (a support tool's double click, a job retrying) make one refund at
+// the platform, and each returns it. Also against a store that reports
+// the key's conflict before the order's, where the losers must resume the
+// winner's refund rather than fail.
+func TestRetriesOfOneRefundRacingMakeOneRefund(t *testing.T) {
+	for name, store := range map[string]*indexesFirst{"memory store": nil, "store checking keys first": {Store: buybutton.NewMemoryStore()}} {
+		t.Run(name, func(t *testing.T) {
+			opts := &buybutton.Options{}
+			if store != nil {
+				opts.Store = store
+			}
+			f := newShop(t, opts)
+			o := f.placed(t)
+			ids := make([]string, 16)
+			var wg sync.WaitGroup
+			for i := range ids {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r, err := f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("40.00"), Reason: "damaged", IdempotencyKey: "k1"})
+					if assert.NoError(t, err) {
+						ids[i] = r.ID
+					}
+				}()
+			}
+			wg.Wait()
+			for _, id := range ids {
+				assert.Equal(t, ids[0], id, "every call returns the one refund")
+			}
+			assert.Equal(t, 1, f.shop.Stats().Refunds)
+			got := f.order(t, o.ID)
+			assert.Len(t, got.Refunds, 1)
+			assert.Equal(t, "40.00 USD", got.Refunded().String())
+			if store != nil {
+				assert.Positive(t, store.conflicts.Load(), "no call lost the race on the key: the test did not exercise it")
+			}
+		})
+	}
+}
+
 func TestRacingRefundsNeverExceedTheCapture(t *testing.T) {
 	f := newShop(t, nil)
 	o := f.placed(t) // 90.78 captured
