@@ -246,18 +246,51 @@ func TestLapsedHoldIsToldBeforeShipment(t *testing.T) {
 }
 
 // TestCanceledEventOfOurOwnVoidChangesNothing: a payment.canceled for a
-// hold the library voided itself (a canceled order) is no lapse.
+// hold the library voided itself (a canceled order) is no lapse, whether
+// it comes after the cancellation was recorded or before: Stripe cannot
+// tell its merchant's cancellations from the library's voids, and its
+// event can beat the void's answer.
 func TestCanceledEventOfOurOwnVoidChangesNothing(t *testing.T) {
-	f := newShop(t, &buybutton.Options{Capture: buybutton.CaptureOnShipment})
-	o := f.placed(t)
-	_, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: o.ID, Reason: "fraud"})
-	require.NoError(t, err)
-	h, body := f.shop.Sign(provider.Event{ID: "evt_void", Type: provider.EventPaymentCanceled, PaymentID: o.PaymentID, Reason: "voided", OccurredAt: f.clock.Now()}, f.clock.Now())
-	require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
-	got := f.order(t, o.ID)
-	assert.Equal(t, buybutton.PaymentVoided, got.PaymentState())
-	assert.Empty(t, got.CaptureFailure)
-	assert.Zero(t, count(f.pendingEvents(t), buybutton.EventPaymentCaptureFailed))
+	for _, early := range []bool{false, true} {
+		t.Run(map[bool]string{false: "after the void's answer", true: "before the void's answer"}[early], func(t *testing.T) {
+			voids := &reportedVoids{}
+			f := buildFixture(t, nil, &buybutton.Options{Capture: buybutton.CaptureOnShipment}, withPayments(func(shop *memory.Provider) provider.Payments {
+				voids.Provider = shop
+				return voids
+			}))
+			o := f.placed(t)
+			h, body := f.shop.Sign(provider.Event{ID: "evt_void", Type: provider.EventPaymentCanceled, PaymentID: o.PaymentID, Reason: "canceled on Stripe", OccurredAt: f.clock.Now()}, f.clock.Now())
+			deliver := func() { require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body)) }
+			if early {
+				voids.afterVoid = deliver
+			}
+			_, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: o.ID, Reason: "fraud"})
+			require.NoError(t, err)
+			if !early {
+				deliver()
+			}
+			got := f.order(t, o.ID)
+			assert.Equal(t, buybutton.OrderCanceled, got.Status)
+			assert.Equal(t, buybutton.PaymentVoided, got.PaymentState())
+			assert.Empty(t, got.CaptureFailure)
+			assert.Zero(t, count(f.pendingEvents(t), buybutton.EventPaymentCaptureFailed))
+		})
+	}
+}
+
+// reportedVoids is a platform whose void's event reaches the library
+// (afterVoid) before the void's answer does.
+type reportedVoids struct {
+	*memory.Provider
+	afterVoid func()
+}
+
+func (p *reportedVoids) Void(ctx context.Context, req provider.VoidRequest) (provider.Payment, error) {
+	pay, err := p.Provider.Void(ctx, req)
+	if err == nil && p.afterVoid != nil {
+		p.afterVoid()
+	}
+	return pay, err
 }
 
 // TestRefundBeforeItsCaptureIsKnown: under CaptureOnShipment the merchant

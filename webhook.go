@@ -244,7 +244,9 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			tx.Events = append(tx.Events, c.event(EventOrderDelivered, o, now))
 		}
 	case provider.EventPaymentCanceled:
-		if o.holdOpen() {
+		// A cancellation owed is the library voiding the hold itself:
+		// the event may be that void's, delivered before its commit.
+		if o.holdOpen() && !o.cancelOwed() {
 			why := "the hold ended on the platform"
 			if e.Reason != "" {
 				why += ": " + e.Reason

@@ -52,10 +52,12 @@ const (
 	EventPaymentAuthorized EventType = "payment.authorized" // after an extra action
 	EventPaymentFailed     EventType = "payment.failed"
 	EventPaymentCaptured   EventType = "payment.captured"
-	// EventPaymentCanceled is a hold that ended uncaptured without the
-	// library asking: the authorization expired (Stripe cancels it), or
-	// the merchant canceled it on the platform. It is not sent for voids
-	// the library asked for. Reason says why, if known.
+	// EventPaymentCanceled is a hold that ended uncaptured: the
+	// authorization expired (Stripe cancels it), or the merchant canceled
+	// it on the platform. A platform that cannot tell those from the voids
+	// the library asked for may send it for those too: the library
+	// ignores it for a payment it is voiding or has voided. Reason says
+	// why, if known.
 	EventPaymentCanceled EventType = "payment.canceled"
 	// EventPaymentRefunded is one refund of a payment. A processor that
 	// cannot tell a donation's payment from an order's (Stripe) reports

@@ -102,7 +102,7 @@
 //	payment_intent.amount_capturable_updated   payment.authorized
 //	payment_intent.succeeded                   payment.captured, or donation.succeeded
 //	payment_intent.payment_failed              payment.failed, or donation.failed
-//	payment_intent.canceled (with a reason)    payment.canceled: a hold that expired, or that the merchant canceled
+//	payment_intent.canceled                    payment.canceled: a hold that expired, or that the merchant canceled
 //	refund.created, refund.updated,
 //	charge.refund.updated (succeeded)          payment.refunded
 //	refund.failed, refund.updated,

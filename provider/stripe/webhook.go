@@ -166,7 +166,8 @@ type eventObject struct {
 //	payment_intent.amount_capturable_updated   payment.authorized (after 3-D Secure)
 //	payment_intent.succeeded                   payment.captured, or donation.succeeded
 //	payment_intent.payment_failed              payment.failed, or donation.failed
-//	payment_intent.canceled (with a reason)    payment.canceled: a hold that expired, or that the merchant canceled
+//	payment_intent.canceled                    payment.canceled: a hold that expired, or that the merchant canceled
+//	                                           (also the library's own voids, which it ignores)
 //	refund.created, refund.updated,
 //	charge.refund.updated (status succeeded)   payment.refunded, one per refund
 //	refund.failed, refund.updated,
@@ -221,11 +222,11 @@ func parseEvent(body []byte) ([]provider.Event, error) {
 	case "payment_intent.canceled":
 		// Stripe cancels an uncaptured PaymentIntent itself when its
 		// authorization expires (cancellation_reason "automatic"); a
-		// merchant who cancels one gives a reason of their own
-		// (duplicate, fraudulent, requested_by_customer, abandoned). This
-		// provider's Void gives none, so a cancellation without a reason
-		// is taken for one of the library's own and not reported.
-		if donation || o.CaptureMethod != "manual" || o.CancellationReason == "" {
+		// merchant cancels one on the dashboard with a reason or without.
+		// The library's own voids are reported too, since nothing tells
+		// them apart: the library ignores those (see
+		// provider.EventPaymentCanceled).
+		if donation || o.CaptureMethod != "manual" {
 			return nil, nil
 		}
 		e.Type, e.PaymentID, e.Reason = provider.EventPaymentCanceled, o.ID, cancellationReason(o.CancellationReason)
@@ -288,8 +289,11 @@ func objectID(raw json.RawMessage) string {
 // cancellationReason says why Stripe canceled a PaymentIntent, from its
 // cancellation_reason.
 func cancellationReason(reason string) string {
-	if reason == "automatic" {
+	switch reason {
+	case "automatic":
 		return "authorization expired"
+	case "":
+		return "canceled on Stripe"
 	}
 	return "canceled on Stripe: " + strings.ReplaceAll(reason, "_", " ")
 }

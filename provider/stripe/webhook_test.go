@@ -144,11 +144,11 @@ func TestWebhookWithoutSecretRejects(t *testing.T) {
 	}
 }
 
-// TestVoidGivesNoCancellationReason: payment_intent.canceled is reported
-// only when it has a reason, on the ground that this provider's own Void
-// gives none; a Void that gave one would report the library's own voids
-// back to it as holds that ended on the platform.
-func TestVoidGivesNoCancellationReason(t *testing.T) {
+// TestVoid: a PaymentIntent Stripe canceled is a voided payment. The
+// void sends no cancellation_reason: none of Stripe's reasons
+// (duplicate, fraudulent, requested_by_customer, abandoned) is the
+// library's.
+func TestVoid(t *testing.T) {
 	p, s := scriptedProvider(t, 0, intentJSON("canceled", ""))
 	pay, err := p.Void(context.Background(), provider.VoidRequest{IdempotencyKey: "o_1:void", PaymentID: "pi_1"})
 	if err != nil || pay.Status != provider.PaymentVoided {
@@ -182,7 +182,8 @@ func TestWebhookEventTypes(t *testing.T) {
 			&provider.Event{Type: provider.EventPaymentCanceled, PaymentID: "pi_1", Reason: "authorization expired"}},
 		{"payment_intent.canceled", `{"id":"pi_1","object":"payment_intent","capture_method":"manual","status":"canceled","cancellation_reason":"requested_by_customer","currency":"usd"}`,
 			&provider.Event{Type: provider.EventPaymentCanceled, PaymentID: "pi_1", Reason: "canceled on Stripe: requested by customer"}},
-		{"payment_intent.canceled", `{"id":"pi_1","object":"payment_intent","capture_method":"manual","status":"canceled","cancellation_reason":null,"currency":"usd"}`, nil},
+		{"payment_intent.canceled", `{"id":"pi_1","object":"payment_intent","capture_method":"manual","status":"canceled","cancellation_reason":null,"currency":"usd"}`,
+			&provider.Event{Type: provider.EventPaymentCanceled, PaymentID: "pi_1", Reason: "canceled on Stripe"}},
 		{"payment_intent.canceled", `{"id":"pi_1","object":"payment_intent","capture_method":"automatic","status":"canceled","cancellation_reason":"abandoned","currency":"usd"}`, nil},
 		{"payment_intent.canceled", `{"id":"pi_2","object":"payment_intent","capture_method":"manual","status":"canceled","cancellation_reason":"automatic","currency":"usd","metadata":{"buybutton_nonprofit":"np"}}`, nil},
 		{"charge.refund.updated", `{"id":"re_1","object":"refund","amount":300,"currency":"usd","payment_intent":"pi_1","status":"succeeded"}`,
