@@ -350,6 +350,49 @@ func TestUnfinishedCaptureIsNotACapture(t *testing.T) {
 	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentCaptured))
 }
 
+// unfinishedVoids is a platform that answers a void, while unfinished is
+// set, with the payment as it is, still held: a platform bug, or a void
+// under way.
+type unfinishedVoids struct {
+	*memory.Provider
+	unfinished *bool
+}
+
+func (p unfinishedVoids) Void(ctx context.Context, req provider.VoidRequest) (provider.Payment, error) {
+	if *p.unfinished {
+		return p.Provider.Payment(ctx, req.PaymentID)
+	}
+	return p.Provider.Void(ctx, req)
+}
+
+// TestVoidAnsweredWithTheHoldStillThereIsNotAVoid: a void is believed only
+// from a payment answered voided. A cancellation whose void was answered
+// with the hold still there is owed, not recorded, and the retry voids
+// it. Before, the order was recorded canceled and voided while the
+// buyer's money stayed held.
+func TestVoidAnsweredWithTheHoldStillThereIsNotAVoid(t *testing.T) {
+	unfinished := true
+	f := buildFixture(t, nil, &buybutton.Options{Capture: buybutton.CaptureOnShipment}, withPayments(func(shop *memory.Provider) provider.Payments {
+		return unfinishedVoids{Provider: shop, unfinished: &unfinished}
+	}))
+	o := f.placed(t)
+	_, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: o.ID, Reason: "fraud"})
+	require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.OrderPlaced, got.Status, "not canceled while the hold stands")
+	assert.NotNil(t, got.Cancellation, "the cancellation is owed")
+	assert.Equal(t, buybutton.PaymentAuthorized, got.PaymentState())
+
+	unfinished = false
+	got, err = f.client.CancelOrder(ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: o.ID, Reason: "fraud"})
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.OrderCanceled, got.Status)
+	assert.Equal(t, buybutton.PaymentVoided, got.PaymentState())
+	pay, err := f.shop.Payment(ctx, o.PaymentID)
+	require.NoError(t, err)
+	assert.Equal(t, provider.PaymentVoided, pay.Status)
+}
+
 // TestUnfinishedCaptureOnShipmentIsAskedAgain: under CaptureOnShipment,
 // the shipment's webhook fails while the capture is unfinished, so that
 // the platform delivers it again, and the redelivery records the

@@ -435,15 +435,19 @@ func releaseKey(key string, left money.Amount) string {
 	return key + ":refund:" + left.Number()
 }
 
-// voidPayment voids a held payment with key. A payment the platform
-// will not void because it is failed or voided already needs nothing; one
-// it will not void because it was captured is returned, for the caller to
-// give back; any other state is provider.ErrInvalidState.
+// voidPayment voids a held payment with key. A void answered with the
+// payment in any state but voided has not released it yet: that is
+// ErrUnknownOutcome. A payment the platform will not void because it is
+// failed or voided already needs nothing; one it will not void because it
+// was captured is returned, for the caller to give back; any other state
+// is provider.ErrInvalidState.
 func voidPayment(ctx context.Context, m Merchant, key, paymentID string) (captured *provider.Payment, err error) {
-	_, err = m.Payments.Void(ctx, provider.VoidRequest{IdempotencyKey: key, PaymentID: paymentID})
+	voided, err := m.Payments.Void(ctx, provider.VoidRequest{IdempotencyKey: key, PaymentID: paymentID})
 	switch {
-	case err == nil, errors.Is(err, provider.ErrNotFound):
+	case err == nil && voided.Status == provider.PaymentVoided, errors.Is(err, provider.ErrNotFound):
 		return nil, nil
+	case err == nil:
+		return nil, fmt.Errorf("%w: payment %s answered a void as %s", ErrUnknownOutcome, paymentID, voided.Status)
 	case !errors.Is(err, provider.ErrInvalidState):
 		return nil, err
 	}

@@ -35,8 +35,11 @@ type Payments interface {
 	Capture(ctx context.Context, req CaptureRequest) (Payment, error)
 
 	// Void releases an authorized, uncaptured payment, or one that still
-	// requires action. Voiding a voided payment succeeds and changes
-	// nothing; a captured payment is [ErrInvalidState] (refund it instead).
+	// requires action, and answers it in [PaymentVoided]. Voiding a voided
+	// payment succeeds and changes nothing; a captured payment is
+	// [ErrInvalidState] (refund it instead). The library believes a void
+	// only from a payment answered voided: any other answer is taken for
+	// an outcome not known yet, and asked again with the same key.
 	Void(ctx context.Context, req VoidRequest) (Payment, error)
 
 	// Refund returns Amount of a captured payment. If the refunds of the

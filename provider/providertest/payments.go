@@ -131,8 +131,8 @@ func runPayments(t *testing.T, newHarness HarnessMaker) {
 			if err != nil || v.Status != provider.PaymentVoided {
 				t.Fatalf("Void = %s, %v; want voided", v.Status, err)
 			}
-			if _, err := e.p.Void(e.ctx, provider.VoidRequest{IdempotencyKey: key(t, "void-again"), PaymentID: p.ID}); err != nil {
-				t.Fatalf("voiding a voided payment: %v, want success and no change", err)
+			if again, err := e.p.Void(e.ctx, provider.VoidRequest{IdempotencyKey: key(t, "void-again"), PaymentID: p.ID}); err != nil || again.Status != provider.PaymentVoided {
+				t.Fatalf("voiding a voided payment: %s, %v; want success, voided, and no change", again.Status, err)
 			}
 			if _, err := tryCapture(t, e, key(t, "capture"), p.ID, 1000); !errors.Is(err, provider.ErrInvalidState) {
 				t.Fatalf("capture after void: err = %v, want ErrInvalidState", err)
