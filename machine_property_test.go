@@ -46,10 +46,15 @@ type machineModel struct {
 	failedUntold   map[string]bool  // of those, payments whose failure's webhook may not be applied yet
 	voidEvents     string           // how the platform reports the library's own voids: "never", "later", "at once"
 	lapses         int              // holds that ended on the platform: what may fail a capture
+	refundFailures map[string]int   // per payment, refunds the platform refused for good or failed
 }
 
 // errLost makes a refund that happens and whose answer is lost.
 var errLost = errors.New("lost")
+
+// errMadeFailed makes a refund that the platform makes and answers failed
+// at once, then reports failed with a payment.refund_failed webhook.
+var errMadeFailed = errors.New("made and failed")
 
 // propertyPayments is the property test's platform: holds that may have
 // lapsed by the time they are captured, captures it may answer before it
@@ -59,7 +64,7 @@ var errLost = errors.New("lost")
 type propertyPayments struct {
 	lapsingHolds
 	unfinished func() bool
-	refusal    func() error
+	refusal    func(req provider.RefundRequest) error
 	voided     func(paymentID string)
 }
 
@@ -97,7 +102,7 @@ func (p propertyPayments) Capture(ctx context.Context, req provider.CaptureReque
 }
 
 func (p propertyPayments) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
-	switch err := p.refusal(); {
+	switch err := p.refusal(req); {
 	case err == errLost:
 		if _, err := p.lapsingHolds.Refund(ctx, req); err != nil {
 			return provider.Refund{}, err
@@ -110,11 +115,20 @@ func (p propertyPayments) Refund(ctx context.Context, req provider.RefundRequest
 }
 
 // takeRefusal returns what the refund being made gets.
-func (m *machineModel) takeRefusal() error {
+func (m *machineModel) takeRefusal(req provider.RefundRequest) error {
 	err := m.refuseNext
 	m.refuseNext = nil
 	if err != nil && err != errLost {
 		m.refused, m.refusedBefore = true, true
+	}
+	switch err {
+	case provider.ErrInvalidState:
+		m.refundFailures[req.PaymentID]++
+	case errMadeFailed:
+		m.refundFailures[req.PaymentID]++
+		id := "re_failed_" + req.IdempotencyKey
+		m.redeliver = append(m.redeliver, provider.Event{ID: "evt_" + id, Type: provider.EventPaymentRefundFailed, PaymentID: req.PaymentID, RefundID: id, Amount: &req.Amount, Reason: "lost_or_stolen_card"})
+		return &provider.RefundFailedError{RefundID: id, Reason: "lost_or_stolen_card"}
 	}
 	return err
 }
@@ -122,7 +136,7 @@ func (m *machineModel) takeRefusal() error {
 // RefuseNextRefund makes the platform refuse the next refund, or lose its
 // answer.
 func (m *machineModel) RefuseNextRefund(t *rapid.T) {
-	m.refuseNext = rapid.SampledFrom([]error{provider.ErrUnavailable, provider.ErrInvalidState, errLost}).Draw(t, "refusal")
+	m.refuseNext = rapid.SampledFrom([]error{provider.ErrUnavailable, provider.ErrInvalidState, errLost, errMadeFailed}).Draw(t, "refusal")
 }
 
 // mustUnlessRefused is must, but also lets through the refusal of a refund
@@ -187,6 +201,7 @@ func (m *machineModel) FailRefund(t *rapid.T) {
 	}
 	if err := m.f.shop.FailRefund(rapid.SampledFrom(made).Draw(t, "failed refund"), "expired_or_canceled_card"); err == nil {
 		m.refundFailed[o.PaymentID], m.failedUntold[o.PaymentID] = true, true
+		m.refundFailures[o.PaymentID]++
 		m.refusedBefore = true // its key now answers ErrRefundFailed
 	} else if !errors.Is(err, provider.ErrInvalidState) {
 		t.Fatal(err)
@@ -598,6 +613,11 @@ func (m *machineModel) Check(t *rapid.T) {
 		if o.CaptureFailure != "" {
 			captureFailures++
 		}
+		// Each refund the platform refused or failed is recorded once,
+		// however it was told (an answer, a webhook, or both).
+		if n := len(slices.DeleteFunc(slices.Clone(o.Refunds), func(f buybutton.Refund) bool { return f.Status != buybutton.RefundFailed })); n > m.refundFailures[pay.ID] {
+			t.Fatalf("order %s records %d failed refunds, the platform failed %d", o.ID, n, m.refundFailures[pay.ID])
+		}
 		held := pay.Status == provider.PaymentAuthorized || pay.Status == provider.PaymentCaptured
 		if o.Status != buybutton.OrderCanceled && o.PaymentState() != buybutton.PaymentCaptureFailed && !held && !m.lapsedUntold[pay.ID] {
 			t.Fatalf("order %s is %s but its payment is %s", o.ID, o.Status, pay.Status)
@@ -806,7 +826,7 @@ func TestCheckoutMachinesProperties(t *testing.T) {
 		_ = f.Value.Set("100")
 	}
 	rapid.Check(t, func(t *rapid.T) {
-		m := &machineModel{stock: map[string]int{}, actionGifts: map[string]bool{}, lapsedUntold: map[string]bool{}, capturedUntold: map[string]bool{}, refundFailed: map[string]bool{}, failedUntold: map[string]bool{}}
+		m := &machineModel{stock: map[string]int{}, actionGifts: map[string]bool{}, lapsedUntold: map[string]bool{}, capturedUntold: map[string]bool{}, refundFailed: map[string]bool{}, failedUntold: map[string]bool{}, refundFailures: map[string]int{}}
 		m.policy = rapid.SampledFrom([]buybutton.CapturePolicy{buybutton.CaptureOnPlace, buybutton.CaptureOnShipment}).Draw(t, "capture policy")
 		m.voidEvents = rapid.SampledFrom([]string{"never", "later", "at once"}).Draw(t, "void events")
 		f := buildFixture(t, nil, &buybutton.Options{Capture: m.policy}, withPayments(func(shop *memory.Provider) provider.Payments {
