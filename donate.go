@@ -271,7 +271,7 @@ func (c *Client) commitGiven(ctx context.Context, m Merchant, co *Checkout, pd p
 		err = c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutPlaced, "donation "+pd.ID+" succeeded", actor, func(tx *Tx) {
 			cpTx(tx)
 			tx.Donations = append(tx.Donations, d)
-			tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "donation", MerchantID: m.ID, ExternalID: pd.ID}, ID: d.ID})
+			tx.Refs = append(tx.Refs, donationRefs(m.ID, pd.ID, pd.PaymentID, d.ID)...)
 			tx.Transitions = append(tx.Transitions, donationMachine.record(d.ID, "", d.State(), "checkout "+co.ID+" confirmed", actor, now))
 			tx.Events = append(tx.Events, c.donationEvent(EventDonationSucceeded, d, now))
 			if mg != nil {
@@ -330,6 +330,17 @@ func (c *Client) countGift(ctx context.Context, d *Donation, now time.Time) (*Ca
 			tx.Refs = append(tx.Refs, RefEntry{Ref: donor, ID: d.ID})
 		}
 	}, nil
+}
+
+// donationRefs index a donation by the platform's id of it, and by the
+// payment behind it when that is another object (a monthly donation's
+// invoice's payment on Stripe), which the platform's refund events name.
+func donationRefs(merchantID, providerDonationID, paymentID, id string) []RefEntry {
+	refs := []RefEntry{{Ref: Ref{Kind: "donation", MerchantID: merchantID, ExternalID: providerDonationID}, ID: id}}
+	if paymentID != "" && paymentID != providerDonationID {
+		refs = append(refs, RefEntry{Ref: Ref{Kind: "donation", MerchantID: merchantID, ExternalID: paymentID}, ID: id})
+	}
+	return refs
 }
 
 // firstGiftRaced reports whether a ref conflict is on a campaign's donor

@@ -757,3 +757,70 @@ func TestDonationFaultsNeverLoseOrDoubleCharge(t *testing.T) {
 		}
 	}
 }
+
+// invoiceMonths is a platform whose monthly donations are invoices paid
+// by a payment of another id, which its refund events name (Stripe's
+// invoices and their PaymentIntents).
+type invoiceMonths struct{ *memory.Provider }
+
+func paymentOfMonth(donationID string) string { return "pay_" + donationID }
+
+func (p invoiceMonths) StartMonthly(ctx context.Context, req provider.DonateRequest) (provider.MonthlyDonation, error) {
+	m, err := p.Provider.StartMonthly(ctx, req)
+	m.First.PaymentID = paymentOfMonth(m.First.ID)
+	return m, err
+}
+
+func (p invoiceMonths) Donation(ctx context.Context, id string) (provider.Donation, error) {
+	d, err := p.Provider.Donation(ctx, id)
+	if d.MonthlyID != "" {
+		d.PaymentID = paymentOfMonth(d.ID)
+	}
+	return d, err
+}
+
+// TestRefundOfAMonthNamingItsPaymentIsRecorded: a refund made on the
+// dashboard of one month of a monthly donation, first or renewal, whose
+// event names the month's payment rather than the month (Stripe's
+// refund of an invoice's PaymentIntent), is recorded on that month, and
+// the campaign stops counting it. Before, no donation was found by the
+// payment, and the refund was ignored.
+func TestRefundOfAMonthNamingItsPaymentIsRecorded(t *testing.T) {
+	f := charity{fixture: buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+		m.Donations, m.Monthly = invoiceMonths{shop}, invoiceMonths{shop}
+		return m
+	})}
+	cp := f.campaign(t)
+	p := ada(buybutton.DonorPrivacy{})
+	p.Monthly = true
+	first := f.give(t, cp, p)
+	f.deliver(t)
+	f.clock.Advance(31 * 24 * time.Hour)
+	require.Equal(t, 1, f.shop.RenewDue())
+	f.deliver(t)
+	events, err := f.client.PendingEvents(ctx, 1000)
+	require.NoError(t, err)
+	var second *buybutton.Donation
+	for _, e := range events {
+		if e.Type == buybutton.EventDonationSucceeded && e.DonationID != first.ID {
+			d, err := f.client.Donation(ctx, buyer, e.DonationID)
+			require.NoError(t, err)
+			second = d
+		}
+	}
+	require.NotNil(t, second, "the renewal is recorded")
+
+	for i, d := range []*buybutton.Donation{first, second} {
+		amount := usd("5.00")
+		h, body := f.shop.Sign(provider.Event{ID: fmt.Sprintf("evt_month_refund_%d", i), Type: provider.EventPaymentRefunded, PaymentID: paymentOfMonth(d.ProviderDonationID), RefundID: fmt.Sprintf("re_month_%d", i), Amount: &amount}, f.clock.Now())
+		require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
+		got, err := f.client.Donation(ctx, buyer, d.ID)
+		require.NoError(t, err)
+		require.Len(t, got.Refunds, 1, "month %d", i+1)
+		assert.Equal(t, fmt.Sprintf("re_month_%d", i), got.Refunds[0].ProviderRefundID)
+	}
+	got, err := f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.True(t, got.Raised.Equal(usd("40.00")), "two months of 25.00, each 5.00 refunded: %s", got.Raised)
+}

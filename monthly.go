@@ -183,6 +183,14 @@ func (c *Client) applyMonthlyEvent(ctx context.Context, m Merchant, e provider.E
 		}
 		next = pm.NextChargeAt
 	}
+	var paymentID string // the renewal's payment, which its refunds' events may name
+	if e.Type == provider.EventDonationSucceeded && m.Donations != nil {
+		pd, err := m.Donations.Donation(ctx, e.DonationID)
+		if err != nil {
+			return fmt.Errorf("buybutton: monthly gift %s: renewal %s: %w", monthlyID, e.DonationID, err)
+		}
+		paymentID = pd.PaymentID
+	}
 	actor := providerActor(m.ID)
 	_, err = c.updateMonthly(ctx, monthlyID, func(mg *MonthlyGift, tx *Tx) (bool, error) {
 		tx.Seen = append(tx.Seen, SeenEvent{MerchantID: m.ID, EventID: e.ID, At: c.now()})
@@ -196,7 +204,7 @@ func (c *Client) applyMonthlyEvent(ctx context.Context, m Merchant, e provider.E
 			mg.NextChargeAt = next
 			return false, c.moveMonthly(mg, tx, MonthlyPastDue, "renewal failed: "+e.Reason, actor, e.Reason)
 		}
-		return false, c.recordRenewal(ctx, m, mg, e, next, tx)
+		return false, c.recordRenewal(ctx, m, mg, e, paymentID, next, tx)
 	})
 	if conflictOn(err, "seen_event") || conflictOn(err, "donation") {
 		return nil // applied by an earlier delivery
@@ -206,7 +214,7 @@ func (c *Client) applyMonthlyEvent(ctx context.Context, m Merchant, e provider.E
 
 // recordRenewal adds a month that the provider charged: its Donation, the
 // campaign's totals, and the gift's count and next date.
-func (c *Client) recordRenewal(ctx context.Context, m Merchant, mg *MonthlyGift, e provider.Event, next time.Time, tx *Tx) error {
+func (c *Client) recordRenewal(ctx context.Context, m Merchant, mg *MonthlyGift, e provider.Event, paymentID string, next time.Time, tx *Tx) error {
 	if e.Amount == nil || !e.Amount.Equal(mg.Charged) {
 		return invalid("event.amount", "renewal of %v, want the monthly %s", e.Amount, mg.Charged)
 	}
@@ -233,7 +241,7 @@ func (c *Client) recordRenewal(ctx context.Context, m Merchant, mg *MonthlyGift,
 		}
 	}
 	tx.Donations = append(tx.Donations, d)
-	tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "donation", MerchantID: m.ID, ExternalID: e.DonationID}, ID: d.ID})
+	tx.Refs = append(tx.Refs, donationRefs(m.ID, e.DonationID, paymentID, d.ID)...)
 	tx.Transitions = append(tx.Transitions, donationMachine.record(d.ID, "", d.State(), fmt.Sprintf("month %d of %s", mg.Months, mg.ID), providerActor(m.ID), now))
 	tx.Events = append(tx.Events, c.donationEvent(EventDonationSucceeded, d, now))
 	return nil

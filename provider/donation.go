@@ -117,6 +117,11 @@ type Donation struct {
 	ID          string
 	NonprofitID string
 	MonthlyID   string // set when the donation is one month of a MonthlyDonation
+	// PaymentID is the platform's payment behind the donation when that
+	// is another object than ID, and the platform's refund events name it
+	// rather than ID (Stripe: the PaymentIntent of a monthly donation's
+	// invoice). Empty when ID is the payment.
+	PaymentID string
 	Status      DonationStatus
 	Amount      money.Amount
 	Refunded    money.Amount

@@ -253,7 +253,7 @@ func (p *Provider) monthlyOf(ctx context.Context, sub *stripego.Subscription, fi
 	if err != nil {
 		return m, nil, err
 	}
-	d.ID, d.MonthlyID = first.ID, sub.ID
+	d.ID, d.MonthlyID, d.PaymentID = first.ID, sub.ID, pi.ID
 	m.First = d
 	return m, nil, nil
 }
@@ -329,6 +329,6 @@ func (p *Provider) invoiceDonation(ctx context.Context, invoiceID string) (provi
 	if err != nil {
 		return provider.Donation{}, err
 	}
-	d.ID, d.MonthlyID = inv.ID, details.Subscription.ID
+	d.ID, d.MonthlyID, d.PaymentID = inv.ID, details.Subscription.ID, pi.ID
 	return d, nil
 }

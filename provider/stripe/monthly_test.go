@@ -68,8 +68,8 @@ func TestStartMonthlyActive(t *testing.T) {
 		!m.NextChargeAt.Equal(time.Unix(1800000000, 0)) || m.NonprofitID != "np_verified" {
 		t.Fatalf("monthly = %+v", m)
 	}
-	if m.First.ID != "in_1MowQWLkdIwHu7ixuzkSPfKd" || m.First.MonthlyID != m.ID || m.First.Status != provider.DonationSucceeded {
-		t.Fatalf("first month = %+v, want the first invoice, succeeded", m.First)
+	if m.First.ID != "in_1MowQWLkdIwHu7ixuzkSPfKd" || m.First.MonthlyID != m.ID || m.First.Status != provider.DonationSucceeded || m.First.PaymentID != "pi_3MowQWLkdIwHu7ix0gwhd6Ez" {
+		t.Fatalf("first month = %+v, want the first invoice, succeeded, with its PaymentIntent", m.First)
 	}
 	want := []string{"buybutton/buybutton_donation_" + productSuffix("np_verified"), "co_9:donate/customer", "co_9:donate/subscription"}
 	if got := s.requests(); strings.Join(got, " ") != strings.Join(want, " ") {
@@ -132,5 +132,22 @@ func TestDonationProductIsMadeOnce(t *testing.T) {
 	p, _ := monthlyProvider(t, exists, ok(customerJSON), subscription("active", "paid", "paid", "succeeded", "null"))
 	if _, err := startMonthly(p); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMonthOfADonationNamesItsPaymentIntent: one month of a monthly
+// donation is its invoice, and Stripe's refund events of it name the
+// invoice's PaymentIntent: the donation read says which, so that the
+// library can find the month from those events.
+func TestMonthOfADonationNamesItsPaymentIntent(t *testing.T) {
+	invoice := `{"id":"in_2","object":"invoice","status":"paid","currency":"usd","amount_paid":1000,
+		"parent":{"type":"subscription_details","subscription_details":{"subscription":"sub_1","metadata":{"buybutton_nonprofit":"np_verified"}}},
+		"payments":{"object":"list","data":[{"id":"inpay_2","object":"invoice_payment","status":"paid",
+			"payment":{"type":"payment_intent","payment_intent":{"id":"pi_2","object":"payment_intent","amount":1000,"currency":"usd","status":"succeeded"}}}]}}`
+	intent := `{"id":"pi_2","object":"payment_intent","amount":1000,"amount_received":1000,"currency":"usd","status":"succeeded"}`
+	p, _ := monthlyProvider(t, ok(invoice), ok(intent))
+	d, err := p.Donation(context.Background(), "in_2")
+	if err != nil || d.ID != "in_2" || d.MonthlyID != "sub_1" || d.PaymentID != "pi_2" || d.Status != provider.DonationSucceeded {
+		t.Fatalf("Donation = %+v, %v; want month in_2 of sub_1, succeeded, paid by pi_2", d, err)
 	}
 }
