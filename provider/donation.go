@@ -121,11 +121,11 @@ type Donation struct {
 	// is another object than ID, and the platform's refund events name it
 	// rather than ID (Stripe: the PaymentIntent of a monthly donation's
 	// invoice). Empty when ID is the payment.
-	PaymentID string
-	Status      DonationStatus
-	Amount      money.Amount
-	Refunded    money.Amount
-	NextAction  *NextAction
+	PaymentID  string
+	Status     DonationStatus
+	Amount     money.Amount
+	Refunded   money.Amount
+	NextAction *NextAction
 }
 
 // DonationStatus is where a donation is in its lifecycle.
