@@ -629,14 +629,7 @@ func campaignTotalsUnderLoad(t *testing.T, store buybutton.Store) (money.Amount,
 		go func() {
 			defer wg.Done()
 			for range 8 {
-				p := ada(buybutton.DonorPrivacy{})
-				p.BuyerID, p.CampaignID, p.Amount = "donor-"+string(rune('A'+i)), cp.ID, usd("10.00")
-				co, err := f.client.StartDonation(ctx, p)
-				if !assert.NoError(t, err) {
-					return
-				}
-				_, err = f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: p.BuyerID, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
-				assert.NoError(t, err)
+				f.giveTen(t, cp, "donor-"+string(rune('A'+i)))
 			}
 		}()
 	}
@@ -644,6 +637,18 @@ func campaignTotalsUnderLoad(t *testing.T, store buybutton.Store) (money.Amount,
 	got, err := f.client.Campaign(ctx, cp.ID)
 	require.NoError(t, err)
 	return got.Raised, got.Donors
+}
+
+// giveTen gives 10.00 to cp as donorID; safe to call from goroutines.
+func (f charity) giveTen(t *testing.T, cp *buybutton.Campaign, donorID string) {
+	p := ada(buybutton.DonorPrivacy{})
+	p.BuyerID, p.CampaignID, p.Amount = donorID, cp.ID, usd("10.00")
+	co, err := f.client.StartDonation(ctx, p)
+	if !assert.NoError(t, err) {
+		return
+	}
+	_, err = f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: p.BuyerID, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	assert.NoError(t, err)
 }
 
 // lossyCampaigns writes campaigns without compare-and-set, as a naive
@@ -678,14 +683,7 @@ func TestFirstGiftsOfOneDonorRacingCountThemOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := ada(buybutton.DonorPrivacy{})
-			p.BuyerID, p.CampaignID, p.Amount = "donor-"+string(rune('A'+i%4)), cp.ID, usd("10.00")
-			co, err := f.client.StartDonation(ctx, p)
-			if !assert.NoError(t, err) {
-				return
-			}
-			_, err = f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: p.BuyerID, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
-			assert.NoError(t, err)
+			f.giveTen(t, cp, "donor-"+string(rune('A'+i%4)))
 		}()
 	}
 	wg.Wait()
