@@ -91,14 +91,15 @@ func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, re
 	if o.Status == OrderCanceled {
 		return o, nil
 	}
-	// Checked before any money moves: the webhook of a merchant's
-	// cancellation comes here without CancelOrder's check.
-	if err := orderMachine.check(o.ID, o.Status, OrderCanceled); err != nil {
-		return nil, err
-	}
 	if !o.cancelOwed() {
-		if o, err = c.owe(ctx, orderID, reason, actor); err != nil || o.Status == OrderCanceled {
-			return o, err
+		// owe checks the transition before any money moves: the webhook
+		// of a merchant's cancellation comes here without CancelOrder's
+		// check.
+		if o, err = c.owe(ctx, orderID, reason, actor); err != nil {
+			return nil, err
+		}
+		if o.Status == OrderCanceled {
+			return o, nil
 		}
 	}
 	voided, err := c.returnMoney(ctx, m, o, actor)

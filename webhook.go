@@ -37,7 +37,9 @@ import (
 //   - payment.canceled (a hold that lapsed uncaptured, or that the
 //     merchant canceled on the platform): the order is marked as one whose
 //     payment cannot be captured, and the host is told
-//     ([EventPaymentCaptureFailed]) before the merchant ships.
+//     ([EventPaymentCaptureFailed]) before the merchant ships. One of an
+//     order whose cancellation is under way, or whose hold the library
+//     voided, is the library's own void and changes nothing.
 //   - payment.authorized, payment.failed: a checkout waiting for a payment
 //     action is resumed, and placed if the payment went through.
 //   - payment.disputed: told to the host as an [Event].

@@ -61,7 +61,8 @@ const (
 	EventPaymentCanceled EventType = "payment.canceled"
 	// EventPaymentRefunded is one refund of a payment. A processor that
 	// cannot tell a donation's payment from an order's (Stripe) reports
-	// donations' refunds as this too, with PaymentID the donation's id.
+	// donations' refunds as this too, with PaymentID the donation's id or
+	// its [Donation].PaymentID.
 	EventPaymentRefunded EventType = "payment.refunded"
 	// EventPaymentRefundFailed is a refund, made and reported refunded,
 	// that failed afterwards (Stripe's refund.failed: the card was closed,
