@@ -192,7 +192,7 @@ func (c *Client) end(ctx context.Context, co *Checkout, to CheckoutState, reason
 // conflict means another pass got to the checkout first, and is no error.
 func (c *Client) postponeRelease(ctx context.Context, co *Checkout, now time.Time) error {
 	co.DueAt = now.Add(retryWait(now.Sub(co.UpdatedAt)))
-	err := c.store.Commit(ctx, &Tx{Checkouts: []*Checkout{co}})
+	err := c.commit(ctx, &Tx{Checkouts: []*Checkout{co}})
 	if conflictOn(err, "checkout") {
 		return nil
 	}
@@ -217,7 +217,7 @@ func (c *Client) releaseAbandoned(ctx context.Context, co *Checkout, actor strin
 	tx := &Tx{Checkouts: []*Checkout{co}, Transitions: []Transition{
 		checkoutMachine.record(co.ID, co.State, co.State, "payment voided and stock released", actor, co.UpdatedAt),
 	}}
-	if err := c.store.Commit(ctx, tx); err != nil {
+	if err := c.commit(ctx, tx); err != nil {
 		return nil, fmt.Errorf("buybutton: checkout %s: %w", co.ID, err)
 	}
 	co.Version++

@@ -167,6 +167,11 @@ func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string)
 	default:
 		return outcome{}, &TransitionError{Machine: "checkout", ID: co.ID, From: string(from), To: string(CheckoutPaymentPending)}
 	}
+	// The claim's commit outlives ctx (see commit); a caller already gone
+	// starts no attempt, whose every platform call would fail unsent.
+	if err := ctx.Err(); err != nil {
+		return outcome{}, err
+	}
 	co.ClaimedUntil = now.Add(c.claimLease)
 	if err := c.commitCheckout(ctx, co, from, CheckoutPaymentPending, fmt.Sprintf("placement attempt %d claimed", co.Attempt), actor); err != nil {
 		if conflictOn(err, "checkout") {

@@ -55,7 +55,7 @@ func updateRecord[R record](ctx context.Context, c *Client, kind, id string, rea
 			schedule(w, now, c.claimLease, w.owedWork() > owed)
 		}
 		r.addTo(tx)
-		err = c.store.Commit(ctx, tx)
+		err = c.commit(ctx, tx)
 		if (conflictOn(err, kind) || conflictOn(err, "campaign")) && ctx.Err() == nil {
 			continue
 		}

@@ -26,7 +26,9 @@ import (
 //   - Records passed to Commit are not touched by the library during the
 //     call and are not kept after it.
 //   - A record's ID, BuyerID and the ids it was created with never change.
-//   - ctx is never nil.
+//   - ctx is never nil. Commit's ctx is not canceled when the library's
+//     caller goes away, so that what a platform already did is recorded;
+//     it has a deadline of its own (10 seconds).
 //
 // # What a Store must do
 //

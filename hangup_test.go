@@ -1,0 +1,207 @@
+package buybutton_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// contextStore is a Store that, like a database driver (pgx, so
+// store/postgres), writes nothing on a done context: Commit returns the
+// context's error before it sends.
+type contextStore struct{ buybutton.Store }
+
+func (s contextStore) Commit(ctx context.Context, tx *buybutton.Tx) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("commit not sent: %w", err)
+	}
+	return s.Store.Commit(ctx, tx)
+}
+
+// hangUp is a merchant on provider/memory whose money and stock calls
+// honor their context as an HTTP client does (a call on a done context is
+// not sent and fails with the context's error), and whose caller hangs up,
+// its context canceled, as soon as the step named after has answered: a
+// buyer's app closed, or a host's request timing out, just then.
+type hangUp struct {
+	*memory.Provider
+	after  string
+	cancel context.CancelFunc
+}
+
+func (h *hangUp) call(ctx context.Context, step string, do func() error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s not sent: %w", step, err)
+	}
+	err := do()
+	if step == h.after {
+		h.cancel()
+	}
+	return err
+}
+
+func (h *hangUp) Reserve(ctx context.Context, req provider.ReserveRequest) (r provider.Reservation, err error) {
+	err = h.call(ctx, "reserve", func() error { r, err = h.Provider.Reserve(ctx, req); return err })
+	return r, err
+}
+
+func (h *hangUp) Authorize(ctx context.Context, req provider.AuthorizeRequest) (p provider.Payment, err error) {
+	err = h.call(ctx, "authorize", func() error { p, err = h.Provider.Authorize(ctx, req); return err })
+	return p, err
+}
+
+func (h *hangUp) PlaceOrder(ctx context.Context, req provider.PlaceOrderRequest) (o provider.Order, err error) {
+	err = h.call(ctx, "place order", func() error { o, err = h.Provider.PlaceOrder(ctx, req); return err })
+	return o, err
+}
+
+func (h *hangUp) Capture(ctx context.Context, req provider.CaptureRequest) (p provider.Payment, err error) {
+	err = h.call(ctx, "capture", func() error { p, err = h.Provider.Capture(ctx, req); return err })
+	return p, err
+}
+
+func (h *hangUp) Donate(ctx context.Context, req provider.DonateRequest) (d provider.Donation, err error) {
+	err = h.call(ctx, "donate", func() error { d, err = h.Provider.Donate(ctx, req); return err })
+	return d, err
+}
+
+func (h *hangUp) Refund(ctx context.Context, req provider.RefundRequest) (r provider.Refund, err error) {
+	err = h.call(ctx, "refund", func() error { r, err = h.Provider.Refund(ctx, req); return err })
+	return r, err
+}
+
+// hangingUpFixture is a shop whose caller hangs up after step, on a store
+// that writes nothing on a done context. The returned function makes the
+// context of the call that will hang up.
+func hangingUpFixture(t *testing.T, step string) (fixture, func() context.Context) {
+	hang := &hangUp{after: step}
+	f := buildFixture(t, nil, &buybutton.Options{Store: contextStore{buybutton.NewMemoryStore()}}, func(p *memory.Provider) buybutton.Merchant {
+		hang.Provider = p
+		return buybutton.MerchantFrom(shopID, "Demo Shop", hang)
+	})
+	return f, func() context.Context {
+		callCtx, cancel := context.WithCancel(ctx)
+		t.Cleanup(cancel)
+		hang.cancel = cancel
+		return callCtx
+	}
+}
+
+// TestBuyerHangingUpMidConfirmLosesNothing: the buyer's request goes away
+// right after a step of the placement answered. The steps the platform
+// took are recorded all the same, though the caller's context is done:
+// the checkout is placed, or its outcome is unknown, never left claimed
+// (where a second tap would wait, and maintenance would not look, until
+// the claim lapses minutes later). Maintenance finishes it at once, with
+// the clock not moved; the second tap returns the same order; the
+// platform saw one authorization, one order and one capture.
+func TestBuyerHangingUpMidConfirmLosesNothing(t *testing.T) {
+	for _, step := range []string{"reserve", "authorize", "place order", "capture"} {
+		t.Run("after "+step, func(t *testing.T) {
+			f, tap := hangingUpFixture(t, step)
+			co := f.ready(t, buyer, book(1))
+
+			first, err := f.client.Confirm(tap(), buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+			if step == "capture" {
+				// Every platform call was made: only the record was left.
+				require.NoError(t, err)
+				require.NotNil(t, first)
+			} else {
+				require.ErrorIs(t, err, context.Canceled)
+				require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
+			}
+			state := f.checkout(t, co.ID).State
+			assert.Contains(t, []buybutton.CheckoutState{buybutton.CheckoutPlaced, buybutton.CheckoutUnknown}, state, "what the platform did is recorded")
+
+			_, err = f.client.Maintain(ctx, 100)
+			require.NoError(t, err)
+			assert.Equal(t, buybutton.CheckoutPlaced, f.checkout(t, co.ID).State, "maintenance finishes it without waiting for a claim to lapse")
+
+			tapAgain, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			again, err := f.client.Confirm(tapAgain, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+			require.NoError(t, err)
+			if first != nil {
+				assert.Equal(t, first.ID, again.ID)
+			}
+			assert.Equal(t, memory.Stats{Reservations: 1, Authorizations: 1, Orders: 1, Captures: 1}, f.shop.Stats())
+			assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventOrderPlaced))
+		})
+	}
+}
+
+// TestHostHangingUpMidRefundLosesNothing: the host's request goes away
+// right after the platform answered a refund. The refund is recorded
+// succeeded all the same, not left pending until maintenance looks again,
+// and a retry with the same key returns it and refunds nothing more.
+func TestHostHangingUpMidRefundLosesNothing(t *testing.T) {
+	f, call := hangingUpFixture(t, "refund")
+	co := f.ready(t, buyer, book(1))
+	o, err := f.confirm(co, memory.TokenApprove)
+	require.NoError(t, err)
+
+	p := buybutton.RefundParams{OrderID: o.ID, Amount: money.MustParse("5.00", "USD"), Reason: "damaged", IdempotencyKey: "support-ticket-7"}
+	r, err := f.client.RefundOrder(call(), p)
+	require.NoError(t, err, "the platform refunded: the record of it does not depend on the caller")
+	assert.Equal(t, buybutton.RefundSucceeded, r.Status)
+	o = f.order(t, o.ID)
+	require.Len(t, o.Refunds, 1)
+	assert.Equal(t, buybutton.RefundSucceeded, o.Refunds[0].Status)
+	assert.Equal(t, "5.00 USD", o.Refunded().String())
+
+	again, err := f.client.RefundOrder(ctx, p)
+	require.NoError(t, err)
+	assert.Equal(t, r.ID, again.ID)
+	assert.Equal(t, 1, f.shop.Stats().Refunds)
+}
+
+// TestDonorHangingUpMidConfirmLosesNothing: the donor's request goes away
+// right after the platform took the gift. The donation is recorded all the
+// same and counted once in the campaign; the second tap returns it.
+func TestDonorHangingUpMidConfirmLosesNothing(t *testing.T) {
+	f, tap := hangingUpFixture(t, "donate")
+	cp := charity{fixture: f}.campaign(t)
+	p := ada(buybutton.DonorPrivacy{})
+	p.CampaignID = cp.ID
+	co, err := f.client.StartDonation(ctx, p)
+	require.NoError(t, err)
+	confirm := buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove}
+
+	d, err := f.client.ConfirmDonation(tap(), confirm)
+	require.NoError(t, err, "the platform took the gift: the record of it does not depend on the caller")
+	again, err := f.client.ConfirmDonation(ctx, confirm)
+	require.NoError(t, err)
+	assert.Equal(t, d.ID, again.ID)
+	assert.Equal(t, 1, f.shop.Stats().Donations)
+	cp, err = f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "25.00 USD", cp.Raised.String())
+	assert.Equal(t, 1, cp.Donors)
+}
+
+// TestConfirmOfACallerAlreadyGoneStartsNothing: a Confirm whose context is
+// done before the checkout is claimed claims nothing and asks the platform
+// nothing (the claim's commit would outlive the caller, and every call
+// after it would fail unsent): the checkout stays ready for the next tap.
+func TestConfirmOfACallerAlreadyGoneStartsNothing(t *testing.T) {
+	f := newShop(t, nil)
+	co := f.ready(t, buyer, book(1))
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err := f.client.Confirm(gone, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, co.Version, f.checkout(t, co.ID).Version, "nothing committed")
+	assert.Equal(t, memory.Stats{}, f.shop.Stats())
+
+	_, err = f.confirm(co, memory.TokenApprove)
+	require.NoError(t, err)
+}
