@@ -60,12 +60,14 @@ var errMadeFailed = errors.New("made and failed")
 // lapsed by the time they are captured, captures it may answer before it
 // has made them, refunds that may be refused, for now or for good, or
 // whose answer may be lost, and voids it may report back as holds that
-// ended, as Stripe does.
+// ended, as Stripe does. A refund it made is replayed on a retry of its
+// key, never refused: refusals are for new keys only.
 type propertyPayments struct {
 	lapsingHolds
 	unfinished func() bool
 	refusal    func(req provider.RefundRequest) error
 	voided     func(paymentID string)
+	made       map[string]bool // refunds made, by idempotency key
 }
 
 func (p propertyPayments) Void(ctx context.Context, req provider.VoidRequest) (provider.Payment, error) {
@@ -102,16 +104,24 @@ func (p propertyPayments) Capture(ctx context.Context, req provider.CaptureReque
 }
 
 func (p propertyPayments) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
+	if p.made[req.IdempotencyKey] {
+		return p.lapsingHolds.Refund(ctx, req)
+	}
 	switch err := p.refusal(req); {
 	case err == errLost:
 		if _, err := p.lapsingHolds.Refund(ctx, req); err != nil {
 			return provider.Refund{}, err
 		}
+		p.made[req.IdempotencyKey] = true
 		return provider.Refund{}, fmt.Errorf("connection reset: %w", provider.ErrUnknownOutcome)
 	case err != nil:
 		return provider.Refund{}, fmt.Errorf("refund refused: %w", err)
 	}
-	return p.lapsingHolds.Refund(ctx, req)
+	r, err := p.lapsingHolds.Refund(ctx, req)
+	if err == nil {
+		p.made[req.IdempotencyKey] = true
+	}
+	return r, err
 }
 
 // takeRefusal returns what the refund being made gets.
@@ -830,7 +840,7 @@ func TestCheckoutMachinesProperties(t *testing.T) {
 		m.policy = rapid.SampledFrom([]buybutton.CapturePolicy{buybutton.CaptureOnPlace, buybutton.CaptureOnShipment}).Draw(t, "capture policy")
 		m.voidEvents = rapid.SampledFrom([]string{"never", "later", "at once"}).Draw(t, "void events")
 		f := buildFixture(t, nil, &buybutton.Options{Capture: m.policy}, withPayments(func(shop *memory.Provider) provider.Payments {
-			return propertyPayments{lapsingHolds{Provider: shop, lapsed: m.takeLapse}, m.takeUnfinished, m.takeRefusal, m.reportVoid}
+			return propertyPayments{lapsingHolds{Provider: shop, lapsed: m.takeLapse}, m.takeUnfinished, m.takeRefusal, m.reportVoid, map[string]bool{}}
 		}))
 		cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
 			MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Property", Currency: "USD",
