@@ -172,6 +172,7 @@ func New(opts *Options) (*Client, error) {
 	if c.store == nil {
 		c.store = NewMemoryStore()
 	}
+	c.store = detachedStore{c.store}
 	if c.taxRounding == 0 {
 		c.taxRounding = money.HalfEven
 	} else if !c.taxRounding.Valid() {

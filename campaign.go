@@ -126,7 +126,7 @@ func (c *Client) CreateCampaign(ctx context.Context, p CampaignParams) (*Campaig
 		Currency: p.Currency, Presets: presets, Minimum: p.Minimum, Maximum: p.Maximum,
 		ShowProgress: p.ShowProgress, Raised: money.Zero(p.Currency), CreatedAt: now, UpdatedAt: now,
 	}
-	if err := c.commit(ctx, &Tx{Campaigns: []*Campaign{cp}}); err != nil {
+	if err := c.store.Commit(ctx, &Tx{Campaigns: []*Campaign{cp}}); err != nil {
 		return nil, fmt.Errorf("buybutton: create campaign: %w", err)
 	}
 	cp.Version = 1

@@ -58,7 +58,7 @@ func (c *Client) NewCart(ctx context.Context, buyerID string) (*Cart, error) {
 	}
 	now := c.now()
 	cart := &Cart{ID: "cart_" + uuid.NewString(), BuyerID: buyerID, CreatedAt: now, UpdatedAt: now}
-	if err := c.commit(ctx, &Tx{Carts: []*Cart{cart}}); err != nil {
+	if err := c.store.Commit(ctx, &Tx{Carts: []*Cart{cart}}); err != nil {
 		return nil, fmt.Errorf("buybutton: new cart: %w", err)
 	}
 	cart.Version = 1
@@ -183,7 +183,7 @@ func (c *Client) updateCart(ctx context.Context, buyerID, cartID string, edit fu
 			return nil, err
 		}
 		cart.UpdatedAt = c.now()
-		err = c.commit(ctx, &Tx{Carts: []*Cart{cart}})
+		err = c.store.Commit(ctx, &Tx{Carts: []*Cart{cart}})
 		if conflictOn(err, "cart") && ctx.Err() == nil {
 			continue
 		}

@@ -219,7 +219,7 @@ func (c *Client) StartCheckout(ctx context.Context, p StartCheckoutParams) (*Che
 		tx.Checkouts = append(tx.Checkouts, co)
 		tx.Transitions = append(tx.Transitions, checkoutMachine.record(co.ID, "", co.State, "started", buyerActor(p.BuyerID), now))
 	}
-	if err := c.commit(ctx, tx); err != nil {
+	if err := c.store.Commit(ctx, tx); err != nil {
 		return nil, nil, fmt.Errorf("buybutton: start checkout: %w", err)
 	}
 	g.Version = 1
@@ -466,7 +466,7 @@ func (c *Client) commitCheckout(ctx context.Context, co *Checkout, from, to Chec
 	for _, f := range extra {
 		f(tx)
 	}
-	if err := c.commit(ctx, tx); err != nil {
+	if err := c.store.Commit(ctx, tx); err != nil {
 		co.State, co.DueAt, co.UpdatedAt, co.UnknownSince = was, wasDue, wasUpdated, wasUnknownSince
 		return fmt.Errorf("buybutton: checkout %s: %w", co.ID, err)
 	}

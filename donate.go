@@ -125,7 +125,7 @@ func (c *Client) StartDonation(ctx context.Context, p StartDonationParams) (*Che
 		return nil, err
 	}
 	tx := &Tx{Checkouts: []*Checkout{co}, Transitions: []Transition{checkoutMachine.record(co.ID, "", co.State, "donation started", buyerActor(p.BuyerID), now)}}
-	if err := c.commit(ctx, tx); err != nil {
+	if err := c.store.Commit(ctx, tx); err != nil {
 		return nil, fmt.Errorf("buybutton: start donation: %w", err)
 	}
 	co.Version = 1

@@ -41,6 +41,11 @@ func (r MaintenanceReport) handled() int {
 // as it has been owed, from a minute up to an hour, so that passes do not
 // keep asking a platform that is down.
 //
+// A pass whose ctx is done takes up no further record and returns ctx's
+// error with the others'; the record under way is finished or recorded
+// as far as the platform got (see "A caller that goes away" in
+// docs/checkout.md).
+//
 // The library starts no goroutines: the host calls Maintain from a job, or
 // runs [Client.RunMaintenance]. Passes on several instances may overlap;
 // each change is a compare-and-set, and every provider call has the key
@@ -57,6 +62,12 @@ func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, er
 	}
 	var errs []error
 	for _, r := range due {
+		if err := ctx.Err(); err != nil {
+			// The store calls of the records under way outlive ctx (see
+			// detachedStore); the pass starts no more of them.
+			errs = append(errs, err)
+			break
+		}
 		switch r.Kind {
 		case "checkout":
 			errs = append(errs, c.maintainCheckout(ctx, r.ID, now, &rep))
@@ -192,7 +203,7 @@ func (c *Client) end(ctx context.Context, co *Checkout, to CheckoutState, reason
 // conflict means another pass got to the checkout first, and is no error.
 func (c *Client) postponeRelease(ctx context.Context, co *Checkout, now time.Time) error {
 	co.DueAt = now.Add(retryWait(now.Sub(co.UpdatedAt)))
-	err := c.commit(ctx, &Tx{Checkouts: []*Checkout{co}})
+	err := c.store.Commit(ctx, &Tx{Checkouts: []*Checkout{co}})
 	if conflictOn(err, "checkout") {
 		return nil
 	}
@@ -217,7 +228,7 @@ func (c *Client) releaseAbandoned(ctx context.Context, co *Checkout, actor strin
 	tx := &Tx{Checkouts: []*Checkout{co}, Transitions: []Transition{
 		checkoutMachine.record(co.ID, co.State, co.State, "payment voided and stock released", actor, co.UpdatedAt),
 	}}
-	if err := c.commit(ctx, tx); err != nil {
+	if err := c.store.Commit(ctx, tx); err != nil {
 		return nil, fmt.Errorf("buybutton: checkout %s: %w", co.ID, err)
 	}
 	co.Version++

@@ -16,15 +16,83 @@ import (
 )
 
 // contextStore is a Store that, like a database driver (pgx, so
-// store/postgres), writes nothing on a done context: Commit returns the
-// context's error before it sends.
+// store/postgres), sends nothing on a done context: every call returns the
+// context's error.
 type contextStore struct{ buybutton.Store }
 
-func (s contextStore) Commit(ctx context.Context, tx *buybutton.Tx) error {
+// unsent returns ctx's error if it is done, else what call returns.
+func unsent[T any](ctx context.Context, call func() (T, error)) (T, error) {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("commit not sent: %w", err)
+		var none T
+		return none, fmt.Errorf("not sent: %w", err)
 	}
-	return s.Store.Commit(ctx, tx)
+	return call()
+}
+
+func (s contextStore) Cart(ctx context.Context, id string) (*buybutton.Cart, error) {
+	return unsent(ctx, func() (*buybutton.Cart, error) { return s.Store.Cart(ctx, id) })
+}
+
+func (s contextStore) CheckoutGroup(ctx context.Context, id string) (*buybutton.CheckoutGroup, error) {
+	return unsent(ctx, func() (*buybutton.CheckoutGroup, error) { return s.Store.CheckoutGroup(ctx, id) })
+}
+
+func (s contextStore) Checkout(ctx context.Context, id string) (*buybutton.Checkout, error) {
+	return unsent(ctx, func() (*buybutton.Checkout, error) { return s.Store.Checkout(ctx, id) })
+}
+
+func (s contextStore) Order(ctx context.Context, id string) (*buybutton.Order, error) {
+	return unsent(ctx, func() (*buybutton.Order, error) { return s.Store.Order(ctx, id) })
+}
+
+func (s contextStore) Wallet(ctx context.Context, buyerID string) (*buybutton.Wallet, error) {
+	return unsent(ctx, func() (*buybutton.Wallet, error) { return s.Store.Wallet(ctx, buyerID) })
+}
+
+func (s contextStore) Campaign(ctx context.Context, id string) (*buybutton.Campaign, error) {
+	return unsent(ctx, func() (*buybutton.Campaign, error) { return s.Store.Campaign(ctx, id) })
+}
+
+func (s contextStore) Donation(ctx context.Context, id string) (*buybutton.Donation, error) {
+	return unsent(ctx, func() (*buybutton.Donation, error) { return s.Store.Donation(ctx, id) })
+}
+
+func (s contextStore) MonthlyGift(ctx context.Context, id string) (*buybutton.MonthlyGift, error) {
+	return unsent(ctx, func() (*buybutton.MonthlyGift, error) { return s.Store.MonthlyGift(ctx, id) })
+}
+
+func (s contextStore) OrdersByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*buybutton.Order, error) {
+	return unsent(ctx, func() ([]*buybutton.Order, error) { return s.Store.OrdersByBuyer(ctx, buyerID, offset, limit) })
+}
+
+func (s contextStore) Lookup(ctx context.Context, ref buybutton.Ref) (string, error) {
+	return unsent(ctx, func() (string, error) { return s.Store.Lookup(ctx, ref) })
+}
+
+func (s contextStore) Due(ctx context.Context, t time.Time, limit int) ([]buybutton.DueRecord, error) {
+	return unsent(ctx, func() ([]buybutton.DueRecord, error) { return s.Store.Due(ctx, t, limit) })
+}
+
+func (s contextStore) Idempotency(ctx context.Context, key string) (buybutton.IdempotencyRecord, error) {
+	return unsent(ctx, func() (buybutton.IdempotencyRecord, error) { return s.Store.Idempotency(ctx, key) })
+}
+
+func (s contextStore) Transitions(ctx context.Context, subjectID string) ([]buybutton.Transition, error) {
+	return unsent(ctx, func() ([]buybutton.Transition, error) { return s.Store.Transitions(ctx, subjectID) })
+}
+
+func (s contextStore) PendingEvents(ctx context.Context, limit int) ([]buybutton.Event, error) {
+	return unsent(ctx, func() ([]buybutton.Event, error) { return s.Store.PendingEvents(ctx, limit) })
+}
+
+func (s contextStore) AckEvents(ctx context.Context, ids []string) error {
+	_, err := unsent(ctx, func() (struct{}, error) { return struct{}{}, s.Store.AckEvents(ctx, ids) })
+	return err
+}
+
+func (s contextStore) Commit(ctx context.Context, tx *buybutton.Tx) error {
+	_, err := unsent(ctx, func() (struct{}, error) { return struct{}{}, s.Store.Commit(ctx, tx) })
+	return err
 }
 
 // hangUp is a merchant on provider/memory whose money and stock calls
@@ -74,6 +142,16 @@ func (h *hangUp) Donate(ctx context.Context, req provider.DonateRequest) (d prov
 	return d, err
 }
 
+func (h *hangUp) CancelOrder(ctx context.Context, req provider.CancelOrderRequest) (o provider.Order, err error) {
+	err = h.call(ctx, "cancel order", func() error { o, err = h.Provider.CancelOrder(ctx, req); return err })
+	return o, err
+}
+
+func (h *hangUp) Void(ctx context.Context, req provider.VoidRequest) (p provider.Payment, err error) {
+	err = h.call(ctx, "void", func() error { p, err = h.Provider.Void(ctx, req); return err })
+	return p, err
+}
+
 func (h *hangUp) Refund(ctx context.Context, req provider.RefundRequest) (r provider.Refund, err error) {
 	err = h.call(ctx, "refund", func() error { r, err = h.Provider.Refund(ctx, req); return err })
 	return r, err
@@ -83,8 +161,14 @@ func (h *hangUp) Refund(ctx context.Context, req provider.RefundRequest) (r prov
 // that writes nothing on a done context. The returned function makes the
 // context of the call that will hang up.
 func hangingUpFixture(t *testing.T, step string) (fixture, func() context.Context) {
+	return hangingUpFixtureWith(t, step, buybutton.CaptureOnPlace)
+}
+
+// hangingUpFixtureWith is hangingUpFixture with a capture policy.
+func hangingUpFixtureWith(t *testing.T, step string, policy buybutton.CapturePolicy) (fixture, func() context.Context) {
 	hang := &hangUp{after: step}
-	f := buildFixture(t, nil, &buybutton.Options{Store: contextStore{buybutton.NewMemoryStore()}}, func(p *memory.Provider) buybutton.Merchant {
+	opts := &buybutton.Options{Store: contextStore{buybutton.NewMemoryStore()}, Capture: policy}
+	f := buildFixture(t, nil, opts, func(p *memory.Provider) buybutton.Merchant {
 		hang.Provider = p
 		return buybutton.MerchantFrom(shopID, "Demo Shop", hang)
 	})
@@ -204,4 +288,84 @@ func TestConfirmOfACallerAlreadyGoneStartsNothing(t *testing.T) {
 
 	_, err = f.confirm(co, memory.TokenApprove)
 	require.NoError(t, err)
+}
+
+// TestHostHangingUpMidCancelLosesNothing: the host's request to cancel an
+// order goes away right after a step the platform answered. After the
+// merchant's cancel, the order owes the cancellation (recorded though the
+// caller is gone; the void or refund, not sent, is for maintenance, which
+// finishes it once the lease of the call is over); after the void or
+// refund, the order is canceled at once. Either way the money comes back
+// once, and the host hears order.canceled once.
+func TestHostHangingUpMidCancelLosesNothing(t *testing.T) {
+	for _, tc := range []struct {
+		policy buybutton.CapturePolicy
+		step   string
+		last   bool
+		want   memory.Stats
+	}{
+		{buybutton.CaptureOnShipment, "cancel order", false, memory.Stats{Voids: 1}},
+		{buybutton.CaptureOnShipment, "void", true, memory.Stats{Voids: 1}},
+		{buybutton.CaptureOnPlace, "cancel order", false, memory.Stats{Captures: 1, Refunds: 1}},
+		{buybutton.CaptureOnPlace, "refund", true, memory.Stats{Captures: 1, Refunds: 1}},
+	} {
+		held := map[buybutton.CapturePolicy]string{buybutton.CaptureOnPlace: "captured", buybutton.CaptureOnShipment: "held"}[tc.policy]
+		t.Run(held+" after "+tc.step, func(t *testing.T) {
+			f, call := hangingUpFixtureWith(t, tc.step, tc.policy)
+			o, err := f.confirm(f.ready(t, buyer, book(1)), memory.TokenApprove)
+			require.NoError(t, err)
+
+			got, err := f.client.CancelOrder(call(), buybutton.CancelOrderParams{ByHost: true, OrderID: o.ID, Reason: "fraud"})
+			if tc.last {
+				require.NoError(t, err, "every platform call was made: only the record was left")
+				assert.Equal(t, buybutton.OrderCanceled, got.Status)
+			} else {
+				require.ErrorIs(t, err, context.Canceled)
+				owed := f.order(t, o.ID)
+				require.NotNil(t, owed.Cancellation, "the merchant's cancel is recorded: the order owes its money back")
+				f.clock.Advance(3 * time.Minute) // past the lease of the call that went away
+				_, err = f.client.Maintain(ctx, 100)
+				require.NoError(t, err)
+			}
+			assert.Equal(t, buybutton.OrderCanceled, f.order(t, o.ID).Status)
+			tc.want.Reservations, tc.want.Authorizations, tc.want.Orders, tc.want.Cancellations = 1, 1, 1, 1
+			assert.Equal(t, tc.want, f.shop.Stats())
+			assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventOrderCanceled))
+		})
+	}
+}
+
+// TestRefundOfACallerAlreadyGoneStartsNothing: a refund whose context is
+// done before it is recorded records nothing and asks the platform
+// nothing.
+func TestRefundOfACallerAlreadyGoneStartsNothing(t *testing.T) {
+	f := newShop(t, nil)
+	o, err := f.confirm(f.ready(t, buyer, book(1)), memory.TokenApprove)
+	require.NoError(t, err)
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = f.client.RefundOrder(gone, buybutton.RefundParams{OrderID: o.ID, Amount: money.MustParse("5.00", "USD"), Reason: "damaged", IdempotencyKey: "k"})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Empty(t, f.order(t, o.ID).Refunds)
+	assert.Zero(t, f.shop.Stats().Refunds)
+}
+
+// TestMaintenanceOfACallerGoneStartsNothing: a maintenance pass whose
+// context is done (the host shutting down) takes up no due record: the
+// store calls of a record under way outlive the context, so a pass that
+// went on would work through its whole batch.
+func TestMaintenanceOfACallerGoneStartsNothing(t *testing.T) {
+	f := newShop(t, &buybutton.Options{CheckoutTTL: time.Minute})
+	co := f.ready(t, buyer, book(1))
+	f.clock.Advance(2 * time.Minute)
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	rep, err := f.client.Maintain(gone, 100)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Zero(t, rep.Expired)
+	assert.Equal(t, co.State, f.checkout(t, co.ID).State)
+
+	rep, err = f.client.Maintain(ctx, 100)
+	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Expired)
 }

@@ -162,7 +162,7 @@ func postpone[R owingRecord](ctx context.Context, c *Client, kind, id string, no
 	*r.due() = now.Add(retryWait(now.Sub(since)))
 	tx := &Tx{}
 	r.addTo(tx)
-	if err := c.commit(ctx, tx); err != nil && !conflictOn(err, kind) {
+	if err := c.store.Commit(ctx, tx); err != nil && !conflictOn(err, kind) {
 		return fmt.Errorf("buybutton: %s %s: postpone: %w", kind, id, err)
 	}
 	return nil

@@ -32,8 +32,14 @@ func (mg *MonthlyGift) committed()          { mg.Version++ }
 // to a campaign whose totals the change moves, wins the race. A change
 // that returns skip commits nothing. The Donate cards of campaigns the
 // commit changed are re-rendered.
+//
+// The retries do not stop when the caller goes away: the change is often
+// the record of what a platform already did (see detachedStore). They are
+// bounded as one store call is.
 func updateRecord[R record](ctx context.Context, c *Client, kind, id string, read func(context.Context, string) (R, error), change func(r R, tx *Tx) (skip bool, err error)) (R, error) {
 	var none R
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	for {
 		r, err := read(ctx, id)
 		if err != nil {
@@ -55,7 +61,7 @@ func updateRecord[R record](ctx context.Context, c *Client, kind, id string, rea
 			schedule(w, now, c.claimLease, w.owedWork() > owed)
 		}
 		r.addTo(tx)
-		err = c.commit(ctx, tx)
+		err = c.store.Commit(ctx, tx)
 		if (conflictOn(err, kind) || conflictOn(err, "campaign")) && ctx.Err() == nil {
 			continue
 		}

@@ -131,6 +131,9 @@ type refundTarget[R refundable] struct {
 // crash or an unknown outcome resumes the same refund with the same
 // provider key.
 func startRefund[R refundable](ctx context.Context, c *Client, t refundTarget[R], amount money.Amount, reason, idempotencyKey, fingerprint string) (*Refund, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // a caller already gone starts no refund
+	}
 	key := "refund:" + t.id + ":" + idempotencyKey
 	refundID := "re_" + uuid.NewString()
 	err := t.update(ctx, func(r R, tx *Tx) (bool, error) {

@@ -26,9 +26,10 @@ import (
 //   - Records passed to Commit are not touched by the library during the
 //     call and are not kept after it.
 //   - A record's ID, BuyerID and the ids it was created with never change.
-//   - ctx is never nil. Commit's ctx is not canceled when the library's
-//     caller goes away, so that what a platform already did is recorded;
-//     it has a deadline of its own (10 seconds).
+//   - ctx is never nil. It is not canceled when the library's caller
+//     goes away, so that what a platform already did is recorded; it has
+//     a deadline of its own (10 seconds), unless the caller's context
+//     could never be canceled.
 //
 // # What a Store must do
 //

@@ -146,7 +146,7 @@ func (c *Client) updateWallet(ctx context.Context, buyerID string, edit func(*Wa
 		if err := edit(w, tx); err != nil {
 			return err
 		}
-		err = c.commit(ctx, tx)
+		err = c.store.Commit(ctx, tx)
 		if conflictOn(err, "wallet") && ctx.Err() == nil {
 			continue
 		}

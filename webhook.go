@@ -334,7 +334,7 @@ func (c *Client) resumeWaiting(ctx context.Context, m Merchant, paymentID string
 // markSeen records an event as applied when its effect was committed by
 // other means.
 func (c *Client) markSeen(ctx context.Context, merchantID string, e provider.Event) error {
-	err := c.commit(ctx, &Tx{Seen: []SeenEvent{{MerchantID: merchantID, EventID: e.ID, At: c.now()}}})
+	err := c.store.Commit(ctx, &Tx{Seen: []SeenEvent{{MerchantID: merchantID, EventID: e.ID, At: c.now()}}})
 	if conflictOn(err, "seen_event") {
 		return nil
 	}
