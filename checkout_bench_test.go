@@ -1,6 +1,7 @@
 package buybutton_test
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -130,6 +131,26 @@ func BenchmarkCheckoutParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkCheckoutCancelableContext is BenchmarkCheckout with the
+// context a host's request handler passes: one that can be canceled, so
+// that each store call runs detached from it with a deadline of its own
+// (see detachedStore); BenchmarkCheckout's context can never be canceled
+// and is passed on as it is.
+func BenchmarkCheckoutCancelableContext(b *testing.B) {
+	f := benchShop(b)
+	background := ctx
+	request, cancel := context.WithCancel(background)
+	ctx = request // fullCheckout's calls use the package's ctx
+	defer func() { ctx = background; cancel() }()
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for i := 0; b.Loop(); i++ {
+		if err := fullCheckout(f, fmt.Sprintf("buyer-%d", i%1000)); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // BenchmarkCheckoutProviderOnly is the baseline: the provider calls a
