@@ -167,7 +167,7 @@ func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string)
 	default:
 		return outcome{}, &TransitionError{Machine: "checkout", ID: co.ID, From: string(from), To: string(CheckoutPaymentPending)}
 	}
-	// The claim's commit outlives ctx (see commit); a caller already gone
+	// The claim's commit outlives ctx (see detachedStore); a caller gone
 	// starts no attempt, whose every platform call would fail unsent.
 	if err := ctx.Err(); err != nil {
 		return outcome{}, err
