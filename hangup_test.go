@@ -157,15 +157,10 @@ func (h *hangUp) Refund(ctx context.Context, req provider.RefundRequest) (r prov
 	return r, err
 }
 
-// hangingUpFixture is a shop whose caller hangs up after step, on a store
-// that writes nothing on a done context. The returned function makes the
-// context of the call that will hang up.
-func hangingUpFixture(t *testing.T, step string) (fixture, func() context.Context) {
-	return hangingUpFixtureWith(t, step, buybutton.CaptureOnPlace)
-}
-
-// hangingUpFixtureWith is hangingUpFixture with a capture policy.
-func hangingUpFixtureWith(t *testing.T, step string, policy buybutton.CapturePolicy) (fixture, func() context.Context) {
+// hangingUpFixture is a shop capturing under policy whose caller hangs up
+// after step, on a store that writes nothing on a done context. The
+// returned function makes the context of the call that will hang up.
+func hangingUpFixture(t *testing.T, step string, policy buybutton.CapturePolicy) (fixture, func() context.Context) {
 	hang := &hangUp{after: step}
 	opts := &buybutton.Options{Store: contextStore{buybutton.NewMemoryStore()}, Capture: policy}
 	f := buildFixture(t, nil, opts, func(p *memory.Provider) buybutton.Merchant {
@@ -191,7 +186,7 @@ func hangingUpFixtureWith(t *testing.T, step string, policy buybutton.CapturePol
 func TestBuyerHangingUpMidConfirmLosesNothing(t *testing.T) {
 	for _, step := range []string{"reserve", "authorize", "place order", "capture"} {
 		t.Run("after "+step, func(t *testing.T) {
-			f, tap := hangingUpFixture(t, step)
+			f, tap := hangingUpFixture(t, step, buybutton.CaptureOnPlace)
 			co := f.ready(t, buyer, book(1))
 
 			first, err := f.client.Confirm(tap(), buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
@@ -228,7 +223,7 @@ func TestBuyerHangingUpMidConfirmLosesNothing(t *testing.T) {
 // succeeded all the same, not left pending until maintenance looks again,
 // and a retry with the same key returns it and refunds nothing more.
 func TestHostHangingUpMidRefundLosesNothing(t *testing.T) {
-	f, call := hangingUpFixture(t, "refund")
+	f, call := hangingUpFixture(t, "refund", buybutton.CaptureOnPlace)
 	co := f.ready(t, buyer, book(1))
 	o, err := f.confirm(co, memory.TokenApprove)
 	require.NoError(t, err)
@@ -252,7 +247,7 @@ func TestHostHangingUpMidRefundLosesNothing(t *testing.T) {
 // right after the platform took the gift. The donation is recorded all the
 // same and counted once in the campaign; the second tap returns it.
 func TestDonorHangingUpMidConfirmLosesNothing(t *testing.T) {
-	f, tap := hangingUpFixture(t, "donate")
+	f, tap := hangingUpFixture(t, "donate", buybutton.CaptureOnPlace)
 	cp := charity{fixture: f}.campaign(t)
 	p := ada(buybutton.DonorPrivacy{})
 	p.CampaignID = cp.ID
@@ -299,19 +294,19 @@ func TestConfirmOfACallerAlreadyGoneStartsNothing(t *testing.T) {
 // once, and the host hears order.canceled once.
 func TestHostHangingUpMidCancelLosesNothing(t *testing.T) {
 	for _, tc := range []struct {
+		name   string
 		policy buybutton.CapturePolicy
 		step   string
 		last   bool
 		want   memory.Stats
 	}{
-		{buybutton.CaptureOnShipment, "cancel order", false, memory.Stats{Voids: 1}},
-		{buybutton.CaptureOnShipment, "void", true, memory.Stats{Voids: 1}},
-		{buybutton.CaptureOnPlace, "cancel order", false, memory.Stats{Captures: 1, Refunds: 1}},
-		{buybutton.CaptureOnPlace, "refund", true, memory.Stats{Captures: 1, Refunds: 1}},
+		{"held after cancel order", buybutton.CaptureOnShipment, "cancel order", false, memory.Stats{Voids: 1}},
+		{"held after void", buybutton.CaptureOnShipment, "void", true, memory.Stats{Voids: 1}},
+		{"captured after cancel order", buybutton.CaptureOnPlace, "cancel order", false, memory.Stats{Captures: 1, Refunds: 1}},
+		{"captured after refund", buybutton.CaptureOnPlace, "refund", true, memory.Stats{Captures: 1, Refunds: 1}},
 	} {
-		held := map[buybutton.CapturePolicy]string{buybutton.CaptureOnPlace: "captured", buybutton.CaptureOnShipment: "held"}[tc.policy]
-		t.Run(held+" after "+tc.step, func(t *testing.T) {
-			f, call := hangingUpFixtureWith(t, tc.step, tc.policy)
+		t.Run(tc.name, func(t *testing.T) {
+			f, call := hangingUpFixture(t, tc.step, tc.policy)
 			o, err := f.confirm(f.ready(t, buyer, book(1)), memory.TokenApprove)
 			require.NoError(t, err)
 

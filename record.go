@@ -34,11 +34,11 @@ func (mg *MonthlyGift) committed()          { mg.Version++ }
 // commit changed are re-rendered.
 //
 // The retries do not stop when the caller goes away: the change is often
-// the record of what a platform already did (see detachedStore). They are
-// bounded as one store call is.
+// the record of what a platform already did. Its reads and commit outlive
+// ctx already (see detachedStore); retries is their bound as a whole.
 func updateRecord[R record](ctx context.Context, c *Client, kind, id string, read func(context.Context, string) (R, error), change func(r R, tx *Tx) (skip bool, err error)) (R, error) {
 	var none R
-	ctx, cancel := detach(ctx)
+	retries, cancel := detach(ctx)
 	defer cancel()
 	for {
 		r, err := read(ctx, id)
@@ -62,7 +62,7 @@ func updateRecord[R record](ctx context.Context, c *Client, kind, id string, rea
 		}
 		r.addTo(tx)
 		err = c.store.Commit(ctx, tx)
-		if (conflictOn(err, kind) || conflictOn(err, "campaign")) && ctx.Err() == nil {
+		if (conflictOn(err, kind) || conflictOn(err, "campaign")) && retries.Err() == nil {
 			continue
 		}
 		if err != nil {
