@@ -92,6 +92,17 @@
 // Without that, the first retry after Stripe prunes the key would run
 // afresh: a second hold, a second refund, a second monthly gift.
 //
+// A refund looks first, before every request for one: a refund whose
+// answer was lost to the network and which no retry reached Stripe with
+// for 24 hours would otherwise be made again by the next retry, Stripe
+// having forgotten the key. That costs one listing per refund. Authorize,
+// Donate and StartMonthly do not look first: their look is a search that
+// lags and has its own, lower rate limit, or a listing of a customer the
+// retry would make anew. So after a network outage of a day between this
+// host and Stripe, begun after Stripe got the first request, their retry
+// would make a second hold (which lapses by itself) or charge a gift a
+// second time.
+//
 // # Webhooks
 //
 // [Provider.VerifyWebhook] checks the Stripe-Signature header over the raw

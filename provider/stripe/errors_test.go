@@ -256,7 +256,7 @@ func TestErrorKindsOfRecordedErrors(t *testing.T) {
 // large are ErrRefundExceedsCapture.
 func TestRefundAboveWhatIsLeft(t *testing.T) {
 	for _, name := range []string{"error_amount_too_large.json", "error_charge_already_refunded.json"} {
-		p, _ := scriptedProvider(t, 0, intentJSON("succeeded", `,"amount_received":1000`), file(400, name))
+		p, _ := scriptedProvider(t, 0, intentJSON("succeeded", `,"amount_received":1000`), refundList(""), file(400, name))
 		_, err := p.Refund(context.Background(), provider.RefundRequest{IdempotencyKey: "k", PaymentID: "pi_1", Amount: money.MustParse("1.00", "USD")})
 		if !errors.Is(err, provider.ErrRefundExceedsCapture) {
 			t.Errorf("%s: err = %v, want ErrRefundExceedsCapture", name, err)
@@ -272,7 +272,7 @@ func TestRefundFailedAtOnceCarriesItsID(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"id":"re_9","object":"refund","amount":100,"currency":"usd","payment_intent":"pi_1","status":"failed","failure_reason":"lost_or_stolen_card","metadata":{"buybutton_key":"k"}}`)
 	}
-	p, _ := scriptedProvider(t, 0, intentJSON("succeeded", `,"amount_received":1000`), failed)
+	p, _ := scriptedProvider(t, 0, intentJSON("succeeded", `,"amount_received":1000`), refundList(""), failed)
 	_, err := p.Refund(context.Background(), provider.RefundRequest{IdempotencyKey: "k", PaymentID: "pi_1", Amount: money.MustParse("1.00", "USD")})
 	var rf *provider.RefundFailedError
 	if !errors.Is(err, provider.ErrInvalidState) || !errors.As(err, &rf) || rf.RefundID != "re_9" || rf.Reason != "lost_or_stolen_card" {

@@ -25,7 +25,8 @@ import (
 // refund among the PaymentIntent's refunds, a subscription among the
 // customer's. Found, the write's answer is
 // what was found; not found, the outcome stays unknown and a later retry
-// looks again.
+// looks again. A refund also looks before it is asked for (payments.go),
+// since a retry a day after a lost answer has no 5xx to tell it to.
 
 // serverError reports whether err is a 5xx answer from Stripe: one that
 // Stripe replays for the key instead of running the request again.
@@ -75,16 +76,29 @@ func readCreatedWithKey[T any](ctx context.Context, p *Provider, key string, wri
 // listedWithKey returns the object of list that carries key in its
 // metadata; writeErr if none does, or with why the listing failed.
 func listedWithKey[T any](ctx context.Context, list *stripego.V1List[T], key string, metadata func(T) map[string]string, writeErr error) (T, error) {
+	v, ok, err := findListed(ctx, list, key, metadata)
+	switch {
+	case err != nil:
+		return v, stillUnknown(writeErr, err)
+	case !ok:
+		return v, writeErr
+	}
+	return v, nil
+}
+
+// findListed returns the object of list that carries key in its
+// metadata, and whether there is one.
+func findListed[T any](ctx context.Context, list *stripego.V1List[T], key string, metadata func(T) map[string]string) (T, bool, error) {
 	var zero T
 	for v, err := range list.All(ctx) {
 		if err != nil {
-			return zero, stillUnknown(writeErr, mapError(err, read))
+			return zero, false, mapError(err, read)
 		}
 		if metadata(v)[metaKey] == keyValue(key) {
-			return v, nil
+			return v, true, nil
 		}
 	}
-	return zero, writeErr
+	return zero, false, nil
 }
 
 // searchQuoted escapes s for a single-quoted value of Stripe's search

@@ -100,34 +100,64 @@ func TestCaptureAndVoidAfterAServerErrorReadThePayment(t *testing.T) {
 	}
 }
 
+// refundList answers a listing of refunds with data, a comma-separated
+// list of refunds.
+func refundList(data string) func(w http.ResponseWriter, r *http.Request) {
+	return ok(`{"object":"list","url":"/v1/refunds","has_more":false,"data":[` + data + `]}`)
+}
+
+const (
+	otherRefund = `{"id":"re_0","object":"refund","amount":500,"currency":"usd","payment_intent":"pi_1","status":"succeeded","metadata":{"buybutton_idempotency_key":"o_1:refund-0"}}`
+	ourRefund   = `{"id":"re_1","object":"refund","amount":300,"currency":"usd","payment_intent":"pi_1","status":"succeeded","metadata":{"buybutton_idempotency_key":"o_1:refund-1"}}`
+)
+
+// refundThree refunds 3.00 USD of pi_1 with key o_1:refund-1 (ourRefund's).
+func refundThree(p *Provider) (provider.Refund, error) {
+	return p.Refund(context.Background(), provider.RefundRequest{IdempotencyKey: "o_1:refund-1", PaymentID: "pi_1", Amount: money.MustParse("3.00", "USD")})
+}
+
 // TestRefundAfterAServerErrorFindsItsRefund: a refund that answered 500 is
 // looked for among the PaymentIntent's refunds by the key in its metadata;
 // a retry after the key is pruned would otherwise refund twice.
 func TestRefundAfterAServerErrorFindsItsRefund(t *testing.T) {
-	refunds := func(data string) func(w http.ResponseWriter, r *http.Request) {
-		return ok(`{"object":"list","url":"/v1/refunds","has_more":false,"data":[` + data + `]}`)
-	}
-	const (
-		other = `{"id":"re_0","object":"refund","amount":500,"currency":"usd","payment_intent":"pi_1","status":"succeeded","metadata":{"buybutton_idempotency_key":"o_1:refund-0"}}`
-		ours  = `{"id":"re_1","object":"refund","amount":300,"currency":"usd","payment_intent":"pi_1","status":"succeeded","metadata":{"buybutton_idempotency_key":"o_1:refund-1"}}`
-	)
-	refund := func(p *Provider) (provider.Refund, error) {
-		return p.Refund(context.Background(), provider.RefundRequest{IdempotencyKey: "o_1:refund-1", PaymentID: "pi_1", Amount: money.MustParse("3.00", "USD")})
-	}
 	captured := intentJSON("succeeded", capturedIntent)
-
-	p, s := scriptedProvider(t, 0, captured, serverFailure, refunds(other+","+ours))
-	r, err := refund(p)
+	p, s := scriptedProvider(t, 0, captured, refundList(otherRefund), serverFailure, refundList(otherRefund+","+ourRefund))
+	r, err := refundThree(p)
 	if err != nil || r.ID != "re_1" || r.Amount.String() != "3.00 USD" {
 		t.Fatalf("Refund = %+v, %v; want re_1 of 3.00 USD", r, err)
 	}
-	if list := s.all()[2]; list.path != "/v1/refunds" || list.form.Get("payment_intent") != "pi_1" {
+	if list := s.all()[3]; list.path != "/v1/refunds" || list.form.Get("payment_intent") != "pi_1" {
 		t.Fatalf("list = %s %v, want pi_1's refunds", list.path, list.form)
 	}
 
-	p, _ = scriptedProvider(t, 0, captured, serverFailure, refunds(other))
-	if _, err := refund(p); !errors.Is(err, provider.ErrUnknownOutcome) {
+	p, _ = scriptedProvider(t, 0, captured, refundList(otherRefund), serverFailure, refundList(otherRefund))
+	if _, err := refundThree(p); !errors.Is(err, provider.ErrUnknownOutcome) {
 		t.Fatalf("nothing found: err = %v, want ErrUnknownOutcome", err)
+	}
+}
+
+// TestRefundMadeBeforeIsTheAnswer: a refund looks among the
+// PaymentIntent's refunds for one made with its key before it asks for
+// one, so that a retry after Stripe has forgotten the key does not refund
+// twice. One made for another amount is an idempotency conflict, as
+// Stripe's answer to the key would have been.
+func TestRefundMadeBeforeIsTheAnswer(t *testing.T) {
+	captured := intentJSON("succeeded", capturedIntent)
+	p, s := scriptedProvider(t, 0, captured, refundList(otherRefund+","+ourRefund))
+	r, err := refundThree(p)
+	if err != nil || r.ID != "re_1" || r.Amount.String() != "3.00 USD" {
+		t.Fatalf("Refund = %+v, %v; want re_1 of 3.00 USD", r, err)
+	}
+	if seen := s.all(); len(seen) != 2 || seen[1].method != http.MethodGet || seen[1].path != "/v1/refunds" || seen[1].form.Get("payment_intent") != "pi_1" {
+		t.Fatalf("requests %+v, want the PaymentIntent read and its refunds listed, and no refund asked for", seen)
+	}
+
+	p, s = scriptedProvider(t, 0, captured, refundList(otherRefund+","+strings.Replace(ourRefund, `"amount":300`, `"amount":400`, 1)))
+	if _, err := refundThree(p); !errors.Is(err, provider.ErrIdempotencyConflict) {
+		t.Fatalf("made for 4.00: err = %v, want ErrIdempotencyConflict", err)
+	}
+	if seen := s.all(); len(seen) != 2 {
+		t.Fatalf("made for 4.00: %d requests, want no refund asked for", len(seen))
 	}
 }
 

@@ -2,8 +2,10 @@ package stripe_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,5 +141,59 @@ func TestDonateThroughStripe(t *testing.T) {
 	}
 	if campaign, err = client.Campaign(ctx, campaign.ID); err != nil || !campaign.Raised.Equal(money.MustParse("18.94", "USD")) {
 		t.Fatalf("campaign raised %v, %v; want 25.00 - 6.06 = 18.94 USD after the refund (docs/donate.md)", campaign.Raised, err)
+	}
+}
+
+// losesFirstRefundAnswer sends every request; the answer to the first
+// refund request is lost on the way back, after Stripe made the refund.
+type losesFirstRefundAnswer struct{ lost atomic.Bool }
+
+func (l *losesFirstRefundAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && r.Method == http.MethodPost && r.URL.Path == "/v1/refunds" && l.lost.CompareAndSwap(false, true) {
+		resp.Body.Close()
+		return nil, errors.New("connection reset by peer")
+	}
+	return resp, err
+}
+
+// TestRefundRetriedAfterStripeForgotItsKeyRefundsOnce: a refund whose
+// answer was lost is unknown; retried after Stripe has pruned the key (24
+// hours on), it must find the refund made, not make a second one.
+func TestRefundRetriedAfterStripeForgotItsKeyRefundsOnce(t *testing.T) {
+	ctx := context.Background()
+	api := stripetest.NewServer("")
+	defer api.Close()
+	pay, err := stripe.New(stripe.Options{SecretKey: "sk_test_integration", APIURL: api.URL(),
+		HTTPClient: &http.Client{Transport: &losesFirstRefundAnswer{}}, MaxNetworkRetries: new(int64)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := pay.Authorize(ctx, provider.AuthorizeRequest{IdempotencyKey: "co_1:authorize", Amount: money.MustParse("10.00", "USD"), Token: "pm_card_visa"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pay.Capture(ctx, provider.CaptureRequest{IdempotencyKey: "co_1:capture", PaymentID: held.ID, Amount: held.Amount}); err != nil {
+		t.Fatal(err)
+	}
+	req := provider.RefundRequest{IdempotencyKey: "o_1:refund-1", PaymentID: held.ID, Amount: money.MustParse("3.00", "USD")}
+	if _, err := pay.Refund(ctx, req); !errors.Is(err, provider.ErrUnknownOutcome) {
+		t.Fatalf("refund with its answer lost: err = %v, want ErrUnknownOutcome", err)
+	}
+	api.ForgetIdempotencyKeys()
+	first, err := pay.Refund(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := pay.Refund(ctx, req)
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("a third try = %+v, %v; want %s again", again, err, first.ID)
+	}
+	p, err := pay.Payment(ctx, held.ID)
+	if err != nil || !p.Refunded.Equal(req.Amount) {
+		t.Fatalf("Stripe has refunded %v (%v); want %s once", p.Refunded, err, req.Amount)
+	}
+	if problems := api.Problems(); len(problems) > 0 {
+		t.Fatalf("the recorded server could not serve: %v", problems)
 	}
 }

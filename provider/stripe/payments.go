@@ -167,18 +167,28 @@ func (p *Provider) refund(ctx context.Context, key, paymentID, piID string, amou
 		params.Reason = stripego.String(reason)
 	}
 	params.SetIdempotencyKey(key)
-	r, err := p.api.V1Refunds.Create(ctx, params)
+	// A refund made with key before is the answer, whatever Stripe
+	// still remembers of the key: it forgets keys after 24 hours, and a
+	// retry after that, of a refund whose answer was lost, would refund a
+	// second time. Listing a PaymentIntent's refunds, unlike search, shows
+	// every refund made (see frozen.go).
+	r, made, err := findListed(ctx, p.refundsOf(ctx, piID), key, refundMetadata)
 	switch {
-	case serverError(err):
-		// Listing a PaymentIntent's refunds, unlike search, shows every
-		// refund made (see frozen.go).
-		list := p.api.V1Refunds.List(ctx, &stripego.RefundListParams{PaymentIntent: stripego.String(piID)})
-		r, err = listedWithKey(ctx, list, key, func(r *stripego.Refund) map[string]string { return r.Metadata }, refundError(err))
 	case err != nil:
-		err = refundError(err)
-	}
-	if err != nil {
 		return provider.Refund{}, err
+	case made && (r.Amount != value || r.Currency != pi.Currency):
+		return provider.Refund{}, fmt.Errorf("stripe: refund %s was made with key %q for %d %s, not %d: %w", r.ID, key, r.Amount, r.Currency, value, provider.ErrIdempotencyConflict)
+	case !made:
+		r, err = p.api.V1Refunds.Create(ctx, params)
+		switch {
+		case serverError(err):
+			r, err = listedWithKey(ctx, p.refundsOf(ctx, piID), key, refundMetadata, refundError(err))
+		case err != nil:
+			err = refundError(err)
+		}
+		if err != nil {
+			return provider.Refund{}, err
+		}
 	}
 	if r.Status == stripego.RefundStatusFailed || r.Status == stripego.RefundStatusCanceled {
 		why := string(r.FailureReason)
@@ -193,6 +203,13 @@ func (p *Provider) refund(ctx context.Context, key, paymentID, piID string, amou
 	}
 	return provider.Refund{ID: r.ID, PaymentID: paymentID, Amount: got}, nil
 }
+
+// refundsOf lists PaymentIntent piID's refunds.
+func (p *Provider) refundsOf(ctx context.Context, piID string) *stripego.V1List[*stripego.Refund] {
+	return p.api.V1Refunds.List(ctx, &stripego.RefundListParams{PaymentIntent: stripego.String(piID)})
+}
+
+func refundMetadata(r *stripego.Refund) map[string]string { return r.Metadata }
 
 // refundError maps a refused refund: above what is left to refund is
 // amount_too_large, and a charge refunded in full is

@@ -37,6 +37,11 @@ import (
 //   - Capturing is only from requires_capture, at most amount_capturable;
 //     cancelling only before success; refunds never above what is left
 //     (amount_too_large, or charge_already_refunded once nothing is).
+//   - A PaymentIntent's refunds are listed, newest first, by GET
+//     /v1/refunds?payment_intent=…, each with the metadata it was made
+//     with.
+//   - Keys are kept until [Server.ForgetIdempotencyKeys], which plays
+//     Stripe pruning them after 24 hours.
 //
 // When stripe-mock is running, every request is first sent to it, and an
 // answer of 4xx (a parameter Stripe's OpenAPI spec does not allow) is
@@ -58,6 +63,7 @@ type intent struct {
 	amount, capturable, received, refunded            int64
 	metadata                                          map[string]string
 	lastError                                         map[string]any
+	refunds                                           []map[string]any // oldest first
 }
 
 type savedResponse struct {
@@ -111,6 +117,15 @@ func (s *Server) Requests() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.requests)
+}
+
+// ForgetIdempotencyKeys drops every saved response, as Stripe does with a
+// key 24 hours after its first use: a request with a forgotten key runs
+// afresh.
+func (s *Server) ForgetIdempotencyKeys() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.saved)
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -202,6 +217,8 @@ func (s *Server) route(w *httptest.ResponseRecorder, r *http.Request, form url.V
 		}
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/refunds":
 		s.refund(w, form)
+	case r.Method == http.MethodGet && r.URL.Path == "/v1/refunds":
+		s.listRefunds(w, form)
 	default:
 		s.problems = append(s.problems, r.Method+" "+r.URL.Path+" is not played")
 		writeFile(w, http.StatusNotFound, "error_resource_missing.json")
@@ -224,12 +241,7 @@ func (s *Server) createIntent(w http.ResponseWriter, form url.Values) {
 		id: id, currency: form.Get("currency"), amount: amount,
 		captureMethod: cmp(form.Get("capture_method"), "automatic"),
 		clientSecret:  id + "_secret_recorded",
-		metadata:      map[string]string{},
-	}
-	for k, v := range form {
-		if name, ok := strings.CutPrefix(k, "metadata["); ok {
-			pi.metadata[strings.TrimSuffix(name, "]")] = v[0]
-		}
+		metadata:      metadataOf(form),
 	}
 	s.intents[id] = pi
 	switch form.Get("payment_method") {
@@ -333,7 +345,22 @@ func (s *Server) refund(w http.ResponseWriter, form url.Values) {
 	s.next++
 	obj := template(refundTemplate)
 	obj["id"], obj["amount"], obj["currency"], obj["payment_intent"], obj["charge"] = fmt.Sprintf("re_recorded%06d", s.next), amount, pi.currency, pi.id, "ch_"+pi.id
+	obj["metadata"] = metadataOf(form)
+	pi.refunds = append(pi.refunds, obj)
 	b, _ := json.Marshal(obj)
+	writeBody(w, http.StatusOK, b)
+}
+
+// listRefunds lists one PaymentIntent's refunds, newest first, on one
+// page.
+func (s *Server) listRefunds(w http.ResponseWriter, form url.Values) {
+	pi := s.intent(w, form.Get("payment_intent"))
+	if pi == nil {
+		return
+	}
+	data := slices.Clone(pi.refunds)
+	slices.Reverse(data)
+	b, _ := json.Marshal(map[string]any{"object": "list", "url": "/v1/refunds", "has_more": false, "data": data})
 	writeBody(w, http.StatusOK, b)
 }
 
@@ -359,6 +386,17 @@ func (s *Server) intentJSON(pi *intent) map[string]any {
 		obj["latest_charge"] = ch
 	}
 	return obj
+}
+
+// metadataOf collects a request's metadata[name] fields.
+func metadataOf(form url.Values) map[string]string {
+	m := map[string]string{}
+	for k, v := range form {
+		if name, ok := strings.CutPrefix(k, "metadata["); ok {
+			m[strings.TrimSuffix(name, "]")] = v[0]
+		}
+	}
+	return m
 }
 
 func template(b []byte) map[string]any {
