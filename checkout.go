@@ -46,7 +46,12 @@ type Checkout struct {
 	// attempt's provider calls are derived from ID, the operation and
 	// Attempt, and Attempt is committed before the first call, so every
 	// retry of an attempt, in any process, sends the same keys.
-	Attempt      int
+	Attempt int
+	// AttemptedAt is when the current attempt was claimed first: when its
+	// keys were made. Platform calls carry it (provider.AuthorizeRequest's
+	// KeyCreatedAt), so that a platform that forgets keys can tell a retry
+	// that comes after it may have forgotten.
+	AttemptedAt  time.Time
 	PaymentToken string // the token of the current attempt
 	// Compensating is set, before the call, when the current attempt's
 	// payment must be voided and its reservation released.

@@ -181,6 +181,7 @@ func (c *Client) runGift(ctx context.Context, m Merchant, co *Checkout, actor st
 	g := co.Gift
 	req := provider.DonateRequest{
 		IdempotencyKey: co.key("donate"),
+		KeyCreatedAt:   co.AttemptedAt,
 		NonprofitID:    g.NonprofitID,
 		Amount:         co.Totals.Total,
 		Token:          co.PaymentToken,
@@ -232,8 +233,8 @@ func (c *Client) runGift(ctx context.Context, m Merchant, co *Checkout, actor st
 // releaseKey), one that failed needs nothing. One still waiting for the
 // donor's action cannot be withdrawn through the contract; if the donor
 // completes it later, its webhook finds the ended checkout and refunds it
-// (returnLateGift).
-func releaseGift(ctx context.Context, m Merchant, key, donationID string) error {
+// (returnLateGift). The refund's key derives from co's attempt.
+func releaseGift(ctx context.Context, m Merchant, co *Checkout, donationID string) error {
 	d, err := m.Donations.Donation(ctx, donationID)
 	if errors.Is(err, provider.ErrNotFound) {
 		return nil
@@ -245,7 +246,7 @@ func releaseGift(ctx context.Context, m Merchant, key, donationID string) error 
 	if err != nil || d.Status != provider.DonationSucceeded || !left.IsPositive() {
 		return err
 	}
-	_, err = m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: releaseKey(key, left), DonationID: donationID, Amount: left, Reason: "donation not recorded"})
+	_, err = m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: releaseKey(co.key("void"), left), KeyCreatedAt: co.AttemptedAt, DonationID: donationID, Amount: left, Reason: "donation not recorded"})
 	return err
 }
 

@@ -187,7 +187,7 @@ func (c *Client) donationRefunds(donationID string) refundTarget[*Donation] {
 			if err != nil {
 				return provider.Refund{}, err
 			}
-			return m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: f.ID, DonationID: d.ProviderDonationID, Amount: f.Amount, Reason: f.Reason})
+			return m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: f.ID, KeyCreatedAt: f.CreatedAt, DonationID: d.ProviderDonationID, Amount: f.Amount, Reason: f.Reason})
 		},
 		settled: func(ctx context.Context, d *Donation, f *Refund, settle func(), tx *Tx, callErr error) error {
 			now := c.now()

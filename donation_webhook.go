@@ -118,7 +118,7 @@ func (c *Client) returnLateGift(ctx context.Context, m Merchant, co *Checkout, e
 	}
 	// The undo's key: if the undo of the ended checkout refunded it
 	// already, this refunds nothing more.
-	if err := releaseGift(ctx, m, co.key("void"), e.DonationID); err != nil {
+	if err := releaseGift(ctx, m, co, e.DonationID); err != nil {
 		return err
 	}
 	if e.MonthlyID != "" && m.Monthly != nil {

@@ -75,7 +75,7 @@ func (c *Client) orderRefunds(orderID, actor string) refundTarget[*Order] {
 			if err != nil {
 				return provider.Refund{}, err
 			}
-			return m.Payments.Refund(ctx, provider.RefundRequest{IdempotencyKey: f.ID, PaymentID: o.PaymentID, Amount: f.Amount, Reason: f.Reason})
+			return m.Payments.Refund(ctx, provider.RefundRequest{IdempotencyKey: f.ID, KeyCreatedAt: f.CreatedAt, PaymentID: o.PaymentID, Amount: f.Amount, Reason: f.Reason})
 		},
 		settled: func(_ context.Context, o *Order, f *Refund, settle func(), tx *Tx, callErr error) error {
 			now := c.now()

@@ -160,7 +160,7 @@ func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string)
 		if err := c.requote(ctx, m, co, actor); err != nil {
 			return outcome{}, err
 		}
-		co.Attempt++
+		co.Attempt, co.AttemptedAt = co.Attempt+1, now
 		resumed = false
 		co.PaymentToken = token
 		co.ReservationID, co.PaymentID, co.NextAction, co.LastError, co.Compensating = "", "", nil, nil, false
@@ -271,6 +271,7 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 	}
 	pay, err := m.Payments.Authorize(ctx, provider.AuthorizeRequest{
 		IdempotencyKey: co.key("authorize"),
+		KeyCreatedAt:   co.AttemptedAt,
 		Amount:         co.Totals.Total,
 		Token:          co.PaymentToken,
 		Description:    "buybutton checkout " + co.ID,
@@ -413,8 +414,10 @@ func (c *Client) compensate(ctx context.Context, m Merchant, co *Checkout, to Ch
 // releasePayment gives a payment's money back: it voids the hold, and a
 // payment that is already failed or voided needs nothing. A payment that
 // somehow got captured (on the merchant's dashboard) is refunded in full,
-// so that compensation never leaves money taken.
-func releasePayment(ctx context.Context, m Merchant, key, paymentID string) error {
+// so that compensation never leaves money taken. The calls' keys derive
+// from co's attempt.
+func releasePayment(ctx context.Context, m Merchant, co *Checkout, paymentID string) error {
+	key := co.key("void")
 	captured, err := voidPayment(ctx, m, key, paymentID)
 	if err != nil || captured == nil {
 		return err
@@ -423,7 +426,7 @@ func releasePayment(ctx context.Context, m Merchant, key, paymentID string) erro
 	if err != nil || !left.IsPositive() {
 		return err
 	}
-	_, err = m.Payments.Refund(ctx, provider.RefundRequest{IdempotencyKey: releaseKey(key, left), PaymentID: paymentID, Amount: left, Reason: "order not placed"})
+	_, err = m.Payments.Refund(ctx, provider.RefundRequest{IdempotencyKey: releaseKey(key, left), KeyCreatedAt: co.AttemptedAt, PaymentID: paymentID, Amount: left, Reason: "order not placed"})
 	return err
 }
 
@@ -476,11 +479,11 @@ func voidPayment(ctx context.Context, m Merchant, key, paymentID string) (captur
 func (c *Client) undoHolds(ctx context.Context, m Merchant, co *Checkout) error {
 	switch {
 	case co.PaymentID != "" && co.Gift != nil:
-		if err := releaseGift(ctx, m, co.key("void"), co.PaymentID); err != nil {
+		if err := releaseGift(ctx, m, co, co.PaymentID); err != nil {
 			return err
 		}
 	case co.PaymentID != "":
-		if err := releasePayment(ctx, m, co.key("void"), co.PaymentID); err != nil {
+		if err := releasePayment(ctx, m, co, co.PaymentID); err != nil {
 			return err
 		}
 	}

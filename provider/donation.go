@@ -92,7 +92,10 @@ func (t ChargeTerms) Validate(c money.Currency) error {
 // DonateRequest gives money to a nonprofit.
 type DonateRequest struct {
 	IdempotencyKey string
-	NonprofitID    string
+	// KeyCreatedAt is when the library made IdempotencyKey, as on
+	// [AuthorizeRequest].
+	KeyCreatedAt time.Time
+	NonprofitID  string
 	// Amount is what the donor is charged, fee cover included.
 	Amount money.Amount
 	Token  string
@@ -107,9 +110,12 @@ type DonateRequest struct {
 // RefundDonationRequest returns money from a donation.
 type RefundDonationRequest struct {
 	IdempotencyKey string
-	DonationID     string
-	Amount         money.Amount
-	Reason         string
+	// KeyCreatedAt is when the library made IdempotencyKey, as on
+	// [AuthorizeRequest].
+	KeyCreatedAt time.Time
+	DonationID   string
+	Amount       money.Amount
+	Reason       string
 }
 
 // Donation is a donation as the provider holds it.

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"time"
 
 	"github.com/buybutton/buybutton/money"
 )
@@ -57,7 +58,11 @@ type Payments interface {
 // AuthorizeRequest asks for a hold on a payment method.
 type AuthorizeRequest struct {
 	IdempotencyKey string
-	Amount         money.Amount
+	// KeyCreatedAt is when the library made IdempotencyKey, before its
+	// first use; every retry carries the same time. See "Keys a platform
+	// forgets" in the package doc.
+	KeyCreatedAt time.Time
+	Amount       money.Amount
 	// Token is the platform's reference to a payment method, made by its
 	// hosted card form or SDK: never a card number.
 	Token       string
@@ -86,9 +91,12 @@ type VoidRequest struct {
 // RefundRequest returns captured money.
 type RefundRequest struct {
 	IdempotencyKey string
-	PaymentID      string
-	Amount         money.Amount
-	Reason         string
+	// KeyCreatedAt is when the library made IdempotencyKey, as on
+	// [AuthorizeRequest].
+	KeyCreatedAt time.Time
+	PaymentID    string
+	Amount       money.Amount
+	Reason       string
 }
 
 // Payment is a payment as the platform holds it. Its amounts are the source
