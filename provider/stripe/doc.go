@@ -92,16 +92,17 @@
 // Without that, the first retry after Stripe prunes the key would run
 // afresh: a second hold, a second refund, a second monthly gift.
 //
-// A refund looks first, before every request for one: a refund whose
-// answer was lost to the network and which no retry reached Stripe with
-// for 24 hours would otherwise be made again by the next retry, Stripe
-// having forgotten the key. That costs one listing per refund. Authorize,
-// Donate and StartMonthly do not look first: their look is a search that
-// lags and has its own, lower rate limit, or a listing of a customer the
-// retry would make anew. So after a network outage of a day between this
-// host and Stripe, begun after Stripe got the first request, their retry
-// would make a second hold (which lapses by itself) or charge a gift a
-// second time.
+// A retry can also come after Stripe has forgotten the key: the library
+// asks again about an unknown outcome until it is known, and a network
+// outage of a day leaves no 5xx to say the first try may have been made.
+// So a write whose key was made 23 hours ago or more (KeyCreatedAt)
+// looks first, the same way, and sends the request only if it finds
+// nothing; a look that fails is ErrUnknownOutcome and sends nothing.
+// Authorize and Donate search for the PaymentIntent, StartMonthly for the
+// subscription (by the key in its metadata: search, with its lower rate
+// limit, only for such old keys). A refund lists the PaymentIntent's
+// refunds before every request for one, whatever its key's age: one
+// listing per refund.
 //
 // # Webhooks
 //

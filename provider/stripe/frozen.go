@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	stripego "github.com/stripe/stripe-go/v85"
+
+	"github.com/buybutton/buybutton/provider"
 )
 
 // Stripe saves the first answer to an idempotency key once the endpoint
@@ -28,6 +31,48 @@ import (
 // looks again. A refund also looks before it is asked for (payments.go),
 // since a retry a day after a lost answer has no 5xx to tell it to.
 
+// A key Stripe may have forgotten is worse: a retry of a write whose
+// every try so far was lost on the network, sent a day after the first,
+// would run afresh with no 5xx to say so. So a write whose key was made
+// (provider.AuthorizeRequest's KeyCreatedAt) longer ago than
+// keyMayBeForgotten looks first, the same way, and sends the request only
+// if it finds nothing. Stripe keeps keys at least 24 hours; an hour less
+// leaves room for clocks that disagree, and by then search has long caught
+// up. Refunds always look first (payments.go).
+const keyMayBeForgotten = 23 * time.Hour
+
+// mayHaveForgotten reports whether Stripe may have forgotten a key made
+// at created (zero: unknown, and taken as recent).
+func (p *Provider) mayHaveForgotten(created time.Time) bool {
+	return !created.IsZero() && p.now().Sub(created) >= keyMayBeForgotten
+}
+
+// madeBefore looks, before a PaymentIntent create whose key Stripe may
+// have forgotten, for the PaymentIntent an earlier try made: what read
+// says of it, if search finds one. A look that fails leaves the earlier
+// try's outcome unknown, and the request is not sent.
+func madeBefore[T any](ctx context.Context, p *Provider, key string, read func(context.Context, string) (T, error)) (T, bool, error) {
+	var zero T
+	pi, ok, err := p.createdWithKey(ctx, key)
+	if err != nil {
+		return zero, false, forgottenKeyUnknown(key, err)
+	}
+	if !ok {
+		return zero, false, nil
+	}
+	v, err := read(ctx, pi.ID)
+	if err != nil {
+		return zero, false, forgottenKeyUnknown(key, err)
+	}
+	return v, true, nil
+}
+
+// forgottenKeyUnknown is the error of a look for what an old key made
+// that failed: the earlier try's outcome is still unknown.
+func forgottenKeyUnknown(key string, lookErr error) error {
+	return fmt.Errorf("stripe: key %q may be forgotten, and looking for what it made failed (%v): %w", key, lookErr, provider.ErrUnknownOutcome)
+}
+
 // serverError reports whether err is a 5xx answer from Stripe: one that
 // Stripe replays for the key instead of running the request again.
 func serverError(err error) bool {
@@ -36,24 +81,37 @@ func serverError(err error) bool {
 }
 
 // createdWithKey finds the PaymentIntent that a create call with key made,
-// if search has it. More than one is an error: the key was pruned and
-// reused, and which one the caller means is not for this provider to say.
+// if search has it.
 func (p *Provider) createdWithKey(ctx context.Context, key string) (*stripego.PaymentIntent, bool, error) {
-	params := &stripego.PaymentIntentSearchParams{SearchParams: stripego.SearchParams{
+	params := &stripego.PaymentIntentSearchParams{SearchParams: keySearch(key)}
+	return searchedWithKey(ctx, p.api.V1PaymentIntents.Search(ctx, params), key, func(pi *stripego.PaymentIntent) string { return pi.ID })
+}
+
+// keySearch asks search for the objects that carry key in their
+// metadata; two are enough to tell that there is more than one.
+func keySearch(key string) stripego.SearchParams {
+	return stripego.SearchParams{
 		Query: fmt.Sprintf("metadata['%s']:'%s'", metaKey, searchQuoted(keyValue(key))),
 		Limit: stripego.Int64(2),
-	}}
-	var found []*stripego.PaymentIntent
-	for pi, err := range p.api.V1PaymentIntents.Search(ctx, params).All(ctx) {
+	}
+}
+
+// searchedWithKey returns the one object of a keySearch's results, if
+// there is one. More than one is an error: the key was pruned and reused,
+// and which one the caller means is not for this provider to say.
+func searchedWithKey[T any](ctx context.Context, results *stripego.V1SearchList[T], key string, id func(T) string) (T, bool, error) {
+	var found []T
+	var zero T
+	for v, err := range results.All(ctx) {
 		if err != nil {
-			return nil, false, mapError(err, read)
+			return zero, false, mapError(err, read)
 		}
-		if found = append(found, pi); len(found) == 2 {
-			return nil, false, fmt.Errorf("stripe: PaymentIntents %s and %s both carry idempotency key %q", found[0].ID, found[1].ID, key)
+		if found = append(found, v); len(found) == 2 {
+			return zero, false, fmt.Errorf("stripe: %s and %s both carry idempotency key %q", id(found[0]), id(found[1]), key)
 		}
 	}
 	if len(found) == 0 {
-		return nil, false, nil
+		return zero, false, nil
 	}
 	return found[0], true, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -192,6 +193,42 @@ func TestRefundRetriedAfterStripeForgotItsKeyRefundsOnce(t *testing.T) {
 	p, err := pay.Payment(ctx, held.ID)
 	if err != nil || !p.Refunded.Equal(req.Amount) {
 		t.Fatalf("Stripe has refunded %v (%v); want %s once", p.Refunded, err, req.Amount)
+	}
+	if problems := api.Problems(); len(problems) > 0 {
+		t.Fatalf("the recorded server could not serve: %v", problems)
+	}
+}
+
+// TestAuthorizeRetriedAfterStripeForgotItsKeyHoldsOnce: an authorization
+// whose answer was lost is unknown; retried a day later, after Stripe has
+// pruned the key, it must find the PaymentIntent made, not make a second
+// hold.
+func TestAuthorizeRetriedAfterStripeForgotItsKeyHoldsOnce(t *testing.T) {
+	ctx := context.Background()
+	api := stripetest.NewServer("")
+	defer api.Close()
+	pay, err := stripe.New(stripe.Options{SecretKey: "sk_test_integration", APIURL: api.URL(), MaxNetworkRetries: new(int64)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := provider.AuthorizeRequest{IdempotencyKey: "co_1:authorize", KeyCreatedAt: time.Now(), Amount: money.MustParse("10.00", "USD"), Token: "pm_fake_lost_response"}
+	if _, err := pay.Authorize(ctx, req); !errors.Is(err, provider.ErrUnknownOutcome) {
+		t.Fatalf("authorization with its answer lost: err = %v, want ErrUnknownOutcome", err)
+	}
+	api.ForgetIdempotencyKeys()
+	req.KeyCreatedAt = req.KeyCreatedAt.Add(-24 * time.Hour) // the retry, a day on
+	held, err := pay.Authorize(ctx, req)
+	creates := 0
+	for _, r := range api.Requests() {
+		if strings.HasPrefix(r, "POST /v1/payment_intents ") {
+			creates++
+		}
+	}
+	if creates != 1 {
+		t.Fatalf("%d PaymentIntents created, want 1: %v", creates, api.Requests())
+	}
+	if err != nil || held.Status != provider.PaymentAuthorized {
+		t.Fatalf("retry a day on = %+v, %v; want the hold made by the first try", held, err)
 	}
 	if problems := api.Problems(); len(problems) > 0 {
 		t.Fatalf("the recorded server could not serve: %v", problems)

@@ -30,15 +30,48 @@ import (
 // the last retry. Each month is one invoice: its id is the donation id,
 // and the subscription's id is the monthly donation's.
 
-// StartMonthly charges the first month and schedules the rest.
+// StartMonthly charges the first month and schedules the rest. A
+// request whose key Stripe may have forgotten (see frozen.go) searches
+// for the subscription an earlier try made before it makes one.
 func (p *Provider) StartMonthly(ctx context.Context, req provider.DonateRequest) (provider.MonthlyDonation, error) {
 	n, amount, err := p.checkDonation(req)
 	if err != nil {
 		return provider.MonthlyDonation{}, err
 	}
-	product, err := p.donationProduct(ctx, n)
+	var sub *stripego.Subscription
+	if p.mayHaveForgotten(req.KeyCreatedAt) {
+		if sub, err = p.subscriptionSearchedWithKey(ctx, req.IdempotencyKey); err != nil {
+			return provider.MonthlyDonation{}, forgottenKeyUnknown(req.IdempotencyKey, err)
+		}
+	}
+	if sub == nil {
+		if sub, err = p.createSubscription(ctx, req, n, amount); err != nil {
+			return provider.MonthlyDonation{}, err
+		}
+	}
+	m, declinedErr, err := p.monthlyOf(ctx, sub, sub.LatestInvoice)
 	if err != nil {
 		return provider.MonthlyDonation{}, err
+	}
+	if declinedErr != nil {
+		// A declined first month starts nothing: end the incomplete
+		// subscription so that Stripe never retries it.
+		cancel := &stripego.SubscriptionCancelParams{}
+		cancel.SetIdempotencyKey(req.IdempotencyKey + "/cancel-declined")
+		if _, err := p.api.V1Subscriptions.Cancel(ctx, sub.ID, cancel); err != nil && !errors.Is(mapError(err, write), provider.ErrInvalidState) {
+			return provider.MonthlyDonation{}, mapError(err, write)
+		}
+		return provider.MonthlyDonation{}, declinedErr
+	}
+	return m, nil
+}
+
+// createSubscription makes the donor's Customer and the Subscription
+// that charges amount a month, and returns the subscription as it is now.
+func (p *Provider) createSubscription(ctx context.Context, req provider.DonateRequest, n Nonprofit, amount int64) (*stripego.Subscription, error) {
+	product, err := p.donationProduct(ctx, n)
+	if err != nil {
+		return nil, err
 	}
 	cp := &stripego.CustomerCreateParams{
 		PaymentMethod:   stripego.String(req.Token),
@@ -54,7 +87,7 @@ func (p *Provider) StartMonthly(ctx context.Context, req provider.DonateRequest)
 	cp.SetIdempotencyKey(req.IdempotencyKey + "/customer")
 	cust, err := p.api.V1Customers.Create(ctx, cp)
 	if err != nil {
-		return provider.MonthlyDonation{}, mapError(err, write)
+		return nil, mapError(err, write)
 	}
 	sp := &stripego.SubscriptionCreateParams{
 		Customer: stripego.String(cust.ID),
@@ -85,24 +118,18 @@ func (p *Provider) StartMonthly(ctx context.Context, req provider.DonateRequest)
 	case replayed(sub.LastResponse):
 		sub, err = p.subscription(ctx, sub.ID)
 	}
-	if err != nil {
-		return provider.MonthlyDonation{}, err
+	return sub, err
+}
+
+// subscriptionSearchedWithKey finds the monthly donation's subscription
+// that carries key in its metadata, read afresh; nil if search has none.
+func (p *Provider) subscriptionSearchedWithKey(ctx context.Context, key string) (*stripego.Subscription, error) {
+	params := &stripego.SubscriptionSearchParams{SearchParams: keySearch(key)}
+	sub, ok, err := searchedWithKey(ctx, p.api.V1Subscriptions.Search(ctx, params), key, func(s *stripego.Subscription) string { return s.ID })
+	if err != nil || !ok {
+		return nil, err
 	}
-	m, declinedErr, err := p.monthlyOf(ctx, sub, sub.LatestInvoice)
-	if err != nil {
-		return provider.MonthlyDonation{}, err
-	}
-	if declinedErr != nil {
-		// A declined first month starts nothing: end the incomplete
-		// subscription so that Stripe never retries it.
-		cancel := &stripego.SubscriptionCancelParams{}
-		cancel.SetIdempotencyKey(req.IdempotencyKey + "/cancel-declined")
-		if _, err := p.api.V1Subscriptions.Cancel(ctx, sub.ID, cancel); err != nil && !errors.Is(mapError(err, write), provider.ErrInvalidState) {
-			return provider.MonthlyDonation{}, mapError(err, write)
-		}
-		return provider.MonthlyDonation{}, declinedErr
-	}
-	return m, nil
+	return p.subscription(ctx, sub.ID)
 }
 
 // subscriptionMadeWithKey answers a subscription create that failed with

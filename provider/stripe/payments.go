@@ -58,6 +58,11 @@ func (p *Provider) Authorize(ctx context.Context, req provider.AuthorizeRequest)
 		params.ReturnURL = stripego.String(req.ReturnURL)
 	}
 	params.SetIdempotencyKey(req.IdempotencyKey)
+	if p.mayHaveForgotten(req.KeyCreatedAt) {
+		if pay, found, err := madeBefore(ctx, p, req.IdempotencyKey, p.Payment); found || err != nil {
+			return pay, err
+		}
+	}
 	pi, err := p.api.V1PaymentIntents.Create(ctx, params)
 	if serverError(err) {
 		return readCreatedWithKey(ctx, p, req.IdempotencyKey, mapError(err, write), p.Payment)

@@ -54,7 +54,8 @@ type Options struct {
 	// waits grow from half a second, as stripe-go's do.
 	MaxNetworkRetries *int64
 
-	// Now is the clock for webhook tolerance; nil means time.Now.
+	// Now is the clock for webhook tolerance and for the age of the
+	// library's idempotency keys; nil means time.Now.
 	Now func() time.Time
 }
 

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +41,9 @@ import (
 //   - A PaymentIntent's refunds are listed, newest first, by GET
 //     /v1/refunds?payment_intent=…, each with the metadata it was made
 //     with.
+//   - PaymentIntents are found by search on one metadata value
+//     (GET /v1/payment_intents/search?query=metadata['key']:'value'),
+//     at once: Stripe's search lags writes by up to a minute.
 //   - Keys are kept until [Server.ForgetIdempotencyKeys], which plays
 //     Stripe pruning them after 24 hours.
 //
@@ -203,6 +207,8 @@ func (s *Server) route(w *httptest.ResponseRecorder, r *http.Request, form url.V
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/payment_intents":
 		s.createIntent(w, form)
+	case r.Method == http.MethodGet && r.URL.Path == "/v1/payment_intents/search":
+		s.searchIntents(w, form.Get("query"))
 	case r.Method == http.MethodGet && len(parts) == 3 && parts[1] == "payment_intents":
 		if pi := s.intent(w, parts[2]); pi != nil {
 			s.writeIntent(w, http.StatusOK, pi)
@@ -223,6 +229,28 @@ func (s *Server) route(w *httptest.ResponseRecorder, r *http.Request, form url.V
 		s.problems = append(s.problems, r.Method+" "+r.URL.Path+" is not played")
 		writeFile(w, http.StatusNotFound, "error_resource_missing.json")
 	}
+}
+
+// metadataQuery is the one search clause the server plays: an exact
+// metadata value, single-quoted, a backslash escaping a quote or itself.
+var metadataQuery = regexp.MustCompile(`^metadata\['([^'\]]+)'\]:'((?:[^'\\]|\\.)*)'$`)
+
+func (s *Server) searchIntents(w http.ResponseWriter, query string) {
+	m := metadataQuery.FindStringSubmatch(query)
+	if m == nil {
+		s.problems = append(s.problems, "search query "+query+" is not played")
+		writeFile(w, http.StatusBadRequest, "error_resource_missing.json")
+		return
+	}
+	value := strings.NewReplacer(`\'`, `'`, `\\`, `\`).Replace(m[2])
+	data := []any{}
+	for _, id := range slices.Sorted(maps.Keys(s.intents)) {
+		if pi := s.intents[id]; pi.metadata[m[1]] == value {
+			data = append(data, s.intentJSON(pi))
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"object": "search_result", "url": "/v1/payment_intents/search", "has_more": false, "data": data})
+	writeBody(w, http.StatusOK, b)
 }
 
 func (s *Server) intent(w http.ResponseWriter, id string) *intent {
