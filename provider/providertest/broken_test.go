@@ -24,31 +24,39 @@ import (
 // way real integrations break it. The suite must fail the named check.
 var broken = map[string]struct {
 	wrap      func(*memory.Provider) any
-	mustCatch string // the check that must fail, as a subtest path
+	mustCatch []string // the checks that must fail, as subtest paths
 }{
 	"forgetful-payments": {
 		wrap:      func(m *memory.Provider) any { return &forgetfulPayments{Provider: m} },
-		mustCatch: "Payments/AuthorizeReplaysWithSameKey",
+		mustCatch: []string{"Payments/AuthorizeReplaysWithSameKey"},
 	},
 	"overselling-inventory": {
 		wrap:      func(m *memory.Provider) any { return &oversellingInventory{Provider: m, available: 5} },
-		mustCatch: "Inventory/ConcurrentReservationsNeverOversell",
+		mustCatch: []string{"Inventory/ConcurrentReservationsNeverOversell"},
 	},
 	"uncapped-refunds": {
 		wrap:      func(m *memory.Provider) any { return &uncappedRefunds{Provider: m} },
-		mustCatch: "Payments/RefundsNeverExceedCapture",
+		mustCatch: []string{"Payments/RefundsNeverExceedCapture"},
 	},
 	"trusting-webhooks": {
 		wrap:      func(m *memory.Provider) any { return &trustingWebhooks{Provider: m} },
-		mustCatch: "Webhooks/ChangedBodyIsRejected",
+		mustCatch: []string{"Webhooks/ChangedBodyIsRejected"},
 	},
 	"forgetful-monthly": {
 		wrap:      func(m *memory.Provider) any { return &forgetfulMonthly{Provider: m} },
-		mustCatch: "MonthlyDonations/StartMonthlyChargesTheFirstMonthAndReplays",
+		mustCatch: []string{"MonthlyDonations/StartMonthlyChargesTheFirstMonthAndReplays"},
+	},
+	"key-expiring-payments": {
+		wrap: func(m *memory.Provider) any { return &keyExpiringPayments{Provider: m} },
+		mustCatch: []string{
+			"Payments/AuthorizeRetriedAfterItsKeyIsForgottenHoldsOnce",
+			"Payments/RefundRetriedAfterItsKeyIsForgottenRefundsOnce",
+			"Donations/DonateRetriedAfterItsKeyIsForgottenGivesOnce",
+		},
 	},
 	"timeout-as-failure": {
 		wrap:      func(m *memory.Provider) any { return &timeoutAsFailure{Provider: m} },
-		mustCatch: "Payments/UnknownOutcomeResolvesOnRetry",
+		mustCatch: []string{"Payments/UnknownOutcomeResolvesOnRetry"},
 	},
 }
 
@@ -70,8 +78,10 @@ func TestSuiteCatchesBrokenProviders(t *testing.T) {
 			if err == nil {
 				t.Fatalf("the suite passed a provider with %s", name)
 			}
-			if want := "--- FAIL: TestBrokenProvider/" + b.mustCatch; !strings.Contains(string(out), want) {
-				t.Fatalf("the suite did not fail %s for %s; output:\n%s", b.mustCatch, name, out)
+			for _, check := range b.mustCatch {
+				if want := "--- FAIL: TestBrokenProvider/" + check; !strings.Contains(string(out), want) {
+					t.Fatalf("the suite did not fail %s for %s; output:\n%s", check, name, out)
+				}
 			}
 		})
 	}
@@ -88,8 +98,18 @@ func TestBrokenProvider(t *testing.T) {
 	providertest.RunConformanceTests(t, func(context.Context, *testing.T) (providertest.Harness, error) {
 		h := memharness.New("USD")
 		h.Wrapped = b.wrap(h.Memory)
+		if f, ok := h.Wrapped.(providertest.Forgetful); ok {
+			return forgettingHarness{h, f}, nil
+		}
 		return h, nil
 	})
+}
+
+// forgettingHarness is the memory harness over a platform that can be
+// made to forget its keys.
+type forgettingHarness struct {
+	*memharness.Harness
+	providertest.Forgetful
 }
 
 // forgetfulPayments ignores idempotency keys: every retry is a new charge.
@@ -101,6 +121,33 @@ type forgetfulPayments struct {
 func (f *forgetfulPayments) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
 	req.IdempotencyKey = fmt.Sprint(req.IdempotencyKey, "#", f.calls.Add(1))
 	return f.Provider.Authorize(ctx, req)
+}
+
+// keyExpiringPayments forgets its keys when told, as Stripe does after a
+// day, and does not look for what an old key made before it charges or
+// refunds again.
+type keyExpiringPayments struct {
+	*memory.Provider
+	forgot atomic.Int64 // how often it forgot: part of every key it keeps
+}
+
+func (k *keyExpiringPayments) ForgetIdempotencyKeys() { k.forgot.Add(1) }
+
+func (k *keyExpiringPayments) kept(key string) string { return fmt.Sprint(key, "#", k.forgot.Load()) }
+
+func (k *keyExpiringPayments) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
+	req.IdempotencyKey = k.kept(req.IdempotencyKey)
+	return k.Provider.Authorize(ctx, req)
+}
+
+func (k *keyExpiringPayments) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
+	req.IdempotencyKey = k.kept(req.IdempotencyKey)
+	return k.Provider.Refund(ctx, req)
+}
+
+func (k *keyExpiringPayments) Donate(ctx context.Context, req provider.DonateRequest) (provider.Donation, error) {
+	req.IdempotencyKey = k.kept(req.IdempotencyKey)
+	return k.Provider.Donate(ctx, req)
 }
 
 // oversellingInventory checks stock and takes it in two steps, as a

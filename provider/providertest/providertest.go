@@ -75,6 +75,32 @@ type Limited interface {
 	CannotExercise() map[string]string
 }
 
+// Forgetful is implemented by a harness whose platform forgets
+// idempotency keys after a while, as Stripe does after 24 hours, and can
+// be made to forget them at once. The checks of a request retried after
+// its key was forgotten (package provider, "Keys a platform forgets") run
+// only on such a harness: a platform that never forgets a key needs
+// nothing more than its replay.
+type Forgetful interface {
+	// ForgetIdempotencyKeys makes the platform forget every key sent to it
+	// so far, as if a day had passed.
+	ForgetIdempotencyKeys()
+}
+
+// forget makes e's platform forget its keys, or skips the check.
+func forget[P any](t *testing.T, e env[P]) {
+	t.Helper()
+	f, ok := e.h.(Forgetful)
+	if !ok {
+		t.Skip("the harness does not implement Forgetful: its platform is taken to keep keys for as long as the library retries")
+	}
+	f.ForgetIdempotencyKeys()
+}
+
+// dayOld is the KeyCreatedAt of a request retried after its platform
+// may have forgotten its key.
+func dayOld(h Harness) time.Time { return h.Now().Add(-25 * time.Hour) }
+
 // HarnessMaker makes a fresh harness for one check.
 type HarnessMaker func(ctx context.Context, t *testing.T) (Harness, error)
 

@@ -112,6 +112,15 @@ func (h *harness) SignDelivery(e provider.Event, at time.Time) (http.Header, []b
 	return header, body, true
 }
 
+// ForgetIdempotencyKeys plays Stripe pruning keys after 24 hours, on the
+// recorded server; stripe-mock keeps none (CannotExercise skips the
+// checks that forget).
+func (h *harness) ForgetIdempotencyKeys() {
+	if h.server != nil {
+		h.server.ForgetIdempotencyKeys()
+	}
+}
+
 // CannotExercise lists what stripe-mock cannot check: it answers every
 // request with one fixture object (a PaymentIntent always in
 // requires_payment_method, a new random id each time, never an error), so
@@ -138,6 +147,8 @@ func (h *harness) CannotExercise() map[string]string {
 		"Payments/RefundUncapturedIsInvalidState", "Payments/ConcurrentRefundsNeverExceedCapture", "Payments/UnknownPaymentIsNotFound",
 		"Donations/DonateSucceedsAndReplays", "Donations/DonateDeclineIsTyped", "Donations/DonationRefundsNeverExceedGift",
 		"Donations/UnknownDonationIsNotFound", "Donations/DonationBelowMinimumIsRefused",
+		"Payments/AuthorizeRetriedAfterItsKeyIsForgottenHoldsOnce", "Payments/RefundRetriedAfterItsKeyIsForgottenRefundsOnce",
+		"Donations/DonateRetriedAfterItsKeyIsForgottenGivesOnce",
 		"MonthlyDonations/StartMonthlyChargesTheFirstMonthAndReplays", "MonthlyDonations/DeclinedFirstMonthStartsNothing",
 		"MonthlyDonations/CancelMonthlyIsIdempotent", "MonthlyDonations/UnknownMonthlyIsNotFound",
 	} {
