@@ -35,15 +35,10 @@ func runDonations(t *testing.T, newHarness HarnessMaker) {
 		}},
 		{"DonateRetriedAfterItsKeyIsForgottenGivesOnce", func(t *testing.T, e env[provider.Donations]) {
 			req := provider.DonateRequest{IdempotencyKey: key(t, "gift"), KeyCreatedAt: dayOld(e.h), NonprofitID: e.fx.NonprofitID, Amount: units(t, 2500, e.fx.Currency), Token: e.fx.TokenApprove}
-			first, err := e.p.Donate(e.ctx, req)
-			if err != nil {
-				t.Fatalf("Donate: %v", err)
-			}
-			forget(t, e)
-			again, err := e.p.Donate(e.ctx, req)
-			if err != nil || again.ID != first.ID {
-				t.Fatalf("retried after its key was forgotten = %+v, %v; want %s again, not a second gift", again, err, first.ID)
-			}
+			sameAfterForgetting(t, e, "a second gift", func() (string, error) {
+				d, err := e.p.Donate(e.ctx, req)
+				return d.ID, err
+			})
 		}},
 		{"DonateDeclineIsTyped", func(t *testing.T, e env[provider.Donations]) {
 			_, err := tryDonate(t, e, key(t, "gift"), e.fx.TokenDecline, 2500)

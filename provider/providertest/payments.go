@@ -171,29 +171,19 @@ func runPayments(t *testing.T, newHarness HarnessMaker) {
 		}},
 		{"AuthorizeRetriedAfterItsKeyIsForgottenHoldsOnce", func(t *testing.T, e env[provider.Payments]) {
 			req := provider.AuthorizeRequest{IdempotencyKey: key(t, "auth"), KeyCreatedAt: dayOld(e.h), Amount: units(t, 1000, e.fx.Currency), Token: e.fx.TokenApprove}
-			first, err := e.p.Authorize(e.ctx, req)
-			if err != nil {
-				t.Fatalf("Authorize: %v", err)
-			}
-			forget(t, e)
-			again, err := e.p.Authorize(e.ctx, req)
-			if err != nil || again.ID != first.ID {
-				t.Fatalf("retried after its key was forgotten = %+v, %v; want %s again, not a second hold", again, err, first.ID)
-			}
+			sameAfterForgetting(t, e, "a second hold", func() (string, error) {
+				p, err := e.p.Authorize(e.ctx, req)
+				return p.ID, err
+			})
 		}},
 		{"RefundRetriedAfterItsKeyIsForgottenRefundsOnce", func(t *testing.T, e env[provider.Payments]) {
 			p := authorize(t, e, "auth", e.fx.TokenApprove, 1000)
 			capture(t, e, "capture", p.ID, 1000)
 			req := provider.RefundRequest{IdempotencyKey: key(t, "refund"), KeyCreatedAt: dayOld(e.h), PaymentID: p.ID, Amount: units(t, 300, e.fx.Currency)}
-			first, err := e.p.Refund(e.ctx, req)
-			if err != nil {
-				t.Fatalf("Refund: %v", err)
-			}
-			forget(t, e)
-			again, err := e.p.Refund(e.ctx, req)
-			if err != nil || again.ID != first.ID {
-				t.Fatalf("retried after its key was forgotten = %+v, %v; want %s again", again, err, first.ID)
-			}
+			sameAfterForgetting(t, e, "a second refund", func() (string, error) {
+				r, err := e.p.Refund(e.ctx, req)
+				return r.ID, err
+			})
 			if got := paymentState(t, e, p.ID); !got.Refunded.Equal(req.Amount) {
 				t.Fatalf("Refunded = %v, want %v once", got.Refunded, req.Amount)
 			}

@@ -87,14 +87,25 @@ type Forgetful interface {
 	ForgetIdempotencyKeys()
 }
 
-// forget makes e's platform forget its keys, or skips the check.
-func forget[P any](t *testing.T, e env[P]) {
+// sameAfterForgetting sends a request (send returns what it made), has
+// the platform forget its key, and sends it again: the second answer must
+// be what the first made, not twice, which names what a second would be.
+// A harness that is not Forgetful skips the check.
+func sameAfterForgetting[P any](t *testing.T, e env[P], twice string, send func() (string, error)) {
 	t.Helper()
 	f, ok := e.h.(Forgetful)
 	if !ok {
 		t.Skip("the harness does not implement Forgetful: its platform is taken to keep keys for as long as the library retries")
 	}
+	first, err := send()
+	if err != nil {
+		t.Fatalf("first try: %v", err)
+	}
 	f.ForgetIdempotencyKeys()
+	again, err := send()
+	if err != nil || again != first {
+		t.Fatalf("retried after its key was forgotten: %q, %v; want %q again, not %s", again, err, first, twice)
+	}
 }
 
 // dayOld is the KeyCreatedAt of a request retried after its platform
