@@ -20,8 +20,8 @@ import (
 // would move money twice tells the platform when its key was made, the
 // same on every retry.
 
-// keyAges is a platform that records when each payment request says its
-// key was made, and loses every answer while lost is set.
+// keyAges is a platform that records when each payment and order request
+// says its key was made, and loses every answer while lost is set.
 type keyAges struct {
 	*memory.Provider
 	mu   sync.Mutex
@@ -44,6 +44,13 @@ func (p *keyAges) Authorize(ctx context.Context, req provider.AuthorizeRequest) 
 		return provider.Payment{}, err
 	}
 	return p.Provider.Authorize(ctx, req)
+}
+
+func (p *keyAges) PlaceOrder(ctx context.Context, req provider.PlaceOrderRequest) (provider.Order, error) {
+	if err := p.sent(req.IdempotencyKey, req.KeyCreatedAt); err != nil {
+		return provider.Order{}, err
+	}
+	return p.Provider.PlaceOrder(ctx, req)
 }
 
 func (p *keyAges) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
@@ -72,10 +79,12 @@ func (p *keyAges) requests() map[string][]time.Time {
 
 func keyAgesFixture(t *testing.T) (fixture, *keyAges) {
 	var platform *keyAges
-	f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments {
+	f := buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
 		platform = &keyAges{Provider: shop, made: map[string][]time.Time{}}
-		return platform
-	}))
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+		m.Payments, m.Orders = platform, platform
+		return m
+	})
 	return f, platform
 }
 
@@ -115,21 +124,22 @@ func TestAnAuthorizationRetriedADayLaterSaysWhenItsKeyWasMade(t *testing.T) {
 	co = f.checkout(t, co.ID)
 	assert.Equal(t, claimed, co.AttemptedAt)
 	first := platform.requests()
-	require.Len(t, first, 1, "one attempt, one key")
-	assert.Equal(t, 3, allAt(t, first, claimed), "the confirm and two reconciles")
+	require.Len(t, first, 2, "one attempt: its authorization's key and its order's")
+	assert.Equal(t, 4, allAt(t, first, claimed), "the confirm's and two reconciles' authorizations, and the order the merchant refused for the lapsed reservation")
 
-	// A new attempt, a day later, makes new keys.
+	// A new attempt, a day later, makes new keys: its authorization's
+	// and its order's.
 	f.clock.Advance(24 * time.Hour)
 	again := f.ready(t, buyer, book(1))
 	claimed = f.clock.Now()
 	_, err = f.confirm(again, memory.TokenApprove)
 	require.NoError(t, err)
-	for key, times := range platform.requests() {
-		if _, old := first[key]; !old {
-			require.Len(t, times, 1)
-			assert.Equal(t, claimed, times[0])
-		}
+	fresh := platform.requests()
+	for key := range first {
+		delete(fresh, key)
 	}
+	require.Len(t, fresh, 2)
+	assert.Equal(t, 2, allAt(t, fresh, claimed))
 }
 
 // TestARefundRetriedADayLaterSaysWhenItsKeyWasMade: a refund's every

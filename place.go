@@ -302,7 +302,7 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		lines[i] = provider.OrderLine{VariantID: l.VariantID, Quantity: l.Quantity, UnitPrice: l.UnitPrice}
 	}
 	po, err := m.Orders.PlaceOrder(ctx, provider.PlaceOrderRequest{
-		IdempotencyKey: co.key("order"), ReservationID: co.ReservationID, Lines: lines,
+		IdempotencyKey: co.key("order"), KeyCreatedAt: co.AttemptedAt, ReservationID: co.ReservationID, Lines: lines,
 		ShipTo: co.ShipTo, ShippingOptionID: co.ShippingOptionID, PaymentID: pay.ID,
 		Total: co.Totals.Total, Contact: co.Contact,
 	})

@@ -58,12 +58,12 @@
 // knows it, so a retry can come later than a platform keeps its keys
 // (Stripe: 24 hours), after an outage that long. Sent then, a request
 // whose first try the platform did perform would be performed a second
-// time: a second hold, a second gift. Where that would move money twice,
-// the request carries KeyCreatedAt ([AuthorizeRequest], [DonateRequest],
-// [RefundRequest], [RefundDonationRequest]),
-// and a provider whose platform may have forgotten a key that old must
-// look for what the key made before it sends the request, and answer
-// with that if it finds it. A look that fails is [ErrUnknownOutcome]: the
+// time: a second hold, a second gift, a second order. Where that would
+// move money or goods twice, the request carries KeyCreatedAt
+// ([AuthorizeRequest], [DonateRequest], [RefundRequest],
+// [RefundDonationRequest], [PlaceOrderRequest]), and a provider whose
+// platform may have forgotten a key that old must look for what the key
+// made before it sends the request, and answer with that if it finds it. A look that fails is [ErrUnknownOutcome]: the
 // first try's outcome is still unknown. A provider whose platform keeps
 // keys for as long as the library may retry can ignore KeyCreatedAt.
 //

@@ -31,7 +31,10 @@ type Orders interface {
 
 // PlaceOrderRequest is an order the buyer confirmed and paid for.
 type PlaceOrderRequest struct {
-	IdempotencyKey   string
+	IdempotencyKey string
+	// KeyCreatedAt is when the library made IdempotencyKey, as on
+	// [AuthorizeRequest]: a second order would ship the goods twice.
+	KeyCreatedAt     time.Time
 	ReservationID    string // empty when the merchant has no Inventory
 	Lines            []OrderLine
 	ShipTo           *Address // nil when nothing ships
