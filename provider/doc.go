@@ -63,9 +63,10 @@
 // ([AuthorizeRequest], [DonateRequest], [RefundRequest],
 // [RefundDonationRequest], [PlaceOrderRequest]), and a provider whose
 // platform may have forgotten a key that old must look for what the key
-// made before it sends the request, and answer with that if it finds it. A look that fails is [ErrUnknownOutcome]: the
-// first try's outcome is still unknown. A provider whose platform keeps
-// keys for as long as the library may retry can ignore KeyCreatedAt.
+// made before it sends the request, and answer with that if it finds it.
+// A look that fails is [ErrUnknownOutcome]: the first try's outcome is
+// still unknown. A provider whose platform keeps keys for as long as the
+// library may retry can ignore KeyCreatedAt.
 //
 // Package providertest checks all of this against a real implementation.
 package provider

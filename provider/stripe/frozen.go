@@ -28,8 +28,7 @@ import (
 // refund among the PaymentIntent's refunds, a subscription among the
 // customer's. Found, the write's answer is
 // what was found; not found, the outcome stays unknown and a later retry
-// looks again. A refund also looks before it is asked for (payments.go),
-// since a retry a day after a lost answer has no 5xx to tell it to.
+// looks again.
 
 // A key Stripe may have forgotten is worse: a retry of a write whose
 // every try so far was lost on the network, sent a day after the first,

@@ -181,19 +181,12 @@ func (p *Provider) refund(ctx context.Context, key, paymentID, piID string, amou
 	switch {
 	case err != nil:
 		return provider.Refund{}, err
-	case made && (r.Amount != value || r.Currency != pi.Currency):
-		return provider.Refund{}, fmt.Errorf("stripe: refund %s was made with key %q for %d %s, not %d: %w", r.ID, key, r.Amount, r.Currency, value, provider.ErrIdempotencyConflict)
 	case !made:
-		r, err = p.api.V1Refunds.Create(ctx, params)
-		switch {
-		case serverError(err):
-			r, err = listedWithKey(ctx, p.refundsOf(ctx, piID), key, refundMetadata, refundError(err))
-		case err != nil:
-			err = refundError(err)
-		}
-		if err != nil {
+		if r, err = p.createRefund(ctx, params, key, piID); err != nil {
 			return provider.Refund{}, err
 		}
+	case r.Amount != value || r.Currency != pi.Currency:
+		return provider.Refund{}, fmt.Errorf("stripe: refund %s was made with key %q for %d %s, not %d: %w", r.ID, key, r.Amount, r.Currency, value, provider.ErrIdempotencyConflict)
 	}
 	if r.Status == stripego.RefundStatusFailed || r.Status == stripego.RefundStatusCanceled {
 		why := string(r.FailureReason)
@@ -207,6 +200,20 @@ func (p *Provider) refund(ctx context.Context, key, paymentID, piID string, amou
 		return provider.Refund{}, err
 	}
 	return provider.Refund{ID: r.ID, PaymentID: paymentID, Amount: got}, nil
+}
+
+// createRefund asks for the refund params describe, of PaymentIntent
+// piID, with key. After a server error it looks among piID's refunds for
+// the one made with key (see frozen.go).
+func (p *Provider) createRefund(ctx context.Context, params *stripego.RefundCreateParams, key, piID string) (*stripego.Refund, error) {
+	r, err := p.api.V1Refunds.Create(ctx, params)
+	switch {
+	case serverError(err):
+		return listedWithKey(ctx, p.refundsOf(ctx, piID), key, refundMetadata, refundError(err))
+	case err != nil:
+		return nil, refundError(err)
+	}
+	return r, nil
 }
 
 // refundsOf lists PaymentIntent piID's refunds.
