@@ -118,7 +118,7 @@
 //	refund.created, refund.updated,
 //	charge.refund.updated (succeeded)          payment.refunded
 //	refund.failed, refund.updated,
-//	charge.refund.updated (failed)             payment.refund_failed
+//	charge.refund.updated (failed, canceled)   payment.refund_failed
 //	charge.dispute.created                     payment.disputed
 //	invoice.paid, invoice.payment_failed       donation.succeeded, donation.failed (a month)
 //	customer.subscription.deleted              monthly.canceled

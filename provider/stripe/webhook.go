@@ -237,8 +237,15 @@ func parseEvent(body []byte) ([]provider.Event, error) {
 		switch o.Status {
 		case "succeeded":
 			e.Type, e.Reason = provider.EventPaymentRefunded, o.Reason
-		case "failed":
+		case "failed", "canceled":
+			// A refund that waited for the customer (requires_action,
+			// never a card's) is canceled when it expires or the
+			// merchant cancels it: like a failed one, it returned
+			// nothing (https://docs.stripe.com/api/refunds/cancel).
 			e.Type, e.Reason = provider.EventPaymentRefundFailed, o.FailureReason
+			if e.Reason == "" {
+				e.Reason = o.Status
+			}
 		default:
 			return nil, nil
 		}
