@@ -104,6 +104,10 @@ func (d detachedStore) AckEvents(ctx context.Context, ids []string) error {
 	return d.s.AckEvents(ctx, ids)
 }
 
+func (d detachedStore) Prune(ctx context.Context, before time.Time, limit int) (int, error) {
+	return call(ctx, func(ctx context.Context) (int, error) { return d.s.Prune(ctx, before, limit) })
+}
+
 func (d detachedStore) Commit(ctx context.Context, tx *Tx) error {
 	ctx, cancel := detach(ctx)
 	defer cancel()

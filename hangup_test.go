@@ -90,6 +90,10 @@ func (s contextStore) AckEvents(ctx context.Context, ids []string) error {
 	return err
 }
 
+func (s contextStore) Prune(ctx context.Context, before time.Time, limit int) (int, error) {
+	return unsent(ctx, func() (int, error) { return s.Store.Prune(ctx, before, limit) })
+}
+
 func (s contextStore) Commit(ctx context.Context, tx *buybutton.Tx) error {
 	_, err := unsent(ctx, func() (struct{}, error) { return struct{}{}, s.Store.Commit(ctx, tx) })
 	return err

@@ -26,7 +26,7 @@ func NewMemoryStore() Store {
 		byBuyer:     map[string][]string{},
 		refs:        map[Ref]string{},
 		idempotency: map[string]IdempotencyRecord{},
-		seen:        map[SeenEvent]bool{},
+		seen:        map[SeenEvent]time.Time{},
 		lastOf:      map[string]int{},
 		pending:     map[string]int{},
 		due:         map[DueRecord]time.Time{},
@@ -46,7 +46,7 @@ type memoryStore struct {
 	byBuyer     map[string][]string // order ids
 	refs        map[Ref]string
 	idempotency map[string]IdempotencyRecord
-	seen        map[SeenEvent]bool // keyed with At zeroed
+	seen        map[SeenEvent]time.Time // keyed with At zeroed; the value is At
 	// log holds every transition, each linked to the one before it of
 	// the same subject; lastOf holds the number of each subject's newest.
 	// A commit so costs one log entry and one map write per transition,
@@ -229,6 +229,34 @@ func (s *memoryStore) AckEvents(_ context.Context, ids []string) error {
 	return nil
 }
 
+// Prune looks at every idempotency record and seen event: they are few
+// beside the other records (one a refund, one a webhook event), and
+// Maintain calls it once a pass.
+func (s *memoryStore) Prune(_ context.Context, before time.Time, limit int) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for key, r := range s.idempotency {
+		if n == limit {
+			return n, nil
+		}
+		if r.CreatedAt.Before(before) {
+			delete(s.idempotency, key)
+			n++
+		}
+	}
+	for e, at := range s.seen {
+		if n == limit {
+			return n, nil
+		}
+		if at.Before(before) {
+			delete(s.seen, e)
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 	// Copy the records before locking: the copies are the slow part, and
 	// other goroutines need not wait for them.
@@ -290,7 +318,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 		s.idempotency[r.Key] = r
 	}
 	for _, e := range tx.Seen {
-		s.seen[SeenEvent{MerchantID: e.MerchantID, EventID: e.EventID}] = true
+		s.seen[SeenEvent{MerchantID: e.MerchantID, EventID: e.EventID}] = e.At
 	}
 	for _, t := range tx.Transitions {
 		prev, hasPrev := s.lastOf[t.SubjectID]
@@ -383,7 +411,7 @@ func (s *memoryStore) checkLocked(tx *Tx) error {
 	seen := map[SeenEvent]bool{}
 	for _, e := range tx.Seen {
 		k := SeenEvent{MerchantID: e.MerchantID, EventID: e.EventID}
-		if s.seen[k] || seen[k] {
+		if _, ok := s.seen[k]; ok || seen[k] {
 			return &ConflictError{Kind: "seen_event", ID: e.MerchantID + ":" + e.EventID}
 		}
 		seen[k] = true

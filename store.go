@@ -76,9 +76,16 @@ type Store interface {
 	// PendingEvents returns up to limit outbox events not yet acknowledged,
 	// in the order they were committed.
 	PendingEvents(ctx context.Context, limit int) ([]Event, error)
-	// AckEvents acknowledges outbox events by id; unknown or already
-	// acknowledged ids are ignored.
+	// AckEvents acknowledges outbox events by id and forgets them; unknown
+	// or already acknowledged ids are ignored.
 	AckEvents(ctx context.Context, ids []string) error
+
+	// Prune deletes up to limit of the records that exist only so that a
+	// repeat changes nothing, and that are older than before: idempotency
+	// records created before it and seen events marked before it. It
+	// returns how many it deleted, and deletes nothing else. See
+	// [Options].Retention, the only reason the library calls it.
+	Prune(ctx context.Context, before time.Time, limit int) (int, error)
 
 	// Commit applies tx atomically: everything in it or nothing.
 	Commit(ctx context.Context, tx *Tx) error

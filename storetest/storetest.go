@@ -53,6 +53,7 @@ var checks = []struct {
 	{"Refs", refs},
 	{"IdempotencyKeysInsertOnce", idempotencyKeysInsertOnce},
 	{"SeenEventsInsertOnce", seenEventsInsertOnce},
+	{"PruneDeletesOnlyWhatIsOld", pruneDeletesOnlyWhatIsOld},
 	{"TransitionsInOrder", transitionsInOrder},
 	{"OutboxPendingAndAck", outboxPendingAndAck},
 	{"LongOutboxAndLog", longOutboxAndLog},
@@ -315,6 +316,60 @@ func seenEventsInsertOnce(t *testing.T, ctx context.Context, s buybutton.Store) 
 	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Seen: []buybutton.SeenEvent{later}}), "seen_event")
 	// The same event id from another merchant is another event.
 	commit(t, ctx, s, &buybutton.Tx{Seen: []buybutton.SeenEvent{{MerchantID: "other", EventID: "evt_1", At: t0}}})
+}
+
+// pruneDeletesOnlyWhatIsOld: Prune deletes idempotency records and seen
+// events from before its time, no more than its limit at a time, and
+// nothing else: not the newer ones, not one made at that very time, not
+// any other record.
+func pruneDeletesOnlyWhatIsOld(t *testing.T, ctx context.Context, s buybutton.Store) {
+	old, cutoff, newer := t0.Add(-48*time.Hour), t0, t0.Add(time.Hour)
+	key := func(at time.Time, name string) buybutton.IdempotencyRecord {
+		return buybutton.IdempotencyRecord{Key: "refund:ord-1:" + name, Fingerprint: "f", ResultID: "re-" + name, CreatedAt: at}
+	}
+	seen := func(at time.Time, id string) buybutton.SeenEvent {
+		return buybutton.SeenEvent{MerchantID: "shop", EventID: id, At: at}
+	}
+	commit(t, ctx, s, &buybutton.Tx{
+		Carts:       []*buybutton.Cart{cart("cart-1")},
+		Refs:        []buybutton.RefEntry{{Ref: buybutton.Ref{Kind: "payment", MerchantID: "shop", ExternalID: "pi_1"}, ID: "ord-1"}},
+		Events:      []buybutton.Event{event("evt-kept")},
+		Idempotency: []buybutton.IdempotencyRecord{key(old, "old"), key(old, "old-too"), key(cutoff.Add(-time.Microsecond), "just-before"), key(cutoff, "at"), key(newer, "newer")},
+		Seen:        []buybutton.SeenEvent{seen(old, "evt_old"), seen(cutoff, "evt_at"), seen(newer, "evt_newer")},
+	})
+
+	n, err := s.Prune(ctx, cutoff, 2)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "the limit caps one call")
+	n, err = s.Prune(ctx, cutoff, 100)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "four were older than the cutoff")
+	n, err = s.Prune(ctx, cutoff, 100)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+
+	for _, name := range []string{"old", "old-too", "just-before"} {
+		_, err := s.Idempotency(ctx, "refund:ord-1:"+name)
+		assert.ErrorIs(t, err, buybutton.ErrNotFound, "key %q was made before the cutoff", name)
+	}
+	for _, name := range []string{"at", "newer"} {
+		_, err := s.Idempotency(ctx, "refund:ord-1:"+name)
+		assert.NoError(t, err, "key %q was not made before the cutoff", name)
+	}
+	commit(t, ctx, s, &buybutton.Tx{Seen: []buybutton.SeenEvent{seen(newer, "evt_old")}})
+	for _, id := range []string{"evt_at", "evt_newer"} {
+		requireConflict(t, s.Commit(ctx, &buybutton.Tx{Seen: []buybutton.SeenEvent{seen(newer, id)}}), "seen_event")
+	}
+
+	_, err = s.Cart(ctx, "cart-1")
+	assert.NoError(t, err)
+	id, err := s.Lookup(ctx, buybutton.Ref{Kind: "payment", MerchantID: "shop", ExternalID: "pi_1"})
+	assert.NoError(t, err)
+	assert.Equal(t, "ord-1", id)
+	pending, err := s.PendingEvents(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, pending, 1)
+	assert.Equal(t, "evt-kept", pending[0].ID)
 }
 
 func transitionsInOrder(t *testing.T, ctx context.Context, s buybutton.Store) {

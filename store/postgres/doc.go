@@ -34,7 +34,11 @@
 //	buybutton_idempotency  key → fingerprint, result_id, created_at
 //	buybutton_seen_events  (merchant_id, event_id) → at
 //	buybutton_transitions  seq, subject_id, body jsonb
-//	buybutton_outbox       seq, id (unique), body jsonb, acked_at
+//	buybutton_outbox       seq, id (unique), body jsonb: the pending
+//	                       events (an acknowledged one is deleted)
+//
+// Idempotency records and seen events are deleted by Prune once older than
+// the host's buybutton.Options.Retention; everything else is kept.
 //
 // A record's body is its JSON encoding; its version column, not the
 // body, is the version compare-and-set checks. Orders by buyer come newest

@@ -129,6 +129,46 @@ func TestMigrationMakesPendingRefundsDue(t *testing.T) {
 	}
 }
 
+// TestMigrationDeletesAcknowledgedEvents: an outbox a release before
+// migration 4 left holds the events it acknowledged, marked; the
+// migration deletes them and keeps the pending ones. An instance of that
+// release still running during the upgrade marks what it acknowledges, and
+// PendingEvents still skips those.
+func TestMigrationDeletesAcknowledgedEvents(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, schemaAt(t, 3), 2)
+	s := New(pool)
+	event := func(id string) buybutton.Event { return buybutton.Event{ID: id, Type: buybutton.EventOrderPlaced} }
+	if err := s.Commit(ctx, &buybutton.Tx{Events: []buybutton.Event{event("evt-acked"), event("evt-pending"), event("evt-acked-later")}}); err != nil {
+		t.Fatal(err)
+	}
+	ackAsBefore := func(id string) { // as the old release acknowledged
+		t.Helper()
+		if _, err := pool.Exec(ctx, `UPDATE buybutton_outbox SET acked_at = now() WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ackAsBefore("evt-acked")
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	var rows int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM buybutton_outbox`).Scan(&rows); err != nil || rows != 2 {
+		t.Fatalf("outbox rows after the migration = %d, %v; want 2, the pending ones", rows, err)
+	}
+	ackAsBefore("evt-acked-later")
+	pending, err := s.PendingEvents(ctx, 10)
+	if err != nil || len(pending) != 1 || pending[0].ID != "evt-pending" {
+		t.Fatalf("pending = %+v, %v; want evt-pending alone", pending, err)
+	}
+	if err := s.AckEvents(ctx, []string{"evt-pending"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM buybutton_outbox WHERE id = 'evt-pending'`).Scan(&rows); err != nil || rows != 0 {
+		t.Fatalf("acknowledged rows left = %d, %v; want 0: AckEvents deletes", rows, err)
+	}
+}
+
 // TestMigrateTwiceAppliesOnce: every instance may migrate at start-up.
 func TestMigrateTwiceAppliesOnce(t *testing.T) {
 	schema := freshSchema(t)

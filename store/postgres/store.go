@@ -164,7 +164,9 @@ func (s *Store) Transitions(ctx context.Context, subjectID string) ([]buybutton.
 // PendingEvents returns unacknowledged events in the order they were
 // inserted (by a sequence). Two commits running at once may become visible
 // in the other order; an event is never skipped, since what is pending is
-// decided by acknowledgement, not by a cursor.
+// decided by acknowledgement, not by a cursor. AckEvents deletes what it
+// acknowledges; acked_at is set only by instances of a release before
+// migration 0004 (see there).
 func (s *Store) PendingEvents(ctx context.Context, limit int) ([]buybutton.Event, error) {
 	return list[buybutton.Event](ctx, s, `SELECT body FROM buybutton_outbox WHERE acked_at IS NULL ORDER BY seq LIMIT $1`, limit)
 }
@@ -173,11 +175,37 @@ func (s *Store) AckEvents(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE buybutton_outbox SET acked_at = now() WHERE id = ANY($1) AND acked_at IS NULL`, ids)
+	_, err := s.pool.Exec(ctx, `DELETE FROM buybutton_outbox WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return fmt.Errorf("postgres: ack events: %w", err)
 	}
 	return nil
+}
+
+// pruneQueries delete up to $2 idempotency records or seen events from
+// before $1, oldest first (on their time indexes, migration 0004). Two
+// instances pruning at once may pick the same rows: each row is deleted
+// once, and counted by the instance that deleted it.
+var pruneQueries = []string{
+	`DELETE FROM buybutton_idempotency WHERE key IN
+		(SELECT key FROM buybutton_idempotency WHERE created_at < $1 ORDER BY created_at LIMIT $2)`,
+	`DELETE FROM buybutton_seen_events WHERE (merchant_id, event_id) IN
+		(SELECT merchant_id, event_id FROM buybutton_seen_events WHERE at < $1 ORDER BY at LIMIT $2)`,
+}
+
+func (s *Store) Prune(ctx context.Context, before time.Time, limit int) (int, error) {
+	n := 0
+	for _, q := range pruneQueries {
+		if n == limit {
+			break
+		}
+		tag, err := s.pool.Exec(ctx, q, before, limit-n)
+		if err != nil {
+			return n, fmt.Errorf("postgres: prune: %w", err)
+		}
+		n += int(tag.RowsAffected())
+	}
+	return n, nil
 }
 
 func list[T any](ctx context.Context, s *Store, query string, arg any) ([]T, error) {
