@@ -79,6 +79,7 @@ type Client struct {
 	checkoutTTL    time.Duration
 	reservationTTL time.Duration
 	claimLease     time.Duration
+	retention      time.Duration // zero: keep for ever
 }
 
 // Options configures a [Client].
@@ -109,7 +110,38 @@ type Options struct {
 	// take its placement over (with the same idempotency keys). Default 2
 	// minutes: longer than any provider call's timeout should be.
 	ClaimLease time.Duration
+
+	// Retention is how long the store keeps what exists only so that a
+	// repeat changes nothing: the ids of applied webhook events and the
+	// idempotency keys of refunds. Zero, the default, keeps them for ever,
+	// and the store grows by one of each per webhook event and refund.
+	// Otherwise it must be at least [MinRetention]. Then:
+	//
+	//   - Maintain deletes them once they are a day older than Retention
+	//     (the day covers a platform's clock that runs ahead of ours);
+	//   - HandleWebhook refuses an event that occurred more than Retention
+	//     ago ([ErrEventTooOld]), since the mark of its first delivery may
+	//     be gone;
+	//   - a refund asked for again with its key more than Retention after
+	//     the first is a new refund (as with Stripe's keys after 24
+	//     hours), still never above what is left to refund.
+	//
+	// Orders, checkouts, donations, their transitions and pending events
+	// are kept whatever it is.
+	Retention time.Duration
 }
+
+// MinRetention is the shortest [Options].Retention: longer than Stripe
+// re-sends an event (3 days of automatic retries; a host can replay the
+// last 30 days' events from its Events API) and than platforms keep
+// idempotency keys (Stripe: 24 hours).
+const MinRetention = 35 * 24 * time.Hour
+
+// pruneLag is how much longer than Retention the marks of webhook events
+// are kept: an event is refused once Retention has passed since it
+// occurred, by the platform's clock, and its mark is deleted a day later,
+// by ours.
+const pruneLag = 24 * time.Hour
 
 // Merchant is one merchant and the platform interfaces that serve it.
 // Different interfaces may come from different platforms (a storefront's
@@ -165,6 +197,7 @@ func New(opts *Options) (*Client, error) {
 		merchants: make(map[string]Merchant, len(opts.Merchants)), now: opts.Now, cards: newCardIndex(),
 		store: opts.Store, taxRounding: opts.TaxRounding, capturePolicy: opts.Capture,
 		checkoutTTL: opts.CheckoutTTL, reservationTTL: opts.ReservationTTL, claimLease: opts.ClaimLease,
+		retention: opts.Retention,
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -180,6 +213,9 @@ func New(opts *Options) (*Client, error) {
 	}
 	if c.capturePolicy != CaptureOnPlace && c.capturePolicy != CaptureOnShipment {
 		return nil, invalid("capture", "not a capture policy")
+	}
+	if c.retention != 0 && c.retention < MinRetention {
+		return nil, invalid("retention", "must be zero (keep for ever) or at least %s", MinRetention)
 	}
 	for _, d := range []struct {
 		field string

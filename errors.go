@@ -52,6 +52,11 @@ var (
 	// Try again: the placement is claimed, so the retry returns the same
 	// order; the refund is recorded, so the retry settles it.
 	ErrInProgress = errors.New("buybutton: placement in progress")
+
+	// ErrEventTooOld: a webhook event occurred longer ago than
+	// [Options].Retention, so the mark that it was applied may have been
+	// deleted; it was not applied again. Nothing was changed.
+	ErrEventTooOld = errors.New("buybutton: webhook event older than the retention")
 )
 
 // PriceChangedError carries a checkout's totals before and after the

@@ -17,11 +17,15 @@ type MaintenanceReport struct {
 	// be voided, and the orders and donations whose work could not be
 	// finished: each is due again later.
 	Postponed int
+	// Pruned counts the idempotency records and webhook event marks
+	// deleted, being older than [Options].Retention allows.
+	Pruned int
 }
 
-// handled is how many due records the pass moved on or rescheduled.
-func (r MaintenanceReport) handled() int {
-	return r.Expired + r.Reconciled + r.Released + r.Settled + r.Postponed
+// more reports whether a pass of batch may have left work behind: it
+// took up a whole batch of due records, or pruned a whole batch.
+func (r MaintenanceReport) more(batch int) bool {
+	return r.Expired+r.Reconciled+r.Released+r.Settled+r.Postponed >= batch || r.Pruned >= batch
 }
 
 // Maintain runs one pass of the work that time makes due, at most batch
@@ -33,7 +37,9 @@ func (r MaintenanceReport) handled() int {
 //   - it finishes what orders and donations owe: a cancellation the
 //     merchant accepted whose money is not back yet, and refunds left
 //     pending by an unknown outcome or a platform that was down (see
-//     [Order].DueAt).
+//     [Order].DueAt);
+//   - with [Options].Retention set, it deletes up to batch idempotency
+//     records and webhook event marks that are older than it keeps.
 //
 // Work a pass cannot finish (a checkout that a reconcile leaves unknown,
 // an ended checkout whose payment could not be voided, an order whose
@@ -77,6 +83,13 @@ func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, er
 			errs = append(errs, c.maintainDonation(ctx, r.ID, now, &rep))
 		default:
 			errs = append(errs, fmt.Errorf("buybutton: maintain: the store found a %q due, which has no DueAt", r.Kind))
+		}
+	}
+	if c.retention > 0 && ctx.Err() == nil {
+		n, err := c.store.Prune(ctx, now.Add(-c.retention-pruneLag), batch)
+		rep.Pruned = n
+		if err != nil {
+			errs = append(errs, fmt.Errorf("buybutton: maintain: prune: %w", err))
 		}
 	}
 	return rep, errors.Join(errs...)
@@ -143,7 +156,7 @@ func (c *Client) RunMaintenance(ctx context.Context, every time.Duration, onErro
 			if err != nil && onError != nil {
 				onError(err)
 			}
-			if rep.handled() < 1000 || ctx.Err() != nil {
+			if !rep.more(1000) || ctx.Err() != nil {
 				break
 			}
 		}

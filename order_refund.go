@@ -16,7 +16,8 @@ type RefundParams struct {
 	// IdempotencyKey is the caller's key for this refund: a retry with the
 	// same key and parameters returns the same refund and refunds nothing
 	// more; the same key with other parameters is
-	// provider.ErrIdempotencyConflict.
+	// provider.ErrIdempotencyConflict. With [Options].Retention set, a key
+	// is remembered that long.
 	IdempotencyKey string
 }
 

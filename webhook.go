@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -51,7 +52,9 @@ import (
 // Each event is applied once: its effect and the mark that it was seen
 // commit together. A delivery that fails verification is refused with the
 // provider's error (provider.ErrWebhookSignature, provider.ErrWebhookTooOld)
-// and applies nothing.
+// and applies nothing. With [Options].Retention set, an event that
+// occurred longer ago than it is refused with [ErrEventTooOld] and
+// applies nothing either: its mark may be gone.
 func (c *Client) HandleWebhook(ctx context.Context, merchantID string, header http.Header, body []byte) error {
 	m, err := c.merchant(merchantID)
 	if err != nil {
@@ -74,6 +77,9 @@ func (c *Client) HandleWebhook(ctx context.Context, merchantID string, header ht
 }
 
 func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) error {
+	if c.retention > 0 && e.OccurredAt.Before(c.now().Add(-c.retention)) {
+		return fmt.Errorf("%w: it occurred at %s, and marks are kept for %s", ErrEventTooOld, e.OccurredAt.UTC().Format(time.RFC3339), c.retention)
+	}
 	switch e.Type {
 	case provider.EventProductChanged, provider.EventStockChanged:
 		return c.RefreshProduct(ctx, m.ID, e.ProductID)
