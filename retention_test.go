@@ -1,6 +1,9 @@
 package buybutton_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -110,4 +113,35 @@ func TestAnEventOlderThanRetentionIsNotAppliedAgain(t *testing.T) {
 
 	require.NoError(t, f.dispute(o, "evt_dispute_2", f.clock.Now().Add(-buybutton.MinRetention+time.Hour)))
 	assert.Equal(t, 2, count(f.pendingEvents(t), buybutton.EventPaymentDisputed), "an event within the retention is applied")
+}
+
+// TestRunMaintenanceGoesOnWhilePruneBatchesAreFull: a pass that prunes a
+// full batch is followed at once by another, instead of leaving the rest
+// until the next tick.
+func TestRunMaintenanceGoesOnWhilePruneBatchesAreFull(t *testing.T) {
+	f := buildFixture(t, nil, &buybutton.Options{Retention: buybutton.MinRetention}, nil)
+	o := f.placed(t)
+	const n = 1001
+	keys := make([]string, n)
+	for i := range keys {
+		key := fmt.Sprint("k", i)
+		_, err := f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("0.01"), IdempotencyKey: key})
+		require.NoError(t, err)
+		keys[i] = "refund:" + o.ID + ":" + key
+	}
+	f.clock.Advance(buybutton.MinRetention + 25*time.Hour)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- f.client.RunMaintenance(runCtx, time.Hour, func(err error) { t.Error(err) }) }()
+	assert.Eventually(t, func() bool {
+		for _, key := range keys {
+			if _, err := f.store.Idempotency(ctx, key); !errors.Is(err, buybutton.ErrNotFound) {
+				return false
+			}
+		}
+		return true
+	}, 10*time.Second, time.Millisecond, "all %d refund keys pruned before the next tick", n)
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
 }
