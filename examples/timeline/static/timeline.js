@@ -66,22 +66,28 @@ async function api(method, path, body) {
 function localImage(url) { return url.replace('https://cdn.buybutton.example/', '/img/'); }
 
 // timelineLoads counts finished loads, so that a test can wait for the
-// cards that closing a sheet redraws.
+// cards that closing a sheet redraws. A load is finished once the one-tap
+// offers are drawn too: they move the cards below them, and a click aimed
+// before they land would hit another card.
 window.timelineLoads = 0;
 
 async function loadTimeline() {
   const page = await api('GET', '/api/timeline');
+  const offers = [];
   page.posts.forEach((post, i) => {
     const card = page.cards[i];
     const slot = document.querySelector(`.card-slot[data-post="${CSS.escape(post.id)}"]`);
     if (!slot) return;
     slot.replaceChildren();
-    if (card) slot.appendChild(card.cta === 'donate' ? drawDonateCard(card) : drawProductCard(card));
+    if (card) slot.appendChild(card.cta === 'donate' ? drawDonateCard(card) : drawProductCard(card, offers));
   });
+  await Promise.all(offers);
   window.timelineLoads++;
 }
 
-function drawProductCard(card) {
+// drawProductCard draws a product card; the promise of its one-tap offer,
+// drawn once the saved details are read, goes into offers.
+function drawProductCard(card, offers) {
   const p = card.product;
   const box = el('section', 'card');
   box.setAttribute('aria-label', p.title);
@@ -121,7 +127,7 @@ function drawProductCard(card) {
   body.appendChild(buy);
   const oneTap = el('div', 'one-tap');
   body.appendChild(oneTap);
-  offerOneTap(oneTap, card, select);
+  offers.push(offerOneTap(oneTap, card, select));
   box.appendChild(body);
   return box;
 }
