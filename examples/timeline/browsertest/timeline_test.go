@@ -171,10 +171,17 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Logf("screenshot: %s", path)
 }
 
+// stepTimeout bounds one step, so that a step that waits for what never
+// comes fails on its own, with a screenshot, while the browser's context
+// still has time for one.
+const stepTimeout = 30 * time.Second
+
 // run runs actions, failing the test with the step's name.
 func run(t *testing.T, ctx context.Context, step string, actions ...chromedp.Action) {
 	t.Helper()
-	if err := chromedp.Run(ctx, actions...); err != nil {
+	stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Run(stepCtx, actions...); err != nil {
 		screenshot(t, ctx, "failed-"+strings.Map(func(r rune) rune {
 			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
 				return r
