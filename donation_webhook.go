@@ -62,8 +62,8 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 		if e.Type == provider.EventDonationRefundFailed {
 			return false, c.refundFailedAfterwards(ctx, m, d, e, tx)
 		}
-		if e.Amount == nil || e.Amount.Currency() != d.Currency || e.RefundID == "" {
-			return false, invalid("event.amount", "a refund event needs a refund id and an amount in %s", d.Currency)
+		if err := checkRefundEvent(e, d.Currency); err != nil {
+			return false, err
 		}
 		for _, f := range d.Refunds {
 			if f.ProviderRefundID == e.RefundID {

@@ -235,26 +235,25 @@ func (s *memoryStore) AckEvents(_ context.Context, ids []string) error {
 func (s *memoryStore) Prune(_ context.Context, before time.Time, limit int) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for key, r := range s.idempotency {
-		if n == limit {
-			return n, nil
-		}
-		if r.CreatedAt.Before(before) {
-			delete(s.idempotency, key)
-			n++
-		}
-	}
-	for e, at := range s.seen {
-		if n == limit {
-			return n, nil
-		}
-		if at.Before(before) {
-			delete(s.seen, e)
-			n++
-		}
-	}
+	n := deleteUpTo(s.idempotency, limit, func(r IdempotencyRecord) bool { return r.CreatedAt.Before(before) })
+	n += deleteUpTo(s.seen, limit-n, func(at time.Time) bool { return at.Before(before) })
 	return n, nil
+}
+
+// deleteUpTo deletes up to limit entries of m for which old holds, and
+// returns how many it deleted.
+func deleteUpTo[K comparable, V any](m map[K]V, limit int, old func(V) bool) int {
+	n := 0
+	for k, v := range m {
+		if n == limit {
+			break
+		}
+		if old(v) {
+			delete(m, k)
+			n++
+		}
+	}
+	return n
 }
 
 func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {

@@ -89,11 +89,20 @@ func failAfterwards(r refundable, e provider.Event, now time.Time) (f *Refund, a
 			return f, false, nil
 		}
 	}
-	if cur := r.refundCeiling().Currency(); e.Amount == nil || e.Amount.Currency() != cur || e.RefundID == "" {
-		return nil, false, invalid("event.amount", "a refund event needs a refund id and an amount in %s", cur)
+	if err := checkRefundEvent(e, r.refundCeiling().Currency()); err != nil {
+		return nil, false, err
 	}
 	*list = append(*list, Refund{ID: "re_" + uuid.NewString(), ProviderRefundID: e.RefundID, Amount: *e.Amount, Status: RefundFailed, Failure: why, CreatedAt: now})
 	return &(*list)[len(*list)-1], true, nil
+}
+
+// checkRefundEvent checks that a platform's refund event names the refund
+// and carries its amount, in cur.
+func checkRefundEvent(e provider.Event, cur money.Currency) error {
+	if e.Amount == nil || e.Amount.Currency() != cur || e.RefundID == "" {
+		return invalid("event.amount", "a refund event needs a refund id and an amount in %s", cur)
+	}
+	return nil
 }
 
 func findRefund(r refundable, id string) *Refund {

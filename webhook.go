@@ -266,8 +266,8 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			c.capturedOnPlatform(o, tx, *e.Amount, actor)
 		}
 	case provider.EventPaymentRefunded:
-		if e.Amount == nil || e.Amount.Currency() != o.Currency || e.RefundID == "" {
-			return invalid("event.amount", "a refund event needs a refund id and an amount in %s", o.Currency)
+		if err := checkRefundEvent(e, o.Currency); err != nil {
+			return err
 		}
 		for _, r := range o.Refunds {
 			if r.ProviderRefundID == e.RefundID {

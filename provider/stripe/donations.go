@@ -73,10 +73,8 @@ func (p *Provider) Donate(ctx context.Context, req provider.DonateRequest) (prov
 		params.TransferData = &stripego.PaymentIntentCreateTransferDataParams{Destination: stripego.String(n.Account)}
 	}
 	params.SetIdempotencyKey(req.IdempotencyKey)
-	if p.mayHaveForgotten(req.KeyCreatedAt) {
-		if d, found, err := madeBefore(ctx, p, req.IdempotencyKey, p.Donation); found || err != nil {
-			return d, err
-		}
+	if d, found, err := madeBefore(ctx, p, req.IdempotencyKey, req.KeyCreatedAt, p.Donation); found || err != nil {
+		return d, err
 	}
 	pi, err := p.api.V1PaymentIntents.Create(ctx, params)
 	if serverError(err) {

@@ -46,12 +46,16 @@ func (p *Provider) mayHaveForgotten(created time.Time) bool {
 	return !created.IsZero() && p.now().Sub(created) >= keyMayBeForgotten
 }
 
-// madeBefore looks, before a PaymentIntent create whose key Stripe may
-// have forgotten, for the PaymentIntent an earlier try made: what read
-// says of it, if search finds one. A look that fails leaves the earlier
-// try's outcome unknown, and the request is not sent.
-func madeBefore[T any](ctx context.Context, p *Provider, key string, read func(context.Context, string) (T, error)) (T, bool, error) {
+// madeBefore looks, before a PaymentIntent create whose key (made at
+// created) Stripe may have forgotten, for the PaymentIntent an earlier try
+// made: what read says of it, if search finds one. A key Stripe still
+// keeps needs no look. A look that fails leaves the earlier try's outcome
+// unknown, and the request is not sent.
+func madeBefore[T any](ctx context.Context, p *Provider, key string, created time.Time, read func(context.Context, string) (T, error)) (T, bool, error) {
 	var zero T
+	if !p.mayHaveForgotten(created) {
+		return zero, false, nil
+	}
 	pi, ok, err := p.createdWithKey(ctx, key)
 	if err != nil {
 		return zero, false, forgottenKeyUnknown(key, err)

@@ -58,10 +58,8 @@ func (p *Provider) Authorize(ctx context.Context, req provider.AuthorizeRequest)
 		params.ReturnURL = stripego.String(req.ReturnURL)
 	}
 	params.SetIdempotencyKey(req.IdempotencyKey)
-	if p.mayHaveForgotten(req.KeyCreatedAt) {
-		if pay, found, err := madeBefore(ctx, p, req.IdempotencyKey, p.Payment); found || err != nil {
-			return pay, err
-		}
+	if pay, found, err := madeBefore(ctx, p, req.IdempotencyKey, req.KeyCreatedAt, p.Payment); found || err != nil {
+		return pay, err
 	}
 	pi, err := p.api.V1PaymentIntents.Create(ctx, params)
 	if serverError(err) {
@@ -189,11 +187,7 @@ func (p *Provider) refund(ctx context.Context, key, paymentID, piID string, amou
 		return provider.Refund{}, fmt.Errorf("stripe: refund %s was made with key %q for %d %s, not %d: %w", r.ID, key, r.Amount, r.Currency, value, provider.ErrIdempotencyConflict)
 	}
 	if r.Status == stripego.RefundStatusFailed || r.Status == stripego.RefundStatusCanceled {
-		why := string(r.FailureReason)
-		if why == "" {
-			why = string(r.Status)
-		}
-		return provider.Refund{}, fmt.Errorf("stripe: %w", &provider.RefundFailedError{RefundID: r.ID, Reason: why})
+		return provider.Refund{}, fmt.Errorf("stripe: %w", &provider.RefundFailedError{RefundID: r.ID, Reason: refundFailure(string(r.FailureReason), string(r.Status))})
 	}
 	got, err := fromStripe(r.Amount, string(r.Currency))
 	if err != nil {
@@ -214,6 +208,16 @@ func (p *Provider) createRefund(ctx context.Context, params *stripego.RefundCrea
 		return nil, refundError(err)
 	}
 	return r, nil
+}
+
+// refundFailure is why a refund in status failed or canceled returned
+// nothing: Stripe's failure_reason, or the status when it gives none (a
+// requires_action refund canceled by the merchant or expired).
+func refundFailure(reason, status string) string {
+	if reason == "" {
+		return status
+	}
+	return reason
 }
 
 // refundsOf lists PaymentIntent piID's refunds.

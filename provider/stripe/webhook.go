@@ -242,10 +242,7 @@ func parseEvent(body []byte) ([]provider.Event, error) {
 			// never a card's) is canceled when it expires or the
 			// merchant cancels it: like a failed one, it returned
 			// nothing (https://docs.stripe.com/api/refunds/cancel).
-			e.Type, e.Reason = provider.EventPaymentRefundFailed, o.FailureReason
-			if e.Reason == "" {
-				e.Reason = o.Status
-			}
+			e.Type, e.Reason = provider.EventPaymentRefundFailed, refundFailure(o.FailureReason, o.Status)
 		default:
 			return nil, nil
 		}
