@@ -205,7 +205,11 @@ func New(opts *Options) (*Client, error) {
 	if c.store == nil {
 		c.store = NewMemoryStore()
 	}
-	c.store = detachedStore{c.store}
+	if _, inMemory := c.store.(*memoryStore); !inMemory {
+		// The memory store neither waits nor reads its context: detaching
+		// its calls would cost three allocations each and change nothing.
+		c.store = detachedStore{c.store}
+	}
 	if c.taxRounding == 0 {
 		c.taxRounding = money.HalfEven
 	} else if !c.taxRounding.Valid() {

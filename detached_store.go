@@ -23,6 +23,9 @@ const storeCallTimeout = 10 * time.Second
 // reads that such a record is made from are detached too. Platform calls
 // and waits still follow the caller's context, and a caller already gone
 // starts no placement or refund (see advance and startRefund).
+//
+// New wraps every store but the memory store, which neither waits nor
+// reads its context, so that detaching its calls would change nothing.
 type detachedStore struct{ s Store }
 
 // detach returns ctx without its cancellation, bounded by

@@ -368,3 +368,32 @@ func TestMaintenanceOfACallerGoneStartsNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, rep.Expired)
 }
+
+// otherStore is a Store the library cannot tell from a database's: it
+// detaches its calls from the caller's context.
+type otherStore struct{ buybutton.Store }
+
+// TestARequestContextCostsTheMemoryStoreNothing pins that the memory
+// store's calls are not detached from a cancelable context: a checkout
+// makes no more allocations on one than on a context that is never
+// canceled, while a store the library does not know costs about three more
+// a store call.
+func TestARequestContextCostsTheMemoryStoreNothing(t *testing.T) {
+	allocs := func(store buybutton.Store, ctx context.Context) float64 {
+		f := newShop(t, &buybutton.Options{Store: store})
+		require.NoError(t, f.shop.SetStock(tee, 1<<20))
+		i := 0
+		return testing.AllocsPerRun(200, func() {
+			i++
+			require.NoError(t, fullCheckout(ctx, f, fmt.Sprintf("buyer-%d", i%10)))
+		})
+	}
+	request, cancel := context.WithCancel(ctx)
+	defer cancel()
+	plain := allocs(buybutton.NewMemoryStore(), ctx)
+	onRequest := allocs(buybutton.NewMemoryStore(), request)
+	detached := allocs(otherStore{buybutton.NewMemoryStore()}, request)
+	t.Logf("allocations a checkout: %.1f, on a request context %.1f, through a detached store %.1f", plain, onRequest, detached)
+	assert.Less(t, onRequest-plain, 5.0, "the memory store's calls are detached")
+	assert.Greater(t, detached-plain, 30.0, "a store the library does not know is not detached")
+}
