@@ -1,0 +1,398 @@
+package buybutton_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// exampleAddress is where the examples' buyer has things sent.
+var exampleAddress = provider.Address{Name: "Ada Buyer", Line1: "1 Market St", City: "San Francisco", Region: "CA", PostalCode: "94105", Country: "US"}
+
+// A tap on a card's Buy: one line, priced by the merchant, then a
+// shipping option.
+func ExampleClient_StartCheckout() {
+	ctx := context.Background()
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", memory.New(nil))},
+	})
+
+	_, checkouts, err := client.StartCheckout(ctx, buybutton.StartCheckoutParams{
+		BuyerID: "viewer-1", // from the host's own authentication
+		Lines:   []buybutton.CartLine{{MerchantID: "demo-shop", ProductID: memory.DemoBook, VariantID: memory.DemoBook + "-paperback", Quantity: 1}},
+		ShipTo:  &exampleAddress,
+	})
+	if err != nil {
+		panic(err)
+	}
+	co := checkouts[0]
+	fmt.Println(co.State, co.Totals.Subtotal)
+	for _, o := range co.ShippingOptions {
+		fmt.Println(o.ID, o.Amount)
+	}
+
+	co, err = client.SelectShipping(ctx, "viewer-1", co.ID, "standard")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(co.State, co.Totals.Shipping, co.Totals.Tax, co.Totals.Total)
+	// Output:
+	// addressed 39.99 USD
+	// standard 5.00 USD
+	// express 15.00 USD
+	// shipping_selected 5.00 USD 2.90 USD 47.89 USD
+}
+
+// A declined card leaves the checkout ready and charges nothing; the
+// buyer confirms again with another card.
+func ExampleClient_Confirm() {
+	ctx := context.Background()
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", memory.New(nil))},
+	})
+	co := exampleReady(ctx, client) // as in the StartCheckout example
+
+	_, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: "viewer-1", CheckoutID: co.ID, PaymentToken: memory.TokenDecline})
+	var decline *provider.DeclineError
+	if errors.As(err, &decline) {
+		fmt.Println("declined:", decline.Code)
+	}
+	co, _ = client.Checkout(ctx, "viewer-1", co.ID)
+	fmt.Println(co.State, co.LastError.Code)
+
+	order, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: "viewer-1", CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(order.Status, order.PaymentState(), order.Captured)
+
+	// A retry, a double tap or a racing instance gets the same order.
+	again, _ := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: "viewer-1", CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	fmt.Println(again.ID == order.ID)
+	// Output:
+	// declined: card_declined
+	// shipping_selected declined
+	// placed captured 47.89 USD
+	// true
+}
+
+// A payment that needs an extra step (3-D Secure): the client completes
+// it with what NextAction gives, and the checkout resumes.
+func ExampleActionRequiredError() {
+	ctx := context.Background()
+	shop := memory.New(nil)
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", shop)},
+	})
+	co := exampleReady(ctx, client) // as in the StartCheckout example
+
+	_, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: "viewer-1", CheckoutID: co.ID, PaymentToken: memory.TokenActionRequired})
+	var action *buybutton.ActionRequiredError
+	if errors.As(err, &action) {
+		fmt.Println("action required:", action.NextAction.ClientSecret != "")
+	}
+
+	// The buyer completes the step on the platform's page...
+	co, _ = client.Checkout(ctx, "viewer-1", co.ID)
+	if err := shop.CompleteAction(co.PaymentID, true); err != nil {
+		panic(err)
+	}
+	// ...and the client confirms again (or the platform's webhook does).
+	order, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: "viewer-1", CheckoutID: co.ID})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(order.Status, order.PaymentState())
+	// Output:
+	// action required: true
+	// placed captured
+}
+
+// A cart with lines from two merchants becomes one checkout per merchant
+// under a group that the buyer confirms once.
+func ExampleClient_ConfirmGroup() {
+	ctx := context.Background()
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{
+			buybutton.MerchantFrom("shoe-shop", "Shoe Shop", memory.New(nil)),
+			buybutton.MerchantFrom("book-shop", "Book Shop", memory.New(nil)),
+		},
+	})
+	cart, _ := client.NewCart(ctx, "viewer-1")
+	for _, l := range []buybutton.CartLineParams{
+		{MerchantID: "shoe-shop", ProductID: memory.DemoSneaker, VariantID: memory.DemoSneaker + "-9", Quantity: 1},
+		{MerchantID: "book-shop", ProductID: memory.DemoBook, VariantID: memory.DemoBook + "-paperback", Quantity: 2},
+	} {
+		l.BuyerID, l.CartID = "viewer-1", cart.ID
+		if _, err := client.AddToCart(ctx, l); err != nil {
+			panic(err)
+		}
+	}
+	group, checkouts, err := client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: "viewer-1", CartID: cart.ID, ShipTo: &exampleAddress})
+	if err != nil {
+		panic(err)
+	}
+	for _, co := range checkouts {
+		if _, err := client.SelectShipping(ctx, "viewer-1", co.ID, "standard"); err != nil {
+			panic(err)
+		}
+	}
+
+	results, err := client.ConfirmGroup(ctx, buybutton.ConfirmParams{BuyerID: "viewer-1", CheckoutID: group.ID, PaymentToken: memory.TokenApprove})
+	if err != nil {
+		panic(err)
+	}
+	for _, r := range results {
+		fmt.Println(r.Order.MerchantID, r.Order.Status, r.Order.Totals.Total)
+	}
+	// Output:
+	// shoe-shop placed 100.45 USD
+	// book-shop placed 90.78 USD
+}
+
+// Refunds are never above what was captured, and a retry with the same
+// key refunds nothing more.
+func ExampleClient_RefundOrder() {
+	ctx := context.Background()
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", memory.New(nil))},
+	})
+	order := examplePurchase(ctx, client)
+	fmt.Println(order.Captured)
+
+	part := buybutton.RefundParams{OrderID: order.ID, Amount: money.MustParse("10.00", "USD"), Reason: "damaged cover", IdempotencyKey: "support-ticket-42"}
+	for range 2 { // the support tool's retry
+		if _, err := client.RefundOrder(ctx, part); err != nil {
+			panic(err)
+		}
+	}
+	order, _ = client.Order(ctx, "viewer-1", order.ID)
+	fmt.Println(order.PaymentState(), len(order.Refunds))
+
+	_, err := client.RefundOrder(ctx, buybutton.RefundParams{OrderID: order.ID, Amount: order.Captured, Reason: "too much", IdempotencyKey: "support-ticket-43"})
+	fmt.Println(errors.Is(err, provider.ErrRefundExceedsCapture))
+	// Output:
+	// 47.89 USD
+	// partially_refunded 1
+	// true
+}
+
+// The host learns what happened from the outbox: at least once, with ids
+// to deduplicate by.
+func ExampleClient_PendingEvents() {
+	ctx := context.Background()
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", memory.New(nil))},
+	})
+	examplePurchase(ctx, client)
+
+	events, err := client.PendingEvents(ctx, 100)
+	if err != nil {
+		panic(err)
+	}
+	var handled []string
+	for _, e := range events {
+		fmt.Println(e.Type, e.Amount) // notify the buyer, update the feed, ...
+		handled = append(handled, e.ID)
+	}
+	if err := client.AckEvents(ctx, handled...); err != nil {
+		panic(err)
+	}
+	events, _ = client.PendingEvents(ctx, 100)
+	fmt.Println(len(events))
+	// Output:
+	// order.placed 47.89 USD
+	// payment.captured 47.89 USD
+	// 0
+}
+
+// A platform's webhook moves the order on; a repeated delivery changes
+// nothing.
+func ExampleClient_HandleWebhook() {
+	ctx := context.Background()
+	shop := memory.New(nil)
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", shop)},
+	})
+	order := examplePurchase(ctx, client)
+
+	// The merchant ships; the platform POSTs order.shipped to the host,
+	// whose handler passes the raw body and headers on.
+	if err := shop.ShipOrder(order.ProviderOrderID, provider.Shipment{Carrier: "UPS", TrackingNumber: "1Z999"}); err != nil {
+		panic(err)
+	}
+	for _, d := range shop.TakeDeliveries() {
+		for range 2 { // delivered twice
+			if err := client.HandleWebhook(ctx, "demo-shop", d.Header, d.Body); err != nil {
+				panic(err)
+			}
+		}
+	}
+	order, _ = client.Order(ctx, "viewer-1", order.ID)
+	fmt.Println(order.Status, len(order.Shipments), order.Shipments[0].TrackingNumber)
+	// Output:
+	// fulfilled 1 1Z999
+}
+
+// Maintenance expires the checkouts their buyers left, and releases what
+// they held. The host runs it: RunMaintenance in a goroutine of its own,
+// or Maintain from a job.
+func ExampleClient_Maintain() {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", memory.New(nil))},
+		Now:       func() time.Time { return now },
+	})
+	_, checkouts, _ := client.StartCheckout(ctx, buybutton.StartCheckoutParams{
+		BuyerID: "viewer-1",
+		Lines:   []buybutton.CartLine{{MerchantID: "demo-shop", ProductID: memory.DemoBook, VariantID: memory.DemoBook + "-paperback", Quantity: 1}},
+		ShipTo:  &exampleAddress,
+	})
+
+	now = now.Add(31 * time.Minute) // past the default CheckoutTTL
+	report, err := client.Maintain(ctx, 100)
+	if err != nil {
+		panic(err)
+	}
+	co, _ := client.Checkout(ctx, "viewer-1", checkouts[0].ID)
+	fmt.Println(report.Expired, co.State)
+	// Output:
+	// 1 expired
+}
+
+// A platform that answers in a way that leaves it unknown whether money
+// moved (a timeout after the request was sent): the checkout waits in
+// unknown, and Reconcile asks again with the same keys.
+func ExampleClient_Reconcile() {
+	ctx := context.Background()
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", memory.New(nil))},
+	})
+	co := exampleReady(ctx, client) // as in the StartCheckout example
+
+	_, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: "viewer-1", CheckoutID: co.ID, PaymentToken: memory.TokenUnknownOutcome})
+	fmt.Println(errors.Is(err, buybutton.ErrUnknownOutcome))
+
+	co, err = client.Reconcile(ctx, co.ID) // Maintain does this too
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(co.State)
+	// Output:
+	// true
+	// placed
+}
+
+// Saved details make the next purchase one tap.
+func ExampleClient_SaveDetail() {
+	ctx := context.Background()
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", memory.New(nil))},
+	})
+	saved, err := client.SaveDetail(ctx, buybutton.SaveDetailParams{
+		BuyerID: "viewer-1", Label: "Home, Visa 4242", ShipTo: &exampleAddress, PaymentToken: memory.TokenApprove,
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	_, checkouts, _ := client.StartCheckout(ctx, buybutton.StartCheckoutParams{
+		BuyerID: "viewer-1",
+		Lines:   []buybutton.CartLine{{MerchantID: "demo-shop", ProductID: memory.DemoBook, VariantID: memory.DemoBook + "-paperback", Quantity: 1}},
+		ShipTo:  saved.ShipTo,
+	})
+	co, _ := client.SelectShipping(ctx, "viewer-1", checkouts[0].ID, "standard")
+	order, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: "viewer-1", CheckoutID: co.ID, SavedID: saved.ID})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(order.Status)
+
+	// Another buyer cannot use it.
+	_, err = client.SavedDetail(ctx, "viewer-2", saved.ID)
+	fmt.Println(errors.Is(err, buybutton.ErrForbidden))
+	// Output:
+	// placed
+	// true
+}
+
+// exampleReady starts viewer-1's checkout of the paperback from
+// demo-shop, shipped standard to exampleAddress: ready to confirm.
+func exampleReady(ctx context.Context, client *buybutton.Client) *buybutton.Checkout {
+	_, checkouts, err := client.StartCheckout(ctx, buybutton.StartCheckoutParams{
+		BuyerID: "viewer-1",
+		Lines:   []buybutton.CartLine{{MerchantID: "demo-shop", ProductID: memory.DemoBook, VariantID: memory.DemoBook + "-paperback", Quantity: 1}},
+		ShipTo:  &exampleAddress,
+	})
+	if err != nil {
+		panic(err)
+	}
+	co, err := client.SelectShipping(ctx, "viewer-1", checkouts[0].ID, "standard")
+	if err != nil {
+		panic(err)
+	}
+	return co
+}
+
+// examplePurchase buys what exampleReady starts, paid at once.
+func examplePurchase(ctx context.Context, client *buybutton.Client) *buybutton.Order {
+	co := exampleReady(ctx, client)
+	order, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: "viewer-1", CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	if err != nil {
+		panic(err)
+	}
+	return order
+}
+
+// The buyer cancels before the order ships: the merchant cancels it, the
+// payment is refunded (it was captured at placement) and the stock is
+// released.
+func ExampleClient_CancelOrder() {
+	ctx := context.Background()
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", memory.New(nil))},
+	})
+	order := examplePurchase(ctx, client)
+
+	order, err := client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: "viewer-1", OrderID: order.ID, Reason: "ordered by mistake"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(order.Status, order.PaymentState())
+
+	// Nobody else may.
+	_, err = client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: "viewer-2", OrderID: order.ID})
+	fmt.Println(errors.Is(err, buybutton.ErrForbidden))
+	// Output:
+	// canceled refunded
+	// true
+}
+
+// Every move of every machine is recorded: from, to, why, by whom, when.
+func ExampleClient_Transitions() {
+	ctx := context.Background()
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", memory.New(nil))},
+	})
+	order := examplePurchase(ctx, client)
+
+	history, err := client.Transitions(ctx, "viewer-1", order.CheckoutID)
+	if err != nil {
+		panic(err)
+	}
+	for _, t := range history {
+		fmt.Printf("%s: %q -> %q by %s: %s\n", t.Machine, t.From, t.To, t.Actor, t.Reason)
+	}
+	// Output:
+	// checkout: "" -> "addressed" by buyer:viewer-1: started
+	// checkout: "addressed" -> "shipping_selected" by buyer:viewer-1: shipping selected: standard
+	// checkout: "shipping_selected" -> "payment_pending" by buyer:viewer-1: placement attempt 1 claimed
+	// checkout: "payment_pending" -> "placed" by buyer:viewer-1: order ord_3 placed
+}
