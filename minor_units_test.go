@@ -1,0 +1,103 @@
+package buybutton_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// TestACheckoutInEveryMinorUnit buys, refunds in part and in full, in a
+// currency of two decimals (USD), none (JPY) and three (KWD). The demo
+// catalog has the same prices in minor units in each, so every amount is
+// the same number of minor units: 1 paperback (3999) and 2 sneakers
+// (2 × 8900), express shipping (1500), and Texas's 6.25% tax per line,
+// 249.9375 → 250 and 1112.5 → 1112 (half-even). A total, a tax or a
+// refund computed in cents whatever the currency, or rounded to two
+// decimals, is off in JPY (1112.50) and KWD (1.11 for 1.112), and one
+// rounded half-up makes the sneakers' tax 1113.
+func TestACheckoutInEveryMinorUnit(t *testing.T) {
+	for _, c := range []money.Currency{"USD", "JPY", "KWD"} {
+		t.Run(string(c), func(t *testing.T) {
+			minor := func(n int64) money.Amount {
+				a, err := money.FromMinor(n, c)
+				require.NoError(t, err)
+				return a
+			}
+			shop := memory.New(&memory.Options{Currency: c})
+			client, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{buybutton.MerchantFrom(shopID, "Demo Shop", shop)}})
+			require.NoError(t, err)
+			texas := provider.Address{Name: "Ada Buyer", Line1: "1 Congress Ave", City: "Austin", Region: "TX", PostalCode: "78701", Country: "US"}
+			_, cos, err := client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, ShipTo: &texas, Lines: []buybutton.CartLine{
+				{MerchantID: shopID, ProductID: memory.DemoBook, VariantID: memory.DemoBook + "-paperback", Quantity: 1},
+				{MerchantID: shopID, ProductID: memory.DemoSneaker, VariantID: memory.DemoSneaker + "-9", Quantity: 2},
+			}})
+			require.NoError(t, err)
+			co, err := client.SelectShipping(ctx, buyer, cos[0].ID, "express")
+			require.NoError(t, err)
+
+			want := buybutton.Totals{Subtotal: minor(21799), Discount: minor(0), Shipping: minor(1500), Tax: minor(1362), Fee: minor(0), Total: minor(24661)}
+			assertTotals(t, want, co.Totals)
+			assert.True(t, co.Lines[0].Tax.Equal(minor(250)), "paperback's tax %s", co.Lines[0].Tax)
+			assert.True(t, co.Lines[1].Tax.Equal(minor(1112)), "sneakers' tax %s", co.Lines[1].Tax)
+
+			order, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+			require.NoError(t, err)
+			assertTotals(t, want, order.Totals)
+			assert.True(t, order.Captured.Equal(minor(24661)), "captured %s", order.Captured)
+			pay, err := shop.Payment(ctx, order.PaymentID)
+			require.NoError(t, err)
+			assert.True(t, pay.Captured.Equal(minor(24661)), "the platform captured %s", pay.Captured)
+
+			// Less than the minor unit is refused, and nothing moves.
+			below := money.MustParse("0.5", string(c))
+			if c == "USD" {
+				below = money.MustParse("0.005", string(c))
+			} else if c == "KWD" {
+				below = money.MustParse("0.0005", string(c))
+			}
+			_, err = client.RefundOrder(ctx, buybutton.RefundParams{OrderID: order.ID, Amount: below, IdempotencyKey: "below"})
+			assert.ErrorIs(t, err, buybutton.ErrInvalidInput)
+			assert.Zero(t, shop.Stats().Refunds)
+
+			// One minor unit, then the rest, then nothing more.
+			_, err = client.RefundOrder(ctx, buybutton.RefundParams{OrderID: order.ID, Amount: minor(1), IdempotencyKey: "one"})
+			require.NoError(t, err)
+			order, err = client.Order(ctx, buyer, order.ID)
+			require.NoError(t, err)
+			assert.Equal(t, buybutton.PaymentPartiallyRefunded, order.PaymentState())
+			_, err = client.RefundOrder(ctx, buybutton.RefundParams{OrderID: order.ID, Amount: minor(24660), IdempotencyKey: "rest"})
+			require.NoError(t, err)
+			_, err = client.RefundOrder(ctx, buybutton.RefundParams{OrderID: order.ID, Amount: minor(1), IdempotencyKey: "more"})
+			assert.ErrorIs(t, err, provider.ErrRefundExceedsCapture)
+
+			order, err = client.Order(ctx, buyer, order.ID)
+			require.NoError(t, err)
+			assert.Equal(t, buybutton.PaymentRefunded, order.PaymentState())
+			pay, err = shop.Payment(ctx, order.PaymentID)
+			require.NoError(t, err)
+			assert.True(t, pay.Refunded.Equal(minor(24661)), "the platform refunded %s", pay.Refunded)
+			assert.Equal(t, 2, shop.Stats().Refunds)
+		})
+	}
+}
+
+// assertTotals compares every amount of two Totals, currency included.
+func assertTotals(t *testing.T, want, got buybutton.Totals) {
+	t.Helper()
+	for _, p := range []struct {
+		name      string
+		want, got money.Amount
+	}{
+		{"subtotal", want.Subtotal, got.Subtotal}, {"discount", want.Discount, got.Discount},
+		{"shipping", want.Shipping, got.Shipping}, {"tax", want.Tax, got.Tax},
+		{"fee", want.Fee, got.Fee}, {"total", want.Total, got.Total},
+	} {
+		assert.True(t, p.want.Equal(p.got), "%s: want %s, got %s", p.name, p.want, p.got)
+	}
+}
