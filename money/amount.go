@@ -192,6 +192,11 @@ func (a Amount) Round(m RoundingMode) Amount {
 	if !ok {
 		return a
 	}
+	return a.roundDigits(digits, m)
+}
+
+// roundDigits rounds a to digits decimal places with m.
+func (a Amount) roundDigits(digits int32, m RoundingMode) Amount {
 	if !m.Valid() {
 		panic(fmt.Sprintf("money: Round with invalid %v", m))
 	}

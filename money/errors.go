@@ -24,6 +24,9 @@ var (
 	// ErrNotRounded: the amount has digits below the currency's minor unit
 	// where a whole number of minor units is required (see [Amount.Minor]).
 	ErrNotRounded = errors.New("money: amount not rounded to minor units")
+	// ErrNotAUnit: a charge unit that is not a positive power of ten of
+	// at least one minor unit (see [Amount.RoundToUnit]).
+	ErrNotAUnit = errors.New("money: not a charge unit")
 )
 
 // ParseError reports text that could not be read as an amount.
