@@ -215,6 +215,9 @@ func (c *Client) chargeTerms(ctx context.Context, m Merchant, cur money.Currency
 	if err != nil {
 		return provider.ChargeTerms{}, fmt.Errorf("buybutton: merchant %s: charge terms: %w", m.ID, err)
 	}
+	if t.Unit.Currency() == "" {
+		t.Unit = provider.ChargeUnit(m.Donations, cur)
+	}
 	if err := t.Validate(cur); err != nil {
 		return provider.ChargeTerms{}, fmt.Errorf("%w: merchant %s: %w", ErrInvalidInput, m.ID, err)
 	}

@@ -246,6 +246,7 @@ func (c *Client) priceFromCatalog(ctx context.Context, m Merchant, co *Checkout,
 		return fmt.Errorf("buybutton: merchant %s: catalog: %w", m.ID, err)
 	}
 	co.Lines = make([]CheckoutLine, len(lines))
+	var r rounding
 	for i, l := range lines {
 		v, err := findVariant(prods, l.ProductID, l.VariantID)
 		if err != nil {
@@ -256,14 +257,17 @@ func (c *Client) priceFromCatalog(ctx context.Context, m Merchant, co *Checkout,
 		}
 		if i == 0 {
 			co.Currency = v.Price.Currency()
+			if r, err = c.rounding(m.Payments, co.Currency); err != nil {
+				return fmt.Errorf("buybutton: merchant %s: %w", m.ID, err)
+			}
 		}
-		amounts, err := priceLine(provider.QuotedLine{VariantID: v.ID, Quantity: l.Quantity, UnitPrice: v.Price}, co.Currency, c.taxRounding)
+		amounts, err := priceLine(provider.QuotedLine{VariantID: v.ID, Quantity: l.Quantity, UnitPrice: v.Price}, co.Currency, r)
 		if err != nil {
 			return err
 		}
 		co.Lines[i] = CheckoutLine{ProductID: l.ProductID, VariantID: v.ID, Quantity: l.Quantity, RequiresShipping: v.RequiresShipping, LineAmounts: amounts}
 	}
-	co.Totals, err = sumTotals(co.Currency, co.Lines, nil, c.taxRounding)
+	co.Totals, err = sumTotals(co.Currency, co.Lines, nil, r)
 	return err
 }
 
@@ -285,6 +289,10 @@ func findVariant(prods []provider.Product, productID, variantID string) (provide
 // prices, discounts, tax rates and shipping options. A selected option
 // that is still offered stays selected, at its new price.
 func (c *Client) quote(ctx context.Context, m Merchant, co *Checkout, shipTo *provider.Address) error {
+	r, err := c.rounding(m.Payments, co.Currency)
+	if err != nil {
+		return fmt.Errorf("buybutton: merchant %s: %w", m.ID, err)
+	}
 	q, err := m.Quotes.Quote(ctx, provider.QuoteRequest{Lines: co.stockLines(), ShipTo: shipTo})
 	if err != nil {
 		return fmt.Errorf("buybutton: merchant %s: quote: %w", m.ID, err)
@@ -297,14 +305,14 @@ func (c *Client) quote(ctx context.Context, m Merchant, co *Checkout, shipTo *pr
 		if ql.VariantID != lines[i].VariantID || ql.Quantity != lines[i].Quantity {
 			return invalid("quote.lines", "line %d is not the line asked for", i)
 		}
-		if lines[i].LineAmounts, err = priceLine(ql, co.Currency, c.taxRounding); err != nil {
+		if lines[i].LineAmounts, err = priceLine(ql, co.Currency, r); err != nil {
 			return err
 		}
 		lines[i].RequiresShipping = ql.RequiresShipping
 	}
 	for i, o := range q.ShippingOptions {
-		if o.Amount.Currency() != co.Currency || !o.Amount.IsRounded() || o.Amount.IsNegative() {
-			return invalid(fmt.Sprintf("quote.shipping_options[%d].amount", i), "%s is not an amount in %s minor units", o.Amount, co.Currency)
+		if o.Amount.Currency() != co.Currency || !r.chargeable(o.Amount) {
+			return invalid(fmt.Sprintf("quote.shipping_options[%d].amount", i), "%s is not an amount in %s in steps of %s, the payment platform's", o.Amount, co.Currency, r.unit)
 		}
 		if err := checkTaxRate(fmt.Sprintf("quote.shipping_options[%d].tax_rate", i), o.TaxRate); err != nil {
 			return err
@@ -315,7 +323,7 @@ func (c *Client) quote(ctx context.Context, m Merchant, co *Checkout, shipTo *pr
 	if ship == nil {
 		co.ShippingOptionID = ""
 	}
-	co.Totals, err = sumTotals(co.Currency, co.Lines, ship, c.taxRounding)
+	co.Totals, err = sumTotals(co.Currency, co.Lines, ship, r)
 	return err
 }
 
@@ -372,8 +380,11 @@ func (c *Client) SelectShipping(ctx context.Context, buyerID, checkoutID, option
 			co.ShippingOptionID = prev
 			return "", invalid("shipping_option_id", "%q is not one of the quoted options", truncate(optionID, 64))
 		}
-		var err error
-		co.Totals, err = sumTotals(co.Currency, co.Lines, ship, c.taxRounding)
+		r, err := c.rounding(m.Payments, co.Currency)
+		if err != nil {
+			return "", err
+		}
+		co.Totals, err = sumTotals(co.Currency, co.Lines, ship, r)
 		return CheckoutShippingSelected, err
 	})
 }

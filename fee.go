@@ -19,8 +19,10 @@ import (
 // charge is rounded up to minor units and checked against the fee the
 // provider will actually take (rounded with terms.FeeRounding), one minor
 // unit at a time, until the nonprofit's share is at least amount and one
-// minor unit less would not be. docs/donate.md works examples in USD, JPY
-// and KWD.
+// minor unit less would not be. Where the platform charges in a coarser
+// step (terms.Unit: Stripe takes KWD in hundredths), the charge is a whole
+// number of that step instead, and the search moves by it. docs/donate.md
+// works examples in USD, JPY and KWD.
 func CoverFee(amount money.Amount, terms provider.ChargeTerms) (charge, fee money.Amount, err error) {
 	cur := amount.Currency()
 	if err := terms.Validate(cur); err != nil {
@@ -55,11 +57,12 @@ func CoverFee(amount money.Amount, terms provider.ChargeTerms) (charge, fee mone
 	if err != nil {
 		return money.Amount{}, money.Amount{}, fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}
-	charge = charge.Round(money.Up)
-	one, _ := money.FromMinor(1, cur)
+	one := terms.Step(cur)
+	charge, _ = charge.RoundToUnit(one, money.Up) // Validate checked the unit
 	// The nonprofit's share, charge − fee(charge), never falls as the
-	// charge grows (the fee grows by at most one minor unit a step, since
-	// the rate is below one half), so stepping finds the least charge.
+	// charge grows (a step of one minor unit raises the fee by at most one,
+	// and a step of u minor units by at most u/2 + 1 ≤ u, since the rate is
+	// below one half), so stepping finds the least charge.
 	for {
 		ok, err := enough(charge)
 		if err != nil {

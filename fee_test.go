@@ -20,23 +20,31 @@ func TestCoverFeeWorkedExamples(t *testing.T) {
 	for _, tc := range []struct {
 		amount, charge, fee string
 		cur                 money.Currency
+		unit                string // the platform's charge unit, if not the minor unit
 	}{
 		// 2.9% + 0.30: (25.00 + 0.30) / 0.971 = 26.0556..., up to 26.06;
 		// the fee on 26.06 is 0.76 + 0.30 = 1.06, leaving 25.00. On 26.05
 		// it would leave 24.99.
-		{"25.00", "26.06", "1.06", "USD"},
-		{"0.50", "0.82", "0.32", "USD"},
-		{"1000.00", "1030.17", "30.17", "USD"},
+		{"25.00", "26.06", "1.06", "USD", ""},
+		{"0.50", "0.82", "0.32", "USD", ""},
+		{"1000.00", "1030.17", "30.17", "USD", ""},
 		// 3.6%, no fixed fee: 1000 / 0.964 = 1037.3..., and 1037 already
 		// leaves 1000 (its fee, 37.33, rounds to 37).
-		{"1000", "1037", "37", "JPY"},
-		{"50", "52", "2", "JPY"},
+		{"1000", "1037", "37", "JPY", ""},
+		{"50", "52", "2", "JPY", ""},
 		// 2.9% + 0.100: (10.000 + 0.100) / 0.971 = 10.4016..., up to
 		// 10.402; its fee is 0.302 + 0.100.
-		{"10.000", "10.402", "0.402", "KWD"},
+		{"10.000", "10.402", "0.402", "KWD", ""},
+		// Charged in hundredths, as Stripe charges KWD: 10.40 leaves
+		// 10.40 - (0.302 + 0.100) = 9.998, so 10.41.
+		{"10.000", "10.410", "0.410", "KWD", "0.010"},
 	} {
-		t.Run(tc.amount+" "+string(tc.cur), func(t *testing.T) {
-			charge, fee, err := buybutton.CoverFee(money.MustParse(tc.amount, string(tc.cur)), memory.DefaultChargeTerms(tc.cur))
+		t.Run(tc.amount+" "+string(tc.cur)+" "+tc.unit, func(t *testing.T) {
+			terms := memory.DefaultChargeTerms(tc.cur)
+			if tc.unit != "" {
+				terms.Unit = money.MustParse(tc.unit, string(tc.cur))
+			}
+			charge, fee, err := buybutton.CoverFee(money.MustParse(tc.amount, string(tc.cur)), terms)
 			require.NoError(t, err)
 			assert.True(t, charge.Equal(money.MustParse(tc.charge, string(tc.cur))), "charge %s, want %s", charge, tc.charge)
 			assert.True(t, fee.Equal(money.MustParse(tc.fee, string(tc.cur))), "fee %s, want %s", fee, tc.fee)
@@ -44,8 +52,9 @@ func TestCoverFeeWorkedExamples(t *testing.T) {
 	}
 }
 
-// coversFee reports whether charge is the least charge that leaves the
-// nonprofit amount under terms: the property CoverFee promises.
+// coversFee reports whether charge is the least charge, in whole steps of
+// the platform's charge unit, that leaves the nonprofit amount under
+// terms: the property CoverFee promises.
 func coversFee(terms provider.ChargeTerms, amount, charge money.Amount) (bool, string) {
 	net := func(x money.Amount) money.Amount {
 		f, _ := terms.Fee(x)
@@ -55,8 +64,11 @@ func coversFee(terms provider.ChargeTerms, amount, charge money.Amount) (bool, s
 	if c, _ := net(charge).Cmp(amount); c < 0 {
 		return false, fmt.Sprintf("charging %s leaves %s, less than %s", charge, net(charge), amount)
 	}
-	one, _ := money.FromMinor(1, amount.Currency())
-	less, _ := charge.Sub(one)
+	step := terms.Step(amount.Currency())
+	if !charge.IsMultipleOf(step) {
+		return false, fmt.Sprintf("charge %s is not a whole number of the platform's %s", charge, step)
+	}
+	less, _ := charge.Sub(step)
 	if c, _ := net(less).Cmp(amount); c >= 0 {
 		return false, fmt.Sprintf("charging %s would do: %s is not the least", less, charge)
 	}
@@ -65,8 +77,10 @@ func coversFee(terms provider.ChargeTerms, amount, charge money.Amount) (bool, s
 
 func genTerms(t *rapid.T, cur money.Currency) provider.ChargeTerms {
 	minor := func(n int64) money.Amount { a, _ := money.FromMinor(n, cur); return a }
+	unit := minor([]int64{1, 10, 100}[rapid.IntRange(0, 2).Draw(t, "unit_power")])
 	return provider.ChargeTerms{
-		Minimum:     minor(1),
+		Unit:        unit,
+		Minimum:     unit,
 		FeeRate:     decimal.New(rapid.Int64Range(0, 4999).Draw(t, "rate_per_10000"), -4),
 		FeeFixed:    minor(rapid.Int64Range(0, 1000).Draw(t, "fixed_minor")),
 		FeeRounding: money.RoundingMode(rapid.IntRange(int(money.HalfEven), int(money.Up)).Draw(t, "rounding")),
@@ -74,9 +88,9 @@ func genTerms(t *rapid.T, cur money.Currency) provider.ChargeTerms {
 }
 
 // TestCoverFeeNeverLeavesTheNonprofitShort: in currencies with 0, 2 and 3
-// minor digits, for any rate below one half, fixed fee and rounding mode,
-// the nonprofit receives at least what was asked, and the donor pays no
-// minor unit more than needed.
+// minor digits, for any rate below one half, fixed fee, rounding mode and
+// charge unit (1, 10 or 100 minor units), the nonprofit receives at least
+// what was asked, and the donor pays no unit more than needed.
 func TestCoverFeeNeverLeavesTheNonprofitShort(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		cur := rapid.SampledFrom([]money.Currency{"JPY", "USD", "KWD"}).Draw(t, "currency")

@@ -101,3 +101,61 @@ func assertTotals(t *testing.T, want, got buybutton.Totals) {
 		assert.True(t, p.want.Equal(p.got), "%s: want %s, got %s", p.name, p.want, p.got)
 	}
 }
+
+// TestAPlatformsChargeUnitIsWhatAmountsAreMadeIn buys and donates in KWD
+// through a platform that, as Stripe does, charges KWD only in hundredths
+// (0.010 KWD) and refuses anything else. Two sneakers (17.800 KWD) to
+// Texas owe 1.1125 KWD of tax: 1.112 in fils, which the platform would
+// refuse, so 1.11, half-even in hundredths; and a donor covering the fee
+// on 10.000 KWD (2.9% + 0.100) is charged 10.410, the least whole number
+// of hundredths that leaves the nonprofit 10.000 (10.402 in fils). A
+// catalog price the platform cannot charge is refused before a checkout
+// is made.
+func TestAPlatformsChargeUnitIsWhatAmountsAreMadeIn(t *testing.T) {
+	kwd := func(s string) money.Amount { return money.MustParse(s, "KWD") }
+	shop := memory.New(&memory.Options{Currency: "KWD", ChargeUnit: kwd("0.010")})
+	client, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{buybutton.MerchantFrom(shopID, "Demo Shop", shop)}})
+	require.NoError(t, err)
+	texas := provider.Address{Name: "Ada Buyer", Line1: "1 Congress Ave", City: "Austin", Region: "TX", PostalCode: "78701", Country: "US"}
+
+	_, cos, err := client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, ShipTo: &texas, Lines: []buybutton.CartLine{
+		{MerchantID: shopID, ProductID: memory.DemoSneaker, VariantID: memory.DemoSneaker + "-9", Quantity: 2},
+	}})
+	require.NoError(t, err)
+	co, err := client.SelectShipping(ctx, buyer, cos[0].ID, "express")
+	require.NoError(t, err)
+	assertTotals(t, buybutton.Totals{Subtotal: kwd("17.800"), Discount: kwd("0"), Shipping: kwd("1.500"), Tax: kwd("1.11"), Fee: kwd("0"), Total: kwd("20.410")}, co.Totals)
+	order, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	require.NoError(t, err)
+	assert.True(t, order.Captured.Equal(kwd("20.410")), "captured %s", order.Captured)
+
+	// The paperback costs 3.999 KWD: no total with it could be charged.
+	_, _, err = client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: "buyer-2", ShipTo: &texas, Lines: []buybutton.CartLine{
+		{MerchantID: shopID, ProductID: memory.DemoBook, VariantID: memory.DemoBook + "-paperback", Quantity: 1},
+	}})
+	var field *buybutton.ValidationError
+	require.ErrorAs(t, err, &field)
+	assert.Equal(t, "quote.unit_price", field.Field)
+	orders, err := client.Orders(ctx, "buyer-2", 0, 10)
+	require.NoError(t, err)
+	assert.Empty(t, orders)
+
+	campaign, err := client.CreateCampaign(ctx, buybutton.CampaignParams{
+		MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells", Currency: "KWD",
+		Presets: []money.Amount{kwd("10.000")}, Maximum: kwd("1000.000"),
+	})
+	require.NoError(t, err)
+	gift, err := client.StartDonation(ctx, buybutton.StartDonationParams{BuyerID: buyer, CampaignID: campaign.ID, Amount: kwd("10.000"), CoverFee: true})
+	require.NoError(t, err)
+	assert.True(t, gift.Totals.Total.Equal(kwd("10.410")), "charged %s", gift.Totals.Total)
+	assert.True(t, gift.Totals.Fee.Equal(kwd("0.410")), "fee %s", gift.Totals.Fee)
+	d, err := client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: gift.ID, PaymentToken: memory.TokenApprove})
+	require.NoError(t, err)
+	assert.True(t, d.Charged.Equal(kwd("10.410")), "charged %s", d.Charged)
+
+	// A gift of fils the platform cannot charge is refused, and nothing is
+	// stored.
+	_, err = client.StartDonation(ctx, buybutton.StartDonationParams{BuyerID: buyer, CampaignID: campaign.ID, Amount: kwd("10.005")})
+	require.ErrorAs(t, err, &field)
+	assert.Equal(t, "amount", field.Field)
+}

@@ -22,6 +22,12 @@ import (
 // shipping's tax the same way. Tax is the sum of those rounded amounts.
 // Cart, checkout and order all keep the per-line amounts, so their totals
 // are sums of the same numbers and never disagree by a cent.
+//
+// Where the merchant's payment platform charges the currency in a coarser
+// step than its minor unit ([provider.ChargeUnits]: Stripe takes KWD in
+// hundredths), "minor units" above means that step: taxes are rounded to
+// it, and prices and shipping that are not whole steps are refused, so
+// that no total is made that the platform cannot charge.
 type Totals struct {
 	Subtotal money.Amount // sum of line subtotals
 	Discount money.Amount // sum of line discounts
@@ -42,32 +48,63 @@ type LineAmounts struct {
 	Tax       money.Amount // rounded, see [Totals]
 }
 
+// rounding is how a checkout's computed amounts are rounded: with the
+// Client's TaxRounding mode, to the step its merchant's payment platform
+// charges in.
+type rounding struct {
+	mode money.RoundingMode
+	unit money.Amount // a charge unit (money.Amount.RoundToUnit)
+}
+
+// rounding returns how amounts in cur are rounded for payments made
+// through p (a Payments or Donations provider): an *ValidationError if p
+// gives a charge unit that is not one.
+func (c *Client) rounding(p any, cur money.Currency) (rounding, error) {
+	r := rounding{mode: c.taxRounding, unit: provider.ChargeUnit(p, cur)}
+	if _, err := money.Zero(cur).RoundToUnit(r.unit, r.mode); err != nil {
+		return rounding{}, invalid("charge_unit", "the payment platform's unit for %s: %v", cur, err)
+	}
+	return r, nil
+}
+
+// round rounds a to a whole number of charge units.
+func (r rounding) round(a money.Amount) money.Amount {
+	out, _ := a.RoundToUnit(r.unit, r.mode) // r.unit was checked in a's currency
+	return out
+}
+
+// chargeable reports whether a is a non-negative whole number of charge
+// units in r's currency.
+func (r rounding) chargeable(a money.Amount) bool {
+	return a.IsMultipleOf(r.unit) && !a.IsNegative()
+}
+
 // priceLine fixes a quoted line's amounts.
-func priceLine(q provider.QuotedLine, cur money.Currency, mode money.RoundingMode) (LineAmounts, error) {
+func priceLine(q provider.QuotedLine, cur money.Currency, r rounding) (LineAmounts, error) {
 	if q.UnitPrice.Currency() != cur {
 		return LineAmounts{}, invalid("quote.unit_price", "in %s, not the checkout's %s", q.UnitPrice.Currency(), cur)
 	}
-	if !q.UnitPrice.IsRounded() || q.UnitPrice.IsNegative() {
-		return LineAmounts{}, invalid("quote.unit_price", "%s is not a non-negative amount in minor units", q.UnitPrice)
+	if !r.chargeable(q.UnitPrice) {
+		return LineAmounts{}, invalid("quote.unit_price", "%s is not a non-negative amount in steps of %s, the payment platform's", q.UnitPrice, r.unit)
 	}
 	if err := checkTaxRate("quote.tax_rate", q.TaxRate); err != nil {
 		return LineAmounts{}, err
 	}
 	l := LineAmounts{UnitPrice: q.UnitPrice, Subtotal: q.UnitPrice.MulInt(int64(q.Quantity)), TaxRate: q.TaxRate, Discount: money.Zero(cur)}
 	if q.Discount.Currency() != "" {
-		if over, err := q.Discount.Cmp(l.Subtotal); err != nil || over > 0 || !q.Discount.IsRounded() || q.Discount.IsNegative() {
-			return LineAmounts{}, invalid("quote.discount", "%s is not an amount in minor units between zero and the line's %s", q.Discount, l.Subtotal)
+		if over, err := q.Discount.Cmp(l.Subtotal); err != nil || over > 0 || !r.chargeable(q.Discount) {
+			return LineAmounts{}, invalid("quote.discount", "%s is not an amount in steps of %s between zero and the line's %s", q.Discount, r.unit, l.Subtotal)
 		}
 		l.Discount = q.Discount
 	}
 	taxable, _ := l.Subtotal.Sub(l.Discount)
-	l.Tax = taxable.Mul(q.TaxRate).Round(mode)
+	l.Tax = r.round(taxable.Mul(q.TaxRate))
 	return l, nil
 }
 
 // shippingTax is the rounded tax on a shipping option.
-func shippingTax(o provider.ShippingOption, mode money.RoundingMode) money.Amount {
-	return o.Amount.Mul(o.TaxRate).Round(mode)
+func shippingTax(o provider.ShippingOption, r rounding) money.Amount {
+	return r.round(o.Amount.Mul(o.TaxRate))
 }
 
 func checkTaxRate(field string, r decimal.Decimal) error {
@@ -78,7 +115,7 @@ func checkTaxRate(field string, r decimal.Decimal) error {
 }
 
 // sumTotals adds up lines and an optional shipping option.
-func sumTotals(cur money.Currency, lines []CheckoutLine, ship *provider.ShippingOption, mode money.RoundingMode) (Totals, error) {
+func sumTotals(cur money.Currency, lines []CheckoutLine, ship *provider.ShippingOption, r rounding) (Totals, error) {
 	t := Totals{Subtotal: money.Zero(cur), Discount: money.Zero(cur), Shipping: money.Zero(cur), Tax: money.Zero(cur), Fee: money.Zero(cur)}
 	var err error
 	add := func(sum *money.Amount, a money.Amount) {
@@ -93,7 +130,7 @@ func sumTotals(cur money.Currency, lines []CheckoutLine, ship *provider.Shipping
 	}
 	if ship != nil {
 		add(&t.Shipping, ship.Amount)
-		add(&t.Tax, shippingTax(*ship, mode))
+		add(&t.Tax, shippingTax(*ship, r))
 	}
 	if err != nil {
 		return Totals{}, fmt.Errorf("%w: %v", ErrInvalidInput, err)

@@ -60,6 +60,20 @@ type ChargeTerms struct {
 	FeeRate     decimal.Decimal    // the fraction of the amount kept: 0 <= FeeRate < 0.5
 	FeeFixed    money.Amount       // kept per charge, in minor units; may be zero
 	FeeRounding money.RoundingMode // how the fee is rounded to minor units
+	// Unit is the step the platform charges the currency in, where it is
+	// coarser than the minor unit (see [ChargeUnits]); the zero Amount
+	// means one minor unit.
+	Unit money.Amount
+}
+
+// Step returns the step charges in c are made in: Unit, or one minor unit
+// of c when Unit is not set.
+func (t ChargeTerms) Step(c money.Currency) money.Amount {
+	if t.Unit.Currency() != "" {
+		return t.Unit
+	}
+	one, _ := money.FromMinor(1, c)
+	return one
 }
 
 // Fee returns what the provider keeps of a charge of amount.
@@ -71,8 +85,9 @@ func (t ChargeTerms) Fee(amount money.Amount) (money.Amount, error) {
 }
 
 // Validate reports whether the terms are usable for currency c: the
-// amounts in c and in minor units, a positive minimum, a rate in [0, 0.5)
-// and a defined rounding mode.
+// amounts in c and in minor units, a positive minimum, a rate in [0, 0.5),
+// a defined rounding mode, and a charge unit (if set) that is one and
+// divides the minimum.
 func (t ChargeTerms) Validate(c money.Currency) error {
 	switch {
 	case t.Minimum.Currency() != c || t.FeeFixed.Currency() != c:
@@ -85,6 +100,12 @@ func (t ChargeTerms) Validate(c money.Currency) error {
 		return fmt.Errorf("provider: fee rate %s is outside [0, 0.5): %w", t.FeeRate, ErrInvalidRequest)
 	case !t.FeeRounding.Valid():
 		return fmt.Errorf("provider: fee rounding %v: %w", t.FeeRounding, ErrInvalidRequest)
+	}
+	if _, err := money.Zero(c).RoundToUnit(t.Step(c), money.HalfEven); err != nil {
+		return fmt.Errorf("provider: charge unit %s for %s: %w: %w", t.Unit, c, ErrInvalidRequest, err)
+	}
+	if !t.Minimum.IsMultipleOf(t.Step(c)) {
+		return fmt.Errorf("provider: minimum charge %s is not a whole number of the unit %s: %w", t.Minimum, t.Unit, ErrInvalidRequest)
 	}
 	return nil
 }

@@ -67,6 +67,12 @@ type Options struct {
 	// (see [DefaultChargeTerms]) when non-nil. Its amounts must be in
 	// Currency.
 	ChargeTerms *provider.ChargeTerms
+	// ChargeUnit, when set, is a step coarser than Currency's minor unit
+	// that payments and donations must be whole numbers of, as Stripe
+	// charges KWD only in hundredths: anything else is refused as
+	// provider.ErrInvalidRequest. The provider says so through
+	// provider.ChargeUnits. Default: the minor unit.
+	ChargeUnit money.Amount
 	// Now is the provider's clock. Default time.Now. Tests pass a clock
 	// they can move, to expire reservations without sleeping.
 	Now func() time.Time
@@ -84,6 +90,7 @@ type Product struct {
 // [New].
 type Provider struct {
 	currency  money.Currency
+	unit      money.Amount // the step charges are made in
 	terms     provider.ChargeTerms
 	secrets   [][]byte
 	tolerance time.Duration
@@ -159,6 +166,7 @@ func New(opts *Options) *Provider {
 	}
 	p := &Provider{
 		currency:     o.Currency,
+		unit:         o.ChargeUnit,
 		terms:        terms,
 		secrets:      o.WebhookSecrets,
 		tolerance:    o.WebhookTolerance,
@@ -193,6 +201,16 @@ func New(opts *Options) *Provider {
 
 // Currency returns the currency the provider sells and charges in.
 func (p *Provider) Currency() money.Currency { return p.currency }
+
+// ChargeUnit implements provider.ChargeUnits: Options.ChargeUnit in its
+// currency, else one minor unit.
+func (p *Provider) ChargeUnit(c money.Currency) money.Amount {
+	if c == p.currency && p.unit.Currency() == c {
+		return p.unit
+	}
+	one, _ := money.FromMinor(1, c)
+	return one
+}
 
 // Stats returns the counts of what the provider has done so far.
 func (p *Provider) Stats() Stats {

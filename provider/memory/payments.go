@@ -239,5 +239,8 @@ func (p *Provider) checkCurrency(a money.Amount) error {
 	if a.Currency() != p.currency {
 		return fmt.Errorf("memory: currency %s not supported, only %s: %w", a.Currency(), p.currency, provider.ErrInvalidRequest)
 	}
+	if unit := p.ChargeUnit(p.currency); !a.IsMultipleOf(unit) {
+		return fmt.Errorf("memory: %s is not charged: only whole steps of %s are: %w", a, unit, provider.ErrInvalidRequest)
+	}
 	return nil
 }

@@ -110,3 +110,15 @@ func lower(c money.Currency) string { return strings.ToLower(string(c)) }
 func unit(c money.Currency, exp int32, step int64) string {
 	return decimal.New(step, -exp).String() + " " + string(c)
 }
+
+// ChargeUnit implements provider.ChargeUnits: the step Stripe charges c
+// in, by the rules above (0.010 KWD, 1 MGA, 0.01 USD), so that the library
+// never computes an amount Stripe would refuse.
+func (p *Provider) ChargeUnit(c money.Currency) money.Amount {
+	exp, step := exponent(c)
+	u, err := money.New(decimal.New(step, -exp), c)
+	if err != nil { // not a currency: its own error comes with any amount
+		return money.Zero(c)
+	}
+	return u
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 )
@@ -52,6 +54,34 @@ func TestAmountsStripeCannotTake(t *testing.T) {
 		var ae *AmountError
 		if !errors.As(err, &ae) || !errors.Is(err, provider.ErrInvalidRequest) || errors.Is(err, provider.ErrUnavailable) {
 			t.Errorf("Authorize(%s): err = %v, want an *AmountError matching ErrInvalidRequest, before any request", a, err)
+		}
+	}
+}
+
+// TestChargeUnitIsWhatStripeTakes: the unit the provider gives the library
+// for each currency is one Stripe takes, and a tenth of it, where that is
+// still a whole number of minor units, is not: the library rounds to
+// exactly Stripe's rules.
+func TestChargeUnitIsWhatStripeTakes(t *testing.T) {
+	var p Provider
+	for c, want := range map[money.Currency]string{
+		"USD": "0.01", "JPY": "1", "KWD": "0.010", "BHD": "0.010", "MGA": "1", "ISK": "1", "EUR": "0.01",
+	} {
+		unit := p.ChargeUnit(c)
+		if !unit.Equal(money.MustParse(want, string(c))) {
+			t.Errorf("%s: unit %s, want %s", c, unit, want)
+		}
+		if _, err := money.Zero(c).RoundToUnit(unit, money.HalfEven); err != nil {
+			t.Errorf("%s: %v", c, err)
+		}
+		if _, err := toStripe(unit); err != nil {
+			t.Errorf("%s: Stripe refuses the unit: %v", c, err)
+		}
+		if minor, _ := money.FromMinor(1, c); !unit.Equal(minor) {
+			tenth := unit.Mul(decimal.New(1, -1))
+			if _, err := toStripe(tenth); !errors.Is(err, provider.ErrInvalidRequest) {
+				t.Errorf("%s: Stripe takes %s, below the unit: %v", c, tenth, err)
+			}
 		}
 	}
 }

@@ -61,7 +61,10 @@
 // currencies in whole units (MGA among them), three-decimal currencies in
 // thousandths with a last digit of 0, ISK in hundredths of whole krónur,
 // at most eight digits. An amount Stripe cannot take is an [*AmountError]
-// (matching provider.ErrInvalidRequest) before any request is sent.
+// (matching provider.ErrInvalidRequest) before any request is sent. The
+// provider tells the library these steps ([Provider.ChargeUnit], for
+// provider.ChargeUnits), so that taxes and covered fees are rounded to
+// them and such an amount is never computed.
 //
 // Donations need the account's charge terms per currency
 // ([Options.ChargeTerms]): Stripe's pricing depends on the account's
