@@ -28,6 +28,16 @@ func unitDigits(unit Amount) (int32, error) {
 	if !ok || !unit.IsPositive() {
 		return 0, &UnitError{Unit: unit}
 	}
+	if unit.big == nil { // the machine-integer form: no allocation
+		n, exp := unit.n, unit.e
+		for n%10 == 0 {
+			n, exp = n/10, exp+1
+		}
+		if n != 1 || -exp > digits {
+			return 0, &UnitError{Unit: unit}
+		}
+		return -exp, nil
+	}
 	d := unit.Decimal()
 	coef, exp := new(big.Int).Set(d.Coefficient()), d.Exponent()
 	ten, r := big.NewInt(10), new(big.Int)

@@ -59,3 +59,16 @@ func TestIsMultipleOf(t *testing.T) {
 	assert.True(t, money.MustParse("5.124", "KWD").IsMultipleOf(money.MustParse("0.001", "KWD")))
 	assert.False(t, money.MustParse("10.50", "MGA").IsMultipleOf(money.MustParse("1", "MGA")))
 }
+
+// TestUnitsBeyondMachineIntegers checks the decimal form of a unit, whose
+// digits are too many for int64.
+func TestUnitsBeyondMachineIntegers(t *testing.T) {
+	huge := money.MustParse("100000000000000.000000000000", "JPY") // 10^14, 27 digits
+	assert.True(t, money.MustParse("500000000000000", "JPY").IsMultipleOf(huge))
+	assert.False(t, money.MustParse("5", "JPY").IsMultipleOf(huge))
+	got, err := money.MustParse("150000000000000", "JPY").RoundToUnit(huge, money.HalfEven)
+	require.NoError(t, err)
+	assert.True(t, got.Equal(money.MustParse("200000000000000", "JPY")), got.String())
+	_, err = money.MustParse("5", "JPY").RoundToUnit(money.MustParse("200000000000000.000000000000", "JPY"), money.HalfEven)
+	assert.ErrorIs(t, err, money.ErrNotAUnit)
+}
