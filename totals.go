@@ -61,7 +61,7 @@ type rounding struct {
 // gives a charge unit that is not one.
 func (c *Client) rounding(p any, cur money.Currency) (rounding, error) {
 	r := rounding{mode: c.taxRounding, unit: provider.ChargeUnit(p, cur)}
-	if _, err := money.Zero(cur).RoundToUnit(r.unit, r.mode); err != nil {
+	if err := money.CheckUnit(r.unit, cur); err != nil {
 		return rounding{}, invalid("charge_unit", "the payment platform's unit for %s: %v", cur, err)
 	}
 	return r, nil

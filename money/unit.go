@@ -54,17 +54,25 @@ func unitDigits(unit Amount) (int32, error) {
 	return -exp, nil
 }
 
+// CheckUnit reports whether unit is a charge unit in c: a
+// *MismatchError if it is in another currency, a *UnitError if it is not
+// a power of ten of at least one minor unit.
+func CheckUnit(unit Amount, c Currency) error {
+	if err := same(Zero(c), unit); err != nil {
+		return err
+	}
+	_, err := unitDigits(unit)
+	return err
+}
+
 // RoundToUnit rounds a to a multiple of unit, a charge unit in a's
-// currency, with m. A unit in another currency is a *MismatchError, and
-// an amount that is not a charge unit a *UnitError.
+// currency, with m; the errors are [CheckUnit]'s. It panics, as Round
+// does, if m is not a defined [RoundingMode].
 func (a Amount) RoundToUnit(unit Amount, m RoundingMode) (Amount, error) {
-	if err := same(a, unit); err != nil {
+	if err := CheckUnit(unit, a.c); err != nil {
 		return Amount{}, err
 	}
-	digits, err := unitDigits(unit)
-	if err != nil {
-		return Amount{}, err
-	}
+	digits, _ := unitDigits(unit)
 	return a.roundDigits(digits, m), nil
 }
 

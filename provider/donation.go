@@ -101,7 +101,7 @@ func (t ChargeTerms) Validate(c money.Currency) error {
 	case !t.FeeRounding.Valid():
 		return fmt.Errorf("provider: fee rounding %v: %w", t.FeeRounding, ErrInvalidRequest)
 	}
-	if _, err := money.Zero(c).RoundToUnit(t.Step(c), money.HalfEven); err != nil {
+	if err := money.CheckUnit(t.Step(c), c); err != nil {
 		return fmt.Errorf("provider: charge unit %s for %s: %w: %w", t.Unit, c, ErrInvalidRequest, err)
 	}
 	if !t.Minimum.IsMultipleOf(t.Step(c)) {

@@ -71,7 +71,7 @@ func TestChargeUnitIsWhatStripeTakes(t *testing.T) {
 		if !unit.Equal(money.MustParse(want, string(c))) {
 			t.Errorf("%s: unit %s, want %s", c, unit, want)
 		}
-		if _, err := money.Zero(c).RoundToUnit(unit, money.HalfEven); err != nil {
+		if err := money.CheckUnit(unit, c); err != nil {
 			t.Errorf("%s: %v", c, err)
 		}
 		if _, err := toStripe(unit); err != nil {
