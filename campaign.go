@@ -66,7 +66,9 @@ type CampaignParams struct {
 	Title       string
 	Currency    money.Currency
 	// Presets are the amounts offered as buttons: 1 to MaxPresets, each
-	// within [Minimum, Maximum], in minor units.
+	// within [Minimum, Maximum]. They and the bounds must be whole steps
+	// of what the donations platform charges in: minor units, or its
+	// coarser step (see provider.ChargeUnits).
 	Presets []money.Amount
 	// Minimum defaults to the provider's minimum charge, and may not be
 	// below it. Maximum is required.
@@ -116,6 +118,20 @@ func (c *Client) CreateCampaign(ctx context.Context, p CampaignParams) (*Campaig
 	for i, a := range presets {
 		if err := checkGiftAmount(a, p.Minimum, p.Maximum); err != nil {
 			return nil, fmt.Errorf("presets[%d]: %w", i, err)
+		}
+	}
+	// Every amount the campaign offers or allows at its ends must be one
+	// the platform can charge, or donors would be refused a button.
+	step := terms.Step(p.Currency)
+	if err := chargeable("minimum", p.Minimum, step); err != nil {
+		return nil, err
+	}
+	if err := chargeable("maximum", p.Maximum, step); err != nil {
+		return nil, err
+	}
+	for _, a := range presets {
+		if err := chargeable("presets", a, step); err != nil {
+			return nil, err
 		}
 	}
 	slices.SortFunc(presets, func(a, b money.Amount) int { n, _ := a.Cmp(b); return n })

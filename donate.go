@@ -146,8 +146,8 @@ func (c *Client) priceGift(ctx context.Context, m Merchant, co *Checkout) error 
 	if err != nil {
 		return err
 	}
-	if step := terms.Step(co.Currency); !g.Amount.IsMultipleOf(step) {
-		return invalid("amount", "%s cannot be charged: the payment platform takes %s in steps of %s", g.Amount, co.Currency, step)
+	if err := chargeable("amount", g.Amount, terms.Step(co.Currency)); err != nil {
+		return err
 	}
 	if below, _ := g.Amount.Cmp(terms.Minimum); below < 0 {
 		return &AmountError{Amount: g.Amount, Minimum: terms.Minimum, Maximum: g.Amount, Err: ErrAmountOutOfRange}

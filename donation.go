@@ -189,6 +189,10 @@ func (c *Client) donationRefunds(donationID string) refundTarget[*Donation] {
 			}
 			return m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: f.ID, KeyCreatedAt: f.CreatedAt, DonationID: d.ProviderDonationID, Amount: f.Amount, Reason: f.Reason})
 		},
+		unit: func(d *Donation) money.Amount {
+			m, _ := c.donationMerchant(d.MerchantID) // an unknown merchant fails the call
+			return provider.ChargeUnit(m.Donations, d.Charged.Currency())
+		},
 		settled: func(ctx context.Context, d *Donation, f *Refund, settle func(), tx *Tx, callErr error) error {
 			now := c.now()
 			was, before := d.State(), d.counted()

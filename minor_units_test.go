@@ -126,21 +126,51 @@ func TestAPlatformsChargeUnitIsWhatAmountsAreMadeIn(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, order.Captured.Equal(kwd("20.410")), "captured %s", order.Captured)
 
+	// A refund of fils the platform cannot refund is refused before it is
+	// recorded or sent; one of hundredths is made.
+	_, err = client.RefundOrder(ctx, buybutton.RefundParams{OrderID: order.ID, Amount: kwd("1.005"), IdempotencyKey: "fils"})
+	var field *buybutton.ValidationError
+	require.ErrorAs(t, err, &field)
+	assert.Equal(t, "amount", field.Field)
+	again, err := client.Order(ctx, buyer, order.ID)
+	require.NoError(t, err)
+	assert.Empty(t, again.Refunds)
+	assert.Zero(t, shop.Stats().Refunds)
+	r, err := client.RefundOrder(ctx, buybutton.RefundParams{OrderID: order.ID, Amount: kwd("1.010"), IdempotencyKey: "hundredths"})
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.RefundSucceeded, r.Status)
+
 	// The paperback costs 3.999 KWD: no total with it could be charged.
 	_, _, err = client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: "buyer-2", ShipTo: &texas, Lines: []buybutton.CartLine{
 		{MerchantID: shopID, ProductID: memory.DemoBook, VariantID: memory.DemoBook + "-paperback", Quantity: 1},
 	}})
-	var field *buybutton.ValidationError
 	require.ErrorAs(t, err, &field)
 	assert.Equal(t, "quote.unit_price", field.Field)
 	orders, err := client.Orders(ctx, "buyer-2", 0, 10)
 	require.NoError(t, err)
 	assert.Empty(t, orders)
 
-	campaign, err := client.CreateCampaign(ctx, buybutton.CampaignParams{
+	// A campaign offers and allows at its ends only amounts the platform
+	// can charge.
+	wells := buybutton.CampaignParams{
 		MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells", Currency: "KWD",
 		Presets: []money.Amount{kwd("10.000")}, Maximum: kwd("1000.000"),
-	})
+	}
+	for _, bad := range []struct {
+		field  string
+		change func(p *buybutton.CampaignParams)
+	}{
+		{"presets", func(p *buybutton.CampaignParams) { p.Presets = []money.Amount{kwd("5.000"), kwd("7.505")} }},
+		{"minimum", func(p *buybutton.CampaignParams) { p.Minimum = kwd("1.001") }},
+		{"maximum", func(p *buybutton.CampaignParams) { p.Maximum = kwd("999.999") }},
+	} {
+		p := wells
+		bad.change(&p)
+		_, err := client.CreateCampaign(ctx, p)
+		require.ErrorAs(t, err, &field, bad.field)
+		assert.Equal(t, bad.field, field.Field)
+	}
+	campaign, err := client.CreateCampaign(ctx, wells)
 	require.NoError(t, err)
 	gift, err := client.StartDonation(ctx, buybutton.StartDonationParams{BuyerID: buyer, CampaignID: campaign.ID, Amount: kwd("10.000"), CoverFee: true})
 	require.NoError(t, err)
@@ -155,4 +185,14 @@ func TestAPlatformsChargeUnitIsWhatAmountsAreMadeIn(t *testing.T) {
 	_, err = client.StartDonation(ctx, buybutton.StartDonationParams{BuyerID: buyer, CampaignID: campaign.ID, Amount: kwd("10.005")})
 	require.ErrorAs(t, err, &field)
 	assert.Equal(t, "amount", field.Field)
+
+	// Nor is a donation refunded in fils.
+	_, err = client.RefundDonation(ctx, buybutton.RefundDonationParams{DonationID: d.ID, Amount: kwd("0.405"), IdempotencyKey: "fils"})
+	require.ErrorAs(t, err, &field)
+	assert.Equal(t, "amount", field.Field)
+	d, err = client.Donation(ctx, buyer, d.ID)
+	require.NoError(t, err)
+	assert.Empty(t, d.Refunds)
+	_, err = client.RefundDonation(ctx, buybutton.RefundDonationParams{DonationID: d.ID, Amount: kwd("0.410"), IdempotencyKey: "hundredths"})
+	require.NoError(t, err)
 }

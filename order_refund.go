@@ -11,7 +11,7 @@ import (
 // RefundParams returns money of an order to its buyer.
 type RefundParams struct {
 	OrderID string
-	Amount  money.Amount // in the order's currency, minor units
+	Amount  money.Amount // in the order's currency, whole steps of its platform's charge unit
 	Reason  string
 	// IdempotencyKey is the caller's key for this refund: a retry with the
 	// same key and parameters returns the same refund and refunds nothing
@@ -77,6 +77,10 @@ func (c *Client) orderRefunds(orderID, actor string) refundTarget[*Order] {
 				return provider.Refund{}, err
 			}
 			return m.Payments.Refund(ctx, provider.RefundRequest{IdempotencyKey: f.ID, KeyCreatedAt: f.CreatedAt, PaymentID: o.PaymentID, Amount: f.Amount, Reason: f.Reason})
+		},
+		unit: func(o *Order) money.Amount {
+			m, _ := c.merchant(o.MerchantID) // an unknown merchant fails the call
+			return provider.ChargeUnit(m.Payments, o.Captured.Currency())
 		},
 		settled: func(_ context.Context, o *Order, f *Refund, settle func(), tx *Tx, callErr error) error {
 			now := c.now()

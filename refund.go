@@ -122,11 +122,14 @@ func findRefund(r refundable, id string) *Refund {
 // answer on it: what settled reads before calling settle is the record as
 // it was, after, as it will be.
 type refundTarget[R refundable] struct {
-	kind    string // "order" or "donation"
-	id      string
-	read    func(ctx context.Context) (R, error)
-	update  func(ctx context.Context, change func(r R, tx *Tx) (skip bool, err error)) error
-	send    func(ctx context.Context, r R, f Refund) (provider.Refund, error)
+	kind   string // "order" or "donation"
+	id     string
+	read   func(ctx context.Context) (R, error)
+	update func(ctx context.Context, change func(r R, tx *Tx) (skip bool, err error)) error
+	send   func(ctx context.Context, r R, f Refund) (provider.Refund, error)
+	// unit is the step the platform that took r's money refunds it in
+	// (see provider.ChargeUnits).
+	unit    func(r R) money.Amount
 	settled func(ctx context.Context, r R, f *Refund, settle func(), tx *Tx, callErr error) error
 }
 
@@ -156,6 +159,9 @@ func startRefund[R refundable](ctx context.Context, c *Client, t refundTarget[R]
 			refundID = rec.ResultID
 			return true, nil
 		} else if !errors.Is(err, ErrNotFound) {
+			return false, err
+		}
+		if err := chargeable("amount", amount, t.unit(r)); err != nil {
 			return false, err
 		}
 		if over, _ := amount.Cmp(refundableOf(r)); over > 0 {

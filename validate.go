@@ -156,3 +156,12 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// chargeable checks that a, given as field, is a whole number of step,
+// the step its platform charges in.
+func chargeable(field string, a, step money.Amount) error {
+	if !a.IsMultipleOf(step) {
+		return invalid(field, "%s cannot be charged: the payment platform takes %s in steps of %s", a, a.Currency(), step)
+	}
+	return nil
+}

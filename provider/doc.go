@@ -25,6 +25,12 @@
 //     at most [MaxIDLength] bytes, quantities are positive, amounts are
 //     positive, rounded to their currency's minor unit and in a currency the
 //     request's other amounts share. A provider need not check these again.
+//   - Every amount the library asks a [Payments] or [Donations] provider
+//     to charge is a whole number of the step the provider declares for
+//     its currency with [ChargeUnits] (one minor unit if it declares
+//     none): the library rounds taxes and searches covered fees in that
+//     step, and refuses prices, gifts and refunds that are not whole
+//     steps before it calls the provider.
 //   - Every call that changes state carries an IdempotencyKey derived from an
 //     immutable id and the operation. The library stores the key before the
 //     call and sends the same key, with the same parameters, on every retry.
@@ -51,6 +57,12 @@
 //     Conversely, a provider must not return [ErrUnavailable] or
 //     [ErrRateLimited] if the platform might have performed the operation:
 //     those promise that nothing happened, so the library may retry freely.
+//   - Take any whole number of its charge unit, and refuse an amount that
+//     is not one with [ErrInvalidRequest], having charged nothing. A
+//     platform that takes some currency only in a coarser step than its
+//     minor unit (Stripe: KWD in hundredths) must say so with
+//     [ChargeUnits]; otherwise the library computes totals the platform
+//     refuses, after the buyer has seen them.
 //
 // # Keys a platform forgets
 //

@@ -49,14 +49,19 @@ type Harness struct {
 }
 
 // New returns a fresh harness whose provider sells in currency c.
-func New(c money.Currency) *Harness {
+func New(c money.Currency) *Harness { return NewWith(memory.Options{Currency: c}) }
+
+// NewWith returns a fresh harness whose provider is made with o, on the
+// harness's clock.
+func NewWith(o memory.Options) *Harness {
 	clock := NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
-	return &Harness{Memory: memory.New(&memory.Options{Currency: c, Now: clock.Now}), Clock: clock}
+	o.Now = clock.Now
+	return &Harness{Memory: memory.New(&o), Clock: clock}
 }
 
-// Maker returns a providertest.HarnessMaker of fresh harnesses in c.
-func Maker(c money.Currency) providertest.HarnessMaker {
-	return func(context.Context, *testing.T) (providertest.Harness, error) { return New(c), nil }
+// Maker returns a providertest.HarnessMaker of fresh harnesses made with o.
+func Maker(o memory.Options) providertest.HarnessMaker {
+	return func(context.Context, *testing.T) (providertest.Harness, error) { return NewWith(o), nil }
 }
 
 func (h *Harness) Provider() any {

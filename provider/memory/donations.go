@@ -83,7 +83,7 @@ func (p *Provider) donateLocked(req provider.DonateRequest, monthlyID string) (p
 	case !slices.Contains(n.Currencies, req.Amount.Currency()):
 		return provider.Donation{}, fmt.Errorf("memory: nonprofit %q does not accept %s: %w", n.ID, req.Amount.Currency(), provider.ErrInvalidRequest)
 	}
-	if err := p.checkCurrency(req.Amount); err != nil {
+	if err := p.checkAmount(req.Amount); err != nil {
 		return provider.Donation{}, err
 	}
 	if below, _ := req.Amount.Cmp(p.terms.Minimum); below < 0 || !req.Amount.IsRounded() {

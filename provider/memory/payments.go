@@ -21,7 +21,7 @@ func (p *Provider) Authorize(ctx context.Context, req provider.AuthorizeRequest)
 }
 
 func (p *Provider) authorizeLocked(req provider.AuthorizeRequest) (provider.Payment, error) {
-	if err := p.checkCurrency(req.Amount); err != nil {
+	if err := p.checkAmount(req.Amount); err != nil {
 		return provider.Payment{}, err
 	}
 	needsAction, err := p.tokenOutcome(req.Token, "pay")
@@ -71,6 +71,9 @@ func (p *Provider) Capture(ctx context.Context, req provider.CaptureRequest) (pr
 		if pay.Status != provider.PaymentAuthorized {
 			return fmt.Errorf("memory: capture %s in state %s: %w", pay.ID, pay.Status, provider.ErrInvalidState)
 		}
+		if err := p.checkAmount(req.Amount); err != nil {
+			return err
+		}
 		if c, err := req.Amount.Cmp(pay.Amount); err != nil || c > 0 {
 			return fmt.Errorf("memory: capture %v of %v authorized: %w", req.Amount, pay.Amount, provider.ErrInvalidRequest)
 		}
@@ -114,6 +117,9 @@ func (p *Provider) Refund(ctx context.Context, req provider.RefundRequest) (prov
 // records the refund and its webhook event ev (whose refund fields it
 // fills). It is the one refund rule of payments and donations.
 func (p *Provider) refundLocked(refunded *money.Amount, ceiling money.Amount, sourceID string, amount money.Amount, ev provider.Event) (provider.Refund, error) {
+	if err := p.checkAmount(amount); err != nil {
+		return provider.Refund{}, err
+	}
 	total, err := refunded.Add(amount)
 	if err != nil {
 		return provider.Refund{}, fmt.Errorf("memory: refund: %v: %w", err, provider.ErrInvalidRequest)
@@ -235,12 +241,14 @@ func (p *Provider) LapseHold(paymentID string) error {
 	return nil
 }
 
-func (p *Provider) checkCurrency(a money.Amount) error {
+// checkAmount refuses an amount the platform cannot charge, capture or
+// refund: one in another currency, or not a whole step of its charge unit.
+func (p *Provider) checkAmount(a money.Amount) error {
 	if a.Currency() != p.currency {
 		return fmt.Errorf("memory: currency %s not supported, only %s: %w", a.Currency(), p.currency, provider.ErrInvalidRequest)
 	}
 	if unit := p.ChargeUnit(p.currency); !a.IsMultipleOf(unit) {
-		return fmt.Errorf("memory: %s is not charged: only whole steps of %s are: %w", a, unit, provider.ErrInvalidRequest)
+		return fmt.Errorf("memory: %s cannot be moved: only whole steps of %s can: %w", a, unit, provider.ErrInvalidRequest)
 	}
 	return nil
 }

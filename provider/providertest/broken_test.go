@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/buybutton/buybutton/internal/memharness"
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/memory"
 	"github.com/buybutton/buybutton/provider/providertest"
@@ -52,6 +53,22 @@ var broken = map[string]struct {
 			"Payments/AuthorizeRetriedAfterItsKeyIsForgottenHoldsOnce",
 			"Payments/RefundRetriedAfterItsKeyIsForgottenRefundsOnce",
 			"Donations/DonateRetriedAfterItsKeyIsForgottenGivesOnce",
+		},
+	},
+	"unit-claiming-payments": {
+		wrap: func(m *memory.Provider) any { return &unitClaiming{Provider: m} },
+		mustCatch: []string{
+			"Payments/AuthorizeTakesWholeChargeUnits",
+			"Payments/RefundTakesWholeChargeUnits",
+			"Donations/DonateTakesWholeChargeUnits",
+			"Donations/DonationRefundTakesWholeChargeUnits",
+		},
+	},
+	"silently-coarse-payments": {
+		wrap: func(m *memory.Provider) any { return &silentlyCoarse{Provider: m} },
+		mustCatch: []string{
+			"Payments/AuthorizeTakesWholeChargeUnits",
+			"Donations/DonateTakesWholeChargeUnits",
 		},
 	},
 	"timeout-as-failure": {
@@ -219,4 +236,31 @@ type forgetfulMonthly struct {
 func (f *forgetfulMonthly) StartMonthly(ctx context.Context, req provider.DonateRequest) (provider.MonthlyDonation, error) {
 	req.IdempotencyKey = fmt.Sprint(req.IdempotencyKey, "#", f.calls.Add(1))
 	return f.Provider.StartMonthly(ctx, req)
+}
+
+// dimes is ten cents: the step of the two broken providers below.
+var dimes = money.MustParse("0.10", "USD")
+
+// unitClaiming declares that it charges USD in dimes, and charges cents
+// all the same.
+type unitClaiming struct{ *memory.Provider }
+
+func (unitClaiming) ChargeUnit(money.Currency) money.Amount { return dimes }
+
+// silentlyCoarse charges USD only in dimes and does not declare it, so
+// the library would compute totals in cents that it then refuses.
+type silentlyCoarse struct{ *memory.Provider }
+
+func (s silentlyCoarse) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
+	if !req.Amount.IsMultipleOf(dimes) {
+		return provider.Payment{}, provider.ErrInvalidRequest
+	}
+	return s.Provider.Authorize(ctx, req)
+}
+
+func (s silentlyCoarse) Donate(ctx context.Context, req provider.DonateRequest) (provider.Donation, error) {
+	if !req.Amount.IsMultipleOf(dimes) {
+		return provider.Donation{}, provider.ErrInvalidRequest
+	}
+	return s.Provider.Donate(ctx, req)
 }

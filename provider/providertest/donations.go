@@ -108,6 +108,19 @@ func runDonations(t *testing.T, newHarness HarnessMaker) {
 				t.Fatalf("Donate(minimum %v) = %v, want success", terms.Minimum, err)
 			}
 		}},
+		{"DonateTakesWholeChargeUnits", func(t *testing.T, e env[provider.Donations]) {
+			takesWholeChargeUnits(t, e.h.Provider(), e.fx, func(label string, a money.Amount) error {
+				_, err := e.p.Donate(e.ctx, provider.DonateRequest{IdempotencyKey: key(t, label), NonprofitID: e.fx.NonprofitID, Amount: a, Token: e.fx.TokenApprove})
+				return err
+			})
+		}},
+		{"DonationRefundTakesWholeChargeUnits", func(t *testing.T, e env[provider.Donations]) {
+			d := donate(t, e, "gift", e.fx.TokenApprove, roomForUnits(t, e.h.Provider(), e.fx))
+			takesWholeChargeUnits(t, e.h.Provider(), e.fx, func(label string, a money.Amount) error {
+				_, err := e.p.RefundDonation(e.ctx, provider.RefundDonationRequest{IdempotencyKey: key(t, label), DonationID: d.ID, Amount: a})
+				return err
+			})
+		}},
 		{"UnknownDonationIsNotFound", func(t *testing.T, e env[provider.Donations]) {
 			if _, err := e.p.Donation(e.ctx, "providertest-no-such-donation"); !errors.Is(err, provider.ErrNotFound) {
 				t.Fatalf("err = %v, want ErrNotFound", err)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 )
 
@@ -222,6 +223,21 @@ func runPayments(t *testing.T, newHarness HarnessMaker) {
 			if ok != 10 || !got.Refunded.Equal(units(t, 1000, e.fx.Currency)) {
 				t.Fatalf("20 racing refunds of 1.00 on 10.00 captured: %d succeeded, refunded %v; want 10 and 10.00", ok, got.Refunded)
 			}
+		}},
+		{"AuthorizeTakesWholeChargeUnits", func(t *testing.T, e env[provider.Payments]) {
+			takesWholeChargeUnits(t, e.h.Provider(), e.fx, func(label string, a money.Amount) error {
+				_, err := e.p.Authorize(e.ctx, provider.AuthorizeRequest{IdempotencyKey: key(t, label), Amount: a, Token: e.fx.TokenApprove})
+				return err
+			})
+		}},
+		{"RefundTakesWholeChargeUnits", func(t *testing.T, e env[provider.Payments]) {
+			room := roomForUnits(t, e.h.Provider(), e.fx)
+			p := authorize(t, e, "auth", e.fx.TokenApprove, room)
+			capture(t, e, "capture", p.ID, room)
+			takesWholeChargeUnits(t, e.h.Provider(), e.fx, func(label string, a money.Amount) error {
+				_, err := e.p.Refund(e.ctx, provider.RefundRequest{IdempotencyKey: key(t, label), PaymentID: p.ID, Amount: a})
+				return err
+			})
 		}},
 		{"UnknownPaymentIsNotFound", func(t *testing.T, e env[provider.Payments]) {
 			if _, err := e.p.Payment(e.ctx, "providertest-no-such-payment"); !errors.Is(err, provider.ErrNotFound) {

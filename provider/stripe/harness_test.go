@@ -149,6 +149,8 @@ func (h *harness) CannotExercise() map[string]string {
 		"Donations/UnknownDonationIsNotFound", "Donations/DonationBelowMinimumIsRefused",
 		"Payments/AuthorizeRetriedAfterItsKeyIsForgottenHoldsOnce", "Payments/RefundRetriedAfterItsKeyIsForgottenRefundsOnce",
 		"Donations/DonateRetriedAfterItsKeyIsForgottenGivesOnce",
+		"Payments/AuthorizeTakesWholeChargeUnits", "Payments/RefundTakesWholeChargeUnits",
+		"Donations/DonateTakesWholeChargeUnits", "Donations/DonationRefundTakesWholeChargeUnits",
 		"MonthlyDonations/StartMonthlyChargesTheFirstMonthAndReplays", "MonthlyDonations/DeclinedFirstMonthStartsNothing",
 		"MonthlyDonations/CancelMonthlyIsIdempotent", "MonthlyDonations/UnknownMonthlyIsNotFound",
 	} {
