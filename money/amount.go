@@ -262,8 +262,14 @@ func (a Amount) IsRounded() bool {
 	if !ok {
 		return false
 	}
+	return a.isWholeAt(digits)
+}
+
+// isWholeAt reports whether a is a whole number of 10^-digits; in the
+// integer form, without allocating.
+func (a Amount) isWholeAt(digits int32) bool {
 	if a.big == nil {
-		k := -digits - a.e
+		k := -int64(digits) - int64(a.e)
 		return k <= 0 || a.n == 0 || (k <= 18 && a.n%pow10[k] == 0)
 	}
 	return a.big.Shift(digits).IsInteger()

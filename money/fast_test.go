@@ -73,6 +73,27 @@ func TestFastFormMatchesDecimal(t *testing.T) {
 		} {
 			sameRepr(t, "Round("+m.String()+")", a.Round(m), want)
 		}
+		// A charge unit of 10^-d, from the minor unit to a hundred whole
+		// units, in either form.
+		d := digits - rapid.Int32Range(0, digits+2).Draw(t, "unit_coarser_by")
+		unit := fromDecimal(decimal.New(1, -d), c)
+		if rapid.Bool().Draw(t, "unit_in_decimal_form") {
+			big := decimal.New(1, -d)
+			unit = Amount{big: &big, c: c}
+		}
+		for m, want := range map[RoundingMode]decimal.Decimal{
+			HalfEven: da.RoundBank(d), HalfUp: da.Round(d), Down: da.RoundDown(d), Up: da.RoundUp(d),
+		} {
+			got, err := a.RoundToUnit(unit, m)
+			if err != nil {
+				t.Fatalf("RoundToUnit(%s, %s): %v", da, unit, err)
+			}
+			sameRepr(t, "RoundToUnit("+m.String()+")", got, want)
+		}
+		if a.IsMultipleOf(unit) != da.Shift(d).IsInteger() {
+			t.Fatalf("IsMultipleOf(%s, %s) = %v, decimal %v", da, unit, a.IsMultipleOf(unit), da.Shift(d).IsInteger())
+		}
+
 		rounded := da.Shift(digits).IsInteger()
 		if a.IsRounded() != rounded {
 			t.Fatalf("IsRounded(%s) = %v, decimal %v", da, a.IsRounded(), rounded)
@@ -111,6 +132,9 @@ func TestFastFormAllocatesNothing(t *testing.T) {
 		_, _ = total.Cmp(sub)
 		_ = total.IsRounded()
 		_, _ = total.Minor()
+		dime, _ := FromMinor(10, "USD")
+		_, _ = total.RoundToUnit(dime, HalfEven)
+		_ = total.IsMultipleOf(dime)
 	})
 	if allocs != 0 {
 		t.Fatalf("totals arithmetic made %v allocations, want 0", allocs)

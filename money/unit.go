@@ -86,5 +86,5 @@ func (a Amount) IsMultipleOf(unit Amount) bool {
 	if err != nil {
 		return false
 	}
-	return a.Decimal().Shift(digits).IsInteger()
+	return a.isWholeAt(digits)
 }
