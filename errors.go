@@ -109,7 +109,7 @@ func invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// ErrRefundFailed: the provider refused a refund, which is now recorded as
+// ErrRefundFailed means the provider refused a refund, which is now recorded as
 // [RefundFailed] with its Failure; nothing was returned. The call that was
 // refused also wraps the provider's error (provider.ErrInvalidState, ...);
 // a retry with the same key returns the same failed refund and this error
@@ -117,7 +117,7 @@ func invalid(field, format string, args ...any) error {
 // the provider was unavailable for, is not failed: it stays pending.
 var ErrRefundFailed = errors.New("buybutton: refund failed")
 
-// ErrAmountOutOfRange: a donation amount is below the campaign's minimum
+// ErrAmountOutOfRange means a donation amount is below the campaign's minimum
 // (never below what the provider can charge) or above its maximum. The
 // error is an [*AmountError].
 var ErrAmountOutOfRange = errors.New("buybutton: amount out of range")

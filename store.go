@@ -163,7 +163,7 @@ type IdempotencyRecord struct {
 	CreatedAt   time.Time
 }
 
-// ErrConflict: a Commit lost a race: a record changed since it was read, or
+// ErrConflict means a Commit lost a race: a record changed since it was read, or
 // something it inserts exists. Nothing was written. The library re-reads
 // and retries where that is safe, so callers of a Client see it only when
 // a concurrent change made their request moot.

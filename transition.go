@@ -20,7 +20,7 @@ type Transition struct {
 	At        time.Time //
 }
 
-// ErrIllegalTransition: the request is not allowed in the subject's current
+// ErrIllegalTransition means the request is not allowed in the subject's current
 // state (confirming a placed checkout, shipping a canceled order). Nothing
 // was changed. The error is a [*TransitionError].
 var ErrIllegalTransition = errors.New("buybutton: illegal transition")
