@@ -53,8 +53,16 @@ func newFixture(t testingT, products []memory.Product) fixture {
 // serves every interface itself.
 func buildFixture(t testingT, products []memory.Product, opts *buybutton.Options, sell func(*memory.Provider) buybutton.Merchant) fixture {
 	t.Helper()
+	return buildFixtureOn(t, memory.Options{Products: products}, opts, sell)
+}
+
+// buildFixtureOn is buildFixture with a platform made with platform's
+// options (its currency, its charge unit), on the fixture's clock.
+func buildFixtureOn(t testingT, platform memory.Options, opts *buybutton.Options, sell func(*memory.Provider) buybutton.Merchant) fixture {
+	t.Helper()
 	clock := memharness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
-	shop := memory.New(&memory.Options{Products: products, Now: clock.Now})
+	platform.Now = clock.Now
+	shop := memory.New(&platform)
 	if opts == nil {
 		opts = &buybutton.Options{}
 	}

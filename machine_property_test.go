@@ -24,6 +24,8 @@ import (
 // and checks the invariants after every step.
 type machineModel struct {
 	f              fixture
+	cur            money.Currency // the platform's currency
+	unit           money.Amount   // the step it charges cur in
 	checkouts      []string
 	orders         []string       // the store's, refreshed by Check
 	stock          map[string]int // initial stock of the variants in play
@@ -369,7 +371,7 @@ func (m *machineModel) CompleteAction(t *rapid.T) {
 func (m *machineModel) Donate(t *rapid.T) {
 	co, err := m.f.client.StartDonation(ctx, buybutton.StartDonationParams{
 		BuyerID: buyer, CampaignID: m.campaign.ID,
-		Amount:   money.MustParse(rapid.SampledFrom([]string{"10.00", "25.00", "0.50", "99.99"}).Draw(t, "gift"), "USD"),
+		Amount:   money.MustParse(rapid.SampledFrom([]string{"10.00", "25.00", "0.50", "99.99"}).Draw(t, "gift"), string(m.cur)),
 		CoverFee: rapid.Bool().Draw(t, "cover fee"), Monthly: rapid.Bool().Draw(t, "monthly"),
 	})
 	m.must(t, "start donation", err)
@@ -425,7 +427,7 @@ func (m *machineModel) RefundGift(t *rapid.T) {
 	}
 	m.refundKey++
 	_, err = m.f.client.RefundDonation(ctx, buybutton.RefundDonationParams{
-		DonationID: co.DonationID, Amount: money.MustParse(rapid.SampledFrom([]string{"0.50", "5.00", "30.00"}).Draw(t, "gift refund"), "USD"),
+		DonationID: co.DonationID, Amount: money.MustParse(rapid.SampledFrom([]string{"0.50", "5.00", "30.00"}).Draw(t, "gift refund"), string(m.cur)),
 		Reason: "property", IdempotencyKey: fmt.Sprint("gift-refund-", m.refundKey),
 	})
 	m.must(t, "refund donation", err)
@@ -499,8 +501,14 @@ func (m *machineModel) Refund(t *rapid.T) {
 	if !ok {
 		return
 	}
-	cents := rapid.Int64Range(1, 30000).Draw(t, "cents")
-	amount, _ := money.FromMinor(cents, "USD")
+	amount := m.unit.MulInt(rapid.Int64Range(1, 30000).Draw(t, "steps"))
+	// On a platform that charges in a step coarser than the minor unit, a
+	// refund of part of one is refused before anything is recorded; the
+	// invariants check that nothing was.
+	offStep := !m.unit.Equal(m.minor(1)) && rapid.Bool().Draw(t, "off the step")
+	if offStep {
+		amount, _ = amount.Add(m.minor(1))
+	}
 	m.refundKey++
 	key := fmt.Sprint(m.refundKey)
 	if rapid.Bool().Draw(t, "retry key") && m.refundKey > 1 {
@@ -508,6 +516,12 @@ func (m *machineModel) Refund(t *rapid.T) {
 	}
 	m.refused = false
 	_, err := m.f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: amount, IdempotencyKey: key})
+	if offStep && !errors.Is(err, provider.ErrIdempotencyConflict) {
+		if !errors.Is(err, buybutton.ErrInvalidInput) {
+			t.Fatalf("a refund of %s, not a whole step of %s: err = %v, want ErrInvalidInput", amount, m.unit, err)
+		}
+		return
+	}
 	if errors.Is(err, provider.ErrIdempotencyConflict) || errors.Is(err, provider.ErrInvalidState) {
 		return // a reused key with another amount; a refund of an uncaptured payment
 	}
@@ -516,11 +530,21 @@ func (m *machineModel) Refund(t *rapid.T) {
 
 func (m *machineModel) Reprice(t *rapid.T) {
 	v := rapid.SampledFrom(propertyVariants).Draw(t, "variant")
-	cents := rapid.Int64Range(100, 20000).Draw(t, "price")
-	price, _ := money.FromMinor(cents, "USD")
+	m.reprice(t, v)
+}
+
+// reprice gives variant v a random price in whole steps of m.unit.
+func (m *machineModel) reprice(t *rapid.T, v string) {
+	price := m.unit.MulInt(rapid.Int64Range(100, 20000).Draw(t, "price"))
 	if err := m.f.shop.SetPrice(v, price); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// minor returns n minor units of the platform's currency.
+func (m *machineModel) minor(n int64) money.Amount {
+	a, _ := money.FromMinor(n, m.cur)
+	return a
 }
 
 func (m *machineModel) Time(t *rapid.T) {
@@ -655,7 +679,12 @@ func (m *machineModel) Check(t *rapid.T) {
 		if !o.Authorized.Equal(o.Totals.Total) || !pay.Amount.Equal(o.Totals.Total) {
 			t.Fatalf("order %s total %s, authorized %s, paid %s", o.ID, o.Totals.Total, o.Authorized, pay.Amount)
 		}
-		checkTotals(t, o.ID, o.Lines, o.Totals)
+		checkTotals(t, o.ID, o.Lines, o.Totals, m.unit)
+		for _, f := range o.Refunds {
+			if !f.Amount.IsMultipleOf(m.unit) {
+				t.Fatalf("order %s recorded a refund of %s, not a whole step of %s", o.ID, f.Amount, m.unit)
+			}
+		}
 		po, err := m.f.shop.Order(ctx, o.ProviderOrderID)
 		if err != nil {
 			t.Fatalf("order %s without the merchant's: %v", o.ID, err)
@@ -684,7 +713,7 @@ func (m *machineModel) Check(t *rapid.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkTotals(t, co.ID, co.Lines, co.Totals)
+		checkTotals(t, co.ID, co.Lines, co.Totals, m.unit)
 		inFlight = inFlight || between(co)
 		if co.State == buybutton.CheckoutUnknown {
 			unknown++
@@ -720,14 +749,14 @@ func (m *machineModel) Check(t *rapid.T) {
 // count; and, when none is between states, the provider made no charge
 // the store does not know.
 func (m *machineModel) checkGifts(t *rapid.T) {
-	raised := money.Zero("USD")
+	raised := money.Zero(m.cur)
 	recorded, inFlight := 0, false
 	for _, id := range m.gifts {
 		co, err := m.f.store.Checkout(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkTotals(t, co.ID, co.Lines, co.Totals)
+		checkTotals(t, co.ID, co.Lines, co.Totals, m.unit)
 		inFlight = inFlight || between(co)
 		if (co.State == buybutton.CheckoutPlaced) != (co.DonationID != "") {
 			t.Fatalf("donation checkout %s is %s with donation %q", co.ID, co.State, co.DonationID)
@@ -752,7 +781,7 @@ func (m *machineModel) checkGifts(t *rapid.T) {
 		}
 		counted, _ := d.Amount.Sub(d.Refunded())
 		if counted.IsNegative() {
-			counted = money.Zero("USD")
+			counted = money.Zero(m.cur)
 		}
 		raised, _ = raised.Add(counted)
 	}
@@ -798,9 +827,16 @@ func between(co *buybutton.Checkout) bool {
 	return co.Compensating
 }
 
-// checkTotals checks that totals are the sum of the lines' amounts.
-func checkTotals(t *rapid.T, id string, lines []buybutton.CheckoutLine, tot buybutton.Totals) {
-	sub, tax := money.Zero("USD"), money.Zero("USD")
+// checkTotals checks that totals are the sum of the lines' amounts, each
+// a whole step of unit, the step the platform charges in.
+func checkTotals(t *rapid.T, id string, lines []buybutton.CheckoutLine, tot buybutton.Totals, unit money.Amount) {
+	for _, a := range []money.Amount{tot.Subtotal, tot.Discount, tot.Shipping, tot.Tax, tot.Fee, tot.Total} {
+		if !a.IsMultipleOf(unit) {
+			t.Fatalf("%s: totals %+v are not all whole steps of %s", id, tot, unit)
+		}
+	}
+	cur := unit.Currency()
+	sub, tax := money.Zero(cur), money.Zero(cur)
 	for _, l := range lines {
 		if !l.Subtotal.Equal(l.UnitPrice.MulInt(int64(l.Quantity))) {
 			t.Fatalf("%s: line subtotal %s != %s × %d", id, l.Subtotal, l.UnitPrice, l.Quantity)
@@ -811,7 +847,7 @@ func checkTotals(t *rapid.T, id string, lines []buybutton.CheckoutLine, tot buyb
 	if len(lines) == 0 { // a donation: the gift is the subtotal
 		sub = tot.Subtotal
 	}
-	want, _ := money.Sum("USD", sub, tot.Shipping, tot.Tax, tot.Fee)
+	want, _ := money.Sum(cur, sub, tot.Shipping, tot.Tax, tot.Fee)
 	want, _ = want.Sub(tot.Discount)
 	if !sub.Equal(tot.Subtotal) || !want.Equal(tot.Total) || !lessOrEqual(tax, tot.Tax) {
 		t.Fatalf("%s: totals %+v do not add up from the lines", id, tot)
@@ -839,18 +875,26 @@ func TestCheckoutMachinesProperties(t *testing.T) {
 		m := &machineModel{stock: map[string]int{}, actionGifts: map[string]bool{}, lapsedUntold: map[string]bool{}, capturedUntold: map[string]bool{}, refundFailed: map[string]bool{}, failedUntold: map[string]bool{}, refundFailures: map[string]int{}}
 		m.policy = rapid.SampledFrom([]buybutton.CapturePolicy{buybutton.CaptureOnPlace, buybutton.CaptureOnShipment}).Draw(t, "capture policy")
 		m.voidEvents = rapid.SampledFrom([]string{"never", "later", "at once"}).Draw(t, "void events")
-		f := buildFixture(t, nil, &buybutton.Options{Capture: m.policy}, withPayments(func(shop *memory.Provider) provider.Payments {
+		// The platform charges USD in cents, or KWD in hundredths, as
+		// Stripe does: a step coarser than the currency's minor unit.
+		platform := memory.Options{Currency: "USD"}
+		if rapid.Bool().Draw(t, "KWD in hundredths") {
+			platform = memory.Options{Currency: "KWD", ChargeUnit: money.MustParse("0.010", "KWD")}
+		}
+		f := buildFixtureOn(t, platform, &buybutton.Options{Capture: m.policy}, withPayments(func(shop *memory.Provider) provider.Payments {
 			return propertyPayments{lapsingHolds{Provider: shop, lapsed: m.takeLapse}, m.takeUnfinished, m.takeRefusal, m.reportVoid, map[string]bool{}}
 		}))
+		m.cur, m.unit = platform.Currency, provider.ChargeUnit(f.shop, platform.Currency)
 		cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
-			MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Property", Currency: "USD",
-			Presets: []money.Amount{money.MustParse("10.00", "USD")}, Maximum: money.MustParse("100.00", "USD"),
+			MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Property", Currency: m.cur,
+			Presets: []money.Amount{money.MustParse("10.00", string(m.cur))}, Maximum: money.MustParse("100.00", string(m.cur)),
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		m.f, m.campaign = f, cp
 		for _, v := range propertyVariants {
+			m.reprice(t, v) // the demo paperback's 3.999 KWD is no whole step
 			n := rapid.IntRange(0, 6).Draw(t, "stock "+v)
 			if err := f.shop.SetStock(v, n); err != nil {
 				t.Fatal(err)
