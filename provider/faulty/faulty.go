@@ -57,7 +57,8 @@ type Options struct {
 }
 
 // Provider forwards Inventory, Quoter, Orders, Payments, Donations and
-// MonthlyDonations calls to the wrapped provider, failing some. The wrapped value must implement every
+// MonthlyDonations calls to the wrapped provider, failing some, and
+// passes on its ChargeUnits. The wrapped value must implement every
 // interface the Provider is used as; a call to one it lacks returns
 // provider.ErrInvalidRequest.
 type Provider struct {
@@ -96,6 +97,14 @@ func (f *Provider) Counts() map[string]map[Fault]int {
 		}
 	}
 	return out
+}
+
+// ChargeUnit implements provider.ChargeUnits: the step the wrapped
+// provider charges c in. It is a fact about the platform, not a call to
+// it, so it never fails; without it, a wrapped platform that charges in a
+// coarser step than the minor unit would be sent totals it refuses.
+func (f *Provider) ChargeUnit(c money.Currency) money.Amount {
+	return provider.ChargeUnit(f.p, c)
 }
 
 // pick decides whether the next call to op fails, and how.
