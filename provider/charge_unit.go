@@ -8,12 +8,18 @@ import "github.com/buybutton/buybutton/money"
 // hundredths (5.124 KWD cannot be charged, 5.120 can) and MGA in whole
 // units (https://docs.stripe.com/currencies).
 //
-// The library asks for it wherever it computes an amount to charge, so
-// that it never computes one the platform refuses: each line's tax and
-// the shipping's tax are rounded to the unit, a fee a donor covers is
-// found in steps of it, and a quote whose prices are not whole units is
-// refused as [ErrInvalidRequest] before the buyer sees a total. Without
-// it, every currency is charged in its minor unit.
+// The library asks for it wherever it computes or takes an amount to
+// move, so that it never sends one the platform refuses: each line's tax
+// and the shipping's tax are rounded to the unit, a fee a donor covers is
+// found in steps of it, and a quote whose prices are not whole units, a
+// gift, a refund, or a campaign's presets and bounds that are not, are
+// refused (buybutton.ErrInvalidInput) before anything is recorded or the
+// buyer sees a total. Without it, every currency is charged in its minor
+// unit.
+//
+// Being optional, it is lost by a wrapper that does not pass it on: a
+// wrapper around a provider (for metrics, logs, faults) implements it
+// with [ChargeUnit] of what it wraps, as provider/faulty does.
 type ChargeUnits interface {
 	// ChargeUnit returns the step amounts of c are charged in: a power of
 	// ten in c of at least its minor unit (see money.Amount.RoundToUnit),
