@@ -122,14 +122,12 @@ func findRefund(r refundable, id string) *Refund {
 // answer on it: what settled reads before calling settle is the record as
 // it was, after, as it will be.
 type refundTarget[R refundable] struct {
-	kind   string // "order" or "donation"
-	id     string
-	read   func(ctx context.Context) (R, error)
-	update func(ctx context.Context, change func(r R, tx *Tx) (skip bool, err error)) error
-	send   func(ctx context.Context, r R, f Refund) (provider.Refund, error)
-	// unit is the step the platform that took r's money refunds it in
-	// (see provider.ChargeUnits).
-	unit    func(r R) money.Amount
+	kind    string // "order" or "donation"
+	id      string
+	read    func(ctx context.Context) (R, error)
+	update  func(ctx context.Context, change func(r R, tx *Tx) (skip bool, err error)) error
+	send    func(ctx context.Context, r R, f Refund) (provider.Refund, error)
+	unit    func(r R) money.Amount // the step r's platform refunds in (provider.ChargeUnits)
 	settled func(ctx context.Context, r R, f *Refund, settle func(), tx *Tx, callErr error) error
 }
 

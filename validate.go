@@ -161,7 +161,7 @@ func truncate(s string, n int) string {
 // the step its platform charges in.
 func chargeable(field string, a, step money.Amount) error {
 	if !a.IsMultipleOf(step) {
-		return invalid(field, "%s cannot be charged: the payment platform takes %s in steps of %s", a, a.Currency(), step)
+		return invalid(field, "%s is not a whole number of %s, the step the payment platform charges and refunds %s in", a, step, a.Currency())
 	}
 	return nil
 }
