@@ -123,14 +123,14 @@ func (c *Client) CreateCampaign(ctx context.Context, p CampaignParams) (*Campaig
 	// Every amount the campaign offers or allows at its ends must be one
 	// the platform can charge, or donors would be refused a button.
 	step := terms.Step(p.Currency)
-	if err := chargeable("minimum", p.Minimum, step); err != nil {
+	if err := checkStep("minimum", p.Minimum, step); err != nil {
 		return nil, err
 	}
-	if err := chargeable("maximum", p.Maximum, step); err != nil {
+	if err := checkStep("maximum", p.Maximum, step); err != nil {
 		return nil, err
 	}
 	for _, a := range presets {
-		if err := chargeable("presets", a, step); err != nil {
+		if err := checkStep("presets", a, step); err != nil {
 			return nil, err
 		}
 	}

@@ -146,7 +146,7 @@ func (c *Client) priceGift(ctx context.Context, m Merchant, co *Checkout) error 
 	if err != nil {
 		return err
 	}
-	if err := chargeable("amount", g.Amount, terms.Step(co.Currency)); err != nil {
+	if err := checkStep("amount", g.Amount, terms.Step(co.Currency)); err != nil {
 		return err
 	}
 	if below, _ := g.Amount.Cmp(terms.Minimum); below < 0 {

@@ -159,7 +159,7 @@ func startRefund[R refundable](ctx context.Context, c *Client, t refundTarget[R]
 		} else if !errors.Is(err, ErrNotFound) {
 			return false, err
 		}
-		if err := chargeable("amount", amount, t.unit(r)); err != nil {
+		if err := checkStep("amount", amount, t.unit(r)); err != nil {
 			return false, err
 		}
 		if over, _ := amount.Cmp(refundableOf(r)); over > 0 {

@@ -157,9 +157,10 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// chargeable checks that a, given as field, is a whole number of step,
-// the step its platform charges in.
-func chargeable(field string, a, step money.Amount) error {
+// checkStep checks that a, given as field, is a whole number of step,
+// the step its platform charges and refunds in. (Computed amounts are
+// checked and rounded by a checkout's rounding instead.)
+func checkStep(field string, a, step money.Amount) error {
 	if !a.IsMultipleOf(step) {
 		return invalid(field, "%s is not a whole number of %s, the step the payment platform charges and refunds %s in", a, step, a.Currency())
 	}
