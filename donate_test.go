@@ -822,3 +822,33 @@ func TestRefundOfAMonthNamingItsPaymentIsRecorded(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, got.Raised.Equal(usd("40.00")), "two months of 25.00, each 5.00 refunded: %s", got.Raised)
 }
+
+// TestConfirmDonationRacesNoReader confirms a donation while the buyer's
+// app reads its checkout. Confirm re-prices the gift (the nonprofit's name
+// as the platform gives it now) on the checkout it read: under -race, a
+// store that hands out a checkout sharing its gift with the one it keeps
+// (as the memory store once did) fails this.
+func TestConfirmDonationRacesNoReader(t *testing.T) {
+	f := newCharity(t, nil)
+	p := ada(buybutton.DonorPrivacy{ShareWithNonprofit: true})
+	p.CampaignID = f.campaign(t).ID
+	co, err := f.client.StartDonation(ctx, p)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+		assert.NoError(t, err)
+	}()
+	go func() {
+		defer wg.Done()
+		for range 200 {
+			got, err := f.client.Checkout(ctx, buyer, co.ID)
+			if assert.NoError(t, err) {
+				assert.NotEmpty(t, got.Gift.NonprofitName)
+			}
+		}
+	}()
+	wg.Wait()
+}

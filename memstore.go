@@ -448,6 +448,7 @@ func cloneCheckout(co *Checkout) *Checkout {
 	out.ShippingOptions = slices.Clone(co.ShippingOptions)
 	out.NextAction = clonePtr(co.NextAction)
 	out.LastError = clonePtr(co.LastError)
+	out.Gift = clonePtr(co.Gift)
 	return &out
 }
 

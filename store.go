@@ -24,7 +24,8 @@ import (
 // # What the library guarantees to a Store
 //
 //   - Records passed to Commit are not touched by the library during the
-//     call and are not kept after it.
+//     call. After it the library goes on using them, and changes them for
+//     its next commit: a store that keeps a record keeps a copy of it.
 //   - A record's ID, BuyerID and the ids it was created with never change.
 //   - ctx is never nil. It is not canceled when the library's caller
 //     goes away, so that what a platform already did is recorded; it has
@@ -36,7 +37,8 @@ import (
 //   - Be safe for concurrent use by multiple goroutines (and, for a shared
 //     store, by many processes).
 //   - Return copies: a record read from the store and then changed by the
-//     caller changes nothing in the store until it is committed.
+//     caller, through any pointer or slice in it, changes nothing in the
+//     store until it is committed.
 //   - Commit atomically, as described on [Tx].
 //   - Report an id it does not have as [ErrNotFound].
 type Store interface {

@@ -251,32 +251,6 @@ func commitIsAllOrNothing(t *testing.T, ctx context.Context, s buybutton.Store) 
 	commit(t, ctx, s, &buybutton.Tx{Seen: tx.Seen})
 }
 
-func readsAndWritesAreCopies(t *testing.T, ctx context.Context, s buybutton.Store) {
-	co := checkout("co-1")
-	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{co}})
-	co.Lines[0].Quantity = 99
-	co.ShipTo.City = "Elsewhere"
-	got, err := s.Checkout(ctx, "co-1")
-	require.NoError(t, err)
-	assert.Equal(t, 2, got.Lines[0].Quantity, "the store kept the caller's slice")
-	assert.Equal(t, "Town", got.ShipTo.City, "the store kept the caller's pointer")
-	got.Lines[0].Quantity = 42
-	got.ShipTo.City = "Mutated"
-	again, err := s.Checkout(ctx, "co-1")
-	require.NoError(t, err)
-	assert.Equal(t, 2, again.Lines[0].Quantity, "the store returned its own slice")
-	assert.Equal(t, "Town", again.ShipTo.City, "the store returned its own pointer")
-
-	o := order("ord-1", "buyer-1", t0)
-	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{o}})
-	gotOrder, err := s.Order(ctx, "ord-1")
-	require.NoError(t, err)
-	gotOrder.Refunds[0].Status = buybutton.RefundFailed
-	again2, err := s.Order(ctx, "ord-1")
-	require.NoError(t, err)
-	assert.Equal(t, buybutton.RefundSucceeded, again2.Refunds[0].Status)
-}
-
 func refs(t *testing.T, ctx context.Context, s buybutton.Store) {
 	r := buybutton.Ref{Kind: "payment", MerchantID: "shop", ExternalID: "pay_1"}
 	commit(t, ctx, s, &buybutton.Tx{Refs: []buybutton.RefEntry{{Ref: r, ID: "ord-1"}}})

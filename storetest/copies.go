@@ -1,0 +1,242 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
+)
+
+// recordKind is one kind of record a store keeps, as the copy checks
+// reach it: how to put one in a commit and how to read it back.
+type recordKind struct {
+	name   string
+	filled func() any // a new record with every field set (see fill)
+	insert func(tx *buybutton.Tx, rec any)
+	read   func(ctx context.Context, s buybutton.Store) (any, error)
+}
+
+// kind makes a recordKind for records of type T.
+func kind[T any](name string, insert func(*buybutton.Tx, *T), read func(context.Context, buybutton.Store) (*T, error)) recordKind {
+	return recordKind{
+		name: name,
+		filled: func() any {
+			rec := new(T)
+			fill(reflect.ValueOf(rec).Elem())
+			return rec
+		},
+		insert: func(tx *buybutton.Tx, rec any) { insert(tx, rec.(*T)) },
+		read: func(ctx context.Context, s buybutton.Store) (any, error) {
+			rec, err := read(ctx, s)
+			if rec == nil {
+				return nil, err // not a typed nil in the any
+			}
+			return rec, err
+		},
+	}
+}
+
+// byID reads a record by the id fill gives every string field.
+func byID[T any](read func(buybutton.Store, context.Context, string) (*T, error)) func(context.Context, buybutton.Store) (*T, error) {
+	return func(ctx context.Context, s buybutton.Store) (*T, error) { return read(s, ctx, filledString) }
+}
+
+// byBuyer is the id and buyer of the order read through OrdersByBuyer,
+// apart from the one read by id.
+const byBuyer = "by-buyer"
+
+var recordKinds = []recordKind{
+	kind("cart", func(tx *buybutton.Tx, r *buybutton.Cart) { tx.Carts = append(tx.Carts, r) }, byID(buybutton.Store.Cart)),
+	kind("checkout group", func(tx *buybutton.Tx, r *buybutton.CheckoutGroup) { tx.Groups = append(tx.Groups, r) }, byID(buybutton.Store.CheckoutGroup)),
+	kind("checkout", func(tx *buybutton.Tx, r *buybutton.Checkout) { tx.Checkouts = append(tx.Checkouts, r) }, byID(buybutton.Store.Checkout)),
+	kind("order", func(tx *buybutton.Tx, r *buybutton.Order) { tx.Orders = append(tx.Orders, r) }, byID(buybutton.Store.Order)),
+	kind("order by buyer", func(tx *buybutton.Tx, r *buybutton.Order) {
+		r.ID, r.BuyerID = byBuyer, byBuyer
+		tx.Orders = append(tx.Orders, r)
+	}, orderByBuyer),
+	kind("wallet", func(tx *buybutton.Tx, r *buybutton.Wallet) { tx.Wallets = append(tx.Wallets, r) }, byID(buybutton.Store.Wallet)),
+	kind("campaign", func(tx *buybutton.Tx, r *buybutton.Campaign) { tx.Campaigns = append(tx.Campaigns, r) }, byID(buybutton.Store.Campaign)),
+	kind("donation", func(tx *buybutton.Tx, r *buybutton.Donation) { tx.Donations = append(tx.Donations, r) }, byID(buybutton.Store.Donation)),
+	kind("monthly gift", func(tx *buybutton.Tx, r *buybutton.MonthlyGift) { tx.Monthly = append(tx.Monthly, r) }, byID(buybutton.Store.MonthlyGift)),
+	kind("outbox event", func(tx *buybutton.Tx, r *buybutton.Event) { tx.Events = append(tx.Events, *r) }, pendingEvent),
+	kind("transition", func(tx *buybutton.Tx, r *buybutton.Transition) { tx.Transitions = append(tx.Transitions, *r) }, transition),
+}
+
+// orderByBuyer reads the order of buyer byBuyer through OrdersByBuyer.
+func orderByBuyer(ctx context.Context, s buybutton.Store) (*buybutton.Order, error) {
+	orders, err := s.OrdersByBuyer(ctx, byBuyer, 0, 10)
+	if err != nil || len(orders) != 1 {
+		return nil, err
+	}
+	return orders[0], nil
+}
+
+// pendingEvent reads the outbox's one event.
+func pendingEvent(ctx context.Context, s buybutton.Store) (*buybutton.Event, error) {
+	events, err := s.PendingEvents(ctx, 10)
+	if err != nil || len(events) != 1 {
+		return nil, err
+	}
+	return &events[0], nil
+}
+
+// transition reads the one transition of the subject fill names.
+func transition(ctx context.Context, s buybutton.Store) (*buybutton.Transition, error) {
+	ts, err := s.Transitions(ctx, filledString)
+	if err != nil || len(ts) != 1 {
+		return nil, err
+	}
+	return &ts[0], nil
+}
+
+// readsAndWritesAreCopies checks the Store's promise to return copies, on
+// every kind of record, with every pointer in it set and every slice in
+// it holding an element: what a caller does to a record it committed, or
+// to one it read, changes nothing in the store. A record type that gains
+// a pointer or slice field is covered without a change here; a store that
+// copies it shallowly fails.
+func readsAndWritesAreCopies(t *testing.T, ctx context.Context, s buybutton.Store) {
+	for _, k := range recordKinds {
+		t.Run(k.name, func(t *testing.T) {
+			rec := k.filled()
+			tx := &buybutton.Tx{}
+			k.insert(tx, rec)
+			commit(t, ctx, s, tx)
+			want := snapshot(t, ctx, s, k)
+
+			scribble(reflect.ValueOf(rec))
+			assert.JSONEq(t, want, snapshot(t, ctx, s, k), "changing what was committed changed the store's %s", k.name)
+
+			got, err := k.read(ctx, s)
+			require.NoError(t, err)
+			scribble(reflect.ValueOf(got))
+			assert.JSONEq(t, want, snapshot(t, ctx, s, k), "changing what was read changed the store's %s", k.name)
+		})
+	}
+}
+
+// snapshot reads the record of kind k and renders all of it, through
+// every pointer and slice, as JSON: what the store holds, whatever the
+// reader does to the record afterwards.
+func snapshot(t *testing.T, ctx context.Context, s buybutton.Store, k recordKind) string {
+	t.Helper()
+	rec, err := k.read(ctx, s)
+	require.NoError(t, err)
+	require.NotNil(t, rec, "the %s committed was not read back", k.name)
+	out, err := json.Marshal(rec)
+	require.NoError(t, err)
+	return string(out)
+}
+
+// filledString is what fill puts in every string: record ids, buyer ids
+// and subject ids included, so that the record is read back by it.
+const filledString = "filled"
+
+var (
+	amountType = reflect.TypeFor[money.Amount]()
+	timeType   = reflect.TypeFor[time.Time]()
+)
+
+// fill sets every field of v that a store keeps: strings, numbers and
+// flags, money, times, and through every pointer (made) and slice (of
+// one element). Versions stay 0, for an insert. Types with unexported
+// fields other than money and time (decimals) keep their zero value,
+// which is as valid: their values cannot be changed in place.
+func fill(v reflect.Value) {
+	switch {
+	case v.Type() == amountType:
+		v.Set(reflect.ValueOf(money.MustParse("12.34", "USD")))
+		return
+	case v.Type() == timeType:
+		v.Set(reflect.ValueOf(t0))
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(filledString)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(1)
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(v.Elem())
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fill(v.Index(0))
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		key, val := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+		fill(key)
+		fill(val)
+		m.SetMapIndex(key, val)
+		v.Set(m)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if !v.Type().Field(i).IsExported() {
+				return // a value type of another package: left zero
+			}
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).Name == "Version" {
+				continue
+			}
+			fill(v.Field(i))
+		}
+	}
+}
+
+// scribble changes every value reachable from v through pointers, slices
+// and maps, in place: what a careless caller might do to a record it holds.
+func scribble(v reflect.Value) {
+	switch {
+	case v.Type() == amountType && v.CanSet():
+		v.Set(reflect.ValueOf(money.MustParse("99.99", "EUR")))
+		return
+	case v.Type() == timeType && v.CanSet():
+		v.Set(reflect.ValueOf(t0.Add(-time.Hour)))
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString("scribbled")
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if v.CanSet() {
+			v.SetInt(v.Int() + 7)
+		}
+	case reflect.Bool:
+		if v.CanSet() {
+			v.SetBool(!v.Bool())
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			scribble(v.Elem())
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			scribble(v.Index(i))
+		}
+	case reflect.Map:
+		for _, key := range v.MapKeys() {
+			val := reflect.New(v.Type().Elem()).Elem()
+			val.Set(v.MapIndex(key))
+			scribble(val)
+			v.SetMapIndex(key, val)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				scribble(v.Field(i))
+			}
+		}
+	}
+}
