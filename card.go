@@ -106,7 +106,23 @@ func (c *Client) Card(postID string) (Card, error) {
 	if !ok || e.expired(c.now()) {
 		return Card{}, fmt.Errorf("%w: no card on post %q", ErrNotFound, truncate(postID, 64))
 	}
-	return e.card, nil
+	return e.card.clone(), nil
+}
+
+// clone is a deep copy of c: the card a caller gets is theirs to change
+// (a host translating a variant's title for display, say), without
+// changing the post's card, which the next caller gets and a platform's
+// change is compared against.
+func (c Card) clone() Card {
+	c.Product = c.Product.Clone()
+	if c.Nonprofit != nil {
+		np := c.Nonprofit.Clone()
+		c.Nonprofit = &np
+	}
+	if c.Campaign != nil {
+		c.Campaign = cloneCampaign(c.Campaign)
+	}
+	return c
 }
 
 // fetchProduct reads and validates one product.

@@ -149,7 +149,8 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// render encodes a card once, for every read until it changes.
+// render encodes a card once, for every read until it changes, and keeps
+// a copy of it that shares nothing with c.
 // encoding/json escapes <, > and & in strings, so a title such as
 // "<script>" stays data even if a client pastes the JSON into HTML.
 func render(c Card, merchantName string) (*cardEntry, error) {
@@ -157,7 +158,7 @@ func render(c Card, merchantName string) (*cardEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("buybutton: render card for post %q: %w", c.PostID, err)
 	}
-	return &cardEntry{card: c, merchantName: merchantName, json: b}, nil
+	return &cardEntry{card: c.clone(), merchantName: merchantName, json: b}, nil
 }
 
 // sameProductView reports whether two cards show the same product, so

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"slices"
 
 	"github.com/buybutton/buybutton/money"
 )
@@ -37,6 +38,28 @@ type Image struct {
 type Option struct {
 	Name   string
 	Values []string
+}
+
+// Clone returns a deep copy of p: its images, options and variants are
+// the copy's own, so that changing either changes nothing in the other. A
+// catalog that keeps its products in memory returns clones, so that what a
+// caller does with a result cannot change the catalog.
+func (p Product) Clone() Product {
+	p.Images = slices.Clone(p.Images)
+	p.Options = slices.Clone(p.Options)
+	for i := range p.Options {
+		p.Options[i].Values = slices.Clone(p.Options[i].Values)
+	}
+	p.Variants = slices.Clone(p.Variants)
+	for i := range p.Variants {
+		v := &p.Variants[i]
+		v.Options = slices.Clone(v.Options)
+		if v.CompareAtPrice != nil {
+			was := *v.CompareAtPrice
+			v.CompareAtPrice = &was
+		}
+	}
+	return p
 }
 
 // Variant is one buyable form of a product. A product without options has

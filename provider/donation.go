@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -49,6 +50,12 @@ type Nonprofit struct {
 	Verified     bool   // only verified nonprofits get Donate cards
 	LogoURL      string // https, or empty
 	Currencies   []money.Currency
+}
+
+// Clone returns a copy of n with its own Currencies.
+func (n Nonprofit) Clone() Nonprofit {
+	n.Currencies = slices.Clone(n.Currencies)
+	return n
 }
 
 // ChargeTerms are a provider's minimum charge and fee schedule in one

@@ -3,22 +3,20 @@ package storetest
 import (
 	"context"
 	"encoding/json"
-	"reflect"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/buybutton/buybutton"
-	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/internal/deep"
 )
 
 // recordKind is one kind of record a store keeps, as the copy checks
 // reach it: how to put one in a commit and how to read it back.
 type recordKind struct {
 	name   string
-	filled func() any // a new record with every field set (see fill)
+	filled func() any // a new record with every field set (deep.Fill)
 	insert func(tx *buybutton.Tx, rec any)
 	read   func(ctx context.Context, s buybutton.Store) (any, error)
 }
@@ -29,7 +27,7 @@ func kind[T any](name string, insert func(*buybutton.Tx, *T), read func(context.
 		name: name,
 		filled: func() any {
 			rec := new(T)
-			fill(reflect.ValueOf(rec).Elem())
+			deep.Fill(rec)
 			return rec
 		},
 		insert: func(tx *buybutton.Tx, rec any) { insert(tx, rec.(*T)) },
@@ -43,9 +41,9 @@ func kind[T any](name string, insert func(*buybutton.Tx, *T), read func(context.
 	}
 }
 
-// byID reads a record by the id fill gives every string field.
+// byID reads a record by the id deep.Fill gives every string field.
 func byID[T any](read func(buybutton.Store, context.Context, string) (*T, error)) func(context.Context, buybutton.Store) (*T, error) {
-	return func(ctx context.Context, s buybutton.Store) (*T, error) { return read(s, ctx, filledString) }
+	return func(ctx context.Context, s buybutton.Store) (*T, error) { return read(s, ctx, deep.Filled) }
 }
 
 // byBuyer is the id and buyer of the order read through OrdersByBuyer,
@@ -87,9 +85,9 @@ func pendingEvent(ctx context.Context, s buybutton.Store) (*buybutton.Event, err
 	return &events[0], nil
 }
 
-// transition reads the one transition of the subject fill names.
+// transition reads the one transition of the subject deep.Fill names.
 func transition(ctx context.Context, s buybutton.Store) (*buybutton.Transition, error) {
-	ts, err := s.Transitions(ctx, filledString)
+	ts, err := s.Transitions(ctx, deep.Filled)
 	if err != nil || len(ts) != 1 {
 		return nil, err
 	}
@@ -111,12 +109,12 @@ func readsAndWritesAreCopies(t *testing.T, ctx context.Context, s buybutton.Stor
 			commit(t, ctx, s, tx)
 			want := snapshot(t, ctx, s, k)
 
-			scribble(reflect.ValueOf(rec))
+			deep.Scribble(rec)
 			assert.JSONEq(t, want, snapshot(t, ctx, s, k), "changing what was committed changed the store's %s", k.name)
 
 			got, err := k.read(ctx, s)
 			require.NoError(t, err)
-			scribble(reflect.ValueOf(got))
+			deep.Scribble(got)
 			assert.JSONEq(t, want, snapshot(t, ctx, s, k), "changing what was read changed the store's %s", k.name)
 		})
 	}
@@ -133,110 +131,4 @@ func snapshot(t *testing.T, ctx context.Context, s buybutton.Store, k recordKind
 	out, err := json.Marshal(rec)
 	require.NoError(t, err)
 	return string(out)
-}
-
-// filledString is what fill puts in every string: record ids, buyer ids
-// and subject ids included, so that the record is read back by it.
-const filledString = "filled"
-
-var (
-	amountType = reflect.TypeFor[money.Amount]()
-	timeType   = reflect.TypeFor[time.Time]()
-)
-
-// fill sets every field of v that a store keeps: strings, numbers and
-// flags, money, times, and through every pointer (made) and slice (of
-// one element). Versions stay 0, for an insert. Types with unexported
-// fields other than money and time (decimals) keep their zero value,
-// which is as valid: their values cannot be changed in place.
-func fill(v reflect.Value) {
-	switch {
-	case v.Type() == amountType:
-		v.Set(reflect.ValueOf(money.MustParse("12.34", "USD")))
-		return
-	case v.Type() == timeType:
-		v.Set(reflect.ValueOf(t0))
-		return
-	}
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(filledString)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		v.SetInt(1)
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Pointer:
-		v.Set(reflect.New(v.Type().Elem()))
-		fill(v.Elem())
-	case reflect.Slice:
-		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
-		fill(v.Index(0))
-	case reflect.Map:
-		m := reflect.MakeMap(v.Type())
-		key, val := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
-		fill(key)
-		fill(val)
-		m.SetMapIndex(key, val)
-		v.Set(m)
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if !v.Type().Field(i).IsExported() {
-				return // a value type of another package: left zero
-			}
-		}
-		for i := range v.NumField() {
-			if v.Type().Field(i).Name == "Version" {
-				continue
-			}
-			fill(v.Field(i))
-		}
-	}
-}
-
-// scribble changes every value reachable from v through pointers, slices
-// and maps, in place: what a careless caller might do to a record it holds.
-func scribble(v reflect.Value) {
-	switch {
-	case v.Type() == amountType && v.CanSet():
-		v.Set(reflect.ValueOf(money.MustParse("99.99", "EUR")))
-		return
-	case v.Type() == timeType && v.CanSet():
-		v.Set(reflect.ValueOf(t0.Add(-time.Hour)))
-		return
-	}
-	switch v.Kind() {
-	case reflect.String:
-		if v.CanSet() {
-			v.SetString("scribbled")
-		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		if v.CanSet() {
-			v.SetInt(v.Int() + 7)
-		}
-	case reflect.Bool:
-		if v.CanSet() {
-			v.SetBool(!v.Bool())
-		}
-	case reflect.Pointer:
-		if !v.IsNil() {
-			scribble(v.Elem())
-		}
-	case reflect.Slice:
-		for i := range v.Len() {
-			scribble(v.Index(i))
-		}
-	case reflect.Map:
-		for _, key := range v.MapKeys() {
-			val := reflect.New(v.Type().Elem()).Elem()
-			val.Set(v.MapIndex(key))
-			scribble(val)
-			v.SetMapIndex(key, val)
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				scribble(v.Field(i))
-			}
-		}
-	}
 }

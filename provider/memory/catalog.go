@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"fmt"
+
 	"github.com/shopspring/decimal"
 
 	"github.com/buybutton/buybutton/money"
@@ -21,8 +22,7 @@ func (p *Provider) Products(ctx context.Context, ids []string) ([]provider.Produ
 		if !ok {
 			continue
 		}
-		cp := prod.Product
-		cp.Variants = append([]provider.Variant(nil), prod.Variants...)
+		cp := prod.Product.Clone()
 		for i := range cp.Variants {
 			cp.Variants[i].Availability = p.availabilityLocked(cp.Variants[i].ID)
 		}

@@ -42,7 +42,7 @@ func (p *Provider) Nonprofits(ctx context.Context, ids []string) ([]provider.Non
 	var out []provider.Nonprofit
 	for _, id := range ids {
 		if n, ok := p.nonprofits[id]; ok {
-			out = append(out, n)
+			out = append(out, n.Clone())
 		}
 	}
 	return out, nil

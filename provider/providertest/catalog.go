@@ -36,6 +36,11 @@ func runCatalog(t *testing.T, newHarness HarnessMaker) {
 				}
 			}
 		}},
+		{"ProductsAreTheCallers", func(t *testing.T, e env[provider.Catalog]) {
+			resultIsTheCallers(t, "Products", func() ([]provider.Product, error) {
+				return e.p.Products(e.ctx, []string{e.fx.ProductID})
+			})
+		}},
 		{"EmptyResultIsNotAnError", func(t *testing.T, e env[provider.Catalog]) {
 			got, err := e.p.Products(e.ctx, []string{"providertest-no-such-product"})
 			if err != nil || len(got) != 0 {

@@ -11,6 +11,11 @@ import (
 
 func runDonations(t *testing.T, newHarness HarnessMaker) {
 	runChecks(t, newHarness, []check[provider.Donations]{
+		{"NonprofitsAreTheCallers", func(t *testing.T, e env[provider.Donations]) {
+			resultIsTheCallers(t, "Nonprofits", func() ([]provider.Nonprofit, error) {
+				return e.p.Nonprofits(e.ctx, []string{e.fx.NonprofitID})
+			})
+		}},
 		{"NonprofitsReturnsKnownLeavesOutUnknown", func(t *testing.T, e env[provider.Donations]) {
 			got, err := e.p.Nonprofits(e.ctx, []string{e.fx.NonprofitID, "providertest-no-such-nonprofit"})
 			if err != nil || len(got) != 1 {
