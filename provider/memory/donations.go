@@ -135,7 +135,7 @@ func (p *Provider) Donation(ctx context.Context, donationID string) (provider.Do
 	if !ok {
 		return provider.Donation{}, fmt.Errorf("memory: donation %q: %w", donationID, provider.ErrNotFound)
 	}
-	return *d, nil
+	return own(*d), nil
 }
 
 func (p *Provider) completeDonationActionLocked(id string, succeed bool) error {

@@ -46,7 +46,7 @@ func (p *Provider) StartMonthly(ctx context.Context, req provider.DonateRequest)
 			m.Status = provider.MonthlyIncomplete
 		}
 		p.monthly[id] = m
-		return m.MonthlyDonation, nil
+		return own(m.MonthlyDonation), nil
 	})
 	if fresh && err == nil && req.Token == TokenUnknownOutcome {
 		return provider.MonthlyDonation{}, fmt.Errorf("memory: monthly %s: response lost: %w", m.ID, provider.ErrUnknownOutcome)
@@ -65,7 +65,7 @@ func (p *Provider) CancelMonthly(ctx context.Context, monthlyID string) (provide
 	if m.Status != provider.MonthlyCanceled {
 		p.cancelMonthlyLocked(m, "canceled by the donor")
 	}
-	return m.MonthlyDonation, nil
+	return own(m.MonthlyDonation), nil
 }
 
 func (p *Provider) cancelMonthlyLocked(m *monthly, reason string) {
@@ -81,7 +81,7 @@ func (p *Provider) Monthly(ctx context.Context, monthlyID string) (provider.Mont
 	if !ok {
 		return provider.MonthlyDonation{}, fmt.Errorf("memory: monthly donation %q: %w", monthlyID, provider.ErrNotFound)
 	}
-	return m.MonthlyDonation, nil
+	return own(m.MonthlyDonation), nil
 }
 
 // SetMonthlyToken replaces the payment token a monthly donation's renewals

@@ -85,7 +85,7 @@ func (p *Provider) Order(ctx context.Context, orderID string) (provider.Order, e
 	if !ok {
 		return provider.Order{}, fmt.Errorf("memory: order %q: %w", orderID, provider.ErrNotFound)
 	}
-	return *o, nil
+	return own(*o), nil
 }
 
 // ShipOrder plays the merchant shipping the whole order (or the rest of

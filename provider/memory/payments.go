@@ -181,7 +181,7 @@ func (p *Provider) Payment(ctx context.Context, paymentID string) (provider.Paym
 	if !ok {
 		return provider.Payment{}, fmt.Errorf("memory: payment %q: %w", paymentID, provider.ErrNotFound)
 	}
-	return *pay, nil
+	return own(*pay), nil
 }
 
 // paymentOp runs an idempotent state change on one payment.

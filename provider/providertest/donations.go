@@ -16,6 +16,14 @@ func runDonations(t *testing.T, newHarness HarnessMaker) {
 				return e.p.Nonprofits(e.ctx, []string{e.fx.NonprofitID})
 			})
 		}},
+		{"DonationAndItsReplayAreTheCallers", func(t *testing.T, e env[provider.Donations]) {
+			// Waiting for an action, so that its NextAction is set too.
+			d := donate(t, e, "gift", e.fx.TokenActionRequired, 2500)
+			resultIsTheCallers(t, "Donation", func() (provider.Donation, error) { return e.p.Donation(e.ctx, d.ID) })
+			resultIsTheCallers(t, "a replayed Donate", func() (provider.Donation, error) {
+				return tryDonate(t, e, key(t, "gift"), e.fx.TokenActionRequired, 2500)
+			})
+		}},
 		{"NonprofitsReturnsKnownLeavesOutUnknown", func(t *testing.T, e env[provider.Donations]) {
 			got, err := e.p.Nonprofits(e.ctx, []string{e.fx.NonprofitID, "providertest-no-such-nonprofit"})
 			if err != nil || len(got) != 1 {

@@ -93,6 +93,13 @@ func runOrders(t *testing.T, newHarness HarnessMaker) {
 			}
 			placeOrder(t, e, "again", "", e.fx.Stock)
 		}},
+		{"OrderAndItsReplayAreTheCallers", func(t *testing.T, e env[provider.Orders]) {
+			o := placeOrder(t, e, "order", "", 1)
+			resultIsTheCallers(t, "Order", func() (provider.Order, error) { return e.p.Order(e.ctx, o.ID) })
+			resultIsTheCallers(t, "a replayed PlaceOrder", func() (provider.Order, error) {
+				return tryPlaceOrder(t, e, key(t, "order"), "", 1)
+			})
+		}},
 		{"OrderReportsState", func(t *testing.T, e env[provider.Orders]) {
 			o := placeOrder(t, e, "order", "", 1)
 			got, err := e.p.Order(e.ctx, o.ID)

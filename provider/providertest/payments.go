@@ -80,6 +80,14 @@ func runPayments(t *testing.T, newHarness HarnessMaker) {
 				t.Fatalf("after the action: status %q, want authorized", got.Status)
 			}
 		}},
+		{"PaymentAndItsReplayAreTheCallers", func(t *testing.T, e env[provider.Payments]) {
+			// Waiting for an action, so that its NextAction is set too.
+			p := authorize(t, e, "auth", e.fx.TokenActionRequired, 1000)
+			resultIsTheCallers(t, "Payment", func() (provider.Payment, error) { return e.p.Payment(e.ctx, p.ID) })
+			resultIsTheCallers(t, "a replayed Authorize", func() (provider.Payment, error) {
+				return tryAuthorize(t, e, key(t, "auth"), e.fx.TokenActionRequired, 1000)
+			})
+		}},
 		{"UnknownOutcomeResolvesOnRetry", func(t *testing.T, e env[provider.Payments]) {
 			if e.fx.TokenUnknownOutcome == "" {
 				t.Skip("harness cannot simulate an unknown outcome")
