@@ -59,6 +59,11 @@ func (p ForgetfulKeys) Reserve(ctx context.Context, req provider.ReserveRequest)
 	return p.Provider.Reserve(ctx, req)
 }
 
+func (p ForgetfulKeys) Donate(ctx context.Context, req provider.DonateRequest) (provider.Donation, error) {
+	req.IdempotencyKey = uuid.NewString()
+	return p.Provider.Donate(ctx, req)
+}
+
 func (p ForgetfulKeys) PlaceOrder(ctx context.Context, req provider.PlaceOrderRequest) (provider.Order, error) {
 	req.IdempotencyKey = uuid.NewString()
 	return p.Provider.PlaceOrder(ctx, req)

@@ -1,0 +1,114 @@
+package buybutton_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/internal/controls"
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// TestRacingDonationConfirmsGiveEachOnce is the donor's double tap, many
+// times over: 16 goroutines confirm the same 100 donation checkouts, of
+// 100 donors to one campaign, all at once, each until it gets a
+// donation. Exactly 100 gifts reach the provider, every caller of a
+// checkout gets the same donation, and the campaign counts 100 donors
+// and 100 gifts' worth, although every gift's count races the others'
+// for the campaign's totals. It runs against a provider that honours
+// idempotency keys and one that ignores them (the claim alone must hold),
+// and, as the negative control, against the latter with a store that
+// does not compare-and-set, which must give some gift twice.
+func TestRacingDonationConfirmsGiveEachOnce(t *testing.T) {
+	const donors, goroutines = 100, 16
+	for _, tc := range []struct {
+		name       string
+		wrap       func(*memory.Provider) any
+		store      func() buybutton.Store
+		wantCaught bool
+	}{
+		{"idempotent provider", func(m *memory.Provider) any { return m }, buybutton.NewMemoryStore, false},
+		{"provider ignoring keys", func(m *memory.Provider) any { return controls.ForgetfulKeys{Provider: m} }, buybutton.NewMemoryStore, false},
+		{"negative control: no compare-and-set", func(m *memory.Provider) any { return controls.ForgetfulKeys{Provider: m} }, func() buybutton.Store { return controls.LastWriteWins{Store: buybutton.NewMemoryStore()} }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := buildFixture(t, nil, &buybutton.Options{Store: tc.store()}, func(m *memory.Provider) buybutton.Merchant {
+				return buybutton.MerchantFrom(shopID, "Demo Shop", tc.wrap(m))
+			})
+			cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
+				MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells for Wajir", Currency: "USD",
+				Presets: []money.Amount{usd("25.00")}, Maximum: usd("10000.00"),
+			})
+			require.NoError(t, err)
+			ids := make([]string, donors)
+			for i := range ids {
+				p := ada(buybutton.DonorPrivacy{})
+				p.BuyerID, p.CampaignID = fmt.Sprintf("donor-%d", i), cp.ID
+				co, err := f.client.StartDonation(ctx, p)
+				require.NoError(t, err)
+				ids[i] = co.ID
+			}
+
+			donations := make([]sync.Map, donors) // donation ids seen per checkout
+			var wg sync.WaitGroup
+			var failures atomic.Int64
+			for range goroutines {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i, id := range ids {
+						if tc.wantCaught && failures.Load() > 0 {
+							return // caught; the control strands claims, so stop early
+						}
+						for {
+							cctx, cancel := context.WithTimeout(ctx, time.Second)
+							d, err := f.client.ConfirmDonation(cctx, buybutton.ConfirmParams{BuyerID: fmt.Sprintf("donor-%d", i), CheckoutID: id, PaymentToken: memory.TokenApprove})
+							cancel()
+							if errors.Is(err, buybutton.ErrInProgress) && !tc.wantCaught {
+								continue
+							}
+							if err != nil {
+								failures.Add(1)
+								break
+							}
+							donations[i].Store(d.ID, true)
+							break
+						}
+						runtime.Gosched()
+					}
+				}()
+			}
+			wg.Wait()
+			distinct, placed := 0, 0 // donation ids seen; checkouts that got one
+			for i := range donations {
+				n := 0
+				donations[i].Range(func(any, any) bool { n++; return true })
+				distinct += n
+				placed += min(n, 1)
+			}
+			gifts := f.shop.Stats().Donations
+			if tc.wantCaught {
+				assert.True(t, gifts > placed || distinct > placed,
+					"the test did not catch donation placement without compare-and-set: %d gifts for %d checkouts placed", gifts, placed)
+				return
+			}
+			assert.Zero(t, failures.Load())
+			assert.Equal(t, donors, gifts, "gifts the provider charged")
+			assert.Equal(t, donors, distinct, "callers of one checkout got different donations")
+			got, err := f.client.Campaign(ctx, cp.ID)
+			require.NoError(t, err)
+			assert.Equal(t, donors, got.Donors)
+			assert.True(t, got.Raised.Equal(usd("2500.00")), "raised %s, want 2500.00", got.Raised)
+		})
+	}
+}
