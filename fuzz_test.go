@@ -56,3 +56,83 @@ func FuzzAttachCard(f *testing.F) {
 		}
 	})
 }
+
+// countingStore counts the commits that succeed, so that a test can tell
+// that a refused call wrote nothing.
+type countingStore struct {
+	buybutton.Store
+	commits int
+}
+
+func (s *countingStore) Commit(ctx context.Context, tx *buybutton.Tx) error {
+	err := s.Store.Commit(ctx, tx)
+	if err == nil {
+		s.commits++
+	}
+	return err
+}
+
+// FuzzCheckoutInputs feeds arbitrary buyer ids, variants, quantities,
+// addresses, shipping options and payment tokens through a tap on Buy,
+// the choice of shipping and the confirm. No call may panic; every error
+// must be of a documented kind; a refused input (ErrInvalidInput) must
+// write nothing and, at confirm, ask the platform for nothing.
+func FuzzCheckoutInputs(f *testing.F) {
+	f.Add("buyer-1", memory.DemoSneaker+"-9", 1, "Ada Buyer", "1 Market St", "San Francisco", "CA", "94105", "US", "", "standard", memory.TokenApprove)
+	f.Add("buyer-1", memory.DemoSneaker+"-9", 1, "Ada Buyer", "1 Market St", "San Francisco", "CA", "94105", "US", "+1 415 555 0100", "express", memory.TokenActionRequired)
+	f.Add("", "", 0, "", "", "", "", "", "", "", "", "")
+	f.Add("buyer-1", memory.DemoSneaker+"-9", 1, "", "", "", "", "", "", "", "standard", memory.TokenApprove)
+	f.Add("b\x00", memory.DemoSneaker+"-10", -3, "<script>", "\xff\xfe", "City\n", "ZZ", "9410\u202e5", "us", "555", "standard\x00", "tok_approve ")
+	f.Add("buyer-2", memory.DemoSneaker+"-9", 1<<40, "A", "B", "C", "D", "E", "FR", "F", "standard", memory.TokenDecline)
+	f.Fuzz(func(t *testing.T, buyerID, variantID string, quantity int, name, line1, city, region, postal, country, phone, optionID, token string) {
+		store := &countingStore{Store: buybutton.NewMemoryStore()}
+		fx := buildFixture(t, nil, &buybutton.Options{Store: store}, nil)
+		address := provider.Address{Name: name, Line1: line1, City: city, Region: region, PostalCode: postal, Country: country, Phone: phone}
+
+		_, cos, err := fx.client.StartCheckout(ctx, buybutton.StartCheckoutParams{
+			BuyerID: buyerID, ShipTo: &address,
+			Lines: []buybutton.CartLine{{MerchantID: shopID, ProductID: memory.DemoSneaker, VariantID: variantID, Quantity: quantity}},
+		})
+		if err != nil {
+			requireDocumentedKind(t, "StartCheckout", err)
+			if store.commits != 0 {
+				t.Fatalf("StartCheckout refused (%v) but committed %d times", err, store.commits)
+			}
+			return
+		}
+		co := cos[0]
+		written := store.commits
+		if _, err := fx.client.SelectShipping(ctx, buyerID, co.ID, optionID); err != nil {
+			requireDocumentedKind(t, "SelectShipping", err)
+			if store.commits != written {
+				t.Fatalf("SelectShipping refused (%v) but committed", err)
+			}
+			return
+		}
+		written, asked := store.commits, fx.shop.Stats()
+		_, err = fx.client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: buyerID, CheckoutID: co.ID, PaymentToken: token})
+		if err == nil {
+			return
+		}
+		requireDocumentedKind(t, "Confirm", err)
+		if errors.Is(err, buybutton.ErrInvalidInput) && (store.commits != written || fx.shop.Stats() != asked) {
+			t.Fatalf("Confirm refused its input (%v) but committed or called the platform: %+v, then %+v", err, asked, fx.shop.Stats())
+		}
+	})
+}
+
+// requireDocumentedKind fails t unless err matches one of the error kinds
+// that the library or package provider documents.
+func requireDocumentedKind(t *testing.T, call string, err error) {
+	t.Helper()
+	for _, kind := range []error{
+		buybutton.ErrInvalidInput, buybutton.ErrNotFound, buybutton.ErrUnknownMerchant, buybutton.ErrForbidden,
+		buybutton.ErrPriceChanged, buybutton.ErrActionRequired, buybutton.ErrIllegalTransition, buybutton.ErrAmountOutOfRange,
+		provider.ErrOutOfStock, provider.ErrDeclined, provider.ErrInvalidRequest, provider.ErrUnknownOutcome,
+	} {
+		if errors.Is(err, kind) {
+			return
+		}
+	}
+	t.Fatalf("%s: an error of no documented kind: %v", call, err)
+}
