@@ -70,6 +70,9 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 				return false, nil // ours, already recorded
 			}
 		}
+		if err := checkRefundFits(d, *e.Amount); err != nil {
+			return false, err
+		}
 		now := c.now()
 		was, before := d.State(), d.counted()
 		f := Refund{ID: "re_" + uuid.NewString(), ProviderRefundID: e.RefundID, Amount: *e.Amount, Reason: e.Reason, Status: RefundSucceeded, CreatedAt: now}

@@ -128,11 +128,82 @@ func requireDocumentedKind(t *testing.T, call string, err error) {
 	for _, kind := range []error{
 		buybutton.ErrInvalidInput, buybutton.ErrNotFound, buybutton.ErrUnknownMerchant, buybutton.ErrForbidden,
 		buybutton.ErrPriceChanged, buybutton.ErrActionRequired, buybutton.ErrIllegalTransition, buybutton.ErrAmountOutOfRange,
-		provider.ErrOutOfStock, provider.ErrDeclined, provider.ErrInvalidRequest, provider.ErrUnknownOutcome,
+		buybutton.ErrInProgress, buybutton.ErrEventTooOld, buybutton.ErrRefundFailed, buybutton.ErrConflict,
+		provider.ErrNotFound, provider.ErrInvalidRequest, provider.ErrIdempotencyConflict, provider.ErrOutOfStock,
+		provider.ErrReservationExpired, provider.ErrDeclined, provider.ErrInvalidState, provider.ErrRefundExceedsCapture,
+		provider.ErrUnknownOutcome, provider.ErrUnavailable, provider.ErrRateLimited, provider.ErrWebhookSignature,
+		provider.ErrWebhookTooOld,
 	} {
 		if errors.Is(err, kind) {
 			return
 		}
 	}
 	t.Fatalf("%s: an error of no documented kind: %v", call, err)
+}
+
+// eventTypes are every event a platform may send, for the fuzzers to pick
+// from.
+var eventTypes = []provider.EventType{
+	provider.EventPaymentAuthorized, provider.EventPaymentFailed, provider.EventPaymentCaptured,
+	provider.EventPaymentCanceled, provider.EventPaymentRefunded, provider.EventPaymentRefundFailed,
+	provider.EventPaymentDisputed, provider.EventOrderShipped, provider.EventOrderDelivered,
+	provider.EventOrderCanceled, provider.EventDonationSucceeded, provider.EventDonationFailed,
+	provider.EventDonationRefunded, provider.EventDonationRefundFailed, provider.EventMonthlyCanceled,
+	provider.EventProductChanged, provider.EventStockChanged,
+}
+
+// FuzzSignedWebhookEvents sends a placed, captured order's platform every
+// kind of event, correctly signed, with arbitrary ids, amounts, currencies
+// and shipments: what a platform's bug, or an integration's, might send.
+// No delivery may panic; an error must be of a documented kind; and
+// whatever was applied, the order keeps its money rules: refunds positive
+// and never above the capture, the capture never negative, all of it in
+// the order's currency. (A capture above the hold is not refused: Stripe
+// lets some merchants capture more than they authorized.)
+func FuzzSignedWebhookEvents(f *testing.F) {
+	f.Add(uint8(4), "evt-1", uint8(3), "10.00", "USD", "re_1", "requested_by_customer", "", "")
+	f.Add(uint8(4), "evt-2", uint8(2), "-10.00", "USD", "re_2", "", "", "")
+	f.Add(uint8(4), "evt-3", uint8(2), "1000000.00", "USD", "re_3", "", "", "")
+	f.Add(uint8(2), "evt-4", uint8(2), "0", "USD", "", "", "", "")
+	f.Add(uint8(2), "evt-4b", uint8(2), "-5.00", "USD", "", "", "", "")
+	f.Add(uint8(5), "evt-4c", uint8(2), "-5.00", "USD", "re_y", "", "", "")
+	f.Add(uint8(7), "evt-5", uint8(5), "", "", "", "", "UPS", "1Z999")
+	f.Add(uint8(9), "evt-6", uint8(1), "", "", "", "fraud", "", "")
+	f.Add(uint8(5), "evt-7", uint8(2), "5.00", "EUR", "re_x", "", "", "")
+	f.Fuzz(func(t *testing.T, typ uint8, eventID string, refs uint8, amount, currency, refundID, reason, carrier, tracking string) {
+		fx := newShop(t, nil)
+		o := fx.placed(t)
+		e := provider.Event{ID: eventID, Type: eventTypes[int(typ)%len(eventTypes)], OccurredAt: fx.clock.Now(), RefundID: refundID, Reason: reason}
+		if refs&1 != 0 {
+			e.OrderID = o.ProviderOrderID
+		}
+		if refs&2 != 0 {
+			e.PaymentID = o.PaymentID
+		}
+		if refs&4 != 0 {
+			e.Shipment = &provider.Shipment{Carrier: carrier, TrackingNumber: tracking}
+		}
+		if a, err := money.Parse(amount, currency); err == nil {
+			e.Amount = &a
+		}
+		h, body := fx.shop.Sign(e, fx.clock.Now())
+		if err := fx.client.HandleWebhook(ctx, shopID, h, body); err != nil {
+			requireDocumentedKind(t, "HandleWebhook", err)
+		}
+		got, err := fx.client.Order(ctx, buyer, o.ID)
+		if err != nil {
+			t.Fatalf("reading the order: %v", err)
+		}
+		for _, r := range got.Refunds {
+			if !r.Amount.IsPositive() || r.Amount.Currency() != got.Currency {
+				t.Fatalf("a refund of %s recorded on an order in %s", r.Amount, got.Currency)
+			}
+		}
+		if over, err := got.Refunded().Cmp(got.Captured); err != nil || over > 0 {
+			t.Fatalf("refunded %s, above the capture %s", got.Refunded(), got.Captured)
+		}
+		if got.Captured.IsNegative() || got.Captured.Currency() != got.Currency {
+			t.Fatalf("captured %s on an order in %s", got.Captured, got.Currency)
+		}
+	})
 }

@@ -97,10 +97,27 @@ func failAfterwards(r refundable, e provider.Event, now time.Time) (f *Refund, a
 }
 
 // checkRefundEvent checks that a platform's refund event names the refund
-// and carries its amount, in cur.
+// and carries its amount: positive, in whole minor units of cur.
 func checkRefundEvent(e provider.Event, cur money.Currency) error {
-	if e.Amount == nil || e.Amount.Currency() != cur || e.RefundID == "" {
-		return invalid("event.amount", "a refund event needs a refund id and an amount in %s", cur)
+	if e.Amount == nil || e.Amount.Currency() != cur || !e.Amount.IsPositive() || !e.Amount.IsRounded() || e.RefundID == "" {
+		return invalid("event.amount", "a refund event needs a refund id and a positive amount in minor units of %s", cur)
+	}
+	return nil
+}
+
+// checkRefundFits checks that a refund the platform reports, of amount,
+// fits in what r took beside r's refunds that succeeded. No platform
+// refunds more than it took, so an event that says it did is refused and
+// recorded nowhere, rather than leave r refunded above what it took.
+// Refunds still pending are not counted: one the platform in fact
+// refused must not keep out one it made.
+func checkRefundFits(r refundable, amount money.Amount) error {
+	after, err := refundedOf(r).Add(amount)
+	if err != nil {
+		return err
+	}
+	if over, _ := after.Cmp(r.refundCeiling()); over > 0 {
+		return invalid("event.amount", "a refund of %s would bring the refunds to %s, above the %s taken", amount, after, r.refundCeiling())
 	}
 	return nil
 }

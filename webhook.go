@@ -34,7 +34,9 @@ import (
 //   - payment.captured, payment.refunded: the order's amounts follow (a
 //     refund made on the platform's dashboard is recorded too; one that
 //     comes before the event of the capture it was made from reads the
-//     payment and records that capture first).
+//     payment and records that capture first). A refund that cannot be
+//     true, not positive or above what was captured, is refused with
+//     [ErrInvalidInput] and applies nothing.
 //   - payment.canceled (a hold that lapsed uncaptured, or that the
 //     merchant canceled on the platform): the order is marked as one whose
 //     payment cannot be captured, and the host is told
@@ -276,6 +278,9 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 		}
 		if facts.captured != nil {
 			c.capturedOnPlatform(o, tx, *facts.captured, actor)
+		}
+		if err := checkRefundFits(o, *e.Amount); err != nil {
+			return err
 		}
 		was := o.PaymentState()
 		r := Refund{ID: "re_" + uuid.NewString(), ProviderRefundID: e.RefundID, Amount: *e.Amount, Reason: e.Reason, Status: RefundSucceeded, CreatedAt: now}
