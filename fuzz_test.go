@@ -207,3 +207,55 @@ func FuzzSignedWebhookEvents(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDonationInputs feeds arbitrary amounts, currencies, donor details,
+// messages, dedications and choices through StartDonation and
+// ConfirmDonation. No call may panic; every error must be of a documented
+// kind; a refused StartDonation must write nothing; and a donation made
+// keeps its money rules: the charge is the gift plus the fee, the
+// campaign raised what the nonprofit is to receive.
+func FuzzDonationInputs(f *testing.F) {
+	f.Add("buyer-1", "25.00", "USD", true, false, true, true, "Ada Lovelace", "ada@example.com", "For the well.", "In memory of Grace", memory.TokenApprove)
+	f.Add("buyer-1", "0.01", "USD", false, true, false, true, "", "", "", "", memory.TokenApprove)
+	f.Add("buyer-1", "-5", "USD", false, false, false, false, "A", "a@b", "", "", memory.TokenDecline)
+	f.Add("buyer-1", "25.001", "USD", true, false, true, false, "A\x00", "not an email", "\xff", "<b>", memory.TokenApprove)
+	f.Add("buyer-1", "25", "JPY", false, false, false, false, "", "", "", "", memory.TokenActionRequired)
+	f.Add("", "1e9", "USD", true, true, true, true, "N", "n@example.com", "m", "d", "")
+	f.Fuzz(func(t *testing.T, buyerID, amount, currency string, coverFee, monthly, share, show bool, name, email, message, dedication, token string) {
+		store := &countingStore{Store: buybutton.NewMemoryStore()}
+		fx := newCharity(t, &buybutton.Options{Store: store})
+		cp := fx.campaign(t)
+		written := store.commits
+		a, err := money.Parse(amount, currency)
+		if err != nil {
+			a = money.Zero(money.Currency(currency))
+		}
+		co, err := fx.client.StartDonation(ctx, buybutton.StartDonationParams{
+			BuyerID: buyerID, CampaignID: cp.ID, Amount: a, CoverFee: coverFee, Monthly: monthly,
+			Privacy: buybutton.DonorPrivacy{ShareWithNonprofit: share, ShowOnPost: show},
+			Donor:   provider.Contact{Name: name, Email: email}, Message: message, Dedication: dedication,
+		})
+		if err != nil {
+			requireDocumentedKind(t, "StartDonation", err)
+			if store.commits != written {
+				t.Fatalf("StartDonation refused (%v) but committed", err)
+			}
+			return
+		}
+		d, err := fx.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyerID, CheckoutID: co.ID, PaymentToken: token})
+		if err != nil {
+			requireDocumentedKind(t, "ConfirmDonation", err)
+			return
+		}
+		if charged, err := d.Amount.Add(d.Fee); err != nil || !charged.Equal(d.Charged) {
+			t.Fatalf("charged %s for a gift of %s and a fee of %s", d.Charged, d.Amount, d.Fee)
+		}
+		got, err := fx.client.Campaign(ctx, cp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Raised.Equal(d.Amount) {
+			t.Fatalf("the campaign raised %s from a gift of %s", got.Raised, d.Amount)
+		}
+	})
+}
