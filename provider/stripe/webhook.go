@@ -192,9 +192,17 @@ func parseEvent(body []byte) ([]provider.Event, error) {
 	}
 	o := se.Data.Object
 	e := provider.Event{ID: se.ID, OccurredAt: time.Unix(se.Created, 0).UTC()}
+	// Stripe's amounts are whole numbers of the currency's smallest unit,
+	// zero or more; anything else is not an event Stripe sent.
 	amount := func(v int64) (*money.Amount, error) {
+		if v < 0 {
+			return nil, fmt.Errorf("stripe: %s event %s: amount %d: %w", se.Type, se.ID, v, provider.ErrInvalidRequest)
+		}
 		a, err := fromStripe(v, o.Currency)
-		return &a, err
+		if err != nil {
+			return nil, fmt.Errorf("stripe: %s event %s: %v: %w", se.Type, se.ID, err, provider.ErrInvalidRequest)
+		}
+		return &a, nil
 	}
 	_, donation := o.Metadata[metaNonprofit]
 	var err error

@@ -277,3 +277,53 @@ func FuzzVerifyWebhook(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSignedEvents: whatever a correctly signed body holds (what a bug at
+// Stripe or a replay of an old API version might send), VerifyWebhook
+// never panics, refuses it with ErrInvalidRequest or ignores it, and every
+// event it returns is one of the contract's, names what it is about, and
+// carries an amount, if any, of zero or more in minor units.
+func FuzzSignedEvents(f *testing.F) {
+	for _, body := range []string{
+		refundEvent,
+		`{"id":"evt_1","object":"event","created":1800000000,"type":"payment_intent.succeeded","data":{"object":{"id":"pi_1","object":"payment_intent","amount_received":2500,"currency":"usd","metadata":{}}}}`,
+		`{"id":"evt_2","object":"event","created":1800000000,"type":"payment_intent.amount_capturable_updated","data":{"object":{"id":"pi_2","object":"payment_intent","capture_method":"manual","status":"requires_capture","currency":"usd"}}}`,
+		`{"id":"evt_3","object":"event","created":1800000000,"type":"charge.dispute.created","data":{"object":{"id":"dp_1","object":"dispute","amount":-100,"currency":"jpy","payment_intent":{"id":"pi_3"},"reason":"fraudulent"}}}`,
+		`{"id":"evt_4","object":"event","created":1800000000,"type":"invoice.paid","data":{"object":{"id":"in_1","object":"invoice","amount_paid":1000,"currency":"kwd","parent":{"subscription_details":{"subscription":"sub_1"}}}}}`,
+		`{"id":"evt_5","object":"event","created":1800000000,"type":"refund.failed","data":{"object":{"id":"re_2","object":"refund","amount":9223372036854775807,"currency":"usd","status":"failed","failure_reason":"lost_or_stolen_card","payment_intent":"pi_4"}}}`,
+		`{"id":"evt_6","object":"event","created":-1,"type":"customer.subscription.deleted","data":{"object":{"id":"sub_2","object":"subscription"}}}`,
+	} {
+		f.Add([]byte(body))
+	}
+	p := webhookProvider(f, "whsec_current")
+	known := map[provider.EventType]bool{}
+	for _, k := range []provider.EventType{
+		provider.EventPaymentAuthorized, provider.EventPaymentFailed, provider.EventPaymentCaptured, provider.EventPaymentCanceled,
+		provider.EventPaymentRefunded, provider.EventPaymentRefundFailed, provider.EventPaymentDisputed,
+		provider.EventDonationSucceeded, provider.EventDonationFailed, provider.EventMonthlyCanceled,
+	} {
+		known[k] = true
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		h := http.Header{}
+		h.Set("Stripe-Signature", Sign("whsec_current", webhookNow, body))
+		events, err := p.VerifyWebhook(context.Background(), h, body)
+		if err != nil {
+			if !errors.Is(err, provider.ErrInvalidRequest) {
+				t.Fatalf("err = %v, want ErrInvalidRequest for a signed body that is not an event", err)
+			}
+			return
+		}
+		for _, e := range events {
+			if e.ID == "" || !known[e.Type] {
+				t.Fatalf("event %+v: no id, or a type outside the contract", e)
+			}
+			if e.PaymentID == "" && e.DonationID == "" && e.MonthlyID == "" {
+				t.Fatalf("event %+v names nothing", e)
+			}
+			if e.Amount != nil && (e.Amount.IsNegative() || !e.Amount.IsRounded()) {
+				t.Fatalf("event %+v carries an amount of %s", e, e.Amount)
+			}
+		}
+	})
+}
