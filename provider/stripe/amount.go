@@ -87,6 +87,9 @@ func toStripe(a money.Amount) (int64, error) {
 // fromStripe turns an amount value in Stripe's API back into an Amount.
 // currency is Stripe's lower-case code.
 func fromStripe(v int64, currency string) (money.Amount, error) {
+	if v < 0 {
+		return money.Amount{}, fmt.Errorf("stripe: amount %d below zero: %w", v, provider.ErrInvalidRequest)
+	}
 	c, err := parseCurrency(currency)
 	if err != nil {
 		return money.Amount{}, err

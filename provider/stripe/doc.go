@@ -83,7 +83,11 @@
 // may have been sent, is ErrUnknownOutcome (the library asks again with
 // the same key, and Stripe replays its first answer; a replayed answer in
 // a state the payment may since have left is read again); a connection
-// never made is ErrUnavailable.
+// never made is ErrUnavailable. An answer that cannot be read (no id, an
+// amount below zero or beyond what money holds, a currency Stripe does
+// not have) is ErrUnknownOutcome too, never a refusal: Stripe took the
+// request. A webhook delivery carrying such an amount is
+// ErrInvalidRequest.
 //
 // Stripe replays a 5xx too, to every retry of the key for 24 hours, so
 // after one each write looks for what it may have done: Authorize and

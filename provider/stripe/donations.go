@@ -160,16 +160,19 @@ func (p *Provider) Donation(ctx context.Context, donationID string) (provider.Do
 
 // donationOf maps a donation's PaymentIntent, like paymentOf.
 func donationOf(pi *stripego.PaymentIntent, nonprofitID string, fresh bool) (provider.Donation, error) {
+	if pi.ID == "" {
+		return provider.Donation{}, unreadable("PaymentIntent", "(no id)", errNoID)
+	}
 	amount, err := fromStripe(pi.Amount, string(pi.Currency))
 	if err != nil {
-		return provider.Donation{}, err
+		return provider.Donation{}, unreadable("PaymentIntent", pi.ID, err)
 	}
 	d := provider.Donation{ID: pi.ID, NonprofitID: nonprofitID, Amount: amount, Refunded: money.Zero(amount.Currency())}
 	switch pi.Status {
 	case stripego.PaymentIntentStatusSucceeded:
 		d.Status = provider.DonationSucceeded
 		if d.Refunded, err = refunded(pi); err != nil {
-			return provider.Donation{}, err
+			return provider.Donation{}, unreadable("PaymentIntent", pi.ID, err)
 		}
 	case stripego.PaymentIntentStatusRequiresAction, stripego.PaymentIntentStatusRequiresConfirmation:
 		d.Status, d.NextAction = provider.DonationRequiresAction, nextAction(pi)

@@ -59,6 +59,17 @@ func mapError(err error, kind call) error {
 	return fmt.Errorf("stripe: %w: %w", provider.ErrUnknownOutcome, err)
 }
 
+// errNoID is why an answer that names no object cannot be read.
+var errNoID = errors.New("it names no id")
+
+// unreadable is the error for an answer of Stripe's that cannot be read
+// (an amount or currency it never sends): Stripe took the request, so
+// what it did is unknown, never refused, whatever made the answer
+// unreadable.
+func unreadable(object, id string, err error) error {
+	return fmt.Errorf("stripe: %s %s: an answer that cannot be read: %v: %w", object, id, err, provider.ErrUnknownOutcome)
+}
+
 func stripeKind(se *stripego.Error, kind call) error {
 	switch {
 	case se.Type == stripego.ErrorTypeCard:

@@ -241,7 +241,7 @@ func (p *Provider) monthlyOf(ctx context.Context, sub *stripego.Subscription, fi
 	item := sub.Items.Data[0]
 	amount, err := fromStripe(item.Price.UnitAmount, string(item.Price.Currency))
 	if err != nil {
-		return m, nil, err
+		return m, nil, unreadable("subscription", sub.ID, err)
 	}
 	m = provider.MonthlyDonation{ID: sub.ID, NonprofitID: sub.Metadata[metaNonprofit], Amount: amount}
 	switch sub.Status {

@@ -191,7 +191,7 @@ func (p *Provider) refund(ctx context.Context, key, paymentID, piID string, amou
 	}
 	got, err := fromStripe(r.Amount, string(r.Currency))
 	if err != nil {
-		return provider.Refund{}, err
+		return provider.Refund{}, unreadable("refund", r.ID, err)
 	}
 	return provider.Refund{ID: r.ID, PaymentID: paymentID, Amount: got}, nil
 }
@@ -255,9 +255,12 @@ func (p *Provider) Payment(ctx context.Context, paymentID string) (provider.Paym
 // confirming request itself: a requires_payment_method then is a decline
 // Stripe reported in the object rather than as an error.
 func paymentOf(pi *stripego.PaymentIntent, fresh bool) (provider.Payment, error) {
+	if pi.ID == "" {
+		return provider.Payment{}, unreadable("PaymentIntent", "(no id)", errNoID)
+	}
 	amount, err := fromStripe(pi.Amount, string(pi.Currency))
 	if err != nil {
-		return provider.Payment{}, err
+		return provider.Payment{}, unreadable("PaymentIntent", pi.ID, err)
 	}
 	pay := provider.Payment{
 		ID:       pi.ID,
@@ -276,10 +279,10 @@ func paymentOf(pi *stripego.PaymentIntent, fresh bool) (provider.Payment, error)
 	case stripego.PaymentIntentStatusSucceeded:
 		pay.Status = provider.PaymentCaptured
 		if pay.Captured, err = fromStripe(pi.AmountReceived, string(pi.Currency)); err != nil {
-			return provider.Payment{}, err
+			return provider.Payment{}, unreadable("PaymentIntent", pi.ID, err)
 		}
 		if pay.Refunded, err = refunded(pi); err != nil {
-			return provider.Payment{}, err
+			return provider.Payment{}, unreadable("PaymentIntent", pi.ID, err)
 		}
 	case stripego.PaymentIntentStatusCanceled:
 		pay.Status = provider.PaymentVoided

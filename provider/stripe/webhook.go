@@ -195,9 +195,6 @@ func parseEvent(body []byte) ([]provider.Event, error) {
 	// Stripe's amounts are whole numbers of the currency's smallest unit,
 	// zero or more; anything else is not an event Stripe sent.
 	amount := func(v int64) (*money.Amount, error) {
-		if v < 0 {
-			return nil, fmt.Errorf("stripe: %s event %s: amount %d: %w", se.Type, se.ID, v, provider.ErrInvalidRequest)
-		}
 		a, err := fromStripe(v, o.Currency)
 		if err != nil {
 			return nil, fmt.Errorf("stripe: %s event %s: %v: %w", se.Type, se.ID, err, provider.ErrInvalidRequest)
