@@ -50,6 +50,7 @@ var checks = []struct {
 	{"StaleVersionIsConflict", staleVersionIsConflict},
 	{"CommitIsAllOrNothing", commitIsAllOrNothing},
 	{"ReadsAndWritesAreCopies", readsAndWritesAreCopies},
+	{"EveryFieldRoundTrips", everyFieldRoundTrips},
 	{"Refs", refs},
 	{"IdempotencyKeysInsertOnce", idempotencyKeysInsertOnce},
 	{"SeenEventsInsertOnce", seenEventsInsertOnce},
