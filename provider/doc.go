@@ -57,6 +57,13 @@
 //     Conversely, a provider must not return [ErrUnavailable] or
 //     [ErrRateLimited] if the platform might have performed the operation:
 //     those promise that nothing happened, so the library may retry freely.
+//     An answer from the platform that the provider cannot read (no id, an
+//     amount it cannot hold) after the platform took a request is
+//     [ErrUnknownOutcome] too, never a refusal.
+//   - Return results the caller owns: a provider that keeps results in
+//     memory (a replay of a key, a record it reads back) returns copies
+//     that share no slice or pointer with what it keeps, so that a caller
+//     changing a result changes nothing the next caller is told.
 //   - Take any whole number of its charge unit, and refuse an amount that
 //     is not one with [ErrInvalidRequest], having charged nothing. A
 //     platform that takes some currency only in a coarser step than its
