@@ -34,9 +34,9 @@ import (
 //   - payment.captured, payment.refunded: the order's amounts follow (a
 //     refund made on the platform's dashboard is recorded too; one that
 //     comes before the event of the capture it was made from reads the
-//     payment and records that capture first). A refund that cannot be
-//     true, not positive or above what was captured, is refused with
-//     [ErrInvalidInput] and applies nothing.
+//     payment and records that capture first). A capture or refund that
+//     cannot be true (in another currency, below zero, a refund above what
+//     was captured) is refused with [ErrInvalidInput] and applies nothing.
 //   - payment.canceled (a hold that lapsed uncaptured, or that the
 //     merchant canceled on the platform): the order is marked as one whose
 //     payment cannot be captured, and the host is told
@@ -264,9 +264,13 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			c.failCapture(o, tx, why, actor)
 		}
 	case provider.EventPaymentCaptured:
-		if e.Amount != nil {
-			c.capturedOnPlatform(o, tx, *e.Amount, actor)
+		if e.Amount == nil {
+			return nil // nothing to record
 		}
+		if a := *e.Amount; a.Currency() != o.Currency || a.IsNegative() || !a.IsRounded() {
+			return invalid("event.amount", "a capture of %s, not an amount in minor units of %s", a, o.Currency)
+		}
+		c.capturedOnPlatform(o, tx, *e.Amount, actor)
 	case provider.EventPaymentRefunded:
 		if err := checkRefundEvent(e, o.Currency); err != nil {
 			return err

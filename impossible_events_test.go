@@ -12,12 +12,29 @@ import (
 	"github.com/buybutton/buybutton/provider"
 )
 
-// A platform's refund event is data from outside, signature or not: one
-// that cannot be true (a negative amount, or more refunded than was taken,
-// even after asking the platform what it captured) is refused with
-// ErrInvalidInput and records nothing, so that the order or donation never
-// shows refunds above what it took. The platform delivers it again; the
-// host sees the error each time.
+// A platform's event is data from outside, signature or not: a capture
+// or refund that cannot be true (a negative amount, another currency, more
+// refunded than was taken, even after asking the platform what it
+// captured) is refused with ErrInvalidInput and records nothing, so that
+// the order or donation never shows money it did not take or give back.
+// The platform delivers it again; the host sees the error each time.
+
+// TestImpossibleCaptureEventsAreRefused: captures of an order of 90.78
+// that was captured at placement.
+func TestImpossibleCaptureEventsAreRefused(t *testing.T) {
+	for _, amount := range []money.Amount{usd("-1.00"), money.MustParse("95.00", "EUR"), usd("90.785")} {
+		t.Run(amount.String(), func(t *testing.T) {
+			f := newShop(t, nil)
+			o := f.placed(t)
+			f.deliver(t)
+			e := provider.Event{ID: "evt_bogus", Type: provider.EventPaymentCaptured, PaymentID: o.PaymentID, Amount: &amount, OccurredAt: f.clock.Now()}
+			h, body := f.shop.Sign(e, f.clock.Now())
+			require.ErrorIs(t, f.client.HandleWebhook(ctx, shopID, h, body), buybutton.ErrInvalidInput)
+			got := f.order(t, o.ID)
+			assert.Equal(t, "90.78 USD", got.Captured.String())
+		})
+	}
+}
 
 // TestImpossibleRefundEventsOfAnOrderAreRefused: refunds of 90.78
 // captured.
