@@ -259,3 +259,76 @@ func FuzzDonationInputs(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSignedDonationEvents is FuzzSignedWebhookEvents for a monthly
+// donation's first month: every kind of event, correctly signed, naming
+// the donation, its payment or its monthly gift, or none of them, with
+// arbitrary amounts. No delivery may panic; an error must be of a
+// documented kind; and the donation and its campaign keep their money
+// rules: refunds positive and never above the charge, the campaign's
+// total never below zero nor above the months given.
+func FuzzSignedDonationEvents(f *testing.F) {
+	f.Add(uint8(12), "evt-1", uint8(1), "5.00", "USD", "re_1", "")
+	f.Add(uint8(12), "evt-2", uint8(1), "-5.00", "USD", "re_2", "")
+	f.Add(uint8(12), "evt-3", uint8(1), "500.00", "USD", "re_3", "")
+	f.Add(uint8(4), "evt-4", uint8(2), "5.00", "USD", "re_4", "")
+	f.Add(uint8(10), "evt-5", uint8(4), "26.06", "USD", "", "")
+	f.Add(uint8(10), "evt-6", uint8(5), "-26.06", "USD", "", "")
+	f.Add(uint8(14), "evt-7", uint8(4), "", "", "", "canceled by the donor")
+	f.Add(uint8(13), "evt-8", uint8(1), "5.00", "USD", "re_5", "lost_or_stolen_card")
+	f.Fuzz(func(t *testing.T, typ uint8, eventID string, refs uint8, amount, currency, refundID, reason string) {
+		fx := newCharity(t, nil)
+		cp := fx.campaign(t)
+		p := ada(buybutton.DonorPrivacy{})
+		p.Monthly, p.CoverFee = true, true
+		d := fx.give(t, cp, p)
+		mg, err := fx.client.MonthlyGift(ctx, buyer, d.MonthlyID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fx.deliver(t)
+		e := provider.Event{ID: eventID, Type: eventTypes[int(typ)%len(eventTypes)], OccurredAt: fx.clock.Now(), RefundID: refundID, Reason: reason}
+		if refs&1 != 0 {
+			e.DonationID = d.ProviderDonationID
+		}
+		if refs&2 != 0 {
+			e.PaymentID = d.ProviderDonationID
+		}
+		if refs&4 != 0 {
+			e.MonthlyID = mg.ProviderMonthlyID
+		}
+		if a, err := money.Parse(amount, currency); err == nil {
+			e.Amount = &a
+		}
+		h, body := fx.shop.Sign(e, fx.clock.Now())
+		if err := fx.client.HandleWebhook(ctx, shopID, h, body); err != nil {
+			requireDocumentedKind(t, "HandleWebhook", err)
+		}
+		got, err := fx.client.Donation(ctx, buyer, d.ID)
+		if err != nil {
+			t.Fatalf("reading the donation: %v", err)
+		}
+		for _, r := range got.Refunds {
+			if !r.Amount.IsPositive() || r.Amount.Currency() != got.Currency {
+				t.Fatalf("a refund of %s recorded on a donation in %s", r.Amount, got.Currency)
+			}
+		}
+		if over, err := got.Refunded().Cmp(got.Charged); err != nil || over > 0 {
+			t.Fatalf("refunded %s, above the charge %s", got.Refunded(), got.Charged)
+		}
+		after, err := fx.client.Campaign(ctx, cp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Raised.IsNegative() || after.Raised.Currency() != cp.Currency {
+			t.Fatalf("the campaign raised %s", after.Raised)
+		}
+		mg, err = fx.client.MonthlyGift(ctx, buyer, mg.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if more, err := after.Raised.Cmp(d.Amount.MulInt(int64(mg.Months))); err != nil || more > 0 {
+			t.Fatalf("the campaign raised %s from %d months of %s", after.Raised, mg.Months, d.Amount)
+		}
+	})
+}
