@@ -18,16 +18,16 @@ const Filled = "filled"
 
 // Filled times and amounts, and what Scribble changes them to.
 var (
-	FilledAt     = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	filledAt     = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	filledAmount = money.MustParse("12.34", "USD")
-	scribbledAt  = FilledAt.Add(-time.Hour)
+	scribbledAt  = filledAt.Add(-time.Hour)
 	scribbledAmt = money.MustParse("99.99", "EUR")
 	amountType   = reflect.TypeFor[money.Amount]()
 	timeType     = reflect.TypeFor[time.Time]()
 )
 
 // Fill sets every exported field reachable from ptr: strings to Filled,
-// numbers to 1, flags to true, money to 12.34 USD, times to FilledAt,
+// numbers to 1, flags to true, money to 12.34 USD, times to one instant,
 // every nil pointer to a new filled value and every slice and map to one
 // filled element. A field named Version stays 0 (a record to insert).
 // Types of other packages with unexported fields (decimals) keep their
@@ -40,7 +40,7 @@ func fill(v reflect.Value) {
 		v.Set(reflect.ValueOf(filledAmount))
 		return
 	case timeType:
-		v.Set(reflect.ValueOf(FilledAt))
+		v.Set(reflect.ValueOf(filledAt))
 		return
 	}
 	switch v.Kind() {

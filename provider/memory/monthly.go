@@ -46,7 +46,7 @@ func (p *Provider) StartMonthly(ctx context.Context, req provider.DonateRequest)
 			m.Status = provider.MonthlyIncomplete
 		}
 		p.monthly[id] = m
-		return own(m.MonthlyDonation), nil
+		return m.MonthlyDonation, nil // once returns a copy
 	})
 	if fresh && err == nil && req.Token == TokenUnknownOutcome {
 		return provider.MonthlyDonation{}, fmt.Errorf("memory: monthly %s: response lost: %w", m.ID, provider.ErrUnknownOutcome)
