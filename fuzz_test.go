@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/buybutton/buybutton"
@@ -331,4 +332,100 @@ func FuzzSignedDonationEvents(f *testing.F) {
 			t.Fatalf("the campaign raised %s from %d months of %s", after.Raised, mg.Months, d.Amount)
 		}
 	})
+}
+
+// FuzzCartEdits runs arbitrary sequences of cart edits on a catalog of
+// one product in 30 variants: each byte pair picks an edit (add or set),
+// a variant (or one the catalog does not have) and a quantity from -2 to
+// 13. After every edit the cart keeps its limits (at most MaxCartLines
+// lines, each of 1 to MaxLineQuantity units, MaxCartQuantity in all, one
+// line a variant); a refused edit is of a documented kind and changes
+// nothing; and the cart's price is the sum of its lines at the catalog's
+// prices.
+func FuzzCartEdits(f *testing.F) {
+	// Each pair: op and quantity (bit 0: add or set; high nibble: the
+	// quantity plus 2), then the variant (low five bits).
+	f.Add([]byte{0x30, 1, 0x30, 1, 0xf1, 1})
+	f.Add([]byte{0xc0, 0, 0xc0, 0, 0x31, 0, 0x21, 2})
+	lines, units := []byte{}, []byte{}
+	for i := range 30 {
+		lines = append(lines, 0x30, byte(i)) // one unit of each: 25 lines at most
+		units = append(units, 0xc0, byte(i)) // ten of each: 100 units at most
+	}
+	f.Add(lines)
+	f.Add(append(units, 0x50, 11)) // and three more
+	const variants = 30
+	product, stock := provider.Product{ID: "many", Title: "Many"}, map[string]int{}
+	for i := range variants {
+		stock[fmt.Sprintf("v%d", i)] = 1000
+		product.Variants = append(product.Variants, provider.Variant{
+			ID: fmt.Sprintf("v%d", i), Title: fmt.Sprint(i), Price: money.MustParse(fmt.Sprintf("%d.%02d", i+1, i), "USD"),
+		})
+	}
+	f.Fuzz(func(t *testing.T, script []byte) {
+		fx := newFixture(t, []memory.Product{{Product: product, Stock: stock}})
+		cart, err := fx.client.NewCart(ctx, buyer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i+1 < len(script); i += 2 {
+			variant := fmt.Sprintf("v%d", int(script[i+1]&0x1f)) // v30 and v31 do not exist
+			p := buybutton.CartLineParams{BuyerID: buyer, CartID: cart.ID, MerchantID: shopID, ProductID: product.ID, VariantID: variant, Quantity: int(script[i]>>4) - 2}
+			before, err := fx.client.Cart(ctx, buyer, cart.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if script[i]%2 == 0 {
+				_, err = fx.client.AddToCart(ctx, p)
+			} else {
+				_, err = fx.client.SetCartLine(ctx, p)
+			}
+			after, rerr := fx.client.Cart(ctx, buyer, cart.ID)
+			if rerr != nil {
+				t.Fatal(rerr)
+			}
+			if err != nil {
+				requireDocumentedKind(t, "cart edit", err)
+				if after.Version != before.Version {
+					t.Fatalf("a refused edit (%v) changed the cart", err)
+				}
+			}
+			checkCartLimits(t, after)
+		}
+		subtotals, err := fx.client.PriceCart(ctx, buyer, cart.ID)
+		if err != nil {
+			t.Fatalf("PriceCart: %v", err)
+		}
+		after, _ := fx.client.Cart(ctx, buyer, cart.ID)
+		want := money.Zero("USD")
+		for _, l := range after.Lines {
+			for _, v := range product.Variants {
+				if v.ID == l.VariantID {
+					want, _ = want.Add(v.Price.MulInt(int64(l.Quantity)))
+				}
+			}
+		}
+		got := money.Zero("USD")
+		for _, s := range subtotals {
+			got, _ = got.Add(s.Subtotal)
+		}
+		if !got.Equal(want) {
+			t.Fatalf("the cart is priced %s; its lines at the catalog's prices come to %s", got, want)
+		}
+	})
+}
+
+func checkCartLimits(t *testing.T, cart *buybutton.Cart) {
+	t.Helper()
+	seen, units := map[string]bool{}, 0
+	for _, l := range cart.Lines {
+		if l.Quantity < 1 || l.Quantity > buybutton.MaxLineQuantity || seen[l.VariantID] {
+			t.Fatalf("a line of %d of %s (seen before: %v)", l.Quantity, l.VariantID, seen[l.VariantID])
+		}
+		seen[l.VariantID] = true
+		units += l.Quantity
+	}
+	if len(cart.Lines) > buybutton.MaxCartLines || units > buybutton.MaxCartQuantity {
+		t.Fatalf("a cart of %d lines and %d units", len(cart.Lines), units)
+	}
 }
