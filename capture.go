@@ -43,7 +43,7 @@ func capture(ctx context.Context, m Merchant, key, paymentID string, amount mone
 	if now.Status == provider.PaymentCaptured {
 		return now.Captured, "", nil
 	}
-	return money.Zero(amount.Currency()), err.Error(), nil
+	return money.Zero(amount.Currency()), platformText(err.Error(), 500), nil
 }
 
 // captureOnShipment captures an order's payment when it ships, under

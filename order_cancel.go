@@ -223,7 +223,7 @@ func (c *Client) failCancellation(ctx context.Context, orderID string, cause err
 		if !o.cancelOwed() {
 			return true, nil
 		}
-		o.Cancellation.Failure = truncate(cause.Error(), 500)
+		o.Cancellation.Failure = platformText(cause.Error(), 500)
 		e := c.event(EventOrderCancelFailed, o, c.now())
 		e.Reason = o.Cancellation.Failure
 		tx.Events = append(tx.Events, e)

@@ -512,7 +512,7 @@ func (c *Client) awaitAction(ctx context.Context, m Merchant, co *Checkout, paym
 
 // toUnknown parks the checkout for Reconcile.
 func (c *Client) toUnknown(ctx context.Context, co *Checkout, step string, cause error, actor string) error {
-	if err := c.commitCheckout(ctx, co, co.State, CheckoutUnknown, step+": outcome unknown: "+cause.Error(), actor); err != nil {
+	if err := c.commitCheckout(ctx, co, co.State, CheckoutUnknown, step+": outcome unknown: "+platformText(cause.Error(), 500), actor); err != nil {
 		return lostClaim(err)
 	}
 	return fmt.Errorf("buybutton: checkout %s: %s: %w", co.ID, step, unknownOutcome(cause))
@@ -589,7 +589,7 @@ func checkoutErrorFor(err error) *CheckoutError {
 	var decline *provider.DeclineError
 	switch {
 	case errors.As(err, &decline):
-		return &CheckoutError{Code: "declined", Message: decline.Message}
+		return &CheckoutError{Code: "declined", Message: platformText(decline.Message, 500)}
 	case errors.Is(err, provider.ErrDeclined):
 		return &CheckoutError{Code: "declined", Message: "The payment was declined."}
 	case errors.Is(err, provider.ErrOutOfStock):

@@ -230,7 +230,7 @@ func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID
 		}
 		settle := func() {
 			if callErr != nil {
-				f.Status, f.Failure = RefundFailed, truncate(callErr.Error(), 500)
+				f.Status, f.Failure = RefundFailed, platformText(callErr.Error(), 500)
 				// A refund the platform made and failed at once has an id,
 				// which its failure event, if one comes, is matched by.
 				var made *provider.RefundFailedError

@@ -150,6 +150,47 @@ func checkImageURL(field, raw string) error {
 	return nil
 }
 
+// platformText makes text that a platform sent (a reason, a decline
+// message, a carrier's name, the words of an error) fit to keep: valid
+// UTF-8, control characters but newlines and tabs replaced with U+FFFD, at
+// most maxRunes characters. A caller's text that breaks those rules is
+// refused; a platform's is kept, cleaned, because refusing it would refuse
+// an event, or leave a checkout unrecorded, over how a reason was spelled,
+// and because a store may not be able to keep it as it came (PostgreSQL
+// cannot store NUL).
+func platformText(s string, maxRunes int) string {
+	if cleanText(s, maxRunes) {
+		return s
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range s { // invalid UTF-8 comes out as U+FFFD
+		if n == maxRunes {
+			b.WriteString("…")
+			break
+		}
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
+
+// cleanText reports whether s is what platformText would keep unchanged.
+func cleanText(s string, maxRunes int) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxRunes {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

@@ -51,6 +51,12 @@ import (
 //     action is resumed, monthly renewals are recorded, and refunds made
 //     on the platform are recorded.
 //
+// A platform's words (a reason, a carrier, a tracking number) are kept
+// with their control characters replaced by U+FFFD, so that no store
+// refuses them (PostgreSQL cannot hold NUL); an event whose ids carry
+// control characters is refused with [ErrInvalidInput] and applies
+// nothing.
+//
 // Each event is applied once: its effect and the mark that it was seen
 // commit together. A delivery that fails verification is refused with the
 // provider's error (provider.ErrWebhookSignature, provider.ErrWebhookTooOld)
@@ -71,11 +77,41 @@ func (c *Client) HandleWebhook(ctx context.Context, merchantID string, header ht
 	}
 	var errs []error
 	for _, e := range events {
-		if err := c.applyEvent(ctx, m, e); err != nil {
+		e, err := cleanEvent(e)
+		if err == nil {
+			err = c.applyEvent(ctx, m, e)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("event %s (%s): %w", e.ID, e.Type, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// cleanEvent checks the ids of an event a platform sent and cleans its
+// text. An id that is not a clean id (see checkID) cannot be the
+// platform's: the event is ErrInvalidInput and applies nothing. A reason,
+// a carrier or a tracking number is kept, cleaned (see platformText).
+func cleanEvent(e provider.Event) (provider.Event, error) {
+	for _, id := range []struct{ field, value string }{
+		{"event.id", e.ID}, {"event.payment_id", e.PaymentID}, {"event.order_id", e.OrderID},
+		{"event.refund_id", e.RefundID}, {"event.donation_id", e.DonationID}, {"event.monthly_id", e.MonthlyID},
+		{"event.product_id", e.ProductID}, {"event.variant_id", e.VariantID},
+	} {
+		if id.value == "" && id.field != "event.id" {
+			continue
+		}
+		if err := checkID(id.field, id.value, provider.MaxIDLength); err != nil {
+			return e, err
+		}
+	}
+	e.Reason = platformText(e.Reason, 500)
+	if e.Shipment != nil {
+		s := *e.Shipment
+		s.Carrier, s.TrackingNumber, s.TrackingURL = platformText(s.Carrier, 200), platformText(s.TrackingNumber, 200), platformText(s.TrackingURL, 2048)
+		e.Shipment = &s
+	}
+	return e, nil
 }
 
 func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) error {

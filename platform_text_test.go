@@ -1,0 +1,112 @@
+package buybutton_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// nulRefusingStore refuses, as PostgreSQL does (its text cannot hold
+// NUL: "unsupported Unicode escape sequence"), to commit a record with a
+// NUL anywhere in it.
+type nulRefusingStore struct{ buybutton.Store }
+
+func (s nulRefusingStore) Commit(ctx context.Context, tx *buybutton.Tx) error {
+	b, err := json.Marshal(tx)
+	if err != nil {
+		return err
+	}
+	if bytes.Contains(b, []byte(`\u0000`)) {
+		return errors.New("nulRefusingStore: unsupported Unicode escape sequence")
+	}
+	return s.Store.Commit(ctx, tx)
+}
+
+// answeringAuthorize is the memory platform answering every authorization
+// with err.
+type answeringAuthorize struct {
+	*memory.Provider
+	err error
+}
+
+func (p answeringAuthorize) Authorize(context.Context, provider.AuthorizeRequest) (provider.Payment, error) {
+	return provider.Payment{}, p.err
+}
+
+// TestPlatformTextIsKeptClean: what a platform says in words (a reason, a
+// decline message, a carrier, an error) reaches the store with its
+// control characters replaced, so that a NUL in it neither blocks the
+// webhook (every delivery refused by the database, for ever) nor leaves a
+// checkout unrecorded; an id with one cannot be the platform's, and its
+// event is refused.
+func TestPlatformTextIsKeptClean(t *testing.T) {
+	t.Run("webhook text", func(t *testing.T) {
+		f := newShop(t, &buybutton.Options{Store: nulRefusingStore{buybutton.NewMemoryStore()}})
+		o := f.placed(t)
+		f.deliver(t)
+		for _, e := range []provider.Event{
+			{ID: "evt_ship", Type: provider.EventOrderShipped, OrderID: o.ProviderOrderID, Shipment: &provider.Shipment{Carrier: "UP\x00S", TrackingNumber: "1Z\x01"}},
+			{ID: "evt_dispute", Type: provider.EventPaymentDisputed, PaymentID: o.PaymentID, Reason: "fraud\x00ulent"},
+		} {
+			h, body := f.shop.Sign(e, f.clock.Now())
+			require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body), e.ID)
+		}
+		got := f.order(t, o.ID)
+		require.Len(t, got.Shipments, 1)
+		assert.Equal(t, "UP\uFFFDS", got.Shipments[0].Carrier)
+		assert.Equal(t, "1Z\uFFFD", got.Shipments[0].TrackingNumber)
+		events, err := f.client.PendingEvents(ctx, 100)
+		require.NoError(t, err)
+		var dispute *buybutton.Event
+		for i := range events {
+			if events[i].Type == buybutton.EventPaymentDisputed {
+				dispute = &events[i]
+			}
+		}
+		require.NotNil(t, dispute)
+		assert.Equal(t, "fraud\uFFFDulent", dispute.Reason)
+	})
+	t.Run("an id with a NUL", func(t *testing.T) {
+		f := newShop(t, &buybutton.Options{Store: nulRefusingStore{buybutton.NewMemoryStore()}})
+		o := f.placed(t)
+		f.deliver(t)
+		a := usd("1.00")
+		e := provider.Event{ID: "evt_refund", Type: provider.EventPaymentRefunded, PaymentID: o.PaymentID, RefundID: "re_\x00", Amount: &a}
+		h, body := f.shop.Sign(e, f.clock.Now())
+		require.ErrorIs(t, f.client.HandleWebhook(ctx, shopID, h, body), buybutton.ErrInvalidInput)
+		assert.Empty(t, f.order(t, o.ID).Refunds)
+	})
+	for _, tc := range []struct {
+		name  string
+		err   error
+		kind  error
+		state buybutton.CheckoutState
+	}{
+		{"a decline message", &provider.DeclineError{Code: "card_declined", Message: "Declined\x00 by the bank"}, provider.ErrDeclined, buybutton.CheckoutShippingSelected},
+		{"an error's words", fmt.Errorf("connection reset\x00: %w", provider.ErrUnknownOutcome), provider.ErrUnknownOutcome, buybutton.CheckoutUnknown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := buildFixture(t, nil, &buybutton.Options{Store: nulRefusingStore{buybutton.NewMemoryStore()}}, func(p *memory.Provider) buybutton.Merchant {
+				return buybutton.MerchantFrom(shopID, "Demo Shop", answeringAuthorize{Provider: p, err: tc.err})
+			})
+			co := f.ready(t, buyer, book(1))
+			_, err := f.confirm(co, memory.TokenApprove)
+			require.ErrorIs(t, err, tc.kind)
+			got := f.checkout(t, co.ID)
+			assert.Equal(t, tc.state, got.State, "the attempt's end was recorded")
+			if got.LastError != nil {
+				assert.NotContains(t, got.LastError.Message, "\x00")
+			}
+		})
+	}
+}
