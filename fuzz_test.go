@@ -59,7 +59,9 @@ func FuzzAttachCard(f *testing.F) {
 }
 
 // countingStore counts the commits that succeed, so that a test can tell
-// that a refused call wrote nothing.
+// that a refused call wrote nothing. The fuzzers put it over a
+// nulRefusingStore, so that any NUL that reaches a record fails them as
+// it would fail on PostgreSQL.
 type countingStore struct {
 	buybutton.Store
 	commits int
@@ -86,7 +88,7 @@ func FuzzCheckoutInputs(f *testing.F) {
 	f.Add("b\x00", memory.DemoSneaker+"-10", -3, "<script>", "\xff\xfe", "City\n", "ZZ", "9410\u202e5", "us", "555", "standard\x00", "tok_approve ")
 	f.Add("buyer-2", memory.DemoSneaker+"-9", 1<<40, "A", "B", "C", "D", "E", "FR", "F", "standard", memory.TokenDecline)
 	f.Fuzz(func(t *testing.T, buyerID, variantID string, quantity int, name, line1, city, region, postal, country, phone, optionID, token string) {
-		store := &countingStore{Store: buybutton.NewMemoryStore()}
+		store := &countingStore{Store: nulRefusingStore{buybutton.NewMemoryStore()}}
 		fx := buildFixture(t, nil, &buybutton.Options{Store: store}, nil)
 		address := provider.Address{Name: name, Line1: line1, City: city, Region: region, PostalCode: postal, Country: country, Phone: phone}
 
@@ -172,7 +174,7 @@ func FuzzSignedWebhookEvents(f *testing.F) {
 	f.Add(uint8(9), "evt-6", uint8(1), "", "", "", "fraud", "", "")
 	f.Add(uint8(5), "evt-7", uint8(2), "5.00", "EUR", "re_x", "", "", "")
 	f.Fuzz(func(t *testing.T, typ uint8, eventID string, refs uint8, amount, currency, refundID, reason, carrier, tracking string) {
-		fx := newShop(t, nil)
+		fx := newShop(t, &buybutton.Options{Store: nulRefusingStore{buybutton.NewMemoryStore()}})
 		o := fx.placed(t)
 		e := provider.Event{ID: eventID, Type: eventTypes[int(typ)%len(eventTypes)], OccurredAt: fx.clock.Now(), RefundID: refundID, Reason: reason}
 		if refs&1 != 0 {
@@ -223,7 +225,7 @@ func FuzzDonationInputs(f *testing.F) {
 	f.Add("buyer-1", "25", "JPY", false, false, false, false, "", "", "", "", memory.TokenActionRequired)
 	f.Add("", "1e9", "USD", true, true, true, true, "N", "n@example.com", "m", "d", "")
 	f.Fuzz(func(t *testing.T, buyerID, amount, currency string, coverFee, monthly, share, show bool, name, email, message, dedication, token string) {
-		store := &countingStore{Store: buybutton.NewMemoryStore()}
+		store := &countingStore{Store: nulRefusingStore{buybutton.NewMemoryStore()}}
 		fx := newCharity(t, &buybutton.Options{Store: store})
 		cp := fx.campaign(t)
 		written := store.commits
@@ -278,7 +280,7 @@ func FuzzSignedDonationEvents(f *testing.F) {
 	f.Add(uint8(14), "evt-7", uint8(4), "", "", "", "canceled by the donor")
 	f.Add(uint8(13), "evt-8", uint8(1), "5.00", "USD", "re_5", "lost_or_stolen_card")
 	f.Fuzz(func(t *testing.T, typ uint8, eventID string, refs uint8, amount, currency, refundID, reason string) {
-		fx := newCharity(t, nil)
+		fx := newCharity(t, &buybutton.Options{Store: nulRefusingStore{buybutton.NewMemoryStore()}})
 		cp := fx.campaign(t)
 		p := ada(buybutton.DonorPrivacy{})
 		p.Monthly, p.CoverFee = true, true
