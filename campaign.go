@@ -220,6 +220,10 @@ func (c *Client) verifiedNonprofit(ctx context.Context, m Merchant, id string, c
 		case strings.TrimSpace(n.Name) == "":
 			return provider.Nonprofit{}, invalid("nonprofit.name", "the provider gave no name")
 		}
+		// What the card shows and the receipt cites: it must be fit to.
+		if err := checkNonprofit(n); err != nil {
+			return provider.Nonprofit{}, err
+		}
 		return n, nil
 	}
 	return provider.Nonprofit{}, fmt.Errorf("%w: merchant %s has no nonprofit %q", ErrNotFound, m.ID, truncate(id, 64))

@@ -47,9 +47,6 @@ func (c *Client) AttachDonateCard(ctx context.Context, p DonateCardParams) (Card
 	if err != nil {
 		return Card{}, err
 	}
-	if err := checkNonprofit(np); err != nil {
-		return Card{}, err
-	}
 	card := Card{
 		ID: uuid.NewString(), PostID: p.PostID, MerchantID: m.ID, CTA: Donate,
 		Nonprofit: &np, Campaign: cp, Version: 1, ExpiresAt: p.ExpiresAt, UpdatedAt: now,

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/memory"
 )
@@ -109,4 +110,48 @@ func TestPlatformTextIsKeptClean(t *testing.T) {
 			}
 		})
 	}
+}
+
+// renamingNonprofits is the memory platform giving its nonprofits the name
+// in *name, when set.
+type renamingNonprofits struct {
+	*memory.Provider
+	name *string
+}
+
+func (p renamingNonprofits) Nonprofits(ctx context.Context, ids []string) ([]provider.Nonprofit, error) {
+	got, err := p.Provider.Nonprofits(ctx, ids)
+	for i := range got {
+		if *p.name != "" {
+			got[i].Name = *p.name
+		}
+	}
+	return got, err
+}
+
+// TestANonprofitNameUnfitToShowIsRefused: a nonprofit's name is shown on
+// the card and cited on the receipt, so one the platform sends with a
+// control character in it is not cleaned but refused, before a checkout
+// is stored or anything is charged.
+func TestANonprofitNameUnfitToShowIsRefused(t *testing.T) {
+	name := ""
+	store := &countingStore{Store: nulRefusingStore{buybutton.NewMemoryStore()}}
+	f := buildFixture(t, nil, &buybutton.Options{Store: store}, func(p *memory.Provider) buybutton.Merchant {
+		return buybutton.MerchantFrom(shopID, "Demo Shop", renamingNonprofits{Provider: p, name: &name})
+	})
+	cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
+		MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells for Wajir", Currency: "USD",
+		Presets: []money.Amount{usd("25.00")}, Maximum: usd("1000.00"),
+	})
+	require.NoError(t, err)
+	name = "Clean\x00Water"
+	written := store.commits
+	p := ada(buybutton.DonorPrivacy{})
+	p.CampaignID = cp.ID
+	_, err = f.client.StartDonation(ctx, p)
+	require.ErrorIs(t, err, buybutton.ErrInvalidInput)
+	_, err = f.client.AttachDonateCard(ctx, buybutton.DonateCardParams{PostID: "post-1", CampaignID: cp.ID})
+	require.ErrorIs(t, err, buybutton.ErrInvalidInput)
+	assert.Equal(t, written, store.commits, "nothing was stored")
+	assert.Zero(t, f.shop.Stats().Donations)
 }
