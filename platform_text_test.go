@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -58,6 +59,7 @@ func TestPlatformTextIsKeptClean(t *testing.T) {
 		for _, e := range []provider.Event{
 			{ID: "evt_ship", Type: provider.EventOrderShipped, OrderID: o.ProviderOrderID, Shipment: &provider.Shipment{Carrier: "UP\x00S", TrackingNumber: "1Z\x01"}},
 			{ID: "evt_dispute", Type: provider.EventPaymentDisputed, PaymentID: o.PaymentID, Reason: "fraud\x00ulent"},
+			{ID: "evt_dispute_long", Type: provider.EventPaymentDisputed, PaymentID: o.PaymentID, Reason: "\xff" + strings.Repeat("é", 600)},
 		} {
 			h, body := f.shop.Sign(e, f.clock.Now())
 			require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body), e.ID)
@@ -68,14 +70,13 @@ func TestPlatformTextIsKeptClean(t *testing.T) {
 		assert.Equal(t, "1Z\uFFFD", got.Shipments[0].TrackingNumber)
 		events, err := f.client.PendingEvents(ctx, 100)
 		require.NoError(t, err)
-		var dispute *buybutton.Event
-		for i := range events {
-			if events[i].Type == buybutton.EventPaymentDisputed {
-				dispute = &events[i]
+		var reasons []string
+		for _, e := range events {
+			if e.Type == buybutton.EventPaymentDisputed {
+				reasons = append(reasons, e.Reason)
 			}
 		}
-		require.NotNil(t, dispute)
-		assert.Equal(t, "fraud\uFFFDulent", dispute.Reason)
+		assert.Equal(t, []string{"fraud\uFFFDulent", "\uFFFD" + strings.Repeat("é", 499) + "…"}, reasons, "control characters and bad bytes replaced, 500 characters kept")
 	})
 	t.Run("an id with a NUL", func(t *testing.T) {
 		f := newShop(t, &buybutton.Options{Store: nulRefusingStore{buybutton.NewMemoryStore()}})
