@@ -310,7 +310,19 @@ func (c *Client) quote(ctx context.Context, m Merchant, co *Checkout, shipTo *pr
 		}
 		lines[i].RequiresShipping = ql.RequiresShipping
 	}
+	ids := map[string]bool{}
 	for i, o := range q.ShippingOptions {
+		// The buyer picks an option by its id and reads its label.
+		if err := checkID(fmt.Sprintf("quote.shipping_options[%d].id", i), o.ID, provider.MaxIDLength); err != nil {
+			return err
+		}
+		if ids[o.ID] {
+			return invalid(fmt.Sprintf("quote.shipping_options[%d].id", i), "%q is quoted twice", truncate(o.ID, 64))
+		}
+		ids[o.ID] = true
+		if err := checkText(fmt.Sprintf("quote.shipping_options[%d].label", i), o.Label, 1, MaxTitleLength, false); err != nil {
+			return err
+		}
 		if o.Amount.Currency() != co.Currency || !r.chargeable(o.Amount) {
 			return invalid(fmt.Sprintf("quote.shipping_options[%d].amount", i), "%s is not an amount in %s in steps of %s, the payment platform's", o.Amount, co.Currency, r.unit)
 		}

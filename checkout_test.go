@@ -635,7 +635,8 @@ func (q skewedQuotes) Quote(ctx context.Context, req provider.QuoteRequest) (pro
 // TestQuotesThatBreakTheContractAreRefused: a platform's quote is data the
 // library checks like a caller's input. A price in another currency, a
 // fraction of a cent, a negative amount, a discount above the line, a tax
-// rate outside [0, 1) or lines other than those asked for are
+// rate outside [0, 1), lines other than those asked for, or a shipping
+// option without a clean id and label or quoted twice are
 // ErrInvalidInput, and no checkout is priced from them.
 func TestQuotesThatBreakTheContractAreRefused(t *testing.T) {
 	for name, skew := range map[string]func(*provider.Quote){
@@ -654,6 +655,11 @@ func TestQuotesThatBreakTheContractAreRefused(t *testing.T) {
 		"shipping below a cent":   func(q *provider.Quote) { q.ShippingOptions[0].Amount = usd("5.001") },
 		"negative shipping":       func(q *provider.Quote) { q.ShippingOptions[0].Amount = usd("-5.00") },
 		"shipping tax rate":       func(q *provider.Quote) { q.ShippingOptions[0].TaxRate = decimal.RequireFromString("1.5") },
+		"shipping without an id":  func(q *provider.Quote) { q.ShippingOptions[0].ID = "" },
+		"shipping id with a NUL":  func(q *provider.Quote) { q.ShippingOptions[0].ID = "std\x00" },
+		"shipping quoted twice":   func(q *provider.Quote) { q.ShippingOptions[1].ID = q.ShippingOptions[0].ID },
+		"shipping label with NUL": func(q *provider.Quote) { q.ShippingOptions[0].Label = "Standard\x00" },
+		"shipping without label":  func(q *provider.Quote) { q.ShippingOptions[0].Label = "" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
