@@ -207,6 +207,12 @@ func (c *Client) runGift(ctx context.Context, m Merchant, co *Checkout, actor st
 	} else {
 		d, err = m.Donations.Donate(ctx, req)
 	}
+	if err == nil {
+		err = answerID("donation", d.ID)
+	}
+	if err == nil && monthly != nil {
+		err = answerID("monthly donation", monthly.ID)
+	}
 	if err != nil {
 		return outcome{}, c.attemptFailed(ctx, m, co, "donate", err, actor, resumed)
 	}

@@ -264,6 +264,9 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 	}
 	if m.Inventory != nil && co.ReservationID == "" {
 		res, err := m.Inventory.Reserve(ctx, provider.ReserveRequest{IdempotencyKey: co.key("reserve"), Lines: co.stockLines(), TTL: c.reservationTTL})
+		if err == nil {
+			err = answerID("reservation", res.ID)
+		}
 		if err != nil {
 			return outcome{}, c.attemptFailed(ctx, m, co, "reserve", err, actor, resumed)
 		}
@@ -277,6 +280,9 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		Description:    "buybutton checkout " + co.ID,
 		Metadata:       map[string]string{"buybutton_checkout": co.ID, "buybutton_buyer": co.BuyerID},
 	})
+	if err == nil {
+		err = answerID("payment", pay.ID)
+	}
 	if err != nil {
 		return outcome{}, c.attemptFailed(ctx, m, co, "authorize", err, actor, resumed)
 	}
@@ -306,6 +312,9 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		ShipTo: co.ShipTo, ShippingOptionID: co.ShippingOptionID, PaymentID: pay.ID,
 		Total: co.Totals.Total, Contact: co.Contact,
 	})
+	if err == nil {
+		err = answerID("order", po.ID)
+	}
 	if err != nil {
 		return outcome{}, c.attemptFailed(ctx, m, co, "place order", err, actor, resumed)
 	}

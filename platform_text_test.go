@@ -156,3 +156,98 @@ func TestANonprofitNameUnfitToShowIsRefused(t *testing.T) {
 	assert.Equal(t, written, store.commits, "nothing was stored")
 	assert.Zero(t, f.shop.Stats().Donations)
 }
+
+// badIDs is the memory platform answering the request named which with
+// an id that has a NUL in it: one no store can keep (PostgreSQL cannot)
+// and the library cannot name again.
+type badIDs struct {
+	*memory.Provider
+	which string
+}
+
+func (p badIDs) Reserve(ctx context.Context, req provider.ReserveRequest) (provider.Reservation, error) {
+	r, err := p.Provider.Reserve(ctx, req)
+	if p.which == "reserve" {
+		r.ID += "\x00"
+	}
+	return r, err
+}
+
+func (p badIDs) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
+	pay, err := p.Provider.Authorize(ctx, req)
+	if p.which == "authorize" {
+		pay.ID += "\x00"
+	}
+	return pay, err
+}
+
+func (p badIDs) PlaceOrder(ctx context.Context, req provider.PlaceOrderRequest) (provider.Order, error) {
+	o, err := p.Provider.PlaceOrder(ctx, req)
+	if p.which == "place order" {
+		o.ID += "\x00"
+	}
+	return o, err
+}
+
+func (p badIDs) Donate(ctx context.Context, req provider.DonateRequest) (provider.Donation, error) {
+	d, err := p.Provider.Donate(ctx, req)
+	if p.which == "donate" {
+		d.ID += "\x00"
+	}
+	return d, err
+}
+
+func (p badIDs) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
+	r, err := p.Provider.Refund(ctx, req)
+	if p.which == "refund" {
+		r.ID = ""
+	}
+	return r, err
+}
+
+// TestAnswersWithIDsNoStoreCanKeepAreUnknownOutcomes: a platform that
+// answers a request with an id the library cannot keep did something it
+// cannot name. That is an unknown outcome, never a failure to undo: the
+// checkout waits for Reconcile, nothing is voided or released on a guess,
+// and the store is never asked to keep the id.
+func TestAnswersWithIDsNoStoreCanKeepAreUnknownOutcomes(t *testing.T) {
+	for _, which := range []string{"reserve", "authorize", "place order"} {
+		t.Run(which, func(t *testing.T) {
+			f := buildFixture(t, nil, &buybutton.Options{Store: nulRefusingStore{buybutton.NewMemoryStore()}}, func(p *memory.Provider) buybutton.Merchant {
+				return buybutton.MerchantFrom(shopID, "Demo Shop", badIDs{Provider: p, which: which})
+			})
+			co := f.ready(t, buyer, book(1))
+			_, err := f.confirm(co, memory.TokenApprove)
+			require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
+			assert.Equal(t, buybutton.CheckoutUnknown, f.checkout(t, co.ID).State)
+			assert.Zero(t, f.shop.Stats().Voids, "nothing undone on a guess")
+		})
+	}
+	t.Run("donate", func(t *testing.T) {
+		f := buildFixture(t, nil, &buybutton.Options{Store: nulRefusingStore{buybutton.NewMemoryStore()}}, func(p *memory.Provider) buybutton.Merchant {
+			return buybutton.MerchantFrom(shopID, "Demo Shop", badIDs{Provider: p, which: "donate"})
+		})
+		cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
+			MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells", Currency: "USD", Presets: []money.Amount{usd("25.00")}, Maximum: usd("1000.00"),
+		})
+		require.NoError(t, err)
+		p := ada(buybutton.DonorPrivacy{})
+		p.CampaignID = cp.ID
+		co, err := f.client.StartDonation(ctx, p)
+		require.NoError(t, err)
+		_, err = f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+		require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
+		got, err := f.client.Checkout(ctx, buyer, co.ID)
+		require.NoError(t, err)
+		assert.Equal(t, buybutton.CheckoutUnknown, got.State)
+	})
+	t.Run("refund", func(t *testing.T) {
+		f := buildFixture(t, nil, &buybutton.Options{Store: nulRefusingStore{buybutton.NewMemoryStore()}}, func(p *memory.Provider) buybutton.Merchant {
+			return buybutton.MerchantFrom(shopID, "Demo Shop", badIDs{Provider: p, which: "refund"})
+		})
+		o := f.placed(t)
+		r, err := f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("10.00"), Reason: "damaged", IdempotencyKey: "k1"})
+		require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
+		assert.Equal(t, buybutton.RefundPending, r.Status, "pending until the platform names it")
+	})
+}

@@ -214,6 +214,9 @@ func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID
 		return f, refusal(f)
 	}
 	pr, callErr := t.send(ctx, r, *f)
+	if callErr == nil {
+		callErr = answerID("refund", pr.ID)
+	}
 	switch {
 	case callErr == nil:
 	case !definite(callErr):

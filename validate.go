@@ -150,6 +150,18 @@ func checkImageURL(field, raw string) error {
 	return nil
 }
 
+// answerID checks an id a platform answered a request with. One the
+// library cannot keep (empty, too long, with control characters) names
+// nothing it can read, undo or record, so what the platform did stays
+// unknown: ErrUnknownOutcome, never a definite failure, and never
+// ErrInvalidInput, which would tell that nothing happened.
+func answerID(object, id string) error {
+	if err := checkID(object+".id", id, provider.MaxIDLength); err != nil {
+		return fmt.Errorf("%w: the platform answered with a %s id it cannot keep: %v", ErrUnknownOutcome, object, err)
+	}
+	return nil
+}
+
 // platformText makes text that a platform sent (a reason, a decline
 // message, a carrier's name, the words of an error) fit to keep: valid
 // UTF-8, control characters but newlines and tabs replaced with U+FFFD, at
