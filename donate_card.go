@@ -69,7 +69,7 @@ func checkNonprofit(n provider.Nonprofit) error {
 		return err
 	}
 	if n.LogoURL != "" {
-		if err := checkImageURL("nonprofit.logo_url", n.LogoURL); err != nil {
+		if err := checkHTTPSURL("nonprofit.logo_url", n.LogoURL); err != nil {
 			return err
 		}
 	}

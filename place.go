@@ -506,10 +506,16 @@ func (c *Client) undoHolds(ctx context.Context, m Merchant, co *Checkout) error 
 // awaitAction parks the checkout until the buyer completes the action of
 // the payment (or donation) paymentID.
 func (c *Client) awaitAction(ctx context.Context, m Merchant, co *Checkout, paymentID string, next *provider.NextAction, actor string) error {
-	co.NextAction = next
-	if co.NextAction == nil {
-		co.NextAction = &provider.NextAction{}
+	if next == nil {
+		next = &provider.NextAction{}
 	}
+	// What the client is given to complete the action; one the library
+	// cannot keep or hand on leaves the buyer unable to, and the payment's
+	// end unknown.
+	if !cleanText(next.ClientSecret, 1000) || next.RedirectURL != "" && checkHTTPSURL("next_action.redirect_url", next.RedirectURL) != nil {
+		return c.toUnknown(ctx, co, "payment action", fmt.Errorf("payment %s asks for an action the library cannot hand on", paymentID), actor)
+	}
+	co.NextAction = next
 	err := c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutRequiresAction, "payment "+paymentID+" requires action", actor, func(tx *Tx) {
 		tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "checkout_payment", MerchantID: m.ID, ExternalID: paymentID}, ID: co.ID})
 	})

@@ -159,7 +159,8 @@ func TestANonprofitNameUnfitToShowIsRefused(t *testing.T) {
 
 // badIDs is the memory platform answering the request named which with
 // an id that has a NUL in it: one no store can keep (PostgreSQL cannot)
-// and the library cannot name again.
+// and the library cannot name again; or, for "action", a payment action
+// no client can take.
 type badIDs struct {
 	*memory.Provider
 	which string
@@ -175,8 +176,19 @@ func (p badIDs) Reserve(ctx context.Context, req provider.ReserveRequest) (provi
 
 func (p badIDs) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
 	pay, err := p.Provider.Authorize(ctx, req)
-	if p.which == "authorize" {
+	switch {
+	case p.which == "authorize":
 		pay.ID += "\x00"
+	case p.which == "action" && pay.NextAction != nil:
+		pay.NextAction = &provider.NextAction{RedirectURL: "javascript:alert(1)", ClientSecret: "secret\x00"}
+	}
+	return pay, err
+}
+
+func (p badIDs) Payment(ctx context.Context, id string) (provider.Payment, error) {
+	pay, err := p.Provider.Payment(ctx, id)
+	if p.which == "action" && pay.NextAction != nil {
+		pay.NextAction = &provider.NextAction{RedirectURL: "javascript:alert(1)", ClientSecret: "secret\x00"}
 	}
 	return pay, err
 }
@@ -211,13 +223,17 @@ func (p badIDs) Refund(ctx context.Context, req provider.RefundRequest) (provide
 // checkout waits for Reconcile, nothing is voided or released on a guess,
 // and the store is never asked to keep the id.
 func TestAnswersWithIDsNoStoreCanKeepAreUnknownOutcomes(t *testing.T) {
-	for _, which := range []string{"reserve", "authorize", "place order"} {
+	for _, which := range []string{"reserve", "authorize", "place order", "action"} {
 		t.Run(which, func(t *testing.T) {
+			token := memory.TokenApprove
+			if which == "action" {
+				token = memory.TokenActionRequired // answered with an action no client can take
+			}
 			f := buildFixture(t, nil, &buybutton.Options{Store: nulRefusingStore{buybutton.NewMemoryStore()}}, func(p *memory.Provider) buybutton.Merchant {
 				return buybutton.MerchantFrom(shopID, "Demo Shop", badIDs{Provider: p, which: which})
 			})
 			co := f.ready(t, buyer, book(1))
-			_, err := f.confirm(co, memory.TokenApprove)
+			_, err := f.confirm(co, token)
 			require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
 			assert.Equal(t, buybutton.CheckoutUnknown, f.checkout(t, co.ID).State)
 			assert.Zero(t, f.shop.Stats().Voids, "nothing undone on a guess")

@@ -66,7 +66,7 @@ func validateProduct(p provider.Product) error {
 	}
 	for i, img := range p.Images {
 		field := fmt.Sprintf("product.images[%d]", i)
-		if err := checkImageURL(field+".url", img.URL); err != nil {
+		if err := checkHTTPSURL(field+".url", img.URL); err != nil {
 			return err
 		}
 		if err := checkText(field+".alt", img.Alt, 0, MaxAltLength, false); err != nil {
@@ -139,7 +139,10 @@ func checkPrice(field string, a money.Amount, currency money.Currency) error {
 	return nil
 }
 
-func checkImageURL(field, raw string) error {
+// checkHTTPSURL checks a URL a client is sent to or loads from (an image,
+// a logo, a payment action's page): absolute https, no credentials, no
+// longer than MaxImageURLLength.
+func checkHTTPSURL(field, raw string) error {
 	if len(raw) > MaxImageURLLength {
 		return invalid(field, "longer than %d bytes", MaxImageURLLength)
 	}
