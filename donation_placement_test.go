@@ -2,13 +2,8 @@ package buybutton_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -59,50 +54,21 @@ func TestRacingDonationConfirmsGiveEachOnce(t *testing.T) {
 				ids[i] = co.ID
 			}
 
-			donations := make([]sync.Map, donors) // donation ids seen per checkout
-			var wg sync.WaitGroup
-			var failures atomic.Int64
-			for range goroutines {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i, id := range ids {
-						if tc.wantCaught && failures.Load() > 0 {
-							return // caught; the control strands claims, so stop early
-						}
-						for {
-							cctx, cancel := context.WithTimeout(ctx, time.Second)
-							d, err := f.client.ConfirmDonation(cctx, buybutton.ConfirmParams{BuyerID: fmt.Sprintf("donor-%d", i), CheckoutID: id, PaymentToken: memory.TokenApprove})
-							cancel()
-							if errors.Is(err, buybutton.ErrInProgress) && !tc.wantCaught {
-								continue
-							}
-							if err != nil {
-								failures.Add(1)
-								break
-							}
-							donations[i].Store(d.ID, true)
-							break
-						}
-						runtime.Gosched()
-					}
-				}()
-			}
-			wg.Wait()
-			distinct, placed := 0, 0 // donation ids seen; checkouts that got one
-			for i := range donations {
-				n := 0
-				donations[i].Range(func(any, any) bool { n++; return true })
-				distinct += n
-				placed += min(n, 1)
-			}
+			donations, failures := confirmRacing(ids, goroutines, tc.wantCaught, func(ctx context.Context, i int, id string) (string, error) {
+				d, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: fmt.Sprintf("donor-%d", i), CheckoutID: id, PaymentToken: memory.TokenApprove})
+				if err != nil {
+					return "", err
+				}
+				return d.ID, nil
+			})
+			distinct, placed := countResults(donations) // donation ids seen; checkouts that got one
 			gifts := f.shop.Stats().Donations
 			if tc.wantCaught {
 				assert.True(t, gifts > placed || distinct > placed,
 					"the test did not catch donation placement without compare-and-set: %d gifts for %d checkouts placed", gifts, placed)
 				return
 			}
-			assert.Zero(t, failures.Load())
+			assert.Zero(t, failures)
 			assert.Equal(t, donors, gifts, "gifts the provider charged")
 			assert.Equal(t, donors, distinct, "callers of one checkout got different donations")
 			got, err := f.client.Campaign(ctx, cp.ID)

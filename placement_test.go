@@ -57,55 +57,84 @@ func TestRacingConfirmsPlaceEachCheckoutOnce(t *testing.T) {
 				ids[i] = f.ready(t, fmt.Sprintf("buyer-%d", i), teeLine()).ID
 			}
 
-			orders := make([]sync.Map, checkouts) // order ids seen per checkout
-			var wg sync.WaitGroup
-			var failures atomic.Int64
-			for range goroutines {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i, id := range ids {
-						if tc.wantCaught && failures.Load() > 0 {
-							return // caught; the control strands claims, so stop early
-						}
-						for {
-							// A claimant that never finishes (the negative
-							// control strands some) must not hang the test.
-							cctx, cancel := context.WithTimeout(ctx, time.Second)
-							o, err := client.Confirm(cctx, buybutton.ConfirmParams{BuyerID: fmt.Sprintf("buyer-%d", i), CheckoutID: id, PaymentToken: memory.TokenApprove})
-							cancel()
-							if errors.Is(err, buybutton.ErrInProgress) && !tc.wantCaught {
-								continue
-							}
-							if err != nil {
-								failures.Add(1)
-								break
-							}
-							orders[i].Store(o.ID, true)
-							break
-						}
-						runtime.Gosched()
-					}
-				}()
-			}
-			wg.Wait()
+			orders, failures := confirmRacing(ids, goroutines, tc.wantCaught, func(ctx context.Context, i int, id string) (string, error) {
+				o, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: fmt.Sprintf("buyer-%d", i), CheckoutID: id, PaymentToken: memory.TokenApprove})
+				if err != nil {
+					return "", err
+				}
+				return o.ID, nil
+			})
 			st := shop.Stats()
-			distinct := 0
-			for i := range orders {
-				orders[i].Range(func(any, any) bool { distinct++; return true })
-			}
-			caught := st.Orders != checkouts || st.Authorizations != checkouts || distinct != checkouts || failures.Load() != 0
+			distinct, _ := countResults(orders)
+			caught := st.Orders != checkouts || st.Authorizations != checkouts || distinct != checkouts || failures != 0
 			if tc.wantCaught {
 				assert.True(t, caught, "the test did not catch placement without compare-and-set: %+v", st)
 				return
 			}
-			assert.Zero(t, failures.Load())
+			assert.Zero(t, failures)
 			assert.Equal(t, checkouts, st.Orders)
 			assert.Equal(t, checkouts, st.Authorizations)
 			assert.Equal(t, checkouts, st.Captures)
 			assert.Equal(t, checkouts, distinct, "callers of one checkout got different orders")
 		})
 	}
+}
+
+// confirmRacing has goroutines confirm every checkout of ids at once,
+// each until confirm gives it what the checkout placed, retrying while
+// another call holds the claim (ErrInProgress). It returns the distinct
+// results each checkout gave its callers, and how many calls failed
+// otherwise. For a negative control, whose broken store strands claims,
+// ErrInProgress is a failure and the goroutines stop at the first.
+func confirmRacing(ids []string, goroutines int, negativeControl bool, confirm func(ctx context.Context, i int, id string) (string, error)) (results []map[string]bool, failures int64) {
+	seen := make([]sync.Map, len(ids))
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, id := range ids {
+				if negativeControl && failed.Load() > 0 {
+					return // caught; the control strands claims, so stop early
+				}
+				for {
+					// A claimant that never finishes (the negative
+					// control strands some) must not hang the test.
+					cctx, cancel := context.WithTimeout(ctx, time.Second)
+					got, err := confirm(cctx, i, id)
+					cancel()
+					if errors.Is(err, buybutton.ErrInProgress) && !negativeControl {
+						continue
+					}
+					if err != nil {
+						failed.Add(1)
+						break
+					}
+					seen[i].Store(got, true)
+					break
+				}
+				runtime.Gosched()
+			}
+		}()
+	}
+	wg.Wait()
+	results = make([]map[string]bool, len(ids))
+	for i := range seen {
+		results[i] = map[string]bool{}
+		seen[i].Range(func(k, _ any) bool { results[i][k.(string)] = true; return true })
+	}
+	return results, failed.Load()
+}
+
+// countResults counts the distinct results of confirmRacing, and the
+// checkouts that gave one.
+func countResults(results []map[string]bool) (distinct, placed int) {
+	for _, r := range results {
+		distinct += len(r)
+		placed += min(len(r), 1)
+	}
+	return distinct, placed
 }
 
 // naiveStock is the negative control of the flash sale: inventory that

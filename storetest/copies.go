@@ -104,10 +104,7 @@ func transition(ctx context.Context, s buybutton.Store) (*buybutton.Transition, 
 func readsAndWritesAreCopies(t *testing.T, ctx context.Context, s buybutton.Store) {
 	for _, k := range recordKinds {
 		t.Run(k.name, func(t *testing.T) {
-			rec := k.filled()
-			tx := &buybutton.Tx{}
-			k.insert(tx, rec)
-			commit(t, ctx, s, tx)
+			rec := commitFilled(t, ctx, s, k)
 			want := snapshot(t, ctx, s, k)
 
 			deep.Scribble(rec)
@@ -128,10 +125,7 @@ func readsAndWritesAreCopies(t *testing.T, ctx context.Context, s buybutton.Stor
 func everyFieldRoundTrips(t *testing.T, ctx context.Context, s buybutton.Store) {
 	for _, k := range recordKinds {
 		t.Run(k.name, func(t *testing.T) {
-			rec := k.filled()
-			tx := &buybutton.Tx{}
-			k.insert(tx, rec)
-			commit(t, ctx, s, tx)
+			rec := commitFilled(t, ctx, s, k)
 			if v := reflect.ValueOf(rec).Elem().FieldByName("Version"); v.IsValid() {
 				v.SetInt(1)
 			}
@@ -140,6 +134,17 @@ func everyFieldRoundTrips(t *testing.T, ctx context.Context, s buybutton.Store) 
 			assert.JSONEq(t, string(want), snapshot(t, ctx, s, k))
 		})
 	}
+}
+
+// commitFilled commits a record of kind k with every field set, and
+// returns it.
+func commitFilled(t *testing.T, ctx context.Context, s buybutton.Store, k recordKind) any {
+	t.Helper()
+	rec := k.filled()
+	tx := &buybutton.Tx{}
+	k.insert(tx, rec)
+	commit(t, ctx, s, tx)
+	return rec
 }
 
 // snapshot reads the record of kind k and renders all of it, through
