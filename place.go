@@ -512,7 +512,7 @@ func (c *Client) awaitAction(ctx context.Context, m Merchant, co *Checkout, paym
 	// What the client is given to complete the action; one the library
 	// cannot keep or hand on leaves the buyer unable to, and the payment's
 	// end unknown.
-	if !cleanText(next.ClientSecret, 1000) || next.RedirectURL != "" && checkHTTPSURL("next_action.redirect_url", next.RedirectURL) != nil {
+	if checkText("next_action.client_secret", next.ClientSecret, 0, 1000, true) != nil || next.RedirectURL != "" && checkHTTPSURL("next_action.redirect_url", next.RedirectURL) != nil {
 		return c.toUnknown(ctx, co, "payment action", fmt.Errorf("payment %s asks for an action the library cannot hand on", paymentID), actor)
 	}
 	co.NextAction = next

@@ -174,8 +174,8 @@ func answerID(object, id string) error {
 // and because a store may not be able to keep it as it came (PostgreSQL
 // cannot store NUL).
 func platformText(s string, maxRunes int) string {
-	if cleanText(s, maxRunes) {
-		return s
+	if checkText("", s, 0, maxRunes, true) == nil {
+		return s // already what a caller's multiline text must be
 	}
 	var b strings.Builder
 	n := 0
@@ -191,19 +191,6 @@ func platformText(s string, maxRunes int) string {
 		n++
 	}
 	return b.String()
-}
-
-// cleanText reports whether s is what platformText would keep unchanged.
-func cleanText(s string, maxRunes int) bool {
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxRunes {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) && r != '\n' && r != '\t' {
-			return false
-		}
-	}
-	return true
 }
 
 func truncate(s string, n int) string {
