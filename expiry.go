@@ -229,21 +229,40 @@ func (c *Client) postponeRelease(ctx context.Context, co *Checkout, now time.Tim
 
 // releaseAbandoned voids the payment and releases the stock of a checkout
 // that ended without an order, then clears its debt; actor is who asked.
+//
+// Several calls may release one checkout at once (a buyer's cancel and its
+// retry, maintenance passes on several instances): each voids with the
+// same key, so the platform voids once, and one records it. A call whose
+// record loses the race reads the checkout again: released by the other,
+// there is nothing left to do, and it returns the checkout without an
+// error; still owed (the other call changed something else), it tries
+// again.
 func (c *Client) releaseAbandoned(ctx context.Context, co *Checkout, actor string) (*Checkout, error) {
 	m, err := c.merchant(co.MerchantID)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.undoHolds(ctx, m, co); err != nil {
-		return nil, fmt.Errorf("buybutton: checkout %s: void: %w", co.ID, err)
+	for {
+		if err := c.undoHolds(ctx, m, co); err != nil {
+			return nil, fmt.Errorf("buybutton: checkout %s: void: %w", co.ID, err)
+		}
+		co.DueAt, co.UpdatedAt = time.Time{}, c.now()
+		tx := &Tx{Checkouts: []*Checkout{co}, Transitions: []Transition{
+			checkoutMachine.record(co.ID, co.State, co.State, "payment voided and stock released", actor, co.UpdatedAt),
+		}}
+		err := c.store.Commit(ctx, tx)
+		if err == nil {
+			co.Version++
+			return co, nil
+		}
+		if !conflictOn(err, "checkout") || ctx.Err() != nil {
+			return nil, fmt.Errorf("buybutton: checkout %s: %w", co.ID, err)
+		}
+		if co, err = c.store.Checkout(ctx, co.ID); err != nil {
+			return nil, err
+		}
+		if !co.Compensating {
+			return co, nil
+		}
 	}
-	co.DueAt, co.UpdatedAt = time.Time{}, c.now()
-	tx := &Tx{Checkouts: []*Checkout{co}, Transitions: []Transition{
-		checkoutMachine.record(co.ID, co.State, co.State, "payment voided and stock released", actor, co.UpdatedAt),
-	}}
-	if err := c.store.Commit(ctx, tx); err != nil {
-		return nil, fmt.Errorf("buybutton: checkout %s: %w", co.ID, err)
-	}
-	co.Version++
-	return co, nil
 }

@@ -486,6 +486,66 @@ func TestCancelCheckoutRetriedFinishesTheRelease(t *testing.T) {
 	require.ErrorIs(t, err, buybutton.ErrForbidden)
 }
 
+// heldVoid is the memory platform with the first void it is asked for
+// held until release is closed; entered is closed when it arrives.
+type heldVoid struct {
+	*memory.Provider
+	calls            *atomic.Int32
+	entered, release chan struct{}
+}
+
+func (h heldVoid) Void(ctx context.Context, req provider.VoidRequest) (provider.Payment, error) {
+	if h.calls.Add(1) == 1 {
+		close(h.entered)
+		<-h.release
+	}
+	return h.Provider.Void(ctx, req)
+}
+
+// TestReleasesRacingEndWithoutAnError: two calls that release the same
+// ended checkout's payment (a buyer's cancel and its retry, a cancel and
+// maintenance, two maintenance passes) both void it, with one key, and
+// both try to record that. The one whose record loses the race has
+// nothing left to do, and says so without an error: the checkout is
+// released, and the platform voided once.
+func TestReleasesRacingEndWithoutAnError(t *testing.T) {
+	for _, second := range []string{"cancel", "maintenance"} {
+		t.Run(second, func(t *testing.T) {
+			held := heldVoid{calls: &atomic.Int32{}, entered: make(chan struct{}), release: make(chan struct{})}
+			f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments {
+				held.Provider = shop
+				return held
+			}))
+			co := f.ready(t, buyer, book(1))
+			_, err := f.confirm(co, memory.TokenActionRequired)
+			require.ErrorIs(t, err, buybutton.ErrActionRequired)
+
+			first := make(chan error, 1)
+			go func() {
+				_, err := f.client.CancelCheckout(ctx, buyer, co.ID)
+				first <- err
+			}()
+			<-held.entered // canceled, and its void under way
+			if second == "cancel" {
+				got, err := f.client.CancelCheckout(ctx, buyer, co.ID)
+				require.NoError(t, err)
+				assert.False(t, got.Compensating)
+			} else {
+				rep, err := f.client.Maintain(ctx, 100)
+				require.NoError(t, err)
+				assert.Equal(t, 1, rep.Released)
+			}
+			close(held.release)
+			require.NoError(t, <-first, "the release was made; losing the race to record it is no error")
+
+			got := f.checkout(t, co.ID)
+			assert.Equal(t, buybutton.CheckoutCanceled, got.State)
+			assert.False(t, got.Compensating)
+			assert.Equal(t, 1, f.shop.Stats().Voids)
+		})
+	}
+}
+
 // TestRunMaintenanceGoesOnWhileBatchesAreFull: a pass that releases a full
 // batch of ended checkouts' payments is followed at once by another, as
 // one that expires or reconciles a full batch is, instead of leaving the
