@@ -1,0 +1,294 @@
+package buybutton_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/faulty"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// recordingPayments is the memory platform with a list of every payment
+// it made, whether or not its answer reached the library.
+type recordingPayments struct {
+	*memory.Provider
+	mu   *sync.Mutex
+	made *[]string
+}
+
+func (r recordingPayments) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
+	pay, err := r.Provider.Authorize(ctx, req)
+	if err == nil {
+		r.mu.Lock()
+		*r.made = append(*r.made, pay.ID)
+		r.mu.Unlock()
+	}
+	return pay, err
+}
+
+// settleWorld is a shop whose buyers, host and platform all act at once
+// on the same checkouts and orders.
+type settleWorld struct {
+	f        fixture
+	faults   *faulty.Provider
+	payments []string // every payment the platform made
+	mu       sync.Mutex
+	tokens   map[string]string // checkout id -> the buyer's card
+	ids      []string          // checkouts
+	failed   []provider.Event  // deliveries the library did not take, for the platform to retry
+	odd      []error           // outcomes no caller should get
+}
+
+// TestBuyersHostAndPlatformRacingSettleToOneStory has buyers confirming,
+// cancelling and completing bank steps, the host cancelling and refunding
+// orders and running maintenance, and the platform delivering webhooks,
+// all at once on the same checkouts, with a fifth of the platform's calls
+// failing every way, while the clock runs past every hold and lease. When
+// the faults stop and maintenance has run, the library and the platform
+// tell one story: every checkout ended; each placed one has one order at
+// the platform; every payment the platform made is captured for exactly
+// that order, with what the library recorded as captured and refunded, or
+// released (voided, or refunded in full); and the stock left is the stock
+// bought back out of it.
+func TestBuyersHostAndPlatformRacingSettleToOneStory(t *testing.T) {
+	for seed := range uint64(4) {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { raceAndSettle(t, seed) })
+	}
+}
+
+func raceAndSettle(t *testing.T, seed uint64) {
+	const stock, checkouts, workers, steps = 40, 80, 16, 300
+	w := &settleWorld{tokens: map[string]string{}}
+	w.f = buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
+		rec := recordingPayments{Provider: shop, mu: &w.mu, made: &w.payments}
+		w.faults = faulty.Wrap(rec, faulty.Options{Rate: 0, Seed: seed})
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+		m.Inventory, m.Quotes, m.Orders, m.Payments = w.faults, w.faults, w.faults, w.faults
+		return m
+	})
+	require.NoError(t, w.f.shop.SetStock(tee, stock))
+	cards := []string{memory.TokenApprove, memory.TokenApprove, memory.TokenApprove, memory.TokenApprove, memory.TokenDecline, memory.TokenActionRequired}
+	for i := range checkouts {
+		line := teeLine()
+		line.Quantity = 1 + i%2
+		co := w.f.ready(t, fmt.Sprintf("buyer-%d", i%8), line)
+		w.ids = append(w.ids, co.ID)
+		w.tokens[co.ID] = cards[i%len(cards)]
+	}
+
+	w.faults.SetRate(0.2)
+	var wg sync.WaitGroup
+	for n := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, uint64(n)))
+			for range steps {
+				w.act(rng)
+			}
+		}()
+	}
+	wg.Wait()
+	w.settle(t)
+	for _, err := range w.odd {
+		t.Errorf("an outcome no caller should get: %v", err)
+	}
+	w.check(t, stock)
+}
+
+// act is one thing a buyer, the host or the platform does.
+func (w *settleWorld) act(rng *rand.Rand) {
+	f := w.f
+	id := w.ids[rng.IntN(len(w.ids))]
+	co, err := f.store.Checkout(ctx, id)
+	if err != nil {
+		w.note(err)
+		return
+	}
+	switch op := rng.IntN(100); {
+	case op < 30:
+		_, err = f.client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: id, PaymentToken: w.tokens[id]})
+	case op < 36:
+		_, err = f.client.CancelCheckout(ctx, co.BuyerID, id)
+	case op < 44:
+		_, err = f.client.Reconcile(ctx, id)
+	case op < 50:
+		_, err = f.client.Maintain(ctx, 20)
+	case op < 56:
+		f.clock.Advance(time.Duration(1+rng.IntN(3)) * time.Minute)
+	case op < 68:
+		w.deliver()
+	case op < 74:
+		if co.PaymentID != "" {
+			// The buyer passes or fails the bank's step; a payment that
+			// is not waiting for one refuses, as a bank page would.
+			_ = f.shop.CompleteAction(co.PaymentID, rng.IntN(2) == 0)
+		}
+	case op < 80:
+		if co.OrderID != "" {
+			_, err = f.client.CancelOrder(ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: co.OrderID, Reason: "fraud"})
+		}
+	case op < 90:
+		if co.OrderID != "" {
+			_, err = f.client.RefundOrder(ctx, buybutton.RefundParams{
+				OrderID: co.OrderID, Amount: money.MustParse("1.00", "USD"), Reason: "goodwill",
+				IdempotencyKey: fmt.Sprintf("goodwill-%s-%d", co.OrderID, rng.IntN(3)),
+			})
+		}
+	default:
+		if co.OrderID != "" {
+			_, err = f.client.ReconcileOrder(ctx, co.OrderID)
+		}
+	}
+	w.note(err)
+}
+
+// note keeps err if no caller should ever get it: a caller doing what a
+// buyer or a host may do gets an outcome the API documents for it.
+func (w *settleWorld) note(err error) {
+	for _, k := range []error{
+		buybutton.ErrIllegalTransition, buybutton.ErrActionRequired, buybutton.ErrUnknownOutcome,
+		buybutton.ErrRefundFailed, buybutton.ErrInProgress, provider.ErrDeclined, provider.ErrOutOfStock,
+		provider.ErrReservationExpired, provider.ErrUnavailable, provider.ErrRefundExceedsCapture,
+		provider.ErrInvalidState, context.DeadlineExceeded, // a platform's call timed out
+	} {
+		if errors.Is(err, k) {
+			return
+		}
+	}
+	if err != nil {
+		w.mu.Lock()
+		w.odd = append(w.odd, err)
+		w.mu.Unlock()
+	}
+}
+
+// deliver posts the platform's webhooks, and again those the library did
+// not take before, re-signed now, as the platform retries them.
+func (w *settleWorld) deliver() {
+	w.mu.Lock()
+	retry := w.failed
+	w.failed = nil
+	w.mu.Unlock()
+	for _, d := range w.f.shop.TakeDeliveries() {
+		var e provider.Event
+		if err := json.Unmarshal(d.Body, &e); err != nil {
+			w.note(err)
+			continue
+		}
+		retry = append(retry, e)
+	}
+	for _, e := range retry {
+		h, b := w.f.shop.Sign(e, w.f.clock.Now())
+		if err := w.f.client.HandleWebhook(ctx, shopID, h, b); err != nil {
+			// A delivery signed too long ago is the test's own doing (the
+			// other workers move the clock while this one delivers); the
+			// platform retries it, signed anew, as any other.
+			if !errors.Is(err, provider.ErrWebhookTooOld) {
+				w.note(err)
+			}
+			w.mu.Lock()
+			w.failed = append(w.failed, e)
+			w.mu.Unlock()
+		}
+	}
+}
+
+// settle stops the faults and lets time, webhooks, reconciliation and
+// maintenance finish what the race left owed, as a host's running
+// maintenance would.
+func (w *settleWorld) settle(t *testing.T) {
+	w.faults.SetRate(0)
+	for range 10 {
+		w.f.clock.Advance(2 * time.Hour)
+		w.deliver()
+		_, err := w.f.client.Maintain(ctx, 1000)
+		w.note(err)
+		for _, id := range w.ids {
+			co, err := w.f.store.Checkout(ctx, id)
+			require.NoError(t, err)
+			if co.State == buybutton.CheckoutUnknown {
+				_, err := w.f.client.Reconcile(ctx, id)
+				w.note(err)
+			}
+		}
+	}
+	w.deliver()
+	require.Empty(t, w.failed, "webhooks the library never took")
+}
+
+// check compares the library's records with the platform's.
+func (w *settleWorld) check(t *testing.T, stock int) {
+	f := w.f
+	orders := map[string]*buybutton.Order{} // by payment
+	sold := 0
+	for _, id := range w.ids {
+		co := f.checkout(t, id)
+		assert.Contains(t, []buybutton.CheckoutState{buybutton.CheckoutPlaced, buybutton.CheckoutCanceled, buybutton.CheckoutExpired, buybutton.CheckoutFailed}, co.State, "checkout %s has not ended", id)
+		assert.False(t, co.Compensating, "checkout %s still owes its payment back", id)
+		if co.State != buybutton.CheckoutPlaced {
+			assert.Empty(t, co.OrderID, "checkout %s is %s with an order", id, co.State)
+			continue
+		}
+		o, err := f.store.Order(ctx, co.OrderID)
+		require.NoError(t, err)
+		assert.True(t, o.DueAt.IsZero(), "order %s still owes work", o.ID)
+		require.NotContains(t, orders, o.PaymentID, "two orders on one payment")
+		orders[o.PaymentID] = o
+		if o.Status != buybutton.OrderCanceled {
+			for _, l := range o.Lines {
+				sold += l.Quantity
+			}
+		}
+	}
+	st := f.shop.Stats()
+	t.Logf("checkouts %d, orders %d (%d units kept), payments %d; platform %+v; faults %v", len(w.ids), len(orders), sold, len(w.payments), st, w.faults.Counts())
+	assert.Equal(t, len(orders), st.Orders, "orders at the platform and in the library")
+
+	for _, id := range w.payments {
+		pay, err := f.shop.Payment(ctx, id)
+		require.NoError(t, err)
+		o, ok := orders[id]
+		if !ok {
+			released := pay.Status == provider.PaymentVoided || pay.Status == provider.PaymentFailed ||
+				(pay.Status == provider.PaymentCaptured && pay.Refunded.Equal(pay.Captured))
+			assert.True(t, released, "payment %s of no order is %s, %s captured, %s refunded", id, pay.Status, pay.Captured, pay.Refunded)
+			continue
+		}
+		assert.Equal(t, provider.PaymentCaptured, pay.Status, "order %s's payment", o.ID)
+		assert.True(t, pay.Captured.Equal(o.Captured), "order %s: the platform captured %s, the library says %s", o.ID, pay.Captured, o.Captured)
+		refunded := money.Zero(pay.Refunded.Currency())
+		for _, r := range o.Refunds {
+			if r.Status == buybutton.RefundSucceeded {
+				var err error
+				refunded, err = refunded.Add(r.Amount)
+				require.NoError(t, err)
+			}
+		}
+		assert.True(t, pay.Refunded.Equal(refunded), "order %s: the platform refunded %s, the library says %s", o.ID, pay.Refunded, refunded)
+		if o.Status == buybutton.OrderCanceled {
+			assert.True(t, pay.Refunded.Equal(pay.Captured), "canceled order %s: %s refunded of %s", o.ID, pay.Refunded, pay.Captured)
+		}
+	}
+
+	// What is left to sell is exactly the stock less what was kept.
+	left := stock - sold
+	if left > 0 {
+		_, err := f.shop.Reserve(ctx, provider.ReserveRequest{IdempotencyKey: "left", Lines: []provider.StockLine{{VariantID: tee, Quantity: left}}, TTL: time.Minute})
+		assert.NoError(t, err, "%d units should be left", left)
+	}
+	_, err := f.shop.Reserve(ctx, provider.ReserveRequest{IdempotencyKey: "one more", Lines: []provider.StockLine{{VariantID: tee, Quantity: 1}}, TTL: time.Minute})
+	assert.ErrorIs(t, err, provider.ErrOutOfStock, "more than %d units were left", left)
+}
