@@ -48,9 +48,12 @@ var (
 	ErrActionRequired = errors.New("buybutton: payment requires action")
 
 	// ErrInProgress: another call is placing the checkout and did not
-	// finish before ctx was done, or is refunding the order being canceled.
-	// Try again: the placement is claimed, so the retry returns the same
-	// order; the refund is recorded, so the retry settles it.
+	// finish before ctx was done, or is refunding the order being canceled,
+	// or the platform refunded part of that order on its own and its event
+	// has not come. Try again: the placement is claimed, so the retry
+	// returns the same order; the refund is recorded, so the retry settles
+	// it; the event is applied when it comes, and maintenance then ends the
+	// cancellation.
 	ErrInProgress = errors.New("buybutton: placement in progress")
 
 	// ErrEventTooOld: a webhook event occurred longer ago than

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 )
 
@@ -172,16 +173,42 @@ func (c *Client) returnMoney(ctx context.Context, m Merchant, o *Order, actor st
 	if err != nil {
 		return false, err
 	}
-	if left := refundableOf(o); left.IsPositive() {
-		// A key per attempt, from what the order holds: racing
-		// cancellations share one refund, and after a refund the platform
-		// refused, which is final, a retry asks again.
-		key := "cancel:" + strconv.Itoa(len(o.Refunds))
-		if _, err := startRefund(ctx, c, refunds, left, "order canceled", key, "cancel"); err != nil {
-			return false, err
-		}
+	left := refundableOf(o)
+	if !left.IsPositive() {
+		return false, nil
+	}
+	if left, err = leftOnPlatform(ctx, m, o, left); err != nil || !left.IsPositive() {
+		return false, err
+	}
+	// A key per attempt, from what the order holds: racing cancellations
+	// share one refund, and after a refund the platform refused, which is
+	// final, a retry asks again.
+	key := "cancel:" + strconv.Itoa(len(o.Refunds))
+	if _, err := startRefund(ctx, c, refunds, left, "order canceled", key, "cancel"); err != nil {
+		return false, err
 	}
 	return false, nil
+}
+
+// leftOnPlatform is what a cancellation refunds of o's payment: left, what
+// the order's record says is left, or less when the platform has refunded
+// more than the order knows (the merchant refunded part on the platform's
+// dashboard and its event has not come). The record's figure would then be
+// refused as more than was captured; the rest is refunded now, and the
+// order is canceled once the event has come (until then, ErrInProgress).
+func leftOnPlatform(ctx context.Context, m Merchant, o *Order, left money.Amount) (money.Amount, error) {
+	pay, err := m.Payments.Payment(ctx, o.PaymentID)
+	if err != nil {
+		return money.Amount{}, fmt.Errorf("buybutton: order %s: reading the payment to refund: %w", o.ID, err)
+	}
+	there, err := pay.Captured.Sub(pay.Refunded)
+	if err != nil || pay.Captured.Currency() != o.Currency {
+		return money.Amount{}, fmt.Errorf("%w: order %s: payment %s answered in %s, not %s", ErrUnknownOutcome, o.ID, o.PaymentID, pay.Captured.Currency(), o.Currency)
+	}
+	if less, _ := there.Cmp(left); less < 0 {
+		return there, nil
+	}
+	return left, nil
 }
 
 // voidHold voids the held payment of a canceled order, and reports
@@ -207,10 +234,15 @@ func (c *Client) voidHold(ctx context.Context, m Merchant, o *Order) (voided boo
 }
 
 // refusedForGood reports whether err is the platform refusing to return
-// a canceled order's money in a way that asking again with the same
-// request will not change: a refund refused, or a payment that cannot be
-// voided. A race (another refund taking what was left) is not one.
+// a canceled order's money in a way that asking again will not change: a
+// refund refused, or a payment that cannot be voided. A race (another
+// refund, made on the platform's dashboard, taking part of what was left,
+// so that the platform refuses the refund as more than was captured) is
+// not one: the next attempt refunds what the platform has left.
 func refusedForGood(err error) bool {
+	if errors.Is(err, provider.ErrRefundExceedsCapture) {
+		return false
+	}
 	return errors.Is(err, ErrRefundFailed) || errors.Is(err, provider.ErrInvalidState) ||
 		errors.Is(err, provider.ErrInvalidRequest) || errors.Is(err, provider.ErrDeclined)
 }

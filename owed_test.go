@@ -1,6 +1,8 @@
 package buybutton_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -236,6 +238,67 @@ func TestCancellationThePlatformRefusesIsTheHosts(t *testing.T) {
 	assert.Equal(t, "host", got.Cancellation.Actor, "a new cancellation, asked by the host")
 	assert.Empty(t, got.Cancellation.Failure)
 	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventOrderCancelFailed))
+}
+
+// TestCancellationRefundsWhatThePlatformHasLeft: the merchant refunded
+// part of an order on the platform's dashboard, and its event has not
+// reached the library when the order is canceled. The cancellation
+// refunds what is left on the platform, not what the order's record says
+// is left (which the platform would refuse as more than was captured, a
+// refusal that is no one's to settle); the order is canceled once the
+// dashboard refund's event has come, by the platform's word of the
+// cancellation or by maintenance, whichever comes after it.
+func TestCancellationRefundsWhatThePlatformHasLeft(t *testing.T) {
+	for _, lateLast := range []bool{false, true} {
+		t.Run(fmt.Sprint("dashboard event last: ", lateLast), func(t *testing.T) {
+			f := newShop(t, nil)
+			o := f.placed(t)
+			_, err := f.shop.Refund(ctx, provider.RefundRequest{IdempotencyKey: "dashboard-1", PaymentID: o.PaymentID, Amount: usd("10.00")})
+			require.NoError(t, err)
+			late := f.shop.TakeDeliveries() // the dashboard refund's event, not delivered yet
+
+			_, err = f.client.CancelOrder(ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: o.ID, Reason: "fraud"})
+			require.ErrorIs(t, err, buybutton.ErrInProgress, "the money is back; the order waits for the event of the refund it does not know")
+			pay, err := f.shop.Payment(ctx, o.PaymentID)
+			require.NoError(t, err)
+			assert.Equal(t, "90.78 USD", pay.Refunded.String(), "all of it back to the buyer")
+			got := f.order(t, o.ID)
+			assert.Equal(t, buybutton.OrderPlaced, got.Status)
+			require.NotNil(t, got.Cancellation)
+			assert.Empty(t, got.Cancellation.Failure, "nothing for the host to settle")
+
+			deliveries := append(late, f.shop.TakeDeliveries()...)
+			if lateLast {
+				deliveries = append(deliveries[len(late):], late...)
+			}
+			var again []memory.Delivery
+			for _, d := range deliveries {
+				// The platform's word of the cancellation before the
+				// dashboard refund's fails, as the cancellation cannot
+				// end before the refund is known; the platform retries it.
+				if err := f.client.HandleWebhook(ctx, shopID, d.Header, d.Body); err != nil {
+					require.ErrorIs(t, err, buybutton.ErrInProgress)
+					again = append(again, d)
+				}
+			}
+			f.clock.Advance(time.Hour)
+			_, err = f.maintain(t)
+			require.NoError(t, err)
+			for _, d := range again { // signed anew, as the platform retries
+				var e provider.Event
+				require.NoError(t, json.Unmarshal(d.Body, &e))
+				h, b := f.shop.Sign(e, f.clock.Now())
+				require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, b))
+			}
+			got = f.order(t, o.ID)
+			assert.Equal(t, buybutton.OrderCanceled, got.Status)
+			assert.Equal(t, "90.78 USD", got.Refunded().String())
+			assert.True(t, got.DueAt.IsZero())
+			assert.Equal(t, 2, f.shop.Stats().Refunds, "the dashboard's and the cancellation's")
+			assert.Zero(t, count(f.pendingEvents(t), buybutton.EventOrderCancelFailed))
+			assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventOrderCanceled))
+		})
+	}
 }
 
 // TestMerchantsCancellationThePlatformRefusesIsApplied: the order.canceled
