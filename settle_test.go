@@ -21,11 +21,13 @@ import (
 )
 
 // recordingPayments is the memory platform with a list of every payment
-// it made, whether or not its answer reached the library.
+// and every donation it made, whether or not its answer reached the
+// library.
 type recordingPayments struct {
 	*memory.Provider
 	mu   *sync.Mutex
 	made *[]string
+	gave *[]string
 }
 
 func (r recordingPayments) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
@@ -38,14 +40,27 @@ func (r recordingPayments) Authorize(ctx context.Context, req provider.Authorize
 	return pay, err
 }
 
+func (r recordingPayments) Donate(ctx context.Context, req provider.DonateRequest) (provider.Donation, error) {
+	d, err := r.Provider.Donate(ctx, req)
+	if err == nil {
+		r.mu.Lock()
+		*r.gave = append(*r.gave, d.ID)
+		r.mu.Unlock()
+	}
+	return d, err
+}
+
 // settleWorld is a shop whose buyers, host and platform all act at once
 // on the same checkouts and orders.
 type settleWorld struct {
 	f        fixture
 	faults   *faulty.Provider
 	payments []string // every payment the platform made
+	gave     []string // every donation the platform made
+	campaign *buybutton.Campaign
 	mu       sync.Mutex
 	tokens   map[string]string // checkout id -> the buyer's card
+	gifts    map[string]bool   // the checkouts that are donations
 	ids      []string          // checkouts
 	failed   []provider.Event  // deliveries the library did not take, for the platform to retry
 	odd      []error           // outcomes no caller should get
@@ -79,16 +94,22 @@ func TestBuyersHostAndPlatformRacingSettleToOneStory(t *testing.T) {
 }
 
 func raceAndSettle(t *testing.T, policy buybutton.CapturePolicy, seed uint64) {
-	const stock, checkouts, workers, steps = 40, 80, 16, 300
-	w := &settleWorld{tokens: map[string]string{}}
+	const stock, checkouts, gifts, workers, steps = 40, 80, 30, 16, 400
+	w := &settleWorld{tokens: map[string]string{}, gifts: map[string]bool{}}
 	w.f = buildFixture(t, nil, &buybutton.Options{Capture: policy}, func(shop *memory.Provider) buybutton.Merchant {
-		rec := recordingPayments{Provider: shop, mu: &w.mu, made: &w.payments}
+		rec := recordingPayments{Provider: shop, mu: &w.mu, made: &w.payments, gave: &w.gave}
 		w.faults = faulty.Wrap(rec, faulty.Options{Rate: 0, Seed: seed})
 		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
-		m.Inventory, m.Quotes, m.Orders, m.Payments = w.faults, w.faults, w.faults, w.faults
+		m.Inventory, m.Quotes, m.Orders, m.Payments, m.Donations = w.faults, w.faults, w.faults, w.faults, w.faults
 		return m
 	})
 	require.NoError(t, w.f.shop.SetStock(tee, stock))
+	var err error
+	w.campaign, err = w.f.client.CreateCampaign(ctx, buybutton.CampaignParams{
+		MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells", Currency: "USD",
+		Presets: []money.Amount{money.MustParse("10.00", "USD")}, Maximum: money.MustParse("100.00", "USD"),
+	})
+	require.NoError(t, err)
 	cards := []string{memory.TokenApprove, memory.TokenApprove, memory.TokenApprove, memory.TokenApprove, memory.TokenDecline, memory.TokenActionRequired}
 	for i := range checkouts {
 		line := teeLine()
@@ -96,6 +117,16 @@ func raceAndSettle(t *testing.T, policy buybutton.CapturePolicy, seed uint64) {
 		co := w.f.ready(t, fmt.Sprintf("buyer-%d", i%8), line)
 		w.ids = append(w.ids, co.ID)
 		w.tokens[co.ID] = cards[i%len(cards)]
+	}
+	for i := range gifts {
+		co, err := w.f.client.StartDonation(ctx, buybutton.StartDonationParams{
+			BuyerID: fmt.Sprintf("donor-%d", i%5), CampaignID: w.campaign.ID, Amount: money.MustParse("10.00", "USD"),
+			CoverFee: i%2 == 0, Donor: provider.Contact{Name: "Ada Lovelace", Email: "ada@example.com"},
+		})
+		require.NoError(t, err)
+		w.ids = append(w.ids, co.ID)
+		w.tokens[co.ID] = cards[i%len(cards)]
+		w.gifts[co.ID] = true
 	}
 
 	w.faults.SetRate(0.2)
@@ -128,6 +159,8 @@ func (w *settleWorld) act(rng *rand.Rand) {
 		return
 	}
 	switch op := rng.IntN(100); {
+	case w.gifts[id] && (op < 30 || op >= 64 && op < 70 || op >= 74):
+		err = w.give(rng, co, op)
 	case op < 30:
 		_, err = f.client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: id, PaymentToken: w.tokens[id]})
 	case op < 36:
@@ -165,6 +198,36 @@ func (w *settleWorld) act(rng *rand.Rand) {
 		}
 	}
 	w.note(err)
+}
+
+// give is act's part for a donation's checkout: the donor confirming, the
+// host refunding part of the gift or reconciling it, or the nonprofit's
+// platform refunding part of it from its dashboard.
+func (w *settleWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error {
+	f := w.f
+	switch {
+	case op < 30:
+		_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: co.ID, PaymentToken: w.tokens[co.ID]})
+		return err
+	case co.DonationID == "":
+		return nil
+	case op < 70:
+		d, err := f.store.Donation(ctx, co.DonationID)
+		if err != nil {
+			return err
+		}
+		_, _ = f.shop.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: fmt.Sprint("dashboard-", d.ID, rng.IntN(2)), DonationID: d.ProviderDonationID, Amount: money.MustParse("2.00", "USD")})
+		return nil
+	case op < 90:
+		_, err := f.client.RefundDonation(ctx, buybutton.RefundDonationParams{
+			DonationID: co.DonationID, Amount: money.MustParse("1.00", "USD"), Reason: "goodwill",
+			IdempotencyKey: fmt.Sprintf("goodwill-%s-%d", co.DonationID, rng.IntN(3)),
+		})
+		return err
+	default:
+		_, err := f.client.ReconcileDonation(ctx, co.DonationID)
+		return err
+	}
 }
 
 // merchant is the merchant, on its platform's dashboard, shipping the
@@ -271,6 +334,9 @@ func (w *settleWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 	sold := 0
 	for _, id := range w.ids {
 		co := f.checkout(t, id)
+		if w.gifts[id] {
+			continue // checkGifts
+		}
 		assert.Contains(t, []buybutton.CheckoutState{buybutton.CheckoutPlaced, buybutton.CheckoutCanceled, buybutton.CheckoutExpired, buybutton.CheckoutFailed}, co.State, "checkout %s has not ended", id)
 		assert.False(t, co.Compensating, "checkout %s still owes its payment back", id)
 		if co.State != buybutton.CheckoutPlaced {
@@ -323,6 +389,7 @@ func (w *settleWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 		assert.True(t, pay.Refunded.Equal(refunded), "order %s: the platform refunded %s, the library says %s", o.ID, pay.Refunded, refunded)
 	}
 
+	w.checkGifts(t)
 	for _, o := range orders {
 		po, err := f.shop.Order(ctx, o.ProviderOrderID)
 		require.NoError(t, err)
@@ -337,4 +404,57 @@ func (w *settleWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 	}
 	_, err := f.shop.Reserve(ctx, provider.ReserveRequest{IdempotencyKey: "one more", Lines: []provider.StockLine{{VariantID: tee, Quantity: 1}}, TTL: time.Minute})
 	assert.ErrorIs(t, err, provider.ErrOutOfStock, "more than %d units were left", left)
+}
+
+// checkGifts compares the library's donations and campaign with the
+// platform's donations.
+func (w *settleWorld) checkGifts(t *testing.T) {
+	f := w.f
+	gifts := map[string]*buybutton.Donation{} // by the platform's id
+	raised := money.Zero("USD")
+	donors := map[string]bool{}
+	for id := range w.gifts {
+		co := f.checkout(t, id)
+		assert.Contains(t, []buybutton.CheckoutState{buybutton.CheckoutPlaced, buybutton.CheckoutCanceled, buybutton.CheckoutExpired, buybutton.CheckoutFailed}, co.State, "donation checkout %s has not ended", id)
+		assert.False(t, co.Compensating, "donation checkout %s still owes its gift back", id)
+		if co.State != buybutton.CheckoutPlaced {
+			assert.Empty(t, co.DonationID, "donation checkout %s is %s with a donation", id, co.State)
+			continue
+		}
+		d, err := f.store.Donation(ctx, co.DonationID)
+		require.NoError(t, err)
+		assert.True(t, d.DueAt.IsZero(), "donation %s still owes work", d.ID)
+		require.NotContains(t, gifts, d.ProviderDonationID, "two donations on one gift")
+		gifts[d.ProviderDonationID] = d
+		donors[d.BuyerID] = true
+		kept, err := d.Amount.Sub(d.Refunded())
+		require.NoError(t, err)
+		if kept.IsPositive() {
+			raised, err = raised.Add(kept)
+			require.NoError(t, err)
+		}
+	}
+	for _, id := range w.gave {
+		pd, err := f.shop.Donation(ctx, id)
+		require.NoError(t, err)
+		d, ok := gifts[id]
+		if !ok {
+			// A gift still waiting for its donor's bank step has moved
+			// no money, and the Donations contract has no way to cancel
+			// it; if the donor completes it after all, the platform's
+			// donation.succeeded has the library refund it.
+			released := pd.Status == provider.DonationFailed || pd.Status == provider.DonationRequiresAction ||
+				pd.Status == provider.DonationSucceeded && pd.Refunded.Equal(pd.Amount)
+			assert.True(t, released, "gift %s of no donation is %s, %s refunded of %s", id, pd.Status, pd.Refunded, pd.Amount)
+			continue
+		}
+		assert.Equal(t, provider.DonationSucceeded, pd.Status, "donation %s's gift", d.ID)
+		assert.True(t, pd.Amount.Equal(d.Charged), "donation %s: the platform charged %s, the library says %s", d.ID, pd.Amount, d.Charged)
+		assert.True(t, pd.Refunded.Equal(d.Refunded()), "donation %s: the platform refunded %s, the library says %s", d.ID, pd.Refunded, d.Refunded())
+	}
+	cp, err := f.client.Campaign(ctx, w.campaign.ID)
+	require.NoError(t, err)
+	t.Logf("donation checkouts %d, donations %d from %d donors, gifts at the platform %d; raised %s", len(w.gifts), len(gifts), len(donors), len(w.gave), cp.Raised)
+	assert.True(t, cp.Raised.Equal(raised), "the campaign raised %s, its donations %s", cp.Raised, raised)
+	assert.Equal(t, len(donors), cp.Donors)
 }
