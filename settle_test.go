@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -20,14 +21,15 @@ import (
 	"github.com/buybutton/buybutton/provider/memory"
 )
 
-// recordingPayments is the memory platform with a list of every payment
-// and every donation it made, whether or not its answer reached the
-// library.
+// recordingPayments is the memory platform with a list of every payment,
+// donation and monthly donation it made, whether or not its answer reached
+// the library.
 type recordingPayments struct {
 	*memory.Provider
-	mu   *sync.Mutex
-	made *[]string
-	gave *[]string
+	mu      *sync.Mutex
+	made    *[]string
+	gave    *[]string
+	monthly *[]string
 }
 
 func (r recordingPayments) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
@@ -50,6 +52,16 @@ func (r recordingPayments) Donate(ctx context.Context, req provider.DonateReques
 	return d, err
 }
 
+func (r recordingPayments) StartMonthly(ctx context.Context, req provider.DonateRequest) (provider.MonthlyDonation, error) {
+	m, err := r.Provider.StartMonthly(ctx, req)
+	if err == nil {
+		r.mu.Lock()
+		*r.monthly = append(*r.monthly, m.ID)
+		r.mu.Unlock()
+	}
+	return m, err
+}
+
 // settleWorld is a shop whose buyers, host and platform all act at once
 // on the same checkouts and orders.
 type settleWorld struct {
@@ -57,6 +69,10 @@ type settleWorld struct {
 	faults   *faulty.Provider
 	payments []string // every payment the platform made
 	gave     []string // every donation the platform made
+	monthly  []string // every monthly donation the platform started
+	// months are the donation.succeeded events of each monthly donation
+	// the platform sent: the months it charged.
+	months   map[string]map[string]bool
 	campaign *buybutton.Campaign
 	mu       sync.Mutex
 	tokens   map[string]string // checkout id -> the buyer's card
@@ -78,7 +94,13 @@ type settleWorld struct {
 // there if and only if in the library; every payment the platform made is
 // captured or held for exactly that order, with what the library recorded
 // as captured and refunded, or released (voided, or refunded in full); and
-// the stock left is the stock less what was kept.
+// the stock left is the stock less what was kept. Donors give, one-off and
+// monthly, beside the buyers; half a year of the platform's monthly
+// billing follows, racing donors ending their gifts and cards that start
+// declining. Every gift at the platform is then one donation with its
+// amounts, or moved no money, or came back; each monthly gift counts the
+// months the platform charged and ends when it ends there; the campaign's
+// totals are its donations'.
 //
 // It found two bugs: a release that lost the race to record itself
 // returned ErrConflict (TestReleasesRacingEndWithoutAnError), and a
@@ -95,12 +117,12 @@ func TestBuyersHostAndPlatformRacingSettleToOneStory(t *testing.T) {
 
 func raceAndSettle(t *testing.T, policy buybutton.CapturePolicy, seed uint64) {
 	const stock, checkouts, gifts, workers, steps = 40, 80, 30, 16, 400
-	w := &settleWorld{tokens: map[string]string{}, gifts: map[string]bool{}}
+	w := &settleWorld{tokens: map[string]string{}, gifts: map[string]bool{}, months: map[string]map[string]bool{}}
 	w.f = buildFixture(t, nil, &buybutton.Options{Capture: policy}, func(shop *memory.Provider) buybutton.Merchant {
-		rec := recordingPayments{Provider: shop, mu: &w.mu, made: &w.payments, gave: &w.gave}
+		rec := recordingPayments{Provider: shop, mu: &w.mu, made: &w.payments, gave: &w.gave, monthly: &w.monthly}
 		w.faults = faulty.Wrap(rec, faulty.Options{Rate: 0, Seed: seed})
 		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
-		m.Inventory, m.Quotes, m.Orders, m.Payments, m.Donations = w.faults, w.faults, w.faults, w.faults, w.faults
+		m.Inventory, m.Quotes, m.Orders, m.Payments, m.Donations, m.Monthly = w.faults, w.faults, w.faults, w.faults, w.faults, w.faults
 		return m
 	})
 	require.NoError(t, w.f.shop.SetStock(tee, stock))
@@ -121,7 +143,7 @@ func raceAndSettle(t *testing.T, policy buybutton.CapturePolicy, seed uint64) {
 	for i := range gifts {
 		co, err := w.f.client.StartDonation(ctx, buybutton.StartDonationParams{
 			BuyerID: fmt.Sprintf("donor-%d", i%5), CampaignID: w.campaign.ID, Amount: money.MustParse("10.00", "USD"),
-			CoverFee: i%2 == 0, Donor: provider.Contact{Name: "Ada Lovelace", Email: "ada@example.com"},
+			CoverFee: i%2 == 0, Monthly: i%3 == 0, Donor: provider.Contact{Name: "Ada Lovelace", Email: "ada@example.com"},
 		})
 		require.NoError(t, err)
 		w.ids = append(w.ids, co.ID)
@@ -143,6 +165,7 @@ func raceAndSettle(t *testing.T, policy buybutton.CapturePolicy, seed uint64) {
 	}
 	wg.Wait()
 	w.settle(t)
+	w.bill(t, seed)
 	for _, err := range w.odd {
 		t.Errorf("an outcome no caller should get: %v", err)
 	}
@@ -200,9 +223,10 @@ func (w *settleWorld) act(rng *rand.Rand) {
 	w.note(err)
 }
 
-// give is act's part for a donation's checkout: the donor confirming, the
-// host refunding part of the gift or reconciling it, or the nonprofit's
-// platform refunding part of it from its dashboard.
+// give is act's part for a donation's checkout: the donor confirming or
+// ending a monthly gift, the host refunding part of the gift or
+// reconciling it, or the nonprofit's platform refunding part of it from
+// its dashboard.
 func (w *settleWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error {
 	f := w.f
 	switch {
@@ -211,6 +235,13 @@ func (w *settleWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error
 		return err
 	case co.DonationID == "":
 		return nil
+	case op < 67:
+		d, err := f.store.Donation(ctx, co.DonationID)
+		if err != nil || d.MonthlyID == "" {
+			return err
+		}
+		_, err = f.client.CancelMonthly(ctx, co.BuyerID, d.MonthlyID)
+		return err
 	case op < 70:
 		d, err := f.store.Donation(ctx, co.DonationID)
 		if err != nil {
@@ -286,6 +317,14 @@ func (w *settleWorld) deliver() {
 			w.note(err)
 			continue
 		}
+		if e.Type == provider.EventDonationSucceeded && e.MonthlyID != "" {
+			w.mu.Lock()
+			if w.months[e.MonthlyID] == nil {
+				w.months[e.MonthlyID] = map[string]bool{}
+			}
+			w.months[e.MonthlyID][e.DonationID] = true
+			w.mu.Unlock()
+		}
 		retry = append(retry, e)
 	}
 	for _, e := range retry {
@@ -327,9 +366,61 @@ func (w *settleWorld) settle(t *testing.T) {
 	require.Empty(t, w.failed, "webhooks the library never took")
 }
 
+// bill runs the platform's monthly billing for half a year, while donors
+// end monthly gifts, cards start declining, the host runs maintenance and
+// the platform delivers webhooks, all at once, with faults; then settles.
+func (w *settleWorld) bill(t *testing.T, seed uint64) {
+	f := w.f
+	w.faults.SetRate(0.2)
+	var wg sync.WaitGroup
+	for n := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, 100+uint64(n)))
+			for range 100 {
+				switch op := rng.IntN(100); {
+				case op < 5:
+					f.clock.Advance(10 * 24 * time.Hour)
+					f.shop.RenewDue()
+				case op < 50:
+					w.deliver()
+				case op < 60:
+					_, err := f.client.Maintain(ctx, 20)
+					w.note(err)
+				default:
+					co, err := f.store.Checkout(ctx, w.ids[rng.IntN(len(w.ids))])
+					if err != nil || co.DonationID == "" {
+						w.note(err)
+						continue
+					}
+					d, err := f.store.Donation(ctx, co.DonationID)
+					if err != nil || d.MonthlyID == "" {
+						w.note(err)
+						continue
+					}
+					if op < 70 {
+						mg, err := f.store.MonthlyGift(ctx, d.MonthlyID)
+						if err == nil {
+							_ = f.shop.SetMonthlyToken(mg.ProviderMonthlyID, memory.TokenDecline)
+						}
+						w.note(err)
+						continue
+					}
+					_, err = f.client.CancelMonthly(ctx, co.BuyerID, d.MonthlyID)
+					w.note(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	w.settle(t)
+}
+
 // check compares the library's records with the platform's.
 func (w *settleWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock int) {
 	f := w.f
+	w.payments, w.gave, w.monthly = distinct(w.payments), distinct(w.gave), distinct(w.monthly)
 	orders := map[string]*buybutton.Order{} // by payment
 	sold := 0
 	for _, id := range w.ids {
@@ -452,9 +543,58 @@ func (w *settleWorld) checkGifts(t *testing.T) {
 		assert.True(t, pd.Amount.Equal(d.Charged), "donation %s: the platform charged %s, the library says %s", d.ID, pd.Amount, d.Charged)
 		assert.True(t, pd.Refunded.Equal(d.Refunded()), "donation %s: the platform refunded %s, the library says %s", d.ID, pd.Refunded, d.Refunded())
 	}
+	renewals := 0
+	for _, id := range w.monthly {
+		pm, err := f.shop.Monthly(ctx, id)
+		require.NoError(t, err)
+		mgID, err := f.store.Lookup(ctx, buybutton.Ref{Kind: "monthly", MerchantID: shopID, ExternalID: id})
+		if errors.Is(err, buybutton.ErrNotFound) {
+			// Started by a checkout that did not record it: it must
+			// charge nothing, or have every month it charged returned.
+			for did := range w.months[id] {
+				pd, err := f.shop.Donation(ctx, did)
+				require.NoError(t, err)
+				assert.True(t, pd.Refunded.Equal(pd.Amount), "monthly %s of no gift charged %s and refunded %s", id, pd.Amount, pd.Refunded)
+			}
+			continue
+		}
+		require.NoError(t, err)
+		mg, err := f.store.MonthlyGift(ctx, mgID)
+		require.NoError(t, err)
+		assert.Equal(t, pm.Status == provider.MonthlyCanceled, mg.Status == buybutton.MonthlyCanceled, "monthly gift %s is %s, and %s at the platform", mg.ID, mg.Status, pm.Status)
+		assert.Equal(t, len(w.months[id]), mg.Months, "monthly gift %s: months the platform charged and the library counts", mg.ID)
+		for did := range w.months[id] {
+			dID, err := f.store.Lookup(ctx, buybutton.Ref{Kind: "donation", MerchantID: shopID, ExternalID: did})
+			require.NoError(t, err, "month %s of monthly gift %s is not recorded", did, mg.ID)
+			d, err := f.store.Donation(ctx, dID)
+			require.NoError(t, err)
+			assert.Equal(t, mg.ID, d.MonthlyID)
+			pd, err := f.shop.Donation(ctx, did)
+			require.NoError(t, err)
+			assert.True(t, pd.Amount.Equal(d.Charged), "donation %s: the platform charged %s, the library says %s", d.ID, pd.Amount, d.Charged)
+			assert.True(t, pd.Refunded.Equal(d.Refunded()), "donation %s: the platform refunded %s, the library says %s", d.ID, pd.Refunded, d.Refunded())
+			if _, first := gifts[did]; first {
+				continue // counted with its checkout
+			}
+			renewals++
+			kept, err := d.Amount.Sub(d.Refunded())
+			require.NoError(t, err)
+			if kept.IsPositive() {
+				raised, err = raised.Add(kept)
+				require.NoError(t, err)
+			}
+		}
+	}
 	cp, err := f.client.Campaign(ctx, w.campaign.ID)
 	require.NoError(t, err)
-	t.Logf("donation checkouts %d, donations %d from %d donors, gifts at the platform %d; raised %s", len(w.gifts), len(gifts), len(donors), len(w.gave), cp.Raised)
+	t.Logf("donation checkouts %d, donations %d from %d donors and %d renewals, gifts at the platform %d, monthly %d; raised %s", len(w.gifts), len(gifts), len(donors), renewals, len(w.gave), len(w.monthly), cp.Raised)
 	assert.True(t, cp.Raised.Equal(raised), "the campaign raised %s, its donations %s", cp.Raised, raised)
 	assert.Equal(t, len(donors), cp.Donors)
+}
+
+// distinct is ids without repeats: a platform's replay of a call answers
+// with the id it made the first time.
+func distinct(ids []string) []string {
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
