@@ -84,16 +84,16 @@ type settleWorld struct {
 
 // TestBuyersHostAndPlatformRacingSettleToOneStory has buyers confirming,
 // cancelling and completing bank steps, the host cancelling and refunding
-// orders and running maintenance, the merchant shipping, cancelling and
-// refunding on its platform's dashboard, and the platform delivering
+// orders and running maintenance, the merchant repricing, shipping,
+// cancelling and refunding on its platform's dashboard, and the platform delivering
 // webhooks, all at once on the same checkouts, with a fifth of the
 // platform's calls failing every way, while the clock runs past every
 // hold and lease; under either capture policy. When the faults stop and
 // maintenance has run, the library and the platform tell one story: every
 // checkout ended; each placed one has one order at the platform, canceled
 // there if and only if in the library; every payment the platform made is
-// captured or held for exactly that order, with what the library recorded
-// as captured and refunded, or released (voided, or refunded in full); and
+// captured or held for exactly that order, of its total, with what the
+// library recorded as captured and refunded, or released (voided, or refunded in full); and
 // the stock left is the stock less what was kept. Donors give, one-off and
 // monthly, beside the buyers; half a year of the platform's monthly
 // billing follows, racing donors ending their gifts and cards that start
@@ -261,11 +261,19 @@ func (w *settleWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error
 	}
 }
 
-// merchant is the merchant, on its platform's dashboard, shipping the
-// order of orderID, cancelling it, or refunding part of it. The platform
+// merchant is the merchant, on its platform's dashboard, repricing the
+// tee, or shipping the order of orderID, cancelling it, or refunding part
+// of it. The platform
 // refuses what the order's state does not allow, and tells the library of
 // what it did by webhook.
 func (w *settleWorld) merchant(rng *rand.Rand, orderID string) {
+	if rng.IntN(4) == 0 {
+		// A new price or promotion for the tee, which checkouts quoted
+		// before it meet at their confirm.
+		_ = w.f.shop.SetPrice(tee, money.MustParse([]string{"24.00", "25.00", "26.50"}[rng.IntN(3)], "USD"))
+		_ = w.f.shop.SetPromotion(tee, []int{0, 0, 10, 25}[rng.IntN(4)])
+		return
+	}
 	if orderID == "" {
 		return
 	}
@@ -288,7 +296,7 @@ func (w *settleWorld) merchant(rng *rand.Rand, orderID string) {
 // buyer or a host may do gets an outcome the API documents for it.
 func (w *settleWorld) note(err error) {
 	for _, k := range []error{
-		buybutton.ErrIllegalTransition, buybutton.ErrActionRequired, buybutton.ErrUnknownOutcome,
+		buybutton.ErrIllegalTransition, buybutton.ErrActionRequired, buybutton.ErrUnknownOutcome, buybutton.ErrPriceChanged,
 		buybutton.ErrRefundFailed, buybutton.ErrInProgress, provider.ErrDeclined, provider.ErrOutOfStock,
 		provider.ErrReservationExpired, provider.ErrUnavailable, provider.ErrRefundExceedsCapture,
 		provider.ErrInvalidState, context.DeadlineExceeded, // a platform's call timed out
@@ -468,6 +476,11 @@ func (w *settleWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 		default:
 			assert.Equal(t, provider.PaymentAuthorized, pay.Status, "unshipped order %s's payment", o.ID)
 		}
+		tot := o.Totals
+		sum, err := money.Sum(o.Currency, tot.Subtotal, tot.Discount.Neg(), tot.Shipping, tot.Tax, tot.Fee)
+		require.NoError(t, err)
+		assert.True(t, sum.Equal(tot.Total), "order %s: its totals %+v do not add up", o.ID, tot)
+		assert.True(t, o.Authorized.Equal(tot.Total) && pay.Amount.Equal(tot.Total), "order %s of %s: %s authorized, %s at the platform", o.ID, tot.Total, o.Authorized, pay.Amount)
 		assert.True(t, pay.Captured.Equal(o.Captured), "order %s: the platform captured %s, the library says %s", o.ID, pay.Captured, o.Captured)
 		refunded := money.Zero(pay.Refunded.Currency())
 		for _, r := range o.Refunds {
