@@ -204,7 +204,7 @@ func (w *settleWorld) act(rng *rand.Rand) {
 			// is not waiting for one refuses, as a bank page would.
 			_ = f.shop.CompleteAction(co.PaymentID, rng.IntN(2) == 0)
 		}
-	case op < 80:
+	case op < 77:
 		if co.OrderID != "" {
 			_, err = f.client.CancelOrder(ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: co.OrderID, Reason: "fraud"})
 		}
@@ -263,11 +263,11 @@ func (w *settleWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error
 
 // merchant is the merchant, on its platform's dashboard, repricing the
 // tee, or shipping the order of orderID, cancelling it, or refunding part
-// of it. The platform
+// of it; or the card's issuer ending the order's hold. The platform
 // refuses what the order's state does not allow, and tells the library of
 // what it did by webhook.
 func (w *settleWorld) merchant(rng *rand.Rand, orderID string) {
-	if rng.IntN(4) == 0 {
+	if rng.IntN(12) == 0 {
 		// A new price or promotion for the tee, which checkouts quoted
 		// before it meet at their confirm.
 		_ = w.f.shop.SetPrice(tee, money.MustParse([]string{"24.00", "25.00", "26.50"}[rng.IntN(3)], "USD"))
@@ -282,7 +282,9 @@ func (w *settleWorld) merchant(rng *rand.Rand, orderID string) {
 		w.note(err)
 		return
 	}
-	switch rng.IntN(3) {
+	switch rng.IntN(4) {
+	case 3:
+		_ = w.f.shop.LapseHold(o.PaymentID) // held too long: the card's issuer ends the hold
 	case 0:
 		_ = w.f.shop.ShipOrder(o.ProviderOrderID, parcel)
 	case 1:
@@ -454,9 +456,9 @@ func (w *settleWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 		}
 	}
 	st := f.shop.Stats()
-	t.Logf("checkouts %d, orders %d (%d units kept), payments %d; platform %+v; faults %v", len(w.ids), len(orders), sold, len(w.payments), st, w.faults.Counts())
 	assert.Equal(t, len(orders), st.Orders, "orders at the platform and in the library")
 
+	lapsed := 0
 	for _, id := range w.payments {
 		pay, err := f.shop.Payment(ctx, id)
 		require.NoError(t, err)
@@ -468,6 +470,9 @@ func (w *settleWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 			continue
 		}
 		switch {
+		case o.CaptureFailure != "":
+			lapsed++
+			assert.Equal(t, provider.PaymentVoided, pay.Status, "order %s's capture failed: %s", o.ID, o.CaptureFailure)
 		case o.Status == buybutton.OrderCanceled:
 			released := pay.Status == provider.PaymentVoided || pay.Refunded.Equal(pay.Captured)
 			assert.True(t, released, "canceled order %s's payment is %s, %s refunded of %s", o.ID, pay.Status, pay.Refunded, pay.Captured)
@@ -500,6 +505,7 @@ func (w *settleWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 		assert.Equal(t, po.Status == provider.OrderCanceled, o.Status == buybutton.OrderCanceled, "order %s is %s, and %s at the platform", o.ID, o.Status, po.Status)
 	}
 
+	t.Logf("checkouts %d, orders %d (%d units kept, %d captures failed), payments %d; platform %+v; faults %v", len(w.ids), len(orders), sold, lapsed, len(w.payments), st, w.faults.Counts())
 	// What is left to sell is exactly the stock less what was kept.
 	left := stock - sold
 	if left > 0 {
