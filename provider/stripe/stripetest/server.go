@@ -123,6 +123,15 @@ func (s *Server) Requests() []string {
 	return slices.Clone(s.requests)
 }
 
+// PaymentIntents returns the ids of every PaymentIntent the server made,
+// in the order it made them, those whose answer was lost included: what a
+// test's closing check compares with what its backend recorded.
+func (s *Server) PaymentIntents() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.intents)) // numbered in order, zero-padded
+}
+
 // ForgetIdempotencyKeys drops every saved response, as Stripe does with a
 // key 24 hours after its first use: a request with a forgotten key runs
 // afresh.

@@ -1,0 +1,247 @@
+package stripe_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/internal/memharness"
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/faulty"
+	"github.com/buybutton/buybutton/provider/memory"
+	"github.com/buybutton/buybutton/provider/stripe"
+	"github.com/buybutton/buybutton/provider/stripe/stripetest"
+)
+
+// TestLibraryRacingOverStripeSettles has buyers confirming, cancelling and
+// completing 3-D Secure, and the host cancelling, refunding and
+// reconciling orders and running maintenance, all at once on the same
+// checkouts, with Stripe (the recorded server) taking the money, a sixth
+// of the calls to it failing every way and some of its answers lost. Once
+// the faults stop and maintenance has run, the library and Stripe tell one
+// story: every checkout ended; every PaymentIntent Stripe made, those whose
+// answer was lost included, is captured for exactly one order, with what
+// the order records as captured and refunded, or canceled, or refunded in
+// full, or never charged.
+func TestLibraryRacingOverStripeSettles(t *testing.T) {
+	for seed := range uint64(3) {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { raceOverStripe(t, seed) })
+	}
+}
+
+const racingShop = "demo-shop"
+
+var racingTee = memory.DemoTee + "-Black"
+
+func raceOverStripe(t *testing.T, seed uint64) {
+	const stock, checkouts, workers, steps = 30, 60, 8, 150
+	ctx := context.Background()
+	clock := memharness.NewClock(time.Now().UTC().Truncate(time.Second))
+	api := stripetest.NewServer("")
+	defer api.Close()
+	noRetries := int64(0) // the faults and lost answers reach the library as they are
+	pay, err := stripe.New(stripe.Options{SecretKey: "sk_test_racing", APIURL: api.URL(), MaxNetworkRetries: &noRetries, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	faults := faulty.Wrap(pay, faulty.Options{Seed: seed})
+	shop := memory.New(&memory.Options{Now: clock.Now})
+	if err := shop.SetStock(racingTee, stock); err != nil {
+		t.Fatal(err)
+	}
+	client, err := buybutton.New(&buybutton.Options{Now: clock.Now, Merchants: []buybutton.Merchant{{
+		ID: racingShop, Name: "Demo Shop",
+		Catalog: shop, Quotes: shop, Orders: shop, Inventory: shop,
+		Payments: faults,
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cards := []string{"pm_card_visa", "pm_card_visa", "pm_card_visa", "pm_card_visa_chargeDeclined", "pm_card_authenticationRequired", "pm_fake_lost_response"}
+	type started struct{ id, buyer, card string }
+	var all []started
+	for i := range checkouts {
+		buyer := fmt.Sprintf("buyer-%d", i%6)
+		_, cos, err := client.StartCheckout(ctx, buybutton.StartCheckoutParams{
+			BuyerID: buyer,
+			Lines:   []buybutton.CartLine{{MerchantID: racingShop, ProductID: memory.DemoTee, VariantID: racingTee, Quantity: 1 + i%2}},
+			ShipTo:  &provider.Address{Name: "Ada", Line1: "1 Market St", City: "San Francisco", Region: "CA", PostalCode: "94105", Country: "US"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.SelectShipping(ctx, buyer, cos[0].ID, "standard"); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, started{cos[0].ID, buyer, cards[i%len(cards)]})
+	}
+
+	var mu sync.Mutex
+	var odd []error
+	note := func(err error) {
+		for _, k := range []error{
+			buybutton.ErrIllegalTransition, buybutton.ErrActionRequired, buybutton.ErrUnknownOutcome,
+			buybutton.ErrRefundFailed, buybutton.ErrInProgress, provider.ErrDeclined, provider.ErrOutOfStock,
+			provider.ErrReservationExpired, provider.ErrUnavailable, provider.ErrRefundExceedsCapture,
+			provider.ErrInvalidState, context.DeadlineExceeded,
+		} {
+			if errors.Is(err, k) {
+				return
+			}
+		}
+		if err != nil {
+			mu.Lock()
+			odd = append(odd, err)
+			mu.Unlock()
+		}
+	}
+
+	faults.SetRate(1.0 / 6)
+	var wg sync.WaitGroup
+	for n := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, uint64(n)))
+			for range steps {
+				s := all[rng.IntN(len(all))]
+				co, err := client.Checkout(ctx, s.buyer, s.id)
+				if err != nil {
+					note(err)
+					continue
+				}
+				switch op := rng.IntN(100); {
+				case op < 35:
+					_, err = client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: s.buyer, CheckoutID: s.id, PaymentToken: s.card})
+				case op < 40:
+					_, err = client.CancelCheckout(ctx, s.buyer, s.id)
+				case op < 50:
+					_, err = client.Reconcile(ctx, s.id)
+				case op < 58:
+					_, err = client.Maintain(ctx, 20)
+				case op < 64:
+					clock.Advance(time.Duration(1+rng.IntN(3)) * time.Minute)
+				case op < 72:
+					if co.PaymentID != "" {
+						api.CompleteAction(co.PaymentID, rng.IntN(2) == 0) // the buyer passes or fails 3-D Secure
+					}
+				case op < 76:
+					if co.OrderID != "" {
+						_, err = client.CancelOrder(ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: co.OrderID, Reason: "fraud"})
+					}
+				case op < 88:
+					if co.OrderID != "" {
+						_, err = client.RefundOrder(ctx, buybutton.RefundParams{
+							OrderID: co.OrderID, Amount: money.MustParse("1.00", "USD"), Reason: "goodwill",
+							IdempotencyKey: fmt.Sprintf("goodwill-%s-%d", co.OrderID, rng.IntN(3)),
+						})
+					}
+				default:
+					if co.OrderID != "" {
+						_, err = client.ReconcileOrder(ctx, co.OrderID)
+					}
+				}
+				note(err)
+			}
+		}()
+	}
+	wg.Wait()
+
+	faults.SetRate(0)
+	for range 10 {
+		clock.Advance(2 * time.Hour)
+		_, err := client.Maintain(ctx, 1000)
+		note(err)
+		for _, s := range all {
+			if co, err := client.Checkout(ctx, s.buyer, s.id); err == nil && co.State == buybutton.CheckoutUnknown {
+				_, err := client.Reconcile(ctx, s.id)
+				note(err)
+			}
+		}
+	}
+	for _, err := range odd {
+		t.Errorf("an outcome no caller should get: %v", err)
+	}
+
+	orders := map[string]*buybutton.Order{} // by PaymentIntent
+	kept := 0
+	for _, s := range all {
+		co, err := client.Checkout(ctx, s.buyer, s.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains([]buybutton.CheckoutState{buybutton.CheckoutPlaced, buybutton.CheckoutCanceled, buybutton.CheckoutExpired, buybutton.CheckoutFailed}, co.State) || co.Compensating {
+			t.Errorf("checkout %s has not ended: %s, compensating %v", co.ID, co.State, co.Compensating)
+		}
+		if co.State != buybutton.CheckoutPlaced {
+			continue
+		}
+		o, err := client.Order(ctx, s.buyer, co.OrderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !o.DueAt.IsZero() {
+			t.Errorf("order %s still owes work", o.ID)
+		}
+		orders[o.PaymentID] = o
+		if o.Status != buybutton.OrderCanceled {
+			kept += o.Lines[0].Quantity
+		}
+	}
+	if st := shop.Stats(); st.Orders != len(orders) {
+		t.Errorf("%d orders at the merchant, %d in the library", st.Orders, len(orders))
+	}
+
+	intents := api.PaymentIntents()
+	for _, id := range intents {
+		p, err := pay.Payment(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, ok := orders[id]
+		if !ok {
+			released := p.Status == provider.PaymentVoided || p.Status == provider.PaymentFailed ||
+				p.Status == provider.PaymentCaptured && p.Refunded.Equal(p.Captured)
+			if !released {
+				t.Errorf("PaymentIntent %s of no order is %s, %s captured, %s refunded", id, p.Status, p.Captured, p.Refunded)
+			}
+			continue
+		}
+		refunded := money.Zero("USD")
+		for _, r := range o.Refunds {
+			if r.Status == buybutton.RefundSucceeded {
+				refunded, _ = refunded.Add(r.Amount)
+			}
+		}
+		switch {
+		case !p.Captured.Equal(o.Captured) || !p.Refunded.Equal(refunded):
+			t.Errorf("order %s: Stripe captured %s and refunded %s, the library says %s and %s", o.ID, p.Captured, p.Refunded, o.Captured, refunded)
+		case o.Status == buybutton.OrderCanceled && p.Status != provider.PaymentVoided && !p.Refunded.Equal(p.Captured):
+			t.Errorf("canceled order %s: Stripe has %s, %s refunded of %s", o.ID, p.Status, p.Refunded, p.Captured)
+		case o.Status != buybutton.OrderCanceled && p.Status != provider.PaymentCaptured:
+			t.Errorf("order %s: Stripe has its payment %s", o.ID, p.Status)
+		}
+	}
+	if problems := api.Problems(); len(problems) > 0 {
+		t.Errorf("requests the server could not serve: %v", problems)
+	}
+	t.Logf("checkouts %d, orders %d (%d units kept), PaymentIntents %d; faults %v", len(all), len(orders), kept, len(intents), faults.Counts())
+
+	// What is left to sell is the stock less what was kept.
+	if left := stock - kept; left > 0 {
+		if _, err := shop.Reserve(ctx, provider.ReserveRequest{IdempotencyKey: "left", Lines: []provider.StockLine{{VariantID: racingTee, Quantity: left}}, TTL: time.Minute}); err != nil {
+			t.Errorf("%d units should be left: %v", left, err)
+		}
+	}
+	if _, err := shop.Reserve(ctx, provider.ReserveRequest{IdempotencyKey: "one more", Lines: []provider.StockLine{{VariantID: racingTee, Quantity: 1}}, TTL: time.Minute}); !errors.Is(err, provider.ErrOutOfStock) {
+		t.Errorf("more than %d units were left: %v", stock-kept, err)
+	}
+}
