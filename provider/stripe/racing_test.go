@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"sync"
 	"testing"
@@ -21,9 +22,10 @@ import (
 )
 
 // TestLibraryRacingOverStripeSettles has buyers confirming, cancelling and
-// completing 3-D Secure, and the host cancelling, refunding and
-// reconciling orders and running maintenance, all at once on the same
-// checkouts, with Stripe (the recorded server) taking the money, a sixth
+// completing 3-D Secure, the host cancelling, refunding and reconciling
+// orders and running maintenance, and the merchant refunding on Stripe's
+// dashboard, whose refund.created events come late, all at once on the
+// same checkouts, with Stripe (the recorded server) taking the money, a sixth
 // of the calls to it failing every way and some of its answers lost. Once
 // the faults stop and maintenance has run, the library and Stripe tell one
 // story: every checkout ended; every PaymentIntent Stripe made, those whose
@@ -36,7 +38,7 @@ func TestLibraryRacingOverStripeSettles(t *testing.T) {
 	}
 }
 
-const racingShop = "demo-shop"
+const racingShop, racingSecret = "demo-shop", "whsec_racing"
 
 var racingTee = memory.DemoTee + "-Black"
 
@@ -47,7 +49,7 @@ func raceOverStripe(t *testing.T, seed uint64) {
 	api := stripetest.NewServer("")
 	defer api.Close()
 	noRetries := int64(0) // the faults and lost answers reach the library as they are
-	pay, err := stripe.New(stripe.Options{SecretKey: "sk_test_racing", APIURL: api.URL(), MaxNetworkRetries: &noRetries, Now: clock.Now})
+	pay, err := stripe.New(stripe.Options{SecretKey: "sk_test_racing", APIURL: api.URL(), MaxNetworkRetries: &noRetries, Now: clock.Now, WebhookSecrets: []string{racingSecret}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ func raceOverStripe(t *testing.T, seed uint64) {
 	client, err := buybutton.New(&buybutton.Options{Now: clock.Now, Merchants: []buybutton.Merchant{{
 		ID: racingShop, Name: "Demo Shop",
 		Catalog: shop, Quotes: shop, Orders: shop, Inventory: shop,
-		Payments: faults,
+		Payments: faults, Webhooks: pay,
 	}}})
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +106,39 @@ func raceOverStripe(t *testing.T, seed uint64) {
 		}
 	}
 
+	// Refunds made on Stripe's dashboard, whose refund.created events
+	// wait for a deliver to send them; one that fails is sent again.
+	var events [][]byte
+	dashboard := 0
+	deliver := func() {
+		mu.Lock()
+		out := events
+		events = nil
+		mu.Unlock()
+		for _, body := range out {
+			h := http.Header{}
+			h.Set("Stripe-Signature", stripe.Sign(racingSecret, clock.Now(), body))
+			if err := client.HandleWebhook(ctx, racingShop, h, body); err != nil {
+				note(err)
+				mu.Lock()
+				events = append(events, body)
+				mu.Unlock()
+			}
+		}
+	}
+	dashboardRefund := func(paymentID, key string) {
+		r, err := pay.Refund(ctx, provider.RefundRequest{IdempotencyKey: key, PaymentID: paymentID, Amount: money.MustParse("2.00", "USD")})
+		if err != nil {
+			return // nothing left to refund, or not captured
+		}
+		mu.Lock()
+		dashboard++
+		events = append(events, []byte(fmt.Sprintf(`{"id":"evt_%s","object":"event","created":%d,"type":"refund.created",
+			"data":{"object":{"id":%q,"object":"refund","amount":200,"currency":"usd","payment_intent":%q,"status":"succeeded"}}}`,
+			r.ID, clock.Now().Unix(), r.ID, paymentID)))
+		mu.Unlock()
+	}
+
 	faults.SetRate(1.0 / 6)
 	var wg sync.WaitGroup
 	for n := range workers {
@@ -133,7 +168,17 @@ func raceOverStripe(t *testing.T, seed uint64) {
 					if co.PaymentID != "" {
 						api.CompleteAction(co.PaymentID, rng.IntN(2) == 0) // the buyer passes or fails 3-D Secure
 					}
+				case op < 74:
+					deliver()
 				case op < 76:
+					if co.OrderID != "" {
+						o, oerr := client.Order(ctx, s.buyer, co.OrderID)
+						if oerr == nil {
+							dashboardRefund(o.PaymentID, fmt.Sprintf("dashboard-%s-%d", o.ID, rng.IntN(2)))
+						}
+						err = oerr
+					}
+				case op < 79:
 					if co.OrderID != "" {
 						_, err = client.CancelOrder(ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: co.OrderID, Reason: "fraud"})
 					}
@@ -158,6 +203,7 @@ func raceOverStripe(t *testing.T, seed uint64) {
 	faults.SetRate(0)
 	for range 10 {
 		clock.Advance(2 * time.Hour)
+		deliver()
 		_, err := client.Maintain(ctx, 1000)
 		note(err)
 		for _, s := range all {
@@ -166,6 +212,10 @@ func raceOverStripe(t *testing.T, seed uint64) {
 				note(err)
 			}
 		}
+	}
+	deliver()
+	if len(events) > 0 {
+		t.Errorf("%d deliveries never taken", len(events))
 	}
 	for _, err := range odd {
 		t.Errorf("an outcome no caller should get: %v", err)
@@ -233,7 +283,7 @@ func raceOverStripe(t *testing.T, seed uint64) {
 	if problems := api.Problems(); len(problems) > 0 {
 		t.Errorf("requests the server could not serve: %v", problems)
 	}
-	t.Logf("checkouts %d, orders %d (%d units kept), PaymentIntents %d; faults %v", len(all), len(orders), kept, len(intents), faults.Counts())
+	t.Logf("checkouts %d, orders %d (%d units kept), PaymentIntents %d, dashboard refunds %d; faults %v", len(all), len(orders), kept, len(intents), dashboard, faults.Counts())
 
 	// What is left to sell is the stock less what was kept.
 	if left := stock - kept; left > 0 {
