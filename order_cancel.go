@@ -201,6 +201,9 @@ func leftOnPlatform(ctx context.Context, m Merchant, o *Order, left money.Amount
 	if err != nil {
 		return money.Amount{}, fmt.Errorf("buybutton: order %s: reading the payment to refund: %w", o.ID, err)
 	}
+	if pay.Status != provider.PaymentCaptured {
+		return left, nil // not what the order says: the platform answers the refund itself
+	}
 	there, err := pay.Captured.Sub(pay.Refunded)
 	if err != nil || pay.Captured.Currency() != o.Currency {
 		return money.Amount{}, fmt.Errorf("%w: order %s: payment %s answered in %s, not %s", ErrUnknownOutcome, o.ID, o.PaymentID, pay.Captured.Currency(), o.Currency)
