@@ -34,32 +34,30 @@ type recordingPayments struct {
 
 func (r recordingPayments) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
 	pay, err := r.Provider.Authorize(ctx, req)
-	if err == nil {
-		r.mu.Lock()
-		*r.made = append(*r.made, pay.ID)
-		r.mu.Unlock()
-	}
+	r.keep(r.made, pay.ID, err)
 	return pay, err
 }
 
 func (r recordingPayments) Donate(ctx context.Context, req provider.DonateRequest) (provider.Donation, error) {
 	d, err := r.Provider.Donate(ctx, req)
-	if err == nil {
-		r.mu.Lock()
-		*r.gave = append(*r.gave, d.ID)
-		r.mu.Unlock()
-	}
+	r.keep(r.gave, d.ID, err)
 	return d, err
 }
 
 func (r recordingPayments) StartMonthly(ctx context.Context, req provider.DonateRequest) (provider.MonthlyDonation, error) {
 	m, err := r.Provider.StartMonthly(ctx, req)
+	r.keep(r.monthly, m.ID, err)
+	return m, err
+}
+
+// keep adds the id of what the platform made to list, unless it made
+// nothing (err).
+func (r recordingPayments) keep(list *[]string, id string, err error) {
 	if err == nil {
 		r.mu.Lock()
-		*r.monthly = append(*r.monthly, m.ID)
+		*list = append(*list, id)
 		r.mu.Unlock()
 	}
-	return m, err
 }
 
 // settleWorld is a shop whose buyers, host and platform all act at once
