@@ -436,9 +436,7 @@ func (w *settleWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 		if w.gifts[id] {
 			continue // checkGifts
 		}
-		assert.Contains(t, []buybutton.CheckoutState{buybutton.CheckoutPlaced, buybutton.CheckoutCanceled, buybutton.CheckoutExpired, buybutton.CheckoutFailed}, co.State, "checkout %s has not ended", id)
-		assert.False(t, co.Compensating, "checkout %s still owes its payment back", id)
-		if co.State != buybutton.CheckoutPlaced {
+		if !placedOrEnded(t, co) {
 			assert.Empty(t, co.OrderID, "checkout %s is %s with an order", id, co.State)
 			continue
 		}
@@ -514,6 +512,15 @@ func (w *settleWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 	assert.ErrorIs(t, err, provider.ErrOutOfStock, "more than %d units were left", left)
 }
 
+// placedOrEnded checks that co has ended, placed or not, and owes
+// nothing back, and reports whether it was placed.
+func placedOrEnded(t *testing.T, co *buybutton.Checkout) bool {
+	t.Helper()
+	assert.Contains(t, []buybutton.CheckoutState{buybutton.CheckoutPlaced, buybutton.CheckoutCanceled, buybutton.CheckoutExpired, buybutton.CheckoutFailed}, co.State, "checkout %s has not ended", co.ID)
+	assert.False(t, co.Compensating, "checkout %s still owes its payment back", co.ID)
+	return co.State == buybutton.CheckoutPlaced
+}
+
 // checkGifts compares the library's donations and campaign with the
 // platform's donations.
 func (w *settleWorld) checkGifts(t *testing.T) {
@@ -523,9 +530,7 @@ func (w *settleWorld) checkGifts(t *testing.T) {
 	donors := map[string]bool{}
 	for id := range w.gifts {
 		co := f.checkout(t, id)
-		assert.Contains(t, []buybutton.CheckoutState{buybutton.CheckoutPlaced, buybutton.CheckoutCanceled, buybutton.CheckoutExpired, buybutton.CheckoutFailed}, co.State, "donation checkout %s has not ended", id)
-		assert.False(t, co.Compensating, "donation checkout %s still owes its gift back", id)
-		if co.State != buybutton.CheckoutPlaced {
+		if !placedOrEnded(t, co) {
 			assert.Empty(t, co.DonationID, "donation checkout %s is %s with a donation", id, co.State)
 			continue
 		}
