@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -73,11 +75,12 @@ type settleWorld struct {
 	months   map[string]map[string]bool
 	campaign *buybutton.Campaign
 	mu       sync.Mutex
-	tokens   map[string]string // checkout id -> the buyer's card
-	gifts    map[string]bool   // the checkouts that are donations
-	ids      []string          // checkouts
-	failed   []provider.Event  // deliveries the library did not take, for the platform to retry
-	odd      []error           // outcomes no caller should get
+	tokens   map[string]string          // checkout id -> the buyer's card
+	gifts    map[string]bool            // the checkouts that are donations
+	ids      []string                   // checkouts
+	failed   []provider.Event           // deliveries the library did not take, for the platform to retry
+	odd      []error                    // outcomes no caller should get
+	events   map[string]buybutton.Event // every event the host read, by id
 }
 
 // TestBuyersHostAndPlatformRacingSettleToOneStory has buyers confirming,
@@ -98,7 +101,9 @@ type settleWorld struct {
 // declining. Every gift at the platform is then one donation with its
 // amounts, or moved no money, or came back; each monthly gift counts the
 // months the platform charged and ends when it ends there; the campaign's
-// totals are its donations'.
+// totals are its donations'. The host reads the library's events as it
+// goes, acknowledging some: every change the records show was told once,
+// under one id however often it was read, and nothing else was.
 //
 // It found two bugs: a release that lost the race to record itself
 // returned ErrConflict (TestReleasesRacingEndWithoutAnError), and a
@@ -115,7 +120,7 @@ func TestBuyersHostAndPlatformRacingSettleToOneStory(t *testing.T) {
 
 func raceAndSettle(t *testing.T, policy buybutton.CapturePolicy, seed uint64) {
 	const stock, checkouts, gifts, workers, steps = 40, 80, 30, 16, 400
-	w := &settleWorld{tokens: map[string]string{}, gifts: map[string]bool{}, months: map[string]map[string]bool{}}
+	w := &settleWorld{tokens: map[string]string{}, gifts: map[string]bool{}, months: map[string]map[string]bool{}, events: map[string]buybutton.Event{}}
 	w.f = buildFixture(t, nil, &buybutton.Options{Capture: policy}, func(shop *memory.Provider) buybutton.Merchant {
 		rec := recordingPayments{Provider: shop, mu: &w.mu, made: &w.payments, gave: &w.gave, monthly: &w.monthly}
 		w.faults = faulty.Wrap(rec, faulty.Options{Rate: 0, Seed: seed})
@@ -188,8 +193,10 @@ func (w *settleWorld) act(rng *rand.Rand) {
 		_, err = f.client.CancelCheckout(ctx, co.BuyerID, id)
 	case op < 44:
 		_, err = f.client.Reconcile(ctx, id)
-	case op < 50:
+	case op < 47:
 		_, err = f.client.Maintain(ctx, 20)
+	case op < 50:
+		err = w.readEvents(rng.IntN(2) == 0)
 	case op < 54:
 		f.clock.Advance(time.Duration(1+rng.IntN(3)) * time.Minute)
 	case op < 64:
@@ -310,6 +317,29 @@ func (w *settleWorld) note(err error) {
 		w.odd = append(w.odd, err)
 		w.mu.Unlock()
 	}
+}
+
+// readEvents is the host reading a page of the library's events; it
+// acknowledges them only if ack, so that they come again, as they do to
+// a host that fails before it acknowledges.
+func (w *settleWorld) readEvents(ack bool) error {
+	events, err := w.f.client.PendingEvents(ctx, 100)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(events))
+	w.mu.Lock()
+	for i, e := range events {
+		if was, ok := w.events[e.ID]; ok && !reflect.DeepEqual(was, e) {
+			w.odd = append(w.odd, fmt.Errorf("event %s read as %+v, then as %+v", e.ID, was, e))
+		}
+		w.events[e.ID], ids[i] = e, e.ID
+	}
+	w.mu.Unlock()
+	if !ack || len(ids) == 0 {
+		return nil
+	}
+	return w.f.client.AckEvents(ctx, ids...)
 }
 
 // deliver posts the platform's webhooks, and again those the library did
@@ -495,6 +525,7 @@ func (w *settleWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 	}
 
 	w.checkGifts(t)
+	w.checkEvents(t)
 	for _, o := range orders {
 		po, err := f.shop.Order(ctx, o.ProviderOrderID)
 		require.NoError(t, err)
@@ -619,4 +650,89 @@ func (w *settleWorld) checkGifts(t *testing.T) {
 func distinct(ids []string) []string {
 	slices.Sort(ids)
 	return slices.Compact(ids)
+}
+
+// checkEvents reads the events the host has not acknowledged yet, then
+// checks that every change the records show was told exactly once (read
+// as often as it came, with one id), and nothing else was: an order
+// placed, captured, failing its capture, shipped or canceled, a refund
+// made or failed, a checkout expired, a donation given.
+func (w *settleWorld) checkEvents(t *testing.T) {
+	f := w.f
+	for {
+		n := len(w.events)
+		require.NoError(t, w.readEvents(true))
+		if len(w.events) == n {
+			if left, err := f.client.PendingEvents(ctx, 1); assert.NoError(t, err) && len(left) == 0 {
+				break
+			}
+		}
+	}
+	t.Logf("events read: %d", len(w.events))
+	told := map[string]int{} // type and subject -> events
+	for _, e := range w.events {
+		subject := e.OrderID
+		switch e.Type {
+		case buybutton.EventRefundSucceeded, buybutton.EventRefundFailed:
+			subject = e.RefundID
+		case buybutton.EventCheckoutExpired, buybutton.EventPaymentFailed:
+			subject = e.CheckoutID
+		case buybutton.EventDonationSucceeded:
+			subject = e.DonationID
+		}
+		told[string(e.Type)+" "+subject]++
+	}
+	once := func(what buybutton.EventType, subject string, happened bool) {
+		t.Helper()
+		want := map[bool]int{false: 0, true: 1}[happened]
+		assert.Equal(t, want, told[string(what)+" "+subject], "%s of %s", what, subject)
+		delete(told, string(what)+" "+subject)
+	}
+	refunds := func(rs []buybutton.Refund) {
+		t.Helper()
+		for _, r := range rs {
+			once(buybutton.EventRefundSucceeded, r.ID, r.Status == buybutton.RefundSucceeded)
+			once(buybutton.EventRefundFailed, r.ID, r.Status == buybutton.RefundFailed)
+		}
+	}
+	for _, id := range w.ids {
+		co := f.checkout(t, id)
+		once(buybutton.EventCheckoutExpired, id, co.State == buybutton.CheckoutExpired)
+		delete(told, string(buybutton.EventPaymentFailed)+" "+id) // one per failed attempt: as many as there were
+		if co.OrderID != "" {
+			o, err := f.store.Order(ctx, co.OrderID)
+			require.NoError(t, err)
+			once(buybutton.EventOrderPlaced, o.ID, true)
+			once(buybutton.EventOrderCanceled, o.ID, o.Status == buybutton.OrderCanceled)
+			once(buybutton.EventPaymentCaptured, o.ID, o.Captured.IsPositive())
+			once(buybutton.EventPaymentCaptureFailed, o.ID, o.CaptureFailure != "")
+			once(buybutton.EventOrderShipped, o.ID, len(o.Shipments) > 0)
+			refunds(o.Refunds)
+		}
+		if co.DonationID != "" {
+			d, err := f.store.Donation(ctx, co.DonationID)
+			require.NoError(t, err)
+			once(buybutton.EventDonationSucceeded, d.ID, true)
+			refunds(d.Refunds)
+		}
+	}
+	for _, charged := range w.months {
+		for did := range charged {
+			id, err := f.store.Lookup(ctx, buybutton.Ref{Kind: "donation", MerchantID: shopID, ExternalID: did})
+			if err != nil {
+				continue // a first month, its checkout's; or a monthly of no gift
+			}
+			d, err := f.store.Donation(ctx, id)
+			require.NoError(t, err)
+			if d.CheckoutID == "" {
+				once(buybutton.EventDonationSucceeded, d.ID, true)
+				refunds(d.Refunds)
+			}
+		}
+	}
+	for k, n := range told {
+		if !strings.HasPrefix(k, "monthly.") && !strings.HasPrefix(k, "order.cancel_failed") {
+			t.Errorf("%d events %s of nothing the records show", n, k)
+		}
+	}
 }
