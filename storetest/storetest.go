@@ -8,7 +8,10 @@
 //
 // The checks are what the library relies on: compare-and-set on versions,
 // all-or-nothing commits, inserts that conflict, copies on read and write,
-// the outbox, the due index, and all of it under concurrent use.
+// the outbox, the due index, and all of it under concurrent use. The last,
+// LibraryRacing, runs the library itself on the store, over the memory
+// platform, with buyers, donors, the host and the platform racing under
+// faults, and compares the library's books with the platform's at the end.
 package storetest
 
 import (
@@ -30,7 +33,9 @@ import (
 // StoreMaker returns a new, empty store. The suite calls it once per check.
 type StoreMaker func(t *testing.T) buybutton.Store
 
-// RunStoreTests runs every check against stores made by newStore.
+// RunStoreTests runs every check against stores made by newStore, and
+// last LibraryRacing: the whole library on such stores, racing (see
+// libraryRacing).
 func RunStoreTests(t *testing.T, newStore StoreMaker) {
 	t.Helper()
 	for _, c := range checks {
@@ -38,6 +43,7 @@ func RunStoreTests(t *testing.T, newStore StoreMaker) {
 			c.run(t, context.Background(), newStore(t))
 		})
 	}
+	t.Run("LibraryRacing", func(t *testing.T) { libraryRacing(t, newStore) })
 }
 
 var checks = []struct {
