@@ -50,7 +50,9 @@ import (
 //     platform charged and ends when it ends there; the campaign's totals
 //     are its donations';
 //   - every change the records show was told to the host once, under one
-//     id however often it was read, and nothing else was.
+//     id however often it was read, and nothing else was;
+//   - every state change of every machine was recorded: each record's
+//     transitions run unbroken from its creation to the state it is in.
 //
 // A store that loses an update, or answers a read with other than what
 // was last committed, shows as a difference. On the library's side it
@@ -542,6 +544,7 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 
 	w.checkGifts(t)
 	w.checkEvents(t)
+	w.checkTransitions(t)
 	for _, o := range orders {
 		po, err := f.shop.Order(w.ctx, o.ProviderOrderID)
 		require.NoError(t, err)
@@ -743,6 +746,67 @@ func (w *racingWorld) checkEvents(t *testing.T) {
 		if !strings.HasPrefix(k, "monthly.") && !strings.HasPrefix(k, "order.cancel_failed") {
 			t.Errorf("%d events %s of nothing the records show", n, k)
 		}
+	}
+}
+
+// checkTransitions checks that every state change of every record was
+// recorded: each machine's transitions of a subject, in the order the store
+// keeps them, start from nothing, go on from where the one before ended,
+// never go back in time, and end where the record is now.
+func (w *racingWorld) checkTransitions(t *testing.T) {
+	f := w.f
+	chain := func(subject string, now map[string]string) {
+		t.Helper()
+		trs, err := f.store.Transitions(w.ctx, subject)
+		require.NoError(t, err)
+		last := map[string]buybutton.Transition{}
+		for _, tr := range trs {
+			was, ok := last[tr.Machine]
+			switch {
+			case !ok && tr.From != "":
+				t.Errorf("%s's %s machine starts from %q, not from nothing: %+v", subject, tr.Machine, tr.From, tr)
+			case ok && tr.From != was.To:
+				t.Errorf("%s's %s machine goes from %q after it went to %q: %+v", subject, tr.Machine, tr.From, was.To, tr)
+			case ok && tr.At.Before(was.At):
+				t.Errorf("%s's %s machine goes back in time: %+v after %+v", subject, tr.Machine, tr, was)
+			}
+			last[tr.Machine] = tr
+		}
+		for machine, state := range now {
+			if last[machine].To != state {
+				t.Errorf("%s's %s machine last went to %q; it is %q", subject, machine, last[machine].To, state)
+			}
+		}
+	}
+	donations := map[string]bool{}
+	for _, id := range w.ids {
+		co := f.checkout(t, id)
+		chain(id, map[string]string{"checkout": string(co.State)})
+		if co.OrderID != "" {
+			o, err := f.store.Order(w.ctx, co.OrderID)
+			require.NoError(t, err)
+			chain(o.ID, map[string]string{"order": string(o.Status), "payment": string(o.PaymentState())})
+		}
+		if co.DonationID != "" {
+			donations[co.DonationID] = true
+		}
+	}
+	for monthlyID, charged := range w.months {
+		if id, err := f.store.Lookup(w.ctx, buybutton.Ref{Kind: "monthly", MerchantID: shopID, ExternalID: monthlyID}); err == nil {
+			mg, err := f.store.MonthlyGift(w.ctx, id)
+			require.NoError(t, err)
+			chain(mg.ID, map[string]string{"monthly": string(mg.Status)})
+		}
+		for did := range charged {
+			if id, err := f.store.Lookup(w.ctx, buybutton.Ref{Kind: "donation", MerchantID: shopID, ExternalID: did}); err == nil {
+				donations[id] = true
+			}
+		}
+	}
+	for id := range donations {
+		d, err := f.store.Donation(w.ctx, id)
+		require.NoError(t, err)
+		chain(id, map[string]string{"donation": string(d.State())})
 	}
 }
 
