@@ -27,7 +27,7 @@ import (
 // libraryRacing runs the library on stores made by newStore, over the
 // memory platform, with its buyers, donors, host and platform all acting
 // at once on the same checkouts: buyers confirming, cancelling and
-// completing bank steps; the host cancelling and refunding orders, reading
+// completing bank steps, and reaching for others' (ErrForbidden); the host cancelling and refunding orders, reading
 // the library's events and running maintenance; the merchant repricing,
 // shipping, cancelling and refunding on its platform's dashboard; the
 // card's issuer ending holds; and the platform delivering webhooks, with a
@@ -209,8 +209,10 @@ func (w *racingWorld) act(rng *rand.Rand) {
 		_, err = f.client.Confirm(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: id, PaymentToken: w.tokens[id]})
 	case op < 36:
 		_, err = f.client.CancelCheckout(w.ctx, co.BuyerID, id)
-	case op < 44:
+	case op < 42:
 		_, err = f.client.Reconcile(w.ctx, id)
+	case op < 44:
+		w.stranger(rng, co)
 	case op < 47:
 		_, err = f.client.Maintain(w.ctx, 20)
 	case op < 50:
@@ -244,6 +246,38 @@ func (w *racingWorld) act(rng *rand.Rand) {
 		}
 	}
 	w.note(err)
+}
+
+// stranger is another buyer reaching for co, or its order or donation,
+// by its id: whatever they try is ErrForbidden.
+func (w *racingWorld) stranger(rng *rand.Rand, co *buybutton.Checkout) {
+	f, who := w.f, "buyer-stranger"
+	var err error
+	switch rng.IntN(6) {
+	case 0:
+		_, err = f.client.Checkout(w.ctx, who, co.ID)
+	case 1:
+		_, err = f.client.Confirm(w.ctx, buybutton.ConfirmParams{BuyerID: who, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	case 2:
+		_, err = f.client.CancelCheckout(w.ctx, who, co.ID)
+	case 3:
+		_, err = f.client.ConfirmDonation(w.ctx, buybutton.ConfirmParams{BuyerID: who, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	case 4:
+		if co.OrderID == "" {
+			return
+		}
+		_, err = f.client.CancelOrder(w.ctx, buybutton.CancelOrderParams{BuyerID: who, OrderID: co.OrderID})
+	default:
+		if co.DonationID == "" {
+			return
+		}
+		_, err = f.client.Donation(w.ctx, who, co.DonationID)
+	}
+	if !errors.Is(err, buybutton.ErrForbidden) {
+		w.mu.Lock()
+		w.odd = append(w.odd, fmt.Errorf("a stranger reaching for checkout %s got %v, not ErrForbidden", co.ID, err))
+		w.mu.Unlock()
+	}
 }
 
 // give is act's part for a donation's checkout: the donor confirming or
