@@ -24,9 +24,10 @@ import (
 	"github.com/buybutton/buybutton/provider/memory"
 )
 
-// libraryRacing runs the library on stores made by newStore, over the
-// memory platform, with its buyers, donors, host and platform all acting
-// at once on the same checkouts: buyers confirming, cancelling and
+// libraryRacing runs the library on stores made by newStore, as two app
+// instances (two Clients that share nothing but the store) over the
+// memory platform, with buyers, donors, the host and the platform all
+// acting at once on the same checkouts, through either instance: buyers confirming, cancelling and
 // completing bank steps, and reaching for others' (ErrForbidden); the host cancelling and refunding orders, reading
 // the library's events and running maintenance; the merchant repricing,
 // shipping, cancelling and refunding on its platform's dashboard; the
@@ -85,9 +86,12 @@ var (
 // platform, all on one clock that the check moves.
 type racingFixture struct {
 	client *buybutton.Client
-	shop   *memory.Provider
-	clock  *memharness.Clock
-	store  buybutton.Store
+	// instances are client and a second Client on the same store and
+	// platform: two app instances, which share nothing but the store.
+	instances [2]*buybutton.Client
+	shop      *memory.Provider
+	clock     *memharness.Clock
+	store     buybutton.Store
 }
 
 // ready starts a checkout of quantity tees for buyer, shipping standard
@@ -146,10 +150,15 @@ func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePo
 	m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
 	m.Inventory, m.Quotes, m.Orders, m.Payments, m.Donations, m.Monthly = w.faults, w.faults, w.faults, w.faults, w.faults, w.faults
 	store := newStore(t)
-	client, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{m}, Store: store, Capture: policy, Now: clock.Now})
-	require.NoError(t, err)
-	w.f = racingFixture{client: client, shop: shop, clock: clock, store: store}
+	var instances [2]*buybutton.Client
+	for i := range instances {
+		c, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{m}, Store: store, Capture: policy, Now: clock.Now})
+		require.NoError(t, err)
+		instances[i] = c
+	}
+	w.f = racingFixture{client: instances[0], instances: instances, shop: shop, clock: clock, store: store}
 	require.NoError(t, w.f.shop.SetStock(tee, stock))
+	var err error
 	w.campaign, err = w.f.client.CreateCampaign(w.ctx, buybutton.CampaignParams{
 		MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells", Currency: "USD",
 		Presets: []money.Amount{money.MustParse("10.00", "USD")}, Maximum: money.MustParse("100.00", "USD"),
@@ -195,6 +204,7 @@ func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePo
 
 // act is one thing a buyer, the host or the platform does.
 func (w *racingWorld) act(rng *rand.Rand) {
+	c := w.f.instances[rng.IntN(2)] // either app instance
 	f := w.f
 	id := w.ids[rng.IntN(len(w.ids))]
 	co, err := f.store.Checkout(w.ctx, id)
@@ -206,15 +216,15 @@ func (w *racingWorld) act(rng *rand.Rand) {
 	case w.gifts[id] && (op < 30 || op >= 64 && op < 70 || op >= 74):
 		err = w.give(rng, co, op)
 	case op < 30:
-		_, err = f.client.Confirm(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: id, PaymentToken: w.tokens[id]})
+		_, err = c.Confirm(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: id, PaymentToken: w.tokens[id]})
 	case op < 36:
-		_, err = f.client.CancelCheckout(w.ctx, co.BuyerID, id)
+		_, err = c.CancelCheckout(w.ctx, co.BuyerID, id)
 	case op < 42:
-		_, err = f.client.Reconcile(w.ctx, id)
+		_, err = c.Reconcile(w.ctx, id)
 	case op < 44:
 		w.stranger(rng, co)
 	case op < 47:
-		_, err = f.client.Maintain(w.ctx, 20)
+		_, err = c.Maintain(w.ctx, 20)
 	case op < 50:
 		err = w.readEvents(rng.IntN(2) == 0)
 	case op < 54:
@@ -231,18 +241,18 @@ func (w *racingWorld) act(rng *rand.Rand) {
 		}
 	case op < 77:
 		if co.OrderID != "" {
-			_, err = f.client.CancelOrder(w.ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: co.OrderID, Reason: "fraud"})
+			_, err = c.CancelOrder(w.ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: co.OrderID, Reason: "fraud"})
 		}
 	case op < 90:
 		if co.OrderID != "" {
-			_, err = f.client.RefundOrder(w.ctx, buybutton.RefundParams{
+			_, err = c.RefundOrder(w.ctx, buybutton.RefundParams{
 				OrderID: co.OrderID, Amount: money.MustParse("1.00", "USD"), Reason: "goodwill",
 				IdempotencyKey: fmt.Sprintf("goodwill-%s-%d", co.OrderID, rng.IntN(3)),
 			})
 		}
 	default:
 		if co.OrderID != "" {
-			_, err = f.client.ReconcileOrder(w.ctx, co.OrderID)
+			_, err = c.ReconcileOrder(w.ctx, co.OrderID)
 		}
 	}
 	w.note(err)
@@ -251,27 +261,27 @@ func (w *racingWorld) act(rng *rand.Rand) {
 // stranger is another buyer reaching for co, or its order or donation,
 // by its id: whatever they try is ErrForbidden.
 func (w *racingWorld) stranger(rng *rand.Rand, co *buybutton.Checkout) {
-	f, who := w.f, "buyer-stranger"
+	c, who := w.f.instances[rng.IntN(2)], "buyer-stranger" // either app instance
 	var err error
 	switch rng.IntN(6) {
 	case 0:
-		_, err = f.client.Checkout(w.ctx, who, co.ID)
+		_, err = c.Checkout(w.ctx, who, co.ID)
 	case 1:
-		_, err = f.client.Confirm(w.ctx, buybutton.ConfirmParams{BuyerID: who, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+		_, err = c.Confirm(w.ctx, buybutton.ConfirmParams{BuyerID: who, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
 	case 2:
-		_, err = f.client.CancelCheckout(w.ctx, who, co.ID)
+		_, err = c.CancelCheckout(w.ctx, who, co.ID)
 	case 3:
-		_, err = f.client.ConfirmDonation(w.ctx, buybutton.ConfirmParams{BuyerID: who, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+		_, err = c.ConfirmDonation(w.ctx, buybutton.ConfirmParams{BuyerID: who, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
 	case 4:
 		if co.OrderID == "" {
 			return
 		}
-		_, err = f.client.CancelOrder(w.ctx, buybutton.CancelOrderParams{BuyerID: who, OrderID: co.OrderID})
+		_, err = c.CancelOrder(w.ctx, buybutton.CancelOrderParams{BuyerID: who, OrderID: co.OrderID})
 	default:
 		if co.DonationID == "" {
 			return
 		}
-		_, err = f.client.Donation(w.ctx, who, co.DonationID)
+		_, err = c.Donation(w.ctx, who, co.DonationID)
 	}
 	if !errors.Is(err, buybutton.ErrForbidden) {
 		w.mu.Lock()
@@ -285,10 +295,11 @@ func (w *racingWorld) stranger(rng *rand.Rand, co *buybutton.Checkout) {
 // reconciling it, or the nonprofit's platform refunding part of it from
 // its dashboard.
 func (w *racingWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error {
+	c := w.f.instances[rng.IntN(2)] // either app instance
 	f := w.f
 	switch {
 	case op < 30:
-		_, err := f.client.ConfirmDonation(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: co.ID, PaymentToken: w.tokens[co.ID]})
+		_, err := c.ConfirmDonation(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: co.ID, PaymentToken: w.tokens[co.ID]})
 		return err
 	case co.DonationID == "":
 		return nil
@@ -297,7 +308,7 @@ func (w *racingWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error
 		if err != nil || d.MonthlyID == "" {
 			return err
 		}
-		_, err = f.client.CancelMonthly(w.ctx, co.BuyerID, d.MonthlyID)
+		_, err = c.CancelMonthly(w.ctx, co.BuyerID, d.MonthlyID)
 		return err
 	case op < 70:
 		d, err := f.store.Donation(w.ctx, co.DonationID)
@@ -307,13 +318,13 @@ func (w *racingWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error
 		_, _ = f.shop.RefundDonation(w.ctx, provider.RefundDonationRequest{IdempotencyKey: fmt.Sprint("dashboard-", d.ID, rng.IntN(2)), DonationID: d.ProviderDonationID, Amount: money.MustParse("2.00", "USD")})
 		return nil
 	case op < 90:
-		_, err := f.client.RefundDonation(w.ctx, buybutton.RefundDonationParams{
+		_, err := c.RefundDonation(w.ctx, buybutton.RefundDonationParams{
 			DonationID: co.DonationID, Amount: money.MustParse("1.00", "USD"), Reason: "goodwill",
 			IdempotencyKey: fmt.Sprintf("goodwill-%s-%d", co.DonationID, rng.IntN(3)),
 		})
 		return err
 	default:
-		_, err := f.client.ReconcileDonation(w.ctx, co.DonationID)
+		_, err := c.ReconcileDonation(w.ctx, co.DonationID)
 		return err
 	}
 }
