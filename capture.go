@@ -65,12 +65,12 @@ func (c *Client) captureOnShipment(ctx context.Context, m Merchant, orderID stri
 		if o.Captured.IsPositive() || o.CaptureFailure != "" {
 			return true, nil
 		}
-		actor := providerActor(m.ID)
+		actor, now := providerActor(m.ID), c.now()
 		if refused != "" {
-			c.failCapture(o, tx, "capture refused on shipment: "+refused, actor)
+			c.failCapture(o, tx, "capture refused on shipment: "+refused, actor, now)
 			return false, nil
 		}
-		c.recordCapture(o, tx, captured, "captured on shipment", actor)
+		c.recordCapture(o, tx, captured, "captured on shipment", actor, now)
 		return false, nil
 	})
 	return err
@@ -78,8 +78,7 @@ func (c *Client) captureOnShipment(ctx context.Context, m Merchant, orderID stri
 
 // recordCapture records on o, within tx, that captured was taken, and
 // tells the host.
-func (c *Client) recordCapture(o *Order, tx *Tx, captured money.Amount, why, actor string) {
-	now := c.now()
+func (c *Client) recordCapture(o *Order, tx *Tx, captured money.Amount, why, actor string, now time.Time) {
 	was := o.PaymentState()
 	o.Captured = captured
 	tx.Transitions = append(tx.Transitions, paymentTransition(o, was, why, actor, now))
@@ -88,8 +87,7 @@ func (c *Client) recordCapture(o *Order, tx *Tx, captured money.Amount, why, act
 
 // failCapture records on o, within tx, that its payment cannot be
 // captured and why, and tells the host.
-func (c *Client) failCapture(o *Order, tx *Tx, why, actor string) {
-	now := c.now()
+func (c *Client) failCapture(o *Order, tx *Tx, why, actor string, now time.Time) {
 	was := o.PaymentState()
 	o.CaptureFailure = why
 	tx.Transitions = append(tx.Transitions, paymentTransition(o, was, why, actor, now))

@@ -204,11 +204,11 @@ func (c *Client) updateOrder(ctx context.Context, orderID string, change func(o 
 }
 
 // moveOrder records a status change on o in tx, if the table allows it.
-func (c *Client) moveOrder(o *Order, tx *Tx, to OrderStatus, reason, actor string) error {
+func (c *Client) moveOrder(o *Order, tx *Tx, to OrderStatus, reason, actor string, now time.Time) error {
 	if err := orderMachine.check(o.ID, o.Status, to); err != nil {
 		return err
 	}
-	tx.Transitions = append(tx.Transitions, orderMachine.record(o.ID, o.Status, to, reason, actor, c.now()))
+	tx.Transitions = append(tx.Transitions, orderMachine.record(o.ID, o.Status, to, reason, actor, now))
 	o.Status = to
 	return nil
 }

@@ -120,15 +120,15 @@ func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, re
 		if !voided && !o.Voided && !refundedOf(o).Equal(o.Captured) {
 			return false, fmt.Errorf("buybutton: order %s: %s of %s captured is refunded: %w", o.ID, refundedOf(o), o.Captured, ErrInProgress)
 		}
-		was := o.PaymentState()
+		was, now := o.PaymentState(), c.now()
 		if voided {
 			o.Voided = true
-			tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "voided: order canceled", actor, c.now()))
+			tx.Transitions = append(tx.Transitions, paymentTransition(o, was, "voided: order canceled", actor, now))
 		}
-		if err := c.moveOrder(o, tx, OrderCanceled, "canceled: "+o.Cancellation.Reason, o.Cancellation.Actor); err != nil {
+		if err := c.moveOrder(o, tx, OrderCanceled, "canceled: "+o.Cancellation.Reason, o.Cancellation.Actor, now); err != nil {
 			return false, err
 		}
-		e := c.event(EventOrderCanceled, o, c.now())
+		e := c.event(EventOrderCanceled, o, now)
 		e.Reason = o.Cancellation.Reason
 		tx.Events = append(tx.Events, e)
 		return false, nil
@@ -230,7 +230,7 @@ func (c *Client) voidHold(ctx context.Context, m Merchant, o *Order) (voided boo
 	}
 	o, err = c.updateOrder(ctx, o.ID, func(o *Order, tx *Tx) (bool, error) {
 		was := o.Captured
-		c.capturedOnPlatform(o, tx, pay.Captured, providerActor(m.ID))
+		c.capturedOnPlatform(o, tx, pay.Captured, providerActor(m.ID), c.now())
 		return o.Captured.Equal(was), nil
 	})
 	return false, o, err

@@ -275,7 +275,7 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			info = &ShipmentInfo{Carrier: e.Shipment.Carrier, TrackingNumber: e.Shipment.TrackingNumber, TrackingURL: e.Shipment.TrackingURL}
 		}
 		if o.Status.rank() < facts.shipped.rank() && o.Status != OrderCanceled {
-			if err := c.moveOrder(o, tx, facts.shipped, "shipped", actor); err != nil {
+			if err := c.moveOrder(o, tx, facts.shipped, "shipped", actor, now); err != nil {
 				return err
 			}
 		}
@@ -284,7 +284,7 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 		tx.Events = append(tx.Events, ev)
 	case provider.EventOrderDelivered:
 		if o.Status.rank() < OrderDelivered.rank() && o.Status != OrderCanceled {
-			if err := c.moveOrder(o, tx, OrderDelivered, "delivered", actor); err != nil {
+			if err := c.moveOrder(o, tx, OrderDelivered, "delivered", actor, now); err != nil {
 				return err
 			}
 			tx.Events = append(tx.Events, c.event(EventOrderDelivered, o, now))
@@ -297,7 +297,7 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			if e.Reason != "" {
 				why += ": " + e.Reason
 			}
-			c.failCapture(o, tx, why, actor)
+			c.failCapture(o, tx, why, actor, now)
 		}
 	case provider.EventPaymentCaptured:
 		if e.Amount == nil {
@@ -306,7 +306,7 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 		if a := *e.Amount; a.Currency() != o.Currency || a.IsNegative() || !a.IsRounded() {
 			return invalid("event.amount", "a capture of %s, not an amount in minor units of %s", a, o.Currency)
 		}
-		c.capturedOnPlatform(o, tx, *e.Amount, actor)
+		c.capturedOnPlatform(o, tx, *e.Amount, actor, now)
 	case provider.EventPaymentRefunded:
 		if err := checkRefundEvent(e, o.Currency); err != nil {
 			return err
@@ -317,7 +317,7 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			}
 		}
 		if facts.captured != nil {
-			c.capturedOnPlatform(o, tx, *facts.captured, actor)
+			c.capturedOnPlatform(o, tx, *facts.captured, actor, now)
 		}
 		if err := checkRefundFits(o, *e.Amount); err != nil {
 			return err
@@ -353,9 +353,9 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 
 // capturedOnPlatform records a capture the platform reports, if it is
 // more than o records.
-func (c *Client) capturedOnPlatform(o *Order, tx *Tx, captured money.Amount, actor string) {
+func (c *Client) capturedOnPlatform(o *Order, tx *Tx, captured money.Amount, actor string, now time.Time) {
 	if more, err := captured.Cmp(o.Captured); err == nil && more > 0 {
-		c.recordCapture(o, tx, captured, "captured on the platform", actor)
+		c.recordCapture(o, tx, captured, "captured on the platform", actor, now)
 	}
 }
 
