@@ -105,10 +105,24 @@ func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, re
 	}
 	voided, err := c.returnMoney(ctx, m, o, actor)
 	if err != nil {
-		if refusedForGood(err) {
-			return nil, c.failCancellation(ctx, orderID, err)
+		raced := errors.Is(err, provider.ErrRefundExceedsCapture)
+		if !raced && !refusedForGood(err) {
+			return nil, err
 		}
-		return nil, err
+		// A refusal may be a race with a refund made on the platform (the
+		// refund it refused would have taken more than is left there), and
+		// a refusal read back from the record no longer says why. Such a
+		// race is for the platform's event of that refund to settle: the
+		// cancellation stays owed, and the caller is told it is under way.
+		switch behind, rerr := refundsBehind(ctx, m, orderID, c.store.Order); {
+		case rerr != nil:
+			return nil, fmt.Errorf("buybutton: order %s: %v; asking the platform whether that was a race: %w", orderID, err, rerr)
+		case behind:
+			return nil, fmt.Errorf("buybutton: order %s: the platform has refunded more than the order records, and its event has not come (%v): %w", orderID, err, ErrInProgress)
+		case raced:
+			return nil, err // another refund of the library's own: the retry settles it
+		}
+		return nil, c.failCancellation(ctx, orderID, err)
 	}
 	return c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
 		if o.Status == OrderCanceled {
@@ -188,6 +202,22 @@ func (c *Client) returnMoney(ctx context.Context, m Merchant, o *Order, actor st
 		return false, err
 	}
 	return false, nil
+}
+
+// refundsBehind reports whether the platform has refunded more of the
+// order's payment than the order records: a refund made on the platform
+// whose event has not come.
+func refundsBehind(ctx context.Context, m Merchant, orderID string, read func(context.Context, string) (*Order, error)) (bool, error) {
+	o, err := read(ctx, orderID)
+	if err != nil {
+		return false, err
+	}
+	pay, err := m.Payments.Payment(ctx, o.PaymentID)
+	if err != nil {
+		return false, fmt.Errorf("buybutton: order %s: reading the payment: %w", o.ID, err)
+	}
+	more, err := pay.Refunded.Cmp(refundedOf(o))
+	return err == nil && more > 0, nil
 }
 
 // leftOnPlatform is what a cancellation refunds of o's payment: left, what

@@ -1,8 +1,10 @@
 package buybutton_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -418,4 +420,79 @@ func TestNewWorkOnAnOverdueRecordWaitsOutItsLease(t *testing.T) {
 	assert.Equal(t, buybutton.MaintenanceReport{Settled: 1}, rep)
 	assert.Equal(t, "30.00 USD", f.order(t, o.ID).Refunded().String())
 	assert.Equal(t, 2, f.shop.Stats().Refunds)
+}
+
+// heldRefund is the memory platform on which, as the first refund it is
+// asked for arrives, the merchant refunds 10.00 of the same payment on the
+// dashboard; that first refund is then held until release is closed.
+type heldRefund struct {
+	*memory.Provider
+	calls            *atomic.Int32
+	entered, release chan struct{}
+}
+
+func (h heldRefund) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
+	if h.calls.Add(1) == 1 {
+		if _, err := h.Provider.Refund(ctx, provider.RefundRequest{IdempotencyKey: "dashboard", PaymentID: req.PaymentID, Amount: usd("10.00")}); err != nil {
+			return provider.Refund{}, err
+		}
+		close(h.entered)
+		<-h.release
+	}
+	return h.Provider.Refund(ctx, req)
+}
+
+// TestRacingCancellationsAfterADashboardRefundAreNotTheHosts: a
+// cancellation's refund is under way when the merchant refunds part of the
+// payment on the dashboard; maintenance, finishing the same cancellation
+// meanwhile, finds that refund refused (it would take more than is left)
+// and refunds what the platform has left. The first call, learning that
+// its refund was refused, is a race, not a refusal for good: it does not
+// hand the cancellation to the host, and once the dashboard refund's event
+// has come the order is canceled with all its money back. Before, the
+// first call told the host its refund had failed; and a call that read
+// such a refusal back from the record, where it no longer says why,
+// recorded it as the cancellation's failure, so that the order stayed
+// placed for good, canceled on the platform (storetest's LibraryRacing
+// found that, one run in about forty).
+func TestRacingCancellationsAfterADashboardRefundAreNotTheHosts(t *testing.T) {
+	held := heldRefund{calls: &atomic.Int32{}, entered: make(chan struct{}), release: make(chan struct{})}
+	f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments {
+		held.Provider = shop
+		return held
+	}))
+	o := f.placed(t)
+	first := make(chan error, 1)
+	go func() {
+		_, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: o.ID, Reason: "fraud"})
+		first <- err
+	}()
+	<-held.entered
+	f.clock.Advance(time.Hour) // the cancellation is due
+	_, err := f.maintain(t)
+	require.ErrorIs(t, err, buybutton.ErrInProgress, "maintenance refunded what was left and waits for the dashboard refund's event")
+	close(held.release)
+	err = <-first
+	require.ErrorIs(t, err, buybutton.ErrInProgress)
+	require.NotErrorIs(t, err, buybutton.ErrRefundFailed)
+	got := f.order(t, o.ID)
+	require.NotNil(t, got.Cancellation)
+	assert.Empty(t, got.Cancellation.Failure, "nothing for the host to settle")
+
+	for _, d := range f.shop.TakeDeliveries() {
+		var e provider.Event
+		require.NoError(t, json.Unmarshal(d.Body, &e))
+		h, b := f.shop.Sign(e, f.clock.Now())
+		_ = f.client.HandleWebhook(ctx, shopID, h, b) // the order's cancellation cannot end until the dashboard refund's event is in
+	}
+	f.clock.Advance(time.Hour)
+	_, err = f.maintain(t)
+	require.NoError(t, err)
+	got = f.order(t, o.ID)
+	assert.Equal(t, buybutton.OrderCanceled, got.Status)
+	assert.Equal(t, "90.78 USD", got.Refunded().String())
+	pay, err := f.shop.Payment(ctx, o.PaymentID)
+	require.NoError(t, err)
+	assert.Equal(t, "90.78 USD", pay.Refunded.String())
+	assert.Zero(t, count(f.pendingEvents(t), buybutton.EventOrderCancelFailed))
 }

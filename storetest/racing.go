@@ -593,7 +593,10 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 	for _, o := range orders {
 		po, err := f.shop.Order(w.ctx, o.ProviderOrderID)
 		require.NoError(t, err)
-		assert.Equal(t, po.Status == provider.OrderCanceled, o.Status == buybutton.OrderCanceled, "order %s is %s, and %s at the platform", o.ID, o.Status, po.Status)
+		if (po.Status == provider.OrderCanceled) != (o.Status == buybutton.OrderCanceled) {
+			trs, _ := f.store.Transitions(w.ctx, o.ID)
+			t.Errorf("order %s is %s, and %s at the platform; its cancellation %+v, refunds %+v, transitions %+v", o.ID, o.Status, po.Status, o.Cancellation, o.Refunds, trs)
+		}
 	}
 
 	t.Logf("checkouts %d, orders %d (%d units kept, %d captures failed), payments %d; platform %+v; faults %v", len(w.ids), len(orders), sold, lapsed, len(w.payments), st, w.faults.Counts())
