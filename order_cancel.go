@@ -83,7 +83,10 @@ func (c *Client) CancelOrder(ctx context.Context, p CancelOrderParams) (*Order, 
 // actor given here. A platform that refuses to return the money for good
 // is recorded as the cancellation's Failure and told to the host
 // ([EventOrderCancelFailed]); maintenance then leaves it, and a
-// [Client.CancelOrder] asks again.
+// [Client.CancelOrder] asks again. A refusal while the platform has
+// refunded more than the order records is a race with a refund made on
+// the platform, not a refusal for good: the cancellation stays owed
+// ([ErrInProgress]) until that refund's event comes.
 func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, reason, actor string) (*Order, error) {
 	o, err := c.store.Order(ctx, orderID)
 	if err != nil {
