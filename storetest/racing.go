@@ -27,18 +27,18 @@ import (
 // libraryRacing runs the library on stores made by newStore, as two app
 // instances (two Clients that share nothing but the store) over the memory
 // platform, with buyers, donors, the host and the platform all acting at
-// once on the same checkouts, through either instance: buyers confirming,
-// cancelling and completing bank steps, and reaching for others'
-// (ErrForbidden); the host cancelling and refunding orders, reading the
-// library's events and running maintenance; the merchant repricing,
-// shipping, cancelling and refunding on its platform's dashboard; the card's
-// issuer ending holds; and the platform delivering webhooks, with a fifth of
-// its calls failing every way, while the clock runs past every hold and
-// lease; under either capture policy. Donors give, one-off and monthly,
-// beside the buyers; about three months of the platform's monthly billing
-// follow, racing donors ending their gifts and cards that start declining,
-// and maintenance deleting, under Options.Retention, the idempotency records
-// and webhook marks that have grown old.
+// once on the same checkouts, through either instance: buyers confirming (a
+// checkout, or its group), cancelling and completing bank steps, and
+// reaching for others' (ErrForbidden); the host cancelling and refunding
+// orders, reading the library's events and running maintenance; the merchant
+// repricing, shipping, cancelling and refunding on its platform's dashboard;
+// the card's issuer ending holds; and the platform delivering webhooks, with
+// a fifth of its calls failing every way, while the clock runs past every
+// hold and lease; under either capture policy. Donors give, one-off and
+// monthly, beside the buyers; about three months of the platform's monthly
+// billing follow, racing donors ending their gifts and cards that start
+// declining, and maintenance deleting, under Options.Retention, the
+// idempotency records and webhook marks that have grown old.
 //
 // When the faults stop and maintenance has run, the library and the
 // platform tell one story:
@@ -219,8 +219,10 @@ func (w *racingWorld) act(rng *rand.Rand) {
 	switch op := rng.IntN(100); {
 	case w.gifts[id] && (op < 30 || op >= 64 && op < 70 || op >= 74):
 		err = w.give(rng, co, op)
-	case op < 30:
+	case op < 24:
 		_, err = c.Confirm(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: id, PaymentToken: w.tokens[id]})
+	case op < 30: // the buyer confirms the checkout's group, as one tap on a cart does
+		_, err = c.ConfirmGroup(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: co.GroupID, PaymentToken: w.tokens[id]})
 	case op < 36:
 		_, err = c.CancelCheckout(w.ctx, co.BuyerID, id)
 	case op < 42:
