@@ -47,7 +47,10 @@ type ShipmentInfo struct {
 type EventType string
 
 const (
-	EventOrderPlaced    EventType = "order.placed"
+	EventOrderPlaced EventType = "order.placed"
+	// EventOrderShipped: a parcel left (Shipment says which), or the
+	// platform says the order shipped in full; once for each parcel, and
+	// not again for a notice that brings nothing new.
 	EventOrderShipped   EventType = "order.shipped"
 	EventOrderDelivered EventType = "order.delivered"
 	EventOrderCanceled  EventType = "order.canceled"

@@ -48,6 +48,37 @@ func (f fixture) path(t *testing.T, subjectID, machine string) []string {
 
 var parcel = provider.Shipment{Carrier: "UPS", TrackingNumber: "1Z999", TrackingURL: "https://ups.example/1Z999"}
 
+// TestAParcelIsToldOnce: the platform tells of a parcel again in an event
+// of its own (a fulfillment updated, the same tracking), and of the rest
+// of the order in a second parcel. The host hears order.shipped once for
+// each parcel, and not for the notice that brought nothing new. Before,
+// every platform notice was passed on, the repeat one with no parcel.
+func TestAParcelIsToldOnce(t *testing.T) {
+	f := newShop(t, &buybutton.Options{Capture: buybutton.CaptureOnShipment})
+	o := f.placed(t)
+	first := provider.Shipment{Carrier: "UPS", TrackingNumber: "1Z111", TrackingURL: "https://ups.example/1Z111"}
+	require.NoError(t, f.shop.ShipPart(o.ProviderOrderID, first))
+	f.deliver(t)
+	again, body := f.shop.Sign(provider.Event{ID: "evt_fulfillment_updated", Type: provider.EventOrderShipped, OrderID: o.ProviderOrderID, Shipment: &first}, f.clock.Now())
+	require.NoError(t, f.client.HandleWebhook(ctx, shopID, again, body))
+	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
+	f.deliver(t)
+
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.OrderFulfilled, got.Status)
+	assert.Equal(t, []provider.Shipment{first, parcel}, got.Shipments)
+	events, err := f.client.PendingEvents(ctx, 100)
+	require.NoError(t, err)
+	var told []string
+	for _, e := range events {
+		if e.Type == buybutton.EventOrderShipped {
+			require.NotNil(t, e.Shipment, "an order.shipped that tells of no parcel")
+			told = append(told, e.Shipment.TrackingNumber)
+		}
+	}
+	assert.Equal(t, []string{"1Z111", "1Z999"}, told)
+}
+
 func TestShippedAndDeliveredWebhooksMoveTheOrderOnce(t *testing.T) {
 	f := newShop(t, nil)
 	o := f.placed(t)

@@ -274,10 +274,14 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 			o.Shipments = append(o.Shipments, *e.Shipment)
 			info = &ShipmentInfo{Carrier: e.Shipment.Carrier, TrackingNumber: e.Shipment.TrackingNumber, TrackingURL: e.Shipment.TrackingURL}
 		}
-		if o.Status.rank() < facts.shipped.rank() && o.Status != OrderCanceled {
+		moved := o.Status.rank() < facts.shipped.rank() && o.Status != OrderCanceled
+		if moved {
 			if err := c.moveOrder(o, tx, facts.shipped, "shipped", actor, now); err != nil {
 				return err
 			}
+		}
+		if info == nil && !moved {
+			return nil // a parcel already told of, the order where it was: nothing new for the host
 		}
 		ev := c.event(EventOrderShipped, o, now)
 		ev.Shipment = info
