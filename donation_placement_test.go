@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/buybutton/buybutton"
-	"github.com/buybutton/buybutton/internal/controls"
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider/memory"
 )
@@ -26,20 +25,9 @@ import (
 // does not compare-and-set, which must give some gift twice.
 func TestRacingDonationConfirmsGiveEachOnce(t *testing.T) {
 	const donors, goroutines = 100, 16
-	for _, tc := range []struct {
-		name       string
-		wrap       func(*memory.Provider) any
-		store      func() buybutton.Store
-		wantCaught bool
-	}{
-		{"idempotent provider", func(m *memory.Provider) any { return m }, buybutton.NewMemoryStore, false},
-		{"provider ignoring keys", func(m *memory.Provider) any { return controls.ForgetfulKeys{Provider: m} }, buybutton.NewMemoryStore, false},
-		{"negative control: no compare-and-set", func(m *memory.Provider) any { return controls.ForgetfulKeys{Provider: m} }, func() buybutton.Store { return controls.LastWriteWins{Store: buybutton.NewMemoryStore()} }, true},
-	} {
+	for _, tc := range racingSetups {
 		t.Run(tc.name, func(t *testing.T) {
-			f := buildFixture(t, nil, &buybutton.Options{Store: tc.store()}, func(m *memory.Provider) buybutton.Merchant {
-				return buybutton.MerchantFrom(shopID, "Demo Shop", tc.wrap(m))
-			})
+			f := tc.build(t)
 			cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
 				MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells for Wajir", Currency: "USD",
 				Presets: []money.Amount{usd("25.00")}, Maximum: usd("10000.00"),

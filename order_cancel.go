@@ -117,7 +117,7 @@ func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, re
 		// a refusal read back from the record no longer says why. Such a
 		// race is for the platform's event of that refund to settle: the
 		// cancellation stays owed, and the caller is told it is under way.
-		switch behind, rerr := refundsBehind(ctx, m, orderID, c.store.Order); {
+		switch behind, rerr := c.refundsBehind(ctx, m, orderID); {
 		case rerr != nil:
 			return nil, fmt.Errorf("buybutton: order %s: %v; asking the platform whether that was a race: %w", orderID, err, rerr)
 		case behind:
@@ -210,8 +210,8 @@ func (c *Client) returnMoney(ctx context.Context, m Merchant, o *Order, actor st
 // refundsBehind reports whether the platform has refunded more of the
 // order's payment than the order records: a refund made on the platform
 // whose event has not come.
-func refundsBehind(ctx context.Context, m Merchant, orderID string, read func(context.Context, string) (*Order, error)) (bool, error) {
-	o, err := read(ctx, orderID)
+func (c *Client) refundsBehind(ctx context.Context, m Merchant, orderID string) (bool, error) {
+	o, err := c.store.Order(ctx, orderID)
 	if err != nil {
 		return false, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -424,20 +423,19 @@ func TestNewWorkOnAnOverdueRecordWaitsOutItsLease(t *testing.T) {
 
 // heldRefund is the memory platform on which, as the first refund it is
 // asked for arrives, the merchant refunds 10.00 of the same payment on the
-// dashboard; that first refund is then held until release is closed.
+// dashboard; that first refund is then held.
 type heldRefund struct {
 	*memory.Provider
-	calls            *atomic.Int32
-	entered, release chan struct{}
+	*firstHeld
 }
 
 func (h heldRefund) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
-	if h.calls.Add(1) == 1 {
-		if _, err := h.Provider.Refund(ctx, provider.RefundRequest{IdempotencyKey: "dashboard", PaymentID: req.PaymentID, Amount: usd("10.00")}); err != nil {
-			return provider.Refund{}, err
-		}
-		close(h.entered)
-		<-h.release
+	dashboard := func() error {
+		_, err := h.Provider.Refund(ctx, provider.RefundRequest{IdempotencyKey: "dashboard", PaymentID: req.PaymentID, Amount: usd("10.00")})
+		return err
+	}
+	if err := h.pass(dashboard); err != nil {
+		return provider.Refund{}, err
 	}
 	return h.Provider.Refund(ctx, req)
 }
@@ -456,7 +454,7 @@ func (h heldRefund) Refund(ctx context.Context, req provider.RefundRequest) (pro
 // placed for good, canceled on the platform (storetest's LibraryRacing
 // found that, one run in about forty).
 func TestRacingCancellationsAfterADashboardRefundAreNotTheHosts(t *testing.T) {
-	held := heldRefund{calls: &atomic.Int32{}, entered: make(chan struct{}), release: make(chan struct{})}
+	held := heldRefund{firstHeld: newFirstHeld()}
 	f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments {
 		held.Provider = shop
 		return held

@@ -36,20 +36,9 @@ func teeLine() buybutton.CartLine {
 // that does not compare-and-set, which must place some checkout twice.
 func TestRacingConfirmsPlaceEachCheckoutOnce(t *testing.T) {
 	const checkouts, goroutines = 500, 64
-	for _, tc := range []struct {
-		name       string
-		wrap       func(*memory.Provider) any
-		store      func() buybutton.Store
-		wantCaught bool
-	}{
-		{"idempotent provider", func(m *memory.Provider) any { return m }, buybutton.NewMemoryStore, false},
-		{"provider ignoring keys", func(m *memory.Provider) any { return controls.ForgetfulKeys{Provider: m} }, buybutton.NewMemoryStore, false},
-		{"negative control: no compare-and-set", func(m *memory.Provider) any { return controls.ForgetfulKeys{Provider: m} }, func() buybutton.Store { return controls.LastWriteWins{Store: buybutton.NewMemoryStore()} }, true},
-	} {
+	for _, tc := range racingSetups {
 		t.Run(tc.name, func(t *testing.T) {
-			f := buildFixture(t, nil, &buybutton.Options{Store: tc.store()}, func(m *memory.Provider) buybutton.Merchant {
-				return buybutton.MerchantFrom(shopID, "Demo Shop", tc.wrap(m))
-			})
+			f := tc.build(t)
 			require.NoError(t, f.shop.SetStock(tee, 10*checkouts))
 			client, shop := f.client, f.shop
 			ids := make([]string, checkouts)
@@ -76,6 +65,32 @@ func TestRacingConfirmsPlaceEachCheckoutOnce(t *testing.T) {
 			assert.Equal(t, checkouts, st.Authorizations)
 			assert.Equal(t, checkouts, st.Captures)
 			assert.Equal(t, checkouts, distinct, "callers of one checkout got different orders")
+		})
+	}
+}
+
+// racingSetup is a platform and store the racing-confirm tests run on.
+type racingSetup struct {
+	name       string
+	build      func(t *testing.T) fixture
+	wantCaught bool // the negative control: the test must catch what it gets wrong
+}
+
+// racingSetups: a provider that honours idempotency keys, one that ignores
+// them (the claim alone must hold), and, as the negative control, the
+// latter with a store that does not compare-and-set.
+var racingSetups = []racingSetup{
+	{"idempotent provider", racingFixture(func(m *memory.Provider) any { return m }, buybutton.NewMemoryStore), false},
+	{"provider ignoring keys", racingFixture(func(m *memory.Provider) any { return controls.ForgetfulKeys{Provider: m} }, buybutton.NewMemoryStore), false},
+	{"negative control: no compare-and-set", racingFixture(func(m *memory.Provider) any { return controls.ForgetfulKeys{Provider: m} }, func() buybutton.Store { return controls.LastWriteWins{Store: buybutton.NewMemoryStore()} }), true},
+}
+
+// racingFixture builds a fixture whose merchant is wrap of the memory
+// platform, on a store from store.
+func racingFixture(wrap func(*memory.Provider) any, store func() buybutton.Store) func(t *testing.T) fixture {
+	return func(t *testing.T) fixture {
+		return buildFixture(t, nil, &buybutton.Options{Store: store()}, func(m *memory.Provider) buybutton.Merchant {
+			return buybutton.MerchantFrom(shopID, "Demo Shop", wrap(m))
 		})
 	}
 }
@@ -486,19 +501,42 @@ func TestCancelCheckoutRetriedFinishesTheRelease(t *testing.T) {
 	require.ErrorIs(t, err, buybutton.ErrForbidden)
 }
 
-// heldVoid is the memory platform with the first void it is asked for
-// held until release is closed; entered is closed when it arrives.
-type heldVoid struct {
-	*memory.Provider
-	calls            *atomic.Int32
+// firstHeld holds the first call that passes it until release is
+// closed; entered is closed when that call arrives. Later calls pass.
+type firstHeld struct {
+	calls            atomic.Int32
 	entered, release chan struct{}
 }
 
-func (h heldVoid) Void(ctx context.Context, req provider.VoidRequest) (provider.Payment, error) {
-	if h.calls.Add(1) == 1 {
-		close(h.entered)
-		<-h.release
+func newFirstHeld() *firstHeld {
+	return &firstHeld{entered: make(chan struct{}), release: make(chan struct{})}
+}
+
+// pass holds the first call, after running before (nil for nothing); an
+// error of before is returned instead, and nothing is held.
+func (h *firstHeld) pass(before func() error) error {
+	if h.calls.Add(1) != 1 {
+		return nil
 	}
+	if before != nil {
+		if err := before(); err != nil {
+			return err
+		}
+	}
+	close(h.entered)
+	<-h.release
+	return nil
+}
+
+// heldVoid is the memory platform with the first void it is asked for
+// held.
+type heldVoid struct {
+	*memory.Provider
+	*firstHeld
+}
+
+func (h heldVoid) Void(ctx context.Context, req provider.VoidRequest) (provider.Payment, error) {
+	_ = h.pass(nil)
 	return h.Provider.Void(ctx, req)
 }
 
@@ -511,7 +549,7 @@ func (h heldVoid) Void(ctx context.Context, req provider.VoidRequest) (provider.
 func TestReleasesRacingEndWithoutAnError(t *testing.T) {
 	for _, second := range []string{"cancel", "maintenance"} {
 		t.Run(second, func(t *testing.T) {
-			held := heldVoid{calls: &atomic.Int32{}, entered: make(chan struct{}), release: make(chan struct{})}
+			held := heldVoid{firstHeld: newFirstHeld()}
 			f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments {
 				held.Provider = shop
 				return held

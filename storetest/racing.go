@@ -87,13 +87,20 @@ var (
 // racingFixture is a Client on the store under test, over a memory
 // platform, all on one clock that the check moves.
 type racingFixture struct {
-	client *buybutton.Client
-	// instances are client and a second Client on the same store and
-	// platform: two app instances, which share nothing but the store.
-	instances [2]*buybutton.Client
-	shop      *memory.Provider
-	clock     *memharness.Clock
-	store     buybutton.Store
+	// client and other are two Clients on the same store and platform:
+	// two app instances, which share nothing but the store.
+	client, other *buybutton.Client
+	shop          *memory.Provider
+	clock         *memharness.Clock
+	store         buybutton.Store
+}
+
+// either is one of the two app instances, at random.
+func (f racingFixture) either(rng *rand.Rand) *buybutton.Client {
+	if rng.IntN(2) == 0 {
+		return f.client
+	}
+	return f.other
 }
 
 // ready starts a checkout of quantity tees for buyer, shipping standard
@@ -154,13 +161,12 @@ func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePo
 	m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
 	m.Inventory, m.Quotes, m.Orders, m.Payments, m.Donations, m.Monthly = w.faults, w.faults, w.faults, w.faults, w.faults, w.faults
 	store := newStore(t)
-	var instances [2]*buybutton.Client
-	for i := range instances {
+	instance := func() *buybutton.Client {
 		c, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{m}, Store: store, Capture: policy, Now: clock.Now, Retention: buybutton.MinRetention})
 		require.NoError(t, err)
-		instances[i] = c
+		return c
 	}
-	w.f = racingFixture{client: instances[0], instances: instances, shop: shop, clock: clock, store: store}
+	w.f = racingFixture{client: instance(), other: instance(), shop: shop, clock: clock, store: store}
 	require.NoError(t, w.f.shop.SetStock(tee, stock))
 	var err error
 	w.campaign, err = w.f.client.CreateCampaign(w.ctx, buybutton.CampaignParams{
@@ -208,8 +214,7 @@ func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePo
 
 // act is one thing a buyer, the host or the platform does.
 func (w *racingWorld) act(rng *rand.Rand) {
-	c := w.f.instances[rng.IntN(2)] // either app instance
-	f := w.f
+	c, f := w.f.either(rng), w.f
 	id := w.ids[rng.IntN(len(w.ids))]
 	co, err := f.store.Checkout(w.ctx, id)
 	if err != nil {
@@ -267,7 +272,7 @@ func (w *racingWorld) act(rng *rand.Rand) {
 // stranger is another buyer reaching for co, or its order or donation,
 // by its id: whatever they try is ErrForbidden.
 func (w *racingWorld) stranger(rng *rand.Rand, co *buybutton.Checkout) {
-	c, who := w.f.instances[rng.IntN(2)], "buyer-stranger" // either app instance
+	c, who := w.f.either(rng), "buyer-stranger"
 	var err error
 	switch rng.IntN(6) {
 	case 0:
@@ -301,8 +306,7 @@ func (w *racingWorld) stranger(rng *rand.Rand, co *buybutton.Checkout) {
 // reconciling it, or the nonprofit's platform refunding part of it from
 // its dashboard.
 func (w *racingWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error {
-	c := w.f.instances[rng.IntN(2)] // either app instance
-	f := w.f
+	c, f := w.f.either(rng), w.f
 	switch {
 	case op < 30:
 		_, err := c.ConfirmDonation(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: co.ID, PaymentToken: w.tokens[co.ID]})
