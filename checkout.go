@@ -97,7 +97,9 @@ type CheckoutLine struct {
 type CheckoutError struct {
 	// Code is one of "declined", "action_failed", "out_of_stock",
 	// "reservation_expired", "price_changed", "unavailable", "rejected"
-	// (a request the provider refused, e.g. an unknown payment token) and
+	// (a request the provider refused, e.g. an unknown payment token),
+	// "platform_error" (the provider held or charged another amount than
+	// asked, and the library gave it back: [ErrUnexpectedAnswer]) and
 	// "refused" (the merchant refused the order: the checkout failed).
 	Code    string
 	Message string // for the buyer, from the provider where it gave one

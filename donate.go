@@ -227,6 +227,16 @@ func (c *Client) runGift(ctx context.Context, m Merchant, co *Checkout, actor st
 			return outcome{}, c.attemptFailed(ctx, m, co, "donation", err, actor, resumed)
 		}
 	}
+	if err := giftAsAsked(co, d, monthly); err != nil {
+		// A monthly gift started on a wrong charge would charge it again
+		// every month: stop it before the charge is given back.
+		if monthly != nil {
+			if _, cerr := m.Monthly.CancelMonthly(ctx, monthly.ID); cerr != nil {
+				return outcome{}, c.toUnknown(ctx, co, "cancel monthly", fmt.Errorf("%w (canceling the monthly donation: %w)", err, cerr), actor)
+			}
+		}
+		return outcome{}, c.attemptFailed(ctx, m, co, "donate", err, actor, resumed)
+	}
 	switch d.Status {
 	case provider.DonationSucceeded:
 		return c.commitGiven(ctx, m, co, d, monthly, actor)
@@ -235,6 +245,15 @@ func (c *Client) runGift(ctx context.Context, m Merchant, co *Checkout, actor st
 	}
 	co.LastError = &CheckoutError{Code: "action_failed", Message: "The payment was not completed. Try another payment method."}
 	return outcome{}, c.compensateAndReport(ctx, m, co, co.readyState(), actor, fmt.Errorf("%w: donation %s is %s", provider.ErrDeclined, d.ID, d.Status))
+}
+
+// giftAsAsked checks that the platform charged the donation, and will
+// charge each month of a monthly one, the checkout's total.
+func giftAsAsked(co *Checkout, d provider.Donation, monthly *provider.MonthlyDonation) error {
+	if err := answerAmount("donation", d.ID, co.Totals.Total, d.Amount); err != nil || monthly == nil {
+		return err
+	}
+	return answerAmount("monthly donation", monthly.ID, co.Totals.Total, monthly.Amount)
 }
 
 // releaseGift gives back a donation whose checkout ended without recording

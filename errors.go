@@ -60,6 +60,15 @@ var (
 	// [Options].Retention, so the mark that it was applied may have been
 	// deleted; it was not applied again. Nothing was changed.
 	ErrEventTooOld = errors.New("buybutton: webhook event older than the retention")
+
+	// ErrUnexpectedAnswer: the provider held or charged another amount than
+	// asked (a partial authorization, another currency, an adapter that
+	// scales minor units wrongly), which its contract does not allow. No
+	// order or donation was made of it: the hold was voided, or the charge
+	// refunded in full and a monthly gift started on it canceled, and the
+	// checkout is ready to be confirmed again. Look at the provider; the
+	// buyer sees the code "platform_error".
+	ErrUnexpectedAnswer = errors.New("buybutton: provider answered another amount than asked")
 )
 
 // PriceChangedError carries a checkout's totals before and after the

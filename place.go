@@ -294,6 +294,9 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 			return outcome{}, c.attemptFailed(ctx, m, co, "payment", err, actor, resumed)
 		}
 	}
+	if err := answerAmount("payment", pay.ID, co.Totals.Total, pay.Amount); err != nil {
+		return outcome{}, c.attemptFailed(ctx, m, co, "authorize", err, actor, resumed)
+	}
 	switch pay.Status {
 	case provider.PaymentAuthorized, provider.PaymentCaptured:
 	case provider.PaymentRequiresAction:
@@ -551,6 +554,7 @@ func definite(err error) bool {
 		provider.ErrInvalidRequest, provider.ErrInvalidState, provider.ErrNotFound,
 		provider.ErrIdempotencyConflict, provider.ErrRefundExceedsCapture,
 		provider.ErrUnavailable, provider.ErrRateLimited, ErrInvalidInput,
+		ErrUnexpectedAnswer,
 	} {
 		if errors.Is(err, k) {
 			return true
@@ -596,6 +600,8 @@ func (e *CheckoutError) kind() error {
 		return provider.ErrUnavailable
 	case "refused":
 		return provider.ErrInvalidState
+	case "platform_error":
+		return ErrUnexpectedAnswer
 	}
 	return provider.ErrInvalidRequest
 }
@@ -613,6 +619,8 @@ func checkoutErrorFor(err error) *CheckoutError {
 		return &CheckoutError{Code: "reservation_expired", Message: "The items were held for too long. Confirm again."}
 	case transient(err):
 		return &CheckoutError{Code: "unavailable", Message: "The shop is busy. Try again."}
+	case errors.Is(err, ErrUnexpectedAnswer):
+		return &CheckoutError{Code: "platform_error", Message: "The payment could not be taken for the right amount and was given back. Try again later."}
 	}
 	return &CheckoutError{Code: "rejected", Message: "The request was refused. Check the payment details and try again."}
 }

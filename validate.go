@@ -165,6 +165,19 @@ func answerID(object, id string) error {
 	return nil
 }
 
+// answerAmount checks the amount a platform answered a hold or a charge
+// with against the amount asked. A platform that held or charged another
+// amount (a partial authorization, another currency, an adapter that
+// scales minor units wrongly) broke its contract: an order placed on a
+// smaller hold is short of its money, and a larger one holds or takes
+// more of the buyer's than they agreed to.
+func answerAmount(object, id string, asked, answered money.Amount) error {
+	if answered.Equal(asked) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s %s is of %s, asked %s", ErrUnexpectedAnswer, object, id, answered, asked)
+}
+
 // platformText makes text that a platform sent (a reason, a decline
 // message, a carrier's name, the words of an error) fit to keep: valid
 // UTF-8, control characters but newlines and tabs replaced with U+FFFD, at
