@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -32,7 +33,9 @@ import (
 // reaching for others' (ErrForbidden); the host cancelling and refunding
 // orders, reading the library's events and running maintenance; the merchant
 // repricing, shipping, cancelling and refunding on its platform's dashboard;
-// the card's issuer ending holds; and the platform delivering webhooks, with
+// the card's issuer ending holds, or approving half of a hold or a gift
+// (which nothing may be placed or recorded on); and the platform
+// delivering webhooks, with
 // a fifth of its calls failing every way, while the clock runs past every
 // hold and lease; under either capture policy. Donors give, one-off and
 // monthly, beside the buyers; about three months of the platform's monthly
@@ -174,7 +177,7 @@ func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePo
 		Presets: []money.Amount{money.MustParse("10.00", "USD")}, Maximum: money.MustParse("100.00", "USD"),
 	})
 	require.NoError(t, err)
-	cards := []string{memory.TokenApprove, memory.TokenApprove, memory.TokenApprove, memory.TokenApprove, memory.TokenDecline, memory.TokenActionRequired}
+	cards := []string{memory.TokenApprove, memory.TokenApprove, memory.TokenApprove, memory.TokenApprove, memory.TokenDecline, memory.TokenActionRequired, tokenShort}
 	for i := range checkouts {
 		co := w.f.ready(t, fmt.Sprintf("buyer-%d", i%8), 1+i%2)
 		w.ids = append(w.ids, co.ID)
@@ -454,7 +457,7 @@ func (w *racingWorld) advance(d time.Duration) {
 func (w *racingWorld) note(err error) {
 	for _, k := range []error{
 		buybutton.ErrIllegalTransition, buybutton.ErrActionRequired, buybutton.ErrUnknownOutcome, buybutton.ErrPriceChanged,
-		buybutton.ErrRefundFailed, buybutton.ErrInProgress, provider.ErrDeclined, provider.ErrOutOfStock,
+		buybutton.ErrRefundFailed, buybutton.ErrInProgress, buybutton.ErrUnexpectedAnswer, provider.ErrDeclined, provider.ErrOutOfStock,
 		provider.ErrReservationExpired, provider.ErrUnavailable, provider.ErrRefundExceedsCapture,
 		provider.ErrInvalidState, context.DeadlineExceeded, // a platform's call timed out
 	} {
@@ -905,9 +908,14 @@ func distinct(ids []string) []string {
 	return slices.Compact(ids)
 }
 
+// tokenShort is a card whose issuer approves half of what is asked: the
+// platform holds, or charges, half, and answers so. Nothing may be placed
+// or recorded on it; all of it must be released.
+const tokenShort = "tok_short"
+
 // recordingPayments is the memory platform with a list of every payment,
 // donation and monthly donation it made, whether or not its answer reached
-// the library.
+// the library. It holds and charges half for [tokenShort].
 type recordingPayments struct {
 	*memory.Provider
 	mu      *sync.Mutex
@@ -917,18 +925,21 @@ type recordingPayments struct {
 }
 
 func (r recordingPayments) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
+	req.Amount, req.Token = short(req.Amount, req.Token)
 	pay, err := r.Provider.Authorize(ctx, req)
 	r.keep(r.made, pay.ID, err)
 	return pay, err
 }
 
 func (r recordingPayments) Donate(ctx context.Context, req provider.DonateRequest) (provider.Donation, error) {
+	req.Amount, req.Token = short(req.Amount, req.Token)
 	d, err := r.Provider.Donate(ctx, req)
 	r.keep(r.gave, d.ID, err)
 	return d, err
 }
 
 func (r recordingPayments) StartMonthly(ctx context.Context, req provider.DonateRequest) (provider.MonthlyDonation, error) {
+	req.Amount, req.Token = short(req.Amount, req.Token)
 	m, err := r.Provider.StartMonthly(ctx, req)
 	r.keep(r.monthly, m.ID, err)
 	return m, err
@@ -942,4 +953,14 @@ func (r recordingPayments) keep(list *[]string, id string, err error) {
 		*list = append(*list, id)
 		r.mu.Unlock()
 	}
+}
+
+// short is what the platform is asked for when a request pays with token:
+// for [tokenShort], half of asked (rounded down to the minor unit),
+// approved.
+func short(asked money.Amount, token string) (money.Amount, string) {
+	if token != tokenShort {
+		return asked, token
+	}
+	return asked.Mul(decimal.New(5, -1)).Round(money.Down), memory.TokenApprove
 }
