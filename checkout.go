@@ -312,24 +312,9 @@ func (c *Client) quote(ctx context.Context, m Merchant, co *Checkout, shipTo *pr
 		}
 		lines[i].RequiresShipping = ql.RequiresShipping
 	}
-	ids := map[string]bool{}
 	for i, o := range q.ShippingOptions {
-		// The buyer picks an option by its id and reads its label.
-		if err := checkID(fmt.Sprintf("quote.shipping_options[%d].id", i), o.ID, provider.MaxIDLength); err != nil {
-			return err
-		}
-		if ids[o.ID] {
-			return invalid(fmt.Sprintf("quote.shipping_options[%d].id", i), "%q is quoted twice", truncate(o.ID, 64))
-		}
-		ids[o.ID] = true
-		if err := checkText(fmt.Sprintf("quote.shipping_options[%d].label", i), o.Label, 1, MaxTitleLength, false); err != nil {
-			return err
-		}
-		if o.Amount.Currency() != co.Currency || !r.chargeable(o.Amount) {
-			return invalid(fmt.Sprintf("quote.shipping_options[%d].amount", i), "%s is not an amount in %s in steps of %s, the payment platform's", o.Amount, co.Currency, r.unit)
-		}
-		if err := checkTaxRate(fmt.Sprintf("quote.shipping_options[%d].tax_rate", i), o.TaxRate); err != nil {
-			return err
+		if err := checkShippingOption(o, q.ShippingOptions[:i], co.Currency, r); err != nil {
+			return within(fmt.Sprintf("quote.shipping_options[%d]", i), err)
 		}
 	}
 	co.Lines, co.ShipTo, co.ShippingOptions = lines, shipTo, q.ShippingOptions
@@ -339,6 +324,29 @@ func (c *Client) quote(ctx context.Context, m Merchant, co *Checkout, shipTo *pr
 	}
 	co.Totals, err = sumTotals(co.Currency, co.Lines, ship, r)
 	return err
+}
+
+// checkShippingOption checks a quoted shipping option, after those quoted
+// before it: the buyer picks it by its id (so each id is quoted once) and
+// reads its label; its amount and tax rate go into the totals. Its errors
+// name the option's field alone ("id"); the caller says which option, so
+// that a quote that is fine, as nearly every one is, builds no names.
+func checkShippingOption(o provider.ShippingOption, before []provider.ShippingOption, cur money.Currency, r rounding) error {
+	if err := checkID("id", o.ID, provider.MaxIDLength); err != nil {
+		return err
+	}
+	for _, b := range before {
+		if b.ID == o.ID {
+			return invalid("id", "%q is quoted twice", truncate(o.ID, 64))
+		}
+	}
+	if err := checkText("label", o.Label, 1, MaxTitleLength, false); err != nil {
+		return err
+	}
+	if o.Amount.Currency() != cur || !r.chargeable(o.Amount) {
+		return invalid("amount", "%s is not an amount in %s in steps of %s, the payment platform's", o.Amount, cur, r.unit)
+	}
+	return checkTaxRate("tax_rate", o.TaxRate)
 }
 
 // Checkout returns one of the buyer's checkouts.
@@ -550,23 +558,29 @@ func checkLines(lines []CartLine) error {
 
 // checkAddress checks what a merchant needs to ship to an address.
 func checkAddress(field string, a provider.Address) error {
+	return within(field, addressFields(a))
+}
+
+// addressFields checks an address; its errors name the address's field
+// alone ("city").
+func addressFields(a provider.Address) error {
 	for _, f := range []struct{ name, value string }{
 		{"name", a.Name}, {"line1", a.Line1}, {"city", a.City}, {"country", a.Country},
 	} {
 		if strings.TrimSpace(f.value) == "" {
-			return invalid(field+"."+f.name, "required")
+			return invalid(f.name, "required")
 		}
 	}
 	for _, f := range []struct{ name, value string }{
 		{"name", a.Name}, {"line1", a.Line1}, {"line2", a.Line2}, {"city", a.City},
 		{"region", a.Region}, {"postal_code", a.PostalCode}, {"phone", a.Phone},
 	} {
-		if err := checkText(field+"."+f.name, f.value, 0, 200, false); err != nil {
+		if err := checkText(f.name, f.value, 0, 200, false); err != nil {
 			return err
 		}
 	}
 	if len(a.Country) != 2 || strings.ToUpper(a.Country) != a.Country || strings.ContainsFunc(a.Country, func(r rune) bool { return r < 'A' || r > 'Z' }) {
-		return invalid(field+".country", "%q is not an ISO 3166-1 alpha-2 code", truncate(a.Country, 8))
+		return invalid("country", "%q is not an ISO 3166-1 alpha-2 code", truncate(a.Country, 8))
 	}
 	return nil
 }

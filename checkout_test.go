@@ -373,10 +373,19 @@ func TestInvalidInputIsTypedAndChangesNothing(t *testing.T) {
 	assert.Equal(t, []buybutton.CartLine{sneaker("9", 3)}, got.Lines)
 	assert.Equal(t, int64(2), got.Version)
 
-	bad := california
-	bad.Country = "usa"
-	_, _, err = f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, CartID: cart.ID, ShipTo: &bad})
-	assert.ErrorIs(t, err, buybutton.ErrInvalidInput)
+	for field, skew := range map[string]func(*provider.Address){
+		"ship_to.country":     func(a *provider.Address) { a.Country = "usa" },
+		"ship_to.city":        func(a *provider.Address) { a.City = " " },
+		"ship_to.postal_code": func(a *provider.Address) { a.PostalCode = "94105\x00" },
+	} {
+		bad := california
+		skew(&bad)
+		_, _, err = f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, CartID: cart.ID, ShipTo: &bad})
+		var v *buybutton.ValidationError
+		if assert.ErrorAs(t, err, &v, field) {
+			assert.Equal(t, field, v.Field)
+		}
+	}
 	_, _, err = f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{book(1), book(2)}})
 	assert.ErrorIs(t, err, buybutton.ErrInvalidInput, "a variant twice")
 	co := f.ready(t, buyer, book(1))
@@ -639,36 +648,45 @@ func (q skewedQuotes) Quote(ctx context.Context, req provider.QuoteRequest) (pro
 // option without a clean id and label or quoted twice are
 // ErrInvalidInput, and no checkout is priced from them.
 func TestQuotesThatBreakTheContractAreRefused(t *testing.T) {
-	for name, skew := range map[string]func(*provider.Quote){
-		"price in euros":          func(q *provider.Quote) { q.Lines[0].UnitPrice = money.MustParse("39.99", "EUR") },
-		"price below a cent":      func(q *provider.Quote) { q.Lines[0].UnitPrice = usd("39.995") },
-		"negative price":          func(q *provider.Quote) { q.Lines[0].UnitPrice = usd("-39.99") },
-		"discount above the line": func(q *provider.Quote) { q.Lines[0].Discount = usd("80.00") },
-		"negative discount":       func(q *provider.Quote) { q.Lines[0].Discount = usd("-1.00") },
-		"discount in euros":       func(q *provider.Quote) { q.Lines[0].Discount = money.MustParse("1.00", "EUR") },
-		"tax rate of 100%":        func(q *provider.Quote) { q.Lines[0].TaxRate = decimal.NewFromInt(1) },
-		"negative tax rate":       func(q *provider.Quote) { q.Lines[0].TaxRate = decimal.RequireFromString("-0.05") },
-		"another variant":         func(q *provider.Quote) { q.Lines[0].VariantID = "logo-tee-Red" },
-		"another quantity":        func(q *provider.Quote) { q.Lines[0].Quantity = 1 },
-		"a line missing":          func(q *provider.Quote) { q.Lines = nil },
-		"shipping in euros":       func(q *provider.Quote) { q.ShippingOptions[0].Amount = money.MustParse("5.00", "EUR") },
-		"shipping below a cent":   func(q *provider.Quote) { q.ShippingOptions[0].Amount = usd("5.001") },
-		"negative shipping":       func(q *provider.Quote) { q.ShippingOptions[0].Amount = usd("-5.00") },
-		"shipping tax rate":       func(q *provider.Quote) { q.ShippingOptions[0].TaxRate = decimal.RequireFromString("1.5") },
-		"shipping without an id":  func(q *provider.Quote) { q.ShippingOptions[0].ID = "" },
-		"shipping id with a NUL":  func(q *provider.Quote) { q.ShippingOptions[0].ID = "std\x00" },
-		"shipping quoted twice":   func(q *provider.Quote) { q.ShippingOptions[1].ID = q.ShippingOptions[0].ID },
-		"shipping label with NUL": func(q *provider.Quote) { q.ShippingOptions[0].Label = "Standard\x00" },
-		"shipping without label":  func(q *provider.Quote) { q.ShippingOptions[0].Label = "" },
+	for _, tc := range []struct {
+		name  string
+		skew  func(*provider.Quote)
+		field string // the field named, where the test pins it
+	}{
+		{"price in euros", func(q *provider.Quote) { q.Lines[0].UnitPrice = money.MustParse("39.99", "EUR") }, ""},
+		{"price below a cent", func(q *provider.Quote) { q.Lines[0].UnitPrice = usd("39.995") }, ""},
+		{"negative price", func(q *provider.Quote) { q.Lines[0].UnitPrice = usd("-39.99") }, ""},
+		{"discount above the line", func(q *provider.Quote) { q.Lines[0].Discount = usd("80.00") }, ""},
+		{"negative discount", func(q *provider.Quote) { q.Lines[0].Discount = usd("-1.00") }, ""},
+		{"discount in euros", func(q *provider.Quote) { q.Lines[0].Discount = money.MustParse("1.00", "EUR") }, ""},
+		{"tax rate of 100%", func(q *provider.Quote) { q.Lines[0].TaxRate = decimal.NewFromInt(1) }, ""},
+		{"negative tax rate", func(q *provider.Quote) { q.Lines[0].TaxRate = decimal.RequireFromString("-0.05") }, ""},
+		{"another variant", func(q *provider.Quote) { q.Lines[0].VariantID = "logo-tee-Red" }, ""},
+		{"another quantity", func(q *provider.Quote) { q.Lines[0].Quantity = 1 }, ""},
+		{"a line missing", func(q *provider.Quote) { q.Lines = nil }, ""},
+		{"shipping in euros", func(q *provider.Quote) { q.ShippingOptions[0].Amount = money.MustParse("5.00", "EUR") }, "quote.shipping_options[0].amount"},
+		{"shipping below a cent", func(q *provider.Quote) { q.ShippingOptions[0].Amount = usd("5.001") }, "quote.shipping_options[0].amount"},
+		{"negative shipping", func(q *provider.Quote) { q.ShippingOptions[0].Amount = usd("-5.00") }, "quote.shipping_options[0].amount"},
+		{"shipping tax rate", func(q *provider.Quote) { q.ShippingOptions[0].TaxRate = decimal.RequireFromString("1.5") }, "quote.shipping_options[0].tax_rate"},
+		{"shipping without an id", func(q *provider.Quote) { q.ShippingOptions[0].ID = "" }, "quote.shipping_options[0].id"},
+		{"shipping id with a NUL", func(q *provider.Quote) { q.ShippingOptions[0].ID = "std\x00" }, "quote.shipping_options[0].id"},
+		{"shipping quoted twice", func(q *provider.Quote) { q.ShippingOptions[1].ID = q.ShippingOptions[0].ID }, "quote.shipping_options[1].id"},
+		{"shipping label with NUL", func(q *provider.Quote) { q.ShippingOptions[0].Label = "Standard\x00" }, "quote.shipping_options[0].label"},
+		{"shipping without label", func(q *provider.Quote) { q.ShippingOptions[0].Label = "" }, "quote.shipping_options[0].label"},
 	} {
-		t.Run(name, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
 				m := buybutton.MerchantFrom(shopID, "Demo Shop", p)
-				m.Quotes = skewedQuotes{m.Quotes, skew}
+				m.Quotes = skewedQuotes{m.Quotes, tc.skew}
 				return m
 			})
 			g, cos, err := f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{book(2)}, ShipTo: &california})
 			require.ErrorIs(t, err, buybutton.ErrInvalidInput)
+			if tc.field != "" {
+				var v *buybutton.ValidationError
+				require.ErrorAs(t, err, &v)
+				assert.Equal(t, tc.field, v.Field)
+			}
 			assert.Nil(t, g)
 			assert.Nil(t, cos)
 			assert.Equal(t, memory.Stats{}, f.shop.Stats())

@@ -121,6 +121,21 @@ func invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
+// within names err's field as one of parent's: "city" becomes
+// "ship_to.city". Checks on a hot path name their fields alone and leave
+// the full name to the caller, so that input that is fine builds no
+// names.
+func within(parent string, err error) error {
+	if err == nil {
+		return nil // before v, which escapes
+	}
+	var v *ValidationError
+	if errors.As(err, &v) {
+		v.Field = parent + "." + v.Field
+	}
+	return err
+}
+
 // ErrRefundFailed means the provider refused a refund, which is now recorded as
 // [RefundFailed] with its Failure; nothing was returned. The call that was
 // refused also wraps the provider's error (provider.ErrInvalidState, ...);

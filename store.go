@@ -185,6 +185,9 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
 // conflictOn reports whether err is a conflict on the given kind.
 func conflictOn(err error, kind string) bool {
+	if err == nil {
+		return false // before c, which escapes: most commits succeed
+	}
 	var c *ConflictError
 	return errors.As(err, &c) && c.Kind == kind
 }

@@ -159,7 +159,7 @@ func checkHTTPSURL(field, raw string) error {
 // unknown: ErrUnknownOutcome, never a definite failure, and never
 // ErrInvalidInput, which would tell that nothing happened.
 func answerID(object, id string) error {
-	if err := checkID(object+".id", id, provider.MaxIDLength); err != nil {
+	if err := checkID("id", id, provider.MaxIDLength); err != nil {
 		return fmt.Errorf("%w: the platform answered with a %s id it cannot keep: %v", ErrUnknownOutcome, object, err)
 	}
 	return nil
