@@ -39,7 +39,11 @@
 //     confirmed on creation: Authorize creates it, Capture captures all or
 //     part of it, Void cancels it, Refund creates a Refund. A PaymentIntent
 //     that needs 3-D Secure gives the client its client secret (and the
-//     redirect URL, when Stripe asks for one).
+//     redirect URL, when Stripe asks for one). An authorized payment's
+//     Amount is the PaymentIntent's amount_capturable, what is held: an
+//     issuer that approved only part of it (a partial authorization)
+//     shows as a hold of another amount, which the library refuses
+//     (buybutton.ErrUnexpectedAnswer) and voids.
 //   - A one-off donation is a PaymentIntent captured at once. For a
 //     nonprofit with a connected account it is a destination charge
 //     (on_behalf_of and transfer_data[destination]), so the nonprofit is

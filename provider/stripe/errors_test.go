@@ -291,6 +291,21 @@ func TestRequiresActionGivesTheClientWhatItNeeds(t *testing.T) {
 	}
 }
 
+// TestAPartialHoldIsAnsweredAsHeld: a PaymentIntent whose issuer approved
+// part of its amount holds amount_capturable, not amount; the payment is
+// answered with what is held, so that the library sees a hold of another
+// amount than it asked for and refuses to place an order on it.
+func TestAPartialHoldIsAnsweredAsHeld(t *testing.T) {
+	p, _ := scriptedProvider(t, 0, intentJSON("requires_capture", `,"amount_capturable":400`), intentJSON("requires_capture", `,"amount_capturable":400`))
+	pay, err := authorizeUSD(p, context.Background())
+	if err != nil || pay.Status != provider.PaymentAuthorized || !pay.Amount.Equal(money.MustParse("4.00", "USD")) {
+		t.Fatalf("Authorize = %+v, %v; want authorized, 4.00 USD held", pay, err)
+	}
+	if pay, err = p.Payment(context.Background(), "pi_1"); err != nil || !pay.Amount.Equal(money.MustParse("4.00", "USD")) {
+		t.Fatalf("Payment = %+v, %v; want 4.00 USD held", pay, err)
+	}
+}
+
 // TestReplayedAnswerIsRefreshed: Stripe replays the first answer to a key;
 // a replayed requires_action is read again, for the buyer may have
 // finished since.

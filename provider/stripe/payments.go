@@ -270,7 +270,14 @@ func paymentOf(pi *stripego.PaymentIntent, fresh bool) (provider.Payment, error)
 	}
 	switch pi.Status {
 	case stripego.PaymentIntentStatusRequiresCapture:
+		// What is held is amount_capturable, what a capture can take
+		// (https://docs.stripe.com/api/payment_intents/object): less than
+		// amount when the issuer approved part of it (a partial
+		// authorization), which the library must see to refuse it.
 		pay.Status = provider.PaymentAuthorized
+		if pay.Amount, err = fromStripe(pi.AmountCapturable, string(pi.Currency)); err != nil {
+			return provider.Payment{}, unreadable("PaymentIntent", pi.ID, err)
+		}
 	case stripego.PaymentIntentStatusRequiresAction, stripego.PaymentIntentStatusRequiresConfirmation:
 		pay.Status = provider.PaymentRequiresAction
 		pay.NextAction = nextAction(pi)
