@@ -43,7 +43,8 @@
 //     Amount is the PaymentIntent's amount_capturable, what is held: an
 //     issuer that approved only part of it (a partial authorization)
 //     shows as a hold of another amount, which the library refuses
-//     (buybutton.ErrUnexpectedAnswer) and voids.
+//     (buybutton.ErrUnexpectedAnswer) and voids. Likewise a donation's
+//     Amount is its amount_received, what was charged.
 //   - A one-off donation is a PaymentIntent captured at once. For a
 //     nonprofit with a connected account it is a destination charge
 //     (on_behalf_of and transfer_data[destination]), so the nonprofit is

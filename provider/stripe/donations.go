@@ -170,7 +170,12 @@ func donationOf(pi *stripego.PaymentIntent, nonprofitID string, fresh bool) (pro
 	d := provider.Donation{ID: pi.ID, NonprofitID: nonprofitID, Amount: amount, Refunded: money.Zero(amount.Currency())}
 	switch pi.Status {
 	case stripego.PaymentIntentStatusSucceeded:
+		// What was charged is amount_received: less than amount when
+		// the issuer approved part of it (a partial authorization).
 		d.Status = provider.DonationSucceeded
+		if d.Amount, err = fromStripe(pi.AmountReceived, string(pi.Currency)); err != nil {
+			return provider.Donation{}, unreadable("PaymentIntent", pi.ID, err)
+		}
 		if d.Refunded, err = refunded(pi); err != nil {
 			return provider.Donation{}, unreadable("PaymentIntent", pi.ID, err)
 		}

@@ -292,10 +292,15 @@ func TestRequiresActionGivesTheClientWhatItNeeds(t *testing.T) {
 }
 
 // TestAPartialHoldIsAnsweredAsHeld: a PaymentIntent whose issuer approved
-// part of its amount holds amount_capturable, not amount; the payment is
-// answered with what is held, so that the library sees a hold of another
-// amount than it asked for and refuses to place an order on it.
+// part of its amount holds amount_capturable, not amount, and a donation's
+// charged amount_received; each is answered with what is held or taken,
+// so that the library sees another amount than it asked for and refuses
+// to place an order or record a gift on it.
 func TestAPartialHoldIsAnsweredAsHeld(t *testing.T) {
+	pi := &stripego.PaymentIntent{ID: "pi_2", Amount: 1000, AmountReceived: 400, Currency: "usd", Status: stripego.PaymentIntentStatusSucceeded}
+	if d, err := donationOf(pi, "np_1", true); err != nil || !d.Amount.Equal(money.MustParse("4.00", "USD")) {
+		t.Errorf("donation = %+v, %v; want 4.00 USD charged", d, err)
+	}
 	p, _ := scriptedProvider(t, 0, intentJSON("requires_capture", `,"amount_capturable":400`), intentJSON("requires_capture", `,"amount_capturable":400`))
 	pay, err := authorizeUSD(p, context.Background())
 	if err != nil || pay.Status != provider.PaymentAuthorized || !pay.Amount.Equal(money.MustParse("4.00", "USD")) {
