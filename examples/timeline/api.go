@@ -84,6 +84,8 @@ func fail(w http.ResponseWriter, err error) {
 		status, e = http.StatusConflict, apiError{Code: "state", Error: "This can no longer be changed."}
 	case errors.Is(err, buybutton.ErrUnknownOutcome), errors.Is(err, buybutton.ErrInProgress):
 		status, e = http.StatusServiceUnavailable, apiError{Code: "pending", Error: "We could not hear back from the payment provider. We will check and update your orders."}
+	case errors.Is(err, buybutton.ErrUnexpectedAnswer):
+		status, e = http.StatusBadGateway, apiError{Code: "platform_error", Error: "The payment provider took another amount than asked; it was given back. Try again later."}
 	case errors.Is(err, buybutton.ErrNotFound), errors.Is(err, buybutton.ErrForbidden):
 		status, e = http.StatusNotFound, apiError{Code: "not_found", Error: "Not found."}
 	case errors.Is(err, buybutton.ErrInvalidInput), errors.Is(err, provider.ErrInvalidRequest):

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/buybutton/buybutton"
 )
 
 func newServer(t *testing.T) (*app, *httptest.Server) {
@@ -172,5 +175,28 @@ func TestBadInputIsAClearMessageNeverA500(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(e.Error, "line1") {
 		t.Errorf("a missing street = %d %q, want 400 naming the field", res.StatusCode, e.Error)
+	}
+}
+
+// TestAProviderThatTakesAnotherAmountIsNotAnInternalError: the library's
+// ErrUnexpectedAnswer is the payment provider's fault, given back; the
+// viewer is told so, not that the app broke, and one whose outcome is
+// still unknown besides is told it is pending.
+func TestAProviderThatTakesAnotherAmountIsNotAnInternalError(t *testing.T) {
+	for _, tc := range []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{fmt.Errorf("checkout co_1: authorize: %w", buybutton.ErrUnexpectedAnswer), http.StatusBadGateway, "platform_error"},
+		{fmt.Errorf("%w: %w", buybutton.ErrUnknownOutcome, buybutton.ErrUnexpectedAnswer), http.StatusServiceUnavailable, "pending"},
+	} {
+		w := httptest.NewRecorder()
+		fail(w, tc.err)
+		var body struct{ Error, Code string }
+		_ = json.NewDecoder(w.Body).Decode(&body)
+		if w.Code != tc.status || body.Code != tc.code || body.Error == "" {
+			t.Errorf("fail(%v) = %d %q %q, want %d %q with a message", tc.err, w.Code, body.Code, body.Error, tc.status, tc.code)
+		}
 	}
 }
