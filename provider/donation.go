@@ -31,7 +31,9 @@ type Donations interface {
 	// [DonationRequiresAction] with NextAction set; a [*DeclineError]; or
 	// [ErrUnknownOutcome]. A nonprofit that is not verified, or does not
 	// accept the currency, and an amount below the minimum of
-	// [Donations.ChargeTerms], are [ErrInvalidRequest].
+	// [Donations.ChargeTerms], are [ErrInvalidRequest]. The answer's
+	// Amount is what was charged: the library records no gift of another
+	// amount than it asked for, and refunds it.
 	Donate(ctx context.Context, req DonateRequest) (Donation, error)
 
 	// RefundDonation returns Amount of a succeeded donation, under the

@@ -23,6 +23,11 @@ type Payments interface {
 	// Secure) and the payment moves on once they did; a [*DeclineError] with
 	// nothing held; or [ErrUnknownOutcome], which the library resolves by
 	// calling Authorize again with the same key and parameters.
+	//
+	// The answer's Amount is what is held, in the request's currency. A
+	// platform that can approve part of an amount (a partial
+	// authorization) answers what it approved: the library places no
+	// order on a hold of another amount than it asked for, and voids it.
 	Authorize(ctx context.Context, req AuthorizeRequest) (Payment, error)
 
 	// Capture takes Amount (at most the authorized amount) of an authorized
