@@ -256,13 +256,20 @@ func giftAsAsked(co *Checkout, d provider.Donation, monthly *provider.MonthlyDon
 	return answerAmount("monthly donation", monthly.ID, co.Totals.Total, monthly.Amount)
 }
 
-// releaseGift gives back a donation whose checkout ended without recording
-// it: one that succeeded is refunded in full (what is left of it, with
-// releaseKey), one that failed needs nothing. One still waiting for the
-// donor's action cannot be withdrawn through the contract; if the donor
-// completes it later, its webhook finds the ended checkout and refunds it
-// (returnLateGift). The refund's key derives from co's attempt.
+// releaseGift gives back a donation that an attempt of co ends without
+// recording: one that succeeded is refunded in full (what is left of it,
+// with releaseKey), one that failed needs nothing. One still waiting for
+// the donor's action cannot be withdrawn through the contract; if the
+// donor completes it later, its webhook finds the checkout, which indexed
+// the donation before it gave up on it, and returnLateGift refunds it.
+// The refund's key derives from co's attempt.
 func releaseGift(ctx context.Context, m Merchant, co *Checkout, donationID string) error {
+	return refundGiftLeft(ctx, m, donationID, co.key("void"), co.AttemptedAt)
+}
+
+// refundGiftLeft refunds what is left of a succeeded donation, under a key
+// made of key and that amount (releaseKey), made at keyAt.
+func refundGiftLeft(ctx context.Context, m Merchant, donationID, key string, keyAt time.Time) error {
 	d, err := m.Donations.Donation(ctx, donationID)
 	if errors.Is(err, provider.ErrNotFound) {
 		return nil
@@ -274,7 +281,7 @@ func releaseGift(ctx context.Context, m Merchant, co *Checkout, donationID strin
 	if err != nil || d.Status != provider.DonationSucceeded || !left.IsPositive() {
 		return err
 	}
-	_, err = m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: releaseKey(co.key("void"), left), KeyCreatedAt: co.AttemptedAt, DonationID: donationID, Amount: left, Reason: "donation not recorded"})
+	_, err = m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: releaseKey(key, left), KeyCreatedAt: keyAt, DonationID: donationID, Amount: left, Reason: "donation not recorded"})
 	return err
 }
 

@@ -3,6 +3,7 @@ package buybutton
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -17,9 +18,10 @@ import (
 //     of a monthly donation's renewal, they record the month or make the
 //     gift past due;
 //   - monthly.canceled ends a monthly gift;
-//     A donation that succeeds after its checkout expired or was
-//     canceled is refunded in full (and its monthly donation canceled):
-//     the donor gave up on it, and nothing records it.
+//     A donation that succeeds after the attempt that made it gave up on
+//     it (the checkout expired or was canceled, or the attempt was undone
+//     after a failure) is refunded in full, and its monthly donation
+//     canceled: nothing records it (see returnLateGift).
 //   - donation.refunded records a refund made on the platform's dashboard
 //     (our own refunds are settled first, so they are not counted twice);
 //   - donation.refund_failed records that a refund failed after it was
@@ -111,17 +113,33 @@ func (c *Client) refundFailedAfterwards(ctx context.Context, m Merchant, d *Dona
 	return c.recount(ctx, d, before, tx)
 }
 
-// returnLateGift refunds a donation whose donor completed the payment's
-// action after the checkout had ended without it (expired or canceled),
-// and cancels the monthly donation it would have started. The refund's key
-// derives from the checkout, so a repeated delivery refunds nothing more.
+// returnLateGift refunds a donation of co's that succeeded after the
+// attempt that made it gave up on it, and cancels the monthly donation it
+// would have started: an attempt that ended (expired, canceled, or undone
+// after a failure) while the donation waited for the donor's action,
+// whatever the checkout did next (it may be ready again, waiting for
+// another attempt's action, or placed with another attempt's gift). A
+// donation the checkout recorded, or that the attempt under way waits
+// for, is left to it; while an attempt is being placed, the donation may
+// be its own, and the event is refused with ErrInProgress, for the
+// platform to deliver again. The refund's key derives from the donation,
+// so a repeated delivery refunds nothing more.
 func (c *Client) returnLateGift(ctx context.Context, m Merchant, co *Checkout, e provider.Event) error {
-	if e.Type != provider.EventDonationSucceeded || (co.State != CheckoutExpired && co.State != CheckoutCanceled) {
+	if e.Type != provider.EventDonationSucceeded {
 		return nil
 	}
-	// The undo's key: if the undo of the ended checkout refunded it
-	// already, this refunds nothing more.
-	if err := releaseGift(ctx, m, co, e.DonationID); err != nil {
+	if _, err := c.store.Lookup(ctx, Ref{Kind: "donation", MerchantID: m.ID, ExternalID: e.DonationID}); err == nil {
+		return nil // the checkout's gift, recorded
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	switch {
+	case co.PaymentID == e.DonationID && !co.State.Terminal():
+		return nil // the attempt under way waits for it, and records it
+	case co.State == CheckoutPaymentPending || co.State == CheckoutUnknown:
+		return fmt.Errorf("%w: checkout %s: donation %s may be the gift of the attempt under way", ErrInProgress, co.ID, e.DonationID)
+	}
+	if err := refundGiftLeft(ctx, m, e.DonationID, co.ID+":return:"+e.DonationID, co.CreatedAt); err != nil {
 		return err
 	}
 	if e.MonthlyID != "" && m.Monthly != nil {

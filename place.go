@@ -397,7 +397,14 @@ func (c *Client) attemptFailed(ctx context.Context, m Merchant, co *Checkout, st
 // held) before making it, then returns cause, or the compensation's error.
 func (c *Client) compensateAndReport(ctx context.Context, m Merchant, co *Checkout, to CheckoutState, actor string, cause error) error {
 	if co.Compensating {
-		if err := c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutPaymentPending, "compensating: "+co.LastError.Code, actor); err != nil {
+		if err := c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutPaymentPending, "compensating: "+co.LastError.Code, actor, func(tx *Tx) {
+			if co.Gift != nil {
+				// A donation waiting for the donor's action cannot be
+				// withdrawn; indexed, its success, if it comes, finds
+				// the checkout, which gives it back (returnLateGift).
+				tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "checkout_payment", MerchantID: m.ID, ExternalID: co.PaymentID}, ID: co.ID})
+			}
+		}); err != nil {
 			return lostClaim(err)
 		}
 	}
