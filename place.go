@@ -398,7 +398,7 @@ func (c *Client) attemptFailed(ctx context.Context, m Merchant, co *Checkout, st
 func (c *Client) compensateAndReport(ctx context.Context, m Merchant, co *Checkout, to CheckoutState, actor string, cause error) error {
 	if co.Compensating {
 		if err := c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutPaymentPending, "compensating: "+co.LastError.Code, actor, func(tx *Tx) {
-			if co.Gift != nil {
+			if co.Gift != nil && co.PaymentID != "" {
 				// A donation waiting for the donor's action cannot be
 				// withdrawn; indexed, its success, if it comes, finds
 				// the checkout, which gives it back (returnLateGift).
