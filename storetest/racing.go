@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -244,9 +245,9 @@ func (w *racingWorld) act(rng *rand.Rand) {
 	case w.gifts[id] && (op < 30 || op >= 64 && op < 70 || op >= 74):
 		err = w.give(rng, co, op)
 	case op < 24:
-		_, err = c.Confirm(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: id, PaymentToken: w.tokens[id]})
+		_, err = c.Confirm(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: id, PaymentToken: w.card(rng, id)})
 	case op < 30: // the buyer confirms the checkout's group, as one tap on a cart does
-		_, err = c.ConfirmGroup(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: co.GroupID, PaymentToken: w.tokens[id]})
+		_, err = c.ConfirmGroup(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: co.GroupID, PaymentToken: w.card(rng, id)})
 	case op < 36:
 		_, err = c.CancelCheckout(w.ctx, co.BuyerID, id)
 	case op < 42:
@@ -332,7 +333,7 @@ func (w *racingWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error
 	c, f := w.f.either(rng), w.f
 	switch {
 	case op < 30:
-		_, err := c.ConfirmDonation(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: co.ID, PaymentToken: w.tokens[co.ID]})
+		_, err := c.ConfirmDonation(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: co.ID, PaymentToken: w.card(rng, co.ID)})
 		return err
 	case co.DonationID == "":
 		return nil
@@ -470,6 +471,17 @@ func (w *racingWorld) advance(d time.Duration) {
 	w.clockMu.Lock()
 	defer w.clockMu.Unlock()
 	w.f.clock.Advance(d)
+}
+
+// card is the card a buyer confirms checkout id with: their usual one,
+// or, one time in four, another card of the check's (after a decline,
+// say).
+func (w *racingWorld) card(rng *rand.Rand, id string) string {
+	if rng.IntN(4) == 0 {
+		all := slices.Sorted(maps.Values(w.tokens))
+		return all[rng.IntN(len(all))]
+	}
+	return w.tokens[id]
 }
 
 // note keeps err if no caller should ever get it: a caller doing what a
