@@ -185,8 +185,11 @@ func TestAGiftOfAnotherAmountIsGivenBack(t *testing.T) {
 			co, err := f.client.StartDonation(ctx, p)
 			require.NoError(t, err)
 			_, err = f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
-			require.ErrorIs(t, err, buybutton.ErrUnexpectedAnswer)
-			if tc.cancelsRefused > 0 {
+			if tc.cancelsRefused == 0 {
+				require.ErrorIs(t, err, buybutton.ErrUnexpectedAnswer)
+			} else {
+				// The undo could not finish: what the platform did is
+				// not settled yet.
 				require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
 				assert.Equal(t, buybutton.CheckoutUnknown, f.checkout(t, co.ID).State)
 				d, err := f.shop.Donation(ctx, platform.answered[1])

@@ -228,13 +228,7 @@ func (c *Client) runGift(ctx context.Context, m Merchant, co *Checkout, actor st
 		}
 	}
 	if err := giftAsAsked(co, d, monthly); err != nil {
-		// A monthly gift started on a wrong charge would charge it again
-		// every month: stop it before the charge is given back.
-		if monthly != nil {
-			if _, cerr := m.Monthly.CancelMonthly(ctx, monthly.ID); cerr != nil {
-				return outcome{}, c.toUnknown(ctx, co, "cancel monthly", fmt.Errorf("%w (canceling the monthly donation: %w)", err, cerr), actor)
-			}
-		}
+		// The undo cancels the monthly donation, then refunds the charge.
 		return outcome{}, c.attemptFailed(ctx, m, co, "donate", err, actor, resumed)
 	}
 	switch d.Status {
@@ -258,24 +252,32 @@ func giftAsAsked(co *Checkout, d provider.Donation, monthly *provider.MonthlyDon
 
 // releaseGift gives back a donation that an attempt of co ends without
 // recording: one that succeeded is refunded in full (what is left of it,
-// with releaseKey), one that failed needs nothing. One still waiting for
-// the donor's action cannot be withdrawn through the contract; if the
-// donor completes it later, its webhook finds the checkout, which indexed
-// the donation before it gave up on it, and returnLateGift refunds it.
-// The refund's key derives from co's attempt.
+// with releaseKey), one that failed needs nothing, and the monthly
+// donation it starts is canceled first, whatever its state. One still
+// waiting for the donor's action cannot be withdrawn through the
+// contract; if the donor completes it later, its webhook finds the
+// checkout, which indexed the donation before it gave up on it, and
+// returnLateGift refunds it. The refund's key derives from co's attempt.
 func releaseGift(ctx context.Context, m Merchant, co *Checkout, donationID string) error {
-	return refundGiftLeft(ctx, m, donationID, co.key("void"), co.AttemptedAt)
+	return giveGiftBack(ctx, m, donationID, co.key("void"), co.AttemptedAt)
 }
 
-// refundGiftLeft refunds what is left of a succeeded donation, under a key
-// made of key and that amount (releaseKey), made at keyAt.
-func refundGiftLeft(ctx context.Context, m Merchant, donationID, key string, keyAt time.Time) error {
+// giveGiftBack cancels the monthly donation a donation no one records
+// starts (nothing else would stop it charging every month), then refunds
+// what is left of the donation if it succeeded, under a key made of key
+// and that amount (releaseKey), made at keyAt.
+func giveGiftBack(ctx context.Context, m Merchant, donationID, key string, keyAt time.Time) error {
 	d, err := m.Donations.Donation(ctx, donationID)
 	if errors.Is(err, provider.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
+	}
+	if d.MonthlyID != "" && m.Monthly != nil {
+		if _, err := m.Monthly.CancelMonthly(ctx, d.MonthlyID); err != nil {
+			return err
+		}
 	}
 	left, err := d.Amount.Sub(d.Refunded)
 	if err != nil || d.Status != provider.DonationSucceeded || !left.IsPositive() {

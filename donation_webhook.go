@@ -139,13 +139,8 @@ func (c *Client) returnLateGift(ctx context.Context, m Merchant, co *Checkout, e
 	case co.State == CheckoutPaymentPending || co.State == CheckoutUnknown:
 		return fmt.Errorf("%w: checkout %s: donation %s may be the gift of the attempt under way", ErrInProgress, co.ID, e.DonationID)
 	}
-	if err := refundGiftLeft(ctx, m, e.DonationID, co.ID+":return:"+e.DonationID, co.CreatedAt); err != nil {
+	if err := giveGiftBack(ctx, m, e.DonationID, co.ID+":return:"+e.DonationID, co.CreatedAt); err != nil {
 		return err
-	}
-	if e.MonthlyID != "" && m.Monthly != nil {
-		if _, err := m.Monthly.CancelMonthly(ctx, e.MonthlyID); err != nil {
-			return err
-		}
 	}
 	return c.markSeen(ctx, m.ID, e)
 }

@@ -137,3 +137,52 @@ func TestAGiftAnAttemptGaveUpOnIsReturnedWhenItSucceeds(t *testing.T) {
 		}
 	}
 }
+
+// TestAMonthlyGiftItsCheckoutEndsWithoutStopsAtThePlatform: a monthly
+// gift whose first month waits for the donor's bank step, and whose
+// checkout ends (expired, or canceled by the donor) after the donor took
+// the step but before its webhook came, has its first month refunded by
+// the undo, and its monthly donation canceled: nothing records it, so
+// nothing else would stop it charging every month. Before, the undo
+// refunded the first month and left the monthly donation running.
+func TestAMonthlyGiftItsCheckoutEndsWithoutStopsAtThePlatform(t *testing.T) {
+	for _, end := range []string{"expired", "canceled"} {
+		t.Run(end, func(t *testing.T) {
+			fails := 0
+			var gave, started []string
+			f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
+				return buybutton.MerchantFrom(shopID, "Demo Shop", unreadableGifts{Provider: p, fails: &fails, gave: &gave, monthly: &started})
+			})
+			cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
+				MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells", Currency: "USD",
+				Presets: []money.Amount{usd("25.00")}, Maximum: usd("1000.00"),
+			})
+			require.NoError(t, err)
+			p := ada(buybutton.DonorPrivacy{})
+			p.CampaignID, p.Monthly = cp.ID, true
+			co, err := f.client.StartDonation(ctx, p)
+			require.NoError(t, err)
+			_, err = f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenActionRequired})
+			require.ErrorIs(t, err, buybutton.ErrActionRequired)
+			require.NoError(t, f.shop.CompleteAction(gave[0], true), "the donor takes the step; its webhook is not in yet")
+
+			if end == "expired" {
+				f.clock.Advance(31 * time.Minute)
+				_, err = f.client.Maintain(ctx, 100)
+			} else {
+				_, err = f.client.CancelCheckout(ctx, buyer, co.ID)
+			}
+			require.NoError(t, err)
+			d, err := f.shop.Donation(ctx, gave[0])
+			require.NoError(t, err)
+			assert.True(t, d.Refunded.Equal(d.Amount), "the first month is refunded: %s of %s", d.Refunded, d.Amount)
+			md, err := f.shop.Monthly(ctx, started[0])
+			require.NoError(t, err)
+			assert.Equal(t, provider.MonthlyCanceled, md.Status, "and the monthly donation charges no more")
+
+			f.deliver(t) // the step's webhook, late: nothing more to do
+			f.clock.Advance(40 * 24 * time.Hour)
+			assert.Zero(t, f.shop.RenewDue(), "no month is charged")
+		})
+	}
+}
