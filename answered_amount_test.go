@@ -175,16 +175,8 @@ func TestAGiftOfAnotherAmountIsGivenBack(t *testing.T) {
 				platform = &otherAmounts{Provider: p, amount: hundredfold, cancelsRefused: tc.cancelsRefused}
 				return buybutton.MerchantFrom(shopID, "Demo Shop", platform)
 			})
-			cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
-				MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells", Currency: "USD",
-				Presets: []money.Amount{usd("25.00")}, Maximum: usd("1000.00"), ShowProgress: true,
-			})
-			require.NoError(t, err)
-			p := ada(buybutton.DonorPrivacy{})
-			p.CampaignID, p.Monthly = cp.ID, monthly
-			co, err := f.client.StartDonation(ctx, p)
-			require.NoError(t, err)
-			_, err = f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+			cp, co := startGift(t, f, monthly)
+			_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
 			if tc.cancelsRefused == 0 {
 				require.ErrorIs(t, err, buybutton.ErrUnexpectedAnswer)
 			} else {

@@ -48,6 +48,22 @@ func (p unreadableGifts) StartMonthly(ctx context.Context, req provider.DonateRe
 	return md, err
 }
 
+// startGift starts Ada's gift of 25.00, monthly or not, to a new campaign
+// of f's shop.
+func startGift(t *testing.T, f fixture, monthly bool) (*buybutton.Campaign, *buybutton.Checkout) {
+	t.Helper()
+	cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
+		MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells", Currency: "USD",
+		Presets: []money.Amount{usd("25.00")}, Maximum: usd("1000.00"), ShowProgress: true,
+	})
+	require.NoError(t, err)
+	p := ada(buybutton.DonorPrivacy{})
+	p.CampaignID, p.Monthly = cp.ID, monthly
+	co, err := f.client.StartDonation(ctx, p)
+	require.NoError(t, err)
+	return cp, co
+}
+
 // TestAGiftAnAttemptGaveUpOnIsReturnedWhenItSucceeds: an attempt whose
 // donation waits for the donor's bank step, and that ends before the
 // checkout knows it waits (the platform could not be read back), leaves
@@ -72,15 +88,7 @@ func TestAGiftAnAttemptGaveUpOnIsReturnedWhenItSucceeds(t *testing.T) {
 				f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
 					return buybutton.MerchantFrom(shopID, "Demo Shop", unreadableGifts{Provider: p, fails: &fails, gave: &gave, monthly: &started})
 				})
-				cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
-					MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells", Currency: "USD",
-					Presets: []money.Amount{usd("25.00")}, Maximum: usd("1000.00"), ShowProgress: true,
-				})
-				require.NoError(t, err)
-				p := ada(buybutton.DonorPrivacy{})
-				p.CampaignID, p.Monthly = cp.ID, monthly
-				co, err := f.client.StartDonation(ctx, p)
-				require.NoError(t, err)
+				cp, co := startGift(t, f, monthly)
 				confirm := func(token string) error {
 					_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: token})
 					return err
@@ -153,16 +161,8 @@ func TestAMonthlyGiftItsCheckoutEndsWithoutStopsAtThePlatform(t *testing.T) {
 			f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
 				return buybutton.MerchantFrom(shopID, "Demo Shop", unreadableGifts{Provider: p, fails: &fails, gave: &gave, monthly: &started})
 			})
-			cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
-				MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells", Currency: "USD",
-				Presets: []money.Amount{usd("25.00")}, Maximum: usd("1000.00"),
-			})
-			require.NoError(t, err)
-			p := ada(buybutton.DonorPrivacy{})
-			p.CampaignID, p.Monthly = cp.ID, true
-			co, err := f.client.StartDonation(ctx, p)
-			require.NoError(t, err)
-			_, err = f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenActionRequired})
+			_, co := startGift(t, f, true)
+			_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenActionRequired})
 			require.ErrorIs(t, err, buybutton.ErrActionRequired)
 			require.NoError(t, f.shop.CompleteAction(gave[0], true), "the donor takes the step; its webhook is not in yet")
 
