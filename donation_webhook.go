@@ -30,7 +30,7 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 	switch e.Type {
 	case provider.EventDonationSucceeded, provider.EventDonationFailed:
 		if e.DonationID != "" {
-			id, err := c.store.Lookup(ctx, Ref{Kind: "checkout_payment", MerchantID: m.ID, ExternalID: e.DonationID})
+			id, err := c.store.Lookup(ctx, paymentRef(m.ID, e.DonationID))
 			if err == nil {
 				co, err := c.reconcile(ctx, id, providerActor(m.ID))
 				if err != nil {

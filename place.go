@@ -402,7 +402,7 @@ func (c *Client) compensateAndReport(ctx context.Context, m Merchant, co *Checko
 				// A donation waiting for the donor's action cannot be
 				// withdrawn; indexed, its success, if it comes, finds
 				// the checkout, which gives it back (returnLateGift).
-				tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "checkout_payment", MerchantID: m.ID, ExternalID: co.PaymentID}, ID: co.ID})
+				tx.Refs = append(tx.Refs, RefEntry{Ref: paymentRef(m.ID, co.PaymentID), ID: co.ID})
 			}
 		}); err != nil {
 			return lostClaim(err)
@@ -513,6 +513,13 @@ func (c *Client) undoHolds(ctx context.Context, m Merchant, co *Checkout) error 
 	return nil
 }
 
+// paymentRef indexes a checkout by a payment (or donation) of one of its
+// attempts that it waits for, or gave up on, so that the platform's
+// events of that payment find the checkout.
+func paymentRef(merchantID, paymentID string) Ref {
+	return Ref{Kind: "checkout_payment", MerchantID: merchantID, ExternalID: paymentID}
+}
+
 // awaitAction parks the checkout until the buyer completes the action of
 // the payment (or donation) paymentID.
 func (c *Client) awaitAction(ctx context.Context, m Merchant, co *Checkout, paymentID string, next *provider.NextAction, actor string) error {
@@ -527,7 +534,7 @@ func (c *Client) awaitAction(ctx context.Context, m Merchant, co *Checkout, paym
 	}
 	co.NextAction = next
 	err := c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutRequiresAction, "payment "+paymentID+" requires action", actor, func(tx *Tx) {
-		tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "checkout_payment", MerchantID: m.ID, ExternalID: paymentID}, ID: co.ID})
+		tx.Refs = append(tx.Refs, RefEntry{Ref: paymentRef(m.ID, paymentID), ID: co.ID})
 	})
 	if err != nil {
 		return lostClaim(err)

@@ -375,7 +375,7 @@ func hasShipment(o *Order, s provider.Shipment) bool {
 // resumeWaiting reconciles the checkout, if any, whose payment paymentID
 // waited for an action, now that the platform says the action ended.
 func (c *Client) resumeWaiting(ctx context.Context, m Merchant, paymentID string) error {
-	id, err := c.store.Lookup(ctx, Ref{Kind: "checkout_payment", MerchantID: m.ID, ExternalID: paymentID})
+	id, err := c.store.Lookup(ctx, paymentRef(m.ID, paymentID))
 	if errors.Is(err, ErrNotFound) {
 		return nil // not a payment of a checkout waiting for an action
 	}
