@@ -99,8 +99,10 @@ type CheckoutError struct {
 	// "reservation_expired", "price_changed", "unavailable", "rejected"
 	// (a request the provider refused, e.g. an unknown payment token),
 	// "platform_error" (the provider held or charged another amount than
-	// asked, and the library gave it back: [ErrUnexpectedAnswer]) and
-	// "refused" (the merchant refused the order: the checkout failed).
+	// asked, and the library gave it back: [ErrUnexpectedAnswer]),
+	// "payment_switched" (the buyer confirmed with another payment method
+	// while this one waited for their action) and "refused" (the merchant
+	// refused the order: the checkout failed).
 	Code    string
 	Message string // for the buyer, from the provider where it gave one
 }

@@ -166,8 +166,10 @@ func (c *Client) priceGift(ctx context.Context, m Merchant, co *Checkout) error 
 // detail) and returns the donation. Its outcomes, retries and races are
 // those of [Client.Confirm]: a fee that changed since the checkout was
 // priced is [ErrPriceChanged], a declined card provider.ErrDeclined, an
-// extra step [ErrActionRequired], a lost answer [ErrUnknownOutcome]; and
-// however often it is called, at most one donation is charged.
+// extra step [ErrActionRequired], a lost answer [ErrUnknownOutcome], and
+// another card confirmed while a step waits gives the waiting gift up;
+// however often it is called, at most one donation is kept (a gift given
+// up that the donor completes later is refunded).
 func (c *Client) ConfirmDonation(ctx context.Context, p ConfirmParams) (*Donation, error) {
 	out, err := c.confirm(ctx, p, true)
 	if err != nil {
@@ -180,7 +182,7 @@ func (c *Client) ConfirmDonation(ctx context.Context, p ConfirmParams) (*Donatio
 // which the provider either makes, parks for an action, or refuses. There
 // is nothing to compensate: no stock is held and nothing follows the
 // charge but the commit, which a retry with the same key completes.
-func (c *Client) runGift(ctx context.Context, m Merchant, co *Checkout, actor string, resumed bool) (outcome, error) {
+func (c *Client) runGift(ctx context.Context, m Merchant, co *Checkout, actor string, run attemptRun) (outcome, error) {
 	g := co.Gift
 	req := provider.DonateRequest{
 		IdempotencyKey: co.key("donate"),
@@ -214,7 +216,7 @@ func (c *Client) runGift(ctx context.Context, m Merchant, co *Checkout, actor st
 		err = answerID("monthly donation", monthly.ID)
 	}
 	if err != nil {
-		return outcome{}, c.attemptFailed(ctx, m, co, "donate", err, actor, resumed)
+		return outcome{}, c.attemptFailed(ctx, m, co, "donate", err, actor, run)
 	}
 	// The donation exists: if the checkout ends without recording it
 	// (expired or canceled while it waits for the donor's action), the
@@ -224,17 +226,19 @@ func (c *Client) runGift(ctx context.Context, m Merchant, co *Checkout, actor st
 		// A replay returns the donation as it was first answered; ask for
 		// it as it is now (the donor may have completed the action).
 		if d, err = m.Donations.Donation(ctx, d.ID); err != nil {
-			return outcome{}, c.attemptFailed(ctx, m, co, "donation", err, actor, resumed)
+			return outcome{}, c.attemptFailed(ctx, m, co, "donation", err, actor, run)
 		}
 	}
 	if err := giftAsAsked(co, d, monthly); err != nil {
 		// The undo cancels the monthly donation, then refunds the charge.
-		return outcome{}, c.attemptFailed(ctx, m, co, "donate", err, actor, resumed)
+		return outcome{}, c.attemptFailed(ctx, m, co, "donate", err, actor, run)
 	}
-	switch d.Status {
-	case provider.DonationSucceeded:
+	switch {
+	case d.Status == provider.DonationSucceeded:
 		return c.commitGiven(ctx, m, co, d, monthly, actor)
-	case provider.DonationRequiresAction:
+	case run == switchRun:
+		return outcome{}, c.giveUpForAnother(ctx, m, co, actor)
+	case d.Status == provider.DonationRequiresAction:
 		return outcome{}, c.awaitAction(ctx, m, co, d.ID, d.NextAction, actor)
 	}
 	co.LastError = &CheckoutError{Code: "action_failed", Message: "The payment was not completed. Try another payment method."}

@@ -51,7 +51,12 @@ const (
 // of many concurrent calls one places and the others wait for it (until
 // ctx is done: [ErrInProgress]) and return the same order. A call on a
 // placed checkout returns its order. A call on a checkout waiting for a
-// payment action resumes it.
+// payment action resumes it; with another payment method than the one
+// waiting, it gives that one up (voids the hold, releases the stock) and
+// pays with the new one, unless the buyer took the action meanwhile: then
+// the order is placed on the first, and the new one is not charged. An
+// unknown outcome is always resumed, whatever the method: money may have
+// moved.
 func (c *Client) Confirm(ctx context.Context, p ConfirmParams) (*Order, error) {
 	out, err := c.confirm(ctx, p, false)
 	if err != nil {
@@ -86,7 +91,7 @@ func (c *Client) confirm(ctx context.Context, p ConfirmParams, gift bool) (outco
 		if gift != (co.Gift != nil) {
 			return outcome{}, invalid("checkout_id", "checkout %s is a %s: confirm it with %s", co.ID, co.kind(), co.confirmCall())
 		}
-		if co.ready() {
+		if co.ready() || co.switchesTo(token) {
 			if err := checkID("payment_token", token, provider.MaxIDLength); err != nil {
 				return outcome{}, err
 			}
@@ -134,12 +139,40 @@ func (c *Client) ConfirmGroup(ctx context.Context, p ConfirmParams) ([]GroupResu
 // errRetry tells a placement loop to read the checkout again: it changed.
 var errRetry = errors.New("buybutton: checkout changed; read again")
 
+// attemptRun says how a claimed attempt runs.
+type attemptRun int
+
+const (
+	// firstRun: none of the attempt's steps ran before.
+	firstRun attemptRun = iota
+	// resumedRun: the attempt ran before (its outcome unknown, its claim
+	// lapsed, or waiting for the buyer's action), so any step may already
+	// have happened, and its key replays it.
+	resumedRun
+	// switchRun: a resumedRun the buyer gives up on for another payment
+	// method, while it waits for their action. If the payment went through
+	// meanwhile it is placed as any resumedRun; if it still waits, or
+	// failed, the attempt is undone and errRetry returned, so that the
+	// confirm starts an attempt with the new method (giveUpForAnother).
+	switchRun
+)
+
+// switchesTo reports whether a confirm with token gives up the attempt
+// waiting for the buyer's action for another payment method. A confirm
+// with the attempt's own token, or none, resumes it.
+func (co *Checkout) switchesTo(token string) bool {
+	return co.State == CheckoutRequiresAction && token != "" && token != co.PaymentToken
+}
+
 // advance takes the placement of co one step on from wherever it is, and
-// returns what it placed, the outcome's error, or errRetry.
+// returns what it placed, the outcome's error, or errRetry. token is the
+// payment method of the caller's confirm: a new attempt pays with it,
+// and an attempt waiting for the buyer's action with another one is given
+// up for it.
 func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string) (outcome, error) {
 	now := c.now()
 	from := co.State
-	resumed := true
+	run := resumedRun
 	switch {
 	case from == CheckoutPlaced && co.Gift != nil:
 		d, err := c.store.Donation(ctx, co.DonationID)
@@ -149,9 +182,13 @@ func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string)
 		return outcome{order: o}, err
 	case from == CheckoutPaymentPending && now.Before(co.ClaimedUntil):
 		return outcome{}, c.waitForClaim(ctx, co)
+	case co.switchesTo(token):
+		run = switchRun
 	case from == CheckoutPaymentPending, from == CheckoutUnknown, from == CheckoutRequiresAction:
 		// A lapsed claim, an unknown outcome or a payment action: resume
 		// the same attempt, whose keys replay whatever already happened.
+		// (An unknown outcome is settled before any other method is
+		// tried: money may have moved.)
 	case co.ready():
 		m, err := c.merchant(co.MerchantID)
 		if err != nil {
@@ -161,7 +198,7 @@ func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string)
 			return outcome{}, err
 		}
 		co.Attempt, co.AttemptedAt = co.Attempt+1, now
-		resumed = false
+		run = firstRun
 		co.PaymentToken = token
 		co.ReservationID, co.PaymentID, co.NextAction, co.LastError, co.Compensating = "", "", nil, nil, false
 	default:
@@ -179,7 +216,7 @@ func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string)
 		}
 		return outcome{}, err
 	}
-	return c.runPlacement(ctx, co, actor, resumed)
+	return c.runPlacement(ctx, co, actor, run)
 }
 
 // requote prices a ready checkout again just before it is claimed. If any
@@ -243,10 +280,8 @@ func (c *Client) waitForClaim(ctx context.Context, co *Checkout) error {
 
 // runPlacement runs the claimed attempt of co: reserve, authorize, place,
 // capture. Every provider call carries the attempt's key, so running it
-// again replays what already happened instead of doing it twice. resumed
-// says the attempt ran before (its outcome unknown, its claim lapsed, or
-// waiting for an action), so a step may already have happened.
-func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, resumed bool) (outcome, error) {
+// again replays what already happened instead of doing it twice.
+func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, run attemptRun) (outcome, error) {
 	m, err := c.merchant(co.MerchantID)
 	if err != nil {
 		return outcome{}, err
@@ -257,10 +292,13 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		if err := c.compensate(ctx, m, co, co.afterCompensation(), actor); err != nil {
 			return outcome{}, err
 		}
+		if co.LastError.Code == codeSwitched {
+			return outcome{}, errRetry // nothing failed: the confirm goes on with its own method
+		}
 		return outcome{}, fmt.Errorf("buybutton: checkout %s: attempt %d undone: %w", co.ID, co.Attempt, co.LastError.kind())
 	}
 	if co.Gift != nil {
-		return c.runGift(ctx, m, co, actor, resumed)
+		return c.runGift(ctx, m, co, actor, run)
 	}
 	if m.Inventory != nil && co.ReservationID == "" {
 		res, err := m.Inventory.Reserve(ctx, provider.ReserveRequest{IdempotencyKey: co.key("reserve"), Lines: co.stockLines(), TTL: c.reservationTTL})
@@ -268,7 +306,7 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 			err = answerID("reservation", res.ID)
 		}
 		if err != nil {
-			return outcome{}, c.attemptFailed(ctx, m, co, "reserve", err, actor, resumed)
+			return outcome{}, c.attemptFailed(ctx, m, co, "reserve", err, actor, run)
 		}
 		co.ReservationID = res.ID
 	}
@@ -284,22 +322,24 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		err = answerID("payment", pay.ID)
 	}
 	if err != nil {
-		return outcome{}, c.attemptFailed(ctx, m, co, "authorize", err, actor, resumed)
+		return outcome{}, c.attemptFailed(ctx, m, co, "authorize", err, actor, run)
 	}
 	co.PaymentID = pay.ID
 	if pay.Status != provider.PaymentAuthorized {
 		// A replay returns the payment as it was first answered; ask for
 		// it as it is now (the buyer may have completed the action).
 		if pay, err = m.Payments.Payment(ctx, pay.ID); err != nil {
-			return outcome{}, c.attemptFailed(ctx, m, co, "payment", err, actor, resumed)
+			return outcome{}, c.attemptFailed(ctx, m, co, "payment", err, actor, run)
 		}
 	}
 	if err := answerAmount("payment", pay.ID, co.Totals.Total, pay.Amount); err != nil {
-		return outcome{}, c.attemptFailed(ctx, m, co, "authorize", err, actor, resumed)
+		return outcome{}, c.attemptFailed(ctx, m, co, "authorize", err, actor, run)
 	}
-	switch pay.Status {
-	case provider.PaymentAuthorized, provider.PaymentCaptured:
-	case provider.PaymentRequiresAction:
+	switch {
+	case pay.Status == provider.PaymentAuthorized, pay.Status == provider.PaymentCaptured:
+	case run == switchRun:
+		return outcome{}, c.giveUpForAnother(ctx, m, co, actor)
+	case pay.Status == provider.PaymentRequiresAction:
 		return outcome{}, c.awaitAction(ctx, m, co, pay.ID, pay.NextAction, actor)
 	default: // failed or voided: the action failed or the hold lapsed
 		co.Compensating = true
@@ -319,7 +359,7 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		err = answerID("order", po.ID)
 	}
 	if err != nil {
-		return outcome{}, c.attemptFailed(ctx, m, co, "place order", err, actor, resumed)
+		return outcome{}, c.attemptFailed(ctx, m, co, "place order", err, actor, run)
 	}
 	captured, refused := money.Zero(co.Currency), ""
 	if c.capturePolicy == CaptureOnPlace {
@@ -379,8 +419,8 @@ func (c *Client) commitPlaced(ctx context.Context, co *Checkout, po provider.Ord
 // nothing: the step may have happened before, so the outcome stays
 // unknown. An answer (declined, out of stock, ...) is definite either way,
 // since a provider replays a step that happened instead of answering anew.
-func (c *Client) attemptFailed(ctx context.Context, m Merchant, co *Checkout, step string, err error, actor string, resumed bool) error {
-	if !definite(err) || (resumed && transient(err)) {
+func (c *Client) attemptFailed(ctx context.Context, m Merchant, co *Checkout, step string, err error, actor string, run attemptRun) error {
+	if !definite(err) || (run != firstRun && transient(err)) {
 		return c.toUnknown(ctx, co, step, err, actor)
 	}
 	co.LastError = checkoutErrorFor(err)
@@ -391,6 +431,23 @@ func (c *Client) attemptFailed(ctx context.Context, m Merchant, co *Checkout, st
 		co.Compensating = true
 	}
 	return c.compensateAndReport(ctx, m, co, co.afterCompensation(), actor, fmt.Errorf("buybutton: checkout %s: %s: %w", co.ID, step, err))
+}
+
+// codeSwitched is the CheckoutError code of an attempt given up for
+// another payment method.
+const codeSwitched = "payment_switched"
+
+// giveUpForAnother undoes an attempt whose payment (or donation) waits for
+// the buyer's action, or failed, because the buyer confirmed with another
+// payment method: the payment is voided and the stock released (a
+// donation waiting for its step cannot be withdrawn, and is given back by
+// returnLateGift if it succeeds later), the checkout is ready again, and
+// errRetry sends the caller's confirm on to an attempt with the new
+// method.
+func (c *Client) giveUpForAnother(ctx context.Context, m Merchant, co *Checkout, actor string) error {
+	co.Compensating = true
+	co.LastError = &CheckoutError{Code: codeSwitched, Message: "You chose another payment method; the first was released."}
+	return c.compensateAndReport(ctx, m, co, co.readyState(), actor, errRetry)
 }
 
 // compensateAndReport commits that compensation is owed (when a payment is

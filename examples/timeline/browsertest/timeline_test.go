@@ -324,6 +324,19 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 		waitText(`#sheet-body`, "is placed"),
 		closeSheet(),
 	)
+	run(t, ctx, "the e-book again, a bank step, and another card instead",
+		chromedp.Click(`#post-5 button.primary`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#sheet select[name=token]`),
+		chromedp.SetValue(`#sheet select[name=token]`, "tok_action_required", chromedp.ByQuery),
+		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
+		waitText(`#sheet-body`, "Your bank"),
+		chromedp.Click(`#sheet .bank button.another`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#sheet select[name=token]`),
+		chromedp.SetValue(`#sheet select[name=token]`, "tok_approve", chromedp.ByQuery),
+		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
+		waitText(`#sheet-body`, "is placed"),
+		closeSheet(),
+	)
 
 	run(t, ctx, "donate 25.00, covering the fee",
 		setValue(`#post-6 input[name=name]`, "Grace Viewer"),

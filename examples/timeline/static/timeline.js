@@ -291,7 +291,9 @@ function showBankStep(action, resume, again) {
       }
     } catch (e) { sheetError(e.message); }
   };
-  box.append(button('Approve payment', decide(true), 'primary'), button('Refuse', decide(false)));
+  // Another card gives this payment up: the library releases it and
+  // pays with the new card (see Client.Confirm).
+  box.append(button('Approve payment', decide(true), 'primary'), button('Refuse', decide(false)), button('Use another card', again, 'another'));
   sheetBody.replaceChildren(box);
   focusFirst();
 }

@@ -1,0 +1,185 @@
+package buybutton_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+const paperback = memory.DemoBook + "-paperback"
+
+// TestAnotherCardInsteadOfTheBankStep: a buyer whose bank step will not
+// come (the bank's app is broken, the card is someone else's) confirms
+// with another card. The attempt waiting for the step is given up (its
+// hold voided, its stock released) and the new card pays. Before, the
+// confirm resumed the old attempt, ignored the new card and answered the
+// same bank step again, until the checkout expired.
+func TestAnotherCardInsteadOfTheBankStep(t *testing.T) {
+	f := newShop(t, nil)
+	require.NoError(t, f.shop.SetStock(paperback, 1))
+	co := f.ready(t, buyer, book(1))
+	_, err := f.confirm(co, memory.TokenActionRequired)
+	require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	first := f.checkout(t, co.ID).PaymentID
+
+	o, err := f.confirm(co, memory.TokenApprove)
+	require.NoError(t, err, "the last copy, held by the first attempt, is released for the second")
+	assert.NotEqual(t, first, o.PaymentID, "the new card pays")
+	assert.Equal(t, buybutton.PaymentCaptured, o.PaymentState())
+	old, err := f.shop.Payment(ctx, first)
+	require.NoError(t, err)
+	assert.Equal(t, provider.PaymentVoided, old.Status, "the hold waiting for the step is released")
+	s := f.shop.Stats()
+	assert.Equal(t, 2, s.Authorizations)
+	assert.Equal(t, 1, s.Orders)
+	assert.Equal(t, 2, f.checkout(t, co.ID).Attempt)
+}
+
+// TestAnotherCardAfterTheStepWasTakenPaysWithTheFirst: if the buyer did
+// take the step before choosing another card, the first card's hold
+// stands and places the order; the other card is not charged.
+func TestAnotherCardAfterTheStepWasTakenPaysWithTheFirst(t *testing.T) {
+	f := newShop(t, nil)
+	co := f.ready(t, buyer, book(1))
+	_, err := f.confirm(co, memory.TokenActionRequired)
+	require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	first := f.checkout(t, co.ID).PaymentID
+	require.NoError(t, f.shop.CompleteAction(first, true))
+
+	o, err := f.confirm(co, memory.TokenApprove)
+	require.NoError(t, err)
+	assert.Equal(t, first, o.PaymentID)
+	assert.Equal(t, 1, f.shop.Stats().Authorizations)
+}
+
+// TestAnotherCardThatDeclinesLeavesNothingHeld: the first attempt is
+// given up all the same, and the decline is the buyer's answer.
+func TestAnotherCardThatDeclinesLeavesNothingHeld(t *testing.T) {
+	f := newShop(t, nil)
+	require.NoError(t, f.shop.SetStock(paperback, 1))
+	co := f.ready(t, buyer, book(1))
+	_, err := f.confirm(co, memory.TokenActionRequired)
+	require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	first := f.checkout(t, co.ID).PaymentID
+
+	_, err = f.confirm(co, memory.TokenDecline)
+	require.ErrorIs(t, err, provider.ErrDeclined)
+	got := f.checkout(t, co.ID)
+	assert.Equal(t, buybutton.CheckoutShippingSelected, got.State)
+	assert.Equal(t, "declined", got.LastError.Code)
+	old, err := f.shop.Payment(ctx, first)
+	require.NoError(t, err)
+	assert.Equal(t, provider.PaymentVoided, old.Status)
+	_, err = f.confirm(f.ready(t, "buyer-2", book(1)), memory.TokenApprove)
+	require.NoError(t, err, "the last copy is free for another buyer")
+}
+
+// TestAnotherCardInsteadOfTheGiftsBankStep: a donor does the same. The
+// first donation cannot be withdrawn while it waits for its step; the
+// new card gives, and if the donor takes the first step after all, that
+// gift is refunded (and its monthly donation canceled).
+func TestAnotherCardInsteadOfTheGiftsBankStep(t *testing.T) {
+	for _, monthly := range []bool{false, true} {
+		name := "one-off"
+		if monthly {
+			name = "monthly"
+		}
+		t.Run(name, func(t *testing.T) {
+			f := newShop(t, nil)
+			cp, co := startGift(t, f, monthly)
+			confirm := func(token string) (*buybutton.Donation, error) {
+				return f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: token})
+			}
+			_, err := confirm(memory.TokenActionRequired)
+			require.ErrorIs(t, err, buybutton.ErrActionRequired)
+			first := f.checkout(t, co.ID).PaymentID
+
+			d, err := confirm(memory.TokenApprove)
+			require.NoError(t, err)
+			assert.NotEqual(t, first, d.ProviderDonationID, "the new card gives")
+
+			require.NoError(t, f.shop.CompleteAction(first, true), "the donor takes the first step after all")
+			f.deliver(t)
+			old, err := f.shop.Donation(ctx, first)
+			require.NoError(t, err)
+			assert.True(t, old.Refunded.Equal(old.Amount), "the first gift is given back: refunded %s of %s", old.Refunded, old.Amount)
+			if monthly {
+				md, err := f.shop.Monthly(ctx, old.MonthlyID)
+				require.NoError(t, err)
+				assert.Equal(t, provider.MonthlyCanceled, md.Status)
+			}
+			got, err := f.client.Campaign(ctx, cp.ID)
+			require.NoError(t, err)
+			assert.True(t, got.Raised.Equal(usd("25.00")), "raised %s: the one gift", got.Raised)
+		})
+	}
+}
+
+// TestABadCardInsteadOfTheBankStepChangesNothing: the new method is
+// checked before the attempt waiting for the step is given up.
+func TestABadCardInsteadOfTheBankStepChangesNothing(t *testing.T) {
+	f := newShop(t, nil)
+	co := f.ready(t, buyer, book(1))
+	_, err := f.confirm(co, memory.TokenActionRequired)
+	require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	waiting := f.checkout(t, co.ID)
+
+	_, err = f.confirm(co, "tok\x00bad")
+	require.ErrorIs(t, err, buybutton.ErrInvalidInput)
+	got := f.checkout(t, co.ID)
+	assert.Equal(t, waiting.Version, got.Version, "the checkout is as it was")
+	assert.Equal(t, buybutton.CheckoutRequiresAction, got.State)
+	assert.Zero(t, f.shop.Stats().Voids)
+}
+
+// unvoidable is the memory platform refusing the next *fails voids as
+// unavailable.
+type unvoidable struct {
+	*memory.Provider
+	fails *int
+}
+
+func (p unvoidable) Void(ctx context.Context, req provider.VoidRequest) (provider.Payment, error) {
+	if *p.fails > 0 {
+		*p.fails--
+		return provider.Payment{}, provider.ErrUnavailable
+	}
+	return p.Provider.Void(ctx, req)
+}
+
+// TestAnotherCardWhoseFirstHoldWillNotReleaseYet: the first hold must be
+// released before the other card is charged. While the platform refuses
+// the void, the checkout waits in unknown, and no second hold is made;
+// the next confirm finishes the release and pays with the card it brings.
+func TestAnotherCardWhoseFirstHoldWillNotReleaseYet(t *testing.T) {
+	fails := 0
+	f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments {
+		return unvoidable{Provider: shop, fails: &fails}
+	}))
+	co := f.ready(t, buyer, book(1))
+	_, err := f.confirm(co, memory.TokenActionRequired)
+	require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	first := f.checkout(t, co.ID).PaymentID
+
+	fails = 1
+	_, err = f.confirm(co, memory.TokenApprove)
+	require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
+	got := f.checkout(t, co.ID)
+	assert.Equal(t, buybutton.CheckoutUnknown, got.State)
+	assert.True(t, got.Compensating)
+	assert.Equal(t, 1, f.shop.Stats().Authorizations, "no second hold while the first stands")
+
+	o, err := f.confirm(co, memory.TokenApprove)
+	require.NoError(t, err)
+	assert.NotEqual(t, first, o.PaymentID)
+	old, err := f.shop.Payment(ctx, first)
+	require.NoError(t, err)
+	assert.Equal(t, provider.PaymentVoided, old.Status)
+	assert.Equal(t, 2, f.shop.Stats().Authorizations)
+}
