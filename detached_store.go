@@ -81,6 +81,18 @@ func (d detachedStore) OrdersByBuyer(ctx context.Context, buyerID string, offset
 	return call(ctx, func(ctx context.Context) ([]*Order, error) { return d.s.OrdersByBuyer(ctx, buyerID, offset, limit) })
 }
 
+func (d detachedStore) DonationsByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*Donation, error) {
+	return call(ctx, func(ctx context.Context) ([]*Donation, error) {
+		return d.s.DonationsByBuyer(ctx, buyerID, offset, limit)
+	})
+}
+
+func (d detachedStore) MonthlyGiftsByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*MonthlyGift, error) {
+	return call(ctx, func(ctx context.Context) ([]*MonthlyGift, error) {
+		return d.s.MonthlyGiftsByBuyer(ctx, buyerID, offset, limit)
+	})
+}
+
 func (d detachedStore) Lookup(ctx context.Context, ref Ref) (string, error) {
 	return call(ctx, func(ctx context.Context) (string, error) { return d.s.Lookup(ctx, ref) })
 }

@@ -577,6 +577,58 @@ func TestMonthlyGiving(t *testing.T) {
 	assert.Equal(t, 0, f.shop.RenewDue(), "no more months")
 }
 
+// TestADonorsGivingIsListed: a donor's page lists their gifts, each
+// month of a monthly one too, and their monthly gifts, newest first; no
+// one else's.
+func TestADonorsGivingIsListed(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	once := f.give(t, cp, ada(buybutton.DonorPrivacy{}))
+	f.clock.Advance(time.Hour)
+	p := ada(buybutton.DonorPrivacy{})
+	p.Monthly = true
+	first := f.give(t, cp, p)
+	f.deliver(t)
+	f.clock.Advance(31 * 24 * time.Hour)
+	require.Equal(t, 1, f.shop.RenewDue())
+	f.deliver(t)
+	other := f.give(t, cp, buybutton.StartDonationParams{BuyerID: "buyer-2", CampaignID: cp.ID, Amount: usd("10.00")})
+
+	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, gifts, 3)
+	assert.Equal(t, first.MonthlyID, gifts[0].MonthlyID, "the second month, newest")
+	assert.Empty(t, gifts[0].CheckoutID, "a renewal")
+	assert.Equal(t, []string{first.ID, once.ID}, []string{gifts[1].ID, gifts[2].ID})
+	page, err := f.client.Donations(ctx, buyer, 1, 1)
+	require.NoError(t, err)
+	require.Len(t, page, 1)
+	assert.Equal(t, first.ID, page[0].ID)
+
+	monthly, err := f.client.MonthlyGifts(ctx, buyer, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, monthly, 1)
+	assert.Equal(t, first.MonthlyID, monthly[0].ID)
+	assert.Equal(t, 2, monthly[0].Months)
+
+	theirs, err := f.client.Donations(ctx, "buyer-2", 0, 10)
+	require.NoError(t, err)
+	require.Len(t, theirs, 1)
+	assert.Equal(t, other.ID, theirs[0].ID)
+	none, err := f.client.MonthlyGifts(ctx, "buyer-2", 0, 10)
+	require.NoError(t, err)
+	assert.Empty(t, none)
+
+	for name, err := range map[string]error{
+		"no donor":       second(f.client.Donations(ctx, "", 0, 10)),
+		"no limit":       second(f.client.Donations(ctx, buyer, 0, 0)),
+		"negative":       second(f.client.MonthlyGifts(ctx, buyer, -1, 10)),
+		"limit over 100": second(f.client.MonthlyGifts(ctx, buyer, 0, 101)),
+	} {
+		assert.ErrorIs(t, err, buybutton.ErrInvalidInput, name)
+	}
+}
+
 func TestBuyersOnlyTouchTheirOwnDonations(t *testing.T) {
 	f := newCharity(t, nil)
 	cp := f.campaign(t)

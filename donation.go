@@ -131,6 +131,16 @@ func (c *Client) Donation(ctx context.Context, buyerID, donationID string) (*Don
 	return d, nil
 }
 
+// Donations lists a donor's donations, newest first: one-off gifts and
+// each month of a monthly one, limit (1 to 100) of them, skipping the
+// first offset. See [Client.Orders].
+func (c *Client) Donations(ctx context.Context, buyerID string, offset, limit int) ([]*Donation, error) {
+	if err := checkPage(buyerID, offset, limit); err != nil {
+		return nil, err
+	}
+	return c.store.DonationsByBuyer(ctx, buyerID, offset, limit)
+}
+
 // donationEvent describes something that happened to a donation.
 func (c *Client) donationEvent(t EventType, d *Donation, at time.Time) Event {
 	charged := d.Charged

@@ -23,7 +23,9 @@ func NewMemoryStore() Store {
 		campaigns:   map[string]*Campaign{},
 		donations:   map[string]*Donation{},
 		monthly:     map[string]*MonthlyGift{},
-		byBuyer:     map[string][]string{},
+		ordersOf:    map[string][]string{},
+		donationsOf: map[string][]string{},
+		monthlyOf:   map[string][]string{},
 		refs:        map[Ref]string{},
 		idempotency: map[string]IdempotencyRecord{},
 		seen:        map[SeenEvent]time.Time{},
@@ -34,16 +36,20 @@ func NewMemoryStore() Store {
 }
 
 type memoryStore struct {
-	mu          sync.RWMutex
-	carts       map[string]*Cart
-	groups      map[string]*CheckoutGroup
-	checkouts   map[string]*Checkout
-	orders      map[string]*Order
-	wallets     map[string]*Wallet
-	campaigns   map[string]*Campaign
-	donations   map[string]*Donation
-	monthly     map[string]*MonthlyGift
-	byBuyer     map[string][]string // order ids
+	mu        sync.RWMutex
+	carts     map[string]*Cart
+	groups    map[string]*CheckoutGroup
+	checkouts map[string]*Checkout
+	orders    map[string]*Order
+	wallets   map[string]*Wallet
+	campaigns map[string]*Campaign
+	donations map[string]*Donation
+	monthly   map[string]*MonthlyGift
+	// ordersOf, donationsOf and monthlyOf hold each buyer's record ids,
+	// in the order they were inserted: the ...ByBuyer lists.
+	ordersOf    map[string][]string
+	donationsOf map[string][]string
+	monthlyOf   map[string][]string
 	refs        map[Ref]string
 	idempotency map[string]IdempotencyRecord
 	seen        map[SeenEvent]time.Time // keyed with At zeroed; the value is At
@@ -103,23 +109,37 @@ func (s *memoryStore) MonthlyGift(_ context.Context, id string) (*MonthlyGift, e
 }
 
 func (s *memoryStore) OrdersByBuyer(_ context.Context, buyerID string, offset, limit int) ([]*Order, error) {
+	return byBuyer(s, s.orders, s.ordersOf, buyerID, func(o *Order) time.Time { return o.PlacedAt }, cloneOrder, offset, limit), nil
+}
+
+func (s *memoryStore) DonationsByBuyer(_ context.Context, buyerID string, offset, limit int) ([]*Donation, error) {
+	return byBuyer(s, s.donations, s.donationsOf, buyerID, func(d *Donation) time.Time { return d.GivenAt }, cloneDonation, offset, limit), nil
+}
+
+func (s *memoryStore) MonthlyGiftsByBuyer(_ context.Context, buyerID string, offset, limit int) ([]*MonthlyGift, error) {
+	return byBuyer(s, s.monthly, s.monthlyOf, buyerID, func(m *MonthlyGift) time.Time { return m.CreatedAt }, clonePtr[MonthlyGift], offset, limit), nil
+}
+
+// byBuyer pages through the records of m whose ids index holds under
+// buyerID, newest (at) first, then the last inserted first.
+func byBuyer[T any](s *memoryStore, m map[string]*T, index map[string][]string, buyerID string, at func(*T) time.Time, clone func(*T) *T, offset, limit int) []*T {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	ids := s.byBuyer[buyerID]
-	all := make([]*Order, 0, len(ids))
-	for _, id := range ids {
-		all = append(all, s.orders[id])
+	ids := index[buyerID]
+	if offset >= len(ids) {
+		return nil
 	}
-	slices.SortStableFunc(all, func(a, b *Order) int { return b.PlacedAt.Compare(a.PlacedAt) })
-	if offset >= len(all) {
-		return nil, nil
+	all := make([]*T, len(ids))
+	for i, id := range ids {
+		all[len(ids)-1-i] = m[id]
 	}
+	slices.SortStableFunc(all, func(a, b *T) int { return at(b).Compare(at(a)) })
 	all = all[offset:min(len(all), offset+limit)]
-	out := make([]*Order, len(all))
-	for i, o := range all {
-		out[i] = cloneOrder(o)
+	out := make([]*T, len(all))
+	for i, r := range all {
+		out[i] = clone(r)
 	}
-	return out, nil
+	return out
 }
 
 func (s *memoryStore) Lookup(_ context.Context, ref Ref) (string, error) {
@@ -287,7 +307,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 	}
 	for _, o := range orders {
 		if o.Version == 0 {
-			s.byBuyer[o.BuyerID] = append(s.byBuyer[o.BuyerID], o.ID)
+			s.ordersOf[o.BuyerID] = append(s.ordersOf[o.BuyerID], o.ID)
 		}
 		o.Version++
 		s.orders[o.ID] = o
@@ -302,11 +322,17 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 		s.campaigns[cp.ID] = cp
 	}
 	for _, d := range donations {
+		if d.Version == 0 {
+			s.donationsOf[d.BuyerID] = append(s.donationsOf[d.BuyerID], d.ID)
+		}
 		d.Version++
 		s.donations[d.ID] = d
 		s.indexDue("donation", d.ID, d.DueAt)
 	}
 	for _, m := range monthly {
+		if m.Version == 0 {
+			s.monthlyOf[m.BuyerID] = append(s.monthlyOf[m.BuyerID], m.ID)
+		}
 		m.Version++
 		s.monthly[m.ID] = m
 	}

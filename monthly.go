@@ -88,6 +88,16 @@ func (c *Client) MonthlyGift(ctx context.Context, buyerID, monthlyID string) (*M
 	return mg, nil
 }
 
+// MonthlyGifts lists a donor's monthly gifts, running and canceled,
+// newest first: limit (1 to 100) of them, skipping the first offset. It
+// is what a donor's "my giving" page shows, beside [Client.CancelMonthly].
+func (c *Client) MonthlyGifts(ctx context.Context, buyerID string, offset, limit int) ([]*MonthlyGift, error) {
+	if err := checkPage(buyerID, offset, limit); err != nil {
+		return nil, err
+	}
+	return c.store.MonthlyGiftsByBuyer(ctx, buyerID, offset, limit)
+}
+
 // CancelMonthly stops a donor's monthly gift: the provider charges no more
 // months; months already given stay given. Canceling a canceled gift
 // returns it as it is.

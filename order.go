@@ -167,15 +167,24 @@ func (c *Client) Order(ctx context.Context, buyerID, orderID string) (*Order, er
 	return o, nil
 }
 
-// Orders lists a buyer's orders, newest first.
+// Orders lists a buyer's orders, newest first: limit (1 to 100) of
+// them, skipping the first offset.
 func (c *Client) Orders(ctx context.Context, buyerID string, offset, limit int) ([]*Order, error) {
-	if err := checkID("buyer_id", buyerID, provider.MaxIDLength); err != nil {
+	if err := checkPage(buyerID, offset, limit); err != nil {
 		return nil, err
 	}
-	if offset < 0 || limit < 1 || limit > 100 {
-		return nil, invalid("limit", "offset must be at least 0 and limit 1 to 100")
-	}
 	return c.store.OrdersByBuyer(ctx, buyerID, offset, limit)
+}
+
+// checkPage checks the arguments of a list of a buyer's records.
+func checkPage(buyerID string, offset, limit int) error {
+	if err := checkID("buyer_id", buyerID, provider.MaxIDLength); err != nil {
+		return err
+	}
+	if offset < 0 || limit < 1 || limit > 100 {
+		return invalid("limit", "offset must be at least 0 and limit 1 to 100")
+	}
+	return nil
 }
 
 // Transitions returns the recorded transitions of one of the buyer's

@@ -55,9 +55,14 @@ type Store interface {
 	Donation(ctx context.Context, id string) (*Donation, error)
 	MonthlyGift(ctx context.Context, id string) (*MonthlyGift, error)
 
-	// OrdersByBuyer returns up to limit of a buyer's orders, newest
-	// (PlacedAt) first, skipping the first offset.
+	// OrdersByBuyer, DonationsByBuyer and MonthlyGiftsByBuyer return up
+	// to limit of a buyer's records of their kind, newest first (an
+	// order's PlacedAt, a donation's GivenAt, a monthly gift's
+	// CreatedAt: times a record keeps for ever, so that pages do not
+	// shift as records change), skipping the first offset.
 	OrdersByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*Order, error)
+	DonationsByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*Donation, error)
+	MonthlyGiftsByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*MonthlyGift, error)
 
 	// Lookup finds the id of the record indexed under ref (see [Ref]).
 	Lookup(ctx context.Context, ref Ref) (string, error)

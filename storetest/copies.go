@@ -47,8 +47,8 @@ func byID[T any](read func(buybutton.Store, context.Context, string) (*T, error)
 	return func(ctx context.Context, s buybutton.Store) (*T, error) { return read(s, ctx, deep.Filled) }
 }
 
-// byBuyer is the id and buyer of the order read through OrdersByBuyer,
-// apart from the one read by id.
+// byBuyer is the id and buyer of the records read through the Store's
+// ...ByBuyer lists, apart from the ones read by id.
 const byBuyer = "by-buyer"
 
 var recordKinds = []recordKind{
@@ -59,22 +59,33 @@ var recordKinds = []recordKind{
 	kind("order by buyer", func(tx *buybutton.Tx, r *buybutton.Order) {
 		r.ID, r.BuyerID = byBuyer, byBuyer
 		tx.Orders = append(tx.Orders, r)
-	}, orderByBuyer),
+	}, onlyByBuyer(buybutton.Store.OrdersByBuyer)),
 	kind("wallet", func(tx *buybutton.Tx, r *buybutton.Wallet) { tx.Wallets = append(tx.Wallets, r) }, byID(buybutton.Store.Wallet)),
 	kind("campaign", func(tx *buybutton.Tx, r *buybutton.Campaign) { tx.Campaigns = append(tx.Campaigns, r) }, byID(buybutton.Store.Campaign)),
 	kind("donation", func(tx *buybutton.Tx, r *buybutton.Donation) { tx.Donations = append(tx.Donations, r) }, byID(buybutton.Store.Donation)),
+	kind("donation by buyer", func(tx *buybutton.Tx, r *buybutton.Donation) {
+		r.ID, r.BuyerID = byBuyer, byBuyer
+		tx.Donations = append(tx.Donations, r)
+	}, onlyByBuyer(buybutton.Store.DonationsByBuyer)),
 	kind("monthly gift", func(tx *buybutton.Tx, r *buybutton.MonthlyGift) { tx.Monthly = append(tx.Monthly, r) }, byID(buybutton.Store.MonthlyGift)),
+	kind("monthly gift by buyer", func(tx *buybutton.Tx, r *buybutton.MonthlyGift) {
+		r.ID, r.BuyerID = byBuyer, byBuyer
+		tx.Monthly = append(tx.Monthly, r)
+	}, onlyByBuyer(buybutton.Store.MonthlyGiftsByBuyer)),
 	kind("outbox event", func(tx *buybutton.Tx, r *buybutton.Event) { tx.Events = append(tx.Events, *r) }, pendingEvent),
 	kind("transition", func(tx *buybutton.Tx, r *buybutton.Transition) { tx.Transitions = append(tx.Transitions, *r) }, transition),
 }
 
-// orderByBuyer reads the order of buyer byBuyer through OrdersByBuyer.
-func orderByBuyer(ctx context.Context, s buybutton.Store) (*buybutton.Order, error) {
-	orders, err := s.OrdersByBuyer(ctx, byBuyer, 0, 10)
-	if err != nil || len(orders) != 1 {
-		return nil, err
+// onlyByBuyer reads the one record of buyer byBuyer through list (one
+// of the Store's ...ByBuyer).
+func onlyByBuyer[T any](list func(buybutton.Store, context.Context, string, int, int) ([]*T, error)) func(context.Context, buybutton.Store) (*T, error) {
+	return func(ctx context.Context, s buybutton.Store) (*T, error) {
+		recs, err := list(s, ctx, byBuyer, 0, 10)
+		if err != nil || len(recs) != 1 {
+			return nil, err
+		}
+		return recs[0], nil
 	}
-	return orders[0], nil
 }
 
 // pendingEvent reads the outbox's one event.

@@ -66,6 +66,7 @@ var checks = []struct {
 	{"LongOutboxAndLog", longOutboxAndLog},
 	{"DueRecords", dueRecords},
 	{"OrdersByBuyerNewestFirst", ordersByBuyerNewestFirst},
+	{"GiftsByBuyerNewestFirst", giftsByBuyerNewestFirst},
 	{"ConcurrentCompareAndSetLosesNoUpdate", concurrentCompareAndSetLosesNoUpdate},
 	{"ConcurrentInsertsOneWins", concurrentInsertsOneWins},
 	{"DonationRecordsCompareAndSet", donationRecordsCompareAndSet},
@@ -134,6 +135,12 @@ func unknownIDsAreNotFound(t *testing.T, ctx context.Context, s buybutton.Store)
 	orders, err := s.OrdersByBuyer(ctx, "nobody", 0, 10)
 	require.NoError(t, err)
 	assert.Empty(t, orders)
+	donations, err := s.DonationsByBuyer(ctx, "nobody", 0, 10)
+	require.NoError(t, err)
+	assert.Empty(t, donations)
+	monthly, err := s.MonthlyGiftsByBuyer(ctx, "nobody", 0, 10)
+	require.NoError(t, err)
+	assert.Empty(t, monthly)
 	tr, err := s.Transitions(ctx, "nope")
 	require.NoError(t, err)
 	assert.Empty(t, tr)
@@ -531,6 +538,52 @@ func ordersByBuyerNewestFirst(t *testing.T, ctx context.Context, s buybutton.Sto
 	got, err = s.OrdersByBuyer(ctx, "buyer-1", 10, 3)
 	require.NoError(t, err)
 	assert.Empty(t, got)
+}
+
+// giftsByBuyerNewestFirst: DonationsByBuyer and MonthlyGiftsByBuyer page
+// through one buyer's records as OrdersByBuyer does, newest (GivenAt,
+// CreatedAt) first, whatever order they were committed in; an update
+// keeps a record where it was.
+func giftsByBuyerNewestFirst(t *testing.T, ctx context.Context, s buybutton.Store) {
+	for _, i := range []int{2, 0, 4, 1, 3} {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		commit(t, ctx, s, &buybutton.Tx{
+			Donations: []*buybutton.Donation{{ID: fmt.Sprintf("don-%d", i), BuyerID: "buyer-1", Currency: "USD", Amount: usd("5.00"), Charged: usd("5.00"), GivenAt: at}},
+			Monthly:   []*buybutton.MonthlyGift{{ID: fmt.Sprintf("mon-%d", i), BuyerID: "buyer-1", Status: buybutton.MonthlyActive, Currency: "USD", Amount: usd("5.00"), Charged: usd("5.00"), CreatedAt: at}},
+		})
+	}
+	commit(t, ctx, s, &buybutton.Tx{
+		Donations: []*buybutton.Donation{{ID: "don-other", BuyerID: "buyer-2", Currency: "USD", GivenAt: t0.Add(time.Hour)}},
+		Monthly:   []*buybutton.MonthlyGift{{ID: "mon-other", BuyerID: "buyer-2", Currency: "USD", CreatedAt: t0.Add(time.Hour)}},
+	})
+	m, err := s.MonthlyGift(ctx, "mon-3")
+	require.NoError(t, err)
+	m.Status, m.UpdatedAt = buybutton.MonthlyCanceled, t0.Add(2*time.Hour)
+	commit(t, ctx, s, &buybutton.Tx{Monthly: []*buybutton.MonthlyGift{m}})
+
+	donations, err := s.DonationsByBuyer(ctx, "buyer-1", 1, 3)
+	require.NoError(t, err)
+	ids := []string{}
+	for _, d := range donations {
+		ids = append(ids, d.ID)
+	}
+	assert.Equal(t, []string{"don-3", "don-2", "don-1"}, ids)
+	monthly, err := s.MonthlyGiftsByBuyer(ctx, "buyer-1", 1, 3)
+	require.NoError(t, err)
+	ids = []string{}
+	for _, m := range monthly {
+		ids = append(ids, m.ID)
+	}
+	assert.Equal(t, []string{"mon-3", "mon-2", "mon-1"}, ids)
+	assert.Equal(t, buybutton.MonthlyCanceled, monthly[0].Status, "the list reads the record as it is now")
+	assert.Equal(t, int64(2), monthly[0].Version)
+
+	donations, err = s.DonationsByBuyer(ctx, "buyer-1", 5, 3)
+	require.NoError(t, err)
+	assert.Empty(t, donations)
+	monthly, err = s.MonthlyGiftsByBuyer(ctx, "buyer-1", 5, 3)
+	require.NoError(t, err)
+	assert.Empty(t, monthly)
 }
 
 // concurrentCompareAndSetLosesNoUpdate has many goroutines each add one

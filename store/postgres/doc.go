@@ -28,8 +28,9 @@
 // connection's search_path.
 //
 //	buybutton_records      (kind, id) → version, body jsonb; buyer_id and
-//	                       placed_at for orders; due_at for checkouts,
-//	                       orders and donations
+//	                       placed_at for orders, donations and monthly
+//	                       gifts (a gift's from its body, by a trigger);
+//	                       due_at for checkouts, orders and donations
 //	buybutton_refs         (kind, merchant_id, external_id) → id
 //	buybutton_idempotency  key → fingerprint, result_id, created_at
 //	buybutton_seen_events  (merchant_id, event_id) → at
@@ -41,6 +42,6 @@
 // the host's buybutton.Options.Retention; everything else is kept.
 //
 // A record's body is its JSON encoding; its version column, not the
-// body, is the version compare-and-set checks. Orders by buyer come newest
-// first by placed_at, then by id.
+// body, is the version compare-and-set checks. A buyer's orders,
+// donations and monthly gifts come newest first by placed_at, then by id.
 package postgres

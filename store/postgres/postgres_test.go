@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -167,6 +168,58 @@ func TestMigrationDeletesAcknowledgedEvents(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM buybutton_outbox WHERE id = 'evt-pending'`).Scan(&rows); err != nil || rows != 0 {
 		t.Fatalf("acknowledged rows left = %d, %v; want 0: AckEvents deletes", rows, err)
 	}
+}
+
+// TestMigrationListsGiftsWrittenBefore: donations and monthly gifts
+// written before migration 5 kept no buyer_id or placed_at, and an
+// instance of that release still running during the upgrade writes them
+// so; both are listed, newest first, all the same.
+func TestMigrationListsGiftsWrittenBefore(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, schemaAt(t, 4), 2)
+	s := New(pool)
+	t0 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	usd := money.MustParse("5.00", "USD")
+	gift := func(id string, at time.Time) *buybutton.Donation {
+		return &buybutton.Donation{ID: id, BuyerID: "ada", Currency: "USD", Amount: usd, Charged: usd, GivenAt: at}
+	}
+	tx := &buybutton.Tx{
+		Donations: []*buybutton.Donation{gift("don-old", t0)},
+		Monthly:   []*buybutton.MonthlyGift{{ID: "mon-old", BuyerID: "ada", Currency: "USD", Amount: usd, CreatedAt: t0}},
+	}
+	if err := s.Commit(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	asBefore := func() { // as the old release wrote every gift
+		t.Helper()
+		if _, err := pool.Exec(ctx, `UPDATE buybutton_records SET buyer_id = NULL, placed_at = NULL WHERE kind IN ('donation', 'monthly_gift')`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asBefore()
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, &buybutton.Tx{Donations: []*buybutton.Donation{gift("don-new", t0.Add(time.Hour))}}); err != nil {
+		t.Fatal(err)
+	}
+	asBefore() // an old instance rewriting both after the migration
+	donations, err := s.DonationsByBuyer(ctx, "ada", 0, 10)
+	if err != nil || len(donations) != 2 || donations[0].ID != "don-new" || donations[1].ID != "don-old" {
+		t.Fatalf("donations = %v, %v; want don-new, don-old", ids(donations), err)
+	}
+	monthly, err := s.MonthlyGiftsByBuyer(ctx, "ada", 0, 10)
+	if err != nil || len(monthly) != 1 || monthly[0].ID != "mon-old" {
+		t.Fatalf("monthly gifts = %v, %v; want mon-old", ids(monthly), err)
+	}
+}
+
+func ids[R any](recs []*R) []string {
+	var out []string
+	for _, r := range recs {
+		out = append(out, reflect.ValueOf(r).Elem().FieldByName("ID").String())
+	}
+	return out
 }
 
 // TestMigrateTwiceAppliesOnce: every instance may migrate at start-up.

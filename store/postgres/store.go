@@ -96,23 +96,39 @@ func decode[R any](kind string, version int64, body []byte, setVersion func(*R, 
 }
 
 func (s *Store) OrdersByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*buybutton.Order, error) {
+	return byBuyer(ctx, s, kindOrder, buyerID, offset, limit, func(o *buybutton.Order, v int64) { o.Version = v })
+}
+
+func (s *Store) DonationsByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*buybutton.Donation, error) {
+	return byBuyer(ctx, s, kindDonation, buyerID, offset, limit, func(d *buybutton.Donation, v int64) { d.Version = v })
+}
+
+func (s *Store) MonthlyGiftsByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*buybutton.MonthlyGift, error) {
+	return byBuyer(ctx, s, kindMonthly, buyerID, offset, limit, func(m *buybutton.MonthlyGift, v int64) { m.Version = v })
+}
+
+// byBuyer pages through a buyer's records of kind, newest (placed_at)
+// first, then by id: the index of its kind (0001 for orders, 0005 for
+// gifts) serves it.
+func byBuyer[R any](ctx context.Context, s *Store, kind, buyerID string, offset, limit int, setVersion func(*R, int64)) ([]*R, error) {
 	rows, err := s.pool.Query(ctx, `SELECT version, body FROM buybutton_records
-		WHERE kind = 'order' AND buyer_id = $1 ORDER BY placed_at DESC, id DESC OFFSET $2 LIMIT $3`, buyerID, offset, limit)
+		WHERE kind = $1 AND buyer_id = $2 ORDER BY placed_at DESC, id DESC OFFSET $3 LIMIT $4`, kind, buyerID, offset, limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: orders by buyer: %w", err)
+		return nil, fmt.Errorf("postgres: %s by buyer: %w", kind, err)
 	}
-	var out []*buybutton.Order
+	defer rows.Close()
+	var out []*R
 	for rows.Next() {
 		var version int64
 		var body []byte
 		if err := rows.Scan(&version, &body); err != nil {
 			return nil, err
 		}
-		o, err := decode(kindOrder, version, body, func(o *buybutton.Order, v int64) { o.Version = v })
+		r, err := decode(kind, version, body, setVersion)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, o)
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }
