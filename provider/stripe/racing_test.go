@@ -162,7 +162,13 @@ func raceOverStripe(t *testing.T, seed uint64) {
 				}
 				switch op := rng.IntN(100); {
 				case op < 35:
-					_, err = client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: s.buyer, CheckoutID: s.id, PaymentToken: s.card})
+					card := s.card
+					if rng.IntN(4) == 0 {
+						// Another card (after a decline, or instead of a
+						// bank step the buyer will not take).
+						card = cards[rng.IntN(len(cards))]
+					}
+					_, err = client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: s.buyer, CheckoutID: s.id, PaymentToken: card})
 				case op < 40:
 					_, err = client.CancelCheckout(ctx, s.buyer, s.id)
 				case op < 50:
