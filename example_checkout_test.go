@@ -104,6 +104,8 @@ func ExampleActionRequiredError() {
 		panic(err)
 	}
 	// ...and the client confirms again (or the platform's webhook does).
+	// A buyer who will not take the step confirms with another card
+	// instead: the waiting payment is released, and the new card pays.
 	order, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: "viewer-1", CheckoutID: co.ID})
 	if err != nil {
 		panic(err)
