@@ -47,7 +47,8 @@ type Campaign struct {
 	// names no one.
 	Donors int
 	// Supporters are the latest donors who chose to be shown on the post,
-	// newest first; anonymous donors never appear.
+	// newest first, each once (a donor who gives again, or whose monthly
+	// gift renews, moves to the front); anonymous donors never appear.
 	Supporters []Supporter
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
@@ -55,8 +56,9 @@ type Campaign struct {
 
 // Supporter is a donor shown on a post, by the name they gave.
 type Supporter struct {
-	Name string
-	At   time.Time
+	Name    string
+	BuyerID string // who gave, so that they are listed once; never shown on the post
+	At      time.Time
 }
 
 // CampaignParams describes a campaign to create.

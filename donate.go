@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -362,7 +363,8 @@ func (c *Client) countGift(ctx context.Context, d *Donation, now time.Time) (*Ca
 		cp.Donors++
 	}
 	if d.Privacy.ShowOnPost {
-		cp.Supporters = append([]Supporter{{Name: d.Donor.Name, At: now}}, cp.Supporters...)
+		others := slices.DeleteFunc(cp.Supporters, func(s Supporter) bool { return s.BuyerID == d.BuyerID })
+		cp.Supporters = append([]Supporter{{Name: d.Donor.Name, BuyerID: d.BuyerID, At: now}}, others...)
 		cp.Supporters = cp.Supporters[:min(len(cp.Supporters), MaxSupporters)]
 	}
 	cp.UpdatedAt = now

@@ -217,6 +217,33 @@ func TestDonorsShownOnThePostOnlyIfTheyChose(t *testing.T) {
 	assert.Contains(t, card, `"raised":{"amount":"50.00","currency":"USD"},"donors":2`)
 }
 
+// TestASupporterIsShownOnceHoweverOftenTheyGive: a donor who gives
+// again, or whose monthly gift renews, moves to the front of the post's
+// supporters instead of filling it with their name.
+func TestASupporterIsShownOnceHoweverOftenTheyGive(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	f.attachDonate(t, "post-1", cp)
+	monthly := ada(buybutton.DonorPrivacy{ShowOnPost: true})
+	monthly.Monthly = true
+	f.give(t, cp, monthly)
+	grace := ada(buybutton.DonorPrivacy{ShowOnPost: true})
+	grace.BuyerID, grace.Donor.Name = "buyer-2", "Grace Hopper"
+	f.give(t, cp, grace)
+	assert.Contains(t, string(f.hydrateOne(t, "post-1")), `"supporters":[{"name":"Grace Hopper"},{"name":"Ada Lovelace"}]`)
+
+	f.deliver(t)
+	for range 3 {
+		f.clock.Advance(31 * 24 * time.Hour)
+		require.Equal(t, 1, f.shop.RenewDue())
+		f.deliver(t)
+	}
+	card := string(f.hydrateOne(t, "post-1"))
+	assert.Contains(t, card, `"supporters":[{"name":"Ada Lovelace"},{"name":"Grace Hopper"}]`, "Ada's renewals put her first, once")
+	assert.Contains(t, card, `"raised":{"amount":"125.00","currency":"USD"},"donors":2`)
+	assert.NotContains(t, card, "buyer-", "who gave is not shown")
+}
+
 func (f charity) attachDonate(t testing.TB, postID string, cp *buybutton.Campaign) buybutton.Card {
 	t.Helper()
 	card, err := f.client.AttachDonateCard(ctx, buybutton.DonateCardParams{PostID: postID, CampaignID: cp.ID})
