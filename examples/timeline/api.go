@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/buybutton/buybutton"
 	"github.com/buybutton/buybutton/money"
@@ -374,6 +375,7 @@ func (a *app) startDonation(w http.ResponseWriter, r *http.Request) {
 		Name       string `json:"name"`
 		Email      string `json:"email"`
 		Message    string `json:"message"`
+		Monthly    bool   `json:"monthly"`
 	}
 	if err := decode(w, r, &req); err != nil {
 		fail(w, err)
@@ -385,7 +387,7 @@ func (a *app) startDonation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := buybutton.StartDonationParams{
-		BuyerID: viewer(r), CampaignID: req.CampaignID, Amount: amount, CoverFee: req.CoverFee,
+		BuyerID: viewer(r), CampaignID: req.CampaignID, Amount: amount, CoverFee: req.CoverFee, Monthly: req.Monthly,
 		Donor: provider.Contact{Name: strings.TrimSpace(req.Name), Email: strings.TrimSpace(req.Email)}, Message: req.Message,
 	}
 	if !req.Anonymous {
@@ -424,6 +426,73 @@ func (a *app) confirmDonation(w http.ResponseWriter, r *http.Request) {
 		*buybutton.Receipt
 		Text string `json:"text"`
 	}{receipt, receipt.Text()})
+}
+
+// givingView is the viewer's giving: their monthly gifts (to cancel) and
+// every donation, newest first.
+type givingView struct {
+	Monthly   []monthlyView  `json:"monthly"`
+	Donations []donationView `json:"donations"`
+}
+
+type monthlyView struct {
+	ID        string       `json:"id"`
+	Status    string       `json:"status"`
+	Charged   money.Amount `json:"charged"` // each month
+	Months    int          `json:"months"`
+	NextAt    string       `json:"next_at,omitempty"`
+	CanCancel bool         `json:"can_cancel"`
+}
+
+type donationView struct {
+	Receipt string       `json:"receipt"`
+	Charged money.Amount `json:"charged"`
+	State   string       `json:"state"`
+	Monthly bool         `json:"monthly"`
+	GivenAt string       `json:"given_at"`
+}
+
+func (a *app) giving(w http.ResponseWriter, r *http.Request) {
+	ctx, buyer := r.Context(), viewer(r)
+	monthly, err := a.client.MonthlyGifts(ctx, buyer, 0, 50)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	donations, err := a.client.Donations(ctx, buyer, 0, 50)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	out := givingView{Monthly: []monthlyView{}, Donations: []donationView{}}
+	for _, m := range monthly {
+		out.Monthly = append(out.Monthly, viewMonthly(m))
+	}
+	for _, d := range donations {
+		out.Donations = append(out.Donations, donationView{
+			Receipt: d.ReceiptNumber, Charged: d.Charged, State: string(d.State()),
+			Monthly: d.MonthlyID != "", GivenAt: d.GivenAt.Format(time.DateOnly),
+		})
+	}
+	reply(w, http.StatusOK, out)
+}
+
+func viewMonthly(m *buybutton.MonthlyGift) monthlyView {
+	v := monthlyView{ID: m.ID, Status: string(m.Status), Charged: m.Charged, Months: m.Months, CanCancel: m.Status != buybutton.MonthlyCanceled}
+	if !m.NextChargeAt.IsZero() {
+		v.NextAt = m.NextChargeAt.Format(time.DateOnly)
+	}
+	return v
+}
+
+func (a *app) cancelMonthly(w http.ResponseWriter, r *http.Request) {
+	m, err := a.client.CancelMonthly(r.Context(), viewer(r), r.PathValue("id"))
+	a.pump(r.Context())
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	reply(w, http.StatusOK, viewMonthly(m))
 }
 
 // pump posts the platform's queued webhooks to the library, as the

@@ -146,6 +146,7 @@ func TestBadInputIsAClearMessageNeverA500(t *testing.T) {
 		{"/api/donations", `{"campaign_id":"x","amount":"1e400","currency":"USD"}`},
 		{"/api/donations", `{"campaign_id":"x","amount":"25.00","currency":"XXX"}`},
 		{"/api/donations/co_nope/confirm", `{"token":"tok_approve"}`},
+		{"/api/monthly/mon_nope/cancel", ``},
 	} {
 		res, err := client.Post(srv.URL+tc.path, "application/json", strings.NewReader(tc.body))
 		if err != nil {
@@ -197,6 +198,82 @@ func TestAProviderThatTakesAnotherAmountIsNotAnInternalError(t *testing.T) {
 		_ = json.NewDecoder(w.Body).Decode(&body)
 		if w.Code != tc.status || body.Code != tc.code || body.Error == "" {
 			t.Errorf("fail(%v) = %d %q %q, want %d %q with a message", tc.err, w.Code, body.Code, body.Error, tc.status, tc.code)
+		}
+	}
+}
+
+// TestGivingIsListedAndMonthlyGiftsStop: a viewer's monthly gift and its
+// donation are listed on their giving page, and they can stop it; no one
+// else sees or stops it.
+func TestGivingIsListedAndMonthlyGiftsStop(t *testing.T) {
+	a, srv := newServer(t)
+	ada, grace := viewerClient(t, srv), viewerClient(t, srv)
+	card, err := a.client.Card("post-6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var co struct{ ID string }
+	call(t, ada, "POST", srv.URL+"/api/donations", fmt.Sprintf(`{"campaign_id":%q,"amount":"25.00","currency":"USD","monthly":true,"name":"Ada"}`, card.Campaign.ID), http.StatusOK, &co)
+	call(t, ada, "POST", srv.URL+"/api/donations/"+co.ID+"/confirm", `{"token":"tok_approve"}`, http.StatusOK, nil)
+
+	var giving givingView
+	call(t, ada, "GET", srv.URL+"/api/giving", "", http.StatusOK, &giving)
+	if len(giving.Monthly) != 1 || len(giving.Donations) != 1 {
+		t.Fatalf("giving = %+v, want one monthly gift and its first month", giving)
+	}
+	m := giving.Monthly[0]
+	if m.Status != "active" || !m.CanCancel || m.Months != 1 || m.NextAt == "" || !giving.Donations[0].Monthly {
+		t.Errorf("giving = %+v, want an active monthly gift of one month, and its donation", giving)
+	}
+
+	call(t, grace, "GET", srv.URL+"/api/giving", "", http.StatusOK, &giving)
+	if len(giving.Monthly) != 0 || len(giving.Donations) != 0 {
+		t.Errorf("another viewer sees %+v", giving)
+	}
+	call(t, grace, "POST", srv.URL+"/api/monthly/"+m.ID+"/cancel", "", http.StatusNotFound, nil) // not theirs: not found
+
+	var stopped monthlyView
+	call(t, ada, "POST", srv.URL+"/api/monthly/"+m.ID+"/cancel", "", http.StatusOK, &stopped)
+	if stopped.Status != "canceled" || stopped.CanCancel || stopped.NextAt != "" {
+		t.Errorf("after the stop = %+v", stopped)
+	}
+}
+
+// viewerClient is a browser of its own: a viewer, by the cookie the
+// page gives it.
+func viewerClient(t *testing.T, srv *httptest.Server) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res, err := c.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return c
+}
+
+// call sends body to url and decodes the answer into out (when not nil),
+// failing the test unless it is status.
+func call(t *testing.T, c *http.Client, method, url, body string, status int, out any) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != status {
+		t.Fatalf("%s %s = %d %s, want %d", method, url, res.StatusCode, b, status)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v\n%s", method, url, err, b)
 		}
 	}
 }

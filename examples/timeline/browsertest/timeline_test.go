@@ -356,6 +356,28 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 		closeSheet(),
 		waitText(`#post-6 .progress`, "25.00 USD raised from 1 donor"),
 	)
+	run(t, ctx, "give 10.00 every month",
+		setValue(`#post-6 input[name=name]`, "Grace Viewer"),
+		chromedp.Click(`#amount-post-6-0`, chromedp.ByQuery),
+		chromedp.Click(`#monthly-post-6`, chromedp.ByQuery),
+		chromedp.Click(`#post-6 form button.primary`, chromedp.ByQuery),
+		waitText(`#sheet-body`, "Processing fee"),
+		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
+		waitText(`#sheet-body pre.receipt`, "Monthly"),
+		closeSheet(),
+	)
+	run(t, ctx, "the gifts on the giving page, and the monthly one stopped",
+		chromedp.Click(`#show-giving`, chromedp.ByQuery),
+		waitText(`#monthly-list`, "a month: active, 1 month given, next on"),
+		waitText(`#donations-list`, "(monthly)"),
+		waitText(`#donations-list`, "26.06 USD"),
+	)
+	screenshot(t, ctx, "08-giving")
+	run(t, ctx, "stop giving monthly",
+		chromedp.Click(`#monthly-list button`, chromedp.ByQuery),
+		waitText(`#monthly-list`, "a month: canceled"),
+		chromedp.Click(`#giving-close`, chromedp.ByQuery),
+	)
 }
 
 func TestBadDonationAmountIsAClearMessage(t *testing.T) {

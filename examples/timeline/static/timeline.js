@@ -342,6 +342,46 @@ async function drawOrders() {
   } catch (e) { error.textContent = e.message; }
 }
 
+// ---- giving ----
+
+const givingDialog = document.getElementById('giving');
+document.getElementById('giving-close').addEventListener('click', () => givingDialog.close());
+document.getElementById('show-giving').addEventListener('click', async () => {
+  givingDialog.showModal();
+  await drawGiving();
+});
+
+async function drawGiving() {
+  const monthlyList = document.getElementById('monthly-list');
+  const donationsList = document.getElementById('donations-list');
+  const error = document.getElementById('giving-error');
+  error.textContent = '';
+  try {
+    const giving = await api('GET', '/api/giving');
+    monthlyList.replaceChildren();
+    donationsList.replaceChildren();
+    if (giving.monthly.length === 0) monthlyList.appendChild(el('li', '', 'No monthly gifts.'));
+    for (const m of giving.monthly) {
+      const li = el('li', 'monthly');
+      const next = m.next_at ? `, next on ${m.next_at}` : '';
+      li.appendChild(el('p', '', `${money(m.charged)} a month: ${m.status}, ${m.months} month${m.months === 1 ? '' : 's'} given${next}`));
+      if (m.can_cancel) {
+        li.appendChild(button('Stop giving monthly', async () => {
+          try {
+            await api('POST', `/api/monthly/${m.id}/cancel`);
+            await drawGiving();
+          } catch (e) { error.textContent = e.message; }
+        }));
+      }
+      monthlyList.appendChild(li);
+    }
+    if (giving.donations.length === 0) donationsList.appendChild(el('li', '', 'No donations yet.'));
+    for (const d of giving.donations) {
+      donationsList.appendChild(el('li', 'donation', `${d.given_at}: ${money(d.charged)}${d.monthly ? ' (monthly)' : ''}, ${d.state}, receipt ${d.receipt}`));
+    }
+  } catch (e) { error.textContent = e.message; }
+}
+
 // ---- the Donate card ----
 
 function drawDonateCard(card) {
@@ -383,6 +423,11 @@ function drawDonateCard(card) {
   const coverLabel = el('label', 'inline', 'Cover the processing fee so the nonprofit gets it all');
   coverLabel.htmlFor = cover.id;
   coverLabel.prepend(cover);
+  const monthly = input('monthly', 'checkbox');
+  monthly.id = `monthly-${card.post_id}`;
+  const monthlyLabel = el('label', 'inline', 'Give this every month');
+  monthlyLabel.htmlFor = monthly.id;
+  monthlyLabel.prepend(monthly);
   const anon = input('anonymous', 'checkbox');
   anon.id = `anon-${card.post_id}`;
   const anonLabel = el('label', 'inline', 'Give anonymously');
@@ -390,14 +435,14 @@ function drawDonateCard(card) {
   anonLabel.prepend(anon);
   const name = input('name', 'text', '');
   const email = input('email', 'email', '');
-  form.append(set, coverLabel, anonLabel, field('Your name', name), field('Email for the receipt', email), el('button', 'primary', 'Donate'));
+  form.append(set, coverLabel, monthlyLabel, anonLabel, field('Your name', name), field('Email for the receipt', email), el('button', 'primary', 'Donate'));
   form.addEventListener('submit', async ev => {
     ev.preventDefault();
     const fd = new FormData(form);
     const amount = fd.get('preset') === 'other' ? custom.value : fd.get('preset');
     await startDonation(card, {
       campaign_id: cp.id, amount: amount || '', currency: cp.currency, cover_fee: cover.checked,
-      anonymous: anon.checked, name: name.value, email: email.value, message: '',
+      anonymous: anon.checked, name: name.value, email: email.value, message: '', monthly: monthly.checked,
     });
   });
   body.appendChild(form);
