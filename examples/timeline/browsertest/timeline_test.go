@@ -372,7 +372,7 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 		waitText(`#donations-list`, "(monthly)"),
 		waitText(`#donations-list`, "26.06 USD"),
 	)
-	screenshot(t, ctx, "08-giving")
+	screenshot(t, ctx, "09-giving")
 	run(t, ctx, "stop giving monthly",
 		chromedp.Click(`#monthly-list button`, chromedp.ByQuery),
 		waitText(`#monthly-list`, "a month: canceled"),
