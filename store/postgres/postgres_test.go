@@ -222,6 +222,48 @@ func ids[R any](recs []*R) []string {
 	return out
 }
 
+// TestListsUseTheirIndexes: the ...ByBuyer queries use their kind's
+// partial index in the generic plan a cached statement comes to, not a
+// scan of every record of the kind. With the kind passed as a parameter
+// they did not.
+func TestListsUseTheirIndexes(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, freshSchema(t), 1)
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	for kind, index := range map[string]string{kindOrder: "buybutton_orders_by_buyer", kindDonation: "buybutton_gifts_by_buyer", kindMonthly: "buybutton_gifts_by_buyer"} {
+		var plan strings.Builder
+		for _, sql := range []string{
+			"SET plan_cache_mode = force_generic_plan", "SET enable_seqscan = off",
+			"PREPARE list_" + kind + "(text, int, int) AS " + byBuyerQueries[kind],
+		} {
+			if _, err := conn.Exec(ctx, sql); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows, err := conn.Query(ctx, "EXPLAIN EXECUTE list_"+kind+"('ada', 0, 10)", pgx.QueryExecModeSimpleProtocol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan.WriteString(line + "\n")
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan.String(), index) {
+			t.Errorf("%s by buyer does not use %s:\n%s", kind, index, plan.String())
+		}
+	}
+}
+
 // TestMigrateTwiceAppliesOnce: every instance may migrate at start-up.
 func TestMigrateTwiceAppliesOnce(t *testing.T) {
 	schema := freshSchema(t)
