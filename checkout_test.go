@@ -491,6 +491,50 @@ func TestSavedDetailsBuyAgainInOneTap(t *testing.T) {
 	require.ErrorIs(t, f.client.RemoveSavedDetail(ctx, buyer, "sav_nope"), buybutton.ErrNotFound)
 }
 
+// TestSavingADetailTwiceKeepsOne: a retried save, or the same purchase
+// saved again, returns the detail saved before instead of listing it
+// twice, also when the two race; another label, address or card is
+// another detail.
+func TestSavingADetailTwiceKeepsOne(t *testing.T) {
+	f := newShop(t, nil)
+	home := buybutton.SaveDetailParams{BuyerID: buyer, Label: "Home", ShipTo: &california, PaymentToken: memory.TokenApprove}
+	var wg sync.WaitGroup
+	ids := make([]string, 8)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := f.client.SaveDetail(ctx, home)
+			if assert.NoError(t, err) {
+				ids[i] = d.ID
+			}
+		}()
+	}
+	wg.Wait()
+	addr := california // a copy: the same address, not the same pointer
+	again, err := f.client.SaveDetail(ctx, buybutton.SaveDetailParams{BuyerID: buyer, Label: "Home", ShipTo: &addr, PaymentToken: memory.TokenApprove})
+	require.NoError(t, err)
+	for _, id := range ids {
+		assert.Equal(t, again.ID, id)
+	}
+
+	work := addr
+	work.Line1 = "2 Mission St"
+	for _, other := range []buybutton.SaveDetailParams{
+		{BuyerID: buyer, Label: "Work", ShipTo: &california, PaymentToken: memory.TokenApprove},
+		{BuyerID: buyer, Label: "Home", ShipTo: &work, PaymentToken: memory.TokenApprove},
+		{BuyerID: buyer, Label: "Home", ShipTo: &california, PaymentToken: memory.TokenDecline},
+		{BuyerID: buyer, Label: "Home", PaymentToken: memory.TokenApprove},
+	} {
+		d, err := f.client.SaveDetail(ctx, other)
+		require.NoError(t, err)
+		assert.NotEqual(t, again.ID, d.ID)
+	}
+	list, err := f.client.SavedDetails(ctx, buyer)
+	require.NoError(t, err)
+	assert.Len(t, list, 5)
+}
+
 func TestCheckoutGroupSplitsByMerchant(t *testing.T) {
 	clock := memharness.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
 	a := memory.New(&memory.Options{Now: clock.Now})

@@ -41,7 +41,10 @@ type SaveDetailParams struct {
 	PaymentToken string
 }
 
-// SaveDetail stores an address and payment token for the buyer.
+// SaveDetail stores an address and payment token for the buyer. Saving
+// what the buyer saved before (the same label, address and token: a
+// retried call, or the same purchase saved again) returns the detail
+// saved before; nothing is listed twice.
 func (c *Client) SaveDetail(ctx context.Context, p SaveDetailParams) (*SavedDetail, error) {
 	if err := checkID("buyer_id", p.BuyerID, provider.MaxIDLength); err != nil {
 		return nil, err
@@ -59,6 +62,12 @@ func (c *Client) SaveDetail(ctx context.Context, p SaveDetailParams) (*SavedDeta
 	}
 	d := SavedDetail{ID: "sav_" + uuid.NewString(), Label: p.Label, ShipTo: p.ShipTo, PaymentToken: p.PaymentToken, CreatedAt: c.now()}
 	err := c.updateWallet(ctx, p.BuyerID, func(w *Wallet, tx *Tx) error {
+		for _, s := range w.Saved {
+			if s.Label == d.Label && s.PaymentToken == d.PaymentToken && sameAddress(s.ShipTo, d.ShipTo) {
+				d = s
+				return errSavedBefore
+			}
+		}
 		if len(w.Saved) >= MaxSavedDetails {
 			return invalid("saved", "a buyer keeps at most %d saved details", MaxSavedDetails)
 		}
@@ -66,10 +75,18 @@ func (c *Client) SaveDetail(ctx context.Context, p SaveDetailParams) (*SavedDeta
 		tx.Refs = append(tx.Refs, RefEntry{Ref: savedRef(d.ID), ID: p.BuyerID})
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errSavedBefore) {
 		return nil, err
 	}
 	return &d, nil
+}
+
+// errSavedBefore stops SaveDetail's wallet edit, which has nothing to add.
+var errSavedBefore = errors.New("buybutton: saved before")
+
+// sameAddress reports whether two optional addresses are the same.
+func sameAddress(a, b *provider.Address) bool {
+	return a == b || a != nil && b != nil && *a == *b
 }
 
 // SavedDetails lists the buyer's saved details, oldest first.
