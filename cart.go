@@ -81,7 +81,9 @@ func (c *Client) Cart(ctx context.Context, buyerID, cartID string) (*Cart, error
 // AddToCart adds Quantity units of a variant to the cart, to the line that
 // holds the variant if there is one. The variant must exist in the
 // merchant's catalog and be in stock now; the limits above hold after the
-// change or nothing changes.
+// change or nothing changes. Adding is not idempotent: a call retried
+// after a lost answer adds again. A client that retries blindly sets the
+// line's quantity with [Client.SetCartLine] instead, which it may repeat.
 func (c *Client) AddToCart(ctx context.Context, p CartLineParams) (*Cart, error) {
 	if p.Quantity < 1 {
 		return nil, invalid("quantity", "must be at least 1")
