@@ -147,6 +147,20 @@ func runPayments(t *testing.T, newHarness HarnessMaker) {
 				t.Fatalf("capture after void: err = %v, want ErrInvalidState", err)
 			}
 		}},
+		{"VoidWithdrawsAPaymentWaitingForAction", func(t *testing.T, e env[provider.Payments]) {
+			// The library voids a payment waiting for the buyer's action
+			// when its checkout ends, or when the buyer pays with another
+			// method instead: the action must then take nothing.
+			p := authorize(t, e, "auth", e.fx.TokenActionRequired, 1000)
+			v, err := e.p.Void(e.ctx, provider.VoidRequest{IdempotencyKey: key(t, "void"), PaymentID: p.ID})
+			if err != nil || v.Status != provider.PaymentVoided {
+				t.Fatalf("Void of a payment waiting for action = %s, %v; want voided", v.Status, err)
+			}
+			e.h.CompleteAction(e.ctx, p.ID, true) // the buyer takes the step after all
+			if got := paymentState(t, e, p.ID); got.Status != provider.PaymentVoided || !got.Captured.IsZero() {
+				t.Fatalf("after the action on a voided payment: %s, %v captured; want voided, nothing held", got.Status, got.Captured)
+			}
+		}},
 		{"VoidCapturedIsInvalidState", func(t *testing.T, e env[provider.Payments]) {
 			p := authorize(t, e, "auth", e.fx.TokenApprove, 1000)
 			capture(t, e, "capture", p.ID, 1000)

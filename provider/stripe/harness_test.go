@@ -143,7 +143,7 @@ func (h *harness) CannotExercise() map[string]string {
 		"Payments/AuthorizeHoldsAmount", "Payments/AuthorizeReplaysWithSameKey", "Payments/ConcurrentReplaysMakeOnePayment",
 		"Payments/AuthorizeRefusesKeyReuseWithOtherParams", "Payments/DeclineIsTypedAndHoldsNothing", "Payments/ActionRequiredThenCompleted",
 		"Payments/UnknownOutcomeResolvesOnRetry", "Payments/CaptureFullOnce", "Payments/CapturePartial", "Payments/CaptureAboveAuthorizedIsRefused",
-		"Payments/VoidReleasesHold", "Payments/VoidCapturedIsInvalidState", "Payments/RefundsNeverExceedCapture", "Payments/RefundReplaysWithSameKey",
+		"Payments/VoidReleasesHold", "Payments/VoidWithdrawsAPaymentWaitingForAction", "Payments/VoidCapturedIsInvalidState", "Payments/RefundsNeverExceedCapture", "Payments/RefundReplaysWithSameKey",
 		"Payments/RefundUncapturedIsInvalidState", "Payments/ConcurrentRefundsNeverExceedCapture", "Payments/UnknownPaymentIsNotFound",
 		"Donations/DonateSucceedsAndReplays", "Donations/DonateDeclineIsTyped", "Donations/DonationRefundsNeverExceedGift",
 		"Donations/UnknownDonationIsNotFound", "Donations/DonationBelowMinimumIsRefused",
