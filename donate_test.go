@@ -234,14 +234,21 @@ func TestASupporterIsShownOnceHoweverOftenTheyGive(t *testing.T) {
 
 	f.deliver(t)
 	for range 3 {
-		f.clock.Advance(31 * 24 * time.Hour)
-		require.Equal(t, 1, f.shop.RenewDue())
-		f.deliver(t)
+		f.renewMonthly(t)
 	}
 	card := string(f.hydrateOne(t, "post-1"))
 	assert.Contains(t, card, `"supporters":[{"name":"Ada Lovelace"},{"name":"Grace Hopper"}]`, "Ada's renewals put her first, once")
 	assert.Contains(t, card, `"raised":{"amount":"125.00","currency":"USD"},"donors":2`)
 	assert.NotContains(t, card, "buyer-", "who gave is not shown")
+}
+
+// renewMonthly moves a month on: the platform charges the one monthly
+// gift due and tells the library.
+func (f charity) renewMonthly(t *testing.T) {
+	t.Helper()
+	f.clock.Advance(31 * 24 * time.Hour)
+	require.Equal(t, 1, f.shop.RenewDue())
+	f.deliver(t)
 }
 
 func (f charity) attachDonate(t testing.TB, postID string, cp *buybutton.Campaign) buybutton.Card {
@@ -545,9 +552,7 @@ func TestMonthlyGiving(t *testing.T) {
 	assert.Equal(t, time.Date(2026, 12, 22, 12, 0, 0, 0, time.UTC), mg.NextChargeAt)
 	f.deliver(t) // the first month's webhook is the checkout's, already recorded
 
-	f.clock.Advance(31 * 24 * time.Hour)
-	require.Equal(t, 1, f.shop.RenewDue())
-	f.deliver(t)
+	f.renewMonthly(t)
 	f.deliver(t)
 	mg, err = f.client.MonthlyGift(ctx, buyer, mg.ID)
 	require.NoError(t, err)
@@ -616,9 +621,7 @@ func TestADonorsGivingIsListed(t *testing.T) {
 	p.Monthly = true
 	first := f.give(t, cp, p)
 	f.deliver(t)
-	f.clock.Advance(31 * 24 * time.Hour)
-	require.Equal(t, 1, f.shop.RenewDue())
-	f.deliver(t)
+	f.renewMonthly(t)
 	other := f.give(t, cp, buybutton.StartDonationParams{BuyerID: "buyer-2", CampaignID: cp.ID, Amount: usd("10.00")})
 
 	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
@@ -873,9 +876,7 @@ func TestRefundOfAMonthNamingItsPaymentIsRecorded(t *testing.T) {
 	p.Monthly = true
 	first := f.give(t, cp, p)
 	f.deliver(t)
-	f.clock.Advance(31 * 24 * time.Hour)
-	require.Equal(t, 1, f.shop.RenewDue())
-	f.deliver(t)
+	f.renewMonthly(t)
 	events, err := f.client.PendingEvents(ctx, 1000)
 	require.NoError(t, err)
 	var second *buybutton.Donation

@@ -14,6 +14,16 @@ import (
 
 const paperback = memory.DemoBook + "-paperback"
 
+// waitingForTheStep starts a checkout of a paperback that waits for the
+// buyer's bank step, and returns it with the payment that waits.
+func waitingForTheStep(t *testing.T, f fixture) (*buybutton.Checkout, string) {
+	t.Helper()
+	co := f.ready(t, buyer, book(1))
+	_, err := f.confirm(co, memory.TokenActionRequired)
+	require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	return co, f.checkout(t, co.ID).PaymentID
+}
+
 // TestAnotherCardInsteadOfTheBankStep: a buyer whose bank step will not
 // come (the bank's app is broken, the card is someone else's) confirms
 // with another card. The attempt waiting for the step is given up (its
@@ -23,10 +33,7 @@ const paperback = memory.DemoBook + "-paperback"
 func TestAnotherCardInsteadOfTheBankStep(t *testing.T) {
 	f := newShop(t, nil)
 	require.NoError(t, f.shop.SetStock(paperback, 1))
-	co := f.ready(t, buyer, book(1))
-	_, err := f.confirm(co, memory.TokenActionRequired)
-	require.ErrorIs(t, err, buybutton.ErrActionRequired)
-	first := f.checkout(t, co.ID).PaymentID
+	co, first := waitingForTheStep(t, f)
 
 	o, err := f.confirm(co, memory.TokenApprove)
 	require.NoError(t, err, "the last copy, held by the first attempt, is released for the second")
@@ -46,10 +53,7 @@ func TestAnotherCardInsteadOfTheBankStep(t *testing.T) {
 // stands and places the order; the other card is not charged.
 func TestAnotherCardAfterTheStepWasTakenPaysWithTheFirst(t *testing.T) {
 	f := newShop(t, nil)
-	co := f.ready(t, buyer, book(1))
-	_, err := f.confirm(co, memory.TokenActionRequired)
-	require.ErrorIs(t, err, buybutton.ErrActionRequired)
-	first := f.checkout(t, co.ID).PaymentID
+	co, first := waitingForTheStep(t, f)
 	require.NoError(t, f.shop.CompleteAction(first, true))
 
 	o, err := f.confirm(co, memory.TokenApprove)
@@ -63,12 +67,9 @@ func TestAnotherCardAfterTheStepWasTakenPaysWithTheFirst(t *testing.T) {
 func TestAnotherCardThatDeclinesLeavesNothingHeld(t *testing.T) {
 	f := newShop(t, nil)
 	require.NoError(t, f.shop.SetStock(paperback, 1))
-	co := f.ready(t, buyer, book(1))
-	_, err := f.confirm(co, memory.TokenActionRequired)
-	require.ErrorIs(t, err, buybutton.ErrActionRequired)
-	first := f.checkout(t, co.ID).PaymentID
+	co, first := waitingForTheStep(t, f)
 
-	_, err = f.confirm(co, memory.TokenDecline)
+	_, err := f.confirm(co, memory.TokenDecline)
 	require.ErrorIs(t, err, provider.ErrDeclined)
 	got := f.checkout(t, co.ID)
 	assert.Equal(t, buybutton.CheckoutShippingSelected, got.State)
@@ -125,12 +126,10 @@ func TestAnotherCardInsteadOfTheGiftsBankStep(t *testing.T) {
 // checked before the attempt waiting for the step is given up.
 func TestABadCardInsteadOfTheBankStepChangesNothing(t *testing.T) {
 	f := newShop(t, nil)
-	co := f.ready(t, buyer, book(1))
-	_, err := f.confirm(co, memory.TokenActionRequired)
-	require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	co, _ := waitingForTheStep(t, f)
 	waiting := f.checkout(t, co.ID)
 
-	_, err = f.confirm(co, "tok\x00bad")
+	_, err := f.confirm(co, "tok\x00bad")
 	require.ErrorIs(t, err, buybutton.ErrInvalidInput)
 	got := f.checkout(t, co.ID)
 	assert.Equal(t, waiting.Version, got.Version, "the checkout is as it was")
@@ -162,13 +161,10 @@ func TestAnotherCardWhoseFirstHoldWillNotReleaseYet(t *testing.T) {
 	f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments {
 		return unvoidable{Provider: shop, fails: &fails}
 	}))
-	co := f.ready(t, buyer, book(1))
-	_, err := f.confirm(co, memory.TokenActionRequired)
-	require.ErrorIs(t, err, buybutton.ErrActionRequired)
-	first := f.checkout(t, co.ID).PaymentID
+	co, first := waitingForTheStep(t, f)
 
 	fails = 1
-	_, err = f.confirm(co, memory.TokenApprove)
+	_, err := f.confirm(co, memory.TokenApprove)
 	require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
 	got := f.checkout(t, co.ID)
 	assert.Equal(t, buybutton.CheckoutUnknown, got.State)
