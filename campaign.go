@@ -56,9 +56,12 @@ type Campaign struct {
 
 // Supporter is a donor shown on a post, by the name they gave.
 type Supporter struct {
-	Name    string
-	BuyerID string // who gave, so that they are listed once; never shown on the post
-	At      time.Time
+	Name string
+	// DonorKey tells donors apart, so that each is listed once, without
+	// naming them: the id of their first donation to the campaign (not
+	// their buyer id, which a campaign shown to anyone would reveal).
+	DonorKey string
+	At       time.Time
 }
 
 // CampaignParams describes a campaign to create.

@@ -354,17 +354,18 @@ func (c *Client) countGift(ctx context.Context, d *Donation, now time.Time) (*Ca
 		return nil, nil, err
 	}
 	donor := Ref{Kind: "campaign_donor", MerchantID: cp.ID, ExternalID: d.BuyerID}
-	_, err = c.store.Lookup(ctx, donor)
+	donorKey, err := c.store.Lookup(ctx, donor)
 	firstGift := errors.Is(err, ErrNotFound)
 	if err != nil && !firstGift {
 		return nil, nil, err
 	}
 	if firstGift {
 		cp.Donors++
+		donorKey = d.ID
 	}
 	if d.Privacy.ShowOnPost {
-		others := slices.DeleteFunc(cp.Supporters, func(s Supporter) bool { return s.BuyerID == d.BuyerID })
-		cp.Supporters = append([]Supporter{{Name: d.Donor.Name, BuyerID: d.BuyerID, At: now}}, others...)
+		others := slices.DeleteFunc(cp.Supporters, func(s Supporter) bool { return s.DonorKey == donorKey })
+		cp.Supporters = append([]Supporter{{Name: d.Donor.Name, DonorKey: donorKey, At: now}}, others...)
 		cp.Supporters = cp.Supporters[:min(len(cp.Supporters), MaxSupporters)]
 	}
 	cp.UpdatedAt = now

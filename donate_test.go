@@ -240,6 +240,11 @@ func TestASupporterIsShownOnceHoweverOftenTheyGive(t *testing.T) {
 	assert.Contains(t, card, `"supporters":[{"name":"Ada Lovelace"},{"name":"Grace Hopper"}]`, "Ada's renewals put her first, once")
 	assert.Contains(t, card, `"raised":{"amount":"125.00","currency":"USD"},"donors":2`)
 	assert.NotContains(t, card, "buyer-", "who gave is not shown")
+	got, err := f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	for _, s := range got.Supporters {
+		assert.NotContains(t, s.DonorKey, "buyer-", "nor is it in the campaign, which a host may show to anyone")
+	}
 }
 
 // renewMonthly moves a month on: the platform charges the one monthly
