@@ -115,13 +115,14 @@ func (c *Client) refundFailedAfterwards(ctx context.Context, m Merchant, d *Dona
 
 // returnLateGift refunds a donation of co's that succeeded after the
 // attempt that made it gave up on it, and cancels the monthly donation it
-// would have started: an attempt that ended (expired, canceled, or undone
-// after a failure) while the donation waited for the donor's action,
-// whatever the checkout did next (it may be ready again, waiting for
-// another attempt's action, or placed with another attempt's gift). A
-// donation the checkout recorded, or that the attempt under way waits
-// for, is left to it; while an attempt is being placed, the donation may
-// be its own, and the event is refused with ErrInProgress, for the
+// would have started: an attempt that ended (expired, canceled, undone
+// after a failure, or given up for another card) while the donation
+// waited for the donor's action, whatever the checkout did next (it may
+// be ready again, waiting for another attempt's action, or placed with
+// another attempt's gift). A donation the checkout recorded, or that the
+// attempt under way waits for, is left to it; while an attempt is being
+// placed or undone, the donation may be its own, or its undo may have
+// missed it, and the event is refused with ErrInProgress, for the
 // platform to deliver again. The refund's key derives from the donation,
 // so a repeated delivery refunds nothing more.
 func (c *Client) returnLateGift(ctx context.Context, m Merchant, co *Checkout, e provider.Event) error {
@@ -134,9 +135,12 @@ func (c *Client) returnLateGift(ctx context.Context, m Merchant, co *Checkout, e
 		return err
 	}
 	switch {
-	case co.PaymentID == e.DonationID && !co.State.Terminal():
+	case co.PaymentID == e.DonationID && !co.State.Terminal() && !co.Compensating:
 		return nil // the attempt under way waits for it, and records it
 	case co.State == CheckoutPaymentPending || co.State == CheckoutUnknown:
+		// Also an attempt giving this gift up (Compensating): its undo
+		// may have read the gift before it succeeded, and once the undo
+		// is committed, a delivery again finds the gift no one's.
 		return fmt.Errorf("%w: checkout %s: donation %s may be the gift of the attempt under way", ErrInProgress, co.ID, e.DonationID)
 	}
 	if err := giveGiftBack(ctx, m, e.DonationID, co.ID+":return:"+e.DonationID, co.CreatedAt); err != nil {

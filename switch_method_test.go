@@ -179,3 +179,75 @@ func TestAnotherCardWhoseFirstHoldWillNotReleaseYet(t *testing.T) {
 	assert.Equal(t, provider.PaymentVoided, old.Status)
 	assert.Equal(t, 2, f.shop.Stats().Authorizations)
 }
+
+// stepTakenDuringTheUndo is the memory platform on which the donor takes
+// the bank step of donation id just after the library's undo of the
+// attempt read it as still waiting (its last chance to see it succeed),
+// and the platform's donation.succeeded reaches the library at once, while
+// the undo is still under way. What the webhook answered is kept in
+// answered; a delivery refused is kept for the platform to send again.
+type stepTakenDuringTheUndo struct {
+	*memory.Provider
+	f        *fixture
+	id       *string
+	reads    int
+	answered *error
+	again    *[]memory.Delivery
+}
+
+func (p *stepTakenDuringTheUndo) Donation(ctx context.Context, id string) (provider.Donation, error) {
+	d, err := p.Provider.Donation(ctx, id)
+	if id != *p.id || err != nil {
+		return d, err
+	}
+	if p.reads++; p.reads == 2 { // the attempt's read, then the undo's
+		if err := p.Provider.CompleteAction(id, true); err != nil {
+			panic(err)
+		}
+		for _, del := range p.Provider.TakeDeliveries() {
+			if *p.answered = p.f.client.HandleWebhook(ctx, shopID, del.Header, del.Body); *p.answered != nil {
+				*p.again = append(*p.again, del)
+			}
+		}
+	}
+	return d, err
+}
+
+// TestAGiftTheDonorCompletesWhileItIsGivenUpIsReturned: the donor takes
+// the step of the gift being given up for another card in the moment
+// between the undo's last read of it and the undo's commit. Its webhook
+// finds the checkout still naming the gift, but giving it up: the event is
+// refused (ErrInProgress) and, delivered again, refunds the gift. Before,
+// the webhook took the gift for the attempt's own and was marked applied:
+// the money stayed taken, recorded nowhere.
+func TestAGiftTheDonorCompletesWhileItIsGivenUpIsReturned(t *testing.T) {
+	var (
+		target   string
+		answered error
+		again    []memory.Delivery
+		f        fixture
+	)
+	f = buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
+		return buybutton.MerchantFrom(shopID, "Demo Shop", &stepTakenDuringTheUndo{Provider: p, f: &f, id: &target, answered: &answered, again: &again})
+	})
+	cp, co := startGift(t, f, false)
+	_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenActionRequired})
+	require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	target = f.checkout(t, co.ID).PaymentID
+
+	_, err = f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	require.NoError(t, err, "the new card gives")
+	require.ErrorIs(t, answered, buybutton.ErrInProgress, "the webhook came while the gift was being given up")
+	for _, del := range again {
+		require.NoError(t, f.client.HandleWebhook(ctx, shopID, del.Header, del.Body))
+	}
+	f.deliver(t)
+
+	first, err := f.shop.Donation(ctx, target)
+	require.NoError(t, err)
+	assert.Equal(t, provider.DonationSucceeded, first.Status)
+	assert.True(t, first.Refunded.Equal(first.Amount), "the gift given up is refunded: %s of %s", first.Refunded, first.Amount)
+	got, err := f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.True(t, got.Raised.Equal(usd("25.00")), "raised %s: the new card's gift alone", got.Raised)
+}

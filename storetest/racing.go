@@ -689,6 +689,7 @@ func placedOrEnded(t *testing.T, co *buybutton.Checkout) bool {
 func (w *racingWorld) checkGifts(t *testing.T) {
 	f := w.f
 	gifts := map[string]*buybutton.Donation{} // by the platform's id
+	given := map[string][]string{}            // each donor's recorded donations and monthly gifts, by id
 	raised := money.Zero("USD")
 	donors := map[string]bool{}
 	for id := range w.gifts {
@@ -703,6 +704,7 @@ func (w *racingWorld) checkGifts(t *testing.T) {
 		require.NotContains(t, gifts, d.ProviderDonationID, "two donations on one gift")
 		gifts[d.ProviderDonationID] = d
 		donors[d.BuyerID] = true
+		given[d.BuyerID] = append(given[d.BuyerID], d.ID)
 		kept, err := d.Amount.Sub(d.Refunded())
 		require.NoError(t, err)
 		if kept.IsPositive() {
@@ -746,6 +748,7 @@ func (w *racingWorld) checkGifts(t *testing.T) {
 		require.NoError(t, err)
 		mg, err := f.store.MonthlyGift(w.ctx, mgID)
 		require.NoError(t, err)
+		given[mg.BuyerID] = append(given[mg.BuyerID], mg.ID)
 		assert.Equal(t, pm.Status == provider.MonthlyCanceled, mg.Status == buybutton.MonthlyCanceled, "monthly gift %s is %s, and %s at the platform", mg.ID, mg.Status, pm.Status)
 		assert.Equal(t, len(w.months[id]), mg.Months, "monthly gift %s: months the platform charged and the library counts", mg.ID)
 		for did := range w.months[id] {
@@ -761,6 +764,7 @@ func (w *racingWorld) checkGifts(t *testing.T) {
 			if _, first := gifts[did]; first {
 				continue // counted with its checkout
 			}
+			given[d.BuyerID] = append(given[d.BuyerID], d.ID)
 			renewals++
 			kept, err := d.Amount.Sub(d.Refunded())
 			require.NoError(t, err)
@@ -775,6 +779,40 @@ func (w *racingWorld) checkGifts(t *testing.T) {
 	t.Logf("donation checkouts %d, donations %d from %d donors and %d renewals, gifts at the platform %d, monthly %d; raised %s; pruned in billing %d", len(w.gifts), len(gifts), len(donors), renewals, len(w.gave), len(w.monthly), cp.Raised, w.pruned)
 	assert.True(t, cp.Raised.Equal(raised), "the campaign raised %s, its donations %s", cp.Raised, raised)
 	assert.Equal(t, len(donors), cp.Donors)
+	keys := map[string]bool{}
+	for _, s := range cp.Supporters {
+		assert.False(t, keys[s.DonorKey], "supporter %q listed twice", s.Name)
+		keys[s.DonorKey] = true
+	}
+	for buyer, ids := range given {
+		assert.ElementsMatch(t, ids, w.listGiving(t, buyer), "what %s's giving page lists", buyer)
+	}
+}
+
+// listGiving pages through a donor's donations and monthly gifts, as
+// their giving page would, checking that each list comes newest first,
+// and returns the ids listed.
+func (w *racingWorld) listGiving(t *testing.T, buyer string) []string {
+	var ids []string
+	var last time.Time
+	for offset := 0; ; offset += 7 {
+		page, err := w.f.client.Donations(w.ctx, buyer, offset, 7)
+		require.NoError(t, err)
+		for _, d := range page {
+			assert.False(t, len(ids) > 0 && d.GivenAt.After(last), "donation %s is listed after an older one", d.ID)
+			ids, last = append(ids, d.ID), d.GivenAt
+		}
+		if len(page) == 0 {
+			break
+		}
+	}
+	monthly, err := w.f.client.MonthlyGifts(w.ctx, buyer, 0, 100)
+	require.NoError(t, err)
+	for i, m := range monthly {
+		assert.False(t, i > 0 && m.CreatedAt.After(monthly[i-1].CreatedAt), "monthly gift %s is listed after an older one", m.ID)
+		ids = append(ids, m.ID)
+	}
+	return ids
 }
 
 // checkEvents reads the events the host has not acknowledged yet, then
