@@ -356,12 +356,18 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 		closeSheet(),
 		waitText(`#post-6 .progress`, "25.00 USD raised from 1 donor"),
 	)
-	run(t, ctx, "give 10.00 every month",
+	run(t, ctx, "give 10.00 every month: a bank step, and another card instead",
 		setValue(`#post-6 input[name=name]`, "Grace Viewer"),
 		chromedp.Click(`#amount-post-6-0`, chromedp.ByQuery),
 		chromedp.Click(`#monthly-post-6`, chromedp.ByQuery),
 		chromedp.Click(`#post-6 form button.primary`, chromedp.ByQuery),
 		waitText(`#sheet-body`, "Processing fee"),
+		chromedp.SetValue(`#sheet select[name=token]`, "tok_action_required", chromedp.ByQuery),
+		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
+		waitText(`#sheet-body`, "Your bank"),
+		chromedp.Click(`#sheet .bank button.another`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#sheet select[name=token]`),
+		chromedp.SetValue(`#sheet select[name=token]`, "tok_approve", chromedp.ByQuery),
 		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
 		waitText(`#sheet-body pre.receipt`, "Monthly"),
 		closeSheet(),
@@ -372,6 +378,13 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 		waitText(`#donations-list`, "(monthly)"),
 		waitText(`#donations-list`, "26.06 USD"),
 	)
+	var listed struct{ Monthly, Donations int }
+	run(t, ctx, "count what is listed",
+		chromedp.Evaluate(`({Monthly: document.querySelectorAll('#monthly-list li').length, Donations: document.querySelectorAll('#donations-list li').length})`, &listed),
+	)
+	if listed.Monthly != 1 || listed.Donations != 2 {
+		t.Errorf("giving lists %d monthly gifts and %d donations, want 1 and 2: the gift given up for another card is no one's", listed.Monthly, listed.Donations)
+	}
 	screenshot(t, ctx, "09-giving")
 	run(t, ctx, "stop giving monthly",
 		chromedp.Click(`#monthly-list button`, chromedp.ByQuery),
