@@ -53,7 +53,9 @@ type Payments interface {
 	// [ErrRefundExceedsCapture] and nothing is refunded, also when refunds
 	// race each other. A refund the platform made and answered failed at
 	// once is a [*RefundFailedError] with the refund's id; one that fails
-	// later is the event [EventPaymentRefundFailed].
+	// later is the event [EventPaymentRefundFailed]. The answer's Amount
+	// is the amount asked, in its currency: the library records a refund
+	// as asked.
 	Refund(ctx context.Context, req RefundRequest) (Refund, error)
 
 	// Payment returns a payment's current state.

@@ -81,6 +81,9 @@ func runDonations(t *testing.T, newHarness HarnessMaker) {
 			if err != nil {
 				t.Fatalf("RefundDonation: %v", err)
 			}
+			if !first.Amount.Equal(req.Amount) || first.Amount.Currency() != req.Amount.Currency() {
+				t.Fatalf("RefundDonation answered %v, want %v: the library records a refund as asked", first.Amount, req.Amount)
+			}
 			if again, err := e.p.RefundDonation(e.ctx, req); err != nil || again.ID != first.ID {
 				t.Fatalf("replayed refund = %q, %v; want the original %q", again.ID, err, first.ID)
 			}

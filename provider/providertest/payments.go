@@ -314,6 +314,9 @@ func refund(t *testing.T, e env[provider.Payments], label, paymentID string, min
 	if err != nil {
 		t.Fatalf("Refund (%s): %v", label, err)
 	}
+	if asked := units(t, minor, e.fx.Currency); !r.Amount.Equal(asked) || r.Amount.Currency() != asked.Currency() || r.PaymentID != paymentID {
+		t.Fatalf("Refund (%s) answered %v of payment %q, want %v of %q: the library records a refund as asked", label, r.Amount, r.PaymentID, asked, paymentID)
+	}
 	return r
 }
 
