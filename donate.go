@@ -381,11 +381,17 @@ func (c *Client) countGift(ctx context.Context, d *Donation, now time.Time) (*Ca
 // payment behind it when that is another object (a monthly donation's
 // invoice's payment on Stripe), which the platform's refund events name.
 func donationRefs(merchantID, providerDonationID, paymentID, id string) []RefEntry {
-	refs := []RefEntry{{Ref: Ref{Kind: "donation", MerchantID: merchantID, ExternalID: providerDonationID}, ID: id}}
+	refs := []RefEntry{{Ref: donationRef(merchantID, providerDonationID), ID: id}}
 	if paymentID != "" && paymentID != providerDonationID {
-		refs = append(refs, RefEntry{Ref: Ref{Kind: "donation", MerchantID: merchantID, ExternalID: paymentID}, ID: id})
+		refs = append(refs, RefEntry{Ref: donationRef(merchantID, paymentID), ID: id})
 	}
 	return refs
+}
+
+// donationRef indexes a recorded donation under a platform id of it (see
+// donationRefs).
+func donationRef(merchantID, externalID string) Ref {
+	return Ref{Kind: "donation", MerchantID: merchantID, ExternalID: externalID}
 }
 
 // firstGiftRaced reports whether a ref conflict is on a campaign's donor

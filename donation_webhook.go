@@ -49,7 +49,7 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 	case provider.EventMonthlyCanceled:
 		return c.applyMonthlyEvent(ctx, m, e)
 	}
-	id, err := c.store.Lookup(ctx, Ref{Kind: "donation", MerchantID: m.ID, ExternalID: e.DonationID})
+	id, err := c.store.Lookup(ctx, donationRef(m.ID, e.DonationID))
 	if errors.Is(err, ErrNotFound) {
 		return nil // not a donation of ours
 	}
@@ -129,7 +129,7 @@ func (c *Client) returnLateGift(ctx context.Context, m Merchant, co *Checkout, e
 	if e.Type != provider.EventDonationSucceeded {
 		return nil
 	}
-	if _, err := c.store.Lookup(ctx, Ref{Kind: "donation", MerchantID: m.ID, ExternalID: e.DonationID}); err == nil {
+	if _, err := c.store.Lookup(ctx, donationRef(m.ID, e.DonationID)); err == nil {
 		return nil // the checkout's gift, recorded
 	} else if !errors.Is(err, ErrNotFound) {
 		return err

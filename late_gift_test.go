@@ -48,6 +48,22 @@ func (p unreadableGifts) StartMonthly(ctx context.Context, req provider.DonateRe
 	return md, err
 }
 
+// assertGivenBack checks that the platform's donation id, which no
+// checkout recorded, is refunded in full and, if it began a monthly
+// donation, that the monthly donation charges no more.
+func assertGivenBack(t *testing.T, f fixture, id string, monthly bool) {
+	t.Helper()
+	d, err := f.shop.Donation(ctx, id)
+	require.NoError(t, err)
+	assert.True(t, d.Refunded.Equal(d.Amount), "the gift no attempt recorded is refunded in full: %s of %s", d.Refunded, d.Amount)
+	if monthly {
+		require.NotEmpty(t, d.MonthlyID)
+		md, err := f.shop.Monthly(ctx, d.MonthlyID)
+		require.NoError(t, err)
+		assert.Equal(t, provider.MonthlyCanceled, md.Status, "and its monthly donation charges no more")
+	}
+}
+
 // startGift starts Ada's gift of 25.00, monthly or not, to a new campaign
 // of f's shop.
 func startGift(t *testing.T, f fixture, monthly bool) (*buybutton.Campaign, *buybutton.Checkout) {
@@ -118,14 +134,7 @@ func TestAGiftAnAttemptGaveUpOnIsReturnedWhenItSucceeds(t *testing.T) {
 				require.NoError(t, f.shop.CompleteAction(orphan, true), "the donor takes the first attempt's step after all")
 				f.deliver(t)
 
-				d, err := f.shop.Donation(ctx, orphan)
-				require.NoError(t, err)
-				assert.True(t, d.Refunded.Equal(d.Amount), "the gift no attempt recorded is refunded in full: %s of %s", d.Refunded, d.Amount)
-				if monthly {
-					md, err := f.shop.Monthly(ctx, started[0])
-					require.NoError(t, err)
-					assert.Equal(t, provider.MonthlyCanceled, md.Status, "and its monthly donation charges no more")
-				}
+				assertGivenBack(t, f, orphan, monthly)
 				got, err := f.client.Campaign(ctx, cp.ID)
 				require.NoError(t, err)
 				if kept == "" {

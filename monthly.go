@@ -179,7 +179,7 @@ func (c *Client) applyMonthlyEvent(ctx context.Context, m Merchant, e provider.E
 		return err
 	}
 	if e.Type == provider.EventDonationSucceeded {
-		if _, err := c.store.Lookup(ctx, Ref{Kind: "donation", MerchantID: m.ID, ExternalID: e.DonationID}); err == nil {
+		if _, err := c.store.Lookup(ctx, donationRef(m.ID, e.DonationID)); err == nil {
 			return c.markSeen(ctx, m.ID, e) // the first month, recorded by its checkout
 		} else if !errors.Is(err, ErrNotFound) {
 			return err

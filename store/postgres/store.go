@@ -52,7 +52,7 @@ func (s *Store) Checkout(ctx context.Context, id string) (*buybutton.Checkout, e
 }
 
 func (s *Store) Order(ctx context.Context, id string) (*buybutton.Order, error) {
-	return read[buybutton.Order](ctx, s, kindOrder, id, func(o *buybutton.Order, v int64) { o.Version = v })
+	return read[buybutton.Order](ctx, s, kindOrder, id, orderVersion)
 }
 
 func (s *Store) Wallet(ctx context.Context, buyerID string) (*buybutton.Wallet, error) {
@@ -64,11 +64,11 @@ func (s *Store) Campaign(ctx context.Context, id string) (*buybutton.Campaign, e
 }
 
 func (s *Store) Donation(ctx context.Context, id string) (*buybutton.Donation, error) {
-	return read[buybutton.Donation](ctx, s, kindDonation, id, func(d *buybutton.Donation, v int64) { d.Version = v })
+	return read[buybutton.Donation](ctx, s, kindDonation, id, donationVersion)
 }
 
 func (s *Store) MonthlyGift(ctx context.Context, id string) (*buybutton.MonthlyGift, error) {
-	return read[buybutton.MonthlyGift](ctx, s, kindMonthly, id, func(m *buybutton.MonthlyGift, v int64) { m.Version = v })
+	return read[buybutton.MonthlyGift](ctx, s, kindMonthly, id, monthlyVersion)
 }
 
 // read loads one record; the version column, not the body, is its version.
@@ -96,16 +96,21 @@ func decode[R any](kind string, version int64, body []byte, setVersion func(*R, 
 }
 
 func (s *Store) OrdersByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*buybutton.Order, error) {
-	return byBuyer(ctx, s, kindOrder, buyerID, offset, limit, func(o *buybutton.Order, v int64) { o.Version = v })
+	return byBuyer(ctx, s, kindOrder, buyerID, offset, limit, orderVersion)
 }
 
 func (s *Store) DonationsByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*buybutton.Donation, error) {
-	return byBuyer(ctx, s, kindDonation, buyerID, offset, limit, func(d *buybutton.Donation, v int64) { d.Version = v })
+	return byBuyer(ctx, s, kindDonation, buyerID, offset, limit, donationVersion)
 }
 
 func (s *Store) MonthlyGiftsByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*buybutton.MonthlyGift, error) {
-	return byBuyer(ctx, s, kindMonthly, buyerID, offset, limit, func(m *buybutton.MonthlyGift, v int64) { m.Version = v })
+	return byBuyer(ctx, s, kindMonthly, buyerID, offset, limit, monthlyVersion)
 }
+
+// The version setters of the kinds read both by id and by buyer.
+func orderVersion(o *buybutton.Order, v int64)         { o.Version = v }
+func donationVersion(d *buybutton.Donation, v int64)   { d.Version = v }
+func monthlyVersion(m *buybutton.MonthlyGift, v int64) { m.Version = v }
 
 // byBuyerQueries page through a buyer's records of a kind, newest
 // (placed_at) first, then by id, on the kind's partial index (0001 for
@@ -113,13 +118,15 @@ func (s *Store) MonthlyGiftsByBuyer(ctx context.Context, buyerID string, offset,
 // the planner uses a partial index only for a predicate it can see
 // implies the index's, and pgx's cached statements come to a generic plan,
 // in which a parameter implies nothing (TestListsUseTheirIndexes).
-var byBuyerQueries = map[string]string{}
+var byBuyerQueries = map[string]string{
+	kindOrder:    byBuyerQuery(kindOrder),
+	kindDonation: byBuyerQuery(kindDonation),
+	kindMonthly:  byBuyerQuery(kindMonthly),
+}
 
-func init() {
-	for _, kind := range []string{kindOrder, kindDonation, kindMonthly} {
-		byBuyerQueries[kind] = `SELECT version, body FROM buybutton_records
+func byBuyerQuery(kind string) string {
+	return `SELECT version, body FROM buybutton_records
 		WHERE kind = '` + kind + `' AND buyer_id = $1 ORDER BY placed_at DESC, id DESC OFFSET $2 LIMIT $3`
-	}
 }
 
 // byBuyer runs the byBuyerQueries of kind.

@@ -219,6 +219,20 @@ func waitText(sel, want string) chromedp.Action {
 	return chromedp.Poll(fmt.Sprintf(`(document.querySelector(%q)?.textContent ?? '').includes(%q)`, sel, want), nil, chromedp.WithPollingTimeout(15*time.Second))
 }
 
+// anotherCardAtTheBankStep pays the open sheet with a card that asks for
+// a bank step, then, at the step, pays with a card that approves instead.
+func anotherCardAtTheBankStep() chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.SetValue(`#sheet select[name=token]`, "tok_action_required", chromedp.ByQuery),
+		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
+		waitText(`#sheet-body`, "Your bank"),
+		chromedp.Click(`#sheet .bank button.another`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#sheet select[name=token]`),
+		chromedp.SetValue(`#sheet select[name=token]`, "tok_approve", chromedp.ByQuery),
+		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
+	}
+}
+
 func TestBuyAndDonateInABrowser(t *testing.T) {
 	url := serve(t)
 	ctx := browser(t, 1000, 1400)
@@ -327,13 +341,7 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 	run(t, ctx, "the e-book again, a bank step, and another card instead",
 		chromedp.Click(`#post-5 button.primary`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#sheet select[name=token]`),
-		chromedp.SetValue(`#sheet select[name=token]`, "tok_action_required", chromedp.ByQuery),
-		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
-		waitText(`#sheet-body`, "Your bank"),
-		chromedp.Click(`#sheet .bank button.another`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#sheet select[name=token]`),
-		chromedp.SetValue(`#sheet select[name=token]`, "tok_approve", chromedp.ByQuery),
-		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
+		anotherCardAtTheBankStep(),
 		waitText(`#sheet-body`, "is placed"),
 		closeSheet(),
 	)
@@ -362,13 +370,7 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 		chromedp.Click(`#monthly-post-6`, chromedp.ByQuery),
 		chromedp.Click(`#post-6 form button.primary`, chromedp.ByQuery),
 		waitText(`#sheet-body`, "Processing fee"),
-		chromedp.SetValue(`#sheet select[name=token]`, "tok_action_required", chromedp.ByQuery),
-		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
-		waitText(`#sheet-body`, "Your bank"),
-		chromedp.Click(`#sheet .bank button.another`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#sheet select[name=token]`),
-		chromedp.SetValue(`#sheet select[name=token]`, "tok_approve", chromedp.ByQuery),
-		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
+		anotherCardAtTheBankStep(),
 		waitText(`#sheet-body pre.receipt`, "Monthly"),
 		closeSheet(),
 	)
