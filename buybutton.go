@@ -168,9 +168,13 @@ type Merchant struct {
 	Inventory provider.Inventory
 
 	// Donations takes gifts to nonprofits: needed for campaigns and Donate
-	// cards. Monthly, optional, adds monthly giving.
-	Donations provider.Donations
-	Monthly   provider.MonthlyDonations
+	// cards. Monthly, optional, adds monthly giving. Withdrawals,
+	// optional, withdraws a one-off gift waiting for the donor's step when
+	// its checkout gives it up, so that it never charges; without it, the
+	// gift is refunded if the donor completes it later.
+	Donations   provider.Donations
+	Monthly     provider.MonthlyDonations
+	Withdrawals provider.DonationWithdrawals
 }
 
 // MerchantFrom returns a Merchant whose interfaces are filled from p, for
@@ -185,6 +189,7 @@ func MerchantFrom(id, name string, p any) Merchant {
 	m.Inventory, _ = p.(provider.Inventory)
 	m.Donations, _ = p.(provider.Donations)
 	m.Monthly, _ = p.(provider.MonthlyDonations)
+	m.Withdrawals, _ = p.(provider.DonationWithdrawals)
 	return m
 }
 

@@ -258,19 +258,21 @@ func giftAsAsked(co *Checkout, d provider.Donation, monthly *provider.MonthlyDon
 // releaseGift gives back a donation that an attempt of co ends without
 // recording: one that succeeded is refunded in full (what is left of it,
 // with releaseKey), one that failed needs nothing, and the monthly
-// donation it starts is canceled first, whatever its state. One still
-// waiting for the donor's action cannot be withdrawn through the
-// contract; if the donor completes it later, its webhook finds the
+// donation it starts is canceled first, whatever its state. A one-off
+// donation still waiting for the donor's action is withdrawn, where the
+// provider can (provider.DonationWithdrawals). One it cannot withdraw
+// is left waiting; if the donor completes it later, its webhook finds the
 // checkout, which indexed the donation before it gave up on it, and
-// returnLateGift refunds it. The refund's key derives from co's attempt.
+// returnLateGift refunds it. The keys derive from co's attempt.
 func releaseGift(ctx context.Context, m Merchant, co *Checkout, donationID string) error {
 	return giveGiftBack(ctx, m, donationID, co.key("void"), co.AttemptedAt)
 }
 
 // giveGiftBack cancels the monthly donation a donation no one records
-// starts (nothing else would stop it charging every month), then refunds
-// what is left of the donation if it succeeded, under a key made of key
-// and that amount (releaseKey), made at keyAt.
+// starts (nothing else would stop it charging every month), withdraws
+// the donation under key if it waits for the donor's action, then refunds
+// what is left of it if it succeeded, under a key made of key and that
+// amount (releaseKey), made at keyAt.
 func giveGiftBack(ctx context.Context, m Merchant, donationID, key string, keyAt time.Time) error {
 	d, err := m.Donations.Donation(ctx, donationID)
 	if errors.Is(err, provider.ErrNotFound) {
@@ -284,12 +286,40 @@ func giveGiftBack(ctx context.Context, m Merchant, donationID, key string, keyAt
 			return err
 		}
 	}
+	if d.Status == provider.DonationRequiresAction && d.MonthlyID == "" && m.Withdrawals != nil {
+		if d, err = withdrawGift(ctx, m, key, donationID); err != nil {
+			return err
+		}
+	}
 	left, err := d.Amount.Sub(d.Refunded)
 	if err != nil || d.Status != provider.DonationSucceeded || !left.IsPositive() {
 		return err
 	}
 	_, err = m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: releaseKey(key, left), KeyCreatedAt: keyAt, DonationID: donationID, Amount: left, Reason: "donation not recorded"})
 	return err
+}
+
+// withdrawGift withdraws a one-off donation waiting for the donor's
+// action, and returns it as it then is: canceled or failed, having
+// charged nothing. A provider that will not withdraw it (the donor
+// completed it meanwhile, or it cannot be withdrawn) is answered with the
+// donation as read again, for the caller to refund if it succeeded; one
+// answered in any other state has not been withdrawn yet: that is
+// ErrUnknownOutcome, asked again with the same key.
+func withdrawGift(ctx context.Context, m Merchant, key, donationID string) (provider.Donation, error) {
+	d, err := m.Withdrawals.WithdrawDonation(ctx, provider.WithdrawDonationRequest{IdempotencyKey: key, DonationID: donationID})
+	switch {
+	case err == nil && (d.Status == provider.DonationCanceled || d.Status == provider.DonationFailed):
+		return d, nil
+	case err == nil:
+		return provider.Donation{}, fmt.Errorf("%w: donation %s answered a withdrawal as %s", ErrUnknownOutcome, donationID, d.Status)
+	case !errors.Is(err, provider.ErrInvalidState):
+		return provider.Donation{}, err
+	}
+	if d, err = m.Donations.Donation(ctx, donationID); err != nil {
+		return provider.Donation{}, fmt.Errorf("reading the donation it cannot withdraw: %w", err)
+	}
+	return d, nil
 }
 
 // commitGiven records a succeeded donation: the donation (and the monthly

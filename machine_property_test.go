@@ -810,9 +810,10 @@ func (m *machineModel) checkGifts(t *rapid.T) {
 		t.Fatalf("campaign raised %s, its donations count %s", cp.Raised, raised)
 	}
 	// Every donation the provider made is recorded, failed its action, is
-	// still waiting for it, or succeeded too late and was given back in
-	// full. None is made twice, and no money is kept unrecorded.
-	waiting, returned := 0, 0
+	// still waiting for it, was withdrawn while it waited, or succeeded
+	// too late and was given back in full. None is made twice, and no
+	// money is kept unrecorded.
+	waiting, withdrawn, returned := 0, 0, 0
 	for id := range m.actionGifts {
 		pd, err := m.f.shop.Donation(ctx, id)
 		if err != nil {
@@ -822,6 +823,8 @@ func (m *machineModel) checkGifts(t *rapid.T) {
 		switch {
 		case pd.Status == provider.DonationRequiresAction:
 			waiting++
+		case pd.Status == provider.DonationCanceled:
+			withdrawn++
 		case pd.Status == provider.DonationSucceeded && lookup != nil:
 			if !inFlight && !pd.Refunded.Equal(pd.Amount) {
 				t.Fatalf("donation %s succeeded at the provider, is not recorded and was not given back (refunded %s of %s)", id, pd.Refunded, pd.Amount)
@@ -829,8 +832,8 @@ func (m *machineModel) checkGifts(t *rapid.T) {
 			returned++
 		}
 	}
-	if st := m.f.shop.Stats(); !inFlight && st.Donations != recorded+m.failedGifts+waiting+returned {
-		t.Fatalf("the provider made %d donations: %d recorded, %d failed their action, %d wait for it, %d given back", st.Donations, recorded, m.failedGifts, waiting, returned)
+	if st := m.f.shop.Stats(); !inFlight && st.Donations != recorded+m.failedGifts+waiting+withdrawn+returned {
+		t.Fatalf("the provider made %d donations: %d recorded, %d failed their action, %d wait for it, %d withdrawn, %d given back", st.Donations, recorded, m.failedGifts, waiting, withdrawn, returned)
 	}
 }
 
@@ -898,9 +901,18 @@ func TestCheckoutMachinesProperties(t *testing.T) {
 		if rapid.Bool().Draw(t, "KWD in hundredths") {
 			platform = memory.Options{Currency: "KWD", ChargeUnit: money.MustParse("0.010", "KWD")}
 		}
-		f := buildFixtureOn(t, platform, &buybutton.Options{Capture: m.policy}, withPayments(func(shop *memory.Provider) provider.Payments {
-			return propertyPayments{lapsingHolds{Provider: shop, lapsed: m.takeLapse}, m.takeUnfinished, m.takeRefusal, m.reportVoid, map[string]bool{}}
-		}))
+		// A platform that cannot withdraw a gift waiting for its donor's
+		// step leaves it to be refunded if the donor completes it.
+		withdraws := rapid.Bool().Draw(t, "platform withdraws waiting gifts")
+		f := buildFixtureOn(t, platform, &buybutton.Options{Capture: m.policy}, func(shop *memory.Provider) buybutton.Merchant {
+			sell := withPayments(func(shop *memory.Provider) provider.Payments {
+				return propertyPayments{lapsingHolds{Provider: shop, lapsed: m.takeLapse}, m.takeUnfinished, m.takeRefusal, m.reportVoid, map[string]bool{}}
+			})(shop)
+			if !withdraws {
+				sell.Withdrawals = nil
+			}
+			return sell
+		})
 		m.cur, m.unit = platform.Currency, provider.ChargeUnit(f.shop, platform.Currency)
 		cp, err := f.client.CreateCampaign(ctx, buybutton.CampaignParams{
 			MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Property", Currency: m.cur,

@@ -82,17 +82,29 @@ func TestAnotherCardThatDeclinesLeavesNothingHeld(t *testing.T) {
 }
 
 // TestAnotherCardInsteadOfTheGiftsBankStep: a donor does the same. The
-// first donation cannot be withdrawn while it waits for its step; the
-// new card gives, and if the donor takes the first step after all, that
-// gift is refunded (and its monthly donation canceled).
+// new card gives, and the first donation is withdrawn while it waits for
+// its step. Where it cannot be (a platform without withdrawals, a
+// monthly gift's first month), it is left waiting, and if the donor
+// takes its step after all, it is refunded (and its monthly donation
+// canceled).
 func TestAnotherCardInsteadOfTheGiftsBankStep(t *testing.T) {
-	for _, monthly := range []bool{false, true} {
-		name := "one-off"
-		if monthly {
-			name = "monthly"
-		}
-		t.Run(name, func(t *testing.T) {
-			f := newShop(t, nil)
+	for _, tc := range []struct {
+		name               string
+		monthly, withdraws bool
+	}{
+		{"one-off", false, canWithdraw},
+		{"one-off, on a platform that cannot withdraw it", false, cannotWithdraw},
+		{"monthly", true, canWithdraw},
+	} {
+		monthly := tc.monthly
+		t.Run(tc.name, func(t *testing.T) {
+			f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
+				m := buybutton.MerchantFrom(shopID, "Demo Shop", p)
+				if !tc.withdraws {
+					m.Withdrawals = nil
+				}
+				return m
+			})
 			cp, co := startGift(t, f, monthly)
 			confirm := func(token string) (*buybutton.Donation, error) {
 				return f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: token})
@@ -105,9 +117,13 @@ func TestAnotherCardInsteadOfTheGiftsBankStep(t *testing.T) {
 			require.NoError(t, err)
 			assert.NotEqual(t, first, d.ProviderDonationID, "the new card gives")
 
-			require.NoError(t, f.shop.CompleteAction(first, true), "the donor takes the first step after all")
-			f.deliver(t)
-			assertGivenBack(t, f, first, monthly)
+			if monthly || !tc.withdraws {
+				require.NoError(t, f.shop.CompleteAction(first, true), "the donor takes the first step after all")
+				f.deliver(t)
+				assertGivenBack(t, f, first, monthly)
+			} else {
+				assertWithdrawn(t, f, first)
+			}
 			got, err := f.client.Campaign(ctx, cp.ID)
 			require.NoError(t, err)
 			assert.True(t, got.Raised.Equal(usd("25.00")), "raised %s: the one gift", got.Raised)
@@ -213,7 +229,19 @@ func (p *stepTakenDuringTheUndo) Donation(ctx context.Context, id string) (provi
 // refused (ErrInProgress) and, delivered again, refunds the gift. Before,
 // the webhook took the gift for the attempt's own and was marked applied:
 // the money stayed taken, recorded nowhere.
+//
+// On a platform that can withdraw the gift, the withdrawal the undo asks
+// for then is refused, the gift having succeeded, and the undo refunds
+// it; the webhook delivered again finds nothing more to do.
 func TestAGiftTheDonorCompletesWhileItIsGivenUpIsReturned(t *testing.T) {
+	for _, withdraws := range []bool{canWithdraw, cannotWithdraw} {
+		t.Run(map[bool]string{canWithdraw: "platform withdraws", cannotWithdraw: "platform cannot withdraw"}[withdraws], func(t *testing.T) {
+			theStepTakenDuringTheUndo(t, withdraws)
+		})
+	}
+}
+
+func theStepTakenDuringTheUndo(t *testing.T, withdraws bool) {
 	var (
 		target   string
 		answered error
@@ -221,7 +249,11 @@ func TestAGiftTheDonorCompletesWhileItIsGivenUpIsReturned(t *testing.T) {
 		f        fixture
 	)
 	f = buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
-		return buybutton.MerchantFrom(shopID, "Demo Shop", &stepTakenDuringTheUndo{Provider: p, f: &f, id: &target, answered: &answered, again: &again})
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", &stepTakenDuringTheUndo{Provider: p, f: &f, id: &target, answered: &answered, again: &again})
+		if !withdraws {
+			m.Withdrawals = nil
+		}
+		return m
 	})
 	cp, co := startGift(t, f, false)
 	_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenActionRequired})

@@ -15,8 +15,10 @@
 // implements the ones its platform can do; a payments processor such as
 // Stripe implements [Payments], [Donations] and [Webhooks], a storefront such
 // as Shopify implements [Catalog], [Inventory], [Quoter], [Orders] and
-// [Webhooks]. Method names are distinct across interfaces, so that one type
-// may implement all of them. New capabilities arrive as new interfaces, so
+// [Webhooks]. Optional capabilities are interfaces of their own beside
+// these, which the library finds by type assertion: [MonthlyDonations],
+// [DonationWithdrawals] and [ChargeUnits]. Method names are distinct
+// across interfaces, so that one type may implement all of them. New capabilities arrive as new interfaces, so
 // that adding one never breaks an existing provider.
 //
 // # What the library guarantees to a provider

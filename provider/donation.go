@@ -171,7 +171,42 @@ const (
 	DonationRequiresAction DonationStatus = "requires_action"
 	DonationSucceeded      DonationStatus = "succeeded"
 	DonationFailed         DonationStatus = "failed"
+	// DonationCanceled: withdrawn before it charged
+	// ([DonationWithdrawals]), or canceled on the platform. Like a failed
+	// donation, it took nothing.
+	DonationCanceled DonationStatus = "canceled"
 )
+
+// DonationWithdrawals is the optional capability of withdrawing a one-off
+// donation that waits for the donor's action, so that it never charges
+// (Stripe: canceling its PaymentIntent, at no cost, where a refund of a
+// charge may cost a fee: https://docs.stripe.com/refunds). Providers that
+// have it implement it beside [Donations].
+//
+// The library withdraws a donation whose checkout gives it up while it
+// waits: the checkout expired or was canceled, or the donor chose another
+// payment method. Without the capability such a donation is left waiting,
+// and if the donor completes it later, the library refunds it: the donor
+// sees a charge and its refund, and the nonprofit may pay the fee.
+type DonationWithdrawals interface {
+	// WithdrawDonation ends a one-off donation in
+	// [DonationRequiresAction] without charging it, and answers it in
+	// [DonationCanceled]: the donor's action afterwards charges nothing.
+	// Withdrawing a donation that is canceled or failed changes nothing
+	// and answers it so (in either state). A succeeded donation is
+	// [ErrInvalidState] (refund it instead), as is a month of a monthly
+	// donation (cancel the monthly donation instead). It is idempotent by
+	// its key. The library believes a withdrawal only from a donation
+	// answered canceled or failed; any other answer is taken for an
+	// outcome not known yet.
+	WithdrawDonation(ctx context.Context, req WithdrawDonationRequest) (Donation, error)
+}
+
+// WithdrawDonationRequest withdraws a donation waiting for its donor.
+type WithdrawDonationRequest struct {
+	IdempotencyKey string
+	DonationID     string
+}
 
 // MonthlyDonations is the optional capability of giving every month, as a
 // subscription on the platform (Stripe Billing, for example). Providers

@@ -56,11 +56,11 @@ type Options struct {
 	Seed uint64
 }
 
-// Provider forwards Inventory, Quoter, Orders, Payments, Donations and
-// MonthlyDonations calls to the wrapped provider, failing some, and
-// passes on its ChargeUnits. The wrapped value must implement every
-// interface the Provider is used as; a call to one it lacks returns
-// provider.ErrInvalidRequest.
+// Provider forwards Inventory, Quoter, Orders, Payments, Donations,
+// DonationWithdrawals and MonthlyDonations calls to the wrapped provider,
+// failing some, and passes on its ChargeUnits. The wrapped value must
+// implement every interface the Provider is used as; a call to one it
+// lacks returns provider.ErrInvalidRequest.
 type Provider struct {
 	p      any
 	opts   Options
@@ -229,6 +229,12 @@ func (f *Provider) RefundDonation(ctx context.Context, req provider.RefundDonati
 // Donation implements provider.Donations, failing some calls.
 func (f *Provider) Donation(ctx context.Context, id string) (provider.Donation, error) {
 	return call(f, "donation", func(p provider.Donations) (provider.Donation, error) { return p.Donation(ctx, id) })
+}
+
+// WithdrawDonation implements provider.DonationWithdrawals, failing some
+// calls.
+func (f *Provider) WithdrawDonation(ctx context.Context, req provider.WithdrawDonationRequest) (provider.Donation, error) {
+	return call(f, "withdraw_donation", func(p provider.DonationWithdrawals) (provider.Donation, error) { return p.WithdrawDonation(ctx, req) })
 }
 
 // StartMonthly implements provider.MonthlyDonations, failing some calls.

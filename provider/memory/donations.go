@@ -138,6 +138,27 @@ func (p *Provider) Donation(ctx context.Context, donationID string) (provider.Do
 	return own(*d), nil
 }
 
+// WithdrawDonation implements provider.DonationWithdrawals.
+func (p *Provider) WithdrawDonation(ctx context.Context, req provider.WithdrawDonationRequest) (provider.Donation, error) {
+	d, _, err := once(p, "withdraw-donation", req.IdempotencyKey, req.DonationID, false, func() (provider.Donation, error) {
+		d, ok := p.donations[req.DonationID]
+		if !ok {
+			return provider.Donation{}, fmt.Errorf("memory: donation %q: %w", req.DonationID, provider.ErrNotFound)
+		}
+		switch {
+		case d.MonthlyID != "":
+			return provider.Donation{}, fmt.Errorf("memory: donation %s is a month of monthly donation %s: cancel that instead: %w", d.ID, d.MonthlyID, provider.ErrInvalidState)
+		case d.Status == provider.DonationRequiresAction:
+			d.Status, d.NextAction = provider.DonationCanceled, nil
+			p.stats.Withdrawals++
+		case d.Status == provider.DonationSucceeded:
+			return provider.Donation{}, fmt.Errorf("memory: withdraw donation %s in state %s: %w", d.ID, d.Status, provider.ErrInvalidState)
+		}
+		return *d, nil
+	})
+	return d, err
+}
+
 func (p *Provider) completeDonationActionLocked(id string, succeed bool) error {
 	d, ok := p.donations[id]
 	if !ok {

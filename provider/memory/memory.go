@@ -18,11 +18,11 @@
 package memory
 
 import (
-	"github.com/shopspring/decimal"
 	"strconv"
-
 	"sync"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
@@ -134,6 +134,7 @@ type Stats struct {
 	Orders         int
 	Cancellations  int
 	Donations      int // one-off and monthly, each month counted
+	Withdrawals    int // donations withdrawn while they waited for the donor
 }
 
 // New returns a Provider with the given options.

@@ -71,6 +71,10 @@ var broken = map[string]struct {
 			"Donations/DonateTakesWholeChargeUnits",
 		},
 	},
+	"answering-withdrawals": {
+		wrap:      func(m *memory.Provider) any { return &answeringWithdrawals{Provider: m} },
+		mustCatch: []string{"DonationWithdrawals/WithdrawnDonationChargesNothing"},
+	},
 	"timeout-as-failure": {
 		wrap:      func(m *memory.Provider) any { return &timeoutAsFailure{Provider: m} },
 		mustCatch: []string{"Payments/UnknownOutcomeResolvesOnRetry"},
@@ -236,6 +240,20 @@ type forgetfulMonthly struct {
 func (f *forgetfulMonthly) StartMonthly(ctx context.Context, req provider.DonateRequest) (provider.MonthlyDonation, error) {
 	req.IdempotencyKey = fmt.Sprint(req.IdempotencyKey, "#", f.calls.Add(1))
 	return f.Provider.StartMonthly(ctx, req)
+}
+
+// answeringWithdrawals answers a withdrawal with the donation canceled
+// and does not withdraw it, as an integration that takes "cancel
+// requested" for done would: the donor's step later charges them.
+type answeringWithdrawals struct{ *memory.Provider }
+
+func (a *answeringWithdrawals) WithdrawDonation(ctx context.Context, req provider.WithdrawDonationRequest) (provider.Donation, error) {
+	d, err := a.Provider.Donation(ctx, req.DonationID)
+	if err != nil || d.Status == provider.DonationSucceeded {
+		return a.Provider.WithdrawDonation(ctx, req)
+	}
+	d.Status, d.NextAction = provider.DonationCanceled, nil
+	return d, nil
 }
 
 // dimes is ten cents: the step of the two broken providers below.

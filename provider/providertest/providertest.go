@@ -35,7 +35,7 @@ import (
 type Harness interface {
 	// Provider returns the provider under test: a value implementing any
 	// of provider.Catalog, Inventory, Quoter, Orders, Payments, Donations,
-	// MonthlyDonations and Webhooks.
+	// MonthlyDonations, DonationWithdrawals and Webhooks.
 	Provider() any
 
 	// Fixtures describes the data the provider was set up with.
@@ -157,6 +157,7 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 	t.Run("Payments", func(t *testing.T) { runPayments(t, newHarness) })
 	t.Run("Donations", func(t *testing.T) { runDonations(t, newHarness) })
 	t.Run("MonthlyDonations", func(t *testing.T) { runMonthly(t, newHarness) })
+	t.Run("DonationWithdrawals", func(t *testing.T) { runWithdrawals(t, newHarness) })
 	t.Run("Webhooks", func(t *testing.T) { runWebhooks(t, newHarness) })
 }
 

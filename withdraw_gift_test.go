@@ -1,0 +1,142 @@
+package buybutton_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// Whether the platform of a fixture can withdraw a gift waiting for its
+// donor's step (provider.DonationWithdrawals).
+const (
+	canWithdraw    = true
+	cannotWithdraw = false
+)
+
+// assertWithdrawn asserts that the platform's donation id was withdrawn
+// while it waited for the donor's step, and that the donor taking the
+// step after all charges nothing.
+func assertWithdrawn(t *testing.T, f fixture, id string) {
+	t.Helper()
+	require.ErrorIs(t, f.shop.CompleteAction(id, true), provider.ErrInvalidState, "the donor takes the step after all: there is none to take")
+	f.deliver(t)
+	d, err := f.shop.Donation(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, provider.DonationCanceled, d.Status, "the gift given up is withdrawn")
+	assert.True(t, d.Refunded.IsZero(), "nothing was charged, so nothing is refunded: %s", d.Refunded)
+}
+
+// TestAGiftGivenUpWhileItWaitsIsWithdrawn: a one-off gift waiting for the
+// donor's bank step, whose checkout expires, is canceled, or is paid with
+// another card instead, is withdrawn at the platform: the step, if the
+// donor takes it later, charges nothing. Before, the gift was left
+// waiting, and a step taken later charged the donor and had the library
+// refund it: a charge and a refund on the donor's statement, and a
+// processing fee the platform may keep.
+func TestAGiftGivenUpWhileItWaitsIsWithdrawn(t *testing.T) {
+	for _, how := range []string{"expired", "canceled", "another card"} {
+		t.Run(how, func(t *testing.T) {
+			f := newShop(t, nil)
+			cp, co := startGift(t, f, false)
+			confirm := func(token string) error {
+				_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: token})
+				return err
+			}
+			require.ErrorIs(t, confirm(memory.TokenActionRequired), buybutton.ErrActionRequired)
+			waiting := f.checkout(t, co.ID).PaymentID
+
+			raised := usd("0.00")
+			switch how {
+			case "expired":
+				f.clock.Advance(31 * time.Minute)
+				_, err := f.client.Maintain(ctx, 100)
+				require.NoError(t, err)
+				assert.Equal(t, buybutton.CheckoutExpired, f.checkout(t, co.ID).State)
+			case "canceled":
+				got, err := f.client.CancelCheckout(ctx, buyer, co.ID)
+				require.NoError(t, err)
+				assert.Equal(t, buybutton.CheckoutCanceled, got.State)
+			case "another card":
+				require.NoError(t, confirm(memory.TokenApprove))
+				assert.Equal(t, buybutton.CheckoutPlaced, f.checkout(t, co.ID).State)
+				raised = usd("25.00")
+			}
+
+			assertWithdrawn(t, f, waiting)
+			st := f.shop.Stats()
+			assert.Equal(t, 1, st.Withdrawals)
+			assert.Zero(t, st.Refunds, "nothing to refund")
+			got, err := f.client.Campaign(ctx, cp.ID)
+			require.NoError(t, err)
+			assert.True(t, got.Raised.Equal(raised), "raised %s, want %s", got.Raised, raised)
+		})
+	}
+}
+
+// TestAMonthlyGiftsFirstMonthIsNotWithdrawn: a monthly gift's first month
+// is its monthly donation's to end (canceling it), not a withdrawal's; if
+// the donor takes its step later, it is refunded, as on a platform that
+// cannot withdraw.
+func TestAMonthlyGiftsFirstMonthIsNotWithdrawn(t *testing.T) {
+	f := newShop(t, nil)
+	_, co := startGift(t, f, true)
+	_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenActionRequired})
+	require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	first := f.checkout(t, co.ID).PaymentID
+	_, err = f.client.CancelCheckout(ctx, buyer, co.ID)
+	require.NoError(t, err)
+
+	require.NoError(t, f.shop.CompleteAction(first, true))
+	f.deliver(t)
+	assertGivenBack(t, f, first, true)
+	assert.Zero(t, f.shop.Stats().Withdrawals)
+}
+
+// lostWithdrawals is the memory platform withdrawing the next *lose
+// donations and losing its answer, as a timeout after the request was
+// sent does.
+type lostWithdrawals struct {
+	*memory.Provider
+	lose *int
+}
+
+func (p lostWithdrawals) WithdrawDonation(ctx context.Context, req provider.WithdrawDonationRequest) (provider.Donation, error) {
+	d, err := p.Provider.WithdrawDonation(ctx, req)
+	if err == nil && *p.lose > 0 {
+		*p.lose--
+		return provider.Donation{}, provider.ErrUnknownOutcome
+	}
+	return d, err
+}
+
+// TestAWithdrawalWhoseAnswerIsLostIsAskedAgain: a withdrawal whose outcome
+// is unknown leaves the checkout owing its undo, which a retry of the
+// cancel finishes with the same key: one withdrawal, nothing charged.
+func TestAWithdrawalWhoseAnswerIsLostIsAskedAgain(t *testing.T) {
+	lose := 1
+	f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
+		return buybutton.MerchantFrom(shopID, "Demo Shop", lostWithdrawals{Provider: p, lose: &lose})
+	})
+	_, co := startGift(t, f, false)
+	_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenActionRequired})
+	require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	waiting := f.checkout(t, co.ID).PaymentID
+
+	_, err = f.client.CancelCheckout(ctx, buyer, co.ID)
+	require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
+	assert.Equal(t, waiting, f.checkout(t, co.ID).PaymentID, "the checkout still owes the gift's undo")
+
+	got, err := f.client.CancelCheckout(ctx, buyer, co.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.CheckoutCanceled, got.State)
+	assert.False(t, got.Compensating)
+	assertWithdrawn(t, f, waiting)
+	assert.Equal(t, 1, f.shop.Stats().Withdrawals)
+}
