@@ -2,6 +2,7 @@ package stripe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -140,6 +141,43 @@ func (p *Provider) RefundDonation(ctx context.Context, req provider.RefundDonati
 	return p.refund(ctx, req.IdempotencyKey, req.DonationID, piID, req.Amount, req.Reason)
 }
 
+// WithdrawDonation cancels the PaymentIntent of a one-off donation that
+// waits for the donor's action, as abandoned: Stripe cancels one in
+// requires_action at no cost, and it charges nothing afterwards
+// (https://docs.stripe.com/api/payment_intents/cancel). A month of a
+// monthly donation is its invoice's to end: ErrInvalidState (the library
+// cancels the subscription instead). As with Void, a cancel Stripe
+// refuses (the donation succeeded, or was canceled already) or whose
+// answer was lost is told apart by reading the donation.
+func (p *Provider) WithdrawDonation(ctx context.Context, req provider.WithdrawDonationRequest) (provider.Donation, error) {
+	if isInvoice(req.DonationID) {
+		return provider.Donation{}, fmt.Errorf("stripe: donation %s is a month of a monthly donation: cancel its subscription instead: %w", req.DonationID, provider.ErrInvalidState)
+	}
+	params := &stripego.PaymentIntentCancelParams{
+		CancellationReason: stripego.String(string(stripego.PaymentIntentCancellationReasonAbandoned)),
+		Expand:             stripego.StringSlice([]string{"latest_charge"}),
+	}
+	params.SetIdempotencyKey(req.IdempotencyKey)
+	pi, err := p.api.V1PaymentIntents.Cancel(ctx, req.DonationID, params)
+	if err == nil {
+		return donationOf(pi, pi.Metadata[metaNonprofit], false)
+	}
+	mapped := mapError(err, write)
+	if !serverError(err) && !errors.Is(mapped, provider.ErrInvalidState) {
+		return provider.Donation{}, mapped
+	}
+	d, readErr := p.Donation(ctx, req.DonationID)
+	switch {
+	case readErr != nil:
+		return provider.Donation{}, stillUnknown(mapped, readErr)
+	case d.Status == provider.DonationCanceled || d.Status == provider.DonationFailed:
+		return d, nil
+	case d.Status == provider.DonationSucceeded:
+		return provider.Donation{}, fmt.Errorf("stripe: withdraw donation %s: it succeeded: %w", d.ID, provider.ErrInvalidState)
+	}
+	return provider.Donation{}, mapped
+}
+
 // Donation reads a donation.
 func (p *Provider) Donation(ctx context.Context, donationID string) (provider.Donation, error) {
 	if isInvoice(donationID) {
@@ -189,7 +227,7 @@ func donationOf(pi *stripego.PaymentIntent, nonprofitID string, fresh bool) (pro
 		}
 		d.Status = provider.DonationFailed
 	case stripego.PaymentIntentStatusCanceled:
-		d.Status = provider.DonationFailed
+		d.Status = provider.DonationCanceled
 	default:
 		return provider.Donation{}, fmt.Errorf("stripe: donation %s in status %q: %w", pi.ID, pi.Status, provider.ErrUnknownOutcome)
 	}

@@ -174,6 +174,48 @@ func TestDonateAfterAServerErrorFindsItsDonation(t *testing.T) {
 	}
 }
 
+// TestWithdrawAfterAServerErrorReadsTheDonation: a withdrawal that
+// answered 500 is settled by reading the donation, as Void is: canceled,
+// it happened; succeeded, it cannot (ErrInvalidState, for the library to
+// refund); still waiting, it is unknown. A month of a monthly donation
+// (an invoice) is refused before any request.
+func TestWithdrawAfterAServerErrorReadsTheDonation(t *testing.T) {
+	donation := func(status, extra string) func(w http.ResponseWriter, r *http.Request) {
+		return ok(`{"id":"pi_7","object":"payment_intent","amount":2500,"currency":"usd","capture_method":"automatic","status":"` + status + `"` + extra + `,"metadata":{"buybutton_nonprofit":"np_verified"}}`)
+	}
+	withdraw := func(p *Provider, id string) (provider.Donation, error) {
+		return p.WithdrawDonation(context.Background(), provider.WithdrawDonationRequest{IdempotencyKey: "co_9:void", DonationID: id})
+	}
+	for _, tc := range []struct {
+		name string
+		now  func(w http.ResponseWriter, r *http.Request)
+		want provider.DonationStatus // "": unknown
+		err  error
+	}{
+		{"canceled", donation("canceled", ""), provider.DonationCanceled, nil},
+		{"succeeded", donation("succeeded", `,"amount_received":2500`), "", provider.ErrInvalidState},
+		{"still waiting", donation("requires_action", ""), "", provider.ErrUnknownOutcome},
+	} {
+		p, s := monthlyProvider(t, serverFailure, tc.now)
+		d, err := withdraw(p, "pi_7")
+		switch {
+		case tc.err != nil && !errors.Is(err, tc.err):
+			t.Errorf("%s: %+v, %v; want %v", tc.name, d, err, tc.err)
+		case tc.err == nil && (err != nil || d.Status != tc.want):
+			t.Errorf("%s: %+v, %v; want %s", tc.name, d, err, tc.want)
+		}
+		seen := s.all()
+		if len(seen) != 2 || seen[0].path != "/v1/payment_intents/pi_7/cancel" || seen[0].form.Get("cancellation_reason") != "abandoned" ||
+			seen[1].method != http.MethodGet || seen[1].path != "/v1/payment_intents/pi_7" {
+			t.Errorf("%s: requests %+v, want the cancel, as abandoned, and a read of pi_7", tc.name, seen)
+		}
+	}
+	p, s := monthlyProvider(t)
+	if _, err := withdraw(p, "in_1"); !errors.Is(err, provider.ErrInvalidState) || len(s.all()) != 0 {
+		t.Errorf("withdrawing a month of a monthly donation: %v after %d requests; want ErrInvalidState, none sent", err, len(s.all()))
+	}
+}
+
 func TestSearchQuotedEscapesQuotes(t *testing.T) {
 	if got := searchQuoted(`it's a \ key`); got != `it\'s a \\ key` {
 		t.Fatalf("searchQuoted = %s", got)

@@ -154,6 +154,8 @@ func (h *harness) CannotExercise() map[string]string {
 		"Payments/PaymentAndItsReplayAreTheCallers", "Donations/DonationAndItsReplayAreTheCallers",
 		"MonthlyDonations/StartMonthlyChargesTheFirstMonthAndReplays", "MonthlyDonations/DeclinedFirstMonthStartsNothing",
 		"MonthlyDonations/CancelMonthlyIsIdempotent", "MonthlyDonations/UnknownMonthlyIsNotFound",
+		"DonationWithdrawals/WithdrawnDonationChargesNothing", "DonationWithdrawals/WithdrawFailedChangesNothing",
+		"DonationWithdrawals/WithdrawSucceededIsInvalidState", "DonationWithdrawals/WithdrawUnknownIsNotFound",
 	} {
 		out[name] = stateless
 	}

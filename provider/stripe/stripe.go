@@ -69,8 +69,8 @@ type Nonprofit struct {
 }
 
 // Provider implements provider.Payments, provider.Donations,
-// provider.MonthlyDonations and provider.Webhooks on Stripe's API. It is
-// safe for concurrent use.
+// provider.MonthlyDonations, provider.DonationWithdrawals and
+// provider.Webhooks on Stripe's API. It is safe for concurrent use.
 type Provider struct {
 	api         *stripego.Client
 	secrets     [][]byte
@@ -81,10 +81,11 @@ type Provider struct {
 }
 
 var (
-	_ provider.Payments         = (*Provider)(nil)
-	_ provider.Donations        = (*Provider)(nil)
-	_ provider.MonthlyDonations = (*Provider)(nil)
-	_ provider.Webhooks         = (*Provider)(nil)
+	_ provider.Payments            = (*Provider)(nil)
+	_ provider.Donations           = (*Provider)(nil)
+	_ provider.MonthlyDonations    = (*Provider)(nil)
+	_ provider.Webhooks            = (*Provider)(nil)
+	_ provider.DonationWithdrawals = (*Provider)(nil)
 )
 
 // USChargeTerms are Stripe's standard pricing for domestic cards on a US

@@ -230,7 +230,8 @@ func parseEvent(body []byte) ([]provider.Event, error) {
 		// merchant cancels one on the dashboard with a reason or without.
 		// The library's own voids are reported too, since nothing tells
 		// them apart: the library ignores those (see
-		// provider.EventPaymentCanceled).
+		// provider.EventPaymentCanceled). A donation's is the library's
+		// own withdrawal (WithdrawDonation), which took nothing.
 		if donation || o.CaptureMethod != "manual" {
 			return nil, nil
 		}
