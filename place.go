@@ -439,11 +439,10 @@ const codeSwitched = "payment_switched"
 
 // giveUpForAnother undoes an attempt whose payment (or donation) waits for
 // the buyer's action, or failed, because the buyer confirmed with another
-// payment method: the payment is voided and the stock released (a
-// donation waiting for its step cannot be withdrawn, and is given back by
-// returnLateGift if it succeeds later), the checkout is ready again, and
-// errRetry sends the caller's confirm on to an attempt with the new
-// method.
+// payment method: the payment is voided (a donation withdrawn, or given
+// back by returnLateGift if it cannot be and succeeds later) and the stock
+// released, the checkout is ready again, and errRetry sends the caller's
+// confirm on to an attempt with the new method.
 func (c *Client) giveUpForAnother(ctx context.Context, m Merchant, co *Checkout, actor string) error {
 	co.Compensating = true
 	co.LastError = &CheckoutError{Code: codeSwitched, Message: "You chose another payment method; the first was released."}
@@ -456,8 +455,10 @@ func (c *Client) compensateAndReport(ctx context.Context, m Merchant, co *Checko
 	if co.Compensating {
 		if err := c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutPaymentPending, "compensating: "+co.LastError.Code, actor, func(tx *Tx) {
 			if co.Gift != nil && co.PaymentID != "" {
-				// A donation waiting for the donor's action cannot be
-				// withdrawn; indexed, its success, if it comes, finds
+				// A donation waiting for the donor's action may not be
+				// withdrawn (a monthly gift's first month, a provider
+				// without withdrawals, or the donor's step taken during
+				// the undo); indexed, its success, if it comes, finds
 				// the checkout, which gives it back (returnLateGift).
 				tx.Refs = append(tx.Refs, RefEntry{Ref: paymentRef(m.ID, co.PaymentID), ID: co.ID})
 			}

@@ -48,7 +48,8 @@
 //   - A one-off donation is a PaymentIntent captured at once. For a
 //     nonprofit with a connected account it is a destination charge
 //     (on_behalf_of and transfer_data[destination]), so the nonprofit is
-//     the merchant of record.
+//     the merchant of record. WithdrawDonation cancels one that waits for
+//     the donor's 3-D Secure, with cancellation_reason abandoned.
 //   - A monthly donation is a Product per nonprofit (id
 //     buybutton_donation_…, made once), a Customer with the donor's
 //     PaymentMethod as default, and a Subscription with one monthly
