@@ -25,7 +25,9 @@ import (
 //   - donation.refunded records a refund made on the platform's dashboard
 //     (our own refunds are settled first, so they are not counted twice);
 //   - donation.refund_failed records that a refund failed after it was
-//     made.
+//     made;
+//   - donation.disputed tells the host of a chargeback, once; what it
+//     takes is the platform's to settle, and the donation's amounts stay.
 func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.Event) error {
 	switch e.Type {
 	case provider.EventDonationSucceeded, provider.EventDonationFailed:
@@ -56,13 +58,23 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 	if err != nil {
 		return err
 	}
-	if _, err := c.ReconcileDonation(ctx, id); err != nil {
-		return err
+	if e.Type != provider.EventDonationDisputed {
+		// Our own refunds settled first, so that one of them is not
+		// taken for a refund made on the platform.
+		if _, err := c.ReconcileDonation(ctx, id); err != nil {
+			return err
+		}
 	}
 	_, err = c.updateDonation(ctx, id, func(d *Donation, tx *Tx) (bool, error) {
 		tx.Seen = append(tx.Seen, SeenEvent{MerchantID: m.ID, EventID: e.ID, At: c.now()})
-		if e.Type == provider.EventDonationRefundFailed {
+		switch e.Type {
+		case provider.EventDonationRefundFailed:
 			return false, c.refundFailedAfterwards(ctx, m, d, e, tx)
+		case provider.EventDonationDisputed:
+			ev := c.donationEvent(EventPaymentDisputed, d, c.now())
+			ev.Reason, ev.Amount = e.Reason, e.Amount
+			tx.Events = append(tx.Events, ev)
+			return false, nil
 		}
 		if err := checkRefundEvent(e, d.Currency); err != nil {
 			return false, err

@@ -66,10 +66,15 @@ const (
 	// refused to capture its payment (Reason says why; Order.CaptureFailure
 	// keeps it). The money was not taken: the host settles it.
 	EventPaymentCaptureFailed EventType = "payment.capture_failed"
-	EventPaymentDisputed      EventType = "payment.disputed"
-	EventRefundSucceeded      EventType = "refund.succeeded"
-	EventRefundFailed         EventType = "refund.failed"
-	EventCheckoutExpired      EventType = "checkout.expired"
+	// EventPaymentDisputed: a chargeback, the buyer's bank disputing the
+	// payment of an order (OrderID) or a donation (DonationID). Amount is
+	// what is disputed, Reason the bank's reason. The library changes no
+	// amounts: the dispute is the merchant's, or the nonprofit's, to
+	// answer on the platform.
+	EventPaymentDisputed EventType = "payment.disputed"
+	EventRefundSucceeded EventType = "refund.succeeded"
+	EventRefundFailed    EventType = "refund.failed"
+	EventCheckoutExpired EventType = "checkout.expired"
 
 	EventDonationSucceeded    EventType = "donation.succeeded" // a one-off gift, or one month of a monthly gift
 	EventMonthlyRenewalFailed EventType = "monthly.renewal_failed"

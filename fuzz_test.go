@@ -151,7 +151,7 @@ var eventTypes = []provider.EventType{
 	provider.EventPaymentCanceled, provider.EventPaymentRefunded, provider.EventPaymentRefundFailed,
 	provider.EventPaymentDisputed, provider.EventOrderShipped, provider.EventOrderDelivered,
 	provider.EventOrderCanceled, provider.EventDonationSucceeded, provider.EventDonationFailed,
-	provider.EventDonationRefunded, provider.EventDonationRefundFailed, provider.EventMonthlyCanceled,
+	provider.EventDonationRefunded, provider.EventDonationRefundFailed, provider.EventDonationDisputed, provider.EventMonthlyCanceled,
 	provider.EventProductChanged, provider.EventStockChanged,
 }
 

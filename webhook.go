@@ -45,7 +45,8 @@ import (
 //     voided, is the library's own void and changes nothing.
 //   - payment.authorized, payment.failed: a checkout waiting for a payment
 //     action is resumed, and placed if the payment went through.
-//   - payment.disputed: told to the host as an [Event].
+//   - payment.disputed, donation.disputed: told to the host as an
+//     [EventPaymentDisputed] of the order or the donation, once.
 //   - donation.succeeded, donation.failed, donation.refunded,
 //     monthly.canceled: see docs/donate.md; a donation waiting for an
 //     action is resumed, monthly renewals are recorded, and refunds made
@@ -129,13 +130,13 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 		if err := c.resumeWaiting(ctx, m, e.PaymentID); err != nil {
 			return err
 		}
-	case provider.EventDonationSucceeded, provider.EventDonationFailed, provider.EventDonationRefunded, provider.EventDonationRefundFailed, provider.EventMonthlyCanceled:
+	case provider.EventDonationSucceeded, provider.EventDonationFailed, provider.EventDonationRefunded, provider.EventDonationRefundFailed, provider.EventDonationDisputed, provider.EventMonthlyCanceled:
 		return c.applyDonationEvent(ctx, m, e)
 	}
 	orderID, err := c.orderFor(ctx, m.ID, e)
-	if donationType, ok := donationRefundEvents[e.Type]; ok && errors.Is(err, ErrNotFound) && e.PaymentID != "" {
-		// A payments processor cannot always tell a donation's refund
-		// from an order's (Stripe's Refund names only the PaymentIntent):
+	if donationType, ok := donationPaymentEvents[e.Type]; ok && errors.Is(err, ErrNotFound) && e.PaymentID != "" {
+		// A payments processor cannot always tell a donation's refund or
+		// dispute from an order's (Stripe's name only the PaymentIntent):
 		// the payment may be a donation's.
 		d := e
 		d.Type, d.DonationID, d.PaymentID = donationType, e.PaymentID, ""
@@ -212,11 +213,12 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 	return err
 }
 
-// donationRefundEvents are the refund events a processor may send of a
+// donationPaymentEvents are the events a processor may send of a
 // donation as of a payment, with the donation's type for each.
-var donationRefundEvents = map[provider.EventType]provider.EventType{
+var donationPaymentEvents = map[provider.EventType]provider.EventType{
 	provider.EventPaymentRefunded:     provider.EventDonationRefunded,
 	provider.EventPaymentRefundFailed: provider.EventDonationRefundFailed,
+	provider.EventPaymentDisputed:     provider.EventDonationDisputed,
 }
 
 // orderFor finds our order for a provider event, by the provider's order

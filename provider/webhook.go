@@ -71,17 +71,23 @@ const (
 	// amount, Reason why. Like EventPaymentRefunded, it may be a
 	// donation's, with PaymentID the donation's id.
 	EventPaymentRefundFailed EventType = "payment.refund_failed"
-	EventPaymentDisputed     EventType = "payment.disputed"
-	EventOrderShipped        EventType = "order.shipped"
-	EventOrderDelivered      EventType = "order.delivered"
-	EventOrderCanceled       EventType = "order.canceled"
-	EventDonationSucceeded   EventType = "donation.succeeded"
-	EventDonationFailed      EventType = "donation.failed"
-	EventDonationRefunded    EventType = "donation.refunded"
+	// EventPaymentDisputed is a chargeback: the buyer's bank disputes a
+	// captured payment. Amount is what is disputed, Reason the bank's
+	// reason. Like EventPaymentRefunded, it may be a donation's, with
+	// PaymentID the donation's id or its [Donation].PaymentID.
+	EventPaymentDisputed   EventType = "payment.disputed"
+	EventOrderShipped      EventType = "order.shipped"
+	EventOrderDelivered    EventType = "order.delivered"
+	EventOrderCanceled     EventType = "order.canceled"
+	EventDonationSucceeded EventType = "donation.succeeded"
+	EventDonationFailed    EventType = "donation.failed"
+	EventDonationRefunded  EventType = "donation.refunded"
 	// EventDonationRefundFailed is EventPaymentRefundFailed of a
 	// donation's refund.
 	EventDonationRefundFailed EventType = "donation.refund_failed"
-	EventMonthlyCanceled      EventType = "monthly.canceled" // by the donor on the platform, or after failed renewals
-	EventProductChanged       EventType = "product.changed"  // title, price, images
-	EventStockChanged         EventType = "stock.changed"
+	// EventDonationDisputed is EventPaymentDisputed of a donation.
+	EventDonationDisputed EventType = "donation.disputed"
+	EventMonthlyCanceled  EventType = "monthly.canceled" // by the donor on the platform, or after failed renewals
+	EventProductChanged   EventType = "product.changed"  // title, price, images
+	EventStockChanged     EventType = "stock.changed"
 )
