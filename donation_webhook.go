@@ -26,8 +26,9 @@ import (
 //     (our own refunds are settled first, so they are not counted twice);
 //   - donation.refund_failed records that a refund failed after it was
 //     made;
-//   - donation.disputed tells the host of a chargeback, once; what it
-//     takes is the platform's to settle, and the donation's amounts stay.
+//   - donation.disputed and donation.dispute_closed tell the host of a
+//     dispute and its end, once each; what a dispute takes is the
+//     platform's to settle, and the donation's amounts stay.
 func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.Event) error {
 	switch e.Type {
 	case provider.EventDonationSucceeded, provider.EventDonationFailed:
@@ -58,7 +59,7 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 	if err != nil {
 		return err
 	}
-	if e.Type != provider.EventDonationDisputed {
+	if _, dispute := disputeEvents[e.Type]; !dispute {
 		// Our own refunds settled first, so that one of them is not
 		// taken for a refund made on the platform.
 		if _, err := c.ReconcileDonation(ctx, id); err != nil {
@@ -70,8 +71,8 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 		switch e.Type {
 		case provider.EventDonationRefundFailed:
 			return false, c.refundFailedAfterwards(ctx, m, d, e, tx)
-		case provider.EventDonationDisputed:
-			ev := c.donationEvent(EventPaymentDisputed, d, c.now())
+		case provider.EventDonationDisputed, provider.EventDonationDisputeClosed:
+			ev := c.donationEvent(disputeEvents[e.Type], d, c.now())
 			ev.Reason, ev.Amount = e.Reason, e.Amount
 			tx.Events = append(tx.Events, ev)
 			return false, nil

@@ -72,9 +72,14 @@ const (
 	// amounts: the dispute is the merchant's, or the nonprofit's, to
 	// answer on the platform.
 	EventPaymentDisputed EventType = "payment.disputed"
-	EventRefundSucceeded EventType = "refund.succeeded"
-	EventRefundFailed    EventType = "refund.failed"
-	EventCheckoutExpired EventType = "checkout.expired"
+	// EventPaymentDisputeClosed: the dispute ended. Reason is its outcome,
+	// provider.DisputeWon, DisputeLost or DisputeEnded (without a
+	// chargeback); Amount what was disputed. The library changes no
+	// amounts here either.
+	EventPaymentDisputeClosed EventType = "payment.dispute_closed"
+	EventRefundSucceeded      EventType = "refund.succeeded"
+	EventRefundFailed         EventType = "refund.failed"
+	EventCheckoutExpired      EventType = "checkout.expired"
 
 	EventDonationSucceeded    EventType = "donation.succeeded" // a one-off gift, or one month of a monthly gift
 	EventMonthlyRenewalFailed EventType = "monthly.renewal_failed"

@@ -168,29 +168,56 @@ func TestCancelEventForAShippedOrderMovesNoMoney(t *testing.T) {
 }
 
 // TestDisputeIsToldOnce: a chargeback on the platform reaches the host as
-// one payment.disputed event, with the amount and the reason, however often
-// the webhook comes; the order's money is the platform's to settle.
+// one payment.disputed event, with the amount and the reason, and its end
+// as one payment.dispute_closed with the outcome, however often the
+// webhooks come; the order's money is the platform's to settle.
 func TestDisputeIsToldOnce(t *testing.T) {
 	f := newShop(t, nil)
 	o := f.placed(t)
 	disputed := usd("90.78")
-	h, body := f.shop.Sign(provider.Event{ID: "evt_dispute", Type: provider.EventPaymentDisputed, PaymentID: o.PaymentID, Amount: &disputed, Reason: "fraudulent"}, f.clock.Now())
-	for range 2 {
-		require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
+	opened, closed := disputeEvents(t, f, provider.Event{PaymentID: o.PaymentID, Amount: &disputed})
+	assert.Equal(t, o.ID, opened.OrderID)
+	assert.Equal(t, "fraudulent", opened.Reason)
+	assert.Equal(t, "90.78 USD", opened.Amount.String())
+	assert.Equal(t, o.ID, closed.OrderID)
+	assert.Equal(t, provider.DisputeLost, closed.Reason)
+	assert.Equal(t, "90.78 USD", closed.Amount.String())
+	assert.Equal(t, buybutton.PaymentCaptured, f.order(t, o.ID).PaymentState())
+}
+
+// disputeEvents has the platform open a dispute (as e, with reason
+// fraudulent) and close it lost, each delivered twice, and returns the one
+// payment.disputed and the one payment.dispute_closed the host was told.
+func disputeEvents(t *testing.T, f fixture, e provider.Event) (opened, closed buybutton.Event) {
+	t.Helper()
+	open, end := e, e
+	open.ID, open.Reason = "evt_dispute", "fraudulent"
+	end.ID, end.Reason = "evt_dispute_closed", provider.DisputeLost
+	if open.Type == "" {
+		open.Type, end.Type = provider.EventPaymentDisputed, provider.EventPaymentDisputeClosed
+	} else {
+		end.Type = provider.EventDonationDisputeClosed
+	}
+	for _, e := range []provider.Event{open, end} {
+		h, body := f.shop.Sign(e, f.clock.Now())
+		for range 2 {
+			require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
+		}
 	}
 	events, err := f.client.PendingEvents(ctx, 100)
 	require.NoError(t, err)
-	var got []buybutton.Event
+	var opens, ends []buybutton.Event
 	for _, e := range events {
-		if e.Type == buybutton.EventPaymentDisputed {
-			got = append(got, e)
+		switch e.Type {
+		case buybutton.EventPaymentDisputed:
+			opens = append(opens, e)
+		case buybutton.EventPaymentDisputeClosed:
+			ends = append(ends, e)
 		}
 	}
-	require.Len(t, got, 1)
-	assert.Equal(t, o.ID, got[0].OrderID)
-	assert.Equal(t, "fraudulent", got[0].Reason)
-	assert.Equal(t, "90.78 USD", got[0].Amount.String())
-	assert.Equal(t, buybutton.PaymentCaptured, f.order(t, o.ID).PaymentState())
+	require.Len(t, opens, 1)
+	require.Len(t, ends, 1)
+	return opens[0], ends[0]
 }
 
 func TestCancelUnderCaptureOnShipmentVoids(t *testing.T) {

@@ -45,8 +45,9 @@ import (
 //     voided, is the library's own void and changes nothing.
 //   - payment.authorized, payment.failed: a checkout waiting for a payment
 //     action is resumed, and placed if the payment went through.
-//   - payment.disputed, donation.disputed: told to the host as an
-//     [EventPaymentDisputed] of the order or the donation, once.
+//   - payment.disputed, payment.dispute_closed and their donation
+//     twins: told to the host as an [EventPaymentDisputed] or
+//     [EventPaymentDisputeClosed] of the order or the donation, once.
 //   - donation.succeeded, donation.failed, donation.refunded,
 //     monthly.canceled: see docs/donate.md; a donation waiting for an
 //     action is resumed, monthly renewals are recorded, and refunds made
@@ -130,7 +131,7 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 		if err := c.resumeWaiting(ctx, m, e.PaymentID); err != nil {
 			return err
 		}
-	case provider.EventDonationSucceeded, provider.EventDonationFailed, provider.EventDonationRefunded, provider.EventDonationRefundFailed, provider.EventDonationDisputed, provider.EventMonthlyCanceled:
+	case provider.EventDonationSucceeded, provider.EventDonationFailed, provider.EventDonationRefunded, provider.EventDonationRefundFailed, provider.EventDonationDisputed, provider.EventDonationDisputeClosed, provider.EventMonthlyCanceled:
 		return c.applyDonationEvent(ctx, m, e)
 	}
 	orderID, err := c.orderFor(ctx, m.ID, e)
@@ -213,12 +214,22 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 	return err
 }
 
+// disputeEvents are the host's events of the platform's dispute events,
+// of an order's payment or a donation.
+var disputeEvents = map[provider.EventType]EventType{
+	provider.EventPaymentDisputed:       EventPaymentDisputed,
+	provider.EventPaymentDisputeClosed:  EventPaymentDisputeClosed,
+	provider.EventDonationDisputed:      EventPaymentDisputed,
+	provider.EventDonationDisputeClosed: EventPaymentDisputeClosed,
+}
+
 // donationPaymentEvents are the events a processor may send of a
 // donation as of a payment, with the donation's type for each.
 var donationPaymentEvents = map[provider.EventType]provider.EventType{
-	provider.EventPaymentRefunded:     provider.EventDonationRefunded,
-	provider.EventPaymentRefundFailed: provider.EventDonationRefundFailed,
-	provider.EventPaymentDisputed:     provider.EventDonationDisputed,
+	provider.EventPaymentRefunded:      provider.EventDonationRefunded,
+	provider.EventPaymentRefundFailed:  provider.EventDonationRefundFailed,
+	provider.EventPaymentDisputed:      provider.EventDonationDisputed,
+	provider.EventPaymentDisputeClosed: provider.EventDonationDisputeClosed,
 }
 
 // orderFor finds our order for a provider event, by the provider's order
@@ -349,8 +360,8 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 		ev := c.event(EventRefundFailed, o, now)
 		ev.RefundID, ev.Amount, ev.Reason = f.ID, &f.Amount, f.Failure
 		tx.Events = append(tx.Events, ev)
-	case provider.EventPaymentDisputed:
-		ev := c.event(EventPaymentDisputed, o, now)
+	case provider.EventPaymentDisputed, provider.EventPaymentDisputeClosed:
+		ev := c.event(disputeEvents[e.Type], o, now)
 		ev.Reason, ev.Amount = e.Reason, e.Amount
 		tx.Events = append(tx.Events, ev)
 	}

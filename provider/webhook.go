@@ -45,6 +45,15 @@ type Event struct {
 	Reason   string        // a decline or cancellation reason, if given
 }
 
+// The outcomes of a dispute, the Reason of [EventPaymentDisputeClosed].
+const (
+	DisputeWon  = "won"  // the merchant kept the money
+	DisputeLost = "lost" // the money went back to the buyer
+	// DisputeEnded: ended without a chargeback, as an inquiry closed or a
+	// chargeback prevented before it was filed.
+	DisputeEnded = "ended"
+)
+
 // EventType says what happened.
 type EventType string
 
@@ -71,23 +80,30 @@ const (
 	// amount, Reason why. Like EventPaymentRefunded, it may be a
 	// donation's, with PaymentID the donation's id.
 	EventPaymentRefundFailed EventType = "payment.refund_failed"
-	// EventPaymentDisputed is a chargeback: the buyer's bank disputes a
-	// captured payment. Amount is what is disputed, Reason the bank's
-	// reason. Like EventPaymentRefunded, it may be a donation's, with
+	// EventPaymentDisputed is a dispute the buyer's bank opened on a
+	// captured payment: a chargeback, or an inquiry that may become one.
+	// Amount is what is disputed, Reason the bank's reason. Like EventPaymentRefunded, it may be a donation's, with
 	// PaymentID the donation's id or its [Donation].PaymentID.
-	EventPaymentDisputed   EventType = "payment.disputed"
-	EventOrderShipped      EventType = "order.shipped"
-	EventOrderDelivered    EventType = "order.delivered"
-	EventOrderCanceled     EventType = "order.canceled"
-	EventDonationSucceeded EventType = "donation.succeeded"
-	EventDonationFailed    EventType = "donation.failed"
-	EventDonationRefunded  EventType = "donation.refunded"
+	EventPaymentDisputed EventType = "payment.disputed"
+	// EventPaymentDisputeClosed is a dispute's end. Reason is its
+	// outcome: [DisputeWon], [DisputeLost] or [DisputeEnded]; Amount is
+	// what was disputed. Like EventPaymentDisputed, it may be a
+	// donation's.
+	EventPaymentDisputeClosed EventType = "payment.dispute_closed"
+	EventOrderShipped         EventType = "order.shipped"
+	EventOrderDelivered       EventType = "order.delivered"
+	EventOrderCanceled        EventType = "order.canceled"
+	EventDonationSucceeded    EventType = "donation.succeeded"
+	EventDonationFailed       EventType = "donation.failed"
+	EventDonationRefunded     EventType = "donation.refunded"
 	// EventDonationRefundFailed is EventPaymentRefundFailed of a
 	// donation's refund.
 	EventDonationRefundFailed EventType = "donation.refund_failed"
-	// EventDonationDisputed is EventPaymentDisputed of a donation.
-	EventDonationDisputed EventType = "donation.disputed"
-	EventMonthlyCanceled  EventType = "monthly.canceled" // by the donor on the platform, or after failed renewals
-	EventProductChanged   EventType = "product.changed"  // title, price, images
-	EventStockChanged     EventType = "stock.changed"
+	// EventDonationDisputed is EventPaymentDisputed of a donation, and
+	// EventDonationDisputeClosed EventPaymentDisputeClosed.
+	EventDonationDisputed      EventType = "donation.disputed"
+	EventDonationDisputeClosed EventType = "donation.dispute_closed"
+	EventMonthlyCanceled       EventType = "monthly.canceled" // by the donor on the platform, or after failed renewals
+	EventProductChanged        EventType = "product.changed"  // title, price, images
+	EventStockChanged          EventType = "stock.changed"
 )

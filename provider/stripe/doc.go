@@ -133,6 +133,7 @@
 //	refund.failed, refund.updated,
 //	charge.refund.updated (failed, canceled)   payment.refund_failed
 //	charge.dispute.created                     payment.disputed
+//	charge.dispute.closed                      payment.dispute_closed, Reason the outcome
 //	invoice.paid, invoice.payment_failed       donation.succeeded, donation.failed (a month)
 //	customer.subscription.deleted              monthly.canceled
 //

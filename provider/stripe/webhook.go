@@ -176,6 +176,7 @@ type eventObject struct {
 //	                                           money went back to the merchant
 //	                                           (https://docs.stripe.com/api/refunds)
 //	charge.dispute.created                     payment.disputed
+//	charge.dispute.closed                      payment.dispute_closed, Reason the outcome
 //	invoice.paid                               donation.succeeded of a monthly donation
 //	invoice.payment_failed                     donation.failed of a monthly donation
 //	customer.subscription.deleted              monthly.canceled
@@ -257,6 +258,13 @@ func parseEvent(body []byte) ([]provider.Event, error) {
 	case "charge.dispute.created":
 		e.Type, e.PaymentID, e.Reason = provider.EventPaymentDisputed, objectID(o.PaymentIntent), o.Reason
 		e.Amount, err = amount(o.Amount)
+	case "charge.dispute.closed":
+		outcome, ok := disputeOutcomes[o.Status]
+		if !ok {
+			return nil, fmt.Errorf("stripe: %s event %s: dispute status %q is not an end: %w", se.Type, se.ID, o.Status, provider.ErrInvalidRequest)
+		}
+		e.Type, e.PaymentID, e.Reason = provider.EventPaymentDisputeClosed, objectID(o.PaymentIntent), outcome
+		e.Amount, err = amount(o.Amount)
 	case "invoice.paid", "invoice.payment_failed":
 		if o.Parent == nil || o.Parent.SubscriptionDetails == nil || o.Parent.SubscriptionDetails.Subscription == "" {
 			return nil, nil // not a subscription's invoice
@@ -278,6 +286,18 @@ func parseEvent(body []byte) ([]provider.Event, error) {
 		return nil, fmt.Errorf("stripe: %s event %s names no object: %w", se.Type, se.ID, provider.ErrInvalidRequest)
 	}
 	return []provider.Event{e}, nil
+}
+
+// disputeOutcomes are the contract's outcomes of the statuses a Stripe
+// dispute ends in (https://docs.stripe.com/api/disputes/object): won and
+// lost; and ended without a chargeback, as an inquiry closed
+// (warning_closed) or a chargeback prevented before it was filed
+// (prevented, https://docs.stripe.com/changelog/basil/2025-08-27/add-preventions-to-dispute).
+var disputeOutcomes = map[string]string{
+	"won":            provider.DisputeWon,
+	"lost":           provider.DisputeLost,
+	"warning_closed": provider.DisputeEnded,
+	"prevented":      provider.DisputeEnded,
 }
 
 // objectID reads an expandable field: an id string, or an object with an

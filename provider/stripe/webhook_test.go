@@ -199,6 +199,14 @@ func TestWebhookEventTypes(t *testing.T) {
 			&provider.Event{Type: provider.EventPaymentRefundFailed, PaymentID: "pi_1", RefundID: "re_1", Amount: usd("3.00"), Reason: "canceled"}},
 		{"charge.dispute.created", `{"id":"dp_1","object":"dispute","amount":500,"currency":"usd","payment_intent":"pi_1","reason":"fraudulent"}`,
 			&provider.Event{Type: provider.EventPaymentDisputed, PaymentID: "pi_1", Amount: usd("5.00"), Reason: "fraudulent"}},
+		{"charge.dispute.closed", `{"id":"dp_1","object":"dispute","amount":500,"currency":"usd","payment_intent":"pi_1","reason":"fraudulent","status":"won"}`,
+			&provider.Event{Type: provider.EventPaymentDisputeClosed, PaymentID: "pi_1", Amount: usd("5.00"), Reason: provider.DisputeWon}},
+		{"charge.dispute.closed", `{"id":"dp_1","object":"dispute","amount":500,"currency":"usd","payment_intent":{"id":"pi_1"},"reason":"fraudulent","status":"lost"}`,
+			&provider.Event{Type: provider.EventPaymentDisputeClosed, PaymentID: "pi_1", Amount: usd("5.00"), Reason: provider.DisputeLost}},
+		{"charge.dispute.closed", `{"id":"dp_1","object":"dispute","amount":500,"currency":"usd","payment_intent":"pi_1","reason":"general","status":"warning_closed"}`,
+			&provider.Event{Type: provider.EventPaymentDisputeClosed, PaymentID: "pi_1", Amount: usd("5.00"), Reason: provider.DisputeEnded}},
+		{"charge.dispute.closed", `{"id":"dp_1","object":"dispute","amount":500,"currency":"usd","payment_intent":"pi_1","reason":"fraudulent","status":"prevented"}`,
+			&provider.Event{Type: provider.EventPaymentDisputeClosed, PaymentID: "pi_1", Amount: usd("5.00"), Reason: provider.DisputeEnded}},
 		{"invoice.paid", `{"id":"in_1","object":"invoice","amount_paid":1000,"currency":"usd","parent":{"subscription_details":{"subscription":"sub_1"}}}`,
 			&provider.Event{Type: provider.EventDonationSucceeded, DonationID: "in_1", MonthlyID: "sub_1", Amount: usd("10.00")}},
 		{"invoice.payment_failed", `{"id":"in_2","object":"invoice","amount_paid":0,"currency":"usd","parent":{"subscription_details":{"subscription":"sub_1"}}}`,
@@ -234,6 +242,17 @@ func TestWebhookEventTypes(t *testing.T) {
 				t.Fatalf("event = %+v\nwant    %+v", got, want)
 			}
 		})
+	}
+}
+
+// TestDisputeClosedInAStatusThatIsNoEndIsRefused: a dispute.closed in a
+// status Stripe does not end a dispute in is refused, not guessed at: a
+// lost dispute must never pass for anything else.
+func TestDisputeClosedInAStatusThatIsNoEndIsRefused(t *testing.T) {
+	p := webhookProvider(t, "whsec_current")
+	body := `{"id":"evt_1","object":"event","created":1800000000,"type":"charge.dispute.closed","data":{"object":{"id":"dp_1","object":"dispute","amount":500,"currency":"usd","payment_intent":"pi_1","status":"under_review"}}}`
+	if events, err := p.VerifyWebhook(context.Background(), signed("whsec_current", webhookNow, body), []byte(body)); !errors.Is(err, provider.ErrInvalidRequest) {
+		t.Fatalf("VerifyWebhook = %+v, %v; want ErrInvalidRequest", events, err)
 	}
 }
 
@@ -299,7 +318,7 @@ func FuzzSignedEvents(f *testing.F) {
 	known := map[provider.EventType]bool{}
 	for _, k := range []provider.EventType{
 		provider.EventPaymentAuthorized, provider.EventPaymentFailed, provider.EventPaymentCaptured, provider.EventPaymentCanceled,
-		provider.EventPaymentRefunded, provider.EventPaymentRefundFailed, provider.EventPaymentDisputed,
+		provider.EventPaymentRefunded, provider.EventPaymentRefundFailed, provider.EventPaymentDisputed, provider.EventPaymentDisputeClosed,
 		provider.EventDonationSucceeded, provider.EventDonationFailed, provider.EventMonthlyCanceled,
 	} {
 		known[k] = true
