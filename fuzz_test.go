@@ -149,9 +149,10 @@ func requireDocumentedKind(t *testing.T, call string, err error) {
 var eventTypes = []provider.EventType{
 	provider.EventPaymentAuthorized, provider.EventPaymentFailed, provider.EventPaymentCaptured,
 	provider.EventPaymentCanceled, provider.EventPaymentRefunded, provider.EventPaymentRefundFailed,
-	provider.EventPaymentDisputed, provider.EventOrderShipped, provider.EventOrderDelivered,
-	provider.EventOrderCanceled, provider.EventDonationSucceeded, provider.EventDonationFailed,
-	provider.EventDonationRefunded, provider.EventDonationRefundFailed, provider.EventDonationDisputed, provider.EventMonthlyCanceled,
+	provider.EventPaymentDisputed, provider.EventPaymentDisputeClosed, provider.EventOrderShipped,
+	provider.EventOrderDelivered, provider.EventOrderCanceled, provider.EventDonationSucceeded,
+	provider.EventDonationFailed, provider.EventDonationRefunded, provider.EventDonationRefundFailed,
+	provider.EventDonationDisputed, provider.EventDonationDisputeClosed, provider.EventMonthlyCanceled,
 	provider.EventProductChanged, provider.EventStockChanged,
 }
 
