@@ -20,7 +20,12 @@ type Refund struct {
 	Reason           string
 	Status           RefundStatus
 	Failure          string // why the provider refused a failed refund
-	CreatedAt        time.Time
+	// FailureKind names the provider's error kind of the refusal
+	// ("invalid_state", "refund_exceeds_capture", ...), so that a retry
+	// with the refund's key answers the kind the first call did. Empty
+	// for a refund that failed after it was made.
+	FailureKind string
+	CreatedAt   time.Time
 }
 
 // RefundStatus is where a refund is.
@@ -33,8 +38,9 @@ const (
 	RefundSucceeded RefundStatus = "succeeded"
 	// RefundFailed: the provider refused, or the refund failed after it
 	// was made (Failure says which); nothing was returned. It is final: a
-	// retry with the refund's key returns it with [ErrRefundFailed], and a
-	// new key asks again.
+	// retry with the refund's key returns it with [ErrRefundFailed] and
+	// the provider's kind it was refused with, as the first call did, and
+	// a new key asks again.
 	RefundFailed RefundStatus = "failed"
 )
 
@@ -233,7 +239,7 @@ func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID
 		}
 		settle := func() {
 			if callErr != nil {
-				f.Status, f.Failure = RefundFailed, platformText(callErr.Error(), 500)
+				f.Status, f.Failure, f.FailureKind = RefundFailed, platformText(callErr.Error(), 500), refusalKind(callErr)
 				// A refund the platform made and failed at once has an id,
 				// which its failure event, if one comes, is matched by.
 				var made *provider.RefundFailedError
@@ -256,12 +262,38 @@ func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID
 }
 
 // refusal is the error a settled refund is returned with: ErrRefundFailed
-// for one the provider refused, nil for one that succeeded.
+// for one the provider refused, with the kind it was refused with, and nil
+// for one that succeeded.
 func refusal(f *Refund) error {
 	if f.Status != RefundFailed {
 		return nil
 	}
+	if kind, ok := refusalKinds[f.FailureKind]; ok {
+		return fmt.Errorf("%w: refund %s: %w: %s", ErrRefundFailed, f.ID, kind, f.Failure)
+	}
 	return fmt.Errorf("%w: refund %s: %s", ErrRefundFailed, f.ID, f.Failure)
+}
+
+// refusalKinds are the provider's error kinds a refund is refused with
+// for good, by the name a failed Refund keeps of its kind.
+var refusalKinds = map[string]error{
+	"refund_exceeds_capture": provider.ErrRefundExceedsCapture,
+	"invalid_state":          provider.ErrInvalidState,
+	"invalid_request":        provider.ErrInvalidRequest,
+	"not_found":              provider.ErrNotFound,
+	"declined":               provider.ErrDeclined,
+	"idempotency_conflict":   provider.ErrIdempotencyConflict,
+}
+
+// refusalKind is the name of the provider's error kind err matches, of
+// refusalKinds, or "".
+func refusalKind(err error) string {
+	for name, kind := range refusalKinds {
+		if errors.Is(err, kind) {
+			return name
+		}
+	}
+	return ""
 }
 
 // settlePending settles every pending refund of a record, by asking the

@@ -128,6 +128,7 @@ func TestRefusedRefundStaysRefusedOnRetry(t *testing.T) {
 	refusing = nil
 	again, err := refund("k1")
 	require.ErrorIs(t, err, buybutton.ErrRefundFailed, "the replay is the same refusal")
+	require.ErrorIs(t, err, provider.ErrInvalidState, "of the same kind")
 	require.NotNil(t, again)
 	assert.Equal(t, first.ID, again.ID)
 	assert.Equal(t, buybutton.RefundFailed, again.Status)
