@@ -75,7 +75,7 @@ func stripeSetup(key, apiURL string) (setup, error) {
 	return setup{merchant: buybutton.Merchant{
 		ID: "demo-shop", Name: "Demo Shop",
 		Catalog: shop, Quotes: shop, Orders: shop, Inventory: shop,
-		Payments: pay, Donations: pay, Monthly: pay, Webhooks: pay,
+		Payments: pay, Donations: pay, Monthly: pay, Withdrawals: pay, Webhooks: pay,
 	}, token: "pm_card_visa"}, nil
 }
 

@@ -24,7 +24,7 @@
 //	client, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{{
 //		ID: "demo-shop", Name: "Demo Shop",
 //		Catalog: shop, Quotes: shop, Orders: shop, Inventory: shop,
-//		Payments: pay, Donations: pay, Monthly: pay, Webhooks: pay,
+//		Payments: pay, Donations: pay, Monthly: pay, Withdrawals: pay, Webhooks: pay,
 //	}}})
 //
 // The buyer's card is collected by Stripe.js or Stripe's mobile SDKs,

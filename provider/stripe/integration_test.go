@@ -145,6 +145,57 @@ func TestDonateThroughStripe(t *testing.T) {
 	}
 }
 
+// TestAGiftGivenUpAtTheBankStepIsWithdrawnAtStripe: a donor who cancels
+// while their gift waits for 3-D Secure leaves nothing to take: the
+// library cancels the gift's PaymentIntent (as abandoned), so the bank
+// step, taken later, charges nothing.
+func TestAGiftGivenUpAtTheBankStepIsWithdrawnAtStripe(t *testing.T) {
+	ctx := context.Background()
+	api := stripetest.NewServer("")
+	defer api.Close()
+	pay, err := stripe.New(stripe.Options{SecretKey: "sk_test_integration", APIURL: api.URL(),
+		Nonprofits: []stripe.Nonprofit{{Nonprofit: memory.DemoNonprofits("USD")[0]}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{{ID: "giving", Name: "Giving", Donations: pay, Withdrawals: pay}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	campaign, err := client.CreateCampaign(ctx, buybutton.CampaignParams{
+		MerchantID: "giving", NonprofitID: memory.DemoNonprofits("USD")[0].ID, Title: "Wells", Currency: "USD",
+		Presets: []money.Amount{money.MustParse("25.00", "USD")}, Maximum: money.MustParse("1000.00", "USD"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	co, err := client.StartDonation(ctx, buybutton.StartDonationParams{BuyerID: "donor", CampaignID: campaign.ID, Amount: money.MustParse("25.00", "USD")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: "donor", CheckoutID: co.ID, PaymentToken: "pm_card_authenticationRequired"})
+	var action *buybutton.ActionRequiredError
+	if !errors.As(err, &action) {
+		t.Fatalf("ConfirmDonation = %v, want the bank step", err)
+	}
+	intents := api.PaymentIntents()
+	if len(intents) != 1 {
+		t.Fatalf("PaymentIntents = %v, want the gift's", intents)
+	}
+	if _, err := client.CancelCheckout(ctx, "donor", co.ID); err != nil {
+		t.Fatal(err)
+	}
+	if api.CompleteAction(intents[0], true) {
+		t.Fatal("the donor could still take the bank step of a gift given up")
+	}
+	if d, err := pay.Donation(ctx, intents[0]); err != nil || d.Status != provider.DonationCanceled {
+		t.Fatalf("Stripe has %+v, %v; want the gift canceled", d, err)
+	}
+	if problems := api.Problems(); len(problems) > 0 {
+		t.Fatalf("the recorded server could not serve: %v", problems)
+	}
+}
+
 // losesFirstRefundAnswer sends every request; the answer to the first
 // refund request is lost on the way back, after Stripe made the refund.
 type losesFirstRefundAnswer struct{ lost atomic.Bool }
