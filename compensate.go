@@ -44,10 +44,10 @@ func (c *Client) compensateAndReport(ctx context.Context, m Merchant, co *Checko
 		if err := c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutPaymentPending, "compensating: "+co.LastError.Code, actor, func(tx *Tx) {
 			if co.Gift != nil && co.PaymentID != "" {
 				// A donation waiting for the donor's action may not be
-				// withdrawn (a monthly gift's first month, a provider
-				// without withdrawals, or the donor's step taken during
-				// the undo); indexed, its success, if it comes, finds
-				// the checkout, which gives it back (returnLateGift).
+				// withdrawn (a provider without withdrawals, or the
+				// donor's step taken during the undo); indexed, its
+				// success, if it comes, finds the checkout, which gives
+				// it back (returnLateGift).
 				tx.Refs = append(tx.Refs, RefEntry{Ref: paymentRef(m.ID, co.PaymentID), ID: co.ID})
 			}
 		}); err != nil {
@@ -162,8 +162,8 @@ func (c *Client) undoHolds(ctx context.Context, m Merchant, co *Checkout) error 
 // releaseGift gives back a donation that an attempt of co ends without
 // recording: one that succeeded is refunded in full (what is left of it,
 // with releaseKey), one that failed needs nothing, and the monthly
-// donation it starts is canceled first, whatever its state. A one-off
-// donation still waiting for the donor's action is withdrawn, where the
+// donation it starts is canceled first, whatever its state. A donation
+// still waiting for the donor's action is then withdrawn, where the
 // provider can (provider.DonationWithdrawals). One it cannot withdraw
 // is left waiting; if the donor completes it later, its webhook finds the
 // checkout, which indexed the donation before it gave up on it, and
@@ -190,7 +190,7 @@ func giveGiftBack(ctx context.Context, m Merchant, donationID, key string, keyAt
 			return err
 		}
 	}
-	if d.Status == provider.DonationRequiresAction && d.MonthlyID == "" && m.Withdrawals != nil {
+	if d.Status == provider.DonationRequiresAction && m.Withdrawals != nil {
 		if d, err = withdrawGift(ctx, m, key, donationID); err != nil {
 			return err
 		}
@@ -203,13 +203,13 @@ func giveGiftBack(ctx context.Context, m Merchant, donationID, key string, keyAt
 	return err
 }
 
-// withdrawGift withdraws a one-off donation waiting for the donor's
-// action, and returns it as it then is: canceled or failed, having
-// charged nothing. A provider that will not withdraw it (the donor
-// completed it meanwhile, or it cannot be withdrawn) is answered with the
-// donation as read again, for the caller to refund if it succeeded; one
-// answered in any other state has not been withdrawn yet: that is
-// ErrUnknownOutcome, asked again with the same key.
+// withdrawGift withdraws a donation waiting for the donor's action, and
+// returns it as it then is: canceled or failed, having charged nothing.
+// A provider that will not withdraw it (the donor completed it meanwhile,
+// or it cannot be withdrawn) is answered with the donation as read
+// again, for the caller to refund if it succeeded; one answered in any
+// other state has not been withdrawn yet: that is ErrUnknownOutcome,
+// asked again with the same key.
 func withdrawGift(ctx context.Context, m Merchant, key, donationID string) (provider.Donation, error) {
 	d, err := m.Withdrawals.WithdrawDonation(ctx, provider.WithdrawDonationRequest{IdempotencyKey: key, DonationID: donationID})
 	switch {

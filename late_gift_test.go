@@ -83,8 +83,8 @@ func startGift(t *testing.T, f fixture, monthly bool) (*buybutton.Campaign, *buy
 // TestAGiftAnAttemptGaveUpOnIsReturnedWhenItSucceeds: an attempt whose
 // donation waits for the donor's bank step, and that ends before the
 // checkout knows it waits (the platform could not be read back), leaves
-// a donation waiting, on a platform that cannot withdraw it (or for a
-// monthly gift's first month). If the donor completes the step later
+// a donation waiting, on a platform that cannot withdraw it. If the
+// donor completes the step later
 // (the platform's reminder, say), the gift is no one's: it is refunded in
 // full and its monthly donation canceled, whether the checkout is ready
 // again, waiting for another attempt's step, placed with another

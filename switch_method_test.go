@@ -83,10 +83,9 @@ func TestAnotherCardThatDeclinesLeavesNothingHeld(t *testing.T) {
 
 // TestAnotherCardInsteadOfTheGiftsBankStep: a donor does the same. The
 // new card gives, and the first donation is withdrawn while it waits for
-// its step. Where it cannot be (a platform without withdrawals, a
-// monthly gift's first month), it is left waiting, and if the donor
-// takes its step after all, it is refunded (and its monthly donation
-// canceled).
+// its step (a monthly one's monthly donation canceled first). On a
+// platform that cannot withdraw it, it is left waiting, and if the donor
+// takes its step after all, it is refunded.
 func TestAnotherCardInsteadOfTheGiftsBankStep(t *testing.T) {
 	for _, tc := range []struct {
 		name               string
@@ -95,6 +94,7 @@ func TestAnotherCardInsteadOfTheGiftsBankStep(t *testing.T) {
 		{"one-off", false, canWithdraw},
 		{"one-off, on a platform that cannot withdraw it", false, cannotWithdraw},
 		{"monthly", true, canWithdraw},
+		{"monthly, on a platform that cannot withdraw it", true, cannotWithdraw},
 	} {
 		monthly := tc.monthly
 		t.Run(tc.name, func(t *testing.T) {
@@ -117,12 +117,12 @@ func TestAnotherCardInsteadOfTheGiftsBankStep(t *testing.T) {
 			require.NoError(t, err)
 			assert.NotEqual(t, first, d.ProviderDonationID, "the new card gives")
 
-			if monthly || !tc.withdraws {
+			if tc.withdraws {
+				assertWithdrawn(t, f, first)
+			} else {
 				require.NoError(t, f.shop.CompleteAction(first, true), "the donor takes the first step after all")
 				f.deliver(t)
 				assertGivenBack(t, f, first, monthly)
-			} else {
-				assertWithdrawn(t, f, first)
 			}
 			got, err := f.client.Campaign(ctx, cp.ID)
 			require.NoError(t, err)

@@ -33,70 +33,87 @@ func assertWithdrawn(t *testing.T, f fixture, id string) {
 	assert.True(t, d.Refunded.IsZero(), "nothing was charged, so nothing is refunded: %s", d.Refunded)
 }
 
-// TestAGiftGivenUpWhileItWaitsIsWithdrawn: a one-off gift waiting for the
+// TestAGiftGivenUpWhileItWaitsIsWithdrawn: a gift waiting for the
 // donor's bank step, whose checkout expires, is canceled, or is paid with
-// another card instead, is withdrawn at the platform: the step, if the
+// another card instead, is withdrawn at the platform (a monthly gift's
+// first month once its monthly donation is canceled): the step, if the
 // donor takes it later, charges nothing. Before, the gift was left
 // waiting, and a step taken later charged the donor and had the library
 // refund it: a charge and a refund on the donor's statement, and a
 // processing fee the platform may keep.
 func TestAGiftGivenUpWhileItWaitsIsWithdrawn(t *testing.T) {
-	for _, how := range []string{"expired", "canceled", "another card"} {
-		t.Run(how, func(t *testing.T) {
-			f := newShop(t, nil)
-			cp, co := startGift(t, f, false)
-			confirm := func(token string) error {
-				_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: token})
-				return err
+	for _, monthly := range []bool{false, true} {
+		for _, how := range []string{"expired", "canceled", "another card"} {
+			name := how
+			if monthly {
+				name = "monthly, " + how
 			}
-			require.ErrorIs(t, confirm(memory.TokenActionRequired), buybutton.ErrActionRequired)
-			waiting := f.checkout(t, co.ID).PaymentID
+			t.Run(name, func(t *testing.T) {
+				f := newShop(t, nil)
+				cp, co := startGift(t, f, monthly)
+				confirm := func(token string) error {
+					_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: token})
+					return err
+				}
+				require.ErrorIs(t, confirm(memory.TokenActionRequired), buybutton.ErrActionRequired)
+				waiting := f.checkout(t, co.ID).PaymentID
 
-			raised := usd("0.00")
-			switch how {
-			case "expired":
-				f.clock.Advance(31 * time.Minute)
-				_, err := f.client.Maintain(ctx, 100)
-				require.NoError(t, err)
-				assert.Equal(t, buybutton.CheckoutExpired, f.checkout(t, co.ID).State)
-			case "canceled":
-				got, err := f.client.CancelCheckout(ctx, buyer, co.ID)
-				require.NoError(t, err)
-				assert.Equal(t, buybutton.CheckoutCanceled, got.State)
-			case "another card":
-				require.NoError(t, confirm(memory.TokenApprove))
-				assert.Equal(t, buybutton.CheckoutPlaced, f.checkout(t, co.ID).State)
-				raised = usd("25.00")
-			}
+				raised := usd("0.00")
+				switch how {
+				case "expired":
+					f.clock.Advance(31 * time.Minute)
+					_, err := f.client.Maintain(ctx, 100)
+					require.NoError(t, err)
+					assert.Equal(t, buybutton.CheckoutExpired, f.checkout(t, co.ID).State)
+				case "canceled":
+					got, err := f.client.CancelCheckout(ctx, buyer, co.ID)
+					require.NoError(t, err)
+					assert.Equal(t, buybutton.CheckoutCanceled, got.State)
+				case "another card":
+					require.NoError(t, confirm(memory.TokenApprove))
+					assert.Equal(t, buybutton.CheckoutPlaced, f.checkout(t, co.ID).State)
+					raised = usd("25.00")
+				}
 
-			assertWithdrawn(t, f, waiting)
-			st := f.shop.Stats()
-			assert.Equal(t, 1, st.Withdrawals)
-			assert.Zero(t, st.Refunds, "nothing to refund")
-			got, err := f.client.Campaign(ctx, cp.ID)
-			require.NoError(t, err)
-			assert.True(t, got.Raised.Equal(raised), "raised %s, want %s", got.Raised, raised)
-		})
+				assertWithdrawn(t, f, waiting)
+				if monthly {
+					d, err := f.shop.Donation(ctx, waiting)
+					require.NoError(t, err)
+					md, err := f.shop.Monthly(ctx, d.MonthlyID)
+					require.NoError(t, err)
+					assert.Equal(t, provider.MonthlyCanceled, md.Status, "its monthly donation charges no more")
+				}
+				st := f.shop.Stats()
+				assert.Equal(t, 1, st.Withdrawals)
+				assert.Zero(t, st.Refunds, "nothing to refund")
+				got, err := f.client.Campaign(ctx, cp.ID)
+				require.NoError(t, err)
+				assert.True(t, got.Raised.Equal(raised), "raised %s, want %s", got.Raised, raised)
+			})
+		}
 	}
 }
 
-// TestAMonthlyGiftsFirstMonthIsNotWithdrawn: a monthly gift's first month
-// is its monthly donation's to end (canceling it), not a withdrawal's; if
-// the donor takes its step later, it is refunded, as on a platform that
-// cannot withdraw.
-func TestAMonthlyGiftsFirstMonthIsNotWithdrawn(t *testing.T) {
+// TestAMonthWhoseMonthlyDonationRunsIsNotWithdrawn: the memory platform
+// keeps the contract's order: a month of a monthly donation that still
+// runs is ErrInvalidState, and is withdrawn once it is canceled.
+func TestAMonthWhoseMonthlyDonationRunsIsNotWithdrawn(t *testing.T) {
 	f := newShop(t, nil)
-	_, co := startGift(t, f, true)
-	_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenActionRequired})
-	require.ErrorIs(t, err, buybutton.ErrActionRequired)
-	first := f.checkout(t, co.ID).PaymentID
-	_, err = f.client.CancelCheckout(ctx, buyer, co.ID)
+	md, err := f.shop.StartMonthly(ctx, provider.DonateRequest{IdempotencyKey: "k", NonprofitID: memory.DemoCharity, Amount: usd("10.00"), Token: memory.TokenActionRequired})
 	require.NoError(t, err)
-
-	require.NoError(t, f.shop.CompleteAction(first, true))
-	f.deliver(t)
-	assertGivenBack(t, f, first, true)
-	assert.Zero(t, f.shop.Stats().Withdrawals)
+	withdraw := func(key string) (provider.Donation, error) {
+		return f.shop.WithdrawDonation(ctx, provider.WithdrawDonationRequest{IdempotencyKey: key, DonationID: md.First.ID})
+	}
+	_, err = withdraw("w1")
+	require.ErrorIs(t, err, provider.ErrInvalidState)
+	_, err = f.shop.CancelMonthly(ctx, md.ID)
+	require.NoError(t, err)
+	d, err := withdraw("w2")
+	require.NoError(t, err)
+	assert.Equal(t, provider.DonationCanceled, d.Status)
+	got, err := f.shop.Monthly(ctx, md.ID)
+	require.NoError(t, err)
+	assert.Equal(t, provider.DonationCanceled, got.First.Status)
 }
 
 // lostWithdrawals is the memory platform withdrawing the next *lose

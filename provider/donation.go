@@ -177,7 +177,7 @@ const (
 	DonationCanceled DonationStatus = "canceled"
 )
 
-// DonationWithdrawals is the optional capability of withdrawing a one-off
+// DonationWithdrawals is the optional capability of withdrawing a
 // donation that waits for the donor's action, so that it never charges
 // (Stripe: canceling its PaymentIntent, at no cost, where a refund of a
 // charge may cost a fee: https://docs.stripe.com/refunds). Providers that
@@ -189,16 +189,17 @@ const (
 // and if the donor completes it later, the library refunds it: the donor
 // sees a charge and its refund, and the nonprofit may pay the fee.
 type DonationWithdrawals interface {
-	// WithdrawDonation ends a one-off donation in
-	// [DonationRequiresAction] without charging it, and answers it in
-	// [DonationCanceled]: the donor's action afterwards charges nothing.
-	// Withdrawing a donation that is canceled or failed changes nothing
-	// and answers it so (in either state). A succeeded donation is
-	// [ErrInvalidState] (refund it instead), as is a month of a monthly
-	// donation (cancel the monthly donation instead). It is idempotent by
-	// its key. The library believes a withdrawal only from a donation
-	// answered canceled or failed; any other answer is taken for an
-	// outcome not known yet.
+	// WithdrawDonation ends a donation in [DonationRequiresAction]
+	// without charging it, and answers it in [DonationCanceled]: the
+	// donor's action afterwards charges nothing. A month of a monthly
+	// donation is withdrawn only once its monthly donation is canceled
+	// (Stripe: voiding the invoice of a canceled subscription); before, it
+	// is [ErrInvalidState]: cancel the monthly donation first. Withdrawing
+	// a donation that is canceled or failed changes nothing and answers it
+	// so (in either state). A succeeded donation is [ErrInvalidState]
+	// (refund it instead). It is idempotent by its key. The library
+	// believes a withdrawal only from a donation answered canceled or
+	// failed; any other answer is taken for an outcome not known yet.
 	WithdrawDonation(ctx context.Context, req WithdrawDonationRequest) (Donation, error)
 }
 

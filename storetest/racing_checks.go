@@ -153,10 +153,10 @@ func (w *racingWorld) checkGifts(t *testing.T) {
 		d, ok := gifts[id]
 		if !ok {
 			// A gift no donation records took nothing: it failed, was
-			// withdrawn, or still waits for its donor's bank step (a
-			// monthly gift's first month, or on a platform that cannot
-			// withdraw it); one the donor completed after all was
-			// refunded when the platform's donation.succeeded came.
+			// withdrawn, or still waits for its donor's bank step (on a
+			// platform that cannot withdraw it); one the donor completed
+			// after all was refunded when the platform's
+			// donation.succeeded came.
 			released := pd.Status == provider.DonationFailed || pd.Status == provider.DonationCanceled || pd.Status == provider.DonationRequiresAction ||
 				pd.Status == provider.DonationSucceeded && pd.Refunded.Equal(pd.Amount)
 			assert.True(t, released, "gift %s of no donation is %s, %s refunded of %s", id, pd.Status, pd.Refunded, pd.Amount)

@@ -145,12 +145,16 @@ func (p *Provider) WithdrawDonation(ctx context.Context, req provider.WithdrawDo
 		if !ok {
 			return provider.Donation{}, fmt.Errorf("memory: donation %q: %w", req.DonationID, provider.ErrNotFound)
 		}
+		m := p.monthly[d.MonthlyID]
 		switch {
-		case d.MonthlyID != "":
-			return provider.Donation{}, fmt.Errorf("memory: donation %s is a month of monthly donation %s: cancel that instead: %w", d.ID, d.MonthlyID, provider.ErrInvalidState)
+		case m != nil && m.Status != provider.MonthlyCanceled:
+			return provider.Donation{}, fmt.Errorf("memory: donation %s is a month of monthly donation %s, which is %s: cancel it first: %w", d.ID, m.ID, m.Status, provider.ErrInvalidState)
 		case d.Status == provider.DonationRequiresAction:
 			d.Status, d.NextAction = provider.DonationCanceled, nil
 			p.stats.Withdrawals++
+			if m != nil && m.First.ID == d.ID {
+				m.First = *d
+			}
 		case d.Status == provider.DonationSucceeded:
 			return provider.Donation{}, fmt.Errorf("memory: withdraw donation %s in state %s: %w", d.ID, d.Status, provider.ErrInvalidState)
 		}

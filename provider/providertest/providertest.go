@@ -157,7 +157,10 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 	t.Run("Payments", func(t *testing.T) { runPayments(t, newHarness) })
 	t.Run("Donations", func(t *testing.T) { runDonations(t, newHarness) })
 	t.Run("MonthlyDonations", func(t *testing.T) { runMonthly(t, newHarness) })
-	t.Run("DonationWithdrawals", func(t *testing.T) { runWithdrawals(t, newHarness) })
+	t.Run("DonationWithdrawals", func(t *testing.T) {
+		runWithdrawals(t, newHarness)
+		runMonthlyWithdrawals(t, newHarness)
+	})
 	t.Run("Webhooks", func(t *testing.T) { runWebhooks(t, newHarness) })
 }
 

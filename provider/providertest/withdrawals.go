@@ -66,6 +66,40 @@ func runWithdrawals(t *testing.T, newHarness HarnessMaker) {
 	})
 }
 
+// monthlyWithdrawalsProvider is what the check of a month's withdrawal
+// needs: monthly donations, and withdrawing them.
+type monthlyWithdrawalsProvider interface {
+	monthlyProvider
+	provider.DonationWithdrawals
+}
+
+func runMonthlyWithdrawals(t *testing.T, newHarness HarnessMaker) {
+	runChecks(t, newHarness, []check[monthlyWithdrawalsProvider]{
+		{"WithdrawAMonthOnceItsMonthlyDonationIsCanceled", func(t *testing.T, e env[monthlyWithdrawalsProvider]) {
+			m, err := e.p.StartMonthly(e.ctx, monthlyRequest(t, env[monthlyProvider]{h: e.h, p: e.p, fx: e.fx, ctx: e.ctx}, key(t, "monthly"), e.fx.TokenActionRequired))
+			if err != nil || m.First.Status != provider.DonationRequiresAction {
+				t.Fatalf("StartMonthly with the action-required token = %+v, %v; want its first month waiting", m, err)
+			}
+			req := provider.WithdrawDonationRequest{IdempotencyKey: key(t, "too soon"), DonationID: m.First.ID}
+			if _, err := e.p.WithdrawDonation(e.ctx, req); !errors.Is(err, provider.ErrInvalidState) {
+				t.Fatalf("withdrawing a month of a monthly donation that runs: err = %v, want ErrInvalidState (cancel it first)", err)
+			}
+			if _, err := e.p.CancelMonthly(e.ctx, m.ID); err != nil {
+				t.Fatalf("CancelMonthly: %v", err)
+			}
+			req.IdempotencyKey = key(t, "withdraw")
+			w, err := e.p.WithdrawDonation(e.ctx, req)
+			if err != nil || w.ID != m.First.ID || w.Status != provider.DonationCanceled {
+				t.Fatalf("WithdrawDonation of the canceled monthly's first month = %s %s, %v; want %s canceled", w.ID, w.Status, err, m.First.ID)
+			}
+			e.h.CompleteAction(e.ctx, m.First.ID, true)
+			if got, err := e.p.Donation(e.ctx, m.First.ID); err != nil || got.Status != provider.DonationCanceled {
+				t.Fatalf("after the donor's action on the withdrawn month: %s, %v; want canceled, nothing charged", got.Status, err)
+			}
+		}},
+	})
+}
+
 // donations narrows e to the Donations checks' env, for their helpers.
 func donations(e env[withdrawalsProvider]) env[provider.Donations] {
 	return env[provider.Donations]{h: e.h, p: e.p, fx: e.fx, ctx: e.ctx}

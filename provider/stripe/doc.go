@@ -55,7 +55,9 @@
 //     PaymentMethod as default, and a Subscription with one monthly
 //     price_data item (payment_behavior=allow_incomplete). Each month is an
 //     Invoice, whose id is the donation's id. A declined first month
-//     cancels the subscription at once.
+//     cancels the subscription at once. WithdrawDonation voids the
+//     invoice of a month that waits for 3-D Secure, once its subscription
+//     is canceled.
 //   - Every object carries the library's idempotency key in its metadata
 //     (buybutton_idempotency_key), and donations name their nonprofit
 //     (buybutton_nonprofit).

@@ -141,17 +141,19 @@ func (p *Provider) RefundDonation(ctx context.Context, req provider.RefundDonati
 	return p.refund(ctx, req.IdempotencyKey, req.DonationID, piID, req.Amount, req.Reason)
 }
 
-// WithdrawDonation cancels the PaymentIntent of a one-off donation that
-// waits for the donor's action, as abandoned: Stripe cancels one in
-// requires_action at no cost, and it charges nothing afterwards
-// (https://docs.stripe.com/api/payment_intents/cancel). A month of a
-// monthly donation is its invoice's to end: ErrInvalidState (the library
-// cancels the subscription instead). As with Void, a cancel Stripe
-// refuses (the donation succeeded, or was canceled already) or whose
-// answer was lost is told apart by reading the donation.
+// WithdrawDonation withdraws a donation that waits for the donor's 3-D
+// Secure, so that it never charges. A one-off donation's PaymentIntent is
+// canceled, as abandoned: Stripe cancels one in requires_action at no
+// cost (https://docs.stripe.com/api/payment_intents/cancel). A month of a
+// monthly donation is withdrawn by voiding its invoice, which cancels the
+// invoice's PaymentIntent (cancellation_reason void_invoice), once its
+// subscription is canceled; before, it is ErrInvalidState. As with Void,
+// a request Stripe refuses (the donation succeeded, or was canceled
+// already) or whose answer was lost is told apart by reading the
+// donation.
 func (p *Provider) WithdrawDonation(ctx context.Context, req provider.WithdrawDonationRequest) (provider.Donation, error) {
 	if isInvoice(req.DonationID) {
-		return provider.Donation{}, fmt.Errorf("stripe: donation %s is a month of a monthly donation: cancel its subscription instead: %w", req.DonationID, provider.ErrInvalidState)
+		return p.withdrawMonth(ctx, req)
 	}
 	params := &stripego.PaymentIntentCancelParams{
 		CancellationReason: stripego.String(string(stripego.PaymentIntentCancellationReasonAbandoned)),
@@ -167,15 +169,56 @@ func (p *Provider) WithdrawDonation(ctx context.Context, req provider.WithdrawDo
 		return provider.Donation{}, mapped
 	}
 	d, readErr := p.Donation(ctx, req.DonationID)
-	switch {
-	case readErr != nil:
+	if readErr != nil {
 		return provider.Donation{}, stillUnknown(mapped, readErr)
+	}
+	return withdrawn(d, mapped)
+}
+
+// withdrawMonth voids the invoice of a month of a canceled monthly
+// donation that waits for the donor's action.
+func (p *Provider) withdrawMonth(ctx context.Context, req provider.WithdrawDonationRequest) (provider.Donation, error) {
+	d, err := p.invoiceDonation(ctx, req.DonationID)
+	if err != nil || d.Status != provider.DonationRequiresAction {
+		return withdrawn(d, err)
+	}
+	sub, err := p.subscription(ctx, d.MonthlyID)
+	if err != nil {
+		return provider.Donation{}, err
+	}
+	if sub.Status != stripego.SubscriptionStatusCanceled && sub.Status != stripego.SubscriptionStatusIncompleteExpired {
+		return provider.Donation{}, fmt.Errorf("stripe: donation %s is a month of subscription %s, which is %s: cancel it first: %w", d.ID, sub.ID, sub.Status, provider.ErrInvalidState)
+	}
+	params := &stripego.InvoiceVoidInvoiceParams{}
+	params.SetIdempotencyKey(req.IdempotencyKey)
+	var voidErr error
+	if _, err := p.api.V1Invoices.VoidInvoice(ctx, req.DonationID, params); err != nil {
+		voidErr = mapError(err, write)
+	}
+	if d, err = p.invoiceDonation(ctx, req.DonationID); err != nil {
+		if voidErr == nil {
+			voidErr = fmt.Errorf("stripe: invoice %s voided: %w", req.DonationID, provider.ErrUnknownOutcome)
+		}
+		return provider.Donation{}, stillUnknown(voidErr, err)
+	}
+	return withdrawn(d, voidErr)
+}
+
+// withdrawn answers a withdrawal from the donation as read after it:
+// canceled or failed, it took nothing; succeeded, it cannot be withdrawn
+// (ErrInvalidState, for the caller to refund); still waiting, the
+// withdrawal has not happened, and writeErr (or an unknown outcome) says
+// why.
+func withdrawn(d provider.Donation, writeErr error) (provider.Donation, error) {
+	switch {
 	case d.Status == provider.DonationCanceled || d.Status == provider.DonationFailed:
 		return d, nil
 	case d.Status == provider.DonationSucceeded:
 		return provider.Donation{}, fmt.Errorf("stripe: withdraw donation %s: it succeeded: %w", d.ID, provider.ErrInvalidState)
+	case writeErr != nil:
+		return provider.Donation{}, writeErr
 	}
-	return provider.Donation{}, mapped
+	return provider.Donation{}, fmt.Errorf("stripe: donation %s still waits after its withdrawal: %w", d.ID, provider.ErrUnknownOutcome)
 }
 
 // Donation reads a donation.

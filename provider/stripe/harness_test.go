@@ -127,15 +127,17 @@ func (h *harness) ForgetIdempotencyKeys() {
 // no check of state, idempotent replay or error can pass or fail on it.
 // Those checks run against the recorded server instead
 // (TestConformanceRecorded), whose requests stripe-mock validates. The
-// recorded server has no Billing: monthly donations are checked with
-// recorded subscriptions in monthly_test.go.
+// recorded server has no Billing: monthly donations, and withdrawing a
+// month of one, are checked with recorded subscriptions in
+// monthly_test.go.
 func (h *harness) CannotExercise() map[string]string {
 	if h.server != nil {
 		return map[string]string{
-			"MonthlyDonations/StartMonthlyChargesTheFirstMonthAndReplays": noBilling,
-			"MonthlyDonations/DeclinedFirstMonthStartsNothing":            noBilling,
-			"MonthlyDonations/CancelMonthlyIsIdempotent":                  noBilling,
-			"MonthlyDonations/UnknownMonthlyIsNotFound":                   noBilling,
+			"MonthlyDonations/StartMonthlyChargesTheFirstMonthAndReplays":        noBilling,
+			"MonthlyDonations/DeclinedFirstMonthStartsNothing":                   noBilling,
+			"MonthlyDonations/CancelMonthlyIsIdempotent":                         noBilling,
+			"MonthlyDonations/UnknownMonthlyIsNotFound":                          noBilling,
+			"DonationWithdrawals/WithdrawAMonthOnceItsMonthlyDonationIsCanceled": noBilling,
 		}
 	}
 	out := map[string]string{}
@@ -156,6 +158,7 @@ func (h *harness) CannotExercise() map[string]string {
 		"MonthlyDonations/CancelMonthlyIsIdempotent", "MonthlyDonations/UnknownMonthlyIsNotFound",
 		"DonationWithdrawals/WithdrawnDonationChargesNothing", "DonationWithdrawals/WithdrawFailedChangesNothing",
 		"DonationWithdrawals/WithdrawSucceededIsInvalidState", "DonationWithdrawals/WithdrawUnknownIsNotFound",
+		"DonationWithdrawals/WithdrawAMonthOnceItsMonthlyDonationIsCanceled",
 	} {
 		out[name] = stateless
 	}

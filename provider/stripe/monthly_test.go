@@ -151,3 +151,58 @@ func TestMonthOfADonationNamesItsPaymentIntent(t *testing.T) {
 		t.Fatalf("Donation = %+v, %v; want month in_2 of sub_1, succeeded, paid by pi_2", d, err)
 	}
 }
+
+// waitingMonth is the first month of sub_1, its invoice in_2 in status
+// invoice and its PaymentIntent pi_2 in status pi, as an invoice read
+// and the PaymentIntent read that follows it answer.
+func waitingMonth(invoice, pi string) []func(w http.ResponseWriter, r *http.Request) {
+	return []func(w http.ResponseWriter, r *http.Request){
+		ok(`{"id":"in_2","object":"invoice","status":"` + invoice + `","currency":"usd","amount_paid":0,
+		"parent":{"type":"subscription_details","subscription_details":{"subscription":"sub_1","metadata":{"buybutton_nonprofit":"np_verified"}}},
+		"payments":{"object":"list","data":[{"id":"inpay_2","object":"invoice_payment","status":"open",
+			"payment":{"type":"payment_intent","payment_intent":{"id":"pi_2","object":"payment_intent","amount":1000,"currency":"usd","status":"` + pi + `"}}}]}}`),
+		ok(`{"id":"pi_2","object":"payment_intent","amount":1000,"currency":"usd","client_secret":"pi_2_secret_x","status":"` + pi + `"` +
+			map[bool]string{true: `,"amount_received":1000`}[pi == "succeeded"] + `}`),
+	}
+}
+
+// TestWithdrawAMonthVoidsItsInvoiceOnceItsSubscriptionIsCanceled: the
+// first month of a canceled subscription, waiting for 3-D Secure, is
+// withdrawn by voiding its invoice with the withdrawal's key, which
+// cancels its PaymentIntent. A month of a subscription that runs is
+// ErrInvalidState, and nothing is voided. A month paid before the void
+// is ErrInvalidState too, for the library to refund.
+func TestWithdrawAMonthVoidsItsInvoiceOnceItsSubscriptionIsCanceled(t *testing.T) {
+	withdraw := func(p *Provider) (provider.Donation, error) {
+		return p.WithdrawDonation(context.Background(), provider.WithdrawDonationRequest{IdempotencyKey: "co_9:void", DonationID: "in_2"})
+	}
+	voided := ok(`{"id":"in_2","object":"invoice","status":"void"}`)
+	refused := file(400, "error_unexpected_state.json")
+
+	answers := append(waitingMonth("open", "requires_action"), subscription("canceled", "open", "open", "requires_action", "null"), voided)
+	p, s := monthlyProvider(t, append(answers, waitingMonth("void", "canceled")...)...)
+	d, err := withdraw(p)
+	if err != nil || d.ID != "in_2" || d.MonthlyID != "sub_1" || d.Status != provider.DonationCanceled {
+		t.Fatalf("WithdrawDonation = %+v, %v; want month in_2 of sub_1 canceled", d, err)
+	}
+	seen := s.all()
+	if len(seen) != 6 || seen[3].method != http.MethodPost || seen[3].path != "/v1/invoices/in_2/void" || seen[3].key != "co_9:void" {
+		t.Fatalf("requests %+v, want the month read, the subscription read, its invoice voided with the key, the month read again", seen)
+	}
+
+	p, s = monthlyProvider(t, append(waitingMonth("open", "requires_action"), subscription("incomplete", "open", "open", "requires_action", "null"))...)
+	if _, err := withdraw(p); !errors.Is(err, provider.ErrInvalidState) {
+		t.Fatalf("withdrawing a month of a subscription that runs: %v, want ErrInvalidState", err)
+	}
+	for _, r := range s.all() {
+		if r.method != http.MethodGet {
+			t.Fatalf("withdrawing a month of a subscription that runs sent %s %s", r.method, r.path)
+		}
+	}
+
+	answers = append(waitingMonth("open", "requires_action"), subscription("canceled", "open", "open", "requires_action", "null"), refused)
+	p, _ = monthlyProvider(t, append(answers, waitingMonth("paid", "succeeded")...)...)
+	if _, err := withdraw(p); !errors.Is(err, provider.ErrInvalidState) {
+		t.Fatalf("withdrawing a month paid before the void: %v, want ErrInvalidState (refund it instead)", err)
+	}
+}
