@@ -116,44 +116,57 @@ func TestAMonthWhoseMonthlyDonationRunsIsNotWithdrawn(t *testing.T) {
 	assert.Equal(t, provider.DonationCanceled, got.First.Status)
 }
 
-// lostWithdrawals is the memory platform withdrawing the next *lose
-// donations and losing its answer, as a timeout after the request was
-// sent does.
-type lostWithdrawals struct {
+// flakyWithdrawals is the memory platform answering the next *fail
+// withdrawals wrongly: lost, the withdrawal is made and its answer lost
+// (a timeout after the request was sent); early, the donation is answered
+// as it still is, waiting, and nothing is withdrawn.
+type flakyWithdrawals struct {
 	*memory.Provider
-	lose *int
+	how  string
+	fail *int
 }
 
-func (p lostWithdrawals) WithdrawDonation(ctx context.Context, req provider.WithdrawDonationRequest) (provider.Donation, error) {
-	d, err := p.Provider.WithdrawDonation(ctx, req)
-	if err == nil && *p.lose > 0 {
-		*p.lose--
-		return provider.Donation{}, provider.ErrUnknownOutcome
+func (p flakyWithdrawals) WithdrawDonation(ctx context.Context, req provider.WithdrawDonationRequest) (provider.Donation, error) {
+	if *p.fail == 0 {
+		return p.Provider.WithdrawDonation(ctx, req)
 	}
-	return d, err
+	*p.fail--
+	if p.how == "early" {
+		return p.Provider.Donation(ctx, req.DonationID)
+	}
+	if _, err := p.Provider.WithdrawDonation(ctx, req); err != nil {
+		return provider.Donation{}, err
+	}
+	return provider.Donation{}, provider.ErrUnknownOutcome
 }
 
-// TestAWithdrawalWhoseAnswerIsLostIsAskedAgain: a withdrawal whose outcome
-// is unknown leaves the checkout owing its undo, which a retry of the
-// cancel finishes with the same key: one withdrawal, nothing charged.
-func TestAWithdrawalWhoseAnswerIsLostIsAskedAgain(t *testing.T) {
-	lose := 1
-	f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
-		return buybutton.MerchantFrom(shopID, "Demo Shop", lostWithdrawals{Provider: p, lose: &lose})
-	})
-	_, co := startGift(t, f, false)
-	_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenActionRequired})
-	require.ErrorIs(t, err, buybutton.ErrActionRequired)
-	waiting := f.checkout(t, co.ID).PaymentID
+// TestAWithdrawalNotAnsweredWithdrawnIsAskedAgain: a withdrawal whose
+// outcome is unknown, or that the platform answers with the donation
+// still waiting, is not believed: the checkout keeps owing its undo,
+// which a retry of the cancel finishes with the same key: one
+// withdrawal, nothing charged.
+func TestAWithdrawalNotAnsweredWithdrawnIsAskedAgain(t *testing.T) {
+	for _, how := range []string{"lost", "early"} {
+		t.Run(how, func(t *testing.T) {
+			fail := 1
+			f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
+				return buybutton.MerchantFrom(shopID, "Demo Shop", flakyWithdrawals{Provider: p, how: how, fail: &fail})
+			})
+			_, co := startGift(t, f, false)
+			_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenActionRequired})
+			require.ErrorIs(t, err, buybutton.ErrActionRequired)
+			waiting := f.checkout(t, co.ID).PaymentID
 
-	_, err = f.client.CancelCheckout(ctx, buyer, co.ID)
-	require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
-	assert.Equal(t, waiting, f.checkout(t, co.ID).PaymentID, "the checkout still owes the gift's undo")
+			_, err = f.client.CancelCheckout(ctx, buyer, co.ID)
+			require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
+			assert.Equal(t, waiting, f.checkout(t, co.ID).PaymentID, "the checkout still owes the gift's undo")
 
-	got, err := f.client.CancelCheckout(ctx, buyer, co.ID)
-	require.NoError(t, err)
-	assert.Equal(t, buybutton.CheckoutCanceled, got.State)
-	assert.False(t, got.Compensating)
-	assertWithdrawn(t, f, waiting)
-	assert.Equal(t, 1, f.shop.Stats().Withdrawals)
+			got, err := f.client.CancelCheckout(ctx, buyer, co.ID)
+			require.NoError(t, err)
+			assert.Equal(t, buybutton.CheckoutCanceled, got.State)
+			assert.False(t, got.Compensating)
+			assertWithdrawn(t, f, waiting)
+			assert.Equal(t, 1, f.shop.Stats().Withdrawals)
+		})
+	}
 }
