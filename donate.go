@@ -168,9 +168,11 @@ func (c *Client) priceGift(ctx context.Context, m Merchant, co *Checkout) error 
 // those of [Client.Confirm]: a fee that changed since the checkout was
 // priced is [ErrPriceChanged], a declined card provider.ErrDeclined, an
 // extra step [ErrActionRequired], a lost answer [ErrUnknownOutcome], and
-// another card confirmed while a step waits gives the waiting gift up;
+// another card confirmed while a step waits gives the waiting gift up
+// (withdrawn where the provider can: provider.DonationWithdrawals);
 // however often it is called, at most one donation is kept (a gift given
-// up that the donor completes later is refunded).
+// up that could not be withdrawn, and that the donor completes later, is
+// refunded).
 func (c *Client) ConfirmDonation(ctx context.Context, p ConfirmParams) (*Donation, error) {
 	out, err := c.confirm(ctx, p, true)
 	if err != nil {

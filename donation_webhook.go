@@ -130,7 +130,8 @@ func (c *Client) refundFailedAfterwards(ctx context.Context, m Merchant, d *Dona
 // attempt that made it gave up on it, and cancels the monthly donation it
 // would have started: an attempt that ended (expired, canceled, undone
 // after a failure, or given up for another card) while the donation
-// waited for the donor's action, whatever the checkout did next (it may
+// waited for the donor's action, and could not withdraw it (the provider
+// cannot, or the donor's step came first), whatever the checkout did next (it may
 // be ready again, waiting for another attempt's action, or placed with
 // another attempt's gift). A donation the checkout recorded, or that the
 // attempt under way waits for, is left to it; while an attempt is being
