@@ -205,11 +205,13 @@ func giveGiftBack(ctx context.Context, m Merchant, donationID, key string, keyAt
 
 // withdrawGift withdraws a donation waiting for the donor's action, and
 // returns it as it then is: canceled or failed, having charged nothing.
-// A provider that will not withdraw it (the donor completed it meanwhile,
-// or it cannot be withdrawn) is answered with the donation as read
-// again, for the caller to refund if it succeeded; one answered in any
-// other state has not been withdrawn yet: that is ErrUnknownOutcome,
-// asked again with the same key.
+// A provider that will not withdraw it (ErrInvalidState: the donor
+// completed it meanwhile, or it cannot be withdrawn; ErrInvalidRequest:
+// the platform does not take the request, which asking again will not
+// change) is answered with the donation as read again: the caller
+// refunds it if it succeeded, and leaves it to returnLateGift if it still
+// waits. One answered in any other state has not been withdrawn yet: that
+// is ErrUnknownOutcome, asked again with the same key.
 func withdrawGift(ctx context.Context, m Merchant, key, donationID string) (provider.Donation, error) {
 	d, err := m.Withdrawals.WithdrawDonation(ctx, provider.WithdrawDonationRequest{IdempotencyKey: key, DonationID: donationID})
 	switch {
@@ -217,7 +219,7 @@ func withdrawGift(ctx context.Context, m Merchant, key, donationID string) (prov
 		return d, nil
 	case err == nil:
 		return provider.Donation{}, fmt.Errorf("%w: donation %s answered a withdrawal as %s", ErrUnknownOutcome, donationID, d.Status)
-	case !errors.Is(err, provider.ErrInvalidState):
+	case !errors.Is(err, provider.ErrInvalidState) && !errors.Is(err, provider.ErrInvalidRequest):
 		return provider.Donation{}, err
 	}
 	if d, err = m.Donations.Donation(ctx, donationID); err != nil {

@@ -170,3 +170,36 @@ func TestAWithdrawalNotAnsweredWithdrawnIsAskedAgain(t *testing.T) {
 		})
 	}
 }
+
+// refusedWithdrawals is the memory platform refusing every withdrawal as
+// a request it does not take, as a wrapper over a platform without the
+// capability does (provider/faulty).
+type refusedWithdrawals struct{ *memory.Provider }
+
+func (refusedWithdrawals) WithdrawDonation(context.Context, provider.WithdrawDonationRequest) (provider.Donation, error) {
+	return provider.Donation{}, provider.ErrInvalidRequest
+}
+
+// TestAWithdrawalThePlatformDoesNotTakeLeavesTheGiftToARefund: a
+// withdrawal refused as a request the platform does not take (asking
+// again would not change that) does not keep the checkout owing its undo
+// for ever: the gift is left waiting, as on a platform without
+// withdrawals, and refunded if the donor completes it.
+func TestAWithdrawalThePlatformDoesNotTakeLeavesTheGiftToARefund(t *testing.T) {
+	f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
+		return buybutton.MerchantFrom(shopID, "Demo Shop", refusedWithdrawals{p})
+	})
+	_, co := startGift(t, f, false)
+	_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenActionRequired})
+	require.ErrorIs(t, err, buybutton.ErrActionRequired)
+	waiting := f.checkout(t, co.ID).PaymentID
+
+	got, err := f.client.CancelCheckout(ctx, buyer, co.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.CheckoutCanceled, got.State)
+	assert.False(t, got.Compensating, "the undo is done")
+
+	require.NoError(t, f.shop.CompleteAction(waiting, true))
+	f.deliver(t)
+	assertGivenBack(t, f, waiting, false)
+}
