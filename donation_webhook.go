@@ -131,12 +131,12 @@ func (c *Client) refundFailedAfterwards(ctx context.Context, m Merchant, d *Dona
 // would have started: an attempt that ended (expired, canceled, undone
 // after a failure, or given up for another card) while the donation
 // waited for the donor's action, and could not withdraw it (the provider
-// cannot, or the donor's step came first), whatever the checkout did next (it may
-// be ready again, waiting for another attempt's action, or placed with
-// another attempt's gift). A donation the checkout recorded, or that the
-// attempt under way waits for, is left to it; while an attempt is being
-// placed or undone, the donation may be its own, or its undo may have
-// missed it, and the event is refused with ErrInProgress, for the
+// cannot, or the donor's step came first), whatever the checkout did next
+// (it may be ready again, waiting for another attempt's action, or placed
+// with another attempt's gift). A donation the checkout recorded, or that
+// the attempt under way waits for, is left to it; while an attempt is
+// being placed or undone, the donation may be its own, or its undo may
+// have missed it, and the event is refused with ErrInProgress, for the
 // platform to deliver again. The refund's key derives from the donation,
 // so a repeated delivery refunds nothing more.
 func (c *Client) returnLateGift(ctx context.Context, m Merchant, co *Checkout, e provider.Event) error {

@@ -66,9 +66,10 @@ const (
 	// refused to capture its payment (Reason says why; Order.CaptureFailure
 	// keeps it). The money was not taken: the host settles it.
 	EventPaymentCaptureFailed EventType = "payment.capture_failed"
-	// EventPaymentDisputed: a chargeback, the buyer's bank disputing the
-	// payment of an order (OrderID) or a donation (DonationID). Amount is
-	// what is disputed, Reason the bank's reason. The library changes no
+	// EventPaymentDisputed: the buyer's bank disputes the payment of an
+	// order (OrderID) or a donation (DonationID), with a chargeback or an
+	// inquiry before one. Amount is what is disputed, Reason the bank's
+	// reason. The library changes no
 	// amounts: the dispute is the merchant's, or the nonprofit's, to
 	// answer on the platform.
 	EventPaymentDisputed EventType = "payment.disputed"

@@ -268,29 +268,34 @@ func refusal(f *Refund) error {
 	if f.Status != RefundFailed {
 		return nil
 	}
-	if kind, ok := refusalKinds[f.FailureKind]; ok {
-		return fmt.Errorf("%w: refund %s: %w: %s", ErrRefundFailed, f.ID, kind, f.Failure)
+	for _, k := range refusalKinds {
+		if k.name == f.FailureKind {
+			return fmt.Errorf("%w: refund %s: %w: %s", ErrRefundFailed, f.ID, k.kind, f.Failure)
+		}
 	}
 	return fmt.Errorf("%w: refund %s: %s", ErrRefundFailed, f.ID, f.Failure)
 }
 
 // refusalKinds are the provider's error kinds a refund is refused with
-// for good, by the name a failed Refund keeps of its kind.
-var refusalKinds = map[string]error{
-	"refund_exceeds_capture": provider.ErrRefundExceedsCapture,
-	"invalid_state":          provider.ErrInvalidState,
-	"invalid_request":        provider.ErrInvalidRequest,
-	"not_found":              provider.ErrNotFound,
-	"declined":               provider.ErrDeclined,
-	"idempotency_conflict":   provider.ErrIdempotencyConflict,
+// for good, with the name a failed Refund keeps of its kind.
+var refusalKinds = []struct {
+	name string
+	kind error
+}{
+	{"refund_exceeds_capture", provider.ErrRefundExceedsCapture},
+	{"invalid_state", provider.ErrInvalidState},
+	{"invalid_request", provider.ErrInvalidRequest},
+	{"not_found", provider.ErrNotFound},
+	{"declined", provider.ErrDeclined},
+	{"idempotency_conflict", provider.ErrIdempotencyConflict},
 }
 
-// refusalKind is the name of the provider's error kind err matches, of
-// refusalKinds, or "".
+// refusalKind is the name of the first of refusalKinds err matches, or
+// "".
 func refusalKind(err error) string {
-	for name, kind := range refusalKinds {
-		if errors.Is(err, kind) {
-			return name
+	for _, k := range refusalKinds {
+		if errors.Is(err, k.kind) {
+			return k.name
 		}
 	}
 	return ""

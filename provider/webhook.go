@@ -82,8 +82,9 @@ const (
 	EventPaymentRefundFailed EventType = "payment.refund_failed"
 	// EventPaymentDisputed is a dispute the buyer's bank opened on a
 	// captured payment: a chargeback, or an inquiry that may become one.
-	// Amount is what is disputed, Reason the bank's reason. Like EventPaymentRefunded, it may be a donation's, with
-	// PaymentID the donation's id or its [Donation].PaymentID.
+	// Amount is what is disputed, Reason the bank's reason. Like
+	// EventPaymentRefunded, it may be a donation's, with PaymentID the
+	// donation's id or its [Donation].PaymentID.
 	EventPaymentDisputed EventType = "payment.disputed"
 	// EventPaymentDisputeClosed is a dispute's end. Reason is its
 	// outcome: [DisputeWon], [DisputeLost] or [DisputeEnded]; Amount is
