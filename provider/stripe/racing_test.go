@@ -23,17 +23,20 @@ import (
 )
 
 // TestLibraryRacingOverStripeSettles has buyers confirming, cancelling and
-// completing 3-D Secure, the host cancelling, refunding and reconciling
-// orders and running maintenance, and the merchant refunding on Stripe's
-// dashboard, whose refund.created events come late, all at once on the
-// same checkouts, with Stripe (the recorded server) taking the money, a sixth
-// of the calls to it failing every way and some of its answers lost. Once
-// the faults stop and maintenance has run, the library and Stripe tell one
-// story: every checkout ended; every PaymentIntent Stripe made, those whose
-// answer was lost included, is captured for exactly one order, with what
-// the order records as captured and refunded, or canceled, or refunded in
-// full, or never charged. In every other run a day passes before the
-// settling, and Stripe forgets every idempotency key.
+// completing 3-D Secure, donors doing the same with gifts, the host
+// cancelling, refunding and reconciling orders and running maintenance,
+// and the merchant refunding on Stripe's dashboard, whose refund.created
+// events come late, all at once on the same checkouts, with Stripe (the
+// recorded server) taking the money, a sixth of the calls to it failing
+// every way and some of its answers lost. Once the faults stop and
+// maintenance has run, the library and Stripe tell one story: every
+// checkout ended; every PaymentIntent Stripe made, those whose answer was
+// lost included, is captured for exactly one order, with what the order
+// records as captured and refunded, or canceled, or refunded in full, or
+// never charged; every gift is one donation of what Stripe charged, or
+// was withdrawn, refunded in full, or never charged. In every other run a
+// day passes before the settling, and Stripe forgets every idempotency
+// key.
 func TestLibraryRacingOverStripeSettles(t *testing.T) {
 	for seed := range uint64(4) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { raceOverStripe(t, seed) })
@@ -45,13 +48,14 @@ const racingShop, racingSecret = "demo-shop", "whsec_racing"
 var racingTee = memory.DemoTee + "-Black"
 
 func raceOverStripe(t *testing.T, seed uint64) {
-	const stock, checkouts, workers, steps = 30, 60, 8, 150
+	const stock, checkouts, gifts, workers, steps = 30, 60, 18, 8, 150
 	ctx := context.Background()
 	clock := memharness.NewClock(time.Now().UTC().Truncate(time.Second))
 	api := stripetest.NewServer("")
 	defer api.Close()
 	noRetries := int64(0) // the faults and lost answers reach the library as they are
-	pay, err := stripe.New(stripe.Options{SecretKey: "sk_test_racing", APIURL: api.URL(), MaxNetworkRetries: &noRetries, Now: clock.Now, WebhookSecrets: []string{racingSecret}})
+	pay, err := stripe.New(stripe.Options{SecretKey: "sk_test_racing", APIURL: api.URL(), MaxNetworkRetries: &noRetries, Now: clock.Now, WebhookSecrets: []string{racingSecret},
+		Nonprofits: []stripe.Nonprofit{{Nonprofit: memory.DemoNonprofits("USD")[0]}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,15 +67,33 @@ func raceOverStripe(t *testing.T, seed uint64) {
 	client, err := buybutton.New(&buybutton.Options{Now: clock.Now, Merchants: []buybutton.Merchant{{
 		ID: racingShop, Name: "Demo Shop",
 		Catalog: shop, Quotes: shop, Orders: shop, Inventory: shop,
-		Payments: faults, Webhooks: pay,
+		Payments: faults, Donations: faults, Withdrawals: faults, Webhooks: pay,
 	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	campaign, err := client.CreateCampaign(ctx, buybutton.CampaignParams{
+		MerchantID: racingShop, NonprofitID: memory.DemoNonprofits("USD")[0].ID, Title: "Wells", Currency: "USD",
+		Presets: []money.Amount{money.MustParse("10.00", "USD")}, Maximum: money.MustParse("100.00", "USD"),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	cards := []string{"pm_card_visa", "pm_card_visa", "pm_card_visa", "pm_card_visa_chargeDeclined", "pm_card_authenticationRequired", "pm_fake_lost_response"}
-	type started struct{ id, buyer, card string }
+	type started struct {
+		id, buyer, card string
+		gift            bool
+	}
 	var all []started
+	for i := range gifts {
+		donor := fmt.Sprintf("donor-%d", i%3)
+		co, err := client.StartDonation(ctx, buybutton.StartDonationParams{BuyerID: donor, CampaignID: campaign.ID, Amount: money.MustParse("10.00", "USD")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, started{co.ID, donor, cards[i%len(cards)], true})
+	}
 	for i := range checkouts {
 		buyer := fmt.Sprintf("buyer-%d", i%6)
 		_, cos, err := client.StartCheckout(ctx, buybutton.StartCheckoutParams{
@@ -85,7 +107,7 @@ func raceOverStripe(t *testing.T, seed uint64) {
 		if _, err := client.SelectShipping(ctx, buyer, cos[0].ID, "standard"); err != nil {
 			t.Fatal(err)
 		}
-		all = append(all, started{cos[0].ID, buyer, cards[i%len(cards)]})
+		all = append(all, started{cos[0].ID, buyer, cards[i%len(cards)], false})
 	}
 
 	var mu sync.Mutex
@@ -168,7 +190,14 @@ func raceOverStripe(t *testing.T, seed uint64) {
 						// bank step the buyer will not take).
 						card = cards[rng.IntN(len(cards))]
 					}
-					_, err = client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: s.buyer, CheckoutID: s.id, PaymentToken: card})
+					confirm := client.Confirm
+					if s.gift {
+						confirm = func(ctx context.Context, p buybutton.ConfirmParams) (*buybutton.Order, error) {
+							_, err := client.ConfirmDonation(ctx, p)
+							return nil, err
+						}
+					}
+					_, err = confirm(ctx, buybutton.ConfirmParams{BuyerID: s.buyer, CheckoutID: s.id, PaymentToken: card})
 				case op < 40:
 					_, err = client.CancelCheckout(ctx, s.buyer, s.id)
 				case op < 50:
@@ -241,7 +270,8 @@ func raceOverStripe(t *testing.T, seed uint64) {
 		t.Errorf("an outcome no caller should get: %v", err)
 	}
 
-	orders := map[string]*buybutton.Order{} // by PaymentIntent
+	orders := map[string]*buybutton.Order{}       // by PaymentIntent
+	donations := map[string]*buybutton.Donation{} // by PaymentIntent
 	kept := 0
 	for _, s := range all {
 		co, err := client.Checkout(ctx, s.buyer, s.id)
@@ -252,6 +282,14 @@ func raceOverStripe(t *testing.T, seed uint64) {
 			t.Errorf("checkout %s has not ended: %s, compensating %v", co.ID, co.State, co.Compensating)
 		}
 		if co.State != buybutton.CheckoutPlaced {
+			continue
+		}
+		if s.gift {
+			d, err := client.Donation(ctx, s.buyer, co.DonationID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			donations[d.ProviderDonationID] = d
 			continue
 		}
 		o, err := client.Order(ctx, s.buyer, co.OrderID)
@@ -271,7 +309,20 @@ func raceOverStripe(t *testing.T, seed uint64) {
 	}
 
 	intents := api.PaymentIntents()
+	withdrawn := 0
 	for _, id := range intents {
+		if g, err := pay.Donation(ctx, id); err == nil {
+			d, ok := donations[id]
+			switch {
+			case ok && (g.Status != provider.DonationSucceeded || !g.Amount.Equal(d.Charged) || !g.Refunded.IsZero()):
+				t.Errorf("donation %s: Stripe has %s, %s charged, %s refunded; the library %s charged", d.ID, g.Status, g.Amount, g.Refunded, d.Charged)
+			case !ok && g.Status == provider.DonationCanceled:
+				withdrawn++
+			case !ok && g.Status != provider.DonationFailed && !(g.Status == provider.DonationSucceeded && g.Refunded.Equal(g.Amount)):
+				t.Errorf("gift %s of no donation is %s, %s refunded of %s", id, g.Status, g.Refunded, g.Amount)
+			}
+			continue
+		}
 		p, err := pay.Payment(ctx, id)
 		if err != nil {
 			t.Fatal(err)
@@ -309,7 +360,8 @@ func raceOverStripe(t *testing.T, seed uint64) {
 			searches++
 		}
 	}
-	t.Logf("checkouts %d, orders %d (%d units kept), PaymentIntents %d, dashboard refunds %d, searches for forgotten keys %d; faults %v", len(all), len(orders), kept, len(intents), dashboard, searches, faults.Counts())
+	t.Logf("checkouts %d, orders %d (%d units kept), donations %d, gifts withdrawn %d, PaymentIntents %d, dashboard refunds %d, searches for forgotten keys %d; faults %v",
+		len(all), len(orders), kept, len(donations), withdrawn, len(intents), dashboard, searches, faults.Counts())
 
 	// What is left to sell is the stock less what was kept.
 	if left := stock - kept; left > 0 {
