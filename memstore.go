@@ -53,6 +53,11 @@ type memoryStore struct {
 	refs        map[Ref]string
 	idempotency map[string]IdempotencyRecord
 	seen        map[SeenEvent]time.Time // keyed with At zeroed; the value is At
+	// idempotencyAge and seenAge hold the keys of idempotency and seen,
+	// oldest first, for Prune. Both maps are insert-only but for Prune,
+	// so each key is in its queue once.
+	idempotencyAge ageQueue[string]
+	seenAge        ageQueue[SeenEvent]
 	// log holds every transition, each linked to the one before it of
 	// the same subject; lastOf holds the number of each subject's newest.
 	// A commit so costs one log entry and one map write per transition,
@@ -249,29 +254,28 @@ func (s *memoryStore) AckEvents(_ context.Context, ids []string) error {
 	return nil
 }
 
-// Prune looks at every idempotency record and seen event: they are few
-// beside the other records (one a refund, one a webhook event), and
-// Maintain calls it once a pass.
+// Prune takes the oldest idempotency records and seen events off their
+// age queues: it looks at what it deletes and at one entry more of each,
+// however many the store holds.
 func (s *memoryStore) Prune(_ context.Context, before time.Time, limit int) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := deleteUpTo(s.idempotency, limit, func(r IdempotencyRecord) bool { return r.CreatedAt.Before(before) })
-	n += deleteUpTo(s.seen, limit-n, func(at time.Time) bool { return at.Before(before) })
+	n := deleteOldest(s.idempotency, &s.idempotencyAge, before, limit)
+	n += deleteOldest(s.seen, &s.seenAge, before, limit-n)
 	return n, nil
 }
 
-// deleteUpTo deletes up to limit entries of m for which old holds, and
-// returns how many it deleted.
-func deleteUpTo[K comparable, V any](m map[K]V, limit int, old func(V) bool) int {
+// deleteOldest deletes from m up to limit of the keys q holds as made
+// before t, oldest first, and returns how many it deleted.
+func deleteOldest[K comparable, V any](m map[K]V, q *ageQueue[K], t time.Time, limit int) int {
 	n := 0
-	for k, v := range m {
-		if n == limit {
+	for n < limit {
+		k, ok := q.popBefore(t)
+		if !ok {
 			break
 		}
-		if old(v) {
-			delete(m, k)
-			n++
-		}
+		delete(m, k)
+		n++
 	}
 	return n
 }
@@ -341,9 +345,12 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 	}
 	for _, r := range tx.Idempotency {
 		s.idempotency[r.Key] = r
+		s.idempotencyAge.push(r.Key, r.CreatedAt)
 	}
 	for _, e := range tx.Seen {
-		s.seen[SeenEvent{MerchantID: e.MerchantID, EventID: e.EventID}] = e.At
+		k := SeenEvent{MerchantID: e.MerchantID, EventID: e.EventID}
+		s.seen[k] = e.At
+		s.seenAge.push(k, e.At)
 	}
 	for _, t := range tx.Transitions {
 		prev, hasPrev := s.lastOf[t.SubjectID]

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -61,6 +62,7 @@ var checks = []struct {
 	{"IdempotencyKeysInsertOnce", idempotencyKeysInsertOnce},
 	{"SeenEventsInsertOnce", seenEventsInsertOnce},
 	{"PruneDeletesOnlyWhatIsOld", pruneDeletesOnlyWhatIsOld},
+	{"PruneFindsEveryOldRecordWhateverItsOrder", pruneFindsEveryOldRecordWhateverItsOrder},
 	{"TransitionsInOrder", transitionsInOrder},
 	{"OutboxPendingAndAck", outboxPendingAndAck},
 	{"LongOutboxAndLog", longOutboxAndLog},
@@ -304,6 +306,50 @@ func seenEventsInsertOnce(t *testing.T, ctx context.Context, s buybutton.Store) 
 	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Seen: []buybutton.SeenEvent{later}}), "seen_event")
 	// The same event id from another merchant is another event.
 	commit(t, ctx, s, &buybutton.Tx{Seen: []buybutton.SeenEvent{{MerchantID: "other", EventID: "evt_1", At: t0}}})
+}
+
+// pruneFindsEveryOldRecordWhateverItsOrder: records committed in no
+// order of their times (instances' clocks differ, and commits race), and
+// pruned a few at a time, all go that are older than the cutoff, and none
+// that is not. A store that keeps its records in the order they came and
+// stops at the first young one fails it.
+func pruneFindsEveryOldRecordWhateverItsOrder(t *testing.T, ctx context.Context, s buybutton.Store) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	at := map[string]time.Time{}
+	old := 0
+	for batch := range 6 {
+		tx := &buybutton.Tx{}
+		for i := range 50 {
+			key := fmt.Sprintf("refund:ord-%d:%d", batch, i)
+			made := t0.Add(time.Duration(rng.IntN(4*3600)-2*3600) * time.Second)
+			at[key] = made
+			if made.Before(t0) {
+				old++
+			}
+			tx.Idempotency = append(tx.Idempotency, buybutton.IdempotencyRecord{Key: key, Fingerprint: "f", ResultID: "re", CreatedAt: made})
+			tx.Seen = append(tx.Seen, buybutton.SeenEvent{MerchantID: "shop", EventID: key, At: made})
+		}
+		commit(t, ctx, s, tx)
+	}
+	deleted := 0
+	for {
+		n, err := s.Prune(ctx, t0, 7)
+		require.NoError(t, err)
+		require.LessOrEqual(t, n, 7)
+		if n == 0 {
+			break
+		}
+		deleted += n
+	}
+	assert.Equal(t, 2*old, deleted, "the records and marks made before the cutoff")
+	for key, made := range at {
+		_, err := s.Idempotency(ctx, key)
+		if made.Before(t0) {
+			assert.ErrorIs(t, err, buybutton.ErrNotFound, "key %q made at %s is old", key, made)
+		} else {
+			assert.NoError(t, err, "key %q made at %s is not old", key, made)
+		}
+	}
 }
 
 // pruneDeletesOnlyWhatIsOld: Prune deletes idempotency records and seen
