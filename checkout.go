@@ -2,6 +2,7 @@ package buybutton
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -101,8 +102,9 @@ type CheckoutError struct {
 	// "platform_error" (the provider held or charged another amount than
 	// asked, and the library gave it back: [ErrUnexpectedAnswer]),
 	// "payment_switched" (the buyer confirmed with another payment method
-	// while this one waited for their action) and "refused" (the merchant
-	// refused the order: the checkout failed).
+	// while this one waited for their action), "checkout_edited" (the
+	// buyer edited the checkout while it waited) and "refused" (the
+	// merchant refused the order: the checkout failed).
 	Code    string
 	Message string // for the buyer, from the provider where it gave one
 }
@@ -447,6 +449,13 @@ func (c *Client) CancelCheckout(ctx context.Context, buyerID, checkoutID string)
 // and commits it with compare-and-set, retrying when another change won the
 // race. The edit works on a copy and returns the state to move to; an edit
 // the transition table does not allow changes nothing.
+//
+// A checkout waiting for the buyer's payment action gives that attempt up
+// first (giveUpForEdit), as a confirm with another payment method does,
+// once the edit has been tried on a copy: an edit that fails changes
+// nothing. If the payment went through meanwhile, the order is placed and
+// the edit refused. An attempt given up whose undo could not finish (the
+// checkout unknown, owing it) is finished the same way.
 func (c *Client) editCheckout(ctx context.Context, buyerID, checkoutID, reason string, edit func(Merchant, *Checkout) (CheckoutState, error)) (*Checkout, error) {
 	for {
 		co, err := c.Checkout(ctx, buyerID, checkoutID)
@@ -458,7 +467,19 @@ func (c *Client) editCheckout(ctx context.Context, buyerID, checkoutID, reason s
 			return nil, err
 		}
 		from := co.State
-		if from.Terminal() || from == CheckoutPaymentPending || from == CheckoutRequiresAction || from == CheckoutUnknown {
+		if from == CheckoutRequiresAction || co.undoingGivenUp() {
+			// Tried on the checkout as giving the attempt up leaves it.
+			tried := cloneCheckout(co)
+			tried.State = co.readyState()
+			if _, err := edit(m, tried); err != nil {
+				return nil, err
+			}
+			if err := c.giveUpForEdit(ctx, co, buyerActor(buyerID)); !errors.Is(err, errRetry) {
+				return nil, err
+			}
+			continue
+		}
+		if from.Terminal() || from == CheckoutPaymentPending || from == CheckoutUnknown {
 			return nil, &TransitionError{Machine: "checkout", ID: co.ID, From: string(from), To: "edited"}
 		}
 		to, err := edit(m, co)

@@ -21,19 +21,39 @@ import (
 // made (Checkout.Compensating), so maintenance finishes what a crash
 // interrupts.
 
-// codeSwitched is the CheckoutError code of an attempt given up for
-// another payment method.
-const codeSwitched = "payment_switched"
+// The CheckoutError codes of an attempt the buyer gave up while it waited
+// for their action: for another payment method, or to edit the checkout.
+// Neither is a failure to tell the buyer of.
+const (
+	codeSwitched = "payment_switched"
+	codeEdited   = "checkout_edited"
+)
 
-// giveUpForAnother undoes an attempt whose payment (or donation) waits for
+// givenUp reports whether e is the code of an attempt the buyer gave up.
+func (e *CheckoutError) givenUp() bool {
+	return e != nil && (e.Code == codeSwitched || e.Code == codeEdited)
+}
+
+// undoingGivenUp reports whether co owes the undo of an attempt the buyer
+// gave up, which could not finish: resuming it finishes the undo and
+// nothing else.
+func (co *Checkout) undoingGivenUp() bool {
+	return co.State == CheckoutUnknown && co.Compensating && co.LastError.givenUp()
+}
+
+// giveUpWaiting undoes an attempt whose payment (or donation) waits for
 // the buyer's action, or failed, because the buyer confirmed with another
-// payment method: the payment is voided (a donation withdrawn, or given
-// back by returnLateGift if it cannot be and succeeds later) and the stock
-// released, the checkout is ready again, and errRetry sends the caller's
-// confirm on to an attempt with the new method.
-func (c *Client) giveUpForAnother(ctx context.Context, m Merchant, co *Checkout, actor string) error {
+// payment method (switchRun) or edits the checkout (editRun): the payment
+// is voided (a donation withdrawn, or given back by returnLateGift if it
+// cannot be and succeeds later) and the stock released, the checkout is
+// ready again, and errRetry sends the caller's confirm on to an attempt
+// with the new method, or its edit on.
+func (c *Client) giveUpWaiting(ctx context.Context, m Merchant, co *Checkout, run attemptRun, actor string) error {
 	co.Compensating = true
 	co.LastError = &CheckoutError{Code: codeSwitched, Message: "You chose another payment method; the first was released."}
+	if run == editRun {
+		co.LastError = &CheckoutError{Code: codeEdited, Message: "You changed the checkout; its payment was released. Confirm again."}
+	}
 	return c.compensateAndReport(ctx, m, co, co.readyState(), actor, errRetry)
 }
 

@@ -239,8 +239,8 @@ func (c *Client) runGift(ctx context.Context, m Merchant, co *Checkout, actor st
 	switch {
 	case d.Status == provider.DonationSucceeded:
 		return c.commitGiven(ctx, m, co, d, monthly, actor)
-	case run == switchRun:
-		return outcome{}, c.giveUpForAnother(ctx, m, co, actor)
+	case run.givesUp():
+		return outcome{}, c.giveUpWaiting(ctx, m, co, run, actor)
 	case d.Status == provider.DonationRequiresAction:
 		return outcome{}, c.awaitAction(ctx, m, co, d.ID, d.NextAction, actor)
 	}

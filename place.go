@@ -153,9 +153,16 @@ const (
 	// method, while it waits for their action. If the payment went through
 	// meanwhile it is placed as any resumedRun; if it still waits, or
 	// failed, the attempt is undone and errRetry returned, so that the
-	// confirm starts an attempt with the new method (giveUpForAnother).
+	// confirm starts an attempt with the new method (giveUpWaiting).
 	switchRun
+	// editRun: a switchRun the buyer gives up on to edit the checkout
+	// (giveUpForEdit): once it is undone, the edit goes on.
+	editRun
 )
+
+// givesUp reports whether the run gives its attempt up unless its payment
+// went through.
+func (r attemptRun) givesUp() bool { return r == switchRun || r == editRun }
 
 // switchesTo reports whether a confirm with token gives up the attempt
 // waiting for the buyer's action for another payment method. A confirm
@@ -204,19 +211,39 @@ func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string)
 	default:
 		return outcome{}, &TransitionError{Machine: "checkout", ID: co.ID, From: string(from), To: string(CheckoutPaymentPending)}
 	}
+	return c.claimAndRun(ctx, co, run, actor)
+}
+
+// claimAndRun claims co's attempt, by compare-and-set on its version, and
+// runs it; a claim lost to another caller is errRetry.
+func (c *Client) claimAndRun(ctx context.Context, co *Checkout, run attemptRun, actor string) (outcome, error) {
 	// The claim's commit outlives ctx (see detachedStore); a caller gone
 	// starts no attempt, whose every platform call would fail unsent.
 	if err := ctx.Err(); err != nil {
 		return outcome{}, err
 	}
-	co.ClaimedUntil = now.Add(c.claimLease)
-	if err := c.commitCheckout(ctx, co, from, CheckoutPaymentPending, fmt.Sprintf("placement attempt %d claimed", co.Attempt), actor); err != nil {
+	co.ClaimedUntil = c.now().Add(c.claimLease)
+	if err := c.commitCheckout(ctx, co, co.State, CheckoutPaymentPending, fmt.Sprintf("placement attempt %d claimed", co.Attempt), actor); err != nil {
 		if conflictOn(err, "checkout") {
 			return outcome{}, errRetry
 		}
 		return outcome{}, err
 	}
 	return c.runPlacement(ctx, co, actor, run)
+}
+
+// giveUpForEdit gives up the attempt of co that waits for the buyer's
+// action, so that an edit can follow: errRetry once it is undone (the
+// payment voided, a gift withdrawn, the stock released), for the edit to
+// read the ready checkout again. If the payment went through meanwhile,
+// the attempt places its order instead, and the edit is refused: the
+// checkout is placed.
+func (c *Client) giveUpForEdit(ctx context.Context, co *Checkout, actor string) error {
+	_, err := c.claimAndRun(ctx, co, editRun, actor)
+	if err == nil {
+		return &TransitionError{Machine: "checkout", ID: co.ID, From: string(CheckoutPlaced), To: "edited"}
+	}
+	return err
 }
 
 // requote prices a ready checkout again just before it is claimed. If any
@@ -292,8 +319,8 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		if err := c.compensate(ctx, m, co, co.afterCompensation(), actor); err != nil {
 			return outcome{}, err
 		}
-		if co.LastError.Code == codeSwitched {
-			return outcome{}, errRetry // nothing failed: the confirm goes on with its own method
+		if co.LastError.givenUp() {
+			return outcome{}, errRetry // nothing failed: the confirm or the edit goes on
 		}
 		return outcome{}, fmt.Errorf("buybutton: checkout %s: attempt %d undone: %w", co.ID, co.Attempt, co.LastError.kind())
 	}
@@ -337,8 +364,8 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 	}
 	switch {
 	case pay.Status == provider.PaymentAuthorized, pay.Status == provider.PaymentCaptured:
-	case run == switchRun:
-		return outcome{}, c.giveUpForAnother(ctx, m, co, actor)
+	case run.givesUp():
+		return outcome{}, c.giveUpWaiting(ctx, m, co, run, actor)
 	case pay.Status == provider.PaymentRequiresAction:
 		return outcome{}, c.awaitAction(ctx, m, co, pay.ID, pay.NextAction, actor)
 	default: // failed or voided: the action failed or the hold lapsed

@@ -29,8 +29,8 @@ import (
 // instances (two Clients that share nothing but the store) over the memory
 // platform, with buyers, donors, the host and the platform all acting at
 // once on the same checkouts, through either instance: buyers confirming (a
-// checkout, or its group), cancelling and completing bank steps, and
-// reaching for others' (ErrForbidden); the host cancelling and refunding
+// checkout, or its group), editing, cancelling and completing bank steps,
+// and reaching for others' (ErrForbidden); the host cancelling and refunding
 // orders, reading the library's events and running maintenance; the merchant
 // repricing, shipping, cancelling and refunding on its platform's dashboard;
 // the card's issuer ending holds, or approving half of a hold or a gift
@@ -257,8 +257,15 @@ func (w *racingWorld) act(rng *rand.Rand) {
 		_, err = c.Confirm(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: id, PaymentToken: w.card(rng, id)})
 	case op < 30: // the buyer confirms the checkout's group, as one tap on a cart does
 		_, err = c.ConfirmGroup(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: co.GroupID, PaymentToken: w.card(rng, id)})
-	case op < 36:
+	case op < 34:
 		_, err = c.CancelCheckout(w.ctx, co.BuyerID, id)
+	case op < 36:
+		if !w.gifts[id] { // a gift is edited in give
+			// The buyer edits the checkout, which gives up an attempt
+			// waiting for their bank step (unless they took it: then it
+			// places).
+			_, err = c.SelectShipping(w.ctx, co.BuyerID, id, "standard")
+		}
 	case op < 42:
 		_, err = c.Reconcile(w.ctx, id)
 	case op < 44:
@@ -341,8 +348,13 @@ func (w *racingWorld) stranger(rng *rand.Rand, co *buybutton.Checkout) {
 func (w *racingWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error {
 	c, f := w.f.either(rng), w.f
 	switch {
-	case op < 30:
+	case op < 27:
 		_, err := c.ConfirmDonation(w.ctx, buybutton.ConfirmParams{BuyerID: co.BuyerID, CheckoutID: co.ID, PaymentToken: w.card(rng, co.ID)})
+		return err
+	case op < 30:
+		// The donor edits the gift's contact, which gives up a gift
+		// waiting for their bank step (unless they took it).
+		_, err := c.SetContact(w.ctx, co.BuyerID, co.ID, provider.Contact{Name: "Ada Lovelace", Email: "ada@example.com"})
 		return err
 	case co.DonationID == "":
 		return nil
