@@ -379,7 +379,10 @@ func (c *Client) CheckoutGroup(ctx context.Context, buyerID, groupID string) (*C
 
 // SetShippingAddress quotes the checkout for an address: prices, tax and
 // shipping options. From shipping_selected this is the back-edge to
-// addressed; the buyer chooses an option again.
+// addressed; the buyer chooses an option again. Like every edit, on a
+// checkout waiting for the buyer's payment action it gives that attempt
+// up first (the hold voided, the stock released), unless the payment went
+// through meanwhile: then the order is placed and the edit refused.
 func (c *Client) SetShippingAddress(ctx context.Context, buyerID, checkoutID string, addr provider.Address) (*Checkout, error) {
 	if err := checkAddress("ship_to", addr); err != nil {
 		return nil, err
