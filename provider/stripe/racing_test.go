@@ -22,8 +22,8 @@ import (
 	"github.com/buybutton/buybutton/provider/stripe/stripetest"
 )
 
-// TestLibraryRacingOverStripeSettles has buyers confirming, cancelling and
-// completing 3-D Secure, donors doing the same with gifts, the host
+// TestLibraryRacingOverStripeSettles has buyers confirming, editing,
+// cancelling and completing 3-D Secure, donors doing the same with gifts, the host
 // cancelling, refunding and reconciling orders and running maintenance,
 // and the merchant refunding on Stripe's dashboard, whose refund.created
 // events come late, all at once on the same checkouts, with Stripe (the
@@ -198,8 +198,16 @@ func raceOverStripe(t *testing.T, seed uint64) {
 						}
 					}
 					_, err = confirm(ctx, buybutton.ConfirmParams{BuyerID: s.buyer, CheckoutID: s.id, PaymentToken: card})
-				case op < 40:
+				case op < 38:
 					_, err = client.CancelCheckout(ctx, s.buyer, s.id)
+				case op < 40:
+					// An edit, which gives up an attempt waiting for 3-D
+					// Secure (unless it went through: then it places).
+					if s.gift {
+						_, err = client.SetContact(ctx, s.buyer, s.id, provider.Contact{Name: "Ada", Email: "ada@example.com"})
+					} else {
+						_, err = client.SelectShipping(ctx, s.buyer, s.id, "standard")
+					}
 				case op < 50:
 					_, err = client.Reconcile(ctx, s.id)
 				case op < 58:
