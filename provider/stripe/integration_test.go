@@ -84,27 +84,36 @@ func TestBuyAndRefundThroughStripe(t *testing.T) {
 	}
 }
 
-// TestDonateThroughStripe gives to a campaign with Stripe taking the gift.
-func TestDonateThroughStripe(t *testing.T) {
-	ctx := context.Background()
+// givingThroughStripe is a library whose merchant "giving" takes gifts,
+// and withdraws them, through Stripe (the recorded server, closed with
+// the test), with a campaign of 25.00 USD gifts.
+func givingThroughStripe(t *testing.T) (*buybutton.Client, *stripe.Provider, *stripetest.Server, *buybutton.Campaign) {
+	t.Helper()
 	api := stripetest.NewServer("")
-	defer api.Close()
+	t.Cleanup(api.Close)
 	pay, err := stripe.New(stripe.Options{SecretKey: "sk_test_integration", APIURL: api.URL(), WebhookSecrets: []string{"whsec_integration"},
 		Nonprofits: []stripe.Nonprofit{{Nonprofit: memory.DemoNonprofits("USD")[0]}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{{ID: "giving", Name: "Giving", Donations: pay, Webhooks: pay}}})
+	client, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{{ID: "giving", Name: "Giving", Donations: pay, Withdrawals: pay, Webhooks: pay}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	campaign, err := client.CreateCampaign(ctx, buybutton.CampaignParams{
+	campaign, err := client.CreateCampaign(context.Background(), buybutton.CampaignParams{
 		MerchantID: "giving", NonprofitID: memory.DemoNonprofits("USD")[0].ID, Title: "Wells", Currency: "USD",
 		Presets: []money.Amount{money.MustParse("25.00", "USD")}, Maximum: money.MustParse("1000.00", "USD"),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return client, pay, api, campaign
+}
+
+// TestDonateThroughStripe gives to a campaign with Stripe taking the gift.
+func TestDonateThroughStripe(t *testing.T) {
+	ctx := context.Background()
+	client, pay, _, campaign := givingThroughStripe(t)
 	co, err := client.StartDonation(ctx, buybutton.StartDonationParams{BuyerID: "donor", CampaignID: campaign.ID, Amount: money.MustParse("25.00", "USD"), CoverFee: true})
 	if err != nil {
 		t.Fatal(err)
@@ -151,24 +160,7 @@ func TestDonateThroughStripe(t *testing.T) {
 // step, taken later, charges nothing.
 func TestAGiftGivenUpAtTheBankStepIsWithdrawnAtStripe(t *testing.T) {
 	ctx := context.Background()
-	api := stripetest.NewServer("")
-	defer api.Close()
-	pay, err := stripe.New(stripe.Options{SecretKey: "sk_test_integration", APIURL: api.URL(),
-		Nonprofits: []stripe.Nonprofit{{Nonprofit: memory.DemoNonprofits("USD")[0]}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{{ID: "giving", Name: "Giving", Donations: pay, Withdrawals: pay}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	campaign, err := client.CreateCampaign(ctx, buybutton.CampaignParams{
-		MerchantID: "giving", NonprofitID: memory.DemoNonprofits("USD")[0].ID, Title: "Wells", Currency: "USD",
-		Presets: []money.Amount{money.MustParse("25.00", "USD")}, Maximum: money.MustParse("1000.00", "USD"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, pay, api, campaign := givingThroughStripe(t)
 	co, err := client.StartDonation(ctx, buybutton.StartDonationParams{BuyerID: "donor", CampaignID: campaign.ID, Amount: money.MustParse("25.00", "USD")})
 	if err != nil {
 		t.Fatal(err)
