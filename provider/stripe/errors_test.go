@@ -264,6 +264,22 @@ func TestRefundAboveWhatIsLeft(t *testing.T) {
 	}
 }
 
+// TestRefundOfADisputedChargeIsInvalidState: Stripe refuses to refund a
+// charge the buyer's bank took back; that is the payment's state, not a
+// malformed request.
+func TestRefundOfADisputedChargeIsInvalidState(t *testing.T) {
+	disputed := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"error":{"code":"charge_disputed","message":"Charge ch_1 has been charged back; cannot issue a refund.","type":"invalid_request_error"}}`)
+	}
+	p, _ := scriptedProvider(t, 0, intentJSON("succeeded", `,"amount_received":1000`), refundList(""), disputed)
+	_, err := p.Refund(context.Background(), provider.RefundRequest{IdempotencyKey: "k", PaymentID: "pi_1", Amount: money.MustParse("1.00", "USD")})
+	if !errors.Is(err, provider.ErrInvalidState) {
+		t.Fatalf("err = %v, want ErrInvalidState", err)
+	}
+}
+
 // TestRefundFailedAtOnceCarriesItsID: a refund Stripe answers failed is a
 // *RefundFailedError (kind ErrInvalidState) with the refund's id and
 // failure_reason, so that its refund.failed event later finds it.

@@ -229,12 +229,16 @@ func refundMetadata(r *stripego.Refund) map[string]string { return r.Metadata }
 
 // refundError maps a refused refund: above what is left to refund is
 // amount_too_large, and a charge refunded in full is
-// charge_already_refunded (https://docs.stripe.com/error-codes).
+// charge_already_refunded (https://docs.stripe.com/error-codes); a charge
+// the buyer's bank took back (charge_disputed) cannot be refunded in the
+// state it is in.
 func refundError(err error) error {
 	if se, ok := err.(*stripego.Error); ok {
 		switch se.Code {
 		case stripego.ErrorCodeAmountTooLarge, stripego.ErrorCodeChargeAlreadyRefunded:
 			return fmt.Errorf("stripe: %w: %w", provider.ErrRefundExceedsCapture, err)
+		case stripego.ErrorCodeChargeDisputed:
+			return fmt.Errorf("stripe: %w: %w", provider.ErrInvalidState, err)
 		}
 	}
 	return mapError(err, write)
