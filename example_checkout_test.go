@@ -105,7 +105,8 @@ func ExampleActionRequiredError() {
 	}
 	// ...and the client confirms again (or the platform's webhook does).
 	// A buyer who will not take the step confirms with another card
-	// instead: the waiting payment is released, and the new card pays.
+	// instead: the waiting payment is released, and the new card pays. An
+	// edit (a new address) releases it too, and the buyer confirms anew.
 	order, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: "viewer-1", CheckoutID: co.ID})
 	if err != nil {
 		panic(err)
