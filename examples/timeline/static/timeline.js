@@ -269,13 +269,14 @@ async function pay(co, body) {
     showConfirmation(await api('POST', `/api/checkouts/${co.id}/confirm`, body));
   } catch (e) {
     sheetError(e.message);
-    if (e.body.code === 'action_required') showBankStep(e.body.action, () => pay(co, body), () => showPayment(co));
+    if (e.body.code === 'action_required') showBankStep(e.body.action, () => pay(co, body), () => showPayment(co), co.ships ? () => showAddress(co) : null);
   }
 }
 
 // showBankStep plays the bank's page a payment's extra step leads to:
-// approved, the payment resumes; refused, the viewer chooses again.
-function showBankStep(action, resume, again) {
+// approved, the payment resumes; refused, the viewer chooses again. With
+// edit, the viewer may change the address instead.
+function showBankStep(action, resume, again, edit) {
   const box = el('div', 'bank');
   box.appendChild(el('h3', '', 'Your bank'));
   box.appendChild(el('p', '', 'Confirm this payment with your bank (the demo plays the bank).'));
@@ -292,8 +293,10 @@ function showBankStep(action, resume, again) {
     } catch (e) { sheetError(e.message); }
   };
   // Another card gives this payment up: the library releases it and
-  // pays with the new card (see Client.Confirm).
+  // pays with the new card (see Client.Confirm). So does an edit: a new
+  // address releases it, and the viewer pays again.
   box.append(button('Approve payment', decide(true), 'primary'), button('Refuse', decide(false)), button('Use another card', again, 'another'));
+  if (edit) box.append(button('Change address', edit, 'edit'));
   sheetBody.replaceChildren(box);
   focusFirst();
 }
