@@ -72,11 +72,7 @@ func newCharityThat(t testingT, opts *buybutton.Options, withdraws bool) charity
 	var sent *recordingDonations
 	f := buildFixture(t, nil, opts, func(p *memory.Provider) buybutton.Merchant {
 		sent = &recordingDonations{Provider: p}
-		m := buybutton.MerchantFrom(shopID, "Demo Shop", sent)
-		if !withdraws {
-			m.Withdrawals = nil
-		}
-		return m
+		return shopThat(sent, withdraws)
 	})
 	return charity{fixture: f, sent: sent}
 }

@@ -103,9 +103,7 @@ func TestAGiftAnAttemptGaveUpOnIsReturnedWhenItSucceeds(t *testing.T) {
 				fails := 0
 				var gave, started []string
 				f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
-					m := buybutton.MerchantFrom(shopID, "Demo Shop", unreadableGifts{Provider: p, fails: &fails, gave: &gave, monthly: &started})
-					m.Withdrawals = nil // a platform that cannot withdraw the waiting gift
-					return m
+					return shopThat(unreadableGifts{Provider: p, fails: &fails, gave: &gave, monthly: &started}, cannotWithdraw)
 				})
 				cp, co := startGift(t, f, monthly)
 				confirm := func(token string) error {

@@ -98,13 +98,7 @@ func TestAnotherCardInsteadOfTheGiftsBankStep(t *testing.T) {
 	} {
 		monthly := tc.monthly
 		t.Run(tc.name, func(t *testing.T) {
-			f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
-				m := buybutton.MerchantFrom(shopID, "Demo Shop", p)
-				if !tc.withdraws {
-					m.Withdrawals = nil
-				}
-				return m
-			})
+			f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant { return shopThat(p, tc.withdraws) })
 			cp, co := startGift(t, f, monthly)
 			confirm := func(token string) (*buybutton.Donation, error) {
 				return f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: token})
@@ -249,11 +243,7 @@ func theStepTakenDuringTheUndo(t *testing.T, withdraws bool) {
 		f        fixture
 	)
 	f = buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
-		m := buybutton.MerchantFrom(shopID, "Demo Shop", &stepTakenDuringTheUndo{Provider: p, f: &f, id: &target, answered: &answered, again: &again})
-		if !withdraws {
-			m.Withdrawals = nil
-		}
-		return m
+		return shopThat(&stepTakenDuringTheUndo{Provider: p, f: &f, id: &target, answered: &answered, again: &again}, withdraws)
 	})
 	cp, co := startGift(t, f, false)
 	_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenActionRequired})

@@ -20,6 +20,16 @@ const (
 	cannotWithdraw = false
 )
 
+// shopThat is the demo shop selling through p, on a platform that can
+// withdraw a gift waiting for its donor's step, or one that cannot.
+func shopThat(p any, withdraws bool) buybutton.Merchant {
+	m := buybutton.MerchantFrom(shopID, "Demo Shop", p)
+	if !withdraws {
+		m.Withdrawals = nil
+	}
+	return m
+}
+
 // assertWithdrawn asserts that the platform's donation id was withdrawn
 // while it waited for the donor's step, and that the donor taking the
 // step after all charges nothing.

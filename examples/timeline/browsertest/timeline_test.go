@@ -233,6 +233,22 @@ func anotherCardAtTheBankStep() chromedp.Action {
 	}
 }
 
+// shipTo fills the open sheet's address form, continues to shipping, takes
+// the first option and continues to payment.
+func shipTo(line1, city, region, postalCode string) chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.WaitVisible(`#sheet input[name=line1]`),
+		chromedp.SendKeys(`#sheet input[name=line1]`, line1),
+		chromedp.SendKeys(`#sheet input[name=city]`, city),
+		chromedp.SendKeys(`#sheet input[name=region]`, region),
+		chromedp.SendKeys(`#sheet input[name=postal_code]`, postalCode),
+		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#sheet input[name=option_id]`),
+		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#sheet select[name=token]`),
+	}
+}
+
 func TestBuyAndDonateInABrowser(t *testing.T) {
 	url := serve(t)
 	ctx := browser(t, 1000, 1400)
@@ -280,15 +296,7 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 	run(t, ctx, "buy size 9",
 		chromedp.SetValue(`#post-1 select`, "trail-runner-9", chromedp.ByQuery),
 		chromedp.Click(`#post-1 button.primary`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#sheet input[name=line1]`),
-		chromedp.SendKeys(`#sheet input[name=line1]`, "1 Market St"),
-		chromedp.SendKeys(`#sheet input[name=city]`, "San Francisco"),
-		chromedp.SendKeys(`#sheet input[name=region]`, "CA"),
-		chromedp.SendKeys(`#sheet input[name=postal_code]`, "94105"),
-		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#sheet input[name=option_id]`),
-		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#sheet select[name=token]`),
+		shipTo("1 Market St", "San Francisco", "CA", "94105"),
 	)
 	run(t, ctx, "a declined card",
 		chromedp.SetValue(`#sheet select[name=token]`, "tok_decline", chromedp.ByQuery),
@@ -348,28 +356,12 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 
 	run(t, ctx, "the book, a bank step, and a new address instead",
 		chromedp.Click(`#post-2 button.primary`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#sheet input[name=line1]`),
-		chromedp.SendKeys(`#sheet input[name=line1]`, "1 Market St"),
-		chromedp.SendKeys(`#sheet input[name=city]`, "San Francisco"),
-		chromedp.SendKeys(`#sheet input[name=region]`, "CA"),
-		chromedp.SendKeys(`#sheet input[name=postal_code]`, "94105"),
-		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#sheet input[name=option_id]`),
-		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#sheet select[name=token]`),
+		shipTo("1 Market St", "San Francisco", "CA", "94105"),
 		chromedp.SetValue(`#sheet select[name=token]`, "tok_action_required", chromedp.ByQuery),
 		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
 		waitText(`#sheet-body`, "Your bank"),
 		chromedp.Click(`#sheet .bank button.edit`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#sheet input[name=line1]`),
-		chromedp.SendKeys(`#sheet input[name=line1]`, "1 Pearl St"),
-		chromedp.SendKeys(`#sheet input[name=city]`, "Portland"),
-		chromedp.SendKeys(`#sheet input[name=region]`, "OR"),
-		chromedp.SendKeys(`#sheet input[name=postal_code]`, "97209"),
-		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#sheet input[name=option_id]`),
-		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#sheet select[name=token]`),
+		shipTo("1 Pearl St", "Portland", "OR", "97209"),
 		chromedp.SetValue(`#sheet select[name=token]`, "tok_approve", chromedp.ByQuery),
 		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
 		waitText(`#sheet-body`, "is placed"),
