@@ -39,9 +39,10 @@ type Campaign struct {
 	ShowProgress bool
 	Version      int64
 
-	// Raised is what donors gave the nonprofit, less refunds: each
-	// donation counts its Amount (not a fee the donor covered) less what
-	// was refunded of it, never below zero.
+	// Raised is what donors gave the nonprofit, less refunds and lost
+	// disputes: each donation counts its Amount (not a fee the donor
+	// covered) less what was refunded of it or taken back by a dispute
+	// the nonprofit lost, never below zero.
 	Raised money.Amount
 	// Donors counts distinct donors, anonymous ones included: a number
 	// names no one.

@@ -952,10 +952,9 @@ func TestConfirmDonationRacesNoReader(t *testing.T) {
 // reach the host as one payment.disputed and one payment.dispute_closed
 // naming the donation, however often the webhooks come, whether the
 // platform sends them as a payment's (as Stripe does, naming only the
-// PaymentIntent) or as a donation's. The gift's amounts and its
-// campaign's total stay: the dispute is the nonprofit's to answer.
-// Before, a payment's dispute that named no order was dropped, and the
-// host never heard of it.
+// PaymentIntent) or as a donation's. The dispute lost, the gift no longer
+// counts in its campaign's total. Before, a payment's dispute that named
+// no order was dropped, and the host never heard of it.
 func TestADonationsDisputeIsToldOnce(t *testing.T) {
 	for _, as := range []provider.EventType{provider.EventPaymentDisputed, provider.EventDonationDisputed} {
 		t.Run(string(as), func(t *testing.T) {
@@ -980,7 +979,11 @@ func TestADonationsDisputeIsToldOnce(t *testing.T) {
 			assert.Equal(t, provider.DisputeLost, closed.Reason)
 			after, err := f.client.Campaign(ctx, cp.ID)
 			require.NoError(t, err)
-			assert.True(t, after.Raised.Equal(usd("25.00")), "raised %s", after.Raised)
+			assert.True(t, after.Raised.IsZero(), "raised %s", after.Raised)
+			got, err := f.client.Donation(ctx, buyer, d.ID)
+			require.NoError(t, err)
+			assert.Equal(t, buybutton.DonationChargedBack, got.State())
+			assert.Equal(t, []string{">succeeded", "succeeded>disputed", "disputed>charged_back"}, f.path(t, d.ID, "donation"))
 		})
 	}
 }

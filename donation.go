@@ -36,6 +36,9 @@ type Donation struct {
 	Fee                money.Amount // the processing fee the donor covered; zero if they did not
 	Charged            money.Amount // Amount + Fee
 	Refunds            []Refund
+	// Disputes are the donor's bank's disputes of the charge; see
+	// [Dispute].
+	Disputes []Dispute
 
 	Privacy    DonorPrivacy
 	Donor      provider.Contact // as the donor gave it; shared only as Privacy says
@@ -57,22 +60,37 @@ const (
 	DonationSucceeded         DonationState = "succeeded"
 	DonationPartiallyRefunded DonationState = "partially_refunded"
 	DonationRefunded          DonationState = "refunded"
+	// DonationDisputed: the donor's bank disputes the charge, and the
+	// dispute is open.
+	DonationDisputed DonationState = "disputed"
+	// DonationChargedBack: the nonprofit lost a dispute, and its amount
+	// went back to the donor through the bank ([Donation.ChargedBack]).
+	DonationChargedBack DonationState = "charged_back"
 )
 
 // donationMachine is the donation's table. Pending, failed and canceled
 // donations are checkouts that never charged (see docs/donate.md), so a
 // Donation record starts succeeded.
 var donationMachine = machine[DonationState]{name: "donation", edges: map[DonationState][]DonationState{
-	DonationSucceeded:         {DonationPartiallyRefunded, DonationRefunded},
-	DonationPartiallyRefunded: {DonationPartiallyRefunded, DonationRefunded, DonationSucceeded},
+	DonationSucceeded:         {DonationPartiallyRefunded, DonationRefunded, DonationDisputed, DonationChargedBack},
+	DonationPartiallyRefunded: {DonationPartiallyRefunded, DonationRefunded, DonationSucceeded, DonationDisputed, DonationChargedBack},
 	// A refund that fails after it was made gives back what it took.
-	DonationRefunded: {DonationPartiallyRefunded, DonationSucceeded},
+	DonationRefunded: {DonationPartiallyRefunded, DonationSucceeded, DonationDisputed, DonationChargedBack},
+	// A dispute ends won or ended (back to what the refunds say), or
+	// lost; the platform may report its end before its opening.
+	DonationDisputed:    {DonationSucceeded, DonationPartiallyRefunded, DonationRefunded, DonationChargedBack},
+	DonationChargedBack: {DonationDisputed},
 }}
 
-// State derives the donation's state from Charged and its refunds.
+// State derives the donation's state from Charged, its refunds and its
+// disputes: an open dispute first, then a lost one, then the refunds.
 func (d *Donation) State() DonationState {
 	refunded := d.Refunded()
 	switch {
+	case disputed(d.Disputes):
+		return DonationDisputed
+	case d.ChargedBack().IsPositive():
+		return DonationChargedBack
 	case !refunded.IsPositive():
 		return DonationSucceeded
 	case refunded.Equal(d.Charged):
@@ -86,11 +104,17 @@ func (d *Donation) Refunded() money.Amount { return refundedOf(d) }
 
 func (d *Donation) refundList() *[]Refund       { return &d.Refunds }
 func (d *Donation) refundCeiling() money.Amount { return d.Charged }
+func (d *Donation) disputeList() []Dispute      { return d.Disputes }
+
+// ChargedBack is what disputes the nonprofit lost took back from the
+// donation's charge. It is not refunded, and no longer refundable.
+func (d *Donation) ChargedBack() money.Amount { return chargedBackOf(d.Disputes, d.Currency) }
 
 // counted is what the donation adds to its campaign's Raised: its Amount
-// less what was refunded of it, never below zero.
+// less what was refunded of it or taken back by a lost dispute, never
+// below zero.
 func (d *Donation) counted() money.Amount {
-	left, _ := d.Amount.Sub(d.Refunded())
+	left, _ := d.Amount.Sub(returnedOf(d))
 	if left.IsNegative() {
 		return money.Zero(d.Currency)
 	}

@@ -26,9 +26,9 @@ import (
 //     (our own refunds are settled first, so they are not counted twice);
 //   - donation.refund_failed records that a refund failed after it was
 //     made;
-//   - donation.disputed and donation.dispute_closed tell the host of a
-//     dispute and its end, once each; what a dispute takes is the
-//     platform's to settle, and the donation's amounts stay.
+//   - donation.disputed and donation.dispute_closed record a dispute and
+//     its end, and tell the host once each; a dispute lost no longer
+//     counts in the campaign's Raised.
 func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.Event) error {
 	switch e.Type {
 	case provider.EventDonationSucceeded, provider.EventDonationFailed:
@@ -72,10 +72,7 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 		case provider.EventDonationRefundFailed:
 			return false, c.refundFailedAfterwards(ctx, m, d, e, tx)
 		case provider.EventDonationDisputed, provider.EventDonationDisputeClosed:
-			ev := c.donationEvent(disputeEvents[e.Type], d, c.now())
-			ev.Reason, ev.Amount = e.Reason, e.Amount
-			tx.Events = append(tx.Events, ev)
-			return false, nil
+			return false, c.recordDonationDispute(ctx, m, d, e, tx)
 		}
 		if err := checkRefundEvent(e, d.Currency); err != nil {
 			return false, err
@@ -103,6 +100,25 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 		return nil // applied before
 	}
 	return err
+}
+
+// recordDonationDispute records, within tx, what a dispute event says of
+// d: a dispute the nonprofit lost no longer counts in its campaign's
+// Raised. The host is told once of each change.
+func (c *Client) recordDonationDispute(ctx context.Context, m Merchant, d *Donation, e provider.Event, tx *Tx) error {
+	if err := checkDisputeEvent(e, d.Currency); err != nil {
+		return err
+	}
+	now := c.now()
+	was, before := d.State(), d.counted()
+	if !recordDispute(&d.Disputes, e, now) {
+		return nil // told already, or closed before this opening came
+	}
+	tx.Transitions = append(tx.Transitions, donationMachine.record(d.ID, was, d.State(), disputeWhy(e), providerActor(m.ID), now))
+	ev := c.donationEvent(disputeEvents[e.Type], d, now)
+	ev.Reason, ev.Amount = e.Reason, e.Amount
+	tx.Events = append(tx.Events, ev)
+	return c.recount(ctx, d, before, tx)
 }
 
 // refundFailedAfterwards records, within tx, that a refund of d failed

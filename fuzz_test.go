@@ -161,8 +161,9 @@ var eventTypes = []provider.EventType{
 // and shipments: what a platform's bug, or an integration's, might send.
 // No delivery may panic; an error must be of a documented kind; and
 // whatever was applied, the order keeps its money rules: refunds positive
-// and never above the capture, the capture never negative, all of it in
-// the order's currency. (A capture above the hold is not refused: Stripe
+// and never above the capture, the capture never negative, disputes
+// positive and ending in an outcome the contract names, all of it in the
+// order's currency. (A capture above the hold is not refused: Stripe
 // lets some merchants capture more than they authorized.)
 func FuzzSignedWebhookEvents(f *testing.F) {
 	f.Add(uint8(4), "evt-1", uint8(3), "10.00", "USD", "re_1", "requested_by_customer", "", "")
@@ -174,6 +175,8 @@ func FuzzSignedWebhookEvents(f *testing.F) {
 	f.Add(uint8(7), "evt-5", uint8(5), "", "", "", "", "UPS", "1Z999")
 	f.Add(uint8(9), "evt-6", uint8(1), "", "", "", "fraud", "", "")
 	f.Add(uint8(5), "evt-7", uint8(2), "5.00", "EUR", "re_x", "", "", "")
+	f.Add(uint8(7), "evt-8", uint8(2), "90.78", "USD", "", "settled", "", "")
+	f.Add(uint8(7), "evt-9", uint8(2), "0.01", "USD", "", "lost", "", "")
 	f.Fuzz(func(t *testing.T, typ uint8, eventID string, refs uint8, amount, currency, refundID, reason, carrier, tracking string) {
 		fx := newShop(t, &buybutton.Options{Store: nulRefusingStore{buybutton.NewMemoryStore()}})
 		o := fx.placed(t)
@@ -205,6 +208,14 @@ func FuzzSignedWebhookEvents(f *testing.F) {
 		}
 		if over, err := got.Refunded().Cmp(got.Captured); err != nil || over > 0 {
 			t.Fatalf("refunded %s, above the capture %s", got.Refunded(), got.Captured)
+		}
+		for _, d := range got.Disputes {
+			if !d.Amount.IsPositive() || d.Amount.Currency() != got.Currency {
+				t.Fatalf("a dispute of %s recorded on an order in %s", d.Amount, got.Currency)
+			}
+			if d.Outcome != "" && d.Outcome != provider.DisputeWon && d.Outcome != provider.DisputeLost && d.Outcome != provider.DisputeEnded {
+				t.Fatalf("a dispute recorded ending %q", d.Outcome)
+			}
 		}
 		if got.Captured.IsNegative() || got.Captured.Currency() != got.Currency {
 			t.Fatalf("captured %s on an order in %s", got.Captured, got.Currency)

@@ -490,6 +490,7 @@ func cloneOrder(o *Order) *Order {
 	out.Lines = slices.Clone(o.Lines)
 	out.ShipTo = clonePtr(o.ShipTo)
 	out.Refunds = slices.Clone(o.Refunds)
+	out.Disputes = slices.Clone(o.Disputes)
 	out.Shipments = slices.Clone(o.Shipments)
 	out.Cancellation = clonePtr(o.Cancellation)
 	return &out
@@ -514,6 +515,7 @@ func cloneCampaign(cp *Campaign) *Campaign {
 func cloneDonation(d *Donation) *Donation {
 	out := *d
 	out.Refunds = slices.Clone(d.Refunds)
+	out.Disputes = slices.Clone(d.Disputes)
 	return &out
 }
 

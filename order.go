@@ -39,7 +39,10 @@ type Order struct {
 	// or collecting otherwise; see [EventPaymentCaptureFailed].
 	CaptureFailure string
 	Refunds        []Refund // in the order they were asked for
-	Shipments      []provider.Shipment
+	// Disputes are the buyer's bank's disputes of the payment, in the
+	// order the platform reported them; see [Dispute].
+	Disputes  []Dispute
+	Shipments []provider.Shipment
 	// Cancellation is set when the merchant has accepted a cancellation
 	// and the money starts back to the buyer; the order is canceled once
 	// all of it is back. Until then the order owes the rest, and
@@ -113,14 +116,26 @@ const (
 	PaymentPartiallyRefunded PaymentState = "partially_refunded"
 	PaymentRefunded          PaymentState = "refunded"
 	PaymentVoided            PaymentState = "voided"
+	// PaymentDisputed: the buyer's bank disputes the payment, and the
+	// dispute is open (see [Order].Disputes).
+	PaymentDisputed PaymentState = "disputed"
+	// PaymentChargedBack: the merchant lost a dispute, and its amount
+	// went back to the buyer through the bank ([Order.ChargedBack]).
+	PaymentChargedBack PaymentState = "charged_back"
 )
 
-// PaymentState derives the payment state from Captured, Refunded, Voided
-// and CaptureFailure; it is never stored beside them.
+// PaymentState derives the payment state from Captured, Refunded, Voided,
+// CaptureFailure and Disputes; it is never stored beside them. An open
+// dispute is told before anything else, then a lost one, since either
+// overrides what the refunds say.
 func (o *Order) PaymentState() PaymentState {
 	switch {
 	case o.Voided:
 		return PaymentVoided
+	case disputed(o.Disputes):
+		return PaymentDisputed
+	case o.ChargedBack().IsPositive():
+		return PaymentChargedBack
 	case !o.Captured.IsPositive() && o.CaptureFailure != "":
 		return PaymentCaptureFailed
 	case !o.Captured.IsPositive():
@@ -138,6 +153,10 @@ func (o *Order) PaymentState() PaymentState {
 
 // Refunded is the sum of the order's succeeded refunds.
 func (o *Order) Refunded() money.Amount { return refundedOf(o) }
+
+// ChargedBack is what disputes the merchant lost took back from the
+// order's payment. It is not refunded, and no longer refundable.
+func (o *Order) ChargedBack() money.Amount { return chargedBackOf(o.Disputes, o.Currency) }
 
 // orderIDFor derives an order's id from its checkout's.
 func orderIDFor(checkoutID string) string {

@@ -131,11 +131,12 @@ func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, re
 		if o.Status == OrderCanceled {
 			return true, nil
 		}
-		// Canceled means the money is back: all of it refunded, or the
-		// hold voided. A racing attempt's refund still on its way, or a
-		// capture since the order was read, is for a retry to settle.
-		if !voided && !o.Voided && !refundedOf(o).Equal(o.Captured) {
-			return false, fmt.Errorf("buybutton: order %s: %s of %s captured is refunded: %w", o.ID, refundedOf(o), o.Captured, ErrInProgress)
+		// Canceled means the money is back: all of it refunded (or taken
+		// back by a dispute the merchant lost), or the hold voided. A
+		// racing attempt's refund still on its way, or a capture since the
+		// order was read, is for a retry to settle.
+		if back, _ := returnedOf(o).Cmp(o.Captured); !voided && !o.Voided && back < 0 {
+			return false, fmt.Errorf("buybutton: order %s: %s of %s captured is back with the buyer: %w", o.ID, returnedOf(o), o.Captured, ErrInProgress)
 		}
 		was, now := o.PaymentState(), c.now()
 		if voided {

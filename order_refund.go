@@ -59,6 +59,7 @@ func checkRefund(idempotencyKey, reason string, amount money.Amount) error {
 
 func (o *Order) refundList() *[]Refund       { return &o.Refunds }
 func (o *Order) refundCeiling() money.Amount { return o.Captured }
+func (o *Order) disputeList() []Dispute      { return o.Disputes }
 
 // orderRefunds refunds from an order's captured payment, recording actor
 // as who asked.

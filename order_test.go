@@ -182,7 +182,10 @@ func TestDisputeIsToldOnce(t *testing.T) {
 	assert.Equal(t, o.ID, closed.OrderID)
 	assert.Equal(t, provider.DisputeLost, closed.Reason)
 	assert.Equal(t, "90.78 USD", closed.Amount.String())
-	assert.Equal(t, buybutton.PaymentCaptured, f.order(t, o.ID).PaymentState())
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.PaymentChargedBack, got.PaymentState())
+	assert.Equal(t, "90.78 USD", got.ChargedBack().String())
+	assert.Equal(t, []string{">captured", "captured>disputed", "disputed>charged_back"}, f.path(t, o.ID, "payment"))
 }
 
 // disputeEvents has the platform open a dispute (as e, with reason

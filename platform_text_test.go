@@ -58,8 +58,8 @@ func TestPlatformTextIsKeptClean(t *testing.T) {
 		f.deliver(t)
 		for _, e := range []provider.Event{
 			{ID: "evt_ship", Type: provider.EventOrderShipped, OrderID: o.ProviderOrderID, Shipment: &provider.Shipment{Carrier: "UP\x00S", TrackingNumber: "1Z\x01"}},
-			{ID: "evt_dispute", Type: provider.EventPaymentDisputed, PaymentID: o.PaymentID, Reason: "fraud\x00ulent"},
-			{ID: "evt_dispute_long", Type: provider.EventPaymentDisputed, PaymentID: o.PaymentID, Reason: "\xff" + strings.Repeat("é", 600)},
+			{ID: "evt_dispute", Type: provider.EventPaymentDisputed, PaymentID: o.PaymentID, DisputeID: "dp_1", Amount: &o.Captured, Reason: "fraud\x00ulent"},
+			{ID: "evt_dispute_long", Type: provider.EventPaymentDisputed, PaymentID: o.PaymentID, DisputeID: "dp_2", Amount: &o.Captured, Reason: "\xff" + strings.Repeat("é", 600)},
 		} {
 			h, body := f.shop.Sign(e, f.clock.Now())
 			require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body), e.ID)

@@ -50,6 +50,9 @@ type refundable interface {
 	refundList() *[]Refund
 	// refundCeiling is what was taken: what refunds may add up to.
 	refundCeiling() money.Amount
+	// disputeList is the record's disputes: what a lost one took back is
+	// no longer the merchant's to refund.
+	disputeList() []Dispute
 }
 
 // refundedOf is the sum of a record's succeeded refunds.
@@ -64,15 +67,28 @@ func refundedOf(r refundable) money.Amount {
 }
 
 // refundableOf is what may still be refunded: what was taken, less refunds
-// that succeeded or may yet succeed.
+// that succeeded or may yet succeed, and less what disputes the merchant
+// lost took back; never below zero.
 func refundableOf(r refundable) money.Amount {
 	left := r.refundCeiling()
+	cur := left.Currency()
 	for _, f := range *r.refundList() {
 		if f.Status != RefundFailed {
 			left, _ = left.Sub(f.Amount)
 		}
 	}
+	left, _ = left.Sub(chargedBackOf(r.disputeList(), cur))
+	if left.IsNegative() {
+		return money.Zero(cur)
+	}
 	return left
+}
+
+// returnedOf is what went back to the buyer of what r took: its refunds
+// that succeeded, and what disputes the merchant lost took back.
+func returnedOf(r refundable) money.Amount {
+	sum, _ := refundedOf(r).Add(chargedBackOf(r.disputeList(), r.refundCeiling().Currency()))
+	return sum
 }
 
 // failAfterwards records on r that the refund e names failed after it was

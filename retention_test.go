@@ -37,11 +37,12 @@ func TestRetentionIsZeroOrAtLeastTheMinimum(t *testing.T) {
 }
 
 // dispute delivers a payment.disputed event of o that occurred at
-// occurred, signed now, as the platform sends it and re-sends it.
+// occurred, signed now, as the platform sends it and re-sends it: each
+// event id opens a dispute of its own.
 func (f fixture) dispute(o *buybutton.Order, eventID string, occurred time.Time) error {
 	amount := o.Totals.Total
 	header, body := f.shop.Sign(provider.Event{ID: eventID, Type: provider.EventPaymentDisputed, OccurredAt: occurred,
-		PaymentID: o.PaymentID, Amount: &amount, Reason: "fraudulent"}, f.clock.Now())
+		PaymentID: o.PaymentID, DisputeID: "dp_" + eventID, Amount: &amount, Reason: "fraudulent"}, f.clock.Now())
 	return f.client.HandleWebhook(ctx, shopID, header, body)
 }
 

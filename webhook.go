@@ -97,8 +97,8 @@ func (c *Client) HandleWebhook(ctx context.Context, merchantID string, header ht
 func cleanEvent(e provider.Event) (provider.Event, error) {
 	for _, id := range []struct{ field, value string }{
 		{"event.id", e.ID}, {"event.payment_id", e.PaymentID}, {"event.order_id", e.OrderID},
-		{"event.refund_id", e.RefundID}, {"event.donation_id", e.DonationID}, {"event.monthly_id", e.MonthlyID},
-		{"event.product_id", e.ProductID}, {"event.variant_id", e.VariantID},
+		{"event.refund_id", e.RefundID}, {"event.dispute_id", e.DisputeID}, {"event.donation_id", e.DonationID},
+		{"event.monthly_id", e.MonthlyID}, {"event.product_id", e.ProductID}, {"event.variant_id", e.VariantID},
 	} {
 		if id.value == "" && id.field != "event.id" {
 			continue
@@ -361,6 +361,14 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 		ev.RefundID, ev.Amount, ev.Reason = f.ID, &f.Amount, f.Failure
 		tx.Events = append(tx.Events, ev)
 	case provider.EventPaymentDisputed, provider.EventPaymentDisputeClosed:
+		if err := checkDisputeEvent(e, o.Currency); err != nil {
+			return err
+		}
+		was := o.PaymentState()
+		if !recordDispute(&o.Disputes, e, now) {
+			return nil // told already, or closed before this opening came
+		}
+		tx.Transitions = append(tx.Transitions, paymentTransition(o, was, disputeWhy(e), actor, now))
 		ev := c.event(disputeEvents[e.Type], o, now)
 		ev.Reason, ev.Amount = e.Reason, e.Amount
 		tx.Events = append(tx.Events, ev)

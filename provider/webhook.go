@@ -35,6 +35,7 @@ type Event struct {
 	PaymentID  string
 	OrderID    string
 	RefundID   string
+	DisputeID  string // the platform's id of the dispute, for dispute events, if it has one
 	DonationID string
 	MonthlyID  string // for donation events of a monthly donation
 	ProductID  string
@@ -82,14 +83,17 @@ const (
 	EventPaymentRefundFailed EventType = "payment.refund_failed"
 	// EventPaymentDisputed is a dispute the buyer's bank opened on a
 	// captured payment: a chargeback, or an inquiry that may become one.
-	// Amount is what is disputed, Reason the bank's reason. Like
-	// EventPaymentRefunded, it may be a donation's, with PaymentID the
-	// donation's id or its [Donation].PaymentID.
+	// Amount is what is disputed (required: the library keeps it in the
+	// books), Reason the bank's reason, DisputeID the platform's id of
+	// the dispute; a platform without such ids has at most one dispute a
+	// payment. Like EventPaymentRefunded, it may be a donation's, with
+	// PaymentID the donation's id or its [Donation].PaymentID.
 	EventPaymentDisputed EventType = "payment.disputed"
 	// EventPaymentDisputeClosed is a dispute's end. Reason is its
 	// outcome: [DisputeWon], [DisputeLost] or [DisputeEnded]; Amount is
-	// what was disputed. Like EventPaymentDisputed, it may be a
-	// donation's.
+	// what was disputed, and, when lost, what went back to the buyer;
+	// DisputeID as in EventPaymentDisputed. Like EventPaymentDisputed, it
+	// may be a donation's.
 	EventPaymentDisputeClosed EventType = "payment.dispute_closed"
 	EventOrderShipped         EventType = "order.shipped"
 	EventOrderDelivered       EventType = "order.delivered"

@@ -175,7 +175,7 @@ type eventObject struct {
 //	                                           failed after it was made, and its
 //	                                           money went back to the merchant
 //	                                           (https://docs.stripe.com/api/refunds)
-//	charge.dispute.created                     payment.disputed
+//	charge.dispute.created                     payment.disputed, DisputeID the dispute
 //	charge.dispute.closed                      payment.dispute_closed, Reason the outcome
 //	invoice.paid                               donation.succeeded of a monthly donation
 //	invoice.payment_failed                     donation.failed of a monthly donation
@@ -256,14 +256,14 @@ func parseEvent(body []byte) ([]provider.Event, error) {
 		e.RefundID, e.PaymentID = o.ID, objectID(o.PaymentIntent)
 		e.Amount, err = amount(o.Amount)
 	case "charge.dispute.created":
-		e.Type, e.PaymentID, e.Reason = provider.EventPaymentDisputed, objectID(o.PaymentIntent), o.Reason
+		e.Type, e.PaymentID, e.DisputeID, e.Reason = provider.EventPaymentDisputed, objectID(o.PaymentIntent), o.ID, o.Reason
 		e.Amount, err = amount(o.Amount)
 	case "charge.dispute.closed":
 		outcome, ok := disputeOutcomes[o.Status]
 		if !ok {
 			return nil, fmt.Errorf("stripe: %s event %s: dispute status %q is not an end: %w", se.Type, se.ID, o.Status, provider.ErrInvalidRequest)
 		}
-		e.Type, e.PaymentID, e.Reason = provider.EventPaymentDisputeClosed, objectID(o.PaymentIntent), outcome
+		e.Type, e.PaymentID, e.DisputeID, e.Reason = provider.EventPaymentDisputeClosed, objectID(o.PaymentIntent), o.ID, outcome
 		e.Amount, err = amount(o.Amount)
 	case "invoice.paid", "invoice.payment_failed":
 		if o.Parent == nil || o.Parent.SubscriptionDetails == nil || o.Parent.SubscriptionDetails.Subscription == "" {

@@ -1,0 +1,116 @@
+package buybutton
+
+import (
+	"slices"
+	"time"
+
+	"github.com/buybutton/buybutton/money"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// Dispute is a buyer's bank disputing a payment, as the platform reported
+// it: a chargeback, or an inquiry that may become one. The library takes
+// no part in it (the merchant or the nonprofit answers on the platform);
+// it keeps it in the books, so that what a record says it holds is what
+// the platform left it: a dispute lost took its Amount back to the buyer.
+type Dispute struct {
+	// ProviderDisputeID is the platform's id of the dispute; empty when
+	// the platform gives none (a payment then has one dispute).
+	ProviderDisputeID string
+	// Amount is what the bank disputes, as the platform last reported
+	// it: usually the whole payment, sometimes part of it, and it may
+	// differ from the charge by a currency conversion.
+	Amount money.Amount
+	Reason string // the bank's reason, as the platform gave it
+	// Outcome is empty while the dispute is open, then
+	// [provider.DisputeWon], [provider.DisputeLost] or
+	// [provider.DisputeEnded].
+	Outcome  string
+	OpenedAt time.Time // when the library learned of it
+	ClosedAt time.Time // zero while it is open
+}
+
+// Open reports whether the dispute is still open.
+func (d Dispute) Open() bool { return d.Outcome == "" }
+
+// Lost reports whether the dispute ended with the money going back to the
+// buyer.
+func (d Dispute) Lost() bool { return d.Outcome == provider.DisputeLost }
+
+// disputeOutcomes are the outcomes a dispute may end in.
+var disputeOutcomes = []string{provider.DisputeWon, provider.DisputeLost, provider.DisputeEnded}
+
+// checkDisputeEvent checks that a platform's dispute event carries what
+// the books need: the amount disputed, positive and in minor units of
+// cur, and, when it closes a dispute, an outcome the contract names.
+func checkDisputeEvent(e provider.Event, cur money.Currency) error {
+	if e.Amount == nil || e.Amount.Currency() != cur || !e.Amount.IsPositive() || !e.Amount.IsRounded() {
+		return invalid("event.amount", "a dispute event needs the amount disputed, positive and in minor units of %s", cur)
+	}
+	if closes(e) && !slices.Contains(disputeOutcomes, e.Reason) {
+		return invalid("event.reason", "a dispute's end needs its outcome (%q, %q or %q), not %q", provider.DisputeWon, provider.DisputeLost, provider.DisputeEnded, e.Reason)
+	}
+	return nil
+}
+
+// closes reports whether e is a dispute's end, of a payment or a donation.
+func closes(e provider.Event) bool {
+	return e.Type == provider.EventPaymentDisputeClosed || e.Type == provider.EventDonationDisputeClosed
+}
+
+// recordDispute records on list what the dispute event e says, and
+// reports whether the books changed. A dispute is known by its platform
+// id; an end that arrives before its opening records the dispute closed,
+// and the opening then changes nothing. A dispute already closed stays as
+// it closed: no platform reopens one.
+func recordDispute(list *[]Dispute, e provider.Event, now time.Time) (changed bool) {
+	for i := range *list {
+		d := &(*list)[i]
+		if d.ProviderDisputeID != e.DisputeID {
+			continue
+		}
+		if !d.Open() || !closes(e) {
+			return false
+		}
+		d.Outcome, d.Amount, d.ClosedAt = e.Reason, *e.Amount, now
+		return true
+	}
+	d := Dispute{ProviderDisputeID: e.DisputeID, Amount: *e.Amount, OpenedAt: now}
+	if closes(e) {
+		d.Outcome, d.ClosedAt = e.Reason, now
+	} else {
+		d.Reason = e.Reason
+	}
+	*list = append(*list, d)
+	return true
+}
+
+// chargedBackOf is what the disputes in list took back: the sum of those
+// lost.
+func chargedBackOf(list []Dispute, cur money.Currency) money.Amount {
+	sum := money.Zero(cur)
+	for _, d := range list {
+		if d.Lost() {
+			sum, _ = sum.Add(d.Amount)
+		}
+	}
+	return sum
+}
+
+// disputed reports whether a dispute in list is open.
+func disputed(list []Dispute) bool {
+	for _, d := range list {
+		if d.Open() {
+			return true
+		}
+	}
+	return false
+}
+
+// disputeWhy is the reason a dispute event's transition records.
+func disputeWhy(e provider.Event) string {
+	if closes(e) {
+		return "dispute " + e.Reason
+	}
+	return "disputed by the bank: " + e.Reason
+}
