@@ -25,9 +25,13 @@ type Dispute struct {
 	// Outcome is empty while the dispute is open, then
 	// [provider.DisputeWon], [provider.DisputeLost] or
 	// [provider.DisputeEnded].
-	Outcome  string
-	OpenedAt time.Time // when the library learned of it
-	ClosedAt time.Time // zero while it is open
+	Outcome string
+	// OpenedAt and ClosedAt are when the dispute opened and ended, by the
+	// platform's clock (its event's time), or when the library learned
+	// of it if the platform did not say. ClosedAt is zero while it is
+	// open.
+	OpenedAt time.Time
+	ClosedAt time.Time
 }
 
 // Open reports whether the dispute is still open.
@@ -60,24 +64,38 @@ func closes(e provider.Event) bool {
 
 // recordDispute records on list what the dispute event e says, and
 // reports whether the books changed. A dispute is known by its platform
-// id; an end that arrives before its opening records the dispute closed,
-// and the opening then changes nothing. A dispute already closed stays as
-// it closed: no platform reopens one.
+// id. An end that arrives before its opening records the dispute closed,
+// and the opening then changes nothing. A dispute won or lost stays as it
+// closed; one that ended without a chargeback (an inquiry closed) is
+// opened again, or closed again, by an event that happened after it
+// ended, for the bank may still file a chargeback on it.
 func recordDispute(list *[]Dispute, e provider.Event, now time.Time) (changed bool) {
+	at := e.OccurredAt
+	if at.IsZero() {
+		at = now
+	}
 	for i := range *list {
 		d := &(*list)[i]
 		if d.ProviderDisputeID != e.DisputeID {
 			continue
 		}
-		if !d.Open() || !closes(e) {
+		switch {
+		case d.Open() && closes(e):
+		case d.Outcome == provider.DisputeEnded && at.After(d.ClosedAt) && !(closes(e) && e.Reason == provider.DisputeEnded):
+		default:
 			return false
 		}
-		d.Outcome, d.Amount, d.ClosedAt = e.Reason, *e.Amount, now
+		d.Amount = *e.Amount
+		if closes(e) {
+			d.Outcome, d.ClosedAt = e.Reason, at
+		} else {
+			d.Outcome, d.ClosedAt, d.Reason = "", time.Time{}, e.Reason
+		}
 		return true
 	}
-	d := Dispute{ProviderDisputeID: e.DisputeID, Amount: *e.Amount, OpenedAt: now}
+	d := Dispute{ProviderDisputeID: e.DisputeID, Amount: *e.Amount, OpenedAt: at}
 	if closes(e) {
-		d.Outcome, d.ClosedAt = e.Reason, now
+		d.Outcome, d.ClosedAt = e.Reason, at
 	} else {
 		d.Reason = e.Reason
 	}

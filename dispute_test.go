@@ -2,6 +2,7 @@ package buybutton_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -11,11 +12,17 @@ import (
 	"github.com/buybutton/buybutton/provider"
 )
 
-// deliverDispute has the platform send a dispute event of the order's
-// payment: dispute dp_1 opened (outcome "") or closed with outcome, of
-// amount.
+// deliverDispute has the platform send, now, a dispute event of the
+// order's payment: dispute dp_1 opened (outcome "") or closed with
+// outcome, of amount.
 func (f fixture) deliverDispute(o *buybutton.Order, eventID, outcome string, amount *money.Amount) error {
-	e := provider.Event{ID: eventID, Type: provider.EventPaymentDisputed, PaymentID: o.PaymentID, DisputeID: "dp_1", Amount: amount, Reason: "product_not_received"}
+	return f.deliverDisputeAt(o, eventID, outcome, amount, f.clock.Now())
+}
+
+// deliverDisputeAt is deliverDispute of an event that happened at
+// occurred.
+func (f fixture) deliverDisputeAt(o *buybutton.Order, eventID, outcome string, amount *money.Amount, occurred time.Time) error {
+	e := provider.Event{ID: eventID, Type: provider.EventPaymentDisputed, OccurredAt: occurred, PaymentID: o.PaymentID, DisputeID: "dp_1", Amount: amount, Reason: "product_not_received"}
 	if outcome != "" {
 		e.Type, e.Reason = provider.EventPaymentDisputeClosed, outcome
 	}
@@ -93,6 +100,38 @@ func TestADisputesEndBeforeItsOpeningIsRecordedOnce(t *testing.T) {
 	events := f.pendingEvents(t)
 	assert.Equal(t, 1, count(events, buybutton.EventPaymentDisputeClosed))
 	assert.Zero(t, count(events, buybutton.EventPaymentDisputed))
+}
+
+// TestAChargebackAfterAnInquiryEndedIsRecorded: an inquiry ends without
+// a chargeback, and later the bank files one on the same dispute. The
+// later opening and its loss are recorded and told, for they happened
+// after the end; an opening that happened before the end, delivered late,
+// changes nothing.
+func TestAChargebackAfterAnInquiryEndedIsRecorded(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t)
+	start := f.clock.Now()
+	require.NoError(t, f.deliverDispute(o, "evt_inquiry_ended", provider.DisputeEnded, ptr(o.Captured)))
+	require.NoError(t, f.deliverDisputeAt(o, "evt_inquiry", "", ptr(o.Captured), start.Add(-time.Hour)))
+	assert.Equal(t, buybutton.PaymentCaptured, f.order(t, o.ID).PaymentState(), "the inquiry, delivered after its end, is over")
+
+	f.clock.Advance(24 * time.Hour)
+	require.NoError(t, f.deliverDispute(o, "evt_chargeback", "", ptr(o.Captured)))
+	got := f.order(t, o.ID)
+	assert.Equal(t, buybutton.PaymentDisputed, got.PaymentState())
+	require.Len(t, got.Disputes, 1, "the same dispute, opened again")
+	assert.True(t, got.Disputes[0].ClosedAt.IsZero())
+
+	f.clock.Advance(24 * time.Hour)
+	require.NoError(t, f.deliverDispute(o, "evt_lost", provider.DisputeLost, ptr(o.Captured)))
+	require.NoError(t, f.deliverDisputeAt(o, "evt_ended_late", provider.DisputeEnded, ptr(o.Captured), f.clock.Now().Add(time.Hour)))
+	got = f.order(t, o.ID)
+	assert.Equal(t, buybutton.PaymentChargedBack, got.PaymentState(), "lost is final")
+	assert.Equal(t, o.Captured.String(), got.ChargedBack().String())
+	events := f.pendingEvents(t)
+	assert.Equal(t, 1, count(events, buybutton.EventPaymentDisputed))
+	assert.Equal(t, 2, count(events, buybutton.EventPaymentDisputeClosed), "ended, then lost")
+	assert.Equal(t, []string{">captured", "captured>captured", "captured>disputed", "disputed>charged_back"}, f.path(t, o.ID, "payment"))
 }
 
 // TestCancelAfterALostDisputeReturnsOnlyTheRest: an order whose payment
