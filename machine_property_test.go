@@ -272,6 +272,43 @@ func (m *machineModel) DashboardCapture(t *rapid.T) {
 	m.redeliver = append(m.redeliver, provider.Event{ID: "evt_dashboard_capture_" + o.ID, Type: provider.EventPaymentCaptured, PaymentID: pay.ID, Amount: &pay.Captured})
 }
 
+// LoseDispute has the buyer's bank take back, through a dispute the
+// merchant loses, part or all of what an order's payment still holds, by
+// the order's books and the platform's: the platform says so at once,
+// and again among the next webhooks.
+func (m *machineModel) LoseDispute(t *rapid.T) {
+	o, ok := m.pickOrder(t)
+	if !ok || !o.Captured.IsPositive() || len(o.Disputes) > 0 {
+		return
+	}
+	pay, err := m.f.shop.Payment(ctx, o.PaymentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, _ := pay.Captured.Sub(pay.Refunded)
+	onBooks := o.Captured
+	for _, f := range o.Refunds {
+		if f.Status != buybutton.RefundFailed {
+			onBooks, _ = onBooks.Sub(f.Amount)
+		}
+	}
+	if less, _ := onBooks.Cmp(left); less < 0 {
+		left = onBooks
+	}
+	if !left.IsPositive() {
+		return
+	}
+	amount := left
+	if more, _ := left.Cmp(m.unit); more > 0 && rapid.Bool().Draw(t, "part of it") {
+		amount = m.unit
+	}
+	e := provider.Event{ID: "evt_dispute_lost_" + o.ID, Type: provider.EventPaymentDisputeClosed, OccurredAt: m.f.clock.Now(),
+		PaymentID: o.PaymentID, DisputeID: "dp_" + o.ID, Amount: &amount, Reason: provider.DisputeLost}
+	h, b := m.f.shop.Sign(e, m.f.clock.Now())
+	m.must(t, "dispute lost", m.f.client.HandleWebhook(ctx, shopID, h, b))
+	m.redeliver = append(m.redeliver, e)
+}
+
 var propertyVariants = []string{memory.DemoSneaker + "-9", memory.DemoSneaker + "-11", memory.DemoBook + "-paperback"}
 
 func propertyLine(v string, q int) buybutton.CartLine {
@@ -681,14 +718,17 @@ func (m *machineModel) Check(t *rapid.T) {
 		if over, _ := o.Refunded().Cmp(pay.Refunded); over > 0 && !m.failedUntold[pay.ID] {
 			t.Fatalf("order %s counts %s refunded, the platform %s", o.ID, o.Refunded(), pay.Refunded)
 		}
-		if over, _ := o.Refunded().Cmp(o.Captured); over > 0 {
-			t.Fatalf("order %s refunded %s of %s captured", o.ID, o.Refunded(), o.Captured)
+		// Refunds never return what a lost dispute took back already.
+		back, _ := o.Refunded().Add(o.ChargedBack())
+		if over, _ := back.Cmp(o.Captured); over > 0 {
+			t.Fatalf("order %s refunded %s and charged back %s of %s captured", o.ID, o.Refunded(), o.ChargedBack(), o.Captured)
 		}
-		// A canceled order has all its money back, unless a refund of it
-		// failed after it was made (the host was told to pay it back
-		// another way).
-		if o.Status == buybutton.OrderCanceled && !m.refundFailed[pay.ID] && (!o.Refunded().Equal(o.Captured) || !pay.Refunded.Equal(pay.Captured)) {
-			t.Fatalf("order %s is canceled, but has refunded %s of %s captured (the platform %s of %s)", o.ID, o.Refunded(), o.Captured, pay.Refunded, pay.Captured)
+		// A canceled order has all its money back, refunded or charged
+		// back, unless a refund of it failed after it was made (the host
+		// was told to pay it back another way).
+		platformBack, _ := pay.Refunded.Add(o.ChargedBack())
+		if o.Status == buybutton.OrderCanceled && !m.refundFailed[pay.ID] && (!back.Equal(o.Captured) || !platformBack.Equal(pay.Captured)) {
+			t.Fatalf("order %s is canceled, but has refunded %s and charged back %s of %s captured (the platform refunded %s of %s)", o.ID, o.Refunded(), o.ChargedBack(), o.Captured, pay.Refunded, pay.Captured)
 		}
 		if over, _ := pay.Refunded.Cmp(pay.Captured); over > 0 {
 			t.Fatalf("payment %s refunded %s of %s captured", pay.ID, pay.Refunded, pay.Captured)
