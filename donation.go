@@ -77,9 +77,10 @@ var donationMachine = machine[DonationState]{name: "donation", edges: map[Donati
 	// A refund that fails after it was made gives back what it took.
 	DonationRefunded: {DonationPartiallyRefunded, DonationSucceeded, DonationDisputed, DonationChargedBack},
 	// A dispute ends won or ended (back to what the refunds say), or
-	// lost; the platform may report its end before its opening.
+	// lost; the platform may report its end before its opening. After a
+	// dispute lost, the rest may still be refunded, or disputed again.
 	DonationDisputed:    {DonationSucceeded, DonationPartiallyRefunded, DonationRefunded, DonationChargedBack},
-	DonationChargedBack: {DonationDisputed},
+	DonationChargedBack: {DonationChargedBack, DonationDisputed},
 }}
 
 // State derives the donation's state from Charged, its refunds and its
