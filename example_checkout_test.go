@@ -186,6 +186,37 @@ func ExampleClient_RefundOrder() {
 	// true
 }
 
+// The buyer's bank disputes 20.00 of the order and the merchant loses:
+// the platform's webhook puts the chargeback in the order's books, and
+// only what the merchant still holds can be refunded.
+func ExampleOrder_ChargedBack() {
+	ctx := context.Background()
+	shop := memory.New(nil)
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", shop)},
+	})
+	order := examplePurchase(ctx, client)
+
+	disputed := money.MustParse("20.00", "USD")
+	for _, e := range []provider.Event{
+		{ID: "evt_1", Type: provider.EventPaymentDisputed, PaymentID: order.PaymentID, DisputeID: "dp_1", Amount: &disputed, Reason: "product_not_received"},
+		{ID: "evt_2", Type: provider.EventPaymentDisputeClosed, PaymentID: order.PaymentID, DisputeID: "dp_1", Amount: &disputed, Reason: provider.DisputeLost},
+	} {
+		header, body := shop.Sign(e, time.Now()) // what the platform POSTs
+		if err := client.HandleWebhook(ctx, "demo-shop", header, body); err != nil {
+			panic(err)
+		}
+	}
+	order, _ = client.Order(ctx, "viewer-1", order.ID)
+	fmt.Println(order.PaymentState(), order.ChargedBack(), "of", order.Captured)
+
+	_, err := client.RefundOrder(ctx, buybutton.RefundParams{OrderID: order.ID, Amount: order.Captured, Reason: "goodwill", IdempotencyKey: "support-ticket-44"})
+	fmt.Println(errors.Is(err, provider.ErrRefundExceedsCapture))
+	// Output:
+	// charged_back 20.00 USD of 47.89 USD
+	// true
+}
+
 // The host learns what happened from the outbox: at least once, with ids
 // to deduplicate by.
 func ExampleClient_PendingEvents() {
