@@ -151,13 +151,15 @@ func TestDonateCoveringTheFee(t *testing.T) {
 
 func TestReceipts(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		privacy buybutton.DonorPrivacy
-		cover   bool
-		refund  string
+		name       string
+		privacy    buybutton.DonorPrivacy
+		cover      bool
+		refund     string
+		chargeback string // lost in a dispute
 	}{
-		{"shared-fee-covered", buybutton.DonorPrivacy{ShareWithNonprofit: true}, true, ""},
-		{"anonymous-partly-refunded", buybutton.DonorPrivacy{}, false, "5.00"},
+		{"shared-fee-covered", buybutton.DonorPrivacy{ShareWithNonprofit: true}, true, "", ""},
+		{"anonymous-partly-refunded", buybutton.DonorPrivacy{}, false, "5.00", ""},
+		{"anonymous-refunded-and-charged-back", buybutton.DonorPrivacy{}, false, "5.00", "10.00"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newCharity(t, nil)
@@ -168,6 +170,11 @@ func TestReceipts(t *testing.T) {
 			if tc.refund != "" {
 				_, err := f.client.RefundDonation(ctx, buybutton.RefundDonationParams{DonationID: d.ID, Amount: usd(tc.refund), Reason: "asked", IdempotencyKey: "r1"})
 				require.NoError(t, err)
+			}
+			if tc.chargeback != "" {
+				lost := usd(tc.chargeback)
+				h, body := f.shop.Sign(provider.Event{ID: "evt_lost", Type: provider.EventDonationDisputeClosed, DonationID: d.ProviderDonationID, DisputeID: "dp_1", Amount: &lost, Reason: provider.DisputeLost}, f.clock.Now())
+				require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
 			}
 			r, err := f.client.Receipt(ctx, buyer, d.ID)
 			require.NoError(t, err)

@@ -28,8 +28,12 @@ type Receipt struct {
 	FeeCovered money.Amount     `json:"fee_covered"` // zero if the donor did not cover it
 	Charged    money.Amount     `json:"charged"`
 	Refunded   money.Amount     `json:"refunded"`
-	// Deductible is what was charged less what was refunded: no goods or
-	// services were given, so all of it is a gift, fee included.
+	// ChargedBack is what the donor's bank took back through a dispute
+	// the nonprofit lost: like a refund, it was never given.
+	ChargedBack money.Amount `json:"charged_back"`
+	// Deductible is what was charged less what was refunded or charged
+	// back, never below zero: no goods or services were given, so all of
+	// it is a gift, fee included.
 	Deductible money.Amount  `json:"deductible"`
 	Monthly    bool          `json:"monthly"` // one month of a monthly gift
 	Donor      *ReceiptDonor `json:"donor"`   // null when anonymous
@@ -63,20 +67,24 @@ func (c *Client) Receipt(ctx context.Context, buyerID, donationID string) (*Rece
 // Receipt builds the donation's receipt.
 func (d *Donation) Receipt() *Receipt {
 	refunded := d.Refunded()
-	deductible, _ := d.Charged.Sub(refunded)
+	deductible, _ := d.Charged.Sub(returnedOf(d))
+	if deductible.IsNegative() {
+		deductible = money.Zero(d.Currency)
+	}
 	r := &Receipt{
-		Number:     d.ReceiptNumber,
-		Date:       d.GivenAt.UTC().Format(time.DateOnly),
-		Nonprofit:  ReceiptNonprofit{ID: d.NonprofitID, Name: d.NonprofitName, Registration: d.NonprofitRegistration},
-		Amount:     d.Amount,
-		FeeCovered: d.Fee,
-		Charged:    d.Charged,
-		Refunded:   refunded,
-		Deductible: deductible,
-		Monthly:    d.MonthlyID != "",
-		Dedication: d.Dedication,
-		Statement:  NoGoodsOrServices,
-		DonationID: d.ID,
+		Number:      d.ReceiptNumber,
+		Date:        d.GivenAt.UTC().Format(time.DateOnly),
+		Nonprofit:   ReceiptNonprofit{ID: d.NonprofitID, Name: d.NonprofitName, Registration: d.NonprofitRegistration},
+		Amount:      d.Amount,
+		FeeCovered:  d.Fee,
+		Charged:     d.Charged,
+		Refunded:    refunded,
+		ChargedBack: d.ChargedBack(),
+		Deductible:  deductible,
+		Monthly:     d.MonthlyID != "",
+		Dedication:  d.Dedication,
+		Statement:   NoGoodsOrServices,
+		DonationID:  d.ID,
 	}
 	if d.Privacy.ShareWithNonprofit {
 		r.Donor = &ReceiptDonor{Name: d.Donor.Name, Email: d.Donor.Email}
@@ -105,6 +113,9 @@ func (r *Receipt) Text() string {
 	line("Total charged: %s", r.Charged)
 	if r.Refunded.IsPositive() {
 		line("Refunded: %s", r.Refunded)
+	}
+	if r.ChargedBack.IsPositive() {
+		line("Charged back: %s", r.ChargedBack)
 	}
 	line("Tax-deductible amount: %s", r.Deductible)
 	switch {
