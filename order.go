@@ -124,6 +124,24 @@ const (
 	PaymentChargedBack PaymentState = "charged_back"
 )
 
+// paymentMachine is the payment's table. The state is derived from the
+// order's amounts, never set, so the table is what those amounts can do:
+// a hold is captured, voided, or refused its capture (and may be captured
+// on the platform after all); a capture is refunded in part or in full,
+// and a refund that fails after it was made gives back what it took; a
+// dispute may open on a capture, even one whose event has not come, and
+// ends won or ended (back to what the refunds say) or lost. The first
+// state recorded is authorized or captured (at placement).
+var paymentMachine = machine[PaymentState]{name: "payment", edges: map[PaymentState][]PaymentState{
+	PaymentAuthorized:        {PaymentCaptured, PaymentCaptureFailed, PaymentVoided, PaymentDisputed, PaymentChargedBack},
+	PaymentCaptureFailed:     {PaymentCaptured, PaymentVoided, PaymentDisputed, PaymentChargedBack},
+	PaymentCaptured:          {PaymentPartiallyRefunded, PaymentRefunded, PaymentDisputed, PaymentChargedBack},
+	PaymentPartiallyRefunded: {PaymentPartiallyRefunded, PaymentRefunded, PaymentCaptured, PaymentDisputed, PaymentChargedBack},
+	PaymentRefunded:          {PaymentPartiallyRefunded, PaymentCaptured, PaymentDisputed, PaymentChargedBack},
+	PaymentDisputed:          {PaymentCaptured, PaymentPartiallyRefunded, PaymentRefunded, PaymentChargedBack, PaymentAuthorized, PaymentCaptureFailed},
+	PaymentChargedBack:       {PaymentChargedBack, PaymentDisputed},
+}}
+
 // PaymentState derives the payment state from Captured, Refunded, Voided,
 // CaptureFailure and Disputes; it is never stored beside them. An open
 // dispute is told before anything else, then a lost one, since either

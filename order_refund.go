@@ -103,7 +103,7 @@ func (c *Client) orderRefunds(orderID, actor string) refundTarget[*Order] {
 
 // paymentTransition records a change of an order's derived payment state.
 func paymentTransition(o *Order, was PaymentState, reason, actor string, at time.Time) Transition {
-	return Transition{SubjectID: o.ID, Machine: "payment", From: string(was), To: string(o.PaymentState()), Reason: reason, Actor: actor, At: at}
+	return paymentMachine.record(o.ID, was, o.PaymentState(), reason, actor, at)
 }
 
 // ReconcileOrder settles an order's refunds that are still pending (an

@@ -416,7 +416,7 @@ func (c *Client) commitPlaced(ctx context.Context, co *Checkout, po provider.Ord
 			RefEntry{Ref: Ref{Kind: "payment", MerchantID: co.MerchantID, ExternalID: pay.ID}, ID: o.ID},
 		)
 		tx.Transitions = append(tx.Transitions, orderMachine.record(o.ID, "", OrderPlaced, "checkout "+co.ID+" confirmed", actor, now))
-		tx.Transitions = append(tx.Transitions, Transition{SubjectID: o.ID, Machine: "payment", To: string(o.PaymentState()), Reason: "payment " + pay.ID, Actor: actor, At: now})
+		tx.Transitions = append(tx.Transitions, paymentMachine.record(o.ID, "", o.PaymentState(), "payment "+pay.ID, actor, now))
 		tx.Events = append(tx.Events, c.event(EventOrderPlaced, o, now))
 		if captured.IsPositive() {
 			tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, now))

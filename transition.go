@@ -11,8 +11,8 @@ import (
 // audit trail a support agent reads. Every transition the library makes is
 // committed together with the change it describes.
 type Transition struct {
-	SubjectID string    // the checkout's or order's id
-	Machine   string    // "checkout", "order"
+	SubjectID string    // the checkout's, order's, donation's or monthly gift's id
+	Machine   string    // "checkout", "order", "payment" (an order's), "donation", "monthly"
 	From      string    // "" when the subject was created
 	To        string    // may equal From for an edit that keeps the state
 	Reason    string    // what happened, e.g. "payment declined: card_declined"
