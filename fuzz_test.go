@@ -291,6 +291,8 @@ func FuzzSignedDonationEvents(f *testing.F) {
 	f.Add(uint8(10), "evt-6", uint8(5), "-26.06", "USD", "", "")
 	f.Add(uint8(14), "evt-7", uint8(4), "", "", "", "canceled by the donor")
 	f.Add(uint8(13), "evt-8", uint8(1), "5.00", "USD", "re_5", "lost_or_stolen_card")
+	f.Add(uint8(16), "evt-9", uint8(1), "26.06", "USD", "", "lost")
+	f.Add(uint8(7), "evt-10", uint8(2), "500.00", "USD", "", "lost")
 	f.Fuzz(func(t *testing.T, typ uint8, eventID string, refs uint8, amount, currency, refundID, reason string) {
 		fx := newCharity(t, &buybutton.Options{Store: nulRefusingStore{buybutton.NewMemoryStore()}})
 		cp := fx.campaign(t)
@@ -330,6 +332,11 @@ func FuzzSignedDonationEvents(f *testing.F) {
 		}
 		if over, err := got.Refunded().Cmp(got.Charged); err != nil || over > 0 {
 			t.Fatalf("refunded %s, above the charge %s", got.Refunded(), got.Charged)
+		}
+		for _, dp := range got.Disputes {
+			if !dp.Amount.IsPositive() || dp.Amount.Currency() != got.Currency {
+				t.Fatalf("a dispute of %s recorded on a donation in %s", dp.Amount, got.Currency)
+			}
 		}
 		after, err := fx.client.Campaign(ctx, cp.ID)
 		if err != nil {
