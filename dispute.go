@@ -79,10 +79,7 @@ func recordDispute(list *[]Dispute, e provider.Event, now time.Time) (changed bo
 		if d.ProviderDisputeID != e.DisputeID {
 			continue
 		}
-		switch {
-		case d.Open() && closes(e):
-		case d.Outcome == provider.DisputeEnded && at.After(d.ClosedAt) && !(closes(e) && e.Reason == provider.DisputeEnded):
-		default:
+		if !d.takes(e, at) {
 			return false
 		}
 		d.Amount = *e.Amount
@@ -101,6 +98,20 @@ func recordDispute(list *[]Dispute, e provider.Event, now time.Time) (changed bo
 	}
 	*list = append(*list, d)
 	return true
+}
+
+// takes reports whether the event e, which happened at at, changes d: an
+// open dispute takes its end; one that ended without a chargeback takes
+// what happened after it ended, but for another such end; a dispute won
+// or lost takes nothing more.
+func (d *Dispute) takes(e provider.Event, at time.Time) bool {
+	switch {
+	case d.Open():
+		return closes(e)
+	case d.Outcome == provider.DisputeEnded:
+		return at.After(d.ClosedAt) && (!closes(e) || e.Reason != provider.DisputeEnded)
+	}
+	return false
 }
 
 // chargedBackOf is what the disputes in list took back: the sum of those
