@@ -46,8 +46,13 @@ import (
 //   - payment.authorized, payment.failed: a checkout waiting for a payment
 //     action is resumed, and placed if the payment went through.
 //   - payment.disputed, payment.dispute_closed and their donation
-//     twins: told to the host as an [EventPaymentDisputed] or
-//     [EventPaymentDisputeClosed] of the order or the donation, once.
+//     twins: recorded in the order's or the donation's books ([Dispute];
+//     one lost is a chargeback, no longer refundable, and out of the
+//     campaign's Raised), and told to the host as an
+//     [EventPaymentDisputed] or [EventPaymentDisputeClosed], once for
+//     each change. One without the amount disputed, or ending in an
+//     outcome the contract does not name, is refused with
+//     ErrInvalidInput and applies nothing.
 //   - donation.succeeded, donation.failed, donation.refunded,
 //     monthly.canceled: see docs/donate.md; a donation waiting for an
 //     action is resumed, monthly renewals are recorded, and refunds made
