@@ -69,14 +69,15 @@ const (
 	// EventPaymentDisputed: the buyer's bank disputes the payment of an
 	// order (OrderID) or a donation (DonationID), with a chargeback or an
 	// inquiry before one. Amount is what is disputed, Reason the bank's
-	// reason. The library changes no
-	// amounts: the dispute is the merchant's, or the nonprofit's, to
-	// answer on the platform.
+	// reason. The dispute is the merchant's, or the nonprofit's, to
+	// answer on the platform; the library keeps it in the record's
+	// Disputes (payment state disputed).
 	EventPaymentDisputed EventType = "payment.disputed"
 	// EventPaymentDisputeClosed: the dispute ended. Reason is its outcome,
 	// provider.DisputeWon, DisputeLost or DisputeEnded (without a
-	// chargeback); Amount what was disputed. The library changes no
-	// amounts here either.
+	// chargeback); Amount what was disputed. A dispute lost is a
+	// chargeback: its Amount went back to the buyer through the bank, is
+	// no longer refundable, and no longer counts in a campaign's Raised.
 	EventPaymentDisputeClosed EventType = "payment.dispute_closed"
 	EventRefundSucceeded      EventType = "refund.succeeded"
 	EventRefundFailed         EventType = "refund.failed"
