@@ -191,10 +191,10 @@ type RefundDonationParams struct {
 // Raised falls in the same commit that records the refund. It is for the
 // host, not the donor.
 func (c *Client) RefundDonation(ctx context.Context, p RefundDonationParams) (*Refund, error) {
-	if err := checkRefund(p.IdempotencyKey, p.Reason, p.Amount); err != nil {
+	if err := checkRefund(p.IdempotencyKey, p.Reason, p.Amount, false); err != nil {
 		return nil, err
 	}
-	return startRefund(ctx, c, c.donationRefunds(p.DonationID), p.Amount, p.Reason, p.IdempotencyKey, p.Amount.String()+"|"+p.Reason)
+	return startRefund(ctx, c, c.donationRefunds(p.DonationID), p.Amount, nil, p.Reason, p.IdempotencyKey, p.Amount.String()+"|"+p.Reason)
 }
 
 // ReconcileDonation settles a donation's refunds that are still pending,

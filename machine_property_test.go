@@ -569,7 +569,13 @@ func (m *machineModel) Refund(t *rapid.T) {
 		key = fmt.Sprint(m.refundKey - 1)
 	}
 	m.refused = false
-	_, err := m.f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: amount, IdempotencyKey: key})
+	p := buybutton.RefundParams{OrderID: o.ID, Amount: amount, IdempotencyKey: key}
+	if !offStep && rapid.Bool().Draw(t, "refund lines") {
+		// A return: units of one line, priced by the library.
+		l := rapid.SampledFrom(o.Lines).Draw(t, "returned line")
+		p.Amount, p.Lines = money.Amount{}, []buybutton.RefundLine{{VariantID: l.VariantID, Quantity: rapid.IntRange(1, l.Quantity).Draw(t, "returned units")}}
+	}
+	_, err := m.f.client.RefundOrder(ctx, p)
 	if offStep && !errors.Is(err, provider.ErrIdempotencyConflict) {
 		if !errors.Is(err, buybutton.ErrInvalidInput) {
 			t.Fatalf("a refund of %s, not a whole step of %s: err = %v, want ErrInvalidInput", amount, m.unit, err)
@@ -737,6 +743,20 @@ func (m *machineModel) Check(t *rapid.T) {
 			t.Fatalf("order %s total %s, authorized %s, paid %s", o.ID, o.Totals.Total, o.Authorized, pay.Amount)
 		}
 		checkTotals(t, o.ID, o.Lines, o.Totals, m.unit)
+		// Returns never refund more units of a line than were bought.
+		for _, l := range o.Lines {
+			units := 0
+			for _, f := range o.Refunds {
+				for _, rl := range f.Lines {
+					if rl.VariantID == l.VariantID && f.Status != buybutton.RefundFailed {
+						units += rl.Quantity
+					}
+				}
+			}
+			if units > l.Quantity {
+				t.Fatalf("order %s refunds %d units of %s, of %d bought", o.ID, units, l.VariantID, l.Quantity)
+			}
+		}
 		for _, f := range o.Refunds {
 			if !f.Amount.IsMultipleOf(m.unit) {
 				t.Fatalf("order %s recorded a refund of %s, not a whole step of %s", o.ID, f.Amount, m.unit)

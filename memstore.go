@@ -489,7 +489,7 @@ func cloneOrder(o *Order) *Order {
 	out := *o
 	out.Lines = slices.Clone(o.Lines)
 	out.ShipTo = clonePtr(o.ShipTo)
-	out.Refunds = slices.Clone(o.Refunds)
+	out.Refunds = cloneRefunds(o.Refunds)
 	out.Disputes = slices.Clone(o.Disputes)
 	out.Shipments = slices.Clone(o.Shipments)
 	out.Cancellation = clonePtr(o.Cancellation)
@@ -514,9 +514,17 @@ func cloneCampaign(cp *Campaign) *Campaign {
 
 func cloneDonation(d *Donation) *Donation {
 	out := *d
-	out.Refunds = slices.Clone(d.Refunds)
+	out.Refunds = cloneRefunds(d.Refunds)
 	out.Disputes = slices.Clone(d.Disputes)
 	return &out
+}
+
+func cloneRefunds(rs []Refund) []Refund {
+	out := slices.Clone(rs)
+	for i := range out {
+		out[i].Lines = slices.Clone(out[i].Lines)
+	}
+	return out
 }
 
 func cloneEvent(e Event) Event {

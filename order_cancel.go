@@ -202,7 +202,7 @@ func (c *Client) returnMoney(ctx context.Context, m Merchant, o *Order, actor st
 	// share one refund, and after a refund the platform refused, which is
 	// final, a retry asks again.
 	key := "cancel:" + strconv.Itoa(len(o.Refunds))
-	if _, err := startRefund(ctx, c, refunds, left, "order canceled", key, "cancel"); err != nil {
+	if _, err := startRefund(ctx, c, refunds, left, nil, "order canceled", key, "cancel"); err != nil {
 		return false, err
 	}
 	return false, nil

@@ -8,11 +8,17 @@ import (
 	"github.com/buybutton/buybutton/provider"
 )
 
-// RefundParams returns money of an order to its buyer.
+// RefundParams returns money of an order to its buyer: an Amount, or
+// units of its Lines.
 type RefundParams struct {
 	OrderID string
-	Amount  money.Amount // in the order's currency, whole steps of its platform's charge unit
-	Reason  string
+	Amount  money.Amount // in the order's currency, whole steps of its platform's charge unit; zero with Lines
+	// Lines refunds units of the order's lines instead of an amount (a
+	// return): each unit's share of its line's total, the line's
+	// subtotal less its discount plus its tax, as it was quoted. See
+	// [Client.RefundOrder] for how shares are rounded.
+	Lines  []RefundLine
+	Reason string
 	// IdempotencyKey is the caller's key for this refund: a retry with the
 	// same key and parameters returns the same refund and refunds nothing
 	// more; the same key with other parameters is
@@ -36,22 +42,41 @@ type RefundParams struct {
 // at once. A refusal is final: the refund
 // is failed, and the same key returns it with [ErrRefundFailed] (never a
 // nil error); a new key asks again.
+//
+// A refund of Lines is priced from the order under the same
+// compare-and-set: refunding n more units of a line of q units, of which
+// r were refunded already (by refunds that did not fail), returns
+// share(r+n) - share(r), where share(k) is the line's total × k / q
+// rounded down to the platform's charge unit. The last unit takes what
+// rounding left, so a line's units, refunded in any steps, return exactly
+// its total. More units than are left to refund is
+// provider.ErrRefundExceedsCapture; a variant the order does not have, or
+// units that come to nothing, is ErrInvalidInput. Shipping is not a line:
+// refund it by amount.
 func (c *Client) RefundOrder(ctx context.Context, p RefundParams) (*Refund, error) {
-	if err := checkRefund(p.IdempotencyKey, p.Reason, p.Amount); err != nil {
+	amount, fingerprint := p.Amount, p.Amount.String()+"|"+p.Reason
+	if p.Lines != nil {
+		if err := checkRefundLines(p.Lines, p.Amount); err != nil {
+			return nil, err
+		}
+		amount, fingerprint = money.Amount{}, linesFingerprint(p.Lines)+"|"+p.Reason
+	}
+	if err := checkRefund(p.IdempotencyKey, p.Reason, amount, p.Lines != nil); err != nil {
 		return nil, err
 	}
-	return startRefund(ctx, c, c.orderRefunds(p.OrderID, "host"), p.Amount, p.Reason, p.IdempotencyKey, p.Amount.String()+"|"+p.Reason)
+	return startRefund(ctx, c, c.orderRefunds(p.OrderID, "host"), amount, p.Lines, p.Reason, p.IdempotencyKey, fingerprint)
 }
 
-// checkRefund checks what a caller asks to refund.
-func checkRefund(idempotencyKey, reason string, amount money.Amount) error {
+// checkRefund checks what a caller asks to refund: the amount, unless
+// the refund is of lines, priced later.
+func checkRefund(idempotencyKey, reason string, amount money.Amount, byLines bool) error {
 	if err := checkID("idempotency_key", idempotencyKey, provider.MaxIDLength); err != nil {
 		return err
 	}
 	if err := checkText("reason", reason, 0, 500, false); err != nil {
 		return err
 	}
-	if !amount.IsPositive() || !amount.IsRounded() {
+	if !byLines && (!amount.IsPositive() || !amount.IsRounded()) {
 		return invalid("amount", "%s is not a positive amount in minor units", amount)
 	}
 	return nil
@@ -83,6 +108,7 @@ func (c *Client) orderRefunds(orderID, actor string) refundTarget[*Order] {
 			m, _ := c.merchant(o.MerchantID) // an unknown merchant fails the call
 			return provider.ChargeUnit(m.Payments, o.Captured.Currency())
 		},
+		linesAmount: refundLinesAmount,
 		settled: func(_ context.Context, o *Order, f *Refund, settle func(), tx *Tx, callErr error) error {
 			now := c.now()
 			was := o.PaymentState()

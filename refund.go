@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,7 +20,11 @@ type Refund struct {
 	Amount           money.Amount
 	Reason           string
 	Status           RefundStatus
-	Failure          string // why the provider refused a failed refund
+	// Lines are the units of the order's lines this refund returns, for a
+	// refund asked by lines ([RefundParams].Lines); empty for one asked by
+	// amount.
+	Lines   []RefundLine
+	Failure string // why the provider refused a failed refund
 	// FailureKind names the provider's error kind of the refusal
 	// ("invalid_state", "refund_exceeds_capture", ...), so that a retry
 	// with the refund's key answers the kind the first call did. Empty
@@ -168,10 +173,15 @@ type refundTarget[R refundable] struct {
 	send    func(ctx context.Context, r R, f Refund) (provider.Refund, error)
 	unit    func(r R) money.Amount // the step r's platform refunds in (provider.ChargeUnits)
 	settled func(ctx context.Context, r R, f *Refund, settle func(), tx *Tx, callErr error) error
+	// linesAmount prices a refund of lines of r (see refundLinesAmount);
+	// nil for a record without lines.
+	linesAmount func(r R, lines []RefundLine, unit money.Amount) (money.Amount, error)
 }
 
 // startRefund records (or finds) the refund keyed by the caller's key and
-// settles it with the provider.
+// settles it with the provider. It refunds amount, or, when lines are
+// given, what those lines come to, priced under the same compare-and-set
+// from what the record's refunds have not returned yet.
 //
 // The refund is recorded as pending, with its amount set aside, before the
 // provider is called, in one compare-and-set with the caller's key; so
@@ -179,14 +189,17 @@ type refundTarget[R refundable] struct {
 // (provider.ErrRefundExceedsCapture, nothing refunded), and a retry after a
 // crash or an unknown outcome resumes the same refund with the same
 // provider key.
-func startRefund[R refundable](ctx context.Context, c *Client, t refundTarget[R], amount money.Amount, reason, idempotencyKey, fingerprint string) (*Refund, error) {
+func startRefund[R refundable](ctx context.Context, c *Client, t refundTarget[R], amount money.Amount, lines []RefundLine, reason, idempotencyKey, fingerprint string) (*Refund, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err // a caller already gone starts no refund
+	}
+	if lines != nil && t.linesAmount == nil {
+		return nil, invalid("lines", "a %s has no lines to refund", t.kind)
 	}
 	key := "refund:" + t.id + ":" + idempotencyKey
 	refundID := "re_" + uuid.NewString()
 	err := t.update(ctx, func(r R, tx *Tx) (bool, error) {
-		if cur := r.refundCeiling().Currency(); amount.Currency() != cur {
+		if cur := r.refundCeiling().Currency(); lines == nil && amount.Currency() != cur {
 			return false, invalid("amount", "in %s, not the %s's %s", amount.Currency(), t.kind, cur)
 		}
 		if rec, err := c.store.Idempotency(ctx, key); err == nil {
@@ -198,19 +211,26 @@ func startRefund[R refundable](ctx context.Context, c *Client, t refundTarget[R]
 		} else if !errors.Is(err, ErrNotFound) {
 			return false, err
 		}
+		amount := amount
+		if lines != nil {
+			var err error
+			if amount, err = t.linesAmount(r, lines, t.unit(r)); err != nil {
+				return false, err
+			}
+		}
 		if err := checkStep("amount", amount, t.unit(r)); err != nil {
 			return false, err
 		}
 		if over, _ := amount.Cmp(refundableOf(r)); over > 0 {
 			return false, fmt.Errorf("buybutton: %s %s: refund of %s leaves %s refundable: %w", t.kind, t.id, amount, refundableOf(r), provider.ErrRefundExceedsCapture)
 		}
-		*r.refundList() = append(*r.refundList(), Refund{ID: refundID, Amount: amount, Reason: reason, Status: RefundPending, CreatedAt: c.now()})
+		*r.refundList() = append(*r.refundList(), Refund{ID: refundID, Amount: amount, Lines: slices.Clone(lines), Reason: reason, Status: RefundPending, CreatedAt: c.now()})
 		tx.Idempotency = append(tx.Idempotency, IdempotencyRecord{Key: key, Fingerprint: fingerprint, ResultID: refundID, CreatedAt: c.now()})
 		return false, nil
 	})
 	if conflictOn(err, "idempotency") {
 		// A racing call with the same key won: resume its refund.
-		return startRefund(ctx, c, t, amount, reason, idempotencyKey, fingerprint)
+		return startRefund(ctx, c, t, amount, lines, reason, idempotencyKey, fingerprint)
 	}
 	if err != nil {
 		return nil, err
