@@ -186,6 +186,37 @@ func ExampleClient_RefundOrder() {
 	// true
 }
 
+// The buyer returns one of two books: the library prices the unit from
+// the order, so that the two returns together give back exactly what the
+// line cost, tax included.
+func ExampleRefundLine() {
+	ctx := context.Background()
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", memory.New(nil))},
+	})
+	co := exampleReadyWith(ctx, client, 2)
+	order, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: "viewer-1", CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	if err != nil {
+		panic(err)
+	}
+	for _, key := range []string{"return-1", "return-2"} {
+		r, err := client.RefundOrder(ctx, buybutton.RefundParams{
+			OrderID: order.ID, Reason: "returned", IdempotencyKey: key,
+			Lines: []buybutton.RefundLine{{VariantID: memory.DemoBook + "-paperback", Quantity: 1}},
+		})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(r.Amount)
+	}
+	order, _ = client.Order(ctx, "viewer-1", order.ID)
+	fmt.Println(order.PaymentState(), order.Refunded(), "of", order.Captured)
+	// Output:
+	// 42.89 USD
+	// 42.89 USD
+	// partially_refunded 85.78 USD of 90.78 USD
+}
+
 // The buyer's bank disputes 20.00 of the order and the merchant loses:
 // the platform's webhook puts the chargeback in the order's books, and
 // only what the merchant still holds can be refunded.
@@ -360,9 +391,14 @@ func ExampleClient_SaveDetail() {
 // exampleReady starts viewer-1's checkout of the paperback from
 // demo-shop, shipped standard to exampleAddress: ready to confirm.
 func exampleReady(ctx context.Context, client *buybutton.Client) *buybutton.Checkout {
+	return exampleReadyWith(ctx, client, 1)
+}
+
+// exampleReadyWith is exampleReady of books copies of the book.
+func exampleReadyWith(ctx context.Context, client *buybutton.Client, books int) *buybutton.Checkout {
 	_, checkouts, err := client.StartCheckout(ctx, buybutton.StartCheckoutParams{
 		BuyerID: "viewer-1",
-		Lines:   []buybutton.CartLine{{MerchantID: "demo-shop", ProductID: memory.DemoBook, VariantID: memory.DemoBook + "-paperback", Quantity: 1}},
+		Lines:   []buybutton.CartLine{{MerchantID: "demo-shop", ProductID: memory.DemoBook, VariantID: memory.DemoBook + "-paperback", Quantity: books}},
 		ShipTo:  &exampleAddress,
 	})
 	if err != nil {
