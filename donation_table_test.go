@@ -37,16 +37,7 @@ func TestDonationStatesMoveOnlyAlongTheTable(t *testing.T) {
 				}
 				d.Refunds[rapid.IntRange(0, len(d.Refunds)-1).Draw(t, "which refund")].Status = RefundFailed
 			case "dispute":
-				e := provider.Event{
-					Type:       provider.EventDonationDisputed,
-					DisputeID:  rapid.SampledFrom([]string{"dp_1", "dp_2"}).Draw(t, "dispute"),
-					OccurredAt: start.Add(time.Duration(rapid.IntRange(0, 20).Draw(t, "at")) * time.Hour),
-				}
-				amount := usd(rapid.SampledFrom([]string{"5.00", "25.00"}).Draw(t, "disputed"))
-				e.Amount = &amount
-				if outcome := rapid.SampledFrom([]string{"", provider.DisputeWon, provider.DisputeLost, provider.DisputeEnded}).Draw(t, "outcome"); outcome != "" {
-					e.Type, e.Reason = provider.EventDonationDisputeClosed, outcome
-				}
+				e := drawDisputeEvent(t, provider.EventDonationDisputed, provider.EventDonationDisputeClosed, usd(rapid.SampledFrom([]string{"5.00", "25.00"}).Draw(t, "disputed")), start)
 				recordDispute(&d.Disputes, e, start.Add(time.Duration(step)*time.Hour))
 			}
 			if now := d.State(); now != was && !donationMachine.allows(was, now) {

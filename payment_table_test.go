@@ -64,16 +64,7 @@ func TestPaymentStatesMoveOnlyAlongTheTable(t *testing.T) {
 				if o.Voided {
 					continue // nothing was taken to dispute
 				}
-				e := provider.Event{
-					Type:       provider.EventPaymentDisputed,
-					DisputeID:  rapid.SampledFrom([]string{"dp_1", "dp_2"}).Draw(t, "dispute"),
-					OccurredAt: start.Add(time.Duration(rapid.IntRange(0, 20).Draw(t, "at")) * time.Hour),
-				}
-				amount := usd(rapid.SampledFrom([]string{"10.00", "90.00"}).Draw(t, "disputed"))
-				e.Amount = &amount
-				if outcome := rapid.SampledFrom([]string{"", provider.DisputeWon, provider.DisputeLost, provider.DisputeEnded}).Draw(t, "outcome"); outcome != "" {
-					e.Type, e.Reason = provider.EventPaymentDisputeClosed, outcome
-				}
+				e := drawDisputeEvent(t, provider.EventPaymentDisputed, provider.EventPaymentDisputeClosed, usd(rapid.SampledFrom([]string{"10.00", "90.00"}).Draw(t, "disputed")), start)
 				recordDispute(&o.Disputes, e, start.Add(time.Duration(step)*time.Hour))
 			}
 			if now := o.PaymentState(); now != was && !paymentMachine.allows(was, now) {
@@ -81,4 +72,20 @@ func TestPaymentStatesMoveOnlyAlongTheTable(t *testing.T) {
 			}
 		}
 	})
+}
+
+// drawDisputeEvent draws a platform's event of one of two disputes of
+// amount, opening it (opened) or ending it (closed) in any outcome, that
+// happened in the day after start.
+func drawDisputeEvent(t *rapid.T, opened, closed provider.EventType, amount money.Amount, start time.Time) provider.Event {
+	e := provider.Event{
+		Type:       opened,
+		DisputeID:  rapid.SampledFrom([]string{"dp_1", "dp_2"}).Draw(t, "dispute"),
+		OccurredAt: start.Add(time.Duration(rapid.IntRange(0, 20).Draw(t, "at")) * time.Hour),
+		Amount:     &amount,
+	}
+	if outcome := rapid.SampledFrom([]string{"", provider.DisputeWon, provider.DisputeLost, provider.DisputeEnded}).Draw(t, "outcome"); outcome != "" {
+		e.Type, e.Reason = closed, outcome
+	}
+	return e
 }
