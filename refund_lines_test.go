@@ -157,10 +157,13 @@ func TestARefundOfLinesThatFailedFreesItsUnits(t *testing.T) {
 // TestRacingRefundsOfTheLastUnit: sixteen support agents refund the one
 // book of an order at once, each with a key of their own. One refund is
 // made; the others are provider.ErrRefundExceedsCapture, and the platform
-// refunds once. The units are counted under the order's compare-and-set.
+// refunds once. The order has a pair of sneakers too, so that money is
+// left to refund after the book's: only the units, counted under the
+// order's compare-and-set with the refunds still pending, stop a second
+// refund of the book.
 func TestRacingRefundsOfTheLastUnit(t *testing.T) {
 	f := newShop(t, nil)
-	o, err := f.confirm(f.ready(t, buyer, book(1)), memory.TokenApprove)
+	o, err := f.confirm(f.ready(t, buyer, book(1), sneaker("9", 1)), memory.TokenApprove)
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	var mu sync.Mutex

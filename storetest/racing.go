@@ -294,11 +294,19 @@ func (w *racingWorld) act(rng *rand.Rand) {
 		if co.OrderID != "" {
 			_, err = c.CancelOrder(w.ctx, buybutton.CancelOrderParams{ByHost: true, OrderID: co.OrderID, Reason: "fraud"})
 		}
-	case op < 90:
+	case op < 84:
 		if co.OrderID != "" {
 			_, err = c.RefundOrder(w.ctx, buybutton.RefundParams{
 				OrderID: co.OrderID, Amount: money.MustParse("1.00", "USD"), Reason: "goodwill",
 				IdempotencyKey: fmt.Sprintf("goodwill-%s-%d", co.OrderID, rng.IntN(3)),
+			})
+		}
+	case op < 90:
+		if co.OrderID != "" && len(co.Lines) > 0 {
+			// A return of one unit, racing the others and the goodwill.
+			_, err = c.RefundOrder(w.ctx, buybutton.RefundParams{
+				OrderID: co.OrderID, Reason: "returned", IdempotencyKey: fmt.Sprintf("return-%s-%d", co.OrderID, rng.IntN(4)),
+				Lines: []buybutton.RefundLine{{VariantID: co.Lines[0].VariantID, Quantity: 1}},
 			})
 		}
 	default:

@@ -85,6 +85,19 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 			}
 		}
 		assert.True(t, pay.Refunded.Equal(refunded), "order %s: the platform refunded %s, the library says %s", o.ID, pay.Refunded, refunded)
+		// Racing returns never refund more units of a line than were
+		// bought.
+		for _, l := range o.Lines {
+			units := 0
+			for _, r := range o.Refunds {
+				for _, rl := range r.Lines {
+					if rl.VariantID == l.VariantID && r.Status != buybutton.RefundFailed {
+						units += rl.Quantity
+					}
+				}
+			}
+			assert.LessOrEqual(t, units, l.Quantity, "order %s refunds %d units of %s, of %d bought", o.ID, units, l.VariantID, l.Quantity)
+		}
 	}
 
 	w.checkGifts(t)
