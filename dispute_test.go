@@ -54,6 +54,7 @@ func TestALostDisputeLeavesOnlyTheRestRefundable(t *testing.T) {
 	got = f.order(t, o.ID)
 	assert.Equal(t, buybutton.PaymentChargedBack, got.PaymentState())
 	assert.Equal(t, "40.00 USD", got.ChargedBack().String())
+	assert.Equal(t, "50.78 USD", got.Refundable().String())
 	assert.Equal(t, provider.DisputeLost, got.Disputes[0].Outcome)
 	assert.False(t, got.Disputes[0].ClosedAt.IsZero())
 
@@ -231,6 +232,7 @@ func TestAGiftsDisputeCountsInItsCampaignOnlyOnceLost(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, buybutton.DonationChargedBack, got.State())
 	assert.Equal(t, "25.00 USD", got.ChargedBack().String())
+	assert.True(t, got.Refundable().IsZero(), "refundable %s", got.Refundable())
 	_, err = f.client.RefundDonation(ctx, buybutton.RefundDonationParams{DonationID: d.ID, Amount: usd("0.01"), IdempotencyKey: "more"})
 	require.ErrorIs(t, err, provider.ErrRefundExceedsCapture, "nothing of the gift is the nonprofit's to refund")
 	other, err := f.client.Donation(ctx, buyer, kept.ID)

@@ -111,6 +111,11 @@ func (d *Donation) disputeList() []Dispute      { return d.Disputes }
 // donation's charge. It is not refunded, and no longer refundable.
 func (d *Donation) ChargedBack() money.Amount { return chargedBackOf(d.Disputes, d.Currency) }
 
+// Refundable is what [Client.RefundDonation] may still return: what was
+// charged, less refunds that succeeded or are pending, less what lost
+// disputes took back; never below zero.
+func (d *Donation) Refundable() money.Amount { return refundableOf(d) }
+
 // counted is what the donation adds to its campaign's Raised: its Amount
 // less what was refunded of it or taken back by a lost dispute, never
 // below zero.

@@ -176,6 +176,23 @@ func (o *Order) Refunded() money.Amount { return refundedOf(o) }
 // order's payment. It is not refunded, and no longer refundable.
 func (o *Order) ChargedBack() money.Amount { return chargedBackOf(o.Disputes, o.Currency) }
 
+// Refundable is what [Client.RefundOrder] may still return: what was
+// captured, less refunds that succeeded or are pending, less what lost
+// disputes took back; never below zero.
+func (o *Order) Refundable() money.Amount { return refundableOf(o) }
+
+// UnitsRefundable is how many units of the variant's line a refund of
+// lines may still return: the line's quantity less the units of refunds
+// that succeeded or are pending. Zero for a variant the order does not
+// have. A refund of them is still capped by [Order.Refundable].
+func (o *Order) UnitsRefundable(variantID string) int {
+	line, ok := lineOf(o, variantID)
+	if !ok {
+		return 0
+	}
+	return line.Quantity - unitsRefunded(o, variantID)
+}
+
 // orderIDFor derives an order's id from its checkout's.
 func orderIDFor(checkoutID string) string {
 	return "ord_" + strings.TrimPrefix(checkoutID, "co_")

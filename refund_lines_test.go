@@ -36,11 +36,16 @@ func lineTotal(t *testing.T, l buybutton.CheckoutLine) money.Amount {
 func TestRefundLinesReturnEachUnitsShare(t *testing.T) {
 	f := newShop(t, nil)
 	o := f.placed(t)
+	assert.Equal(t, 2, o.UnitsRefundable(paperback))
+	assert.Zero(t, o.UnitsRefundable("no-such-variant"))
 	first, err := f.refundLines(o, "return-1", buybutton.RefundLine{VariantID: paperback, Quantity: 1})
 	require.NoError(t, err)
 	assert.Equal(t, "42.89 USD", first.Amount.String())
 	assert.Equal(t, []buybutton.RefundLine{{VariantID: paperback, Quantity: 1}}, first.Lines)
-	assert.Equal(t, buybutton.PaymentPartiallyRefunded, f.order(t, o.ID).PaymentState())
+	after := f.order(t, o.ID)
+	assert.Equal(t, buybutton.PaymentPartiallyRefunded, after.PaymentState())
+	assert.Equal(t, 1, after.UnitsRefundable(paperback))
+	assert.Equal(t, "47.89 USD", after.Refundable().String(), "the other book and the shipping")
 
 	refunds := f.shop.Stats().Refunds
 	_, err = f.refundLines(o, "return-2", buybutton.RefundLine{VariantID: paperback, Quantity: 2})
