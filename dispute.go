@@ -22,6 +22,10 @@ type Dispute struct {
 	// differ from the charge by a currency conversion.
 	Amount money.Amount
 	Reason string // the bank's reason, as the platform gave it
+	// Inquiry is set while the dispute is an inquiry: the bank asks, no
+	// chargeback is filed and nothing was taken yet. It is cleared when
+	// the platform says the inquiry became a chargeback.
+	Inquiry bool
 	// Outcome is empty while the dispute is open, then
 	// [provider.DisputeWon], [provider.DisputeLost] or
 	// [provider.DisputeEnded].
@@ -86,7 +90,7 @@ func recordDispute(list *[]Dispute, e provider.Event, now time.Time) (changed bo
 		if closes(e) {
 			d.Outcome, d.ClosedAt = e.Reason, at
 		} else {
-			d.Outcome, d.ClosedAt, d.Reason = "", time.Time{}, e.Reason
+			d.Outcome, d.ClosedAt, d.Reason, d.Inquiry = "", time.Time{}, e.Reason, e.Inquiry
 		}
 		return true
 	}
@@ -94,20 +98,21 @@ func recordDispute(list *[]Dispute, e provider.Event, now time.Time) (changed bo
 	if closes(e) {
 		d.Outcome, d.ClosedAt = e.Reason, at
 	} else {
-		d.Reason = e.Reason
+		d.Reason, d.Inquiry = e.Reason, e.Inquiry
 	}
 	*list = append(*list, d)
 	return true
 }
 
 // takes reports whether the event e, which happened at at, changes d: an
-// open dispute takes its end; one that ended without a chargeback takes
-// what happened after it ended, but for another such end; a dispute won
-// or lost takes nothing more.
+// open dispute takes its end, and an open inquiry its escalation to a
+// chargeback (never the way back); one that ended without a chargeback
+// takes what happened after it ended, but for another such end; a
+// dispute won or lost takes nothing more.
 func (d *Dispute) takes(e provider.Event, at time.Time) bool {
 	switch {
 	case d.Open():
-		return closes(e)
+		return closes(e) || d.Inquiry && !e.Inquiry
 	case d.Outcome == provider.DisputeEnded:
 		return at.After(d.ClosedAt) && (!closes(e) || e.Reason != provider.DisputeEnded)
 	}
@@ -138,8 +143,11 @@ func disputed(list []Dispute) bool {
 
 // disputeWhy is the reason a dispute event's transition records.
 func disputeWhy(e provider.Event) string {
-	if closes(e) {
+	switch {
+	case closes(e):
 		return "dispute " + e.Reason
+	case e.Inquiry:
+		return "inquiry by the bank: " + e.Reason
 	}
 	return "disputed by the bank: " + e.Reason
 }

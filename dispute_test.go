@@ -135,6 +135,43 @@ func TestAChargebackAfterAnInquiryEndedIsRecorded(t *testing.T) {
 	assert.Equal(t, []string{">captured", "captured>captured", "captured>disputed", "disputed>charged_back"}, f.path(t, o.ID, "payment"))
 }
 
+// TestAnInquiryThatBecomesAChargebackIsToldAgain: the bank first asks
+// (an inquiry: nothing taken), then files a chargeback on the same
+// dispute. The order keeps one dispute, no longer an inquiry, and the
+// host hears of each; an inquiry event that comes after the chargeback
+// changes nothing, for a chargeback never goes back to an inquiry.
+func TestAnInquiryThatBecomesAChargebackIsToldAgain(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t)
+	send := func(id string, inquiry bool) {
+		t.Helper()
+		e := provider.Event{ID: id, Type: provider.EventPaymentDisputed, OccurredAt: f.clock.Now(), PaymentID: o.PaymentID, DisputeID: "dp_1", Amount: &o.Captured, Reason: "fraudulent", Inquiry: inquiry}
+		h, body := f.shop.Sign(e, f.clock.Now())
+		require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
+	}
+	send("evt_inquiry", true)
+	got := f.order(t, o.ID)
+	require.Len(t, got.Disputes, 1)
+	assert.True(t, got.Disputes[0].Inquiry)
+	assert.Equal(t, buybutton.PaymentDisputed, got.PaymentState())
+
+	send("evt_chargeback", false)
+	send("evt_inquiry_late", true)
+	got = f.order(t, o.ID)
+	require.Len(t, got.Disputes, 1)
+	assert.False(t, got.Disputes[0].Inquiry, "a chargeback now")
+	assert.Equal(t, 2, count(f.pendingEvents(t), buybutton.EventPaymentDisputed), "the inquiry, then the chargeback")
+	tr, err := f.client.Transitions(ctx, buyer, o.ID)
+	require.NoError(t, err)
+	var why []string
+	for _, x := range tr {
+		if x.Machine == "payment" && x.From != "" {
+			why = append(why, x.Reason)
+		}
+	}
+	assert.Equal(t, []string{"inquiry by the bank: fraudulent", "disputed by the bank: fraudulent"}, why)
+}
+
 // TestCancelAfterALostDisputeReturnsOnlyTheRest: an order whose payment
 // the merchant lost a dispute over is canceled with a refund of what the
 // merchant still holds, and with no refund at all when the bank took all

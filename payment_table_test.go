@@ -75,8 +75,8 @@ func TestPaymentStatesMoveOnlyAlongTheTable(t *testing.T) {
 }
 
 // drawDisputeEvent draws a platform's event of one of two disputes of
-// amount, opening it (opened) or ending it (closed) in any outcome, that
-// happened in the day after start.
+// amount, opening it (opened, as an inquiry or a chargeback) or ending it
+// (closed) in any outcome, that happened in the day after start.
 func drawDisputeEvent(t *rapid.T, opened, closed provider.EventType, amount money.Amount, start time.Time) provider.Event {
 	e := provider.Event{
 		Type:       opened,
@@ -86,6 +86,8 @@ func drawDisputeEvent(t *rapid.T, opened, closed provider.EventType, amount mone
 	}
 	if outcome := rapid.SampledFrom([]string{"", provider.DisputeWon, provider.DisputeLost, provider.DisputeEnded}).Draw(t, "outcome"); outcome != "" {
 		e.Type, e.Reason = closed, outcome
+	} else {
+		e.Inquiry = rapid.Bool().Draw(t, "inquiry")
 	}
 	return e
 }

@@ -44,6 +44,10 @@ type Event struct {
 	Amount   *money.Amount // the amount refunded, captured or disputed
 	Shipment *Shipment     // for EventOrderShipped
 	Reason   string        // a decline or cancellation reason, if given
+	// Inquiry marks an EventPaymentDisputed (or its donation twin) of a
+	// dispute still in its inquiry: the bank asks, no chargeback is filed
+	// and nothing was taken from the merchant yet.
+	Inquiry bool
 }
 
 // The outcomes of a dispute, the Reason of [EventPaymentDisputeClosed].
@@ -86,7 +90,9 @@ const (
 	// Amount is what is disputed (required: the library keeps it in the
 	// books), Reason the bank's reason, DisputeID the platform's id of
 	// the dispute; a platform without such ids has at most one dispute a
-	// payment. Like EventPaymentRefunded, it may be a donation's, with
+	// payment. Inquiry says whether it is still an inquiry; a platform
+	// sends the event again, Inquiry false, when the inquiry becomes a
+	// chargeback. Like EventPaymentRefunded, it may be a donation's, with
 	// PaymentID the donation's id or its [Donation].PaymentID.
 	EventPaymentDisputed EventType = "payment.disputed"
 	// EventPaymentDisputeClosed is a dispute's end. Reason is its

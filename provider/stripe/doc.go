@@ -134,7 +134,8 @@
 //	charge.refund.updated (succeeded)          payment.refunded
 //	refund.failed, refund.updated,
 //	charge.refund.updated (failed, canceled)   payment.refund_failed
-//	charge.dispute.created                     payment.disputed
+//	charge.dispute.created,
+//	charge.dispute.updated (still open)        payment.disputed (Inquiry while warning_*)
 //	charge.dispute.closed                      payment.dispute_closed, Reason the outcome
 //	invoice.paid, invoice.payment_failed       donation.succeeded, donation.failed (a month)
 //	customer.subscription.deleted              monthly.canceled

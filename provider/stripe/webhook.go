@@ -175,7 +175,9 @@ type eventObject struct {
 //	                                           failed after it was made, and its
 //	                                           money went back to the merchant
 //	                                           (https://docs.stripe.com/api/refunds)
-//	charge.dispute.created                     payment.disputed, DisputeID the dispute
+//	charge.dispute.created,
+//	charge.dispute.updated (still open)        payment.disputed, DisputeID the dispute,
+//	                                           Inquiry while its status is warning_*
 //	charge.dispute.closed                      payment.dispute_closed, Reason the outcome
 //	invoice.paid                               donation.succeeded of a monthly donation
 //	invoice.payment_failed                     donation.failed of a monthly donation
@@ -255,8 +257,16 @@ func parseEvent(body []byte) ([]provider.Event, error) {
 		}
 		e.RefundID, e.PaymentID = o.ID, objectID(o.PaymentIntent)
 		e.Amount, err = amount(o.Amount)
-	case "charge.dispute.created":
-		e.Type, e.PaymentID, e.DisputeID, e.Reason = provider.EventPaymentDisputed, objectID(o.PaymentIntent), o.ID, o.Reason
+	case "charge.dispute.created", "charge.dispute.updated":
+		// A dispute created in a status this mapping does not know is
+		// taken for a chargeback, never for an inquiry: what the bank may
+		// have taken is in the books either way. An update of one that
+		// ended is left to its charge.dispute.closed.
+		inquiry, open := openDisputes[o.Status]
+		if !open && se.Type == "charge.dispute.updated" {
+			return nil, nil
+		}
+		e.Type, e.PaymentID, e.DisputeID, e.Reason, e.Inquiry = provider.EventPaymentDisputed, objectID(o.PaymentIntent), o.ID, o.Reason, inquiry
 		e.Amount, err = amount(o.Amount)
 	case "charge.dispute.closed":
 		outcome, ok := disputeOutcomes[o.Status]
@@ -286,6 +296,17 @@ func parseEvent(body []byte) ([]provider.Event, error) {
 		return nil, fmt.Errorf("stripe: %s event %s names no object: %w", se.Type, se.ID, provider.ErrInvalidRequest)
 	}
 	return []provider.Event{e}, nil
+}
+
+// openDisputes are the statuses of a Stripe dispute still open
+// (https://docs.stripe.com/api/disputes/object), each with whether it is
+// still an inquiry: the warning_ statuses are an inquiry's, before any
+// chargeback; needs_response and under_review a chargeback's.
+var openDisputes = map[string]bool{
+	"warning_needs_response": true,
+	"warning_under_review":   true,
+	"needs_response":         false,
+	"under_review":           false,
 }
 
 // disputeOutcomes are the contract's outcomes of the statuses a Stripe
