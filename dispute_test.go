@@ -229,7 +229,8 @@ func TestADisputeEventThatCannotBeTrueChangesNothing(t *testing.T) {
 }
 
 // TestAGiftsDisputeCountsInItsCampaignOnlyOnceLost: an open dispute of a
-// gift leaves its campaign's Raised; a dispute won leaves it too; a
+// gift (an inquiry, then a chargeback) leaves its campaign's Raised; a
+// dispute won leaves it too; a
 // dispute lost of a gift already refunded in part takes out the rest,
 // and Raised never goes below what the other gifts gave.
 func TestAGiftsDisputeCountsInItsCampaignOnlyOnceLost(t *testing.T) {
@@ -243,9 +244,9 @@ func TestAGiftsDisputeCountsInItsCampaignOnlyOnceLost(t *testing.T) {
 		require.NoError(t, err)
 		return got.Raised.String()
 	}
-	dispute := func(id, disputeID, outcome string, amount money.Amount) {
+	dispute := func(id, disputeID, outcome string, amount money.Amount, inquiry bool) {
 		t.Helper()
-		e := provider.Event{ID: id, Type: provider.EventDonationDisputed, DonationID: d.ProviderDonationID, DisputeID: disputeID, Amount: &amount, Reason: "fraudulent"}
+		e := provider.Event{ID: id, Type: provider.EventDonationDisputed, DonationID: d.ProviderDonationID, DisputeID: disputeID, Amount: &amount, Reason: "fraudulent", Inquiry: inquiry}
 		if outcome != "" {
 			e.Type, e.Reason = provider.EventDonationDisputeClosed, outcome
 		}
@@ -254,15 +255,23 @@ func TestAGiftsDisputeCountsInItsCampaignOnlyOnceLost(t *testing.T) {
 	}
 	require.Equal(t, "50.00 USD", raised())
 
-	dispute("evt_1", "dp_1", "", usd("25.00"))
+	dispute("evt_1", "dp_1", "", usd("25.00"), true)
+	asked, err := f.client.Donation(ctx, buyer, d.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.DonationDisputed, asked.State())
+	assert.True(t, asked.Disputes[0].Inquiry)
+	dispute("evt_1b", "dp_1", "", usd("25.00"), false)
+	filed, err := f.client.Donation(ctx, buyer, d.ID)
+	require.NoError(t, err)
+	assert.False(t, filed.Disputes[0].Inquiry, "the inquiry became a chargeback")
 	assert.Equal(t, "50.00 USD", raised(), "an open dispute took nothing in the books")
-	dispute("evt_2", "dp_1", provider.DisputeWon, usd("25.00"))
+	dispute("evt_2", "dp_1", provider.DisputeWon, usd("25.00"), false)
 	assert.Equal(t, "50.00 USD", raised(), "a dispute won took nothing")
 
-	_, err := f.client.RefundDonation(ctx, buybutton.RefundDonationParams{DonationID: d.ID, Amount: usd("10.00"), IdempotencyKey: "part"})
+	_, err = f.client.RefundDonation(ctx, buybutton.RefundDonationParams{DonationID: d.ID, Amount: usd("10.00"), IdempotencyKey: "part"})
 	require.NoError(t, err)
 	assert.Equal(t, "40.00 USD", raised())
-	dispute("evt_3", "dp_2", provider.DisputeLost, usd("25.00"))
+	dispute("evt_3", "dp_2", provider.DisputeLost, usd("25.00"), false)
 	assert.Equal(t, "25.00 USD", raised(), "the lost dispute takes out the rest of the gift, and no more")
 
 	got, err := f.client.Donation(ctx, buyer, d.ID)
