@@ -10,7 +10,8 @@ import (
 )
 
 // RefundLine is units of one of an order's lines to refund, as for a
-// return: the line is named by its variant, which is one line of an order.
+// return: the line is named by its variant, which an order has on one
+// line at most.
 type RefundLine struct {
 	VariantID string
 	Quantity  int
