@@ -285,3 +285,39 @@ func TestAGiftsDisputeCountsInItsCampaignOnlyOnceLost(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, buybutton.DonationSucceeded, other.State())
 }
+
+// TestAChargebackOnTheMemoryPlatform: the same course through the memory
+// platform's own disputes, as a host's tests would play it. During the
+// chargeback the platform refuses a refund (as Stripe refuses a disputed
+// charge), which the library records as refused; once lost, the rest is
+// refunded, on the platform too.
+func TestAChargebackOnTheMemoryPlatform(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t)
+	f.deliver(t)
+	id, err := f.shop.Dispute(o.PaymentID, usd("40.00"), "product_not_received", true)
+	require.NoError(t, err)
+	f.deliver(t)
+	got := f.order(t, o.ID)
+	require.Len(t, got.Disputes, 1)
+	assert.True(t, got.Disputes[0].Inquiry)
+	assert.Equal(t, id, got.Disputes[0].ProviderDisputeID)
+
+	require.NoError(t, f.shop.EscalateDispute(id))
+	f.deliver(t)
+	assert.False(t, f.order(t, o.ID).Disputes[0].Inquiry)
+	_, err = f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("10.00"), IdempotencyKey: "during"})
+	require.ErrorIs(t, err, buybutton.ErrRefundFailed)
+	assert.ErrorIs(t, err, provider.ErrInvalidState)
+
+	require.NoError(t, f.shop.CloseDispute(id, provider.DisputeLost))
+	f.deliver(t)
+	got = f.order(t, o.ID)
+	assert.Equal(t, buybutton.PaymentChargedBack, got.PaymentState())
+	assert.Equal(t, "50.78 USD", got.Refundable().String())
+	_, err = f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: got.Refundable(), IdempotencyKey: "after"})
+	require.NoError(t, err)
+	pay, err := f.shop.Payment(ctx, o.PaymentID)
+	require.NoError(t, err)
+	assert.Equal(t, "50.78 USD", pay.Refunded.String())
+}

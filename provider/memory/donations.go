@@ -122,7 +122,11 @@ func (p *Provider) RefundDonation(ctx context.Context, req provider.RefundDonati
 		if d.Status != provider.DonationSucceeded {
 			return provider.Refund{}, fmt.Errorf("memory: refund donation %s in state %s: %w", d.ID, d.Status, provider.ErrInvalidState)
 		}
-		return p.refundLocked(&d.Refunded, d.Amount, d.ID, req.Amount, provider.Event{Type: provider.EventDonationRefunded, DonationID: d.ID, MonthlyID: d.MonthlyID})
+		ceiling, err := p.refundBlockedLocked(d.ID, d.Amount)
+		if err != nil {
+			return provider.Refund{}, err
+		}
+		return p.refundLocked(&d.Refunded, ceiling, d.ID, req.Amount, provider.Event{Type: provider.EventDonationRefunded, DonationID: d.ID, MonthlyID: d.MonthlyID})
 	})
 	return ref, err
 }

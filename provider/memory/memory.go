@@ -10,8 +10,12 @@
 //
 // Test hooks play the parts a real platform plays on its own: the buyer
 // completing an extra action ([Provider.CompleteAction]), the merchant
-// shipping ([Provider.ShipOrder]) or restocking ([Provider.SetStock]), and
-// the webhooks those send ([Provider.TakeDeliveries]).
+// shipping ([Provider.ShipOrder]) or restocking ([Provider.SetStock]), a
+// hold lapsing ([Provider.LapseHold]), a refund failing after it was made
+// ([Provider.FailRefund]), the buyer's bank disputing a payment
+// ([Provider.Dispute], [Provider.EscalateDispute],
+// [Provider.CloseDispute]), and the webhooks those send
+// ([Provider.TakeDeliveries]).
 //
 // A Provider is safe for concurrent use by multiple goroutines. Nothing
 // leaves the process: it holds no card data and moves no money.
@@ -108,6 +112,7 @@ type Provider struct {
 	nonprofits   map[string]provider.Nonprofit
 	donations    map[string]*provider.Donation
 	refunds      map[string]*refund // by refund id
+	disputes     map[string]*dispute
 	monthly      map[string]*monthly
 	idempotency  map[replayKey]*replay
 	promotions   map[string]decimal.Decimal // by variant id: the fraction taken off
@@ -182,6 +187,7 @@ func New(opts *Options) *Provider {
 		nonprofits:   map[string]provider.Nonprofit{},
 		donations:    map[string]*provider.Donation{},
 		refunds:      map[string]*refund{},
+		disputes:     map[string]*dispute{},
 		monthly:      map[string]*monthly{},
 		idempotency:  map[replayKey]*replay{},
 	}

@@ -108,7 +108,11 @@ func (p *Provider) Refund(ctx context.Context, req provider.RefundRequest) (prov
 		if pay.Status != provider.PaymentCaptured {
 			return provider.Refund{}, fmt.Errorf("memory: refund %s in state %s: %w", pay.ID, pay.Status, provider.ErrInvalidState)
 		}
-		return p.refundLocked(&pay.Refunded, pay.Captured, pay.ID, req.Amount, provider.Event{Type: provider.EventPaymentRefunded, PaymentID: pay.ID})
+		ceiling, err := p.refundBlockedLocked(pay.ID, pay.Captured)
+		if err != nil {
+			return provider.Refund{}, err
+		}
+		return p.refundLocked(&pay.Refunded, ceiling, pay.ID, req.Amount, provider.Event{Type: provider.EventPaymentRefunded, PaymentID: pay.ID})
 	})
 	return ref, err
 }
