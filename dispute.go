@@ -78,30 +78,27 @@ func recordDispute(list *[]Dispute, e provider.Event, now time.Time) (changed bo
 	if at.IsZero() {
 		at = now
 	}
-	for i := range *list {
-		d := &(*list)[i]
-		if d.ProviderDisputeID != e.DisputeID {
-			continue
-		}
-		if !d.takes(e, at) {
-			return false
-		}
-		d.Amount = *e.Amount
-		if closes(e) {
-			d.Outcome, d.ClosedAt = e.Reason, at
-		} else {
-			d.Outcome, d.ClosedAt, d.Reason, d.Inquiry = "", time.Time{}, e.Reason, e.Inquiry
-		}
-		return true
+	i := slices.IndexFunc(*list, func(d Dispute) bool { return d.ProviderDisputeID == e.DisputeID })
+	switch {
+	case i < 0:
+		*list = append(*list, Dispute{ProviderDisputeID: e.DisputeID, OpenedAt: at})
+		i = len(*list) - 1
+	case !(*list)[i].takes(e, at):
+		return false
 	}
-	d := Dispute{ProviderDisputeID: e.DisputeID, Amount: *e.Amount, OpenedAt: at}
+	(*list)[i].take(e, at)
+	return true
+}
+
+// take records on d what the event e, which happened at at, says: its
+// end, or that it is open (again), as an inquiry or a chargeback.
+func (d *Dispute) take(e provider.Event, at time.Time) {
+	d.Amount = *e.Amount
 	if closes(e) {
 		d.Outcome, d.ClosedAt = e.Reason, at
-	} else {
-		d.Reason, d.Inquiry = e.Reason, e.Inquiry
+		return
 	}
-	*list = append(*list, d)
-	return true
+	d.Outcome, d.ClosedAt, d.Reason, d.Inquiry = "", time.Time{}, e.Reason, e.Inquiry
 }
 
 // takes reports whether the event e, which happened at at, changes d: an

@@ -121,10 +121,7 @@ func (d *Donation) Refundable() money.Amount { return refundableOf(d) }
 // below zero.
 func (d *Donation) counted() money.Amount {
 	left, _ := d.Amount.Sub(returnedOf(d))
-	if left.IsNegative() {
-		return money.Zero(d.Currency)
-	}
-	return left
+	return atLeastZero(left)
 }
 
 // newDonation makes the record of a checkout's succeeded donation.
@@ -196,7 +193,10 @@ type RefundDonationParams struct {
 // Raised falls in the same commit that records the refund. It is for the
 // host, not the donor.
 func (c *Client) RefundDonation(ctx context.Context, p RefundDonationParams) (*Refund, error) {
-	if err := checkRefund(p.IdempotencyKey, p.Reason, p.Amount, false); err != nil {
+	if err := checkRefund(p.IdempotencyKey, p.Reason); err != nil {
+		return nil, err
+	}
+	if err := checkRefundAmount(p.Amount); err != nil {
 		return nil, err
 	}
 	return startRefund(ctx, c, c.donationRefunds(p.DonationID), p.Amount, nil, p.Reason, p.IdempotencyKey, p.Amount.String()+"|"+p.Reason)

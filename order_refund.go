@@ -54,29 +54,32 @@ type RefundParams struct {
 // units that come to nothing, is ErrInvalidInput. Shipping is not a line:
 // refund it by amount.
 func (c *Client) RefundOrder(ctx context.Context, p RefundParams) (*Refund, error) {
-	amount, fingerprint := p.Amount, p.Amount.String()+"|"+p.Reason
+	if err := checkRefund(p.IdempotencyKey, p.Reason); err != nil {
+		return nil, err
+	}
+	fingerprint := p.Amount.String() + "|" + p.Reason
 	if p.Lines != nil {
 		if err := checkRefundLines(p.Lines, p.Amount); err != nil {
 			return nil, err
 		}
-		amount, fingerprint = money.Amount{}, linesFingerprint(p.Lines)+"|"+p.Reason
-	}
-	if err := checkRefund(p.IdempotencyKey, p.Reason, amount, p.Lines != nil); err != nil {
+		fingerprint = linesFingerprint(p.Lines) + "|" + p.Reason
+	} else if err := checkRefundAmount(p.Amount); err != nil {
 		return nil, err
 	}
-	return startRefund(ctx, c, c.orderRefunds(p.OrderID, "host"), amount, p.Lines, p.Reason, p.IdempotencyKey, fingerprint)
+	return startRefund(ctx, c, c.orderRefunds(p.OrderID, "host"), p.Amount, p.Lines, p.Reason, p.IdempotencyKey, fingerprint)
 }
 
-// checkRefund checks what a caller asks to refund: the amount, unless
-// the refund is of lines, priced later.
-func checkRefund(idempotencyKey, reason string, amount money.Amount, byLines bool) error {
+// checkRefund checks the key and the reason a caller gives a refund.
+func checkRefund(idempotencyKey, reason string) error {
 	if err := checkID("idempotency_key", idempotencyKey, provider.MaxIDLength); err != nil {
 		return err
 	}
-	if err := checkText("reason", reason, 0, 500, false); err != nil {
-		return err
-	}
-	if !byLines && (!amount.IsPositive() || !amount.IsRounded()) {
+	return checkText("reason", reason, 0, 500, false)
+}
+
+// checkRefundAmount checks an amount a caller asks to refund.
+func checkRefundAmount(amount money.Amount) error {
+	if !amount.IsPositive() || !amount.IsRounded() {
 		return invalid("amount", "%s is not a positive amount in minor units", amount)
 	}
 	return nil

@@ -68,9 +68,6 @@ func (c *Client) Receipt(ctx context.Context, buyerID, donationID string) (*Rece
 func (d *Donation) Receipt() *Receipt {
 	refunded := d.Refunded()
 	deductible, _ := d.Charged.Sub(returnedOf(d))
-	if deductible.IsNegative() {
-		deductible = money.Zero(d.Currency)
-	}
 	r := &Receipt{
 		Number:      d.ReceiptNumber,
 		Date:        d.GivenAt.UTC().Format(time.DateOnly),
@@ -80,7 +77,7 @@ func (d *Donation) Receipt() *Receipt {
 		Charged:     d.Charged,
 		Refunded:    refunded,
 		ChargedBack: d.ChargedBack(),
-		Deductible:  deductible,
+		Deductible:  atLeastZero(deductible),
 		Monthly:     d.MonthlyID != "",
 		Dedication:  d.Dedication,
 		Statement:   NoGoodsOrServices,

@@ -83,10 +83,16 @@ func refundableOf(r refundable) money.Amount {
 		}
 	}
 	left, _ = left.Sub(chargedBackOf(r.disputeList(), cur))
-	if left.IsNegative() {
-		return money.Zero(cur)
+	return atLeastZero(left)
+}
+
+// atLeastZero is a, or zero in its currency when a is below zero: what is
+// left of a record's money once more went back than it took.
+func atLeastZero(a money.Amount) money.Amount {
+	if a.IsNegative() {
+		return money.Zero(a.Currency())
 	}
-	return left
+	return a
 }
 
 // returnedOf is what went back to the buyer of what r took: its refunds
@@ -174,7 +180,7 @@ type refundTarget[R refundable] struct {
 	unit    func(r R) money.Amount // the step r's platform refunds in (provider.ChargeUnits)
 	settled func(ctx context.Context, r R, f *Refund, settle func(), tx *Tx, callErr error) error
 	// linesAmount prices a refund of lines of r (see refundLinesAmount);
-	// nil for a record without lines.
+	// nil for a record without lines, which is never asked for lines.
 	linesAmount func(r R, lines []RefundLine, unit money.Amount) (money.Amount, error)
 }
 
@@ -192,9 +198,6 @@ type refundTarget[R refundable] struct {
 func startRefund[R refundable](ctx context.Context, c *Client, t refundTarget[R], amount money.Amount, lines []RefundLine, reason, idempotencyKey, fingerprint string) (*Refund, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err // a caller already gone starts no refund
-	}
-	if lines != nil && t.linesAmount == nil {
-		return nil, invalid("lines", "a %s has no lines to refund", t.kind)
 	}
 	key := "refund:" + t.id + ":" + idempotencyKey
 	refundID := "re_" + uuid.NewString()

@@ -62,7 +62,11 @@ func linesFingerprint(lines []RefundLine) string {
 // down to unit. share(quantity) is the whole total, so a line's units
 // return exactly its total however they are refunded.
 func refundLinesAmount(o *Order, lines []RefundLine, unit money.Amount) (money.Amount, error) {
-	sum := money.Zero(o.Currency)
+	unitMinor, err := unit.Minor()
+	if err != nil {
+		return money.Amount{}, err
+	}
+	var sum int64 // in minor units
 	for i, l := range lines {
 		line, ok := lineOf(o, l.VariantID)
 		if !ok {
@@ -72,59 +76,33 @@ func refundLinesAmount(o *Order, lines []RefundLine, unit money.Amount) (money.A
 		if done+l.Quantity > line.Quantity {
 			return money.Amount{}, fmt.Errorf("buybutton: order %s: %d units of %q asked, %d of %d left to refund: %w", o.ID, l.Quantity, l.VariantID, line.Quantity-done, line.Quantity, provider.ErrRefundExceedsCapture)
 		}
-		share := func(k int) (money.Amount, error) { return lineShare(line, k, unit) }
-		before, err := share(done)
+		steps, err := lineSteps(line, unit, unitMinor)
 		if err != nil {
 			return money.Amount{}, err
 		}
-		after, err := share(done + l.Quantity)
-		if err != nil {
-			return money.Amount{}, err
-		}
-		part, _ := after.Sub(before)
-		if sum, err = sum.Add(part); err != nil {
-			return money.Amount{}, err
-		}
+		// steps × k fits an int64: k is at most MaxLineQuantity.
+		share := func(k int) int64 { return steps * int64(k) / int64(line.Quantity) * unitMinor }
+		sum += share(done+l.Quantity) - share(done)
 	}
-	if !sum.IsPositive() {
-		return money.Amount{}, invalid("lines", "the units asked come to %s, nothing to refund", sum)
+	if sum <= 0 {
+		return money.Amount{}, invalid("lines", "the units asked come to nothing to refund")
 	}
-	return sum, nil
+	return money.FromMinor(sum, o.Currency)
 }
 
-// lineShare is k units' share of line's total, rounded down to unit.
-func lineShare(line CheckoutLine, k int, unit money.Amount) (money.Amount, error) {
-	total, err := line.Subtotal.Sub(line.Discount)
-	if err == nil {
-		total, err = total.Add(line.Tax)
-	}
-	if err != nil {
-		return money.Amount{}, err
-	}
-	steps, err := inSteps(total, unit)
-	if err != nil {
-		return money.Amount{}, err
-	}
-	unitMinor, err := unit.Minor()
-	if err != nil {
-		return money.Amount{}, err
-	}
-	// steps × k fits an int64: k is at most MaxLineQuantity.
-	return money.FromMinor(steps*int64(k)/int64(line.Quantity)*unitMinor, total.Currency())
-}
-
-// inSteps is a, a whole number of unit, as that number.
-func inSteps(a, unit money.Amount) (int64, error) {
-	minor, err := a.Minor()
+// lineSteps is line's total (subtotal - discount + tax) as a whole number
+// of unit, unitMinor minor units each.
+func lineSteps(line CheckoutLine, unit money.Amount, unitMinor int64) (int64, error) {
+	total, err := money.Sum(line.Subtotal.Currency(), line.Subtotal, line.Discount.Neg(), line.Tax)
 	if err != nil {
 		return 0, err
 	}
-	unitMinor, err := unit.Minor()
+	minor, err := total.Minor()
 	if err != nil {
 		return 0, err
 	}
 	if unitMinor <= 0 || minor%unitMinor != 0 {
-		return 0, invalid("lines", "%s is not a whole number of %s", a, unit)
+		return 0, invalid("lines", "%s is not a whole number of %s", total, unit)
 	}
 	return minor / unitMinor, nil
 }

@@ -36,16 +36,19 @@ func (p *Provider) Dispute(id string, amount money.Amount, reason string, inquir
 		return "", fmt.Errorf("memory: dispute of %s: %w", amount, provider.ErrInvalidRequest)
 	}
 	d := &dispute{id: p.newID("dp"), sourceID: id, amount: amount, reason: reason, inquiry: inquiry}
+	pay, isPayment := p.payments[id]
+	don, isDonation := p.donations[id]
 	switch {
-	case p.payments[id] != nil && p.payments[id].Status == provider.PaymentCaptured:
-	case p.donations[id] != nil && p.donations[id].Status == provider.DonationSucceeded:
+	case isPayment && pay.Status == provider.PaymentCaptured:
+	case isDonation && don.Status == provider.DonationSucceeded:
 		d.donation = true
-	case p.payments[id] != nil || p.donations[id] != nil:
+	case isPayment || isDonation:
 		return "", fmt.Errorf("memory: %s took no money to dispute: %w", id, provider.ErrInvalidState)
 	default:
 		return "", fmt.Errorf("memory: payment or donation %q: %w", id, provider.ErrNotFound)
 	}
 	p.disputes[d.id] = d
+	p.disputesOf[id] = append(p.disputesOf[id], d)
 	p.emitDispute(d)
 	return d.id, nil
 }
@@ -117,10 +120,11 @@ func (p *Provider) addSource(e *provider.Event, d *dispute) {
 		return
 	}
 	e.DonationID, e.MonthlyID = d.sourceID, p.donations[d.sourceID].MonthlyID
-	e.Type = map[provider.EventType]provider.EventType{
-		provider.EventPaymentDisputed:      provider.EventDonationDisputed,
-		provider.EventPaymentDisputeClosed: provider.EventDonationDisputeClosed,
-	}[e.Type]
+	if e.Type == provider.EventPaymentDisputed {
+		e.Type = provider.EventDonationDisputed
+	} else {
+		e.Type = provider.EventDonationDisputeClosed
+	}
 }
 
 // refundBlockedLocked is why a refund of the payment or donation id is
@@ -128,10 +132,7 @@ func (p *Provider) addSource(e *provider.Event, d *dispute) {
 // refund, and one lost leaves less to refund than ceiling, which it
 // returns lowered.
 func (p *Provider) refundBlockedLocked(id string, ceiling money.Amount) (money.Amount, error) {
-	for _, d := range p.disputes {
-		if d.sourceID != id {
-			continue
-		}
+	for _, d := range p.disputesOf[id] {
 		switch {
 		case d.outcome == "" && !d.inquiry:
 			return ceiling, fmt.Errorf("memory: %s is disputed (%s): %w", id, d.id, provider.ErrInvalidState)

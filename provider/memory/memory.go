@@ -111,8 +111,9 @@ type Provider struct {
 	orders       map[string]*provider.Order
 	nonprofits   map[string]provider.Nonprofit
 	donations    map[string]*provider.Donation
-	refunds      map[string]*refund // by refund id
-	disputes     map[string]*dispute
+	refunds      map[string]*refund    // by refund id
+	disputes     map[string]*dispute   // by dispute id
+	disputesOf   map[string][]*dispute // by the disputed payment's or donation's id
 	monthly      map[string]*monthly
 	idempotency  map[replayKey]*replay
 	promotions   map[string]decimal.Decimal // by variant id: the fraction taken off
@@ -188,6 +189,7 @@ func New(opts *Options) *Provider {
 		donations:    map[string]*provider.Donation{},
 		refunds:      map[string]*refund{},
 		disputes:     map[string]*dispute{},
+		disputesOf:   map[string][]*dispute{},
 		monthly:      map[string]*monthly{},
 		idempotency:  map[replayKey]*replay{},
 	}
