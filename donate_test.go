@@ -28,6 +28,18 @@ type recordingDonations struct {
 	mu       sync.Mutex
 	requests []provider.DonateRequest
 	refusal  error // while set, refunds are refused with it
+	// cancelRefusal, while set, refuses cancels of monthly donations.
+	cancelRefusal error
+}
+
+func (r *recordingDonations) CancelMonthly(ctx context.Context, id string) (provider.MonthlyDonation, error) {
+	r.mu.Lock()
+	refusal := r.cancelRefusal
+	r.mu.Unlock()
+	if refusal != nil {
+		return provider.MonthlyDonation{}, fmt.Errorf("cancel refused: %w", refusal)
+	}
+	return r.Provider.CancelMonthly(ctx, id)
 }
 
 func (r *recordingDonations) RefundDonation(ctx context.Context, req provider.RefundDonationRequest) (provider.Refund, error) {

@@ -28,7 +28,8 @@ import (
 //     made;
 //   - donation.disputed and donation.dispute_closed record a dispute and
 //     its end, and tell the host once each; a dispute lost no longer
-//     counts in the campaign's Raised.
+//     counts in the campaign's Raised, and ends the monthly gift the
+//     donation is a month of (see endsMonthly).
 func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.Event) error {
 	switch e.Type {
 	case provider.EventDonationSucceeded, provider.EventDonationFailed:
@@ -63,6 +64,11 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 		// Our own refunds settled first, so that one of them is not
 		// taken for a refund made on the platform.
 		if _, err := c.ReconcileDonation(ctx, id); err != nil {
+			return err
+		}
+	}
+	if endsMonthly(e) {
+		if err := c.stopChargedBackMonthly(ctx, m, id); err != nil {
 			return err
 		}
 	}
@@ -118,7 +124,59 @@ func (c *Client) recordDonationDispute(ctx context.Context, m Merchant, d *Donat
 	ev := c.donationEvent(disputeEvents[e.Type], d, now)
 	ev.Reason, ev.Amount = e.Reason, e.Amount
 	tx.Events = append(tx.Events, ev)
+	if endsMonthly(e) && d.MonthlyID != "" {
+		if err := c.endChargedBackMonthly(ctx, m, d, tx); err != nil {
+			return err
+		}
+	}
 	return c.recount(ctx, d, before, tx)
+}
+
+// endsMonthly reports whether e, of one month of a monthly gift, ends the
+// gift: a dispute the nonprofit lost. The bank has sided with the
+// cardholder against that month, so charging the card again invites the
+// next chargeback, and card networks count each against the merchant.
+// (Recurly, a subscription platform, likewise expires a subscription once
+// one of its chargebacks is lost.) An inquiry, an open chargeback and a
+// dispute won leave the gift running; the host hears each
+// (donation.disputed, with the MonthlyID) and may stop it sooner.
+func endsMonthly(e provider.Event) bool {
+	return e.Type == provider.EventDonationDisputeClosed && e.Reason == provider.DisputeLost
+}
+
+// stopChargedBackMonthly stops at the platform the monthly gift that
+// donation donationID is a month of, before its lost dispute is recorded:
+// the platform's cancel is idempotent, and until the record commits, the
+// webhook fails and is delivered again, so the stop is never lost. A
+// donation of no monthly gift, or of one ended already, stops nothing.
+func (c *Client) stopChargedBackMonthly(ctx context.Context, m Merchant, donationID string) error {
+	d, err := c.store.Donation(ctx, donationID)
+	if err != nil || d.MonthlyID == "" || m.Monthly == nil {
+		return err
+	}
+	mg, err := c.store.MonthlyGift(ctx, d.MonthlyID)
+	if err != nil || mg.Status == MonthlyCanceled {
+		return err
+	}
+	if _, err := m.Monthly.CancelMonthly(ctx, mg.ProviderMonthlyID); err != nil {
+		return fmt.Errorf("buybutton: monthly gift %s: cancel after a month was charged back: %w", mg.ID, err)
+	}
+	return nil
+}
+
+// endChargedBackMonthly records, within tx, that d's monthly gift ended
+// because d was charged back (see endsMonthly); the platform stopped it
+// already (stopChargedBackMonthly).
+func (c *Client) endChargedBackMonthly(ctx context.Context, m Merchant, d *Donation, tx *Tx) error {
+	mg, err := c.store.MonthlyGift(ctx, d.MonthlyID)
+	if err != nil || mg.Status == MonthlyCanceled {
+		return err
+	}
+	if err := c.moveMonthly(mg, tx, MonthlyCanceled, "month "+d.ID+" charged back: dispute lost", providerActor(m.ID), "a month was charged back"); err != nil {
+		return err
+	}
+	tx.Monthly = append(tx.Monthly, mg)
+	return nil
 }
 
 // refundFailedAfterwards records, within tx, that a refund of d failed

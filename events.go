@@ -77,7 +77,8 @@ const (
 	// provider.DisputeWon, DisputeLost or DisputeEnded (without a
 	// chargeback); Amount what was disputed. A dispute lost is a
 	// chargeback: its Amount went back to the buyer through the bank, is
-	// no longer refundable, and no longer counts in a campaign's Raised.
+	// no longer refundable, and no longer counts in a campaign's Raised;
+	// of a month of a monthly gift, it ends the gift (monthly.canceled).
 	EventPaymentDisputeClosed EventType = "payment.dispute_closed"
 	EventRefundSucceeded      EventType = "refund.succeeded"
 	EventRefundFailed         EventType = "refund.failed"
@@ -85,7 +86,10 @@ const (
 
 	EventDonationSucceeded    EventType = "donation.succeeded" // a one-off gift, or one month of a monthly gift
 	EventMonthlyRenewalFailed EventType = "monthly.renewal_failed"
-	EventMonthlyCanceled      EventType = "monthly.canceled"
+	// EventMonthlyCanceled: a monthly gift ended, canceled by the donor
+	// or the provider, or because one of its months was charged back.
+	// Reason says why when the library knows.
+	EventMonthlyCanceled EventType = "monthly.canceled"
 )
 
 // event describes something that happened to an order.

@@ -50,6 +50,7 @@ type machineModel struct {
 	voidEvents     string           // how the platform reports the library's own voids: "never", "later", "at once"
 	lapses         int              // holds that ended on the platform: what may fail a capture
 	refundFailures map[string]int   // per payment, refunds the platform refused for good or failed
+	disputedGifts  map[string]bool  // donations a bank took back from
 }
 
 // errLost makes a refund that happens and whose answer is lost.
@@ -487,6 +488,43 @@ func (m *machineModel) RefundGift(t *rapid.T) {
 	m.must(t, "refund donation", err)
 }
 
+// LoseGiftDispute has a donor's bank take back, through the platform's
+// own dispute, part or all of what a gift's charge still holds, and the
+// nonprofit lose it; the platform's webhooks come with the next round.
+// A monthly gift's month lost so ends the gift.
+func (m *machineModel) LoseGiftDispute(t *rapid.T) {
+	if len(m.gifts) == 0 {
+		return
+	}
+	co, err := m.f.store.Checkout(ctx, rapid.SampledFrom(m.gifts).Draw(t, "disputed gift"))
+	if err != nil || co.DonationID == "" || m.disputedGifts[co.DonationID] {
+		return
+	}
+	d, err := m.f.store.Donation(ctx, co.DonationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pd, err := m.f.shop.Donation(ctx, d.ProviderDonationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	amount, _ := pd.Amount.Sub(pd.Refunded)
+	if !amount.IsPositive() {
+		return
+	}
+	if more, _ := amount.Cmp(m.unit); more > 0 && rapid.Bool().Draw(t, "part of the gift") {
+		amount = m.unit
+	}
+	id, err := m.f.shop.Dispute(pd.ID, amount, "fraudulent", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.f.shop.CloseDispute(id, provider.DisputeLost); err != nil {
+		t.Fatal(err)
+	}
+	m.disputedGifts[co.DonationID] = true
+}
+
 func (m *machineModel) Reconcile(t *rapid.T) {
 	co, ok := m.pickCheckout(t)
 	if !ok {
@@ -857,10 +895,30 @@ func (m *machineModel) checkGifts(t *rapid.T) {
 			t.Fatalf("donation %s: %s + fee %s != %s charged", d.ID, d.Amount, d.Fee, d.Charged)
 		}
 		counted, _ := d.Amount.Sub(d.Refunded())
+		lost := false
+		for _, dp := range d.Disputes {
+			if dp.Lost() {
+				counted, _ = counted.Sub(dp.Amount)
+				lost = true
+			}
+		}
 		if counted.IsNegative() {
 			counted = money.Zero(m.cur)
 		}
 		raised, _ = raised.Add(counted)
+		if lost && d.MonthlyID != "" {
+			mg, err := m.f.store.MonthlyGift(ctx, d.MonthlyID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pm, err := m.f.shop.Monthly(ctx, mg.ProviderMonthlyID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mg.Status != buybutton.MonthlyCanceled || pm.Status != provider.MonthlyCanceled {
+				t.Fatalf("monthly gift %s goes on (%s, %s on the platform) after its month %s was charged back", mg.ID, mg.Status, pm.Status, d.ID)
+			}
+		}
 	}
 	cp, err := m.f.store.Campaign(ctx, m.campaign.ID)
 	if err != nil {
@@ -952,7 +1010,7 @@ func TestCheckoutMachinesProperties(t *testing.T) {
 		_ = f.Value.Set("100")
 	}
 	rapid.Check(t, func(t *rapid.T) {
-		m := &machineModel{stock: map[string]int{}, actionGifts: map[string]bool{}, lapsedUntold: map[string]bool{}, capturedUntold: map[string]bool{}, refundFailed: map[string]bool{}, failedUntold: map[string]bool{}, refundFailures: map[string]int{}}
+		m := &machineModel{stock: map[string]int{}, actionGifts: map[string]bool{}, lapsedUntold: map[string]bool{}, capturedUntold: map[string]bool{}, refundFailed: map[string]bool{}, failedUntold: map[string]bool{}, refundFailures: map[string]int{}, disputedGifts: map[string]bool{}}
 		m.policy = rapid.SampledFrom([]buybutton.CapturePolicy{buybutton.CaptureOnPlace, buybutton.CaptureOnShipment}).Draw(t, "capture policy")
 		m.voidEvents = rapid.SampledFrom([]string{"never", "later", "at once"}).Draw(t, "void events")
 		// The platform charges USD in cents, or KWD in hundredths, as

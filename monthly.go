@@ -55,7 +55,7 @@ type MonthlyStatus string
 const (
 	MonthlyActive   MonthlyStatus = "active"
 	MonthlyPastDue  MonthlyStatus = "past_due" // the last renewal failed; the provider retries
-	MonthlyCanceled MonthlyStatus = "canceled" // by the donor, or by the provider after failed renewals
+	MonthlyCanceled MonthlyStatus = "canceled" // by the donor, by the provider after failed renewals, or once a month was charged back
 )
 
 // monthlyMachine is the monthly gift's table.

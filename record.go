@@ -28,8 +28,9 @@ func (mg *MonthlyGift) addTo(tx *Tx)        { tx.Monthly = append(tx.Monthly, mg
 func (mg *MonthlyGift) committed()          { mg.Version++ }
 
 // updateRecord applies change to the newest version of a record and
-// commits it with compare-and-set, retrying while another change to it, or
-// to a campaign whose totals the change moves, wins the race. A change
+// commits it with compare-and-set, retrying while another change to it, to
+// a campaign whose totals the change moves, or to a monthly gift it ends,
+// wins the race. A change
 // that returns skip commits nothing. The Donate cards of campaigns the
 // commit changed are re-rendered.
 //
@@ -62,7 +63,7 @@ func updateRecord[R record](ctx context.Context, c *Client, kind, id string, rea
 		}
 		r.addTo(tx)
 		err = c.store.Commit(ctx, tx)
-		if (conflictOn(err, kind) || conflictOn(err, "campaign")) && retries.Err() == nil {
+		if (conflictOn(err, kind) || conflictOn(err, "campaign") || conflictOn(err, "monthly_gift")) && retries.Err() == nil {
 			continue
 		}
 		if err != nil {

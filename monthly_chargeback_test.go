@@ -1,0 +1,109 @@
+package buybutton_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/provider"
+)
+
+// TestAMonthlyGiftEndsWhenAMonthIsChargedBack: a donor's bank takes back
+// the second month of a monthly gift. Charging the card again would be
+// charging a card whose owner the bank has just sided with, so the gift
+// ends: the platform charges no more months, and the host hears
+// monthly.canceled. An inquiry, an open chargeback and a dispute won
+// leave the gift running. While the platform cannot be reached to stop
+// it, the dispute is not recorded either (the webhook fails, for the
+// platform to deliver again), so that the stop is never lost.
+func TestAMonthlyGiftEndsWhenAMonthIsChargedBack(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	p := ada(buybutton.DonorPrivacy{})
+	p.Monthly = true
+	first := f.give(t, cp, p)
+	f.deliver(t)
+	f.renewMonthly(t)
+	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, gifts, 2)
+	second := gifts[0]
+	require.Equal(t, first.MonthlyID, second.MonthlyID)
+	require.NotEqual(t, first.ID, second.ID)
+	status := func() buybutton.MonthlyStatus {
+		t.Helper()
+		mg, err := f.client.MonthlyGift(ctx, buyer, first.MonthlyID)
+		require.NoError(t, err)
+		return mg.Status
+	}
+
+	won, err := f.shop.Dispute(first.ProviderDonationID, usd("25.00"), "fraudulent", false)
+	require.NoError(t, err)
+	require.NoError(t, f.shop.CloseDispute(won, provider.DisputeWon))
+	inquiry, err := f.shop.Dispute(second.ProviderDonationID, usd("25.00"), "subscription_canceled", true)
+	require.NoError(t, err)
+	f.deliver(t)
+	assert.Equal(t, buybutton.MonthlyActive, status(), "a dispute won and an inquiry stop nothing")
+	require.NoError(t, f.shop.EscalateDispute(inquiry))
+	f.deliver(t)
+	assert.Equal(t, buybutton.MonthlyActive, status(), "an open chargeback may yet be won")
+
+	require.NoError(t, f.shop.CloseDispute(inquiry, provider.DisputeLost))
+	lost := f.shop.TakeDeliveries()
+	require.Len(t, lost, 1)
+	f.sent.mu.Lock()
+	f.sent.cancelRefusal = provider.ErrUnavailable
+	f.sent.mu.Unlock()
+	err = f.client.HandleWebhook(ctx, shopID, lost[0].Header, lost[0].Body)
+	require.ErrorIs(t, err, provider.ErrUnavailable, "the platform delivers it again")
+	d, err := f.client.Donation(ctx, buyer, second.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.DonationDisputed, d.State(), "nothing recorded while the gift could not be stopped")
+	assert.Equal(t, buybutton.MonthlyActive, status())
+
+	f.sent.mu.Lock()
+	f.sent.cancelRefusal = nil
+	f.sent.mu.Unlock()
+	require.NoError(t, f.client.HandleWebhook(ctx, shopID, lost[0].Header, lost[0].Body))
+	d, err = f.client.Donation(ctx, buyer, second.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.DonationChargedBack, d.State())
+	mg, err := f.client.MonthlyGift(ctx, buyer, first.MonthlyID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyCanceled, mg.Status)
+	assert.True(t, mg.NextChargeAt.IsZero())
+	pm, err := f.shop.Monthly(ctx, mg.ProviderMonthlyID)
+	require.NoError(t, err)
+	assert.Equal(t, provider.MonthlyCanceled, pm.Status, "the platform charges no more months")
+
+	events, err := f.client.PendingEvents(ctx, 1000)
+	require.NoError(t, err)
+	var canceled []buybutton.Event
+	for _, e := range events {
+		if e.Type == buybutton.EventMonthlyCanceled {
+			canceled = append(canceled, e)
+		}
+	}
+	require.Len(t, canceled, 1, "told once")
+	assert.Equal(t, mg.ID, canceled[0].MonthlyID)
+	assert.Contains(t, canceled[0].Reason, "charged back")
+	trail, err := f.client.Transitions(ctx, buyer, mg.ID)
+	require.NoError(t, err)
+	last := trail[len(trail)-1]
+	assert.Equal(t, string(buybutton.MonthlyCanceled), last.To)
+	assert.Equal(t, "provider:"+shopID, last.Actor)
+	assert.Contains(t, last.Reason, second.ID)
+
+	require.NoError(t, f.client.HandleWebhook(ctx, shopID, lost[0].Header, lost[0].Body), "a delivery again changes nothing")
+	f.deliver(t) // the platform's monthly.canceled changes nothing more
+	again, err := f.client.MonthlyGift(ctx, buyer, mg.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyCanceled, again.Status)
+	assert.Equal(t, mg.CanceledAt, again.CanceledAt)
+	assert.Len(t, f.pendingEvents(t), len(events), "and tells nothing more")
+	f.clock.Advance(62 * 24 * time.Hour)
+	assert.Equal(t, 0, f.shop.RenewDue(), "no more months")
+}
