@@ -9,6 +9,7 @@ import (
 
 	"github.com/buybutton/buybutton"
 	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
 )
 
 // TestAMonthlyGiftEndsWhenAMonthIsChargedBack: a donor's bank takes back
@@ -106,4 +107,33 @@ func TestAMonthlyGiftEndsWhenAMonthIsChargedBack(t *testing.T) {
 	assert.Len(t, f.pendingEvents(t), len(events), "and tells nothing more")
 	f.clock.Advance(62 * 24 * time.Hour)
 	assert.Equal(t, 0, f.shop.RenewDue(), "no more months")
+}
+
+// TestAMonthChargedBackAsAPaymentEndsItsGift: Stripe tells a month's
+// dispute as its payment's, not the donation's. A lost one still ends the
+// gift.
+func TestAMonthChargedBackAsAPaymentEndsItsGift(t *testing.T) {
+	f := charity{fixture: buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+		m.Donations, m.Monthly = invoiceMonths{shop}, invoiceMonths{shop}
+		return m
+	})}
+	cp := f.campaign(t)
+	p := ada(buybutton.DonorPrivacy{})
+	p.Monthly = true
+	first := f.give(t, cp, p)
+	f.deliver(t)
+
+	amount := usd("25.00")
+	h, body := f.shop.Sign(provider.Event{ID: "evt_month_lost", Type: provider.EventPaymentDisputeClosed, PaymentID: paymentOfMonth(first.ProviderDonationID), DisputeID: "dp_month", Amount: &amount, Reason: provider.DisputeLost}, f.clock.Now())
+	require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
+	d, err := f.client.Donation(ctx, buyer, first.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.DonationChargedBack, d.State())
+	mg, err := f.client.MonthlyGift(ctx, buyer, first.MonthlyID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyCanceled, mg.Status)
+	pm, err := f.shop.Monthly(ctx, mg.ProviderMonthlyID)
+	require.NoError(t, err)
+	assert.Equal(t, provider.MonthlyCanceled, pm.Status)
 }
