@@ -155,13 +155,16 @@ type racingWorld struct {
 	// sent long after the attempt that sent it (a platform's reminder).
 	shown map[string][]string
 	cards []string // every checkout's usual card, sorted: the cards the check has
+	// chargedBack is what banks took back from gifts, by the platform's
+	// donation id, through disputes the nonprofit lost.
+	chargedBack map[string]money.Amount
 }
 
 func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePolicy, seed uint64) {
 	const stock, checkouts, gifts, workers, steps = 40, 80, 30, 16, 400
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	w := &racingWorld{ctx: ctx, tokens: map[string]string{}, gifts: map[string]bool{}, months: map[string]map[string]bool{}, events: map[string]buybutton.Event{}, shown: map[string][]string{}}
+	w := &racingWorld{ctx: ctx, tokens: map[string]string{}, gifts: map[string]bool{}, months: map[string]map[string]bool{}, events: map[string]buybutton.Event{}, shown: map[string][]string{}, chargedBack: map[string]money.Amount{}}
 	clock := memharness.NewClock(t0)
 	shop := memory.New(&memory.Options{Now: clock.Now})
 	rec := recordingPayments{Provider: shop, mu: &w.mu, made: &w.payments, gave: &w.gave, monthly: &w.monthly}
@@ -600,6 +603,10 @@ func (w *racingWorld) bill(t *testing.T, seed uint64) {
 						w.note(err)
 						continue
 					}
+					if op < 75 {
+						w.chargeBack(d.ProviderDonationID)
+						continue
+					}
 					_, err = f.client.CancelMonthly(w.ctx, co.BuyerID, d.MonthlyID)
 					w.note(err)
 				}
@@ -608,6 +615,28 @@ func (w *racingWorld) bill(t *testing.T, seed uint64) {
 	}
 	wg.Wait()
 	w.settle(t)
+}
+
+// chargeBack has the donor's bank take 1.00 back from the gift the
+// platform knows as donationID, through a dispute the nonprofit loses on
+// the platform, once a gift; the platform tells the library by webhook.
+// A month of a monthly gift lost so ends the gift.
+func (w *racingWorld) chargeBack(donationID string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, done := w.chargedBack[donationID]; done {
+		return
+	}
+	amount := money.MustParse("1.00", "USD")
+	id, err := w.f.shop.Dispute(donationID, amount, "fraudulent", false)
+	if err == nil {
+		err = w.f.shop.CloseDispute(id, provider.DisputeLost)
+	}
+	if err != nil {
+		w.odd = append(w.odd, fmt.Errorf("a chargeback of gift %s: %w", donationID, err))
+		return
+	}
+	w.chargedBack[donationID] = amount
 }
 
 // tokenShort is a card whose issuer approves half of what is asked: the

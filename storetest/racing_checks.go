@@ -153,12 +153,7 @@ func (w *racingWorld) checkGifts(t *testing.T) {
 		gifts[d.ProviderDonationID] = d
 		donors[d.BuyerID] = true
 		given[d.BuyerID] = append(given[d.BuyerID], d.ID)
-		kept, err := d.Amount.Sub(d.Refunded())
-		require.NoError(t, err)
-		if kept.IsPositive() {
-			raised, err = raised.Add(kept)
-			require.NoError(t, err)
-		}
+		raised = w.addKept(t, raised, d)
 	}
 	for _, id := range w.gave {
 		pd, err := f.shop.Donation(w.ctx, id)
@@ -206,6 +201,9 @@ func (w *racingWorld) checkGifts(t *testing.T) {
 			d, err := f.store.Donation(w.ctx, dID)
 			require.NoError(t, err)
 			assert.Equal(t, mg.ID, d.MonthlyID)
+			if _, lost := w.chargedBack[did]; lost {
+				assert.Equal(t, buybutton.MonthlyCanceled, mg.Status, "monthly gift %s goes on after its month %s was charged back", mg.ID, d.ID)
+			}
 			pd, err := f.shop.Donation(w.ctx, did)
 			require.NoError(t, err)
 			assert.True(t, pd.Amount.Equal(d.Charged), "donation %s: the platform charged %s, the library says %s", d.ID, pd.Amount, d.Charged)
@@ -215,17 +213,12 @@ func (w *racingWorld) checkGifts(t *testing.T) {
 			}
 			given[d.BuyerID] = append(given[d.BuyerID], d.ID)
 			renewals++
-			kept, err := d.Amount.Sub(d.Refunded())
-			require.NoError(t, err)
-			if kept.IsPositive() {
-				raised, err = raised.Add(kept)
-				require.NoError(t, err)
-			}
+			raised = w.addKept(t, raised, d)
 		}
 	}
 	cp, err := f.client.Campaign(w.ctx, w.campaign.ID)
 	require.NoError(t, err)
-	t.Logf("donation checkouts %d, donations %d from %d donors and %d renewals, gifts at the platform %d, monthly %d; raised %s; pruned in billing %d", len(w.gifts), len(gifts), len(donors), renewals, len(w.gave), len(w.monthly), cp.Raised, w.pruned)
+	t.Logf("donation checkouts %d, donations %d from %d donors and %d renewals, gifts at the platform %d, monthly %d, charged back %d; raised %s; pruned in billing %d", len(w.gifts), len(gifts), len(donors), renewals, len(w.gave), len(w.monthly), len(w.chargedBack), cp.Raised, w.pruned)
 	assert.True(t, cp.Raised.Equal(raised), "the campaign raised %s, its donations %s", cp.Raised, raised)
 	assert.Equal(t, len(donors), cp.Donors)
 	keys := map[string]bool{}
@@ -268,7 +261,7 @@ func (w *racingWorld) listGiving(t *testing.T, buyer string) []string {
 // checks that every change the records show was told exactly once (read
 // as often as it came, with one id), and nothing else was: an order
 // placed, captured, failing its capture, shipped or canceled, a refund
-// made or failed, a checkout expired, a donation given.
+// made or failed, a checkout expired, a donation given or charged back.
 func (w *racingWorld) checkEvents(t *testing.T) {
 	f := w.f
 	for {
@@ -291,6 +284,10 @@ func (w *racingWorld) checkEvents(t *testing.T) {
 			subject = e.CheckoutID
 		case buybutton.EventDonationSucceeded:
 			subject = e.DonationID
+		case buybutton.EventPaymentDisputed, buybutton.EventPaymentDisputeClosed:
+			if e.OrderID == "" {
+				subject = e.DonationID
+			}
 		case buybutton.EventOrderShipped:
 			if e.Shipment != nil {
 				subject += " " + e.Shipment.TrackingNumber // a parcel
@@ -310,6 +307,16 @@ func (w *racingWorld) checkEvents(t *testing.T) {
 			once(buybutton.EventRefundSucceeded, r.ID, r.Status == buybutton.RefundSucceeded)
 			once(buybutton.EventRefundFailed, r.ID, r.Status == buybutton.RefundFailed)
 		}
+	}
+	// gift checks what d's records say was told: its refunds, and its
+	// one chargeback's end once; its opening at most once, for an end
+	// delivered before it leaves nothing to tell.
+	gift := func(d *buybutton.Donation) {
+		t.Helper()
+		refunds(d.Refunds)
+		once(buybutton.EventPaymentDisputeClosed, d.ID, len(d.Disputes) > 0)
+		assert.LessOrEqual(t, told[string(buybutton.EventPaymentDisputed)+" "+d.ID], 1, "%s of %s", buybutton.EventPaymentDisputed, d.ID)
+		delete(told, string(buybutton.EventPaymentDisputed)+" "+d.ID)
 	}
 	for _, id := range w.ids {
 		co := f.checkout(t, id)
@@ -336,7 +343,7 @@ func (w *racingWorld) checkEvents(t *testing.T) {
 			d, err := f.store.Donation(w.ctx, co.DonationID)
 			require.NoError(t, err)
 			once(buybutton.EventDonationSucceeded, d.ID, true)
-			refunds(d.Refunds)
+			gift(d)
 		}
 	}
 	for _, charged := range w.months {
@@ -349,7 +356,7 @@ func (w *racingWorld) checkEvents(t *testing.T) {
 			require.NoError(t, err)
 			if d.CheckoutID == "" {
 				once(buybutton.EventDonationSucceeded, d.ID, true)
-				refunds(d.Refunds)
+				gift(d)
 			}
 		}
 	}
@@ -426,4 +433,32 @@ func (w *racingWorld) checkTransitions(t *testing.T) {
 func distinct(ids []string) []string {
 	slices.Sort(ids)
 	return slices.Compact(ids)
+}
+
+// addKept adds to raised what donation d still counts in its campaign:
+// its amount less its refunds and what its lost disputes took back, if
+// that is above zero. Each is summed here from the donation's own
+// records, not by the library's count, and the disputes are checked
+// against what the world had the banks take back.
+func (w *racingWorld) addKept(t *testing.T, raised money.Amount, d *buybutton.Donation) money.Amount {
+	t.Helper()
+	kept, err := d.Amount.Sub(d.Refunded())
+	require.NoError(t, err)
+	lost := money.Zero(d.Currency)
+	for _, dp := range d.Disputes {
+		if dp.Lost() {
+			lost, err = lost.Add(dp.Amount)
+			require.NoError(t, err)
+		}
+	}
+	want, ok := w.chargedBack[d.ProviderDonationID]
+	if !ok {
+		want = money.Zero(d.Currency)
+	}
+	assert.True(t, lost.Equal(want), "donation %s: the bank took back %s, the library says %s", d.ID, want, lost)
+	if kept, err = kept.Sub(lost); err == nil && kept.IsPositive() {
+		raised, err = raised.Add(kept)
+	}
+	require.NoError(t, err)
+	return raised
 }
