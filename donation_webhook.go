@@ -68,7 +68,7 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 		}
 	}
 	if endsMonthly(e) {
-		if err := c.stopChargedBackMonthly(ctx, m, id); err != nil {
+		if err := c.stopChargedBackMonthly(ctx, m, id, e); err != nil {
 			return err
 		}
 	}
@@ -145,14 +145,19 @@ func endsMonthly(e provider.Event) bool {
 }
 
 // stopChargedBackMonthly stops at the platform the monthly gift that
-// donation donationID is a month of, before its lost dispute is recorded:
-// the platform's cancel is idempotent, and until the record commits, the
-// webhook fails and is delivered again, so the stop is never lost. A
-// donation of no monthly gift, or of one ended already, stops nothing.
-func (c *Client) stopChargedBackMonthly(ctx context.Context, m Merchant, donationID string) error {
+// donation donationID is a month of, before e, its lost dispute, is
+// recorded: the platform's cancel is idempotent, and until the record
+// commits, the webhook fails and is delivered again, so the stop is never
+// lost. It stops nothing for an event the record will not take (one that
+// cannot be true, or of a dispute that ended already), for a donation of
+// no monthly gift, or of one ended already.
+func (c *Client) stopChargedBackMonthly(ctx context.Context, m Merchant, donationID string, e provider.Event) error {
 	d, err := c.store.Donation(ctx, donationID)
-	if err != nil || d.MonthlyID == "" || m.Monthly == nil {
+	if err != nil || d.MonthlyID == "" || m.Monthly == nil || checkDisputeEvent(e, d.Currency) != nil {
 		return err
+	}
+	if !recordDispute(&d.Disputes, e, c.now()) {
+		return nil
 	}
 	mg, err := c.store.MonthlyGift(ctx, d.MonthlyID)
 	if err != nil || mg.Status == MonthlyCanceled {
@@ -168,6 +173,9 @@ func (c *Client) stopChargedBackMonthly(ctx context.Context, m Merchant, donatio
 // because d was charged back (see endsMonthly); the platform stopped it
 // already (stopChargedBackMonthly).
 func (c *Client) endChargedBackMonthly(ctx context.Context, m Merchant, d *Donation, tx *Tx) error {
+	if m.Monthly == nil {
+		return nil // nothing to stop it with: the platform's own end tells
+	}
 	mg, err := c.store.MonthlyGift(ctx, d.MonthlyID)
 	if err != nil || mg.Status == MonthlyCanceled {
 		return err

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/memory"
 )
@@ -136,4 +137,32 @@ func TestAMonthChargedBackAsAPaymentEndsItsGift(t *testing.T) {
 	pm, err := f.shop.Monthly(ctx, mg.ProviderMonthlyID)
 	require.NoError(t, err)
 	assert.Equal(t, provider.MonthlyCanceled, pm.Status)
+}
+
+// TestAChargebackThatCannotBeTrueStopsNoMonthlyGift: a lost dispute event
+// of a month that the books refuse (no amount, or of a dispute won
+// already) stops nothing at the platform either: bad input changes
+// nothing.
+func TestAChargebackThatCannotBeTrueStopsNoMonthlyGift(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	p := ada(buybutton.DonorPrivacy{})
+	p.Monthly = true
+	first := f.give(t, cp, p)
+	f.deliver(t)
+	send := func(id, outcome string, amount *money.Amount) error {
+		e := provider.Event{ID: id, Type: provider.EventDonationDisputeClosed, DonationID: first.ProviderDonationID, DisputeID: "dp_1", Amount: amount, Reason: outcome}
+		h, body := f.shop.Sign(e, f.clock.Now())
+		return f.client.HandleWebhook(ctx, shopID, h, body)
+	}
+	require.ErrorIs(t, send("evt_no_amount", provider.DisputeLost, nil), buybutton.ErrInvalidInput)
+	require.NoError(t, send("evt_won", provider.DisputeWon, ptr(usd("25.00"))))
+	require.NoError(t, send("evt_lost_after_won", provider.DisputeLost, ptr(usd("25.00"))), "a dispute won stays won")
+
+	mg, err := f.client.MonthlyGift(ctx, buyer, first.MonthlyID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyActive, mg.Status)
+	pm, err := f.shop.Monthly(ctx, mg.ProviderMonthlyID)
+	require.NoError(t, err)
+	assert.Equal(t, provider.MonthlyActive, pm.Status, "the platform goes on charging")
 }
