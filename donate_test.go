@@ -651,10 +651,7 @@ func TestADonorsGivingIsListed(t *testing.T) {
 	cp := f.campaign(t)
 	once := f.give(t, cp, ada(buybutton.DonorPrivacy{}))
 	f.clock.Advance(time.Hour)
-	p := ada(buybutton.DonorPrivacy{})
-	p.Monthly = true
-	first := f.give(t, cp, p)
-	f.deliver(t)
+	first := f.giveMonthly(t, cp)
 	f.renewMonthly(t)
 	other := f.give(t, cp, buybutton.StartDonationParams{BuyerID: "buyer-2", CampaignID: cp.ID, Amount: usd("10.00")})
 
@@ -879,6 +876,26 @@ type invoiceMonths struct{ *memory.Provider }
 
 func paymentOfMonth(donationID string) string { return "pay_" + donationID }
 
+// newInvoiceCharity is newCharity on invoiceMonths.
+func newInvoiceCharity(t *testing.T) charity {
+	return charity{fixture: buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+		m.Donations, m.Monthly = invoiceMonths{shop}, invoiceMonths{shop}
+		return m
+	})}
+}
+
+// giveMonthly starts the donor's monthly gift of 25.00 to cp and delivers
+// the platform's webhooks; it returns the first month.
+func (f charity) giveMonthly(t *testing.T, cp *buybutton.Campaign) *buybutton.Donation {
+	t.Helper()
+	p := ada(buybutton.DonorPrivacy{})
+	p.Monthly = true
+	first := f.give(t, cp, p)
+	f.deliver(t)
+	return first
+}
+
 func (p invoiceMonths) StartMonthly(ctx context.Context, req provider.DonateRequest) (provider.MonthlyDonation, error) {
 	m, err := p.Provider.StartMonthly(ctx, req)
 	m.First.PaymentID = paymentOfMonth(m.First.ID)
@@ -900,16 +917,9 @@ func (p invoiceMonths) Donation(ctx context.Context, id string) (provider.Donati
 // the campaign stops counting it. Before, no donation was found by the
 // payment, and the refund was ignored.
 func TestRefundOfAMonthNamingItsPaymentIsRecorded(t *testing.T) {
-	f := charity{fixture: buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
-		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
-		m.Donations, m.Monthly = invoiceMonths{shop}, invoiceMonths{shop}
-		return m
-	})}
+	f := newInvoiceCharity(t)
 	cp := f.campaign(t)
-	p := ada(buybutton.DonorPrivacy{})
-	p.Monthly = true
-	first := f.give(t, cp, p)
-	f.deliver(t)
+	first := f.giveMonthly(t, cp)
 	f.renewMonthly(t)
 	events, err := f.client.PendingEvents(ctx, 1000)
 	require.NoError(t, err)

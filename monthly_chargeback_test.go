@@ -10,7 +10,6 @@ import (
 	"github.com/buybutton/buybutton"
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
-	"github.com/buybutton/buybutton/provider/memory"
 )
 
 // TestAMonthlyGiftEndsWhenAMonthIsChargedBack: a donor's bank takes back
@@ -23,11 +22,7 @@ import (
 // platform to deliver again), so that the stop is never lost.
 func TestAMonthlyGiftEndsWhenAMonthIsChargedBack(t *testing.T) {
 	f := newCharity(t, nil)
-	cp := f.campaign(t)
-	p := ada(buybutton.DonorPrivacy{})
-	p.Monthly = true
-	first := f.give(t, cp, p)
-	f.deliver(t)
+	first := f.giveMonthly(t, f.campaign(t))
 	f.renewMonthly(t)
 	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
 	require.NoError(t, err)
@@ -114,16 +109,8 @@ func TestAMonthlyGiftEndsWhenAMonthIsChargedBack(t *testing.T) {
 // dispute as its payment's, not the donation's. A lost one still ends the
 // gift.
 func TestAMonthChargedBackAsAPaymentEndsItsGift(t *testing.T) {
-	f := charity{fixture: buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
-		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
-		m.Donations, m.Monthly = invoiceMonths{shop}, invoiceMonths{shop}
-		return m
-	})}
-	cp := f.campaign(t)
-	p := ada(buybutton.DonorPrivacy{})
-	p.Monthly = true
-	first := f.give(t, cp, p)
-	f.deliver(t)
+	f := newInvoiceCharity(t)
+	first := f.giveMonthly(t, f.campaign(t))
 
 	amount := usd("25.00")
 	h, body := f.shop.Sign(provider.Event{ID: "evt_month_lost", Type: provider.EventPaymentDisputeClosed, PaymentID: paymentOfMonth(first.ProviderDonationID), DisputeID: "dp_month", Amount: &amount, Reason: provider.DisputeLost}, f.clock.Now())
@@ -145,11 +132,7 @@ func TestAMonthChargedBackAsAPaymentEndsItsGift(t *testing.T) {
 // nothing.
 func TestAChargebackThatCannotBeTrueStopsNoMonthlyGift(t *testing.T) {
 	f := newCharity(t, nil)
-	cp := f.campaign(t)
-	p := ada(buybutton.DonorPrivacy{})
-	p.Monthly = true
-	first := f.give(t, cp, p)
-	f.deliver(t)
+	first := f.giveMonthly(t, f.campaign(t))
 	send := func(id, outcome string, amount *money.Amount) error {
 		e := provider.Event{ID: id, Type: provider.EventDonationDisputeClosed, DonationID: first.ProviderDonationID, DisputeID: "dp_1", Amount: amount, Reason: outcome}
 		h, body := f.shop.Sign(e, f.clock.Now())
