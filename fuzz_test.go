@@ -352,6 +352,16 @@ func FuzzSignedDonationEvents(f *testing.F) {
 		if more, err := after.Raised.Cmp(d.Amount.MulInt(int64(mg.Months))); err != nil || more > 0 {
 			t.Fatalf("the campaign raised %s from %d months of %s", after.Raised, mg.Months, d.Amount)
 		}
+		pm, err := fx.shop.Monthly(ctx, mg.ProviderMonthlyID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ChargedBack().IsPositive() && (mg.Status != buybutton.MonthlyCanceled || pm.Status != provider.MonthlyCanceled) {
+			t.Fatalf("a month charged back, and the gift is %s, %s on the platform", mg.Status, pm.Status)
+		}
+		if pm.Status == provider.MonthlyCanceled && e.Type != provider.EventMonthlyCanceled && mg.Status != buybutton.MonthlyCanceled {
+			t.Fatalf("the platform stopped the gift, and the library has it %s", mg.Status)
+		}
 	})
 }
 
