@@ -174,7 +174,7 @@ func (c *Client) stopChargedBackMonthly(ctx context.Context, m Merchant, donatio
 // already (stopChargedBackMonthly).
 func (c *Client) endChargedBackMonthly(ctx context.Context, m Merchant, d *Donation, tx *Tx) error {
 	if m.Monthly == nil {
-		return nil // nothing to stop it with: the platform's own end tells
+		return nil // no platform to stop it at, so it is not recorded stopped
 	}
 	mg, err := c.store.MonthlyGift(ctx, d.MonthlyID)
 	if err != nil || mg.Status == MonthlyCanceled {

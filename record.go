@@ -30,9 +30,8 @@ func (mg *MonthlyGift) committed()          { mg.Version++ }
 // updateRecord applies change to the newest version of a record and
 // commits it with compare-and-set, retrying while another change to it, to
 // a campaign whose totals the change moves, or to a monthly gift it ends,
-// wins the race. A change
-// that returns skip commits nothing. The Donate cards of campaigns the
-// commit changed are re-rendered.
+// wins the race. A change that returns skip commits nothing. The Donate
+// cards of campaigns the commit changed are re-rendered.
 //
 // The retries do not stop when the caller goes away: the change is often
 // the record of what a platform already did. Its reads and commit outlive
