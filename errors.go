@@ -145,22 +145,29 @@ func within(parent string, err error) error {
 var ErrRefundFailed = errors.New("buybutton: refund failed")
 
 // ErrAmountOutOfRange means a donation amount is below the campaign's minimum
-// (never below what the provider can charge) or above its maximum. The
+// (never below what the provider can charge) or above its maximum, or a
+// checkout's total is below the least its payments platform charges. The
 // error is an [*AmountError].
 var ErrAmountOutOfRange = errors.New("buybutton: amount out of range")
 
 // AmountError reports a donation amount that cannot be given: out of the
 // campaign's range ([ErrAmountOutOfRange]), in another currency
 // (money.ErrCurrencyMismatch), with digits below the minor unit
-// (money.ErrNotRounded) or with no currency (money.ErrUnknownCurrency).
-// It also matches [ErrInvalidInput]. Nothing was changed.
+// (money.ErrNotRounded) or with no currency (money.ErrUnknownCurrency);
+// or, from Confirm, a checkout's total below the least its payments
+// platform charges ([ErrAmountOutOfRange], Minimum that least, Maximum
+// the zero Amount). It also matches [ErrInvalidInput]. Nothing was
+// changed.
 type AmountError struct {
 	Amount           money.Amount
-	Minimum, Maximum money.Amount // the range allowed
+	Minimum, Maximum money.Amount // the range allowed; a zero Maximum bounds nothing
 	Err              error
 }
 
 func (e *AmountError) Error() string {
+	if e.Maximum.Currency() == "" {
+		return fmt.Sprintf("%v: amount %s: %v (at least %s)", ErrInvalidInput, e.Amount, e.Err, e.Minimum)
+	}
 	return fmt.Sprintf("%v: amount %s: %v (allowed %s to %s)", ErrInvalidInput, e.Amount, e.Err, e.Minimum, e.Maximum)
 }
 

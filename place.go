@@ -261,7 +261,10 @@ func (c *Client) requote(ctx context.Context, m Merchant, co *Checkout, actor st
 		return err
 	}
 	if sameTotals(was, co.Totals) && (co.ShippingOptionID != "" || !co.ships()) {
-		return nil
+		if co.Gift == nil {
+			return checkMinimumCharge(m, co.Totals.Total)
+		}
+		return nil // a gift's minimum is its platform's terms' (priceGift)
 	}
 	from := co.State
 	to := co.readyState()
@@ -277,6 +280,18 @@ func (c *Client) requote(ctx context.Context, m Merchant, co *Checkout, actor st
 		return err
 	}
 	return &PriceChangedError{CheckoutID: co.ID, Was: was, Now: co.Totals}
+}
+
+// checkMinimumCharge refuses a total below the least m's payments
+// platform charges (provider.MinimumCharges), which it would refuse as a
+// bad request once stock was reserved, and the buyer would take for a
+// problem with their card: a cheap item, or one discounted to nothing.
+func checkMinimumCharge(m Merchant, total money.Amount) error {
+	least, ok := provider.MinimumCharge(m.Payments, total.Currency())
+	if below, _ := total.Cmp(least); ok && below < 0 {
+		return &AmountError{Amount: total, Minimum: least, Err: ErrAmountOutOfRange}
+	}
+	return nil
 }
 
 func sameTotals(a, b Totals) bool {

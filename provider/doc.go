@@ -17,9 +17,10 @@
 // as Shopify implements [Catalog], [Inventory], [Quoter], [Orders] and
 // [Webhooks]. Optional capabilities are interfaces of their own beside
 // these, which the library finds by type assertion: [MonthlyDonations],
-// [DonationWithdrawals] and [ChargeUnits]. Method names are distinct
-// across interfaces, so that one type may implement all of them. New capabilities arrive as new interfaces, so
-// that adding one never breaks an existing provider.
+// [DonationWithdrawals], [ChargeUnits] and [MinimumCharges]. Method names
+// are distinct across interfaces, so that one type may implement all of
+// them. New capabilities arrive as new interfaces, so that adding one
+// never breaks an existing provider.
 //
 // # What the library guarantees to a provider
 //
@@ -71,7 +72,10 @@
 //     platform that takes some currency only in a coarser step than its
 //     minor unit (Stripe: KWD in hundredths) must say so with
 //     [ChargeUnits]; otherwise the library computes totals the platform
-//     refuses, after the buyer has seen them.
+//     refuses, after the buyer has seen them. A platform with a minimum
+//     charge (Stripe: 0.50 USD) says so with [MinimumCharges], and
+//     refuses less with [ErrInvalidRequest]; the library then refuses a
+//     checkout below it before asking for the payment.
 //
 // # Keys a platform forgets
 //

@@ -71,6 +71,8 @@ func fail(w http.ResponseWriter, err error) {
 		status, e = http.StatusPaymentRequired, apiError{Code: "declined", Error: decline.Message}
 	case errors.Is(err, provider.ErrDeclined):
 		status, e = http.StatusPaymentRequired, apiError{Code: "declined", Error: "The payment was declined. Try another payment method."}
+	case errors.As(err, &amount) && amount.Maximum.Currency() == "":
+		status, e = http.StatusBadRequest, apiError{Code: "amount", Error: fmt.Sprintf("The total is %s; the payment provider takes at least %s.", amount.Amount, amount.Minimum)}
 	case errors.As(err, &amount):
 		status, e = http.StatusBadRequest, apiError{Code: "amount", Error: fmt.Sprintf("Give an amount from %s to %s.", amount.Minimum, amount.Maximum)}
 	case errors.Is(err, money.ErrMalformed), errors.Is(err, money.ErrOutOfRange), errors.Is(err, money.ErrUnknownCurrency), errors.Is(err, money.ErrNotRounded):

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/money"
 )
 
 func newServer(t *testing.T) (*app, *httptest.Server) {
@@ -199,6 +200,19 @@ func TestAProviderThatTakesAnotherAmountIsNotAnInternalError(t *testing.T) {
 		if w.Code != tc.status || body.Code != tc.code || body.Error == "" {
 			t.Errorf("fail(%v) = %d %q %q, want %d %q with a message", tc.err, w.Code, body.Code, body.Error, tc.status, tc.code)
 		}
+	}
+}
+
+// TestATotalBelowTheMinimumChargeSaysSo: a checkout whose total is below
+// what the payment provider takes is told so with both amounts, not as a
+// gift's range with no upper end.
+func TestATotalBelowTheMinimumChargeSaysSo(t *testing.T) {
+	w := httptest.NewRecorder()
+	fail(w, &buybutton.AmountError{Amount: money.MustParse("0.40", "USD"), Minimum: money.MustParse("0.50", "USD"), Err: buybutton.ErrAmountOutOfRange})
+	var body struct{ Error, Code string }
+	_ = json.NewDecoder(w.Body).Decode(&body)
+	if w.Code != http.StatusBadRequest || body.Code != "amount" || body.Error != "The total is 0.40 USD; the payment provider takes at least 0.50 USD." {
+		t.Errorf("fail = %d %q %q", w.Code, body.Code, body.Error)
 	}
 }
 

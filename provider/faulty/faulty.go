@@ -58,9 +58,9 @@ type Options struct {
 
 // Provider forwards Inventory, Quoter, Orders, Payments, Donations,
 // DonationWithdrawals and MonthlyDonations calls to the wrapped provider,
-// failing some, and passes on its ChargeUnits. The wrapped value must
-// implement every interface the Provider is used as; a call to one it
-// lacks returns provider.ErrInvalidRequest.
+// failing some, and passes on its ChargeUnits and MinimumCharges. The
+// wrapped value must implement every interface the Provider is used as;
+// a call to one it lacks returns provider.ErrInvalidRequest.
 type Provider struct {
 	p      any
 	opts   Options
@@ -105,6 +105,13 @@ func (f *Provider) Counts() map[string]map[Fault]int {
 // coarser step than the minor unit would be sent totals it refuses.
 func (f *Provider) ChargeUnit(c money.Currency) money.Amount {
 	return provider.ChargeUnit(f.p, c)
+}
+
+// MinimumCharge implements provider.MinimumCharges: the least the
+// wrapped provider charges in c, a fact about the platform that never
+// fails, like ChargeUnit.
+func (f *Provider) MinimumCharge(c money.Currency) (money.Amount, bool) {
+	return provider.MinimumCharge(f.p, c)
 }
 
 // pick decides whether the next call to op fails, and how.

@@ -69,7 +69,7 @@ type Options struct {
 	WebhookTolerance time.Duration
 	// ChargeTerms replaces the default minimum charge and fee schedule
 	// (see [DefaultChargeTerms]) when non-nil. Its amounts must be in
-	// Currency.
+	// Currency. Its minimum is the least Authorize and Donate take.
 	ChargeTerms *provider.ChargeTerms
 	// ChargeUnit, when set, is a step coarser than Currency's minor unit
 	// that payments and donations must be whole numbers of, as Stripe
@@ -219,6 +219,16 @@ func (p *Provider) ChargeUnit(c money.Currency) money.Amount {
 	}
 	one, _ := money.FromMinor(1, c)
 	return one
+}
+
+// MinimumCharge implements provider.MinimumCharges: the minimum of its
+// charge terms (Options.ChargeTerms, or [DefaultChargeTerms]) in its
+// currency. Authorize and Donate refuse less.
+func (p *Provider) MinimumCharge(c money.Currency) (money.Amount, bool) {
+	if c != p.currency {
+		return money.Amount{}, false
+	}
+	return p.terms.Minimum, true
 }
 
 // Stats returns the counts of what the provider has done so far.

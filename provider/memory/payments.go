@@ -24,6 +24,9 @@ func (p *Provider) authorizeLocked(req provider.AuthorizeRequest) (provider.Paym
 	if err := p.checkAmount(req.Amount); err != nil {
 		return provider.Payment{}, err
 	}
+	if below, _ := req.Amount.Cmp(p.terms.Minimum); below < 0 {
+		return provider.Payment{}, fmt.Errorf("memory: a payment of %s: the minimum charge is %s: %w", req.Amount, p.terms.Minimum, provider.ErrInvalidRequest)
+	}
 	needsAction, err := p.tokenOutcome(req.Token, "pay")
 	if err != nil {
 		return provider.Payment{}, err

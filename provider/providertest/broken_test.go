@@ -64,6 +64,10 @@ var broken = map[string]struct {
 			"Donations/DonationRefundTakesWholeChargeUnits",
 		},
 	},
+	"minimum-claiming-payments": {
+		wrap:      func(m *memory.Provider) any { return &minimumClaiming{Provider: m} },
+		mustCatch: []string{"Payments/AuthorizeRefusesLessThanItsMinimumCharge"},
+	},
 	"silently-coarse-payments": {
 		wrap: func(m *memory.Provider) any { return &silentlyCoarse{Provider: m} },
 		mustCatch: []string{
@@ -264,6 +268,14 @@ var dimes = money.MustParse("0.10", "USD")
 type unitClaiming struct{ *memory.Provider }
 
 func (unitClaiming) ChargeUnit(money.Currency) money.Amount { return dimes }
+
+// minimumClaiming declares a minimum charge of 1.00 USD, and holds 0.99
+// all the same.
+type minimumClaiming struct{ *memory.Provider }
+
+func (minimumClaiming) MinimumCharge(money.Currency) (money.Amount, bool) {
+	return money.MustParse("1.00", "USD"), true
+}
 
 // silentlyCoarse charges USD only in dimes and does not declare it, so
 // the library would compute totals in cents that it then refuses.

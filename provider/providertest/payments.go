@@ -261,6 +261,33 @@ func runPayments(t *testing.T, newHarness HarnessMaker) {
 				return err
 			})
 		}},
+		{"AuthorizeRefusesLessThanItsMinimumCharge", func(t *testing.T, e env[provider.Payments]) {
+			// The library refuses a checkout below the minimum the
+			// provider declares; one the platform would take anyway is a
+			// sale lost for nothing, and a minimum it does not keep
+			// sends the buyer a refusal that looks like their card's.
+			least, ok := provider.MinimumCharge(e.h.Provider(), e.fx.Currency)
+			if !ok {
+				t.Skipf("the provider declares no minimum charge in %s", e.fx.Currency)
+			}
+			unit := provider.ChargeUnit(e.h.Provider(), e.fx.Currency)
+			if !least.IsPositive() || !least.IsMultipleOf(unit) {
+				t.Fatalf("MinimumCharge(%s) = %v: not a positive whole number of the charge unit %v", e.fx.Currency, least, unit)
+			}
+			below, err := least.Sub(unit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if below.IsPositive() {
+				_, err := e.p.Authorize(e.ctx, provider.AuthorizeRequest{IdempotencyKey: key(t, "below"), Amount: below, Token: e.fx.TokenApprove})
+				if !errors.Is(err, provider.ErrInvalidRequest) {
+					t.Fatalf("authorizing %v, below the declared minimum %v: err = %v, want ErrInvalidRequest", below, least, err)
+				}
+			}
+			if _, err := e.p.Authorize(e.ctx, provider.AuthorizeRequest{IdempotencyKey: key(t, "least"), Amount: least, Token: e.fx.TokenApprove}); err != nil {
+				t.Fatalf("authorizing the declared minimum %v: %v", least, err)
+			}
+		}},
 		{"UnknownPaymentIsNotFound", func(t *testing.T, e env[provider.Payments]) {
 			if _, err := e.p.Payment(e.ctx, "providertest-no-such-payment"); !errors.Is(err, provider.ErrNotFound) {
 				t.Fatalf("err = %v, want ErrNotFound", err)

@@ -125,3 +125,17 @@ func (p *Provider) ChargeUnit(c money.Currency) money.Amount {
 	}
 	return u
 }
+
+// MinimumCharge implements provider.MinimumCharges: the minimum of the
+// charge terms configured for c (Options.ChargeTerms; 0.50 USD by
+// default, Stripe's own,
+// https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts),
+// and false for a currency without terms. Authorize refuses less before
+// asking Stripe, as Stripe would (amount_too_small).
+func (p *Provider) MinimumCharge(c money.Currency) (money.Amount, bool) {
+	t, ok := p.chargeTerms[c]
+	if !ok {
+		return money.Amount{}, false
+	}
+	return t.Minimum, true
+}

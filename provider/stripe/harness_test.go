@@ -151,7 +151,7 @@ func (h *harness) CannotExercise() map[string]string {
 		"Donations/UnknownDonationIsNotFound", "Donations/DonationBelowMinimumIsRefused",
 		"Payments/AuthorizeRetriedAfterItsKeyIsForgottenHoldsOnce", "Payments/RefundRetriedAfterItsKeyIsForgottenRefundsOnce",
 		"Donations/DonateRetriedAfterItsKeyIsForgottenGivesOnce",
-		"Payments/AuthorizeTakesWholeChargeUnits", "Payments/RefundTakesWholeChargeUnits",
+		"Payments/AuthorizeTakesWholeChargeUnits", "Payments/RefundTakesWholeChargeUnits", "Payments/AuthorizeRefusesLessThanItsMinimumCharge",
 		"Donations/DonateTakesWholeChargeUnits", "Donations/DonationRefundTakesWholeChargeUnits",
 		"Payments/PaymentAndItsReplayAreTheCallers", "Donations/DonationAndItsReplayAreTheCallers",
 		"MonthlyDonations/StartMonthlyChargesTheFirstMonthAndReplays", "MonthlyDonations/DeclinedFirstMonthStartsNothing",

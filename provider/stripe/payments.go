@@ -41,6 +41,11 @@ func (p *Provider) Authorize(ctx context.Context, req provider.AuthorizeRequest)
 	if err != nil {
 		return provider.Payment{}, err
 	}
+	if least, ok := p.MinimumCharge(req.Amount.Currency()); ok {
+		if below, _ := req.Amount.Cmp(least); below < 0 {
+			return provider.Payment{}, fmt.Errorf("stripe: %s is below the minimum charge %s: %w", req.Amount, least, provider.ErrInvalidRequest)
+		}
+	}
 	params := &stripego.PaymentIntentCreateParams{
 		Amount:             stripego.Int64(amount),
 		Currency:           stripego.String(lower(req.Amount.Currency())),

@@ -34,10 +34,11 @@ type Options struct {
 	Nonprofits []Nonprofit
 
 	// ChargeTerms are the account's minimum charge and card pricing per
-	// currency, used to validate donations and to gross up a covered fee.
-	// Stripe's pricing depends on the account's country and contract, so
-	// only USD has a default ([USChargeTerms]); donations in a currency
-	// without terms are provider.ErrInvalidRequest.
+	// currency, used to validate donations and to gross up a covered fee;
+	// their minimum is also the least a payment may hold (see
+	// Provider.MinimumCharge). Stripe's pricing depends on the account's
+	// country and contract, so only USD has a default ([USChargeTerms]);
+	// donations in a currency without terms are provider.ErrInvalidRequest.
 	ChargeTerms map[money.Currency]provider.ChargeTerms
 
 	// APIURL replaces https://api.stripe.com, for stripe-mock or a proxy.
@@ -70,7 +71,8 @@ type Nonprofit struct {
 
 // Provider implements provider.Payments, provider.Donations,
 // provider.MonthlyDonations, provider.DonationWithdrawals and
-// provider.Webhooks on Stripe's API. It is safe for concurrent use.
+// provider.Webhooks on Stripe's API, and tells its charge units and
+// minimum charges. It is safe for concurrent use.
 type Provider struct {
 	api         *stripego.Client
 	secrets     [][]byte
@@ -86,6 +88,8 @@ var (
 	_ provider.MonthlyDonations    = (*Provider)(nil)
 	_ provider.Webhooks            = (*Provider)(nil)
 	_ provider.DonationWithdrawals = (*Provider)(nil)
+	_ provider.ChargeUnits         = (*Provider)(nil)
+	_ provider.MinimumCharges      = (*Provider)(nil)
 )
 
 // USChargeTerms are Stripe's standard pricing for domestic cards on a US

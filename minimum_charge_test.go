@@ -1,0 +1,54 @@
+package buybutton_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// TestATotalBelowTheMinimumChargeIsRefusedBeforeAnythingMoves: an e-book
+// discounted to nothing, then to 0.40, is below the 0.50 the platform
+// charges at least. Confirm refuses it with ErrAmountOutOfRange, naming
+// the minimum, before stock is reserved or a payment asked for, and
+// leaves the checkout as it was. Before, the platform refused the
+// payment as a bad request once the stock was reserved, and the buyer
+// was told to check their card.
+func TestATotalBelowTheMinimumChargeIsRefusedBeforeAnythingMoves(t *testing.T) {
+	f := newShop(t, nil)
+	ebook := buybutton.CartLine{MerchantID: shopID, ProductID: memory.DemoEBook, VariantID: memory.DemoEBook + "-epub", Quantity: 1}
+	for _, c := range []struct {
+		percentOff int
+		total      string
+	}{{100, "0.00 USD"}, {96, "0.40 USD"}} {
+		require.NoError(t, f.shop.SetPromotion(ebook.VariantID, c.percentOff))
+		_, cos, err := f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{ebook}})
+		require.NoError(t, err)
+		co := cos[0]
+		require.Equal(t, c.total, co.Totals.Total.String())
+
+		_, err = f.confirm(co, memory.TokenApprove)
+		require.ErrorIs(t, err, buybutton.ErrAmountOutOfRange, c.total)
+		require.ErrorIs(t, err, buybutton.ErrInvalidInput)
+		var amount *buybutton.AmountError
+		require.True(t, errors.As(err, &amount))
+		assert.Equal(t, "0.50 USD", amount.Minimum.String())
+		assert.Equal(t, c.total, amount.Amount.String())
+		after := f.checkout(t, co.ID)
+		assert.Equal(t, co.State, after.State)
+		assert.Equal(t, co.Version, after.Version, "the checkout is as it was")
+	}
+	stats := f.shop.Stats()
+	assert.Zero(t, stats.Reservations, "no stock reserved")
+	assert.Zero(t, stats.Authorizations, "no payment asked for")
+
+	require.NoError(t, f.shop.SetPromotion(ebook.VariantID, 0))
+	_, cos, err := f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{ebook}})
+	require.NoError(t, err)
+	_, err = f.confirm(cos[0], memory.TokenApprove)
+	require.NoError(t, err, "at full price it is bought")
+}
