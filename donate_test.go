@@ -33,23 +33,28 @@ type recordingDonations struct {
 }
 
 func (r *recordingDonations) CancelMonthly(ctx context.Context, id string) (provider.MonthlyDonation, error) {
-	r.mu.Lock()
-	refusal := r.cancelRefusal
-	r.mu.Unlock()
-	if refusal != nil {
-		return provider.MonthlyDonation{}, fmt.Errorf("cancel refused: %w", refusal)
+	if err := r.refused(&r.cancelRefusal, "cancel"); err != nil {
+		return provider.MonthlyDonation{}, err
 	}
 	return r.Provider.CancelMonthly(ctx, id)
 }
 
 func (r *recordingDonations) RefundDonation(ctx context.Context, req provider.RefundDonationRequest) (provider.Refund, error) {
-	r.mu.Lock()
-	refusal := r.refusal
-	r.mu.Unlock()
-	if refusal != nil {
-		return provider.Refund{}, fmt.Errorf("refund refused: %w", refusal)
+	if err := r.refused(&r.refusal, "refund"); err != nil {
+		return provider.Refund{}, err
 	}
 	return r.Provider.RefundDonation(ctx, req)
+}
+
+// refused reads, under r.mu, the refusal that which holds, and returns
+// it as the refusal of what, or nil while none is set.
+func (r *recordingDonations) refused(which *error, what string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if *which == nil {
+		return nil
+	}
+	return fmt.Errorf("%s refused: %w", what, *which)
 }
 
 func (r *recordingDonations) record(req provider.DonateRequest) {
