@@ -124,7 +124,7 @@ func (c *Client) recordDonationDispute(ctx context.Context, m Merchant, d *Donat
 	ev := c.donationEvent(disputeEvents[e.Type], d, now)
 	ev.Reason, ev.Amount = e.Reason, e.Amount
 	tx.Events = append(tx.Events, ev)
-	if endsMonthly(e) && d.MonthlyID != "" {
+	if endsMonthly(e) {
 		if err := c.endChargedBackMonthly(ctx, m, d, tx); err != nil {
 			return err
 		}
@@ -171,10 +171,12 @@ func (c *Client) stopChargedBackMonthly(ctx context.Context, m Merchant, donatio
 
 // endChargedBackMonthly records, within tx, that d's monthly gift ended
 // because d was charged back (see endsMonthly); the platform stopped it
-// already (stopChargedBackMonthly).
+// already (stopChargedBackMonthly). A donation of no monthly gift ends
+// none, and a gift with no monthly platform to stop it at is not
+// recorded stopped.
 func (c *Client) endChargedBackMonthly(ctx context.Context, m Merchant, d *Donation, tx *Tx) error {
-	if m.Monthly == nil {
-		return nil // no platform to stop it at, so it is not recorded stopped
+	if d.MonthlyID == "" || m.Monthly == nil {
+		return nil
 	}
 	mg, err := c.store.MonthlyGift(ctx, d.MonthlyID)
 	if err != nil || mg.Status == MonthlyCanceled {
