@@ -103,7 +103,8 @@ func (c *Client) captureFailedEvent(o *Order, at time.Time) Event {
 }
 
 // holdOpen reports whether o's payment is held and still expected to be
-// captured: not captured, voided, canceled, or known to be uncapturable.
+// captured: not captured, voided, canceled, or known to be uncapturable,
+// and not the none of an order that cost nothing.
 func (o *Order) holdOpen() bool {
-	return !o.Captured.IsPositive() && !o.Voided && o.Status != OrderCanceled && o.CaptureFailure == ""
+	return o.hasPayment() && !o.Captured.IsPositive() && !o.Voided && o.Status != OrderCanceled && o.CaptureFailure == ""
 }

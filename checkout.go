@@ -134,6 +134,13 @@ func (co *Checkout) ships() bool {
 	return false
 }
 
+// free reports whether the checkout costs nothing (a free item, or one
+// discounted to nothing): it is placed with no payment, since no platform
+// charges zero. A gift is never free (its platform's minimum).
+func (co *Checkout) free() bool {
+	return co.Gift == nil && co.Totals.Total.IsZero()
+}
+
 // key is the idempotency key of op in the current attempt.
 func (co *Checkout) key(op string) string {
 	return co.ID + ":" + op + ":" + strconv.Itoa(co.Attempt)

@@ -49,6 +49,39 @@ func ExampleClient_StartCheckout() {
 	// shipping_selected 5.00 USD 2.90 USD 47.89 USD
 }
 
+// A checkout that costs nothing (here an e-book the merchant gives away:
+// a promotion of 100%, nothing to ship) is confirmed with no payment
+// token, and placed with no payment: no platform charges zero.
+func ExampleClient_Confirm_free() {
+	ctx := context.Background()
+	shop := memory.New(nil)
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", shop)},
+	})
+	_ = shop.SetPromotion(memory.DemoEBook+"-epub", 100)
+
+	_, checkouts, err := client.StartCheckout(ctx, buybutton.StartCheckoutParams{
+		BuyerID: "viewer-1",
+		Lines:   []buybutton.CartLine{{MerchantID: "demo-shop", ProductID: memory.DemoEBook, VariantID: memory.DemoEBook + "-epub", Quantity: 1}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	co := checkouts[0]
+	fmt.Println(co.State, co.Totals.Subtotal, co.Totals.Discount, co.Totals.Total)
+
+	order, err := client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: "viewer-1", CheckoutID: co.ID})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(order.Status, order.PaymentState(), order.PaymentID == "")
+	fmt.Println(shop.Stats().Authorizations, "payments asked for")
+	// Output:
+	// open 9.99 USD 9.99 USD 0.00 USD
+	// placed none true
+	// 0 payments asked for
+}
+
 // A declined card leaves the checkout ready and charges nothing; the
 // buyer confirms again with another card.
 func ExampleClient_Confirm() {

@@ -75,8 +75,8 @@ type propertyPayments struct {
 }
 
 // tokenShort is a card whose issuer approves half of what is asked, in
-// whole steps of the platform's charge unit: the platform holds that, and
-// answers so.
+// whole steps of the platform's charge unit, and not below the platform's
+// minimum charge: the platform holds that, and answers so.
 const tokenShort = "tok_short"
 
 func (p propertyPayments) Authorize(ctx context.Context, req provider.AuthorizeRequest) (provider.Payment, error) {
@@ -84,6 +84,9 @@ func (p propertyPayments) Authorize(ctx context.Context, req provider.AuthorizeR
 		half, err := req.Amount.Mul(decimal.New(5, -1)).RoundToUnit(p.ChargeUnit(req.Amount.Currency()), money.Down)
 		if err != nil {
 			return provider.Payment{}, err
+		}
+		if least, ok := p.MinimumCharge(half.Currency()); ok && !lessOrEqual(least, half) {
+			half = least
 		}
 		req.Amount, req.Token = half, memory.TokenApprove
 	}
@@ -245,6 +248,9 @@ func (m *machineModel) LapseHold(t *rapid.T) {
 	if !ok {
 		return
 	}
+	if o.PaymentID == "" {
+		return // free: nothing held
+	}
 	err := m.f.shop.LapseHold(o.PaymentID)
 	if err != nil && !errors.Is(err, provider.ErrInvalidState) {
 		t.Fatal(err)
@@ -310,12 +316,17 @@ func (m *machineModel) LoseDispute(t *rapid.T) {
 	m.redeliver = append(m.redeliver, e)
 }
 
-var propertyVariants = []string{memory.DemoSneaker + "-9", memory.DemoSneaker + "-11", memory.DemoBook + "-paperback"}
+// propertyVariants are the variants bought; the e-book does not ship, so
+// at 100% off (Promote) a checkout of it costs nothing.
+var propertyVariants = []string{memory.DemoSneaker + "-9", memory.DemoSneaker + "-11", memory.DemoBook + "-paperback", memory.DemoEBook + "-epub"}
 
 func propertyLine(v string, q int) buybutton.CartLine {
 	product := memory.DemoSneaker
-	if v == memory.DemoBook+"-paperback" {
+	switch v {
+	case memory.DemoBook + "-paperback":
 		product = memory.DemoBook
+	case memory.DemoEBook + "-epub":
+		product = memory.DemoEBook
 	}
 	return buybutton.CartLine{MerchantID: shopID, ProductID: product, VariantID: v, Quantity: q}
 }
@@ -382,8 +393,8 @@ func (m *machineModel) Start(t *rapid.T) {
 
 func (m *machineModel) Edit(t *rapid.T) {
 	co, ok := m.pickCheckout(t)
-	if !ok {
-		return
+	if !ok || len(co.Lines) == 0 || !co.Lines[0].RequiresShipping {
+		return // a gift, or the e-book: nothing ships
 	}
 	var err error
 	if rapid.Bool().Draw(t, "address") {
@@ -399,10 +410,33 @@ func (m *machineModel) Confirm(t *rapid.T) {
 	if !ok {
 		return
 	}
-	token := rapid.SampledFrom([]string{memory.TokenApprove, memory.TokenApprove, memory.TokenDecline, memory.TokenActionRequired, memory.TokenUnknownOutcome, tokenShort}).Draw(t, "token")
+	// No token is for a checkout that costs nothing: any other refuses it
+	// by name, and changes nothing.
+	token := rapid.SampledFrom([]string{memory.TokenApprove, memory.TokenApprove, memory.TokenDecline, memory.TokenActionRequired, memory.TokenUnknownOutcome, tokenShort, ""}).Draw(t, "token")
 	for range rapid.IntRange(1, 2).Draw(t, "taps") { // a double tap is a retry
 		_, err := m.f.confirm(co, token)
+		var bad *buybutton.ValidationError
+		if token == "" && errors.As(err, &bad) && bad.Field == "payment_token" {
+			now, rerr := m.f.store.Checkout(ctx, co.ID)
+			if rerr != nil {
+				t.Fatal(rerr)
+			}
+			if now.Totals.Total.IsZero() {
+				t.Fatalf("checkout %s costs nothing, and was refused for want of a token", co.ID)
+			}
+			continue
+		}
 		m.must(t, "confirm", err)
+	}
+}
+
+// Promote takes 100% off a variant's lines, or ends the promotion: a
+// checkout of the e-book alone then costs nothing, one that ships costs
+// its shipping.
+func (m *machineModel) Promote(t *rapid.T) {
+	v := rapid.SampledFrom(append([]string{memory.DemoEBook + "-epub"}, propertyVariants...)).Draw(t, "variant")
+	if err := m.f.shop.SetPromotion(v, rapid.SampledFrom([]int{0, 100, 100}).Draw(t, "percent off")); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -608,12 +642,17 @@ func (m *machineModel) Refund(t *rapid.T) {
 	}
 	m.refused = false
 	p := buybutton.RefundParams{OrderID: o.ID, Amount: amount, IdempotencyKey: key}
+	freeLine := false // a line that cost nothing: its return refunds nothing
 	if !offStep && rapid.Bool().Draw(t, "refund lines") {
 		// A return: units of one line, priced by the library.
 		l := rapid.SampledFrom(o.Lines).Draw(t, "returned line")
 		p.Amount, p.Lines = money.Amount{}, []buybutton.RefundLine{{VariantID: l.VariantID, Quantity: rapid.IntRange(1, l.Quantity).Draw(t, "returned units")}}
+		freeLine = l.Discount.Equal(l.Subtotal)
 	}
 	_, err := m.f.client.RefundOrder(ctx, p)
+	if freeLine && errors.Is(err, buybutton.ErrInvalidInput) {
+		return
+	}
 	if offStep && !errors.Is(err, provider.ErrIdempotencyConflict) {
 		if !errors.Is(err, buybutton.ErrInvalidInput) {
 			t.Fatalf("a refund of %s, not a whole step of %s: err = %v, want ErrInvalidInput", amount, m.unit, err)
@@ -725,7 +764,7 @@ func (m *machineModel) Check(t *rapid.T) {
 	}
 	byCheckout := map[string]string{}
 	sold := map[string]int{}
-	voidedOrders, captureFailures := 0, 0
+	paidOrders, voidedOrders, captureFailures := 0, 0, 0
 	for _, id := range m.orders {
 		o, err := m.f.store.Order(ctx, id)
 		if err != nil {
@@ -735,6 +774,13 @@ func (m *machineModel) Check(t *rapid.T) {
 			t.Fatalf("checkout %s has two orders: %s and %s", o.CheckoutID, prev, o.ID)
 		}
 		byCheckout[o.CheckoutID] = o.ID
+		checkTotals(t, o.ID, o.Lines, o.Totals, m.unit)
+		m.checkFulfilment(t, o, sold)
+		if o.PaymentID == "" {
+			checkFree(t, o)
+			continue
+		}
+		paidOrders++
 		pay, err := m.f.shop.Payment(ctx, o.PaymentID)
 		if err != nil {
 			t.Fatalf("order %s without a payment: %v", o.ID, err)
@@ -780,7 +826,6 @@ func (m *machineModel) Check(t *rapid.T) {
 		if !o.Authorized.Equal(o.Totals.Total) || !pay.Amount.Equal(o.Totals.Total) {
 			t.Fatalf("order %s total %s, authorized %s, paid %s", o.ID, o.Totals.Total, o.Authorized, pay.Amount)
 		}
-		checkTotals(t, o.ID, o.Lines, o.Totals, m.unit)
 		// Returns never refund more units of a line than were bought.
 		for _, l := range o.Lines {
 			units := 0
@@ -798,17 +843,6 @@ func (m *machineModel) Check(t *rapid.T) {
 		for _, f := range o.Refunds {
 			if !f.Amount.IsMultipleOf(m.unit) {
 				t.Fatalf("order %s recorded a refund of %s, not a whole step of %s", o.ID, f.Amount, m.unit)
-			}
-		}
-		po, err := m.f.shop.Order(ctx, o.ProviderOrderID)
-		if err != nil {
-			t.Fatalf("order %s without the merchant's: %v", o.ID, err)
-		}
-		// An order the merchant canceled gave its stock back at once; the
-		// library learns of it from the webhook.
-		if o.Status != buybutton.OrderCanceled && po.Status != provider.OrderCanceled {
-			for _, l := range o.Lines {
-				sold[l.VariantID] += l.Quantity
 			}
 		}
 	}
@@ -852,10 +886,37 @@ func (m *machineModel) Check(t *rapid.T) {
 	// order's payment, voided, or failed by the buyer: none is lost. An
 	// order's payment that was voided (the order canceled before capture,
 	// or its hold lapsed) is both.
-	if !inFlight && st.Authorizations != len(m.orders)+st.Voids+m.failed-voidedOrders {
-		t.Fatalf("%d authorizations, but %d orders (%d of them voided), %d voids and %d failed actions", st.Authorizations, len(m.orders), voidedOrders, st.Voids, m.failed)
+	if !inFlight && st.Authorizations != paidOrders+st.Voids+m.failed-voidedOrders {
+		t.Fatalf("%d authorizations, but %d paid orders (%d of them voided), %d voids and %d failed actions", st.Authorizations, paidOrders, voidedOrders, st.Voids, m.failed)
 	}
 	m.checkGifts(t)
+}
+
+// checkFulfilment counts o's units into sold unless the merchant canceled
+// it (an order the merchant canceled gave its stock back at once; the
+// library learns of it from the webhook).
+func (m *machineModel) checkFulfilment(t *rapid.T, o *buybutton.Order, sold map[string]int) {
+	po, err := m.f.shop.Order(ctx, o.ProviderOrderID)
+	if err != nil {
+		t.Fatalf("order %s without the merchant's: %v", o.ID, err)
+	}
+	if o.Status != buybutton.OrderCanceled && po.Status != provider.OrderCanceled {
+		for _, l := range o.Lines {
+			sold[l.VariantID] += l.Quantity
+		}
+	}
+}
+
+// checkFree: an order with no payment cost nothing, and no money ever
+// moved on it: nothing authorized, captured, refunded or disputed.
+func checkFree(t *rapid.T, o *buybutton.Order) {
+	if !o.Totals.Total.IsZero() || !o.Authorized.IsZero() || !o.Captured.IsZero() || len(o.Refunds) > 0 || len(o.Disputes) > 0 || o.Voided || o.CaptureFailure != "" {
+		t.Fatalf("order %s has no payment, but costs %s, authorized %s, captured %s, %d refunds, %d disputes, voided %t, capture failure %q",
+			o.ID, o.Totals.Total, o.Authorized, o.Captured, len(o.Refunds), len(o.Disputes), o.Voided, o.CaptureFailure)
+	}
+	if o.PaymentState() != buybutton.PaymentNone {
+		t.Fatalf("order %s has no payment, but its payment is %s", o.ID, o.PaymentState())
+	}
 }
 
 // checkGifts: each placed donation checkout has exactly its donation,

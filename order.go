@@ -122,6 +122,10 @@ const (
 	// PaymentChargedBack: the merchant lost a dispute, and its amount
 	// went back to the buyer through the bank ([Order.ChargedBack]).
 	PaymentChargedBack PaymentState = "charged_back"
+	// PaymentNone: the order cost nothing (a free item, or one discounted
+	// to nothing), so no payment was asked for: it has no PaymentID, and
+	// nothing to capture, refund or dispute. It never changes.
+	PaymentNone PaymentState = "none"
 )
 
 // paymentMachine is the payment's table. The state is derived from the
@@ -131,7 +135,8 @@ const (
 // and a refund that fails after it was made gives back what it took; a
 // dispute may open on a capture, even one whose event has not come, and
 // ends won or ended (back to what the refunds say) or lost. The first
-// state recorded is authorized or captured (at placement).
+// state recorded is authorized or captured (at placement), or none for an
+// order that cost nothing, which has no edges.
 var paymentMachine = machine[PaymentState]{name: "payment", edges: map[PaymentState][]PaymentState{
 	PaymentAuthorized:        {PaymentCaptured, PaymentCaptureFailed, PaymentVoided, PaymentDisputed, PaymentChargedBack},
 	PaymentCaptureFailed:     {PaymentCaptured, PaymentVoided, PaymentDisputed, PaymentChargedBack},
@@ -142,12 +147,15 @@ var paymentMachine = machine[PaymentState]{name: "payment", edges: map[PaymentSt
 	PaymentChargedBack:       {PaymentChargedBack, PaymentDisputed},
 }}
 
-// PaymentState derives the payment state from Captured, Refunded, Voided,
-// CaptureFailure and Disputes; it is never stored beside them. An open
+// PaymentState derives the payment state from PaymentID, Captured,
+// Refunded, Voided, CaptureFailure and Disputes; it is never stored beside
+// them. An open
 // dispute is told before anything else, then a lost one, since either
 // overrides what the refunds say.
 func (o *Order) PaymentState() PaymentState {
 	switch {
+	case !o.hasPayment():
+		return PaymentNone
 	case o.Voided:
 		return PaymentVoided
 	case disputed(o.Disputes):
@@ -168,6 +176,10 @@ func (o *Order) PaymentState() PaymentState {
 	}
 	return PaymentPartiallyRefunded
 }
+
+// hasPayment reports whether the order was paid for: every order but one
+// that cost nothing, which was placed with no payment.
+func (o *Order) hasPayment() bool { return o.PaymentID != "" }
 
 // Refunded is the sum of the order's succeeded refunds.
 func (o *Order) Refunded() money.Amount { return refundedOf(o) }

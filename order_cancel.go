@@ -26,7 +26,7 @@ type CancelOrderParams struct {
 
 // CancelOrder cancels an order before it ships: the merchant cancels it
 // and returns its stock, then the payment is voided (if not captured) or
-// refunded in full (if it was). Every provider call has a key derived from
+// refunded in full (if it was); an order that cost nothing has none. Every provider call has a key derived from
 // the order id, so a retry after any failure finishes the same
 // cancellation. The order is recorded as canceled only once its money is
 // back: a void or refund the platform could not take yet (or whose answer
@@ -172,8 +172,9 @@ func (c *Client) owe(ctx context.Context, orderID, reason, actor string) (*Order
 
 // returnMoney voids the payment of a canceled order (if not captured) or
 // refunds what is left of it (if it was), and reports whether it voided.
+// An order that cost nothing has no money to return.
 func (c *Client) returnMoney(ctx context.Context, m Merchant, o *Order, actor string) (voided bool, err error) {
-	if o.Voided {
+	if o.Voided || !o.hasPayment() {
 		return false, nil
 	}
 	if !o.Captured.IsPositive() {

@@ -19,7 +19,7 @@ import (
 func TestPaymentStatesMoveOnlyAlongTheTable(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		usd := func(s string) money.Amount { return money.MustParse(s, "USD") }
-		o := &Order{ID: "ord_1", Currency: "USD", Authorized: usd("90.00"), Captured: usd("0.00")}
+		o := &Order{ID: "ord_1", PaymentID: "pay_1", Currency: "USD", Authorized: usd("90.00"), Captured: usd("0.00")}
 		if rapid.Bool().Draw(t, "captured at placement") {
 			o.Captured = o.Authorized
 		}

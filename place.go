@@ -12,7 +12,8 @@ import (
 
 // ConfirmParams confirms a checkout: the buyer pays with PaymentToken (a
 // token from the payment platform's card form, never a card number), or
-// with the token of one of their saved details.
+// with the token of one of their saved details. A checkout whose total is
+// zero needs neither: it is placed with no payment.
 type ConfirmParams struct {
 	BuyerID      string
 	CheckoutID   string
@@ -91,7 +92,7 @@ func (c *Client) confirm(ctx context.Context, p ConfirmParams, gift bool) (outco
 		if gift != (co.Gift != nil) {
 			return outcome{}, invalid("checkout_id", "checkout %s is a %s: confirm it with %s", co.ID, co.kind(), co.confirmCall())
 		}
-		if co.ready() || co.switchesTo(token) {
+		if (co.ready() && (token != "" || !co.free())) || co.switchesTo(token) {
 			if err := checkID("payment_token", token, provider.MaxIDLength); err != nil {
 				return outcome{}, err
 			}
@@ -207,6 +208,9 @@ func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string)
 		co.Attempt, co.AttemptedAt = co.Attempt+1, now
 		run = firstRun
 		co.PaymentToken = token
+		if co.free() {
+			co.PaymentToken = "" // nothing to pay: a token given is not used
+		}
 		co.ReservationID, co.PaymentID, co.NextAction, co.LastError, co.Compensating = "", "", nil, nil, false
 	default:
 		return outcome{}, &TransitionError{Machine: "checkout", ID: co.ID, From: string(from), To: string(CheckoutPaymentPending)}
@@ -285,10 +289,11 @@ func (c *Client) requote(ctx context.Context, m Merchant, co *Checkout, actor st
 // checkMinimumCharge refuses a total below the least m's payments
 // platform charges (provider.MinimumCharges), which it would refuse as a
 // bad request once stock was reserved, and the buyer would take for a
-// problem with their card: a cheap item, or one discounted to nothing.
+// problem with their card: a cheap item, or one discounted almost to
+// nothing. A total of zero is no charge: it is placed with no payment.
 func checkMinimumCharge(m Merchant, total money.Amount) error {
 	least, ok := provider.MinimumCharge(m.Payments, total.Currency())
-	if below, _ := total.Cmp(least); ok && below < 0 {
+	if below, _ := total.Cmp(least); ok && below < 0 && !total.IsZero() {
 		return &AmountError{Amount: total, Minimum: least, Err: ErrAmountOutOfRange}
 	}
 	return nil
@@ -352,41 +357,11 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		}
 		co.ReservationID = res.ID
 	}
-	pay, err := m.Payments.Authorize(ctx, provider.AuthorizeRequest{
-		IdempotencyKey: co.key("authorize"),
-		KeyCreatedAt:   co.AttemptedAt,
-		Amount:         co.Totals.Total,
-		Token:          co.PaymentToken,
-		Description:    "buybutton checkout " + co.ID,
-		Metadata:       map[string]string{"buybutton_checkout": co.ID, "buybutton_buyer": co.BuyerID},
-	})
-	if err == nil {
-		err = answerID("payment", pay.ID)
-	}
-	if err != nil {
-		return outcome{}, c.attemptFailed(ctx, m, co, "authorize", err, actor, run)
-	}
-	co.PaymentID = pay.ID
-	if pay.Status != provider.PaymentAuthorized {
-		// A replay returns the payment as it was first answered; ask for
-		// it as it is now (the buyer may have completed the action).
-		if pay, err = m.Payments.Payment(ctx, pay.ID); err != nil {
-			return outcome{}, c.attemptFailed(ctx, m, co, "payment", err, actor, run)
+	var pay provider.Payment // none when the checkout costs nothing
+	if !co.free() {
+		if pay, err = c.authorizeAttempt(ctx, m, co, actor, run); err != nil {
+			return outcome{}, err
 		}
-	}
-	if err := answerAmount("payment", pay.ID, co.Totals.Total, pay.Amount); err != nil {
-		return outcome{}, c.attemptFailed(ctx, m, co, "authorize", err, actor, run)
-	}
-	switch {
-	case pay.Status == provider.PaymentAuthorized, pay.Status == provider.PaymentCaptured:
-	case run.givesUp():
-		return outcome{}, c.giveUpWaiting(ctx, m, co, run, actor)
-	case pay.Status == provider.PaymentRequiresAction:
-		return outcome{}, c.awaitAction(ctx, m, co, pay.ID, pay.NextAction, actor)
-	default: // failed or voided: the action failed or the hold lapsed
-		co.Compensating = true
-		co.LastError = &CheckoutError{Code: "action_failed", Message: "The payment was not completed. Try another payment method."}
-		return outcome{}, c.compensateAndReport(ctx, m, co, co.readyState(), actor, fmt.Errorf("%w: payment %s is %s", provider.ErrDeclined, pay.ID, pay.Status))
 	}
 	lines := make([]provider.OrderLine, len(co.Lines))
 	for i, l := range co.Lines {
@@ -404,7 +379,7 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		return outcome{}, c.attemptFailed(ctx, m, co, "place order", err, actor, run)
 	}
 	captured, refused := money.Zero(co.Currency), ""
-	if c.capturePolicy == CaptureOnPlace {
+	if c.capturePolicy == CaptureOnPlace && !co.free() {
 		// The order exists: never compensate now. A refusal is kept on
 		// the order for the host; any other error, Reconcile captures
 		// again with the same key.
@@ -414,6 +389,50 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		}
 	}
 	return c.commitPlaced(ctx, co, po, pay, captured, refused, actor)
+}
+
+// authorizeAttempt authorizes the payment of co's claimed attempt, and
+// returns it once it is authorized (or captured). Any other end (a
+// decline, an action the buyer must take, an attempt given up) is
+// returned as the error, with the checkout moved on as it says.
+func (c *Client) authorizeAttempt(ctx context.Context, m Merchant, co *Checkout, actor string, run attemptRun) (provider.Payment, error) {
+	pay, err := m.Payments.Authorize(ctx, provider.AuthorizeRequest{
+		IdempotencyKey: co.key("authorize"),
+		KeyCreatedAt:   co.AttemptedAt,
+		Amount:         co.Totals.Total,
+		Token:          co.PaymentToken,
+		Description:    "buybutton checkout " + co.ID,
+		Metadata:       map[string]string{"buybutton_checkout": co.ID, "buybutton_buyer": co.BuyerID},
+	})
+	if err == nil {
+		err = answerID("payment", pay.ID)
+	}
+	if err != nil {
+		return provider.Payment{}, c.attemptFailed(ctx, m, co, "authorize", err, actor, run)
+	}
+	co.PaymentID = pay.ID
+	if pay.Status != provider.PaymentAuthorized {
+		// A replay returns the payment as it was first answered; ask for
+		// it as it is now (the buyer may have completed the action).
+		if pay, err = m.Payments.Payment(ctx, pay.ID); err != nil {
+			return provider.Payment{}, c.attemptFailed(ctx, m, co, "payment", err, actor, run)
+		}
+	}
+	if err := answerAmount("payment", pay.ID, co.Totals.Total, pay.Amount); err != nil {
+		return provider.Payment{}, c.attemptFailed(ctx, m, co, "authorize", err, actor, run)
+	}
+	switch {
+	case pay.Status == provider.PaymentAuthorized, pay.Status == provider.PaymentCaptured:
+	case run.givesUp():
+		return provider.Payment{}, c.giveUpWaiting(ctx, m, co, run, actor)
+	case pay.Status == provider.PaymentRequiresAction:
+		return provider.Payment{}, c.awaitAction(ctx, m, co, pay.ID, pay.NextAction, actor)
+	default: // failed or voided: the action failed or the hold lapsed
+		co.Compensating = true
+		co.LastError = &CheckoutError{Code: "action_failed", Message: "The payment was not completed. Try another payment method."}
+		return provider.Payment{}, c.compensateAndReport(ctx, m, co, co.readyState(), actor, fmt.Errorf("%w: payment %s is %s", provider.ErrDeclined, pay.ID, pay.Status))
+	}
+	return pay, nil
 }
 
 // commitPlaced commits the order and the placed checkout together.
@@ -426,12 +445,15 @@ func (c *Client) commitPlaced(ctx context.Context, co *Checkout, po provider.Ord
 	co.NextAction, co.LastError = nil, nil
 	err := c.commitCheckout(ctx, co, CheckoutPaymentPending, CheckoutPlaced, "order "+po.ID+" placed", actor, func(tx *Tx) {
 		tx.Orders = append(tx.Orders, o)
-		tx.Refs = append(tx.Refs,
-			RefEntry{Ref: Ref{Kind: "order", MerchantID: co.MerchantID, ExternalID: po.ID}, ID: o.ID},
-			RefEntry{Ref: Ref{Kind: "payment", MerchantID: co.MerchantID, ExternalID: pay.ID}, ID: o.ID},
-		)
+		tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "order", MerchantID: co.MerchantID, ExternalID: po.ID}, ID: o.ID})
+		paid := "payment " + pay.ID
+		if o.hasPayment() {
+			tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "payment", MerchantID: co.MerchantID, ExternalID: pay.ID}, ID: o.ID})
+		} else {
+			paid = "no payment: the order costs nothing"
+		}
 		tx.Transitions = append(tx.Transitions, orderMachine.record(o.ID, "", OrderPlaced, "checkout "+co.ID+" confirmed", actor, now))
-		tx.Transitions = append(tx.Transitions, paymentMachine.record(o.ID, "", o.PaymentState(), "payment "+pay.ID, actor, now))
+		tx.Transitions = append(tx.Transitions, paymentMachine.record(o.ID, "", o.PaymentState(), paid, actor, now))
 		tx.Events = append(tx.Events, c.event(EventOrderPlaced, o, now))
 		if captured.IsPositive() {
 			tx.Events = append(tx.Events, c.event(EventPaymentCaptured, o, now))

@@ -237,6 +237,13 @@ var donationPaymentEvents = map[provider.EventType]provider.EventType{
 	provider.EventPaymentDisputeClosed: provider.EventDonationDisputeClosed,
 }
 
+// paymentEvents are the events of an order's payment.
+var paymentEvents = map[provider.EventType]bool{
+	provider.EventPaymentCanceled: true, provider.EventPaymentCaptured: true,
+	provider.EventPaymentRefunded: true, provider.EventPaymentRefundFailed: true,
+	provider.EventPaymentDisputed: true, provider.EventPaymentDisputeClosed: true,
+}
+
 // orderFor finds our order for a provider event, by the provider's order
 // id, payment id or refund id.
 func (c *Client) orderFor(ctx context.Context, merchantID string, e provider.Event) (string, error) {
@@ -267,7 +274,7 @@ type eventFacts struct {
 // a refund proves a capture, made on the platform, whose own event has not
 // come yet. It returns nil when o's capture covers the refund.
 func capturedBeforeRefund(ctx context.Context, m Merchant, o *Order, e provider.Event) (*money.Amount, error) {
-	if e.Amount == nil || e.Amount.Currency() != o.Currency {
+	if e.Amount == nil || e.Amount.Currency() != o.Currency || !o.hasPayment() {
 		return nil, nil // applyOrderEvent refuses it
 	}
 	after, err := o.Refunded().Add(*e.Amount)
@@ -283,6 +290,11 @@ func capturedBeforeRefund(ctx context.Context, m Merchant, o *Order, e provider.
 
 // applyOrderEvent changes o as e says, within tx.
 func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider.Event, facts eventFacts) error {
+	if !o.hasPayment() && paymentEvents[e.Type] {
+		// Found by its order id: an order that cost nothing has no
+		// payment for the event to be true of.
+		return invalid("event.type", "order %s cost nothing and has no payment: a %s cannot be true of it", o.ID, e.Type)
+	}
 	actor := providerActor(merchantID)
 	now := c.now()
 	switch e.Type {

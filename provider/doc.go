@@ -75,7 +75,9 @@
 //     refuses, after the buyer has seen them. A platform with a minimum
 //     charge (Stripe: 0.50 USD) says so with [MinimumCharges], and
 //     refuses less with [ErrInvalidRequest]; the library then refuses a
-//     checkout below it before asking for the payment.
+//     checkout below it before asking for the payment. A checkout whose
+//     total is zero is no charge: it is placed with no payment at all
+//     ([Orders].PlaceOrder with an empty PaymentID).
 //
 // # Keys a platform forgets
 //

@@ -9,8 +9,12 @@ import (
 
 // Orders places orders with the merchant and reports what happened to them.
 type Orders interface {
-	// PlaceOrder places an order paid by the already authorized PaymentID.
-	// With a ReservationID it consumes that reservation atomically: it
+	// PlaceOrder places an order paid by the already authorized PaymentID,
+	// or, when Total is zero, an order with no payment at all (PaymentID
+	// empty): a free item, or one discounted to nothing, which no payments
+	// platform would charge. Commerce platforms complete such orders
+	// without payment (Shopify's checkoutCompleteFree); a provider places
+	// it as any other. With a ReservationID it consumes that reservation atomically: it
 	// returns [ErrReservationExpired] if the reservation is no longer held
 	// and places nothing. Without one, it returns an [*OutOfStockError] when
 	// the stock is not there.
@@ -39,7 +43,7 @@ type PlaceOrderRequest struct {
 	Lines            []OrderLine
 	ShipTo           *Address // nil when nothing ships
 	ShippingOptionID string   // empty when nothing ships
-	PaymentID        string   // an authorized payment covering Total
+	PaymentID        string   // an authorized payment covering Total; empty when Total is zero
 	Total            money.Amount
 	Contact          Contact
 }

@@ -68,6 +68,10 @@ var broken = map[string]struct {
 		wrap:      func(m *memory.Provider) any { return &minimumClaiming{Provider: m} },
 		mustCatch: []string{"Payments/AuthorizeRefusesLessThanItsMinimumCharge"},
 	},
+	"payment-demanding-orders": {
+		wrap:      func(m *memory.Provider) any { return &paymentDemanding{Provider: m} },
+		mustCatch: []string{"Orders/PlaceOrderWithNoPaymentWhenFree"},
+	},
 	"silently-coarse-payments": {
 		wrap: func(m *memory.Provider) any { return &silentlyCoarse{Provider: m} },
 		mustCatch: []string{
@@ -275,6 +279,17 @@ type minimumClaiming struct{ *memory.Provider }
 
 func (minimumClaiming) MinimumCharge(money.Currency) (money.Amount, bool) {
 	return money.MustParse("1.00", "USD"), true
+}
+
+// paymentDemanding refuses every order without a payment, free ones too,
+// as a platform whose order API was written for paid orders only does.
+type paymentDemanding struct{ *memory.Provider }
+
+func (p paymentDemanding) PlaceOrder(ctx context.Context, req provider.PlaceOrderRequest) (provider.Order, error) {
+	if req.PaymentID == "" {
+		return provider.Order{}, fmt.Errorf("no payment: %w", provider.ErrInvalidRequest)
+	}
+	return p.Provider.PlaceOrder(ctx, req)
 }
 
 // silentlyCoarse charges USD only in dimes and does not declare it, so

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 )
 
@@ -80,6 +81,23 @@ func runOrders(t *testing.T, newHarness HarnessMaker) {
 				t.Fatalf("err = %v, want ErrIdempotencyConflict", err)
 			}
 		}},
+		{"PlaceOrderWithNoPaymentWhenFree", func(t *testing.T, e env[provider.Orders]) {
+			// The lines at their prices, discounted to a total of zero:
+			// nothing to pay, so no payment.
+			req := orderRequest(t, e, key(t, "free"), "", 1)
+			req.Total, req.PaymentID = money.Zero(e.fx.Currency), ""
+			o, err := e.p.PlaceOrder(e.ctx, req)
+			if err != nil {
+				t.Fatalf("PlaceOrder of a free order, with no payment: %v", err)
+			}
+			if o.ID == "" || o.Status != provider.OrderPlaced || !o.Total.IsZero() {
+				t.Fatalf("PlaceOrder = %+v, want a placed order of total zero", o)
+			}
+			// It takes its stock as any order does.
+			if _, err := tryPlaceOrder(t, e, key(t, "too-many"), "", e.fx.Stock); !errors.Is(err, provider.ErrOutOfStock) {
+				t.Fatalf("ordering all the stock after a free order took a unit: err = %v, want ErrOutOfStock", err)
+			}
+		}},
 		{"CancelOrderReturnsStock", func(t *testing.T, e env[provider.Orders]) {
 			o := placeOrder(t, e, "order", "", e.fx.Stock)
 			req := provider.CancelOrderRequest{IdempotencyKey: key(t, "cancel"), OrderID: o.ID, Reason: "buyer asked"}
@@ -126,8 +144,13 @@ func inventoryOf(t *testing.T, e env[provider.Orders]) provider.Inventory {
 }
 
 func tryPlaceOrder(t *testing.T, e env[provider.Orders], idempotencyKey, reservationID string, qty int) (provider.Order, error) {
+	return e.p.PlaceOrder(e.ctx, orderRequest(t, e, idempotencyKey, reservationID, qty))
+}
+
+// orderRequest is an order of qty units of the stocked variant, paid.
+func orderRequest(t *testing.T, e env[provider.Orders], idempotencyKey, reservationID string, qty int) provider.PlaceOrderRequest {
 	price := units(t, 1000, e.fx.Currency)
-	return e.p.PlaceOrder(e.ctx, provider.PlaceOrderRequest{
+	return provider.PlaceOrderRequest{
 		IdempotencyKey: idempotencyKey,
 		ReservationID:  reservationID,
 		Lines:          []provider.OrderLine{{VariantID: e.fx.StockedVariantID, Quantity: qty, UnitPrice: price}},
@@ -135,7 +158,7 @@ func tryPlaceOrder(t *testing.T, e env[provider.Orders], idempotencyKey, reserva
 		PaymentID:      "providertest-payment",
 		Total:          price.MulInt(int64(qty)),
 		Contact:        provider.Contact{Name: "Conformance Buyer", Email: "buyer@example.com"},
-	})
+	}
 }
 
 func placeOrder(t *testing.T, e env[provider.Orders], label, reservationID string, qty int) provider.Order {
