@@ -9,6 +9,7 @@ import (
 
 	"github.com/buybutton/buybutton"
 	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/faulty"
 	"github.com/buybutton/buybutton/provider/memory"
 )
 
@@ -195,4 +196,42 @@ func TestRacingConfirmsOfAFreeCheckoutPlaceOneOrder(t *testing.T) {
 		assert.Equal(t, ids[0], id)
 	}
 	assert.Equal(t, memory.Stats{Reservations: 1, Orders: 1}, f.shop.Stats())
+}
+
+// TestFaultsNeverPlaceAFreeCheckoutTwice: free checkouts confirmed while
+// a third of the merchant's stock and order calls fail (refused, timed
+// out, or answered lost) each end placed, with one order at the
+// merchant each and no payment asked for.
+func TestFaultsNeverPlaceAFreeCheckoutTwice(t *testing.T) {
+	const checkouts = 100
+	var faults *faulty.Provider
+	f := buildFixture(t, nil, nil, func(shop *memory.Provider) buybutton.Merchant {
+		faults = faulty.Wrap(shop, faulty.Options{Rate: 0.33, Seed: 11})
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", shop)
+		m.Inventory, m.Orders = faults, faults
+		return m
+	})
+	require.NoError(t, f.shop.SetPromotion(ebook.VariantID, 100))
+	ids := make([]string, checkouts)
+	for i := range ids {
+		_, cos, err := f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{ebook}})
+		require.NoError(t, err)
+		ids[i] = cos[0].ID
+	}
+	confirmUntilSettled(t, f, ids, func(id string) error {
+		_, err := f.client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: id})
+		return err
+	})
+	for _, id := range ids {
+		require.Equal(t, buybutton.CheckoutPlaced, f.checkout(t, id).State, "checkout %s", id)
+	}
+	st := f.shop.Stats()
+	t.Logf("faults injected: %v; provider: %+v", faults.Counts(), st)
+	assert.Equal(t, checkouts, st.Orders, "one order at the merchant a checkout")
+	assert.Zero(t, st.Authorizations, "no payment asked for")
+	for _, op := range []string{"reserve", "place_order"} {
+		for _, fault := range []faulty.Fault{faulty.Unavailable, faulty.Timeout, faulty.Lost} {
+			assert.Positive(t, faults.Counts()[op][fault], "no %s fault was injected into %s", fault, op)
+		}
+	}
 }
