@@ -51,7 +51,17 @@ func newApp(ctx context.Context) (*app, error) {
 		},
 		Stock: map[string]int{"stickers-5": 100},
 	}
-	shop := memory.New(&memory.Options{Products: append(memory.DemoProducts("USD"), stickers)})
+	// And a chapter the shop gives away: a checkout of it costs nothing,
+	// and is placed with no payment.
+	sample := memory.Product{
+		Product: provider.Product{
+			ID: "sample-chapter", Title: "Go, chapter one (free sample)", Description: "The first chapter as an e-book, delivered by email.",
+			Images:   []provider.Image{{URL: "https://cdn.buybutton.example/sample-chapter/cover.jpg", Alt: "Chapter one cover"}},
+			Variants: []provider.Variant{{ID: "sample-chapter-epub", Title: "EPUB", Price: money.MustParse("0.00", "USD")}},
+		},
+		Stock: map[string]int{"sample-chapter-epub": 10000},
+	}
+	shop := memory.New(&memory.Options{Products: append(memory.DemoProducts("USD"), stickers, sample)})
 	client, err := buybutton.New(&buybutton.Options{
 		Merchants: []buybutton.Merchant{buybutton.MerchantFrom(shopID, "Demo Shop", shop)},
 	})
@@ -66,9 +76,10 @@ func newApp(ctx context.Context) (*app, error) {
 		{ID: "post-4", Author: "@buybutton", Text: "Our logo tee, in three colours."},
 		{ID: "post-5", Author: "@gopherreads", Text: "The e-book, delivered by email."},
 		{ID: "post-7", Author: "@gophers", Text: "Fresh stickers for your laptop."},
+		{ID: "post-8", Author: "@gopherreads", Text: "Chapter one is on us. Take it, no card needed."},
 	}}
 	for postID, productID := range map[string]string{
-		"post-1": memory.DemoSneaker, "post-2": memory.DemoBook, "post-4": memory.DemoTee, "post-5": memory.DemoEBook, "post-7": "stickers",
+		"post-1": memory.DemoSneaker, "post-2": memory.DemoBook, "post-4": memory.DemoTee, "post-5": memory.DemoEBook, "post-7": "stickers", "post-8": "sample-chapter",
 	} {
 		if _, err := client.AttachCard(ctx, buybutton.AttachCardParams{PostID: postID, MerchantID: shopID, ProductID: productID}); err != nil {
 			return nil, fmt.Errorf("attach %s to %s: %w", productID, postID, err)

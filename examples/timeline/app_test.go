@@ -291,3 +291,26 @@ func call(t *testing.T, c *http.Client, method, url, body string, status int, ou
 		}
 	}
 }
+
+// TestTheFreeSampleNeedsNoCard: the sample chapter costs nothing, so its
+// checkout is confirmed with no token, and its order has no payment; the
+// shop was asked for none. A card's token sent all the same is not used.
+func TestTheFreeSampleNeedsNoCard(t *testing.T) {
+	a, srv := newServer(t)
+	ada := viewerClient(t, srv)
+	for _, body := range []string{`{}`, `{"token":"tok_decline"}`} {
+		var co checkoutView
+		call(t, ada, "POST", srv.URL+"/api/checkouts", `{"product_id":"sample-chapter","variant_id":"sample-chapter-epub"}`, http.StatusOK, &co)
+		if co.Ships || co.Totals.Total.String() != "0.00 USD" {
+			t.Fatalf("checkout = %+v, want one that ships nothing and costs 0.00 USD", co)
+		}
+		var o orderView
+		call(t, ada, "POST", srv.URL+"/api/checkouts/"+co.ID+"/confirm", body, http.StatusOK, &o)
+		if o.Status != "placed" || o.Payment != string(buybutton.PaymentNone) {
+			t.Errorf("confirmed with %s: order = %+v, want placed with payment none", body, o)
+		}
+	}
+	if st := a.shop.Stats(); st.Authorizations != 0 || st.Orders != 2 {
+		t.Errorf("the shop has %+v, want two orders and no payment asked for", st)
+	}
+}

@@ -354,6 +354,25 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 		closeSheet(),
 	)
 
+	var cardSaysFree bool
+	run(t, ctx, "the free sample, with no card",
+		chromedp.Evaluate(`document.querySelector('#post-8 .price').textContent === 'Free'`, &cardSaysFree),
+		chromedp.Click(`#post-8 button.primary`, chromedp.ByQuery),
+		waitText(`#sheet-body`, "Nothing to pay"),
+	)
+	var asksForACard bool
+	run(t, ctx, "no card asked for",
+		chromedp.Evaluate(`document.querySelector('#sheet select[name=token]') !== null`, &asksForACard))
+	if !cardSaysFree || asksForACard {
+		t.Errorf("the free sample: card says Free %t, a card asked for %t; want true, false", cardSaysFree, asksForACard)
+	}
+	screenshot(t, ctx, "05b-free-sample")
+	run(t, ctx, "get it",
+		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
+		waitText(`#sheet-body`, "is placed"),
+		closeSheet(),
+	)
+
 	run(t, ctx, "the book, a bank step, and a new address instead",
 		chromedp.Click(`#post-2 button.primary`, chromedp.ByQuery),
 		shipTo("1 Market St", "San Francisco", "CA", "94105"),

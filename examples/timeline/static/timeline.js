@@ -101,7 +101,8 @@ function drawProductCard(card, offers) {
   body.appendChild(el('h2', '', p.title));
   body.appendChild(el('p', '', p.description));
   const price = el('p');
-  price.appendChild(el('span', 'price', (p.price_varies ? 'from ' : '') + money(p.price)));
+  const free = !p.price_varies && parseFloat(p.price.amount) === 0;
+  price.appendChild(el('span', 'price', free ? 'Free' : (p.price_varies ? 'from ' : '') + money(p.price)));
   if (p.compare_at_price) {
     const was = el('span', 'compare', money(p.compare_at_price));
     was.setAttribute('aria-label', `was ${money(p.compare_at_price)}`);
@@ -246,8 +247,21 @@ function tokenSelect() {
   return select;
 }
 
+// showPayment asks how to pay the total; a total of zero asks nothing: the
+// library places it with no payment.
 function showPayment(co) {
   const form = el('form');
+  if (parseFloat(co.totals.total.amount) === 0) {
+    form.append(totalsTable(co.totals), el('button', 'primary', 'Get it free'));
+    form.addEventListener('submit', async ev => {
+      ev.preventDefault();
+      sheetError('');
+      await pay(co, {});
+    });
+    sheetBody.replaceChildren(el('h3', '', 'Nothing to pay'), form);
+    focusFirst();
+    return;
+  }
   const tokens = tokenSelect();
   const save = input('save', 'checkbox');
   const saveLabel = el('label', 'inline', 'Save my address and card for one-tap buying');
