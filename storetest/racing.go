@@ -38,7 +38,8 @@ import (
 // delivering webhooks, with
 // a fifth of its calls failing every way, while the clock runs past every
 // hold and lease; under either capture policy. Donors give, one-off and
-// monthly, beside the buyers; about three months of the platform's monthly
+// monthly, beside the buyers, and some buyers take a free e-book, which is
+// placed with no payment; about three months of the platform's monthly
 // billing follow, racing donors ending their gifts and cards that start
 // declining, and maintenance deleting, under Options.Retention, the
 // idempotency records and webhook marks that have grown old.
@@ -49,8 +50,10 @@ import (
 //     canceled there if and only if in the library;
 //   - every payment the platform made is captured or held for exactly one
 //     order, of its total, with what the library recorded as captured and
-//     refunded, or released (voided, or refunded in full);
-//   - the stock left is the stock less what was kept;
+//     refunded, or released (voided, or refunded in full); the free
+//     e-book's orders have no payment and moved no money;
+//   - the stock left is the stock less what was kept, of the tee and of
+//     the e-book;
 //   - every gift at the platform is one donation with its amounts, or moved
 //     no money, or came back; each monthly gift counts the months the
 //     platform charged and ends when it ends there; the campaign's totals
@@ -83,6 +86,7 @@ const shopID = "demo-shop"
 
 var (
 	tee        = memory.DemoTee + "-Black"
+	freeBook   = memory.DemoEBook + "-epub" // at 100% off: a checkout of it costs nothing
 	california = provider.Address{Name: "Ada Lovelace", Line1: "1 Market St", City: "San Francisco", Region: "CA", PostalCode: "94105", Country: "US"}
 	parcel     = provider.Shipment{Carrier: "UPS", TrackingNumber: "1Z999", TrackingURL: "https://ups.example/1Z999"}
 )
@@ -146,6 +150,7 @@ type racingWorld struct {
 	pruned   int                        // idempotency records and event marks that billing's maintenance deleted
 	tokens   map[string]string          // checkout id -> the buyer's card
 	gifts    map[string]bool            // the checkouts that are donations
+	free     map[string]bool            // the checkouts of the free e-book
 	ids      []string                   // checkouts
 	failed   []provider.Event           // deliveries the library did not take, for the platform to retry
 	odd      []error                    // outcomes no caller should get
@@ -162,9 +167,10 @@ type racingWorld struct {
 
 func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePolicy, seed uint64) {
 	const stock, checkouts, gifts, workers, steps = 40, 80, 30, 16, 400
+	const freeStock, frees = 6, 10 // more takers than copies
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	w := &racingWorld{ctx: ctx, tokens: map[string]string{}, gifts: map[string]bool{}, months: map[string]map[string]bool{}, events: map[string]buybutton.Event{}, shown: map[string][]string{}, chargedBack: map[string]money.Amount{}}
+	w := &racingWorld{ctx: ctx, tokens: map[string]string{}, gifts: map[string]bool{}, free: map[string]bool{}, months: map[string]map[string]bool{}, events: map[string]buybutton.Event{}, shown: map[string][]string{}, chargedBack: map[string]money.Amount{}}
 	clock := memharness.NewClock(t0)
 	shop := memory.New(&memory.Options{Now: clock.Now})
 	rec := recordingPayments{Provider: shop, mu: &w.mu, made: &w.payments, gave: &w.gave, monthly: &w.monthly}
@@ -187,6 +193,8 @@ func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePo
 	}
 	w.f = racingFixture{client: instance(), other: instance(), shop: shop, clock: clock, store: store}
 	require.NoError(t, w.f.shop.SetStock(tee, stock))
+	require.NoError(t, w.f.shop.SetStock(freeBook, freeStock))
+	require.NoError(t, w.f.shop.SetPromotion(freeBook, 100))
 	var err error
 	w.campaign, err = w.f.client.CreateCampaign(w.ctx, buybutton.CampaignParams{
 		MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells", Currency: "USD",
@@ -215,6 +223,16 @@ func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePo
 		w.gifts[co.ID] = true
 	}
 	w.cards = slices.Sorted(maps.Values(w.tokens))
+	// The free e-book's takers confirm with no card (card: now and then
+	// with one all the same, which is not used).
+	for i := range frees {
+		line := buybutton.CartLine{MerchantID: shopID, ProductID: memory.DemoEBook, VariantID: freeBook, Quantity: 1}
+		_, cos, err := w.f.client.StartCheckout(w.ctx, buybutton.StartCheckoutParams{BuyerID: fmt.Sprintf("buyer-%d", i%8), Lines: []buybutton.CartLine{line}})
+		require.NoError(t, err)
+		w.ids = append(w.ids, cos[0].ID)
+		w.tokens[cos[0].ID] = ""
+		w.free[cos[0].ID] = true
+	}
 
 	w.faults.SetRate(0.2)
 	var wg sync.WaitGroup
@@ -234,7 +252,7 @@ func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePo
 	for _, err := range w.odd {
 		t.Errorf("an outcome no caller should get: %v", err)
 	}
-	w.check(t, policy, stock)
+	w.check(t, policy, stock, freeStock)
 }
 
 // act is one thing a buyer, the host or the platform does.
@@ -263,7 +281,7 @@ func (w *racingWorld) act(rng *rand.Rand) {
 	case op < 34:
 		_, err = c.CancelCheckout(w.ctx, co.BuyerID, id)
 	case op < 36:
-		if !w.gifts[id] { // a gift is edited in give
+		if !w.gifts[id] && !w.free[id] { // a gift is edited in give; the e-book does not ship
 			// The buyer edits the checkout, which gives up an attempt
 			// waiting for their bank step (unless they took it: then it
 			// places).
@@ -305,8 +323,9 @@ func (w *racingWorld) act(rng *rand.Rand) {
 			})
 		}
 	case op < 90:
-		if co.OrderID != "" && len(co.Lines) > 0 {
+		if co.OrderID != "" && len(co.Lines) > 0 && !w.free[id] {
 			// A return of one unit, racing the others and the goodwill.
+			// (A free line's return refunds nothing: ErrInvalidInput.)
 			_, err = c.RefundOrder(w.ctx, buybutton.RefundParams{
 				OrderID: co.OrderID, Reason: "returned", IdempotencyKey: fmt.Sprintf("return-%s-%d", co.OrderID, rng.IntN(4)),
 				Lines: []buybutton.RefundLine{{VariantID: co.Lines[0].VariantID, Quantity: 1}},

@@ -19,11 +19,11 @@ import (
 // records against the platform's, one story told twice.
 
 // check compares the library's records with the platform's.
-func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock int) {
+func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock, freeStock int) {
 	f := w.f
 	w.payments, w.gave, w.monthly = distinct(w.payments), distinct(w.gave), distinct(w.monthly)
 	orders := map[string]*buybutton.Order{} // by payment
-	sold := 0
+	sold, freeOrders, freeKept := 0, 0, 0
 	for _, id := range w.ids {
 		co := f.checkout(t, id)
 		if w.gifts[id] {
@@ -36,6 +36,14 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 		o, err := f.store.Order(w.ctx, co.OrderID)
 		require.NoError(t, err)
 		assert.True(t, o.DueAt.IsZero(), "order %s still owes work", o.ID)
+		if o.PaymentID == "" || w.free[id] {
+			freeOrders++
+			if o.Status != buybutton.OrderCanceled {
+				freeKept++
+			}
+			checkFree(t, o, w.free[id])
+			continue
+		}
 		require.NotContains(t, orders, o.PaymentID, "two orders on one payment")
 		orders[o.PaymentID] = o
 		if o.Status != buybutton.OrderCanceled {
@@ -45,7 +53,7 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 		}
 	}
 	st := f.shop.Stats()
-	assert.Equal(t, len(orders), st.Orders, "orders at the platform and in the library")
+	assert.Equal(t, len(orders)+freeOrders, st.Orders, "orders at the platform and in the library")
 
 	lapsed := 0
 	for _, id := range w.payments {
@@ -103,7 +111,13 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 	w.checkGifts(t)
 	w.checkEvents(t)
 	w.checkTransitions(t)
-	for _, o := range orders {
+	for _, id := range w.ids {
+		co := f.checkout(t, id)
+		if co.OrderID == "" {
+			continue
+		}
+		o, err := f.store.Order(w.ctx, co.OrderID)
+		require.NoError(t, err)
 		po, err := f.shop.Order(w.ctx, o.ProviderOrderID)
 		require.NoError(t, err)
 		if (po.Status == provider.OrderCanceled) != (o.Status == buybutton.OrderCanceled) {
@@ -112,15 +126,35 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock 
 		}
 	}
 
-	t.Logf("checkouts %d, orders %d (%d units kept, %d captures failed), payments %d; platform %+v; faults %v", len(w.ids), len(orders), sold, lapsed, len(w.payments), st, w.faults.Counts())
+	t.Logf("checkouts %d, orders %d paid (%d units kept, %d captures failed) and %d free (%d kept), payments %d; platform %+v; faults %v", len(w.ids), len(orders), sold, lapsed, freeOrders, freeKept, len(w.payments), st, w.faults.Counts())
 	// What is left to sell is exactly the stock less what was kept.
-	left := stock - sold
+	w.checkLeft(t, tee, stock-sold)
+	w.checkLeft(t, freeBook, freeStock-freeKept)
+}
+
+// checkLeft checks that exactly left units of variant can still be sold.
+func (w *racingWorld) checkLeft(t *testing.T, variant string, left int) {
+	t.Helper()
 	if left > 0 {
-		_, err := f.shop.Reserve(w.ctx, provider.ReserveRequest{IdempotencyKey: "left", Lines: []provider.StockLine{{VariantID: tee, Quantity: left}}, TTL: time.Minute})
-		assert.NoError(t, err, "%d units should be left", left)
+		_, err := w.f.shop.Reserve(w.ctx, provider.ReserveRequest{IdempotencyKey: "left " + variant, Lines: []provider.StockLine{{VariantID: variant, Quantity: left}}, TTL: time.Minute})
+		assert.NoError(t, err, "%d units of %s should be left", left, variant)
 	}
-	_, err := f.shop.Reserve(w.ctx, provider.ReserveRequest{IdempotencyKey: "one more", Lines: []provider.StockLine{{VariantID: tee, Quantity: 1}}, TTL: time.Minute})
-	assert.ErrorIs(t, err, provider.ErrOutOfStock, "more than %d units were left", left)
+	_, err := w.f.shop.Reserve(w.ctx, provider.ReserveRequest{IdempotencyKey: "one more " + variant, Lines: []provider.StockLine{{VariantID: variant, Quantity: 1}}, TTL: time.Minute})
+	assert.ErrorIs(t, err, provider.ErrOutOfStock, "more than %d units of %s were left", left, variant)
+}
+
+// checkFree checks that an order with no payment is a free checkout's,
+// and moved no money: nothing authorized, captured, voided, refunded or
+// disputed.
+func checkFree(t *testing.T, o *buybutton.Order, free bool) {
+	t.Helper()
+	assert.True(t, free, "order %s of a checkout that costs something has no payment", o.ID)
+	assert.Empty(t, o.PaymentID, "order %s of a free checkout has payment %s", o.ID, o.PaymentID)
+	assert.Equal(t, buybutton.PaymentNone, o.PaymentState(), "order %s", o.ID)
+	assert.False(t, o.Voided || o.CaptureFailure != "", "free order %s: voided %t, capture failure %q", o.ID, o.Voided, o.CaptureFailure)
+	assert.True(t, o.Totals.Total.IsZero() && o.Authorized.IsZero() && o.Captured.IsZero(), "free order %s: total %s, authorized %s, captured %s", o.ID, o.Totals.Total, o.Authorized, o.Captured)
+	assert.Empty(t, o.Refunds, "free order %s", o.ID)
+	assert.Empty(t, o.Disputes, "free order %s", o.ID)
 }
 
 // placedOrEnded checks that co has ended, placed or not, and owes
