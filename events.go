@@ -47,6 +47,9 @@ type ShipmentInfo struct {
 type EventType string
 
 const (
+	// EventOrderPlaced: the merchant has the order. One that cost nothing
+	// (payment state none) has no payment events after it: it is all
+	// there is to hear before fulfilment.
 	EventOrderPlaced EventType = "order.placed"
 	// EventOrderShipped: a parcel left (Shipment says which), or the
 	// platform says the order shipped in full; once for each parcel, and
