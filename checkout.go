@@ -134,10 +134,12 @@ func (co *Checkout) ships() bool {
 	return false
 }
 
-// free reports whether the checkout costs nothing (a free item, or one
-// discounted to nothing): it is placed with no payment, since no platform
-// charges zero. A gift is never free (its platform's minimum).
-func (co *Checkout) free() bool {
+// Free reports whether the checkout costs nothing (a free item, or one
+// discounted to nothing): [Client.Confirm] places it with no payment and
+// needs no payment token, since no platform charges zero. A client asks
+// for a card only when it is false. A donation is never free (its
+// platform's minimum charge).
+func (co *Checkout) Free() bool {
 	return co.Gift == nil && co.Totals.Total.IsZero()
 }
 

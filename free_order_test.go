@@ -24,6 +24,7 @@ func (f fixture) freeCheckout(t *testing.T) *buybutton.Checkout {
 	_, cos, err := f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{ebook}})
 	require.NoError(t, err)
 	require.Equal(t, "0.00 USD", cos[0].Totals.Total.String())
+	require.True(t, cos[0].Free())
 	return cos[0]
 }
 
@@ -90,6 +91,7 @@ func TestAPriceThatChangesAFreeCheckoutIsTold(t *testing.T) {
 	_, err := f.client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID})
 	require.ErrorIs(t, err, buybutton.ErrPriceChanged)
 	assert.Equal(t, memory.Stats{}, f.shop.Stats(), "nothing reserved, placed or asked for")
+	assert.False(t, f.checkout(t, co.ID).Free(), "it costs 9.99 now")
 	_, err = f.client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID})
 	var input *buybutton.ValidationError
 	require.ErrorAs(t, err, &input, "the total is no longer zero: a token is needed")

@@ -93,7 +93,7 @@ func (c *Client) confirm(ctx context.Context, p ConfirmParams, gift bool) (outco
 		if gift != (co.Gift != nil) {
 			return outcome{}, invalid("checkout_id", "checkout %s is a %s: confirm it with %s", co.ID, co.kind(), co.confirmCall())
 		}
-		if (co.ready() && (token != "" || !co.free())) || co.switchesTo(token) {
+		if (co.ready() && (token != "" || !co.Free())) || co.switchesTo(token) {
 			if err := checkID("payment_token", token, provider.MaxIDLength); err != nil {
 				return outcome{}, err
 			}
@@ -209,7 +209,7 @@ func (c *Client) advance(ctx context.Context, co *Checkout, token, actor string)
 		co.Attempt, co.AttemptedAt = co.Attempt+1, now
 		run = firstRun
 		co.PaymentToken = token
-		if co.free() {
+		if co.Free() {
 			co.PaymentToken = "" // nothing to pay: a token given is not used
 		}
 		co.ReservationID, co.PaymentID, co.NextAction, co.LastError, co.Compensating = "", "", nil, nil, false
@@ -359,7 +359,7 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		co.ReservationID = res.ID
 	}
 	var pay provider.Payment // none when the checkout costs nothing
-	if !co.free() {
+	if !co.Free() {
 		if pay, err = c.authorizeAttempt(ctx, m, co, actor, run); err != nil {
 			return outcome{}, err
 		}
@@ -380,7 +380,7 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 		return outcome{}, c.attemptFailed(ctx, m, co, "place order", err, actor, run)
 	}
 	captured, refused := money.Zero(co.Currency), ""
-	if c.capturePolicy == CaptureOnPlace && !co.free() {
+	if c.capturePolicy == CaptureOnPlace && !co.Free() {
 		// The order exists: never compensate now. A refusal is kept on
 		// the order for the host; any other error, Reconcile captures
 		// again with the same key.

@@ -102,6 +102,7 @@ type checkoutView struct {
 	ID               string           `json:"id"`
 	State            string           `json:"state"`
 	Ships            bool             `json:"ships"`
+	Free             bool             `json:"free"` // no card to ask for
 	Totals           totalsView       `json:"totals"`
 	ShippingOptions  []shippingOption `json:"shipping_options"`
 	ShippingOptionID string           `json:"shipping_option_id"`
@@ -123,7 +124,7 @@ type shippingOption struct {
 
 func viewCheckout(co *buybutton.Checkout) checkoutView {
 	v := checkoutView{
-		ID: co.ID, State: string(co.State), ShippingOptionID: co.ShippingOptionID,
+		ID: co.ID, State: string(co.State), ShippingOptionID: co.ShippingOptionID, Free: co.Free(),
 		Totals:          totalsView{co.Totals.Subtotal, co.Totals.Shipping, co.Totals.Tax, co.Totals.Fee, co.Totals.Total},
 		ShippingOptions: make([]shippingOption, len(co.ShippingOptions)),
 	}

@@ -301,8 +301,8 @@ func TestTheFreeSampleNeedsNoCard(t *testing.T) {
 	for _, body := range []string{`{}`, `{"token":"tok_decline"}`} {
 		var co checkoutView
 		call(t, ada, "POST", srv.URL+"/api/checkouts", `{"product_id":"sample-chapter","variant_id":"sample-chapter-epub"}`, http.StatusOK, &co)
-		if co.Ships || co.Totals.Total.String() != "0.00 USD" {
-			t.Fatalf("checkout = %+v, want one that ships nothing and costs 0.00 USD", co)
+		if co.Ships || !co.Free || co.Totals.Total.String() != "0.00 USD" {
+			t.Fatalf("checkout = %+v, want one that ships nothing and is free", co)
 		}
 		var o orderView
 		call(t, ada, "POST", srv.URL+"/api/checkouts/"+co.ID+"/confirm", body, http.StatusOK, &o)

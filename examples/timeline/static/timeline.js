@@ -247,11 +247,11 @@ function tokenSelect() {
   return select;
 }
 
-// showPayment asks how to pay the total; a total of zero asks nothing: the
+// showPayment asks how to pay the total; a free checkout asks nothing: the
 // library places it with no payment.
 function showPayment(co) {
   const form = el('form');
-  if (parseFloat(co.totals.total.amount) === 0) {
+  if (co.free) {
     form.append(totalsTable(co.totals), el('button', 'primary', 'Get it free'));
     form.addEventListener('submit', async ev => {
       ev.preventDefault();
