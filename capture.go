@@ -104,7 +104,7 @@ func (c *Client) captureFailedEvent(o *Order, at time.Time) Event {
 
 // holdOpen reports whether o's payment is held and still expected to be
 // captured: not captured, voided, canceled, or known to be uncapturable,
-// and not the none of an order that cost nothing.
+// and not an order that cost nothing, which has no payment.
 func (o *Order) holdOpen() bool {
 	return o.hasPayment() && !o.Captured.IsPositive() && !o.Voided && o.Status != OrderCanceled && o.CaptureFailure == ""
 }

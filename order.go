@@ -149,9 +149,8 @@ var paymentMachine = machine[PaymentState]{name: "payment", edges: map[PaymentSt
 
 // PaymentState derives the payment state from PaymentID, Captured,
 // Refunded, Voided, CaptureFailure and Disputes; it is never stored beside
-// them. An open
-// dispute is told before anything else, then a lost one, since either
-// overrides what the refunds say.
+// them. An open dispute is told before anything else, then a lost one,
+// since either overrides what the refunds say.
 func (o *Order) PaymentState() PaymentState {
 	switch {
 	case !o.hasPayment():

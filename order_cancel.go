@@ -26,9 +26,9 @@ type CancelOrderParams struct {
 
 // CancelOrder cancels an order before it ships: the merchant cancels it
 // and returns its stock, then the payment is voided (if not captured) or
-// refunded in full (if it was); an order that cost nothing has none. Every provider call has a key derived from
-// the order id, so a retry after any failure finishes the same
-// cancellation. The order is recorded as canceled only once its money is
+// refunded in full (if it was); an order that cost nothing has none.
+// Every provider call has a key derived from the order id, so a retry
+// after any failure finishes the same cancellation. The order is recorded as canceled only once its money is
 // back: a void or refund the platform could not take yet (or whose answer
 // was lost) is returned as the error, with the order placed and owing the
 // cancellation ([Order].Cancellation), which [Client.Maintain] or a retry
