@@ -28,15 +28,15 @@ type CancelOrderParams struct {
 // and returns its stock, then the payment is voided (if not captured) or
 // refunded in full (if it was); an order that cost nothing has none.
 // Every provider call has a key derived from the order id, so a retry
-// after any failure finishes the same cancellation. The order is recorded as canceled only once its money is
-// back: a void or refund the platform could not take yet (or whose answer
-// was lost) is returned as the error, with the order placed and owing the
-// cancellation ([Order].Cancellation), which [Client.Maintain] or a retry
-// finishes. A refusal for good is returned too, recorded as the
-// cancellation's Failure and told to the host
-// ([EventOrderCancelFailed]); maintenance leaves it, and CancelOrder asks
-// again. An order that shipped is [ErrIllegalTransition]; a cancelled
-// order is returned as it is.
+// after any failure finishes the same cancellation. The order is recorded
+// as canceled only once its money is back: a void or refund the platform
+// could not take yet (or whose answer was lost) is returned as the error,
+// with the order placed and owing the cancellation ([Order].Cancellation),
+// which [Client.Maintain] or a retry finishes. A refusal for good is
+// returned too, recorded as the cancellation's Failure and told to the
+// host ([EventOrderCancelFailed]); maintenance leaves it, and CancelOrder
+// asks again. An order that shipped is [ErrIllegalTransition]; a
+// cancelled order is returned as it is.
 func (c *Client) CancelOrder(ctx context.Context, p CancelOrderParams) (*Order, error) {
 	if err := checkText("reason", p.Reason, 0, 500, false); err != nil {
 		return nil, err
