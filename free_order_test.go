@@ -119,6 +119,7 @@ func TestAFreeOrderHasNoMoneyToMove(t *testing.T) {
 
 	_, err = f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, IdempotencyKey: "r1", Amount: usd("0.01")})
 	require.ErrorIs(t, err, provider.ErrRefundExceedsCapture)
+	assert.Zero(t, o.UnitsRefundable(ebook.VariantID), "a line that cost nothing has no units to refund")
 	_, err = f.refundLines(o, "r2", buybutton.RefundLine{VariantID: ebook.VariantID, Quantity: 1})
 	require.ErrorIs(t, err, buybutton.ErrInvalidInput, "a refund of a line that cost nothing refunds nothing")
 	assert.Empty(t, f.order(t, o.ID).Refunds)

@@ -195,13 +195,21 @@ func (o *Order) Refundable() money.Amount { return refundableOf(o) }
 // UnitsRefundable is how many units of the variant's line a refund of
 // lines may still return: the line's quantity less the units of refunds
 // that succeeded or are pending. Zero for a variant the order does not
-// have. A refund of them is still capped by [Order.Refundable].
+// have, and for a line that cost nothing (a free item, or one discounted
+// to nothing), whose units have nothing to refund. A refund of them is
+// still capped by [Order.Refundable].
 func (o *Order) UnitsRefundable(variantID string) int {
 	line, ok := lineOf(o, variantID)
-	if !ok {
+	if !ok || lineFree(line) {
 		return 0
 	}
 	return line.Quantity - unitsRefunded(o, variantID)
+}
+
+// lineFree reports whether line cost nothing: its subtotal less its
+// discount, and so its tax, is zero.
+func lineFree(line CheckoutLine) bool {
+	return line.Discount.Equal(line.Subtotal) && line.Tax.IsZero()
 }
 
 // orderIDFor derives an order's id from its checkout's.
