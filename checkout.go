@@ -42,6 +42,11 @@ type Checkout struct {
 	ShippingOptions  []provider.ShippingOption // quoted for ShipTo
 	ShippingOptionID string                    // the selected option
 	Contact          provider.Contact
+	// DiscountCode is the code the buyer entered ([Client.ApplyDiscountCode]);
+	// DiscountApplies is whether the merchant's last quote applied it (its
+	// amount is in the lines' Discount).
+	DiscountCode    string
+	DiscountApplies bool
 
 	// Attempt numbers placement attempts. The idempotency keys of an
 	// attempt's provider calls are derived from ID, the operation and
@@ -300,17 +305,22 @@ func findVariant(prods []provider.Product, productID, variantID string) (provide
 	return provider.Variant{}, fmt.Errorf("%w: no variant %q of product %q", ErrNotFound, truncate(variantID, 64), truncate(productID, 64))
 }
 
-// quote re-prices the checkout from the merchant's quote for shipTo: unit
-// prices, discounts, tax rates and shipping options. A selected option
+// quote re-prices the checkout from the merchant's quote for shipTo, with
+// its discount code: unit prices, discounts, tax rates and shipping
+// options, and whether the code applies. A selected option
 // that is still offered stays selected, at its new price.
 func (c *Client) quote(ctx context.Context, m Merchant, co *Checkout, shipTo *provider.Address) error {
 	r, err := c.rounding(m.Payments, co.Currency)
 	if err != nil {
 		return fmt.Errorf("buybutton: merchant %s: %w", m.ID, err)
 	}
-	q, err := m.Quotes.Quote(ctx, provider.QuoteRequest{Lines: co.stockLines(), ShipTo: shipTo})
+	q, err := m.Quotes.Quote(ctx, provider.QuoteRequest{Lines: co.stockLines(), ShipTo: shipTo, DiscountCodes: co.discountCodes()})
 	if err != nil {
 		return fmt.Errorf("buybutton: merchant %s: quote: %w", m.ID, err)
+	}
+	applies, err := codeApplies(q.DiscountCodes, co.DiscountCode)
+	if err != nil {
+		return err
 	}
 	if len(q.Lines) != len(co.Lines) {
 		return invalid("quote.lines", "%d lines quoted for %d asked", len(q.Lines), len(co.Lines))
@@ -330,7 +340,7 @@ func (c *Client) quote(ctx context.Context, m Merchant, co *Checkout, shipTo *pr
 			return within(fmt.Sprintf("quote.shipping_options[%d]", i), err)
 		}
 	}
-	co.Lines, co.ShipTo, co.ShippingOptions = lines, shipTo, q.ShippingOptions
+	co.Lines, co.ShipTo, co.ShippingOptions, co.DiscountApplies = lines, shipTo, q.ShippingOptions, applies
 	ship := co.shippingOption()
 	if ship == nil {
 		co.ShippingOptionID = ""

@@ -29,6 +29,7 @@ type Order struct {
 	ShipTo           *provider.Address
 	ShippingOptionID string
 	Contact          provider.Contact
+	DiscountCode     string // the code the order's quote applied; empty when none
 
 	Authorized money.Amount // held at placement
 	Captured   money.Amount // taken; zero until captured
@@ -218,7 +219,7 @@ func orderIDFor(checkoutID string) string {
 }
 
 func newOrder(co *Checkout, po provider.Order, pay provider.Payment, captured money.Amount, now time.Time) *Order {
-	return &Order{
+	o := &Order{
 		ID: orderIDFor(co.ID), CheckoutID: co.ID, GroupID: co.GroupID, BuyerID: co.BuyerID, MerchantID: co.MerchantID,
 		Status: OrderPlaced, ProviderOrderID: po.ID, PaymentID: pay.ID, Currency: co.Currency,
 		Lines: append([]CheckoutLine(nil), co.Lines...), Totals: co.Totals,
@@ -226,6 +227,10 @@ func newOrder(co *Checkout, po provider.Order, pay provider.Payment, captured mo
 		Authorized: co.Totals.Total, Captured: captured,
 		PlacedAt: now, UpdatedAt: now,
 	}
+	if co.DiscountApplies {
+		o.DiscountCode = co.DiscountCode
+	}
+	return o
 }
 
 // Order returns one of the buyer's orders.

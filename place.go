@@ -255,7 +255,7 @@ func (c *Client) giveUpForEdit(ctx context.Context, co *Checkout, actor string) 
 // amount changed, the checkout keeps the new prices and the buyer must
 // confirm again.
 func (c *Client) requote(ctx context.Context, m Merchant, co *Checkout, actor string) error {
-	was := co.Totals
+	was, codeApplied := co.Totals, co.DiscountApplies
 	var err error
 	if co.Gift != nil {
 		err = c.priceGift(ctx, m, co)
@@ -277,6 +277,9 @@ func (c *Client) requote(ctx context.Context, m Merchant, co *Checkout, actor st
 		to = CheckoutAddressed // the selected option is no longer offered
 	}
 	co.LastError = &CheckoutError{Code: "price_changed", Message: "Prices changed since you last looked. Review the new total."}
+	if codeApplied && !co.DiscountApplies {
+		co.LastError.Message = "The discount code no longer applies. Review the new total."
+	}
 	err = c.commitCheckout(ctx, co, from, to, "re-quoted at confirm: totals changed", actor)
 	if conflictOn(err, "checkout") {
 		return errRetry
@@ -371,7 +374,7 @@ func (c *Client) runPlacement(ctx context.Context, co *Checkout, actor string, r
 	po, err := m.Orders.PlaceOrder(ctx, provider.PlaceOrderRequest{
 		IdempotencyKey: co.key("order"), KeyCreatedAt: co.AttemptedAt, ReservationID: co.ReservationID, Lines: lines,
 		ShipTo: co.ShipTo, ShippingOptionID: co.ShippingOptionID, PaymentID: pay.ID,
-		Total: co.Totals.Total, Contact: co.Contact,
+		Total: co.Totals.Total, Contact: co.Contact, DiscountCodes: co.appliedCodes(),
 	})
 	if err == nil {
 		err = answerID("order", po.ID)

@@ -46,6 +46,10 @@ type PlaceOrderRequest struct {
 	PaymentID        string   // an authorized payment covering Total; empty when Total is zero
 	Total            money.Amount
 	Contact          Contact
+	// DiscountCodes are the codes the order's quote applied (its lines'
+	// prices are before them, its Total after), so that the platform
+	// records their use.
+	DiscountCodes []string
 }
 
 // OrderLine is a quantity of a variant at the unit price the buyer agreed to.

@@ -27,6 +27,12 @@ type Quoter interface {
 type QuoteRequest struct {
 	Lines  []StockLine
 	ShipTo *Address
+	// DiscountCodes are codes the buyer entered, as typed. The provider
+	// takes what those its platform accepts for these lines take off into
+	// the lines' Discount, and reports each code in the quote's
+	// DiscountCodes. Whether two codes are the same (Shopify's are
+	// case-insensitive) is the platform's to say.
+	DiscountCodes []string
 }
 
 // Address is a postal address. Country is an ISO 3166-1 alpha-2 code.
@@ -45,6 +51,17 @@ type Address struct {
 type Quote struct {
 	Lines           []QuotedLine // one per requested line, in request order
 	ShippingOptions []ShippingOption
+	// DiscountCodes reports each of the request's codes, in request
+	// order: whether it applies to these lines, as Shopify's cart reports
+	// each code's applicable. A platform with no codes reports each as not
+	// applicable.
+	DiscountCodes []DiscountCode
+}
+
+// DiscountCode is one code a buyer entered, and whether it applies.
+type DiscountCode struct {
+	Code       string
+	Applicable bool
 }
 
 // QuotedLine is the current price and tax rate of one line.
@@ -55,9 +72,9 @@ type QuotedLine struct {
 	TaxRate          decimal.Decimal // 0.0825 for 8.25%; zero when untaxed
 	RequiresShipping bool
 	// Discount is the amount off the whole line (not per unit) from the
-	// merchant's automatic promotions, in minor units and at most the
-	// line's price; the zero Amount when there is none. Tax applies to the
-	// discounted price.
+	// merchant's automatic promotions and the request's applicable
+	// discount codes, in minor units and at most the line's price; the
+	// zero Amount when there is none. Tax applies to the discounted price.
 	Discount money.Amount
 }
 

@@ -56,8 +56,15 @@ func New(c money.Currency) *Harness { return NewWith(memory.Options{Currency: c}
 func NewWith(o memory.Options) *Harness {
 	clock := NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
 	o.Now = clock.Now
-	return &Harness{Memory: memory.New(&o), Clock: clock}
+	m := memory.New(&o)
+	if err := m.SetDiscountCode(discountCode, 10, "trail-runner-9"); err != nil {
+		panic(err) // the demo catalog has the variant
+	}
+	return &Harness{Memory: m, Clock: clock}
 }
+
+// discountCode is the fixtures' code: 10% off the stocked variant.
+const discountCode = "PROVIDERTEST10"
 
 // Maker returns a providertest.HarnessMaker of fresh harnesses made with o.
 func Maker(o memory.Options) providertest.HarnessMaker {
@@ -78,6 +85,7 @@ func (h *Harness) Fixtures() providertest.Fixtures {
 		StockedVariantID: "trail-runner-9",
 		Stock:            5,
 		SoldOutVariantID: "trail-runner-10",
+		DiscountCode:     discountCode,
 		ShipTo: provider.Address{
 			Name: "Ada Buyer", Line1: "1 Market St", City: "San Francisco",
 			Region: "CA", PostalCode: "94105", Country: "US",

@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -70,6 +71,49 @@ func (p *Provider) SetPrice(variantID string, price money.Amount) error {
 	}
 	ref.product.Variants[ref.index].Price = price
 	p.emit(provider.Event{Type: provider.EventProductChanged, ProductID: ref.product.ID, VariantID: variantID})
+	return nil
+}
+
+// discountCode is a code a buyer may enter: the fraction it takes off the
+// lines of its variants (all of them, when it names none), after the
+// promotions.
+type discountCode struct {
+	off      decimal.Decimal
+	variants map[string]bool
+}
+
+func (d discountCode) covers(variantID string) bool {
+	return len(d.variants) == 0 || d.variants[variantID]
+}
+
+// SetDiscountCode makes code (compared case-insensitively, as Shopify's
+// are) take percentOff percent (1 to 100; 0 ends the code) off the lines
+// of variantIDs in quotes that ask for it, or off every line when none
+// is named, after the promotions. A quote reports it applicable when the
+// lines include one of its variants. The amount off a line is rounded
+// half-even to the charge unit.
+func (p *Provider) SetDiscountCode(code string, percentOff int, variantIDs ...string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if code == "" || percentOff < 0 || percentOff > 100 {
+		return fmt.Errorf("memory: discount code %q of %d%%: %w", code, percentOff, provider.ErrInvalidRequest)
+	}
+	key := strings.ToUpper(code)
+	if percentOff == 0 {
+		delete(p.codes, key)
+		return nil
+	}
+	d := discountCode{off: decimal.New(int64(percentOff), -2), variants: map[string]bool{}}
+	for _, v := range variantIDs {
+		if _, ok := p.variants[v]; !ok {
+			return fmt.Errorf("memory: variant %q: %w", v, provider.ErrNotFound)
+		}
+		d.variants[v] = true
+	}
+	if p.codes == nil {
+		p.codes = map[string]discountCode{}
+	}
+	p.codes[key] = d
 	return nil
 }
 

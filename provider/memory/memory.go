@@ -117,6 +117,7 @@ type Provider struct {
 	monthly      map[string]*monthly
 	idempotency  map[replayKey]*replay
 	promotions   map[string]decimal.Decimal // by variant id: the fraction taken off
+	codes        map[string]discountCode    // by code, in upper case: codes are case-insensitive
 	outbox       []provider.Event
 	stats        Stats
 	seq          int

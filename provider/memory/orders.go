@@ -139,6 +139,11 @@ func orderFingerprint(req provider.PlaceOrderRequest) string {
 		b.WriteString(f)
 		b.WriteByte('|')
 	}
+	for _, code := range req.DiscountCodes {
+		b.WriteString(strconv.Quote(code))
+		b.WriteByte(';')
+	}
+	b.WriteByte('|')
 	for _, l := range req.Lines {
 		b.WriteString(l.VariantID)
 		b.WriteByte('*')

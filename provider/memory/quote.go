@@ -3,6 +3,8 @@ package memory
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -17,6 +19,45 @@ var salesTax = map[string]decimal.Decimal{
 	"NY": decimal.RequireFromString("0.04"),
 	"TX": decimal.RequireFromString("0.0625"),
 	"WA": decimal.RequireFromString("0.065"),
+}
+
+// applyCodesLocked takes each applicable code of codes off q's lines, and
+// reports every code in q.DiscountCodes. A code asked twice applies once.
+func (p *Provider) applyCodesLocked(q *provider.Quote, codes []string) error {
+	applied := map[string]bool{}
+	for _, code := range codes {
+		key := strings.ToUpper(code)
+		d, ok := p.codes[key]
+		applicable := ok && !applied[key] && slices.ContainsFunc(q.Lines, func(l provider.QuotedLine) bool { return d.covers(l.VariantID) })
+		q.DiscountCodes = append(q.DiscountCodes, provider.DiscountCode{Code: code, Applicable: applicable})
+		if !applicable {
+			continue
+		}
+		applied[key] = true
+		for i := range q.Lines {
+			l := &q.Lines[i]
+			if !d.covers(l.VariantID) {
+				continue
+			}
+			price := l.UnitPrice.MulInt(int64(l.Quantity))
+			before := money.Zero(price.Currency())
+			if l.Discount.Currency() != "" {
+				before = l.Discount
+			}
+			left, err := price.Sub(before)
+			if err != nil {
+				return err
+			}
+			off, err := left.Mul(d.off).RoundToUnit(p.ChargeUnit(price.Currency()), money.HalfEven)
+			if err != nil {
+				return err
+			}
+			if l.Discount, err = before.Add(off); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Quote implements provider.Quoter: the current unit prices, a standard and
@@ -46,6 +87,9 @@ func (p *Provider) Quote(ctx context.Context, req provider.QuoteRequest) (provid
 			ql.Discount = v.Price.MulInt(int64(l.Quantity)).Mul(off).Round(money.HalfEven)
 		}
 		q.Lines = append(q.Lines, ql)
+	}
+	if err := p.applyCodesLocked(&q, req.DiscountCodes); err != nil {
+		return provider.Quote{}, err
 	}
 	if ships {
 		if req.ShipTo == nil {

@@ -68,6 +68,10 @@ var broken = map[string]struct {
 		wrap:      func(m *memory.Provider) any { return &minimumClaiming{Provider: m} },
 		mustCatch: []string{"Payments/AuthorizeRefusesLessThanItsMinimumCharge"},
 	},
+	"code-ignoring-quotes": {
+		wrap:      func(m *memory.Provider) any { return &codeIgnoring{Provider: m} },
+		mustCatch: []string{"Quoter/QuoteReportsEachDiscountCode"},
+	},
 	"payment-demanding-orders": {
 		wrap:      func(m *memory.Provider) any { return &paymentDemanding{Provider: m} },
 		mustCatch: []string{"Orders/PlaceOrderWithNoPaymentWhenFree"},
@@ -279,6 +283,15 @@ type minimumClaiming struct{ *memory.Provider }
 
 func (minimumClaiming) MinimumCharge(money.Currency) (money.Amount, bool) {
 	return money.MustParse("1.00", "USD"), true
+}
+
+// codeIgnoring quotes as if no code were asked, and says nothing of the
+// codes: the buyer's code is neither applied nor refused.
+type codeIgnoring struct{ *memory.Provider }
+
+func (c codeIgnoring) Quote(ctx context.Context, req provider.QuoteRequest) (provider.Quote, error) {
+	req.DiscountCodes = nil
+	return c.Provider.Quote(ctx, req)
 }
 
 // paymentDemanding refuses every order without a payment, free ones too,

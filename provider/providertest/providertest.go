@@ -130,6 +130,10 @@ type Fixtures struct {
 	SoldOutVariantID string
 	// ShipTo is an address the provider ships the fixtures to.
 	ShipTo provider.Address
+	// DiscountCode is a code that takes something off StockedVariantID's
+	// lines in a quote. Optional: without it, only an unknown code's
+	// report is checked.
+	DiscountCode string
 
 	// Payment tokens. TokenUnknownOutcome makes the first call with a given
 	// idempotency key perform the operation but report

@@ -43,6 +43,50 @@ func runQuoter(t *testing.T, newHarness HarnessMaker) {
 				}
 			}
 		}},
+		{"QuoteReportsEachDiscountCode", func(t *testing.T, e env[provider.Quoter]) {
+			quote := func(codes ...string) provider.Quote {
+				t.Helper()
+				q, err := e.p.Quote(e.ctx, provider.QuoteRequest{
+					Lines:         []provider.StockLine{{VariantID: e.fx.StockedVariantID, Quantity: 2}},
+					ShipTo:        &e.fx.ShipTo,
+					DiscountCodes: codes,
+				})
+				if err != nil {
+					t.Fatalf("Quote with codes %q: %v", codes, err)
+				}
+				if len(q.Lines) != 1 {
+					t.Fatalf("Quote with codes %q: %d lines, want 1", codes, len(q.Lines))
+				}
+				return q
+			}
+			off := func(l provider.QuotedLine) decimal.Decimal {
+				if l.Discount.Currency() == "" {
+					return decimal.Zero
+				}
+				return l.Discount.Decimal()
+			}
+			plain := quote()
+			unknown := "providertest-no-such-code"
+			q := quote(unknown)
+			if len(q.DiscountCodes) != 1 || q.DiscountCodes[0] != (provider.DiscountCode{Code: unknown}) {
+				t.Fatalf("a code the platform does not know is reported %+v, want [{%s false}]", q.DiscountCodes, unknown)
+			}
+			if !off(q.Lines[0]).Equal(off(plain.Lines[0])) {
+				t.Fatalf("a code that does not apply took %v off, where the quote without it takes %v", off(q.Lines[0]), off(plain.Lines[0]))
+			}
+			if e.fx.DiscountCode == "" {
+				return
+			}
+			q = quote(unknown, e.fx.DiscountCode)
+			want := []provider.DiscountCode{{Code: unknown}, {Code: e.fx.DiscountCode, Applicable: true}}
+			if len(q.DiscountCodes) != 2 || q.DiscountCodes[0] != want[0] || q.DiscountCodes[1] != want[1] {
+				t.Fatalf("codes reported %+v, want %+v: each, in request order", q.DiscountCodes, want)
+			}
+			price := q.Lines[0].UnitPrice.Decimal().Mul(decimal.NewFromInt(2))
+			if got := off(q.Lines[0]); !got.GreaterThan(off(plain.Lines[0])) || got.GreaterThan(price) {
+				t.Fatalf("the fixtures' code takes %v off a line of %v, where none takes %v: want more, and no more than the line", got, price, off(plain.Lines[0]))
+			}
+		}},
 		{"QuoteUnknownVariantIsNotFound", func(t *testing.T, e env[provider.Quoter]) {
 			_, err := e.p.Quote(e.ctx, provider.QuoteRequest{
 				Lines:  []provider.StockLine{{VariantID: "providertest-no-such-variant", Quantity: 1}},
