@@ -440,6 +440,39 @@ func (m *machineModel) Promote(t *rapid.T) {
 	}
 }
 
+// Code has the buyer enter a discount code, or remove theirs: one of
+// 10% off everything, one of half the paperback, or one the merchant does
+// not know. A code refused changes nothing; an edit the checkout's state
+// does not allow is an illegal transition.
+func (m *machineModel) Code(t *rapid.T) {
+	co, ok := m.pickCheckout(t)
+	if !ok {
+		return
+	}
+	code := rapid.SampledFrom([]string{"SAVE10", "save10", "BOOK50", "NOPE", ""}).Draw(t, "code")
+	_, err := m.f.client.ApplyDiscountCode(ctx, buyer, co.ID, code)
+	var bad *buybutton.ValidationError
+	if errors.As(err, &bad) && bad.Field == "discount_code" {
+		after, rerr := m.f.store.Checkout(ctx, co.ID)
+		if rerr != nil {
+			t.Fatal(rerr)
+		}
+		if after.Version != co.Version {
+			t.Fatalf("code %q refused (%v), but checkout %s changed", code, err, co.ID)
+		}
+		return
+	}
+	m.must(t, "discount code", err)
+}
+
+// EndCode has the merchant end the 10% code, or start it again: checkouts
+// that have it meet the change at their re-quote.
+func (m *machineModel) EndCode(t *rapid.T) {
+	if err := m.f.shop.SetDiscountCode("SAVE10", rapid.SampledFrom([]int{0, 10}).Draw(t, "save10 percent off")); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (m *machineModel) CompleteAction(t *rapid.T) {
 	co, ok := m.pickCheckout(t)
 	if !ok || co.State != buybutton.CheckoutRequiresAction {
@@ -867,6 +900,9 @@ func (m *machineModel) Check(t *rapid.T) {
 		if co.State == buybutton.CheckoutUnknown {
 			unknown++
 		}
+		if co.DiscountApplies && co.DiscountCode == "" {
+			t.Fatalf("checkout %s has a discount that applies, and no code", co.ID)
+		}
 		if (co.State == buybutton.CheckoutPlaced) != (co.OrderID != "") {
 			t.Fatalf("checkout %s is %s with order %q", co.ID, co.State, co.OrderID)
 		}
@@ -1108,6 +1144,12 @@ func TestCheckoutMachinesProperties(t *testing.T) {
 				t.Fatal(err)
 			}
 			m.stock[v] = n
+		}
+		if err := f.shop.SetDiscountCode("SAVE10", 10); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.shop.SetDiscountCode("BOOK50", 50, memory.DemoBook+"-paperback"); err != nil {
+			t.Fatal(err)
 		}
 		t.Repeat(rapid.StateMachineActions(m))
 	})

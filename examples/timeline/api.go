@@ -102,7 +102,8 @@ type checkoutView struct {
 	ID               string           `json:"id"`
 	State            string           `json:"state"`
 	Ships            bool             `json:"ships"`
-	Free             bool             `json:"free"` // no card to ask for
+	Free             bool             `json:"free"`          // no card to ask for
+	DiscountCode     string           `json:"discount_code"` // as the viewer typed it, when it applies
 	Totals           totalsView       `json:"totals"`
 	ShippingOptions  []shippingOption `json:"shipping_options"`
 	ShippingOptionID string           `json:"shipping_option_id"`
@@ -110,6 +111,7 @@ type checkoutView struct {
 
 type totalsView struct {
 	Subtotal money.Amount `json:"subtotal"`
+	Discount money.Amount `json:"discount"`
 	Shipping money.Amount `json:"shipping"`
 	Tax      money.Amount `json:"tax"`
 	Fee      money.Amount `json:"fee"`
@@ -125,11 +127,14 @@ type shippingOption struct {
 func viewCheckout(co *buybutton.Checkout) checkoutView {
 	v := checkoutView{
 		ID: co.ID, State: string(co.State), ShippingOptionID: co.ShippingOptionID, Free: co.Free(),
-		Totals:          totalsView{co.Totals.Subtotal, co.Totals.Shipping, co.Totals.Tax, co.Totals.Fee, co.Totals.Total},
+		Totals:          totalsView{co.Totals.Subtotal, co.Totals.Discount, co.Totals.Shipping, co.Totals.Tax, co.Totals.Fee, co.Totals.Total},
 		ShippingOptions: make([]shippingOption, len(co.ShippingOptions)),
 	}
 	for _, l := range co.Lines {
 		v.Ships = v.Ships || l.RequiresShipping
+	}
+	if co.DiscountApplies {
+		v.DiscountCode = co.DiscountCode
 	}
 	for i, o := range co.ShippingOptions {
 		v.ShippingOptions[i] = shippingOption{ID: o.ID, Label: o.Label, Amount: o.Amount}
@@ -213,6 +218,24 @@ func (a *app) selectShipping(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	co, err := a.client.SelectShipping(r.Context(), viewer(r), r.PathValue("id"), req.OptionID)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	reply(w, http.StatusOK, viewCheckout(co))
+}
+
+// applyDiscount applies the discount code the viewer typed, or removes
+// theirs (an empty code).
+func (a *app) applyDiscount(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		fail(w, err)
+		return
+	}
+	co, err := a.client.ApplyDiscountCode(r.Context(), viewer(r), r.PathValue("id"), req.Code)
 	if err != nil {
 		fail(w, err)
 		return

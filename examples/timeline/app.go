@@ -32,6 +32,9 @@ type post struct {
 	Text   string `json:"text"`
 }
 
+// discountCode is the demo shop's code, which the page tells of.
+const discountCode = "GOPHERS10"
+
 // app is the demo's state: one in-memory merchant, the library client and
 // a fixed timeline.
 type app struct {
@@ -62,6 +65,10 @@ func newApp(ctx context.Context) (*app, error) {
 		Stock: map[string]int{"sample-chapter-epub": 10000},
 	}
 	shop := memory.New(&memory.Options{Products: append(memory.DemoProducts("USD"), stickers, sample)})
+	// The code the page tells of: 10% off anything.
+	if err := shop.SetDiscountCode(discountCode, 10); err != nil {
+		return nil, err
+	}
 	client, err := buybutton.New(&buybutton.Options{
 		Merchants: []buybutton.Merchant{buybutton.MerchantFrom(shopID, "Demo Shop", shop)},
 	})
@@ -106,6 +113,7 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /api/checkouts", a.startCheckout)
 	mux.HandleFunc("POST /api/checkouts/{id}/address", a.setAddress)
 	mux.HandleFunc("POST /api/checkouts/{id}/shipping", a.selectShipping)
+	mux.HandleFunc("POST /api/checkouts/{id}/discount", a.applyDiscount)
 	mux.HandleFunc("POST /api/checkouts/{id}/confirm", a.confirm)
 	mux.HandleFunc("POST /api/buy-now", a.buyNow)
 	mux.HandleFunc("GET /api/saved", a.savedDetails)

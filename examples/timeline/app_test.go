@@ -292,6 +292,27 @@ func call(t *testing.T, c *http.Client, method, url, body string, status int, ou
 	}
 }
 
+// TestTheDiscountCodeTakesItsTenPercent: the page's code takes 10% off
+// the paperback (39.99: 4.00 off, 35.99 taxed 7.25% is 2.61, and 5.00
+// shipping: 43.60); a code the shop does not know is a clear message.
+func TestTheDiscountCodeTakesItsTenPercent(t *testing.T) {
+	_, srv := newServer(t)
+	ada := viewerClient(t, srv)
+	var co checkoutView
+	call(t, ada, "POST", srv.URL+"/api/checkouts", `{"product_id":"go-book","variant_id":"go-book-paperback"}`, http.StatusOK, &co)
+	call(t, ada, "POST", srv.URL+"/api/checkouts/"+co.ID+"/address", `{"name":"Ada","line1":"1 Market St","city":"San Francisco","region":"CA","postal_code":"94105","country":"US"}`, http.StatusOK, &co)
+	call(t, ada, "POST", srv.URL+"/api/checkouts/"+co.ID+"/shipping", `{"option_id":"standard"}`, http.StatusOK, &co)
+	var e apiError
+	call(t, ada, "POST", srv.URL+"/api/checkouts/"+co.ID+"/discount", `{"code":"NOPE"}`, http.StatusBadRequest, &e)
+	if e.Code != "invalid" || !strings.Contains(e.Error, "does not apply") {
+		t.Errorf("an unknown code: %+v", e)
+	}
+	call(t, ada, "POST", srv.URL+"/api/checkouts/"+co.ID+"/discount", `{"code":"gophers10"}`, http.StatusOK, &co)
+	if co.DiscountCode != "gophers10" || co.Totals.Discount.String() != "4.00 USD" || co.Totals.Total.String() != "43.60 USD" {
+		t.Errorf("with the code: %+v", co)
+	}
+}
+
 // TestTheFreeSampleNeedsNoCard: the sample chapter costs nothing, so its
 // checkout is confirmed with no token, and its order has no payment; the
 // shop was asked for none. A card's token sent all the same is not used.

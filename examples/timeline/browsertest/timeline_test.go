@@ -373,6 +373,25 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 		closeSheet(),
 	)
 
+	run(t, ctx, "the book with the page's discount code, after one that does not apply",
+		chromedp.Click(`#post-2 button.primary`, chromedp.ByQuery),
+		shipTo("1 Market St", "San Francisco", "CA", "94105"),
+		setValue(`#sheet input[name=code]`, "NOPE"),
+		chromedp.Click(`#sheet form.discount button`, chromedp.ByQuery),
+		waitText(`#sheet-error`, "does not apply"),
+		setValue(`#sheet input[name=code]`, "gophers10"),
+		chromedp.Click(`#sheet form.discount button`, chromedp.ByQuery),
+		waitText(`#sheet-body`, "−4.00 USD"),
+		waitText(`#sheet-body`, "Pay 43.60 USD"),
+	)
+	screenshot(t, ctx, "05c-discount-code")
+	run(t, ctx, "pay the discounted total",
+		chromedp.SetValue(`#sheet select[name=token]`, "tok_approve", chromedp.ByQuery),
+		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
+		waitText(`#sheet-body`, "Total paid: 43.60 USD"),
+		closeSheet(),
+	)
+
 	run(t, ctx, "the book, a bank step, and a new address instead",
 		chromedp.Click(`#post-2 button.primary`, chromedp.ByQuery),
 		shipTo("1 Market St", "San Francisco", "CA", "94105"),

@@ -177,6 +177,7 @@ function totalsTable(t) {
     table.appendChild(tr);
   };
   row('Subtotal', t.subtotal);
+  if (t.discount && parseFloat(t.discount.amount) > 0) row('Discount', { amount: `−${t.discount.amount}`, currency: t.discount.currency });
   if (parseFloat(t.shipping.amount) > 0) row('Shipping', t.shipping);
   if (parseFloat(t.tax.amount) > 0) row('Tax', t.tax);
   if (parseFloat(t.fee.amount) > 0) row('Processing fee', t.fee);
@@ -247,6 +248,22 @@ function tokenSelect() {
   return select;
 }
 
+// discountForm applies a discount code to the checkout, or removes it
+// (an empty code), and shows the payment again with the new totals.
+function discountForm(co) {
+  const form = el('form', 'discount');
+  const code = input('code', 'text', co.discount_code);
+  form.append(field('Discount code', code), el('button', '', 'Apply code'));
+  form.addEventListener('submit', async ev => {
+    ev.preventDefault();
+    sheetError('');
+    try {
+      showPayment(await api('POST', `/api/checkouts/${co.id}/discount`, { code: code.value }));
+    } catch (e) { sheetError(e.message); }
+  });
+  return form;
+}
+
 // showPayment asks how to pay the total; a free checkout asks nothing: the
 // library places it with no payment.
 function showPayment(co) {
@@ -258,7 +275,7 @@ function showPayment(co) {
       sheetError('');
       await pay(co, {});
     });
-    sheetBody.replaceChildren(el('h3', '', 'Nothing to pay'), form);
+    sheetBody.replaceChildren(el('h3', '', 'Nothing to pay'), discountForm(co), form);
     focusFirst();
     return;
   }
@@ -274,7 +291,7 @@ function showPayment(co) {
     sheetError('');
     await pay(co, { token: tokens.value, save: save.checked });
   });
-  sheetBody.replaceChildren(el('h3', '', 'Payment'), form);
+  sheetBody.replaceChildren(el('h3', '', 'Payment'), discountForm(co), form);
   focusFirst();
 }
 
