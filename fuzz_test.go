@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/buybutton/buybutton"
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/memory"
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzAttachCard feeds arbitrary catalog data and post ids to AttachCard.
@@ -459,4 +461,45 @@ func checkCartLimits(t *testing.T, cart *buybutton.Cart) {
 	if len(cart.Lines) > buybutton.MaxCartLines || units > buybutton.MaxCartQuantity {
 		t.Fatalf("a cart of %d lines and %d units", len(cart.Lines), units)
 	}
+}
+
+// FuzzDiscountCodes: whatever a buyer types as a discount code, it is
+// applied (the merchant's code, in any case, spaces around it trimmed)
+// or refused with a documented error kind and nothing written, and an
+// applied code's checkout adds up and is bought for its total.
+func FuzzDiscountCodes(f *testing.F) {
+	for _, code := range []string{"SPRING20", " spring20\t", "", "NOPE", "SPRING20\n", "SPRING\x0020", "ＳＰＲＩＮＧ２０", strings.Repeat("S", 256), "\xff"} {
+		f.Add(code)
+	}
+	f.Fuzz(func(t *testing.T, code string) {
+		store := &countingStore{Store: nulRefusingStore{buybutton.NewMemoryStore()}}
+		fx := buildFixture(t, nil, &buybutton.Options{Store: store}, nil)
+		require.NoError(t, fx.shop.SetDiscountCode("SPRING20", 20, memory.DemoBook+"-paperback"))
+		co := fx.ready(t, buyer, book(2))
+		written := store.commits
+		got, err := fx.client.ApplyDiscountCode(ctx, buyer, co.ID, code)
+		if err != nil {
+			requireDocumentedKind(t, "ApplyDiscountCode", err)
+			if store.commits != written {
+				t.Fatalf("ApplyDiscountCode(%q) refused (%v) but committed", code, err)
+			}
+			return
+		}
+		want := strings.TrimSpace(code)
+		if got.DiscountCode != want || got.DiscountApplies != (want != "") {
+			t.Fatalf("ApplyDiscountCode(%q): code %q, applies %t", code, got.DiscountCode, got.DiscountApplies)
+		}
+		tot := got.Totals
+		sum, err := money.Sum(tot.Total.Currency(), tot.Subtotal, tot.Discount.Neg(), tot.Shipping, tot.Tax, tot.Fee)
+		if err != nil || !sum.Equal(tot.Total) {
+			t.Fatalf("ApplyDiscountCode(%q): totals %+v do not add up", code, tot)
+		}
+		o, err := fx.confirm(got, memory.TokenApprove)
+		if err != nil {
+			t.Fatalf("Confirm after ApplyDiscountCode(%q): %v", code, err)
+		}
+		if !o.Captured.Equal(tot.Total) || o.DiscountCode != got.DiscountCode {
+			t.Fatalf("order captured %s with code %q, for a checkout of %s with %q", o.Captured, o.DiscountCode, tot.Total, got.DiscountCode)
+		}
+	})
 }
