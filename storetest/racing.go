@@ -38,8 +38,9 @@ import (
 // delivering webhooks, with
 // a fifth of its calls failing every way, while the clock runs past every
 // hold and lease; under either capture policy. Donors give, one-off and
-// monthly, beside the buyers, and some buyers take a free e-book, which is
-// placed with no payment; about three months of the platform's monthly
+// monthly, beside the buyers, some buyers enter the shop's discount code
+// while the merchant ends and restarts it, and some take a free e-book,
+// which is placed with no payment; about three months of the platform's monthly
 // billing follow, racing donors ending their gifts and cards that start
 // declining, and maintenance deleting, under Options.Retention, the
 // idempotency records and webhook marks that have grown old.
@@ -195,6 +196,7 @@ func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePo
 	require.NoError(t, w.f.shop.SetStock(tee, stock))
 	require.NoError(t, w.f.shop.SetStock(freeBook, freeStock))
 	require.NoError(t, w.f.shop.SetPromotion(freeBook, 100))
+	require.NoError(t, w.f.shop.SetDiscountCode("TEE10", 10, tee))
 	var err error
 	w.campaign, err = w.f.client.CreateCampaign(w.ctx, buybutton.CampaignParams{
 		MerchantID: shopID, NonprofitID: memory.DemoCharity, Title: "Wells", Currency: "USD",
@@ -204,6 +206,11 @@ func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePo
 	cards := []string{memory.TokenApprove, memory.TokenApprove, memory.TokenApprove, memory.TokenApprove, memory.TokenDecline, memory.TokenActionRequired, tokenShort}
 	for i := range checkouts {
 		co := w.f.ready(t, fmt.Sprintf("buyer-%d", i%8), 1+i%2)
+		if i%3 == 0 { // a third of the buyers enter the shop's code
+			var err error
+			co, err = w.f.client.ApplyDiscountCode(w.ctx, co.BuyerID, co.ID, "TEE10")
+			require.NoError(t, err)
+		}
 		w.ids = append(w.ids, co.ID)
 		w.tokens[co.ID] = cards[i%len(cards)]
 	}
@@ -284,8 +291,17 @@ func (w *racingWorld) act(rng *rand.Rand) {
 		if !w.gifts[id] && !w.free[id] { // a gift is edited in give; the e-book does not ship
 			// The buyer edits the checkout, which gives up an attempt
 			// waiting for their bank step (unless they took it: then it
-			// places).
-			_, err = c.SelectShipping(w.ctx, co.BuyerID, id, "standard")
+			// places): another option, or the shop's code entered or
+			// taken off.
+			if rng.IntN(2) == 0 {
+				_, err = c.SelectShipping(w.ctx, co.BuyerID, id, "standard")
+			} else {
+				_, err = c.ApplyDiscountCode(w.ctx, co.BuyerID, id, []string{"TEE10", ""}[rng.IntN(2)])
+				var ended *buybutton.ValidationError
+				if errors.As(err, &ended) && ended.Field == "discount_code" {
+					err = nil // the merchant has ended the code: nothing changed
+				}
+			}
 		}
 	case op < 42:
 		_, err = c.Reconcile(w.ctx, id)
@@ -421,10 +437,12 @@ func (w *racingWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error
 // what it did by webhook.
 func (w *racingWorld) merchant(rng *rand.Rand, orderID string) {
 	if rng.IntN(12) == 0 {
-		// A new price or promotion for the tee, which checkouts quoted
-		// before it meet at their confirm.
+		// A new price or promotion for the tee, or its code ended or
+		// started again, which checkouts quoted before it meet at their
+		// confirm.
 		_ = w.f.shop.SetPrice(tee, money.MustParse([]string{"24.00", "25.00", "26.50"}[rng.IntN(3)], "USD"))
 		_ = w.f.shop.SetPromotion(tee, []int{0, 0, 10, 25}[rng.IntN(4)])
+		_ = w.f.shop.SetDiscountCode("TEE10", []int{0, 10, 10}[rng.IntN(3)], tee)
 		return
 	}
 	if orderID == "" {

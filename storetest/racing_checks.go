@@ -23,7 +23,7 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock,
 	f := w.f
 	w.payments, w.gave, w.monthly = distinct(w.payments), distinct(w.gave), distinct(w.monthly)
 	orders := map[string]*buybutton.Order{} // by payment
-	sold, freeOrders, freeKept := 0, 0, 0
+	sold, freeOrders, freeKept, coded := 0, 0, 0, 0
 	for _, id := range w.ids {
 		co := f.checkout(t, id)
 		if w.gifts[id] {
@@ -45,6 +45,11 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock,
 			continue
 		}
 		require.NotContains(t, orders, o.PaymentID, "two orders on one payment")
+		if o.DiscountCode != "" {
+			coded++
+			assert.Equal(t, "TEE10", o.DiscountCode, "order %s", o.ID)
+			assert.True(t, o.Totals.Discount.IsPositive(), "order %s was placed with the code, and nothing off", o.ID)
+		}
 		orders[o.PaymentID] = o
 		if o.Status != buybutton.OrderCanceled {
 			for _, l := range o.Lines {
@@ -126,7 +131,7 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock,
 		}
 	}
 
-	t.Logf("checkouts %d, orders %d paid (%d units kept, %d captures failed) and %d free (%d kept), payments %d; platform %+v; faults %v", len(w.ids), len(orders), sold, lapsed, freeOrders, freeKept, len(w.payments), st, w.faults.Counts())
+	t.Logf("checkouts %d, orders %d paid (%d with the code, %d units kept, %d captures failed) and %d free (%d kept), payments %d; platform %+v; faults %v", len(w.ids), len(orders), coded, sold, lapsed, freeOrders, freeKept, len(w.payments), st, w.faults.Counts())
 	// What is left to sell is exactly the stock less what was kept.
 	w.checkLeft(t, tee, stock-sold)
 	w.checkLeft(t, freeBook, freeStock-freeKept)
