@@ -119,7 +119,7 @@ func (p *Provider) SetDiscountCode(code string, percentOff int, variantIDs ...st
 
 // SetPromotion takes percentOff percent (0 to 100; 0 ends the promotion)
 // off a variant's lines in quotes, as a merchant's automatic discount does.
-// The discount on a line is rounded half-even to minor units.
+// The discount on a line is rounded half-even to the charge unit.
 func (p *Provider) SetPromotion(variantID string, percentOff int) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -84,7 +84,11 @@ func (p *Provider) Quote(ctx context.Context, req provider.QuoteRequest) (provid
 			TaxRate: rate, RequiresShipping: v.RequiresShipping,
 		}
 		if off, ok := p.promotions[l.VariantID]; ok && off.IsPositive() {
-			ql.Discount = v.Price.MulInt(int64(l.Quantity)).Mul(off).Round(money.HalfEven)
+			d, err := v.Price.MulInt(int64(l.Quantity)).Mul(off).RoundToUnit(p.ChargeUnit(v.Price.Currency()), money.HalfEven)
+			if err != nil {
+				return provider.Quote{}, err
+			}
+			ql.Discount = d
 		}
 		q.Lines = append(q.Lines, ql)
 	}
