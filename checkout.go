@@ -47,6 +47,9 @@ type Checkout struct {
 	// amount is in the lines' Discount).
 	DiscountCode    string
 	DiscountApplies bool
+	// TaxIncluded says the merchant's last quote gave prices that include
+	// their tax (see [Totals]).
+	TaxIncluded bool
 
 	// Attempt numbers placement attempts. The idempotency keys of an
 	// attempt's provider calls are derived from ID, the operation and
@@ -281,13 +284,13 @@ func (c *Client) priceFromCatalog(ctx context.Context, m Merchant, co *Checkout,
 				return fmt.Errorf("buybutton: merchant %s: %w", m.ID, err)
 			}
 		}
-		amounts, err := priceLine(provider.QuotedLine{VariantID: v.ID, Quantity: l.Quantity, UnitPrice: v.Price}, co.Currency, r)
+		amounts, err := priceLine(provider.QuotedLine{VariantID: v.ID, Quantity: l.Quantity, UnitPrice: v.Price}, false, co.Currency, r)
 		if err != nil {
 			return err
 		}
 		co.Lines[i] = CheckoutLine{ProductID: l.ProductID, VariantID: v.ID, Quantity: l.Quantity, RequiresShipping: v.RequiresShipping, LineAmounts: amounts}
 	}
-	co.Totals, err = sumTotals(co.Currency, co.Lines, nil, r)
+	co.Totals, err = sumTotals(co.Currency, co.Lines, nil, false, r)
 	return err
 }
 
@@ -330,7 +333,7 @@ func (c *Client) quote(ctx context.Context, m Merchant, co *Checkout, shipTo *pr
 		if ql.VariantID != lines[i].VariantID || ql.Quantity != lines[i].Quantity {
 			return invalid("quote.lines", "line %d is not the line asked for", i)
 		}
-		if lines[i].LineAmounts, err = priceLine(ql, co.Currency, r); err != nil {
+		if lines[i].LineAmounts, err = priceLine(ql, q.TaxIncluded, co.Currency, r); err != nil {
 			return err
 		}
 		lines[i].RequiresShipping = ql.RequiresShipping
@@ -340,12 +343,12 @@ func (c *Client) quote(ctx context.Context, m Merchant, co *Checkout, shipTo *pr
 			return within(fmt.Sprintf("quote.shipping_options[%d]", i), err)
 		}
 	}
-	co.Lines, co.ShipTo, co.ShippingOptions, co.DiscountApplies = lines, shipTo, q.ShippingOptions, applies
+	co.Lines, co.ShipTo, co.ShippingOptions, co.DiscountApplies, co.TaxIncluded = lines, shipTo, q.ShippingOptions, applies, q.TaxIncluded
 	ship := co.shippingOption()
 	if ship == nil {
 		co.ShippingOptionID = ""
 	}
-	co.Totals, err = sumTotals(co.Currency, co.Lines, ship, r)
+	co.Totals, err = sumTotals(co.Currency, co.Lines, ship, co.TaxIncluded, r)
 	return err
 }
 
@@ -432,7 +435,7 @@ func (c *Client) SelectShipping(ctx context.Context, buyerID, checkoutID, option
 		if err != nil {
 			return "", err
 		}
-		co.Totals, err = sumTotals(co.Currency, co.Lines, ship, r)
+		co.Totals, err = sumTotals(co.Currency, co.Lines, ship, co.TaxIncluded, r)
 		return CheckoutShippingSelected, err
 	})
 }

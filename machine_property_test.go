@@ -51,6 +51,7 @@ type machineModel struct {
 	lapses         int              // holds that ended on the platform: what may fail a capture
 	refundFailures map[string]int   // per payment, refunds the platform refused for good or failed
 	disputedGifts  map[string]bool  // donations a bank took back from
+	shipTo         provider.Address // California, or Berlin where prices include VAT
 }
 
 // errLost makes a refund that happens and whose answer is lost.
@@ -379,7 +380,7 @@ func (m *machineModel) must(t *rapid.T, what string, err error) {
 func (m *machineModel) Start(t *rapid.T) {
 	v := rapid.SampledFrom(propertyVariants).Draw(t, "variant")
 	q := rapid.IntRange(1, 3).Draw(t, "quantity")
-	_, cos, err := m.f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{propertyLine(v, q)}, ShipTo: &california})
+	_, cos, err := m.f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{propertyLine(v, q)}, ShipTo: &m.shipTo})
 	m.must(t, "start", err)
 	if err != nil {
 		return
@@ -398,7 +399,7 @@ func (m *machineModel) Edit(t *rapid.T) {
 	}
 	var err error
 	if rapid.Bool().Draw(t, "address") {
-		_, err = m.f.client.SetShippingAddress(ctx, buyer, co.ID, california)
+		_, err = m.f.client.SetShippingAddress(ctx, buyer, co.ID, m.shipTo)
 	} else {
 		_, err = m.f.client.SelectShipping(ctx, buyer, co.ID, "standard")
 	}
@@ -1063,7 +1064,8 @@ func between(co *buybutton.Checkout) bool {
 }
 
 // checkTotals checks that totals are the sum of the lines' amounts, each
-// a whole step of unit, the step the platform charges in.
+// a whole step of unit, the step the platform charges in, and that a tax
+// included in a line's price is part of it, never added to the total.
 func checkTotals(t *rapid.T, id string, lines []buybutton.CheckoutLine, tot buybutton.Totals, unit money.Amount) {
 	for _, a := range []money.Amount{tot.Subtotal, tot.Discount, tot.Shipping, tot.Tax, tot.Fee, tot.Total} {
 		if !a.IsMultipleOf(unit) {
@@ -1071,21 +1073,32 @@ func checkTotals(t *rapid.T, id string, lines []buybutton.CheckoutLine, tot buyb
 		}
 	}
 	cur := unit.Currency()
-	sub, tax := money.Zero(cur), money.Zero(cur)
+	sub, added, included := money.Zero(cur), money.Zero(cur), money.Zero(cur)
 	for _, l := range lines {
 		if !l.Subtotal.Equal(l.UnitPrice.MulInt(int64(l.Quantity))) {
 			t.Fatalf("%s: line subtotal %s != %s × %d", id, l.Subtotal, l.UnitPrice, l.Quantity)
 		}
 		sub, _ = sub.Add(l.Subtotal)
-		tax, _ = tax.Add(l.Tax)
+		if !l.TaxIncluded {
+			added, _ = added.Add(l.Tax)
+			continue
+		}
+		net, _ := l.Subtotal.Sub(l.Discount)
+		if !lessOrEqual(l.Tax, net) || !l.Tax.IsMultipleOf(unit) {
+			t.Fatalf("%s: a line of %s includes a tax of %s", id, net, l.Tax)
+		}
+		included, _ = included.Add(l.Tax)
 	}
 	if len(lines) == 0 { // a donation: the gift is the subtotal
 		sub = tot.Subtotal
 	}
 	want, _ := money.Sum(cur, sub, tot.Shipping, tot.Tax, tot.Fee)
 	want, _ = want.Sub(tot.Discount)
-	if !sub.Equal(tot.Subtotal) || !want.Equal(tot.Total) || !lessOrEqual(tax, tot.Tax) {
+	if !sub.Equal(tot.Subtotal) || !want.Equal(tot.Total) || !lessOrEqual(added, tot.Tax) {
 		t.Fatalf("%s: totals %+v do not add up from the lines", id, tot)
+	}
+	if included.IsPositive() && (!lessOrEqual(included, tot.IncludedTax) || !tot.IncludedTax.IsMultipleOf(unit)) {
+		t.Fatalf("%s: the lines include %s of tax, the totals %+v", id, included, tot)
 	}
 }
 
@@ -1115,6 +1128,11 @@ func TestCheckoutMachinesProperties(t *testing.T) {
 		platform := memory.Options{Currency: "USD"}
 		if rapid.Bool().Draw(t, "KWD in hundredths") {
 			platform = memory.Options{Currency: "KWD", ChargeUnit: money.MustParse("0.010", "KWD")}
+		}
+		// Sales tax added in California, or VAT included in Germany.
+		m.shipTo = california
+		if platform.TaxIncluded = rapid.Bool().Draw(t, "prices include VAT"); platform.TaxIncluded {
+			m.shipTo = berlin
 		}
 		// A platform that cannot withdraw a gift waiting for its donor's
 		// step leaves it to be refunded if the donor completes it.

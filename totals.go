@@ -23,6 +23,14 @@ import (
 // Cart, checkout and order all keep the per-line amounts, so their totals
 // are sums of the same numbers and never disagree by a cent.
 //
+// Where the merchant's prices include their tax ([provider.Quote]'s
+// TaxIncluded, as VAT is in most of Europe), the buyer pays the prices:
+// each line's tax is the part of (line subtotal - line discount) the rate
+// says, (subtotal - discount) × rate ÷ (1 + rate), rounded once per line
+// in the same mode (exactly: [money.Amount.MulDiv]), and the shipping's the
+// same way. Those sum to IncludedTax, which is inside Subtotal - Discount
+// + Shipping and not added to Total; Tax is then zero.
+//
 // Where the merchant's payment platform charges the currency in a coarser
 // step than its minor unit ([provider.ChargeUnits]: Stripe takes KWD in
 // hundredths), "minor units" above means that step: taxes are rounded to
@@ -32,7 +40,11 @@ type Totals struct {
 	Subtotal money.Amount // sum of line subtotals
 	Discount money.Amount // sum of line discounts
 	Shipping money.Amount // the selected shipping option; zero before one is selected
-	Tax      money.Amount // sum of rounded line taxes and the shipping's tax
+	Tax      money.Amount // sum of rounded line taxes and the shipping's tax, added to the prices
+	// IncludedTax is the tax inside prices that include it: the sum of
+	// those lines' and the shipping's rounded taxes, part of Total and not
+	// added to it. Zero when prices are before tax.
+	IncludedTax money.Amount
 	// Fee is a processing fee the payer chose to cover: a donor covering
 	// the fee (see [CoverFee]). Zero for purchases.
 	Fee   money.Amount
@@ -46,6 +58,9 @@ type LineAmounts struct {
 	Discount  money.Amount // the merchant's promotions on this line
 	TaxRate   decimal.Decimal
 	Tax       money.Amount // rounded, see [Totals]
+	// TaxIncluded says the line's price includes Tax (Tax is part of
+	// Subtotal - Discount), rather than Tax being added to it.
+	TaxIncluded bool
 }
 
 // rounding is how a checkout's computed amounts are rounded: with the
@@ -79,8 +94,9 @@ func (r rounding) chargeable(a money.Amount) bool {
 	return a.IsMultipleOf(r.unit) && !a.IsNegative()
 }
 
-// priceLine fixes a quoted line's amounts.
-func priceLine(q provider.QuotedLine, cur money.Currency, r rounding) (LineAmounts, error) {
+// priceLine fixes a quoted line's amounts; included says its price
+// includes its tax.
+func priceLine(q provider.QuotedLine, included bool, cur money.Currency, r rounding) (LineAmounts, error) {
 	if q.UnitPrice.Currency() != cur {
 		return LineAmounts{}, invalid("quote.unit_price", "in %s, not the checkout's %s", q.UnitPrice.Currency(), cur)
 	}
@@ -98,13 +114,18 @@ func priceLine(q provider.QuotedLine, cur money.Currency, r rounding) (LineAmoun
 		l.Discount = q.Discount
 	}
 	taxable, _ := l.Subtotal.Sub(l.Discount)
-	l.Tax = r.round(taxable.Mul(q.TaxRate))
+	l.Tax, l.TaxIncluded = r.tax(taxable, q.TaxRate, included), included
 	return l, nil
 }
 
-// shippingTax is the rounded tax on a shipping option.
-func shippingTax(o provider.ShippingOption, r rounding) money.Amount {
-	return r.round(o.Amount.Mul(o.TaxRate))
+// tax is the rounded tax at rate on amount: added to it, or, included,
+// the part of it the rate says.
+func (r rounding) tax(amount money.Amount, rate decimal.Decimal, included bool) money.Amount {
+	if !included {
+		return r.round(amount.Mul(rate))
+	}
+	out, _ := amount.MulDiv(rate, decimal.NewFromInt(1).Add(rate), r.unit, r.mode) // r.unit was checked in amount's currency; 1 + rate > 0
+	return out
 }
 
 func checkTaxRate(field string, r decimal.Decimal) error {
@@ -114,23 +135,30 @@ func checkTaxRate(field string, r decimal.Decimal) error {
 	return nil
 }
 
-// sumTotals adds up lines and an optional shipping option.
-func sumTotals(cur money.Currency, lines []CheckoutLine, ship *provider.ShippingOption, r rounding) (Totals, error) {
-	t := Totals{Subtotal: money.Zero(cur), Discount: money.Zero(cur), Shipping: money.Zero(cur), Tax: money.Zero(cur), Fee: money.Zero(cur)}
+// sumTotals adds up lines and an optional shipping option, whose amount
+// includes its tax when included.
+func sumTotals(cur money.Currency, lines []CheckoutLine, ship *provider.ShippingOption, included bool, r rounding) (Totals, error) {
+	t := Totals{Subtotal: money.Zero(cur), Discount: money.Zero(cur), Shipping: money.Zero(cur), Tax: money.Zero(cur), IncludedTax: money.Zero(cur), Fee: money.Zero(cur)}
 	var err error
 	add := func(sum *money.Amount, a money.Amount) {
 		if err == nil {
 			*sum, err = sum.Add(a)
 		}
 	}
+	taxOf := func(included bool) *money.Amount {
+		if included {
+			return &t.IncludedTax
+		}
+		return &t.Tax
+	}
 	for _, l := range lines {
 		add(&t.Subtotal, l.Subtotal)
 		add(&t.Discount, l.Discount)
-		add(&t.Tax, l.Tax)
+		add(taxOf(l.TaxIncluded), l.Tax)
 	}
 	if ship != nil {
 		add(&t.Shipping, ship.Amount)
-		add(&t.Tax, shippingTax(*ship, r))
+		add(taxOf(included), r.tax(ship.Amount, ship.TaxRate, included))
 	}
 	if err != nil {
 		return Totals{}, fmt.Errorf("%w: %v", ErrInvalidInput, err)

@@ -56,6 +56,13 @@ type Quote struct {
 	// each code's applicable. A platform with no codes reports each as not
 	// applicable.
 	DiscountCodes []DiscountCode
+	// TaxIncluded says that the lines' unit prices and discounts and the
+	// shipping options' amounts include their tax at their rates, as
+	// prices are shown to consumers in most markets outside the United
+	// States (Stripe Tax's tax_behavior inclusive: "the amount your buyer
+	// pays never changes"). The buyer pays the prices; the tax is the part
+	// of them the rates say. False: the tax is added to the prices.
+	TaxIncluded bool
 }
 
 // DiscountCode is one code a buyer entered, and whether it applies.

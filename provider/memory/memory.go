@@ -77,6 +77,11 @@ type Options struct {
 	// provider.ErrInvalidRequest. The provider says so through
 	// provider.ChargeUnits. Default: the minor unit.
 	ChargeUnit money.Amount
+	// TaxIncluded makes the catalog's prices include value-added tax, as
+	// European shops' do: quotes say so (provider.Quote's TaxIncluded),
+	// and their rate is the VAT of the address's country (see
+	// [VATRates]) instead of a United States sales tax.
+	TaxIncluded bool
 	// Now is the provider's clock. Default time.Now. Tests pass a clock
 	// they can move, to expire reservations without sleeping.
 	Now func() time.Time
@@ -95,6 +100,7 @@ type Product struct {
 type Provider struct {
 	currency  money.Currency
 	unit      money.Amount // the step charges are made in
+	vat       bool         // prices include VAT (Options.TaxIncluded)
 	terms     provider.ChargeTerms
 	secrets   [][]byte
 	tolerance time.Duration
@@ -175,6 +181,7 @@ func New(opts *Options) *Provider {
 	p := &Provider{
 		currency:     o.Currency,
 		unit:         o.ChargeUnit,
+		vat:          o.TaxIncluded,
 		terms:        terms,
 		secrets:      o.WebhookSecrets,
 		tolerance:    o.WebhookTolerance,

@@ -60,17 +60,32 @@ func (p *Provider) applyCodesLocked(q *provider.Quote, codes []string) error {
 	return nil
 }
 
+// VATRates are the demo's standard value-added tax rates, by country, for
+// a provider whose prices include tax (Options.TaxIncluded). Other
+// countries are untaxed.
+var VATRates = map[string]decimal.Decimal{
+	"DE": decimal.RequireFromString("0.19"),
+	"FR": decimal.RequireFromString("0.20"),
+	"GB": decimal.RequireFromString("0.20"),
+	"IE": decimal.RequireFromString("0.23"),
+	"NL": decimal.RequireFromString("0.21"),
+}
+
 // Quote implements provider.Quoter: the current unit prices, a standard and
-// an express shipping option when anything ships, and the sales tax rate
-// for the address.
+// an express shipping option when anything ships, and the tax rate for
+// the address: its state's sales tax in the United States, or, when the
+// prices include tax, its country's VAT.
 func (p *Provider) Quote(ctx context.Context, req provider.QuoteRequest) (provider.Quote, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	rate := decimal.Zero
-	if req.ShipTo != nil && req.ShipTo.Country == "US" {
+	switch {
+	case req.ShipTo != nil && p.vat:
+		rate = VATRates[req.ShipTo.Country]
+	case req.ShipTo != nil && req.ShipTo.Country == "US":
 		rate = salesTax[req.ShipTo.Region]
 	}
-	var q provider.Quote
+	q := provider.Quote{TaxIncluded: p.vat}
 	ships := false
 	for _, l := range req.Lines {
 		ref, ok := p.variants[l.VariantID]
