@@ -1,6 +1,7 @@
 package buybutton_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -148,4 +149,56 @@ func TestAChargebackThatCannotBeTrueStopsNoMonthlyGift(t *testing.T) {
 	pm, err := f.shop.Monthly(ctx, mg.ProviderMonthlyID)
 	require.NoError(t, err)
 	assert.Equal(t, provider.MonthlyActive, pm.Status, "the platform goes on charging")
+}
+
+// TestAMonthsDisputeBeforeItsMonthRecordsTheMonthFirst: the platform
+// charges a second month, and its donation.succeeded is not delivered
+// (the host was down; the platform retries for days), when the donor's
+// bank takes the month back. The dispute's events name the month and its
+// monthly gift. Before, the month was unknown, so its dispute was taken
+// for another app's and dropped: the books never had the month, nor its
+// chargeback, and the gift went on charging. Now the month is recorded
+// from the platform first, then its chargeback, which ends the gift. The
+// month's own event, delivered at last, records nothing twice.
+func TestAMonthsDisputeBeforeItsMonthRecordsTheMonthFirst(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	first := f.giveMonthly(t, cp)
+	f.clock.Advance(31 * 24 * time.Hour)
+	require.Equal(t, 1, f.shop.RenewDue())
+	withheld := f.shop.TakeDeliveries()
+	require.Len(t, withheld, 1)
+	var renewal provider.Event
+	require.NoError(t, json.Unmarshal(withheld[0].Body, &renewal))
+	require.Equal(t, provider.EventDonationSucceeded, renewal.Type)
+
+	dispute, err := f.shop.Dispute(renewal.DonationID, usd("25.00"), "fraudulent", false)
+	require.NoError(t, err)
+	require.NoError(t, f.shop.CloseDispute(dispute, provider.DisputeLost))
+	f.deliver(t) // the dispute's events, not the month's
+
+	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, gifts, 2, "the month is recorded")
+	month := gifts[0]
+	assert.Equal(t, renewal.DonationID, month.ProviderDonationID)
+	assert.Equal(t, buybutton.DonationChargedBack, month.State())
+	mg, err := f.client.MonthlyGift(ctx, buyer, first.MonthlyID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyCanceled, mg.Status, "a month charged back ends the gift")
+	assert.Equal(t, 2, mg.Months)
+	cp, err = f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.True(t, cp.Raised.Equal(usd("25.00")), "raised %s: the first month, not the one taken back", cp.Raised)
+
+	told := f.pendingEvents(t)
+	require.NoError(t, f.client.HandleWebhook(ctx, shopID, withheld[0].Header, withheld[0].Body))
+	again, err := f.client.MonthlyGift(ctx, buyer, first.MonthlyID)
+	require.NoError(t, err)
+	assert.Equal(t, 2, again.Months, "the month's own event records nothing twice")
+	gifts, err = f.client.Donations(ctx, buyer, 0, 10)
+	require.NoError(t, err)
+	assert.Len(t, gifts, 2)
+	assert.Equal(t, told, f.pendingEvents(t), "and tells nothing more")
+	assert.Equal(t, 1, count(told, buybutton.EventDonationSucceeded)-1, "the month was told once")
 }
