@@ -8,7 +8,8 @@ import (
 )
 
 // MaxDiscountCodeLength is the longest discount code a buyer may enter, in
-// characters (Shopify's codes are at most 255).
+// characters: far more than any code a person types, and a bound on what
+// hostile input can make the merchant's quote carry.
 const MaxDiscountCodeLength = 255
 
 // ApplyDiscountCode applies a discount code the buyer entered (spaces
