@@ -371,6 +371,9 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 		chromedp.Click(`#sheet form button.primary`, chromedp.ByQuery),
 		waitText(`#sheet-body`, "is placed"),
 		closeSheet(),
+		chromedp.Click(`#show-orders`, chromedp.ByQuery),
+		waitText(`#orders-list`, "placed, nothing to pay, 0.00 USD"),
+		chromedp.Click(`#orders-close`, chromedp.ByQuery),
 	)
 
 	run(t, ctx, "the book with the page's discount code, after one that does not apply",

@@ -361,7 +361,8 @@ async function drawOrders() {
     if (orders.length === 0) list.appendChild(el('li', '', 'No orders yet.'));
     for (const o of orders) {
       const li = el('li', 'order');
-      li.appendChild(el('p', '', `${o.id}: ${o.status}, payment ${o.payment}, ${money(o.total)}`));
+      const payment = o.payment === 'none' ? 'nothing to pay' : `payment ${o.payment}`;
+      li.appendChild(el('p', '', `${o.id}: ${o.status}, ${payment}, ${money(o.total)}`));
       li.appendChild(el('p', '', o.items.join(', ')));
       if (o.can_cancel) {
         li.appendChild(button('Cancel order', async () => {
