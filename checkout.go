@@ -47,9 +47,6 @@ type Checkout struct {
 	// amount is in the lines' Discount).
 	DiscountCode    string
 	DiscountApplies bool
-	// TaxIncluded says the merchant's last quote gave prices that include
-	// their tax (see [Totals]).
-	TaxIncluded bool
 
 	// Attempt numbers placement attempts. The idempotency keys of an
 	// attempt's provider calls are derived from ID, the operation and
@@ -149,6 +146,13 @@ func (co *Checkout) ships() bool {
 // platform's minimum charge).
 func (co *Checkout) Free() bool {
 	return co.Gift == nil && co.Totals.Total.IsZero()
+}
+
+// TaxIncluded reports whether the merchant's last quote gave prices that
+// include their tax (see [Totals]): its lines, all from that one quote,
+// say so. A checkout not quoted yet, or a donation, has none.
+func (co *Checkout) TaxIncluded() bool {
+	return len(co.Lines) > 0 && co.Lines[0].TaxIncluded
 }
 
 // key is the idempotency key of op in the current attempt.
@@ -343,12 +347,12 @@ func (c *Client) quote(ctx context.Context, m Merchant, co *Checkout, shipTo *pr
 			return within(fmt.Sprintf("quote.shipping_options[%d]", i), err)
 		}
 	}
-	co.Lines, co.ShipTo, co.ShippingOptions, co.DiscountApplies, co.TaxIncluded = lines, shipTo, q.ShippingOptions, applies, q.TaxIncluded
+	co.Lines, co.ShipTo, co.ShippingOptions, co.DiscountApplies = lines, shipTo, q.ShippingOptions, applies
 	ship := co.shippingOption()
 	if ship == nil {
 		co.ShippingOptionID = ""
 	}
-	co.Totals, err = sumTotals(co.Currency, co.Lines, ship, co.TaxIncluded, r)
+	co.Totals, err = sumTotals(co.Currency, co.Lines, ship, co.TaxIncluded(), r)
 	return err
 }
 
@@ -435,7 +439,7 @@ func (c *Client) SelectShipping(ctx context.Context, buyerID, checkoutID, option
 		if err != nil {
 			return "", err
 		}
-		co.Totals, err = sumTotals(co.Currency, co.Lines, ship, co.TaxIncluded, r)
+		co.Totals, err = sumTotals(co.Currency, co.Lines, ship, co.TaxIncluded(), r)
 		return CheckoutShippingSelected, err
 	})
 }

@@ -284,7 +284,7 @@ func (c *Client) commitGiven(ctx context.Context, m Merchant, co *Checkout, pd p
 			tx.Events = append(tx.Events, c.donationEvent(EventDonationSucceeded, d, now))
 			if mg != nil {
 				tx.Monthly = append(tx.Monthly, mg)
-				tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "monthly", MerchantID: m.ID, ExternalID: mg.ProviderMonthlyID}, ID: mg.ID})
+				tx.Refs = append(tx.Refs, RefEntry{Ref: monthlyRef(m.ID, mg.ProviderMonthlyID), ID: mg.ID})
 				tx.Transitions = append(tx.Transitions, monthlyMachine.record(mg.ID, "", mg.Status, "started with donation "+d.ID, actor, now))
 			}
 		})
@@ -357,6 +357,12 @@ func donationRefs(merchantID, providerDonationID, paymentID, id string) []RefEnt
 // donationRefs).
 func donationRef(merchantID, externalID string) Ref {
 	return Ref{Kind: "donation", MerchantID: merchantID, ExternalID: externalID}
+}
+
+// monthlyRef indexes a recorded monthly gift under the platform's id of
+// it, which its months' events name.
+func monthlyRef(merchantID, externalID string) Ref {
+	return Ref{Kind: "monthly", MerchantID: merchantID, ExternalID: externalID}
 }
 
 // firstGiftRaced reports whether a ref conflict is on a campaign's donor

@@ -10,36 +10,6 @@ import (
 	"github.com/buybutton/buybutton/provider"
 )
 
-// recordMonthFirst records the month of one of our monthly gifts that an
-// event of its refund or dispute names before the month's own
-// donation.succeeded was applied (its delivery failing, or late), from
-// what the platform says of the month: dropped as not ours, the refund or
-// chargeback would never reach the books, nor stop the gift. A month the
-// platform does not have as a succeeded month of that gift is left, and
-// the event with it. Recording the month is applying its donation.succeeded
-// (under a mark of its own): the month's own event, when it comes, finds
-// the month recorded and records nothing twice.
-func (c *Client) recordMonthFirst(ctx context.Context, m Merchant, e provider.Event) error {
-	if m.Donations == nil {
-		return nil
-	}
-	if _, err := c.store.Lookup(ctx, Ref{Kind: "monthly", MerchantID: m.ID, ExternalID: e.MonthlyID}); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return nil // not a gift of ours
-		}
-		return err
-	}
-	pd, err := m.Donations.Donation(ctx, e.DonationID)
-	if err != nil {
-		return fmt.Errorf("buybutton: monthly gift %s: month %s of an event that came first: %w", e.MonthlyID, e.DonationID, err)
-	}
-	if pd.ID != e.DonationID || pd.Status != provider.DonationSucceeded || pd.MonthlyID != e.MonthlyID {
-		return nil
-	}
-	month := provider.Event{ID: e.ID + ":month", Type: provider.EventDonationSucceeded, OccurredAt: e.OccurredAt, DonationID: pd.ID, MonthlyID: pd.MonthlyID, Amount: &pd.Amount}
-	return c.applyMonthlyEvent(ctx, m, month)
-}
-
 // applyDonationEvent applies a provider event about a donation or a
 // monthly donation:
 //
@@ -142,6 +112,36 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 		return nil // applied before
 	}
 	return err
+}
+
+// recordMonthFirst records the month of one of our monthly gifts that an
+// event of its refund or dispute names before the month's own
+// donation.succeeded was applied (its delivery failing, or late), from
+// what the platform says of the month: dropped as not ours, the refund or
+// chargeback would never reach the books, nor stop the gift. A month the
+// platform does not have as a succeeded month of that gift is left, and
+// the event with it. Recording the month is applying its donation.succeeded
+// (under a mark of its own): the month's own event, when it comes, finds
+// the month recorded and records nothing twice.
+func (c *Client) recordMonthFirst(ctx context.Context, m Merchant, e provider.Event) error {
+	if m.Donations == nil {
+		return nil
+	}
+	if _, err := c.store.Lookup(ctx, monthlyRef(m.ID, e.MonthlyID)); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil // not a gift of ours
+		}
+		return err
+	}
+	pd, err := m.Donations.Donation(ctx, e.DonationID)
+	if err != nil {
+		return fmt.Errorf("buybutton: monthly gift %s: month %s of an event that came first: %w", e.MonthlyID, e.DonationID, err)
+	}
+	if pd.ID != e.DonationID || pd.Status != provider.DonationSucceeded || pd.MonthlyID != e.MonthlyID {
+		return nil
+	}
+	month := provider.Event{ID: e.ID + ":month", Type: provider.EventDonationSucceeded, OccurredAt: e.OccurredAt, DonationID: pd.ID, MonthlyID: pd.MonthlyID, Amount: &pd.Amount}
+	return c.applyMonthlyEvent(ctx, m, month)
 }
 
 // recordDonationDispute records, within tx, what a dispute event says of

@@ -171,7 +171,7 @@ func (c *Client) updateMonthly(ctx context.Context, monthlyID string, change fun
 // due, and a cancellation ends it. Each is applied once: the seen mark
 // commits with it.
 func (c *Client) applyMonthlyEvent(ctx context.Context, m Merchant, e provider.Event) error {
-	monthlyID, err := c.store.Lookup(ctx, Ref{Kind: "monthly", MerchantID: m.ID, ExternalID: e.MonthlyID})
+	monthlyID, err := c.store.Lookup(ctx, monthlyRef(m.ID, e.MonthlyID))
 	if errors.Is(err, ErrNotFound) {
 		return nil // not ours, or its first month is not committed yet (which records it)
 	}

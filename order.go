@@ -201,16 +201,10 @@ func (o *Order) Refundable() money.Amount { return refundableOf(o) }
 // still capped by [Order.Refundable].
 func (o *Order) UnitsRefundable(variantID string) int {
 	line, ok := lineOf(o, variantID)
-	if !ok || lineFree(line) {
+	if total, err := line.total(); !ok || err != nil || total.IsZero() {
 		return 0
 	}
 	return line.Quantity - unitsRefunded(o, variantID)
-}
-
-// lineFree reports whether line cost nothing: its subtotal less its
-// discount, and so its tax, is zero.
-func lineFree(line CheckoutLine) bool {
-	return line.Discount.Equal(line.Subtotal) && line.Tax.IsZero()
 }
 
 // orderIDFor derives an order's id from its checkout's.

@@ -58,10 +58,9 @@ func linesFingerprint(lines []RefundLine) string {
 // refundLinesAmount is what refunding lines of o returns, in whole steps
 // of unit: for each line, share(r+n) - share(r), where n units are asked,
 // r were refunded by refunds that did not fail, and share(k) is the
-// line's total (subtotal - discount, plus tax unless the price includes
-// it) × k / its quantity, rounded
-// down to unit. share(quantity) is the whole total, so a line's units
-// return exactly its total however they are refunded.
+// line's total (LineAmounts.total) × k / its quantity, rounded down to
+// unit. share(quantity) is the whole total, so a line's units return
+// exactly its total however they are refunded.
 func refundLinesAmount(o *Order, lines []RefundLine, unit money.Amount) (money.Amount, error) {
 	unitMinor, err := unit.Minor()
 	if err != nil {
@@ -91,15 +90,10 @@ func refundLinesAmount(o *Order, lines []RefundLine, unit money.Amount) (money.A
 	return money.FromMinor(sum, o.Currency)
 }
 
-// lineSteps is line's total (subtotal - discount, and its tax unless the
-// price includes it) as a whole number of unit, unitMinor minor units
-// each.
+// lineSteps is line's total as a whole number of unit, unitMinor minor
+// units each.
 func lineSteps(line CheckoutLine, unit money.Amount, unitMinor int64) (int64, error) {
-	added := line.Tax
-	if line.TaxIncluded {
-		added = money.Zero(line.Subtotal.Currency())
-	}
-	total, err := money.Sum(line.Subtotal.Currency(), line.Subtotal, line.Discount.Neg(), added)
+	total, err := line.total()
 	if err != nil {
 		return 0, err
 	}

@@ -33,7 +33,7 @@ func TestPricesThatIncludeTaxAreWhatTheBuyerPays(t *testing.T) {
 	require.NoError(t, err)
 	co, err := f.client.SelectShipping(ctx, buyer, cos[0].ID, "standard")
 	require.NoError(t, err)
-	assert.True(t, co.TaxIncluded)
+	assert.True(t, co.TaxIncluded())
 	assert.True(t, co.Lines[0].TaxIncluded)
 	assert.Equal(t, "79.98 EUR", co.Totals.Subtotal.String())
 	assert.Equal(t, "0.00 EUR", co.Totals.Tax.String())

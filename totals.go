@@ -63,6 +63,16 @@ type LineAmounts struct {
 	TaxIncluded bool
 }
 
+// total is what the line costs the buyer: its subtotal less its discount,
+// and its tax unless the price includes it.
+func (l LineAmounts) total() (money.Amount, error) {
+	added := l.Tax
+	if l.TaxIncluded {
+		added = money.Zero(l.Subtotal.Currency())
+	}
+	return money.Sum(l.Subtotal.Currency(), l.Subtotal, l.Discount.Neg(), added)
+}
+
 // rounding is how a checkout's computed amounts are rounded: with the
 // Client's TaxRounding mode, to the step its merchant's payment platform
 // charges in.
