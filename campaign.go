@@ -44,12 +44,18 @@ type Campaign struct {
 	// covered) less what was refunded of it or taken back by a dispute
 	// the nonprofit lost, never below zero.
 	Raised money.Amount
-	// Donors counts distinct donors, anonymous ones included: a number
-	// names no one.
+	// Donors counts distinct donors, anonymous ones included (a number
+	// names no one), while a gift of theirs to the campaign still counts
+	// in Raised: a donor whose gifts were all refunded in full or charged
+	// back is not counted, until they give again.
 	Donors int
 	// Supporters are the latest donors who chose to be shown on the post,
 	// newest first, each once (a donor who gives again, or whose monthly
 	// gift renews, moves to the front); anonymous donors never appear.
+	// A donor leaves when no gift they asked to be shown for still counts
+	// (refunded in full, charged back), and comes back in their place if
+	// one counts again (a refund that failed afterwards). The list is not
+	// refilled from older donors when one leaves.
 	Supporters []Supporter
 	CreatedAt  time.Time
 	UpdatedAt  time.Time

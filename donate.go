@@ -307,9 +307,10 @@ func (c *Client) commitGiven(ctx context.Context, m Merchant, co *Checkout, pd p
 }
 
 // countGift adds a new donation to its campaign's totals: raised, donors
-// (a donor's first gift to the campaign indexes them, so they are counted
-// once) and supporters. It returns the campaign as it will be, and the
-// writes to add to the commit.
+// (a donor's first gift to the campaign indexes them; one who gives again
+// is counted again only if none of their other gifts still counts, see
+// donors.go) and supporters. It returns the campaign as it will be, and
+// the writes to add to the commit.
 func (c *Client) countGift(ctx context.Context, d *Donation, now time.Time) (*Campaign, func(*Tx), error) {
 	cp, err := c.store.Campaign(ctx, d.CampaignID)
 	if err != nil {
@@ -318,7 +319,7 @@ func (c *Client) countGift(ctx context.Context, d *Donation, now time.Time) (*Ca
 	if cp.Raised, err = cp.Raised.Add(d.Amount); err != nil {
 		return nil, nil, err
 	}
-	donor := Ref{Kind: "campaign_donor", MerchantID: cp.ID, ExternalID: d.BuyerID}
+	donor := campaignDonorRef(cp.ID, d.BuyerID)
 	donorKey, err := c.store.Lookup(ctx, donor)
 	firstGift := errors.Is(err, ErrNotFound)
 	if err != nil && !firstGift {
@@ -327,6 +328,10 @@ func (c *Client) countGift(ctx context.Context, d *Donation, now time.Time) (*Ca
 	if firstGift {
 		cp.Donors++
 		donorKey = d.ID
+	} else if others, _, err := c.otherGiftsCount(ctx, d); err != nil {
+		return nil, nil, err
+	} else if !others {
+		cp.Donors++ // back after all their gifts came back to them
 	}
 	if d.Privacy.ShowOnPost {
 		others := slices.DeleteFunc(cp.Supporters, func(s Supporter) bool { return s.DonorKey == donorKey })

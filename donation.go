@@ -255,9 +255,11 @@ func (c *Client) donationRefunds(donationID string) refundTarget[*Donation] {
 // recount moves the donation's campaign by the change in what the
 // donation counts since it counted before: Raised falls by what a refund
 // took from it, and rises again by what a refund that failed afterwards
-// gave back.
+// gave back. A donation that stops counting anything, or starts again,
+// moves its donor too (recountDonor).
 func (c *Client) recount(ctx context.Context, d *Donation, before money.Amount, tx *Tx) error {
-	change, err := d.counted().Sub(before)
+	after := d.counted()
+	change, err := after.Sub(before)
 	if err != nil || change.IsZero() {
 		return err
 	}
@@ -267,6 +269,11 @@ func (c *Client) recount(ctx context.Context, d *Donation, before money.Amount, 
 	}
 	if cp.Raised, err = cp.Raised.Add(change); err != nil {
 		return err
+	}
+	if counts := after.IsPositive(); counts != before.IsPositive() {
+		if err := c.recountDonor(ctx, cp, d, counts); err != nil {
+			return err
+		}
 	}
 	cp.UpdatedAt = c.now()
 	tx.Campaigns = append(tx.Campaigns, cp)

@@ -496,6 +496,8 @@ func (m *machineModel) Donate(t *rapid.T) {
 		BuyerID: buyer, CampaignID: m.campaign.ID,
 		Amount:   money.MustParse(rapid.SampledFrom([]string{"10.00", "25.00", "0.50", "99.99"}).Draw(t, "gift"), string(m.cur)),
 		CoverFee: rapid.Bool().Draw(t, "cover fee"), Monthly: rapid.Bool().Draw(t, "monthly"),
+		Privacy: buybutton.DonorPrivacy{ShowOnPost: rapid.Bool().Draw(t, "show on post")},
+		Donor:   provider.Contact{Name: "Ada Lovelace"},
 	})
 	m.must(t, "start donation", err)
 	if err != nil {
@@ -959,11 +961,13 @@ func checkFree(t *rapid.T, o *buybutton.Order) {
 // checkGifts: each placed donation checkout has exactly its donation,
 // charged once at the provider for what it records; refunds never exceed
 // the charge; the campaign's Raised is the sum of what the donations
-// count; and, when none is between states, the provider made no charge
-// the store does not know.
+// count, and its one donor is counted, and shown, while a gift of theirs
+// (one that asked to be shown) counts; and, when none is between states,
+// the provider made no charge the store does not know.
 func (m *machineModel) checkGifts(t *rapid.T) {
 	raised := money.Zero(m.cur)
 	recorded, inFlight := 0, false
+	donors, supporters := 0, 0 // the campaign's one donor, counted and shown or not
 	for _, id := range m.gifts {
 		co, err := m.f.store.Checkout(ctx, id)
 		if err != nil {
@@ -1000,7 +1004,12 @@ func (m *machineModel) checkGifts(t *rapid.T) {
 				lost = true
 			}
 		}
-		if counted.IsNegative() {
+		if counted.IsPositive() {
+			donors = 1
+			if d.Privacy.ShowOnPost {
+				supporters = 1
+			}
+		} else {
 			counted = money.Zero(m.cur)
 		}
 		raised, _ = raised.Add(counted)
@@ -1024,6 +1033,9 @@ func (m *machineModel) checkGifts(t *rapid.T) {
 	}
 	if !cp.Raised.Equal(raised) {
 		t.Fatalf("campaign raised %s, its donations count %s", cp.Raised, raised)
+	}
+	if cp.Donors != donors || len(cp.Supporters) != supporters {
+		t.Fatalf("campaign has %d donors and %d supporters, its donations count %d and show %d", cp.Donors, len(cp.Supporters), donors, supporters)
 	}
 	// Every donation the provider made is recorded, failed its action, is
 	// still waiting for it, was withdrawn while it waited, or succeeded

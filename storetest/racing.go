@@ -221,8 +221,9 @@ func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePo
 	giftCards := []string{memory.TokenApprove, memory.TokenApprove, memory.TokenDecline, memory.TokenActionRequired, tokenShort}
 	for i := range gifts {
 		co, err := w.f.client.StartDonation(w.ctx, buybutton.StartDonationParams{
-			BuyerID: fmt.Sprintf("donor-%d", i%4), CampaignID: w.campaign.ID, Amount: money.MustParse("10.00", "USD"),
+			BuyerID: fmt.Sprintf("donor-%d", i%10), CampaignID: w.campaign.ID, Amount: money.MustParse("10.00", "USD"),
 			CoverFee: i/10%2 == 0, Monthly: i/5%2 == 0, Donor: provider.Contact{Name: "Ada Lovelace", Email: "ada@example.com"},
+			Privacy: buybutton.DonorPrivacy{ShowOnPost: i%3 == 0},
 		})
 		require.NoError(t, err)
 		w.ids = append(w.ids, co.ID)
@@ -418,6 +419,19 @@ func (w *racingWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error
 		}
 		_, _ = f.shop.RefundDonation(w.ctx, provider.RefundDonationRequest{IdempotencyKey: fmt.Sprint("dashboard-", d.ID, rng.IntN(2)), DonationID: d.ProviderDonationID, Amount: money.MustParse("2.00", "USD")})
 		return nil
+	case op == 89 && rng.IntN(4) == 0:
+		// The host refunds what is left of the gift (a stolen card's,
+		// say), which takes its donor off the campaign's count and post
+		// unless another of their gifts keeps them there.
+		d, err := f.store.Donation(w.ctx, co.DonationID)
+		if err != nil || !d.Refundable().IsPositive() {
+			return err
+		}
+		_, err = c.RefundDonation(w.ctx, buybutton.RefundDonationParams{
+			DonationID: d.ID, Amount: d.Refundable(), Reason: "fraudulent",
+			IdempotencyKey: fmt.Sprintf("rest-%s-%s", d.ID, d.Refundable()),
+		})
+		return err
 	case op < 90:
 		_, err := c.RefundDonation(w.ctx, buybutton.RefundDonationParams{
 			DonationID: co.DonationID, Amount: money.MustParse("1.00", "USD"), Reason: "goodwill",

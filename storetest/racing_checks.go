@@ -178,7 +178,16 @@ func (w *racingWorld) checkGifts(t *testing.T) {
 	gifts := map[string]*buybutton.Donation{} // by the platform's id
 	given := map[string][]string{}            // each donor's recorded donations and monthly gifts, by id
 	raised := money.Zero("USD")
-	donors := map[string]bool{}
+	donors := map[string]bool{}   // who gave
+	counting := map[string]bool{} // who has a gift that still counts
+	shown := map[string]bool{}    // who has one that asked to be shown
+	keep := func(d *buybutton.Donation) {
+		var kept bool
+		if raised, kept = w.addKept(t, raised, d); kept {
+			counting[d.BuyerID] = true
+			shown[d.BuyerID] = shown[d.BuyerID] || d.Privacy.ShowOnPost
+		}
+	}
 	for id := range w.gifts {
 		co := f.checkout(t, id)
 		if !placedOrEnded(t, co) {
@@ -192,7 +201,7 @@ func (w *racingWorld) checkGifts(t *testing.T) {
 		gifts[d.ProviderDonationID] = d
 		donors[d.BuyerID] = true
 		given[d.BuyerID] = append(given[d.BuyerID], d.ID)
-		raised = w.addKept(t, raised, d)
+		keep(d)
 	}
 	for _, id := range w.gave {
 		pd, err := f.shop.Donation(w.ctx, id)
@@ -252,18 +261,22 @@ func (w *racingWorld) checkGifts(t *testing.T) {
 			}
 			given[d.BuyerID] = append(given[d.BuyerID], d.ID)
 			renewals++
-			raised = w.addKept(t, raised, d)
+			keep(d)
 		}
 	}
 	cp, err := f.client.Campaign(w.ctx, w.campaign.ID)
 	require.NoError(t, err)
-	t.Logf("donation checkouts %d, donations %d from %d donors and %d renewals, gifts at the platform %d, monthly %d, charged back %d; raised %s; pruned in billing %d", len(w.gifts), len(gifts), len(donors), renewals, len(w.gave), len(w.monthly), len(w.chargedBack), cp.Raised, w.pruned)
+	t.Logf("donation checkouts %d, donations %d from %d donors (%d of them with a gift that counts) and %d renewals, gifts at the platform %d, monthly %d, charged back %d; raised %s; supporters %d; pruned in billing %d",
+		len(w.gifts), len(gifts), len(donors), len(counting), renewals, len(w.gave), len(w.monthly), len(w.chargedBack), cp.Raised, len(cp.Supporters), w.pruned)
 	assert.True(t, cp.Raised.Equal(raised), "the campaign raised %s, its donations %s", cp.Raised, raised)
-	assert.Equal(t, len(donors), cp.Donors)
+	assert.Equal(t, len(counting), cp.Donors, "donors with a gift that still counts")
 	keys := map[string]bool{}
 	for _, s := range cp.Supporters {
 		assert.False(t, keys[s.DonorKey], "supporter %q listed twice", s.Name)
 		keys[s.DonorKey] = true
+		first, err := f.store.Donation(w.ctx, s.DonorKey)
+		require.NoError(t, err)
+		assert.True(t, shown[first.BuyerID], "%s is listed with no gift that asked to be shown and still counts", first.BuyerID)
 	}
 	for buyer, ids := range given {
 		assert.ElementsMatch(t, ids, w.listGiving(t, buyer), "what %s's giving page lists", buyer)
@@ -476,10 +489,10 @@ func distinct(ids []string) []string {
 
 // addKept adds to raised what donation d still counts in its campaign:
 // its amount less its refunds and what its lost disputes took back, if
-// that is above zero. Each is summed here from the donation's own
+// that is above zero, and reports whether it is. Each is summed here from the donation's own
 // records, not by the library's count, and the disputes are checked
 // against what the world had the banks take back.
-func (w *racingWorld) addKept(t *testing.T, raised money.Amount, d *buybutton.Donation) money.Amount {
+func (w *racingWorld) addKept(t *testing.T, raised money.Amount, d *buybutton.Donation) (money.Amount, bool) {
 	t.Helper()
 	kept, err := d.Amount.Sub(d.Refunded())
 	require.NoError(t, err)
@@ -499,5 +512,5 @@ func (w *racingWorld) addKept(t *testing.T, raised money.Amount, d *buybutton.Do
 		raised, err = raised.Add(kept)
 	}
 	require.NoError(t, err)
-	return raised
+	return raised, kept.IsPositive()
 }
