@@ -30,8 +30,11 @@ func TestATotalBelowTheMinimumChargeIsRefusedBeforeAnythingMoves(t *testing.T) {
 		require.NoError(t, err)
 		co := cos[0]
 		require.Equal(t, c.total, co.Totals.Total.String())
+		early := f.client.CheckMinimumCharge(co)
+		require.ErrorIs(t, early, buybutton.ErrAmountOutOfRange, "known before a card is asked for")
 
 		_, err = f.confirm(co, memory.TokenApprove)
+		assert.Equal(t, early.Error(), err.Error(), "what Confirm says")
 		require.ErrorIs(t, err, buybutton.ErrAmountOutOfRange, c.total)
 		require.ErrorIs(t, err, buybutton.ErrInvalidInput)
 		var amount *buybutton.AmountError
@@ -46,9 +49,15 @@ func TestATotalBelowTheMinimumChargeIsRefusedBeforeAnythingMoves(t *testing.T) {
 	assert.Zero(t, stats.Reservations, "no stock reserved")
 	assert.Zero(t, stats.Authorizations, "no payment asked for")
 
-	require.NoError(t, f.shop.SetPromotion(ebook.VariantID, 0))
+	require.NoError(t, f.shop.SetPromotion(ebook.VariantID, 100))
 	_, cos, err := f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{ebook}})
 	require.NoError(t, err)
+	assert.NoError(t, f.client.CheckMinimumCharge(cos[0]), "free: nothing to charge")
+
+	require.NoError(t, f.shop.SetPromotion(ebook.VariantID, 0))
+	_, cos, err = f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{ebook}})
+	require.NoError(t, err)
+	require.NoError(t, f.client.CheckMinimumCharge(cos[0]))
 	_, err = f.confirm(cos[0], memory.TokenApprove)
 	require.NoError(t, err, "at full price it is bought")
 }

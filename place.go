@@ -290,6 +290,26 @@ func (c *Client) requote(ctx context.Context, m Merchant, co *Checkout, actor st
 	return &PriceChangedError{CheckoutID: co.ID, Was: was, Now: co.Totals}
 }
 
+// CheckMinimumCharge returns what [Client.Confirm] would say of co's total
+// being below the least its merchant's payments platform charges
+// (provider.MinimumCharges, e.g. 0.50 USD on Stripe): an [*AmountError]
+// that is [ErrAmountOutOfRange] and names the minimum, or nil. A total of
+// zero is free, and a donation's amount was checked when it started. The
+// total changes with the address, the shipping option and discount codes,
+// so a client asks once the buyer has chosen them, and tells the buyer
+// why before asking for a card. It reads nothing from the store; Confirm
+// checks again.
+func (c *Client) CheckMinimumCharge(co *Checkout) error {
+	if co.Gift != nil {
+		return nil
+	}
+	m, err := c.merchant(co.MerchantID)
+	if err != nil {
+		return err
+	}
+	return checkMinimumCharge(m, co.Totals.Total)
+}
+
 // checkMinimumCharge refuses a total below the least m's payments
 // platform charges (provider.MinimumCharges), which it would refuse as a
 // bad request once stock was reserved, and the buyer would take for a
