@@ -2,8 +2,12 @@ package buybutton
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
+
+	"github.com/buybutton/buybutton/provider"
 )
 
 // A campaign's Donors and Supporters follow what its gifts still count,
@@ -97,4 +101,128 @@ func listSupporter(cp *Campaign, s Supporter) {
 	})
 	cp.Supporters = slices.Insert(cp.Supporters, i, s)
 	cp.Supporters = cp.Supporters[:min(len(cp.Supporters), MaxSupporters)]
+}
+
+// HideSupporterParams names a donor to take off a campaign's post: by
+// DonorKey, as the campaign lists them (moderating a name), or by BuyerID
+// (the donor asking); one of the two.
+type HideSupporterParams struct {
+	CampaignID string
+	DonorKey   string
+	BuyerID    string
+}
+
+// HideSupporter takes a donor's name off a campaign's post, and keeps it
+// off: it leaves Supporters, and each of their gifts to the campaign, the
+// months of a monthly gift still to come included, no longer asks to be
+// shown (Privacy.ShowOnPost), so that neither a renewal nor a refund that
+// fails afterwards puts it back. A gift the donor makes afterwards asking
+// to be shown is their choice again, and shows them. It is for the host:
+// a name a donor typed that no one should see, or a donor who asks for
+// theirs to go. The donor still counts in Donors, and what they shared
+// with the nonprofit is unchanged.
+//
+// The gifts and the campaign change in one commit, compare-and-set, so a
+// gift or renewal committed meanwhile is read again and hidden too.
+// Hiding a donor who is not shown changes nothing. An unknown campaign,
+// or a donor who gave nothing to it, is [ErrNotFound].
+func (c *Client) HideSupporter(ctx context.Context, p HideSupporterParams) (*Campaign, error) {
+	if err := checkID("campaign_id", p.CampaignID, provider.MaxIDLength); err != nil {
+		return nil, err
+	}
+	if (p.DonorKey == "") == (p.BuyerID == "") {
+		return nil, invalid("donor_key", "give the supporter's DonorKey or the donor's BuyerID, one of them")
+	}
+	buyerID, err := c.supporterBuyer(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		cp, err := c.store.Campaign(ctx, p.CampaignID)
+		if err != nil {
+			return nil, err
+		}
+		donorKey, err := c.store.Lookup(ctx, campaignDonorRef(cp.ID, buyerID))
+		if errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("%w: no gift of buyer %s to campaign %s", ErrNotFound, buyerID, cp.ID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		now := c.now()
+		tx := &Tx{}
+		if err := c.hideGifts(ctx, cp.ID, buyerID, now, tx); err != nil {
+			return nil, err
+		}
+		listed := len(cp.Supporters)
+		cp.Supporters = slices.DeleteFunc(cp.Supporters, func(s Supporter) bool { return s.DonorKey == donorKey })
+		if len(tx.Donations) == 0 && len(tx.Monthly) == 0 && len(cp.Supporters) == listed {
+			return cp, nil
+		}
+		cp.UpdatedAt = now
+		tx.Campaigns = []*Campaign{cp}
+		err = c.store.Commit(ctx, tx)
+		if conflictOn(err, "campaign") || conflictOn(err, "donation") || conflictOn(err, "monthly_gift") {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("buybutton: hide supporter of campaign %s: %w", cp.ID, err)
+		}
+		cp.Version++
+		c.refreshCampaignCards(cp)
+		return cp, nil
+	}
+}
+
+// supporterBuyer is the buyer p names.
+func (c *Client) supporterBuyer(ctx context.Context, p HideSupporterParams) (string, error) {
+	if p.BuyerID != "" {
+		return p.BuyerID, checkID("buyer_id", p.BuyerID, provider.MaxIDLength)
+	}
+	if err := checkID("donor_key", p.DonorKey, provider.MaxIDLength); err != nil {
+		return "", err
+	}
+	d, err := c.store.Donation(ctx, p.DonorKey)
+	if err != nil {
+		return "", err
+	}
+	if d.CampaignID != p.CampaignID {
+		return "", fmt.Errorf("%w: supporter %s of campaign %s", ErrNotFound, p.DonorKey, p.CampaignID)
+	}
+	return d.BuyerID, nil
+}
+
+// hideGifts adds to tx each of the buyer's donations and monthly gifts to
+// the campaign that asks to be shown, asking no longer.
+func (c *Client) hideGifts(ctx context.Context, campaignID, buyerID string, now time.Time, tx *Tx) error {
+	for offset := 0; ; offset += donorPageSize {
+		page, err := c.store.DonationsByBuyer(ctx, buyerID, offset, donorPageSize)
+		if err != nil {
+			return err
+		}
+		for _, d := range page {
+			if d.CampaignID == campaignID && d.Privacy.ShowOnPost {
+				d.Privacy.ShowOnPost, d.UpdatedAt = false, now
+				tx.Donations = append(tx.Donations, d)
+			}
+		}
+		if len(page) < donorPageSize {
+			break
+		}
+	}
+	for offset := 0; ; offset += donorPageSize {
+		page, err := c.store.MonthlyGiftsByBuyer(ctx, buyerID, offset, donorPageSize)
+		if err != nil {
+			return err
+		}
+		for _, mg := range page {
+			if mg.CampaignID == campaignID && mg.Privacy.ShowOnPost {
+				mg.Privacy.ShowOnPost, mg.UpdatedAt = false, now
+				tx.Monthly = append(tx.Monthly, mg)
+			}
+		}
+		if len(page) < donorPageSize {
+			return nil
+		}
+	}
 }

@@ -141,3 +141,100 @@ func TestAChargebackTakesADonorOffAndAFailedRefundPutsThemBack(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "50.00 USD", got.Raised.String())
 }
+
+// TestAHiddenSupporterStaysHidden: the host takes a donor's name off the
+// post (a name no one should see, or the donor asking), and none of their
+// gifts to the campaign shows it again, not even a month of their monthly
+// gift or a refund that failed afterwards; a gift they make afterwards,
+// asking again to be shown, does. They still count among the donors.
+func TestAHiddenSupporterStaysHidden(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	f.attachDonate(t, "post-1", cp)
+	monthly := donor("buyer-2", "Rude Name", shown)
+	monthly.Monthly = true
+	f.give(t, cp, monthly)
+	f.clock.Advance(time.Minute)
+	refunded := f.give(t, cp, donor("buyer-2", "Rude Name", shown))
+	f.clock.Advance(time.Minute)
+	f.give(t, cp, ada(shown))
+	f.deliver(t)
+	r := f.refundAll(t, refunded, "refunded")
+	got, err := f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	require.Len(t, got.Supporters, 2)
+	rude := got.Supporters[1]
+	require.Equal(t, "Rude Name", rude.Name)
+
+	hidden, err := f.client.HideSupporter(ctx, buybutton.HideSupporterParams{CampaignID: cp.ID, DonorKey: rude.DonorKey})
+	require.NoError(t, err)
+	assert.Equal(t, got.Version+1, hidden.Version)
+	names, donors := f.supporters(t, cp)
+	assert.Equal(t, []string{"Ada Lovelace"}, names)
+	assert.Equal(t, 2, donors, "hidden, not uncounted")
+	assert.NotContains(t, string(f.hydrateOne(t, "post-1")), "Rude", "the card is drawn again")
+
+	again, err := f.client.HideSupporter(ctx, buybutton.HideSupporterParams{CampaignID: cp.ID, DonorKey: rude.DonorKey})
+	require.NoError(t, err)
+	assert.Equal(t, hidden.Version, again.Version, "hiding again changes nothing")
+
+	f.renewMonthly(t)
+	require.NoError(t, f.shop.FailRefund(r.ProviderRefundID, "expired_or_canceled_card"))
+	f.deliver(t)
+	names, donors = f.supporters(t, cp)
+	assert.Equal(t, []string{"Ada Lovelace"}, names, "neither the renewal nor the gift counted again shows the name")
+	assert.Equal(t, 2, donors)
+	gifts, err := f.client.Donations(ctx, "buyer-2", 0, 10)
+	require.NoError(t, err)
+	require.Len(t, gifts, 3)
+	for _, d := range gifts {
+		assert.False(t, d.Privacy.ShowOnPost, "donation %s", d.ID)
+	}
+
+	f.clock.Advance(time.Minute)
+	f.give(t, cp, donor("buyer-2", "Grace Hopper", shown))
+	names, _ = f.supporters(t, cp)
+	assert.Equal(t, []string{"Grace Hopper", "Ada Lovelace"}, names, "a new gift asking to be shown is")
+}
+
+// TestADonorAsksForTheirNameToGo: a donor is hidden by their buyer id,
+// without the host looking up their DonorKey.
+func TestADonorAsksForTheirNameToGo(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	f.give(t, cp, ada(shown))
+	f.give(t, cp, donor("buyer-2", "Grace Hopper", shown))
+	_, err := f.client.HideSupporter(ctx, buybutton.HideSupporterParams{CampaignID: cp.ID, BuyerID: buyer})
+	require.NoError(t, err)
+	names, donors := f.supporters(t, cp)
+	assert.Equal(t, []string{"Grace Hopper"}, names)
+	assert.Equal(t, 2, donors)
+}
+
+func TestHidingASupporterRefusesWhatItCannotFind(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	other := f.campaign(t)
+	d := f.give(t, cp, ada(shown))
+	before, err := f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	for _, c := range []struct {
+		p    buybutton.HideSupporterParams
+		want error
+	}{
+		{buybutton.HideSupporterParams{CampaignID: cp.ID}, buybutton.ErrInvalidInput},
+		{buybutton.HideSupporterParams{CampaignID: cp.ID, DonorKey: d.ID, BuyerID: buyer}, buybutton.ErrInvalidInput},
+		{buybutton.HideSupporterParams{DonorKey: d.ID}, buybutton.ErrInvalidInput},
+		{buybutton.HideSupporterParams{CampaignID: "cmp_none", DonorKey: d.ID}, buybutton.ErrNotFound},
+		{buybutton.HideSupporterParams{CampaignID: other.ID, DonorKey: d.ID}, buybutton.ErrNotFound},
+		{buybutton.HideSupporterParams{CampaignID: other.ID, BuyerID: buyer}, buybutton.ErrNotFound},
+		{buybutton.HideSupporterParams{CampaignID: cp.ID, DonorKey: "don_none"}, buybutton.ErrNotFound},
+		{buybutton.HideSupporterParams{CampaignID: cp.ID, BuyerID: "buyer-who-never-gave"}, buybutton.ErrNotFound},
+	} {
+		_, err := f.client.HideSupporter(ctx, c.p)
+		assert.ErrorIs(t, err, c.want, "%+v", c.p)
+	}
+	after, err := f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "nothing changed")
+}

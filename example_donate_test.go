@@ -140,3 +140,33 @@ func exampleCampaign(ctx context.Context) (*buybutton.Client, *buybutton.Campaig
 	}
 	return client, campaign
 }
+
+// A donor's name on a post is text anyone sees: the host takes one off,
+// by the key the campaign lists it under, and it stays off.
+func ExampleClient_HideSupporter() {
+	ctx := context.Background()
+	client, campaign := exampleCampaign(ctx)
+	for _, name := range []string{"Grace Viewer", "Something Rude"} {
+		co, _ := client.StartDonation(ctx, buybutton.StartDonationParams{
+			BuyerID: "viewer-" + name, CampaignID: campaign.ID, Amount: money.MustParse("10.00", "USD"),
+			Privacy: buybutton.DonorPrivacy{ShowOnPost: true}, Donor: provider.Contact{Name: name},
+		})
+		if _, err := client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: "viewer-" + name, CheckoutID: co.ID, PaymentToken: memory.TokenApprove}); err != nil {
+			panic(err)
+		}
+	}
+	campaign, _ = client.Campaign(ctx, campaign.ID)
+	rude := campaign.Supporters[0] // newest first
+
+	campaign, err := client.HideSupporter(ctx, buybutton.HideSupporterParams{CampaignID: campaign.ID, DonorKey: rude.DonorKey})
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range campaign.Supporters {
+		fmt.Println(s.Name)
+	}
+	fmt.Println(campaign.Donors, "donors")
+	// Output:
+	// Grace Viewer
+	// 2 donors
+}

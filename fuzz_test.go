@@ -274,6 +274,23 @@ func FuzzDonationInputs(f *testing.F) {
 		if !got.Raised.Equal(d.Amount) {
 			t.Fatalf("the campaign raised %s from a gift of %s", got.Raised, d.Amount)
 		}
+
+		// The host hiding a supporter it names by whatever text: refused
+		// with a documented kind and nothing written, unless it names the
+		// donor, whose name then leaves the post.
+		written = store.commits
+		if _, err := fx.client.HideSupporter(ctx, buybutton.HideSupporterParams{CampaignID: cp.ID, DonorKey: message}); err != nil {
+			requireDocumentedKind(t, "HideSupporter", err)
+			if store.commits != written {
+				t.Fatalf("HideSupporter refused (%v) but committed", err)
+			}
+		}
+		if _, err := fx.client.HideSupporter(ctx, buybutton.HideSupporterParams{CampaignID: cp.ID, BuyerID: buyerID}); err != nil {
+			t.Fatalf("hiding the donor: %v", err)
+		}
+		if got, err = fx.client.Campaign(ctx, cp.ID); err != nil || len(got.Supporters) != 0 || got.Donors != 1 {
+			t.Fatalf("after hiding the donor: %+v, %v", got, err)
+		}
 	})
 }
 

@@ -149,6 +149,7 @@ type racingWorld struct {
 	mu       sync.Mutex
 	clockMu  sync.RWMutex               // held to move the clock, shared to deliver webhooks
 	pruned   int                        // idempotency records and event marks that billing's maintenance deleted
+	hidden   int                        // supporters the host hid
 	tokens   map[string]string          // checkout id -> the buyer's card
 	gifts    map[string]bool            // the checkouts that are donations
 	free     map[string]bool            // the checkouts of the free e-book
@@ -389,9 +390,9 @@ func (w *racingWorld) stranger(rng *rand.Rand, co *buybutton.Checkout) {
 }
 
 // give is act's part for a donation's checkout: the donor confirming or
-// ending a monthly gift, the host refunding part of the gift or
-// reconciling it, or the nonprofit's platform refunding part of it from
-// its dashboard.
+// ending a monthly gift, the host refunding part or all of the gift,
+// reconciling it or hiding a supporter's name, or the nonprofit's
+// platform refunding part of it from its dashboard.
 func (w *racingWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error {
 	c, f := w.f.either(rng), w.f
 	switch {
@@ -437,6 +438,20 @@ func (w *racingWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error
 			DonationID: co.DonationID, Amount: money.MustParse("1.00", "USD"), Reason: "goodwill",
 			IdempotencyKey: fmt.Sprintf("goodwill-%s-%d", co.DonationID, rng.IntN(3)),
 		})
+		return err
+	case op == 95 && rng.IntN(8) == 0:
+		// The host takes a supporter's name off the post, while their
+		// gifts, refunds and renewals race it.
+		cp, err := c.Campaign(w.ctx, w.campaign.ID)
+		if err != nil || len(cp.Supporters) == 0 {
+			return err
+		}
+		_, err = c.HideSupporter(w.ctx, buybutton.HideSupporterParams{CampaignID: cp.ID, DonorKey: cp.Supporters[rng.IntN(len(cp.Supporters))].DonorKey})
+		if err == nil {
+			w.mu.Lock()
+			w.hidden++
+			w.mu.Unlock()
+		}
 		return err
 	default:
 		_, err := c.ReconcileDonation(w.ctx, co.DonationID)

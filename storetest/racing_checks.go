@@ -266,8 +266,8 @@ func (w *racingWorld) checkGifts(t *testing.T) {
 	}
 	cp, err := f.client.Campaign(w.ctx, w.campaign.ID)
 	require.NoError(t, err)
-	t.Logf("donation checkouts %d, donations %d from %d donors (%d of them with a gift that counts) and %d renewals, gifts at the platform %d, monthly %d, charged back %d; raised %s; supporters %d; pruned in billing %d",
-		len(w.gifts), len(gifts), len(donors), len(counting), renewals, len(w.gave), len(w.monthly), len(w.chargedBack), cp.Raised, len(cp.Supporters), w.pruned)
+	t.Logf("donation checkouts %d, donations %d from %d donors (%d of them with a gift that counts) and %d renewals, gifts at the platform %d, monthly %d, charged back %d; raised %s; supporters %d, hidden %d; pruned in billing %d",
+		len(w.gifts), len(gifts), len(donors), len(counting), renewals, len(w.gave), len(w.monthly), len(w.chargedBack), cp.Raised, len(cp.Supporters), w.hidden, w.pruned)
 	assert.True(t, cp.Raised.Equal(raised), "the campaign raised %s, its donations %s", cp.Raised, raised)
 	assert.Equal(t, len(counting), cp.Donors, "donors with a gift that still counts")
 	keys := map[string]bool{}
