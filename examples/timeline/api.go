@@ -459,6 +459,14 @@ func (a *app) confirmDonation(w http.ResponseWriter, r *http.Request) {
 type givingView struct {
 	Monthly   []monthlyView  `json:"monthly"`
 	Donations []donationView `json:"donations"`
+	// NamedOn are the campaigns whose posts the viewer asked to show
+	// their name on, which they may take it off.
+	NamedOn []campaignRef `json:"named_on"`
+}
+
+type campaignRef struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
 }
 
 type monthlyView struct {
@@ -490,17 +498,37 @@ func (a *app) giving(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	out := givingView{Monthly: []monthlyView{}, Donations: []donationView{}}
+	out := givingView{Monthly: []monthlyView{}, Donations: []donationView{}, NamedOn: []campaignRef{}}
 	for _, m := range monthly {
 		out.Monthly = append(out.Monthly, viewMonthly(m))
 	}
+	named := map[string]bool{}
 	for _, d := range donations {
 		out.Donations = append(out.Donations, donationView{
 			Receipt: d.ReceiptNumber, Charged: d.Charged, State: string(d.State()),
 			Monthly: d.MonthlyID != "", GivenAt: d.GivenAt.Format(time.DateOnly),
 		})
+		if d.Privacy.ShowOnPost && !named[d.CampaignID] {
+			named[d.CampaignID] = true
+			cp, err := a.client.Campaign(ctx, d.CampaignID)
+			if err != nil {
+				fail(w, err)
+				return
+			}
+			out.NamedOn = append(out.NamedOn, campaignRef{ID: cp.ID, Title: cp.Title})
+		}
 	}
 	reply(w, http.StatusOK, out)
+}
+
+// hideMyName takes the viewer's name off a campaign's post, for good.
+func (a *app) hideMyName(w http.ResponseWriter, r *http.Request) {
+	cp, err := a.client.HideSupporter(r.Context(), buybutton.HideSupporterParams{CampaignID: r.PathValue("id"), BuyerID: viewer(r)})
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	reply(w, http.StatusOK, campaignRef{ID: cp.ID, Title: cp.Title})
 }
 
 func viewMonthly(m *buybutton.MonthlyGift) monthlyView {

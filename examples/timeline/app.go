@@ -124,6 +124,7 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /api/donations/{id}/confirm", a.confirmDonation)
 	mux.HandleFunc("GET /api/giving", a.giving)
 	mux.HandleFunc("POST /api/monthly/{id}/cancel", a.cancelMonthly)
+	mux.HandleFunc("POST /api/campaigns/{id}/hide-my-name", a.hideMyName)
 	mux.HandleFunc("POST /webhooks/"+shopID, a.webhook)
 	mux.HandleFunc("GET /img/", productImage)
 	mux.Handle("GET /static/", http.FileServerFS(static))

@@ -253,6 +253,41 @@ func TestGivingIsListedAndMonthlyGiftsStop(t *testing.T) {
 	}
 }
 
+// TestADonorTakesTheirNameOffThePost: a viewer who gave under their name
+// is offered to take it off the campaign's post, and it leaves the card;
+// another viewer, who gave nothing, cannot.
+func TestADonorTakesTheirNameOffThePost(t *testing.T) {
+	a, srv := newServer(t)
+	ada, grace := viewerClient(t, srv), viewerClient(t, srv)
+	card, err := a.client.Card("post-6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := card.Campaign.ID
+	var co struct{ ID string }
+	call(t, ada, "POST", srv.URL+"/api/donations", fmt.Sprintf(`{"campaign_id":%q,"amount":"25.00","currency":"USD","monthly":true,"name":"Ada"}`, cp), http.StatusOK, &co)
+	call(t, ada, "POST", srv.URL+"/api/donations/"+co.ID+"/confirm", `{"token":"tok_approve"}`, http.StatusOK, nil)
+	supporters := func() int {
+		card, err := a.client.Card("post-6")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(card.Campaign.Supporters)
+	}
+	var giving givingView
+	call(t, ada, "GET", srv.URL+"/api/giving", "", http.StatusOK, &giving)
+	if len(giving.NamedOn) != 1 || giving.NamedOn[0].ID != cp || supporters() != 1 {
+		t.Fatalf("named on %+v, the card has %d supporters; want the campaign, and Ada on it", giving.NamedOn, supporters())
+	}
+
+	call(t, grace, "POST", srv.URL+"/api/campaigns/"+cp+"/hide-my-name", "", http.StatusNotFound, nil)
+	call(t, ada, "POST", srv.URL+"/api/campaigns/"+cp+"/hide-my-name", "", http.StatusOK, nil)
+	call(t, ada, "GET", srv.URL+"/api/giving", "", http.StatusOK, &giving)
+	if len(giving.NamedOn) != 0 || supporters() != 0 {
+		t.Errorf("after taking her name off: named on %+v, the card has %d supporters", giving.NamedOn, supporters())
+	}
+}
+
 // viewerClient is a browser of its own: a viewer, by the cookie the
 // page gives it.
 func viewerClient(t *testing.T, srv *httptest.Server) *http.Client {

@@ -423,9 +423,10 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 		waitText(`#sheet-body pre.receipt`, "Donor: Grace Viewer"),
 	)
 	screenshot(t, ctx, "07-receipt")
-	run(t, ctx, "the card shows the gift",
+	run(t, ctx, "the card shows the gift, and the donor's name",
 		closeSheet(),
 		waitText(`#post-6 .progress`, "25.00 USD raised from 1 donor"),
+		waitText(`#post-6`, "Recent supporters: Grace Viewer"),
 	)
 	run(t, ctx, "give 10.00 every month: a bank step, and another card instead",
 		setValue(`#post-6 input[name=name]`, "Grace Viewer"),
@@ -454,7 +455,14 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 	run(t, ctx, "stop giving monthly",
 		chromedp.Click(`#monthly-list button`, chromedp.ByQuery),
 		waitText(`#monthly-list`, "a month: canceled"),
+	)
+	run(t, ctx, "take the donor's name off the post",
+		waitText(`#named-list`, `Take my name off "Wells for Wajir"`),
+		chromedp.Click(`#named-list button`, chromedp.ByQuery),
+		chromedp.Poll(`document.querySelectorAll('#named-list li').length === 0`, nil),
 		chromedp.Click(`#giving-close`, chromedp.ByQuery),
+		chromedp.Poll(`!document.querySelector('#post-6').textContent.includes('Recent supporters')`, nil),
+		waitText(`#post-6 .progress`, "raised from 1 donor"),
 	)
 }
 

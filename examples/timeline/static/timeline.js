@@ -414,6 +414,21 @@ async function drawGiving() {
     for (const d of giving.donations) {
       donationsList.appendChild(el('li', 'donation', `${d.given_at}: ${money(d.charged)}${d.monthly ? ' (monthly)' : ''}, ${d.state}, receipt ${d.receipt}`));
     }
+    // Campaigns whose post shows the viewer's name, which they may take
+    // off (the library keeps it off, monthly gifts included).
+    const namedList = document.getElementById('named-list');
+    namedList.replaceChildren();
+    for (const c of giving.named_on) {
+      const li = el('li', 'named');
+      li.appendChild(button(`Take my name off "${c.title}"`, async () => {
+        try {
+          await api('POST', `/api/campaigns/${encodeURIComponent(c.id)}/hide-my-name`);
+          await drawGiving();
+          await loadTimeline();
+        } catch (e) { error.textContent = e.message; }
+      }));
+      namedList.appendChild(li);
+    }
   } catch (e) { error.textContent = e.message; }
 }
 
