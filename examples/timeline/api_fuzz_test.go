@@ -19,6 +19,7 @@ func FuzzAPINeverA500(f *testing.F) {
 	routes := []string{
 		"/api/checkouts", "/api/checkouts/{id}/address", "/api/checkouts/{id}/shipping", "/api/checkouts/{id}/confirm",
 		"/api/buy-now", "/api/orders/{id}/cancel", "/api/authenticate", "/api/donations", "/api/donations/{id}/confirm",
+		"/api/checkouts/{id}/discount", "/api/monthly/{id}/cancel", "/api/campaigns/{id}/hide-my-name",
 	}
 	f.Add(uint8(0), "", `{"product_id":"trail-runner","variant_id":"trail-runner-9"}`)
 	f.Add(uint8(1), "", `{"name":"Ada","line1":"1 Market St","city":"San Francisco","region":"CA","postal_code":"94105","country":"US"}`)
@@ -29,6 +30,8 @@ func FuzzAPINeverA500(f *testing.F) {
 	f.Add(uint8(6), "", `{"client_secret":"x","approve":true}`)
 	f.Add(uint8(7), "", `{"campaign_id":"x","amount":"25.00","currency":"USD"}`)
 	f.Add(uint8(8), "%2e%2e", `{"token":"tok_unknown_outcome"}`)
+	f.Add(uint8(9), "", `{"code":"GOPHERS10"}`)
+	f.Add(uint8(11), "cmp_\x00", ``)
 	a, err := newApp(context.Background())
 	if err != nil {
 		f.Fatal(err)
