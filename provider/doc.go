@@ -14,8 +14,9 @@
 // [Quoter], [Orders], [Payments], [Donations] and [Webhooks]. A provider
 // implements the ones its platform can do; a payments processor such as
 // Stripe implements [Payments], [Donations] and [Webhooks], a storefront such
-// as Shopify implements [Catalog], [Inventory], [Quoter], [Orders] and
-// [Webhooks]. Optional capabilities are interfaces of their own beside
+// as Shopify implements [Catalog], [Quoter], [Orders] and [Webhooks], and
+// [Inventory] where it can hold stock for a while (docs/platforms.md in
+// the repository checks each method against Shopify's API). Optional capabilities are interfaces of their own beside
 // these, which the library finds by type assertion: [MonthlyDonations],
 // [DonationWithdrawals], [ChargeUnits] and [MinimumCharges]. Method names
 // are distinct across interfaces, so that one type may implement all of

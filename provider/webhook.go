@@ -16,6 +16,9 @@ type Webhooks interface {
 	// current secrets (rotation) and rejecting a signed timestamp outside
 	// the tolerance with [ErrWebhookTooOld]. A missing, malformed or wrong
 	// signature is [ErrWebhookSignature]. Only then does it parse the body.
+	// A platform that signs no delivery time (Shopify signs only the body)
+	// is held to a time the body carries, with a tolerance at least as
+	// long as the platform re-sends a delivery for (docs/platforms.md).
 	//
 	// It returns the delivery's events; a delivery of a kind the library has
 	// no use for returns no events and no error, so that the platform stops

@@ -48,8 +48,12 @@ type Harness interface {
 
 	// SignDelivery returns a webhook delivery (headers and raw body) that
 	// carries event e, signed with the provider's secret as the platform
-	// would sign it at signedAt. It returns ok false if the harness cannot
-	// make deliveries; the webhook checks are then skipped.
+	// would sign it at signedAt. The suite asks for an event of a kind the
+	// platform sends, by the interfaces the provider implements: a
+	// payment captured (Payments), a donation failed (Donations), an order
+	// canceled (Orders) or, for a catalog alone, a product changed. It
+	// returns ok false if the harness cannot make deliveries; the webhook
+	// checks are then skipped.
 	SignDelivery(e provider.Event, signedAt time.Time) (header http.Header, body []byte, ok bool)
 
 	// CompleteAction plays the buyer finishing (succeed true) or abandoning

@@ -18,7 +18,7 @@ func runWebhooks(t *testing.T, newHarness HarnessMaker) {
 			if err != nil {
 				t.Fatalf("VerifyWebhook: %v", err)
 			}
-			if len(events) != 1 || events[0].ID != want.ID || events[0].Type != want.Type || events[0].PaymentID != want.PaymentID {
+			if len(events) != 1 || !sameEvent(events[0], want) {
 				t.Fatalf("events = %+v, want [%+v]", events, want)
 			}
 			again, err := e.p.VerifyWebhook(e.ctx, header, body)
@@ -51,13 +51,28 @@ func runWebhooks(t *testing.T, newHarness HarnessMaker) {
 	})
 }
 
+// testEvent is an event of a kind the provider's platform sends: a
+// payment's for a payments platform, a donation's for one that takes only
+// donations, an order's or a product's for a storefront.
 func testEvent(t *testing.T, e env[provider.Webhooks]) provider.Event {
-	return provider.Event{
-		ID:         key(t, "event"),
-		Type:       provider.EventPaymentCaptured,
-		OccurredAt: e.h.Now().Truncate(time.Second),
-		PaymentID:  "providertest-payment",
+	ev := provider.Event{ID: key(t, "event"), OccurredAt: e.h.Now().Truncate(time.Second)}
+	switch e.h.Provider().(type) {
+	case provider.Payments:
+		ev.Type, ev.PaymentID = provider.EventPaymentCaptured, "providertest-payment"
+	case provider.Donations:
+		ev.Type, ev.DonationID = provider.EventDonationFailed, "providertest-donation"
+	case provider.Orders:
+		ev.Type, ev.OrderID = provider.EventOrderCanceled, "providertest-order"
+	default:
+		ev.Type, ev.ProductID = provider.EventProductChanged, e.fx.ProductID
 	}
+	return ev
+}
+
+// sameEvent reports whether got is want, by what testEvent sets.
+func sameEvent(got, want provider.Event) bool {
+	return got.ID == want.ID && got.Type == want.Type && got.PaymentID == want.PaymentID &&
+		got.DonationID == want.DonationID && got.OrderID == want.OrderID && got.ProductID == want.ProductID
 }
 
 func delivery(t *testing.T, e env[provider.Webhooks], ev provider.Event, at time.Time) (http.Header, []byte) {
