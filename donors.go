@@ -35,26 +35,35 @@ func campaignDonorRef(campaignID, buyerID string) Ref {
 
 // otherGiftsCount reports whether d's donor has a gift to d's campaign,
 // other than d, that still counts, and whether one of those asked to be
-// shown on the post. It pages through the donor's donations newest first
-// and stops at the first that answers both, which for a donor who gives
-// again is most often the first read.
+// shown on the post. It reads the donor's donations newest first and stops
+// at the first that answers both, which for a donor who gives again is
+// most often in the first page.
 func (c *Client) otherGiftsCount(ctx context.Context, d *Donation) (counts, shown bool, err error) {
-	for offset := 0; ; offset += donorPageSize {
-		page, err := c.store.DonationsByBuyer(ctx, d.BuyerID, offset, donorPageSize)
-		if err != nil {
-			return false, false, err
-		}
-		for _, o := range page {
-			if o.ID == d.ID || o.CampaignID != d.CampaignID || !o.counted().IsPositive() {
-				continue
-			}
+	err = eachOfBuyer(ctx, c.store.DonationsByBuyer, d.BuyerID, func(o *Donation) bool {
+		if o.ID != d.ID && o.CampaignID == d.CampaignID && o.counted().IsPositive() {
 			counts, shown = true, shown || o.Privacy.ShowOnPost
-			if shown {
-				return true, true, nil
+		}
+		return !shown
+	})
+	return counts, shown, err
+}
+
+// eachOfBuyer calls visit with each record list returns for buyerID,
+// newest first, a page at a time, until visit returns false or the list
+// ends.
+func eachOfBuyer[R any](ctx context.Context, list func(ctx context.Context, buyerID string, offset, limit int) ([]R, error), buyerID string, visit func(R) bool) error {
+	for offset := 0; ; offset += donorPageSize {
+		page, err := list(ctx, buyerID, offset, donorPageSize)
+		if err != nil {
+			return err
+		}
+		for _, r := range page {
+			if !visit(r) {
+				return nil
 			}
 		}
 		if len(page) < donorPageSize {
-			return counts, shown, nil
+			return nil
 		}
 	}
 }
@@ -195,34 +204,21 @@ func (c *Client) supporterBuyer(ctx context.Context, p HideSupporterParams) (str
 // hideGifts adds to tx each of the buyer's donations and monthly gifts to
 // the campaign that asks to be shown, asking no longer.
 func (c *Client) hideGifts(ctx context.Context, campaignID, buyerID string, now time.Time, tx *Tx) error {
-	for offset := 0; ; offset += donorPageSize {
-		page, err := c.store.DonationsByBuyer(ctx, buyerID, offset, donorPageSize)
-		if err != nil {
-			return err
+	err := eachOfBuyer(ctx, c.store.DonationsByBuyer, buyerID, func(d *Donation) bool {
+		if d.CampaignID == campaignID && d.Privacy.ShowOnPost {
+			d.Privacy.ShowOnPost, d.UpdatedAt = false, now
+			tx.Donations = append(tx.Donations, d)
 		}
-		for _, d := range page {
-			if d.CampaignID == campaignID && d.Privacy.ShowOnPost {
-				d.Privacy.ShowOnPost, d.UpdatedAt = false, now
-				tx.Donations = append(tx.Donations, d)
-			}
-		}
-		if len(page) < donorPageSize {
-			break
-		}
+		return true
+	})
+	if err != nil {
+		return err
 	}
-	for offset := 0; ; offset += donorPageSize {
-		page, err := c.store.MonthlyGiftsByBuyer(ctx, buyerID, offset, donorPageSize)
-		if err != nil {
-			return err
+	return eachOfBuyer(ctx, c.store.MonthlyGiftsByBuyer, buyerID, func(mg *MonthlyGift) bool {
+		if mg.CampaignID == campaignID && mg.Privacy.ShowOnPost {
+			mg.Privacy.ShowOnPost, mg.UpdatedAt = false, now
+			tx.Monthly = append(tx.Monthly, mg)
 		}
-		for _, mg := range page {
-			if mg.CampaignID == campaignID && mg.Privacy.ShowOnPost {
-				mg.Privacy.ShowOnPost, mg.UpdatedAt = false, now
-				tx.Monthly = append(tx.Monthly, mg)
-			}
-		}
-		if len(page) < donorPageSize {
-			return nil
-		}
-	}
+		return true
+	})
 }
