@@ -53,6 +53,7 @@ func TestATotalBelowTheMinimumChargeIsRefusedBeforeAnythingMoves(t *testing.T) {
 	_, cos, err := f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{ebook}})
 	require.NoError(t, err)
 	assert.NoError(t, f.client.CheckMinimumCharge(cos[0]), "free: nothing to charge")
+	assert.ErrorIs(t, f.client.CheckMinimumCharge(nil), buybutton.ErrInvalidInput)
 
 	require.NoError(t, f.shop.SetPromotion(ebook.VariantID, 0))
 	_, cos, err = f.client.StartCheckout(ctx, buybutton.StartCheckoutParams{BuyerID: buyer, Lines: []buybutton.CartLine{ebook}})

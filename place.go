@@ -300,6 +300,9 @@ func (c *Client) requote(ctx context.Context, m Merchant, co *Checkout, actor st
 // why before asking for a card. It reads nothing from the store; Confirm
 // checks again.
 func (c *Client) CheckMinimumCharge(co *Checkout) error {
+	if co == nil {
+		return invalid("checkout", "required")
+	}
 	if co.Gift != nil {
 		return nil
 	}

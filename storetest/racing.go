@@ -38,7 +38,9 @@ import (
 // delivering webhooks, with
 // a fifth of its calls failing every way, while the clock runs past every
 // hold and lease; under either capture policy. Donors give, one-off and
-// monthly, beside the buyers, some buyers enter the shop's discount code
+// monthly, some asking to be shown on the post, beside the buyers, while
+// the host refunds some gifts in full and hides some supporters' names;
+// some buyers enter the shop's discount code
 // while the merchant ends and restarts it, and some take a free e-book,
 // which is placed with no payment; about three months of the platform's monthly
 // billing follow, racing donors ending their gifts and cards that start
@@ -58,7 +60,9 @@ import (
 //   - every gift at the platform is one donation with its amounts, or moved
 //     no money, or came back; each monthly gift counts the months the
 //     platform charged and ends when it ends there; the campaign's totals
-//     are its donations';
+//     are its donations', its donors those with a gift that still counts,
+//     and its supporters each listed once for such a gift that asked to be
+//     shown;
 //   - every change the records show was told to the host once, under one
 //     id however often it was read, and nothing else was;
 //   - every state change of every machine was recorded: each record's
