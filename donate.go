@@ -39,6 +39,7 @@ type Gift struct {
 	Privacy               DonorPrivacy
 	Message               string
 	Dedication            string
+	TimeZone              string // the donor's, for receipts: see [StartDonationParams]
 }
 
 // DonorPrivacy is what a donor shares. The zero value is anonymous: the
@@ -74,6 +75,14 @@ type StartDonationParams struct {
 	Donor      provider.Contact
 	Message    string // to the nonprofit, up to MaxDonationMessage characters
 	Dedication string // up to MaxDedication characters
+	// TimeZone is the donor's IANA time zone ("America/Los_Angeles"), in
+	// which their receipts are dated: a gift charged on a card is
+	// deductible in the year the donor made the charge (IRS Publication
+	// 526), and at 7 p.m. on New Year's Eve in Los Angeles it is already
+	// the next year in UTC. Empty dates receipts in UTC. A name the
+	// machine's time zone database does not know is refused; a host whose
+	// machines may have none imports time/tzdata.
+	TimeZone string
 }
 
 // StartDonation prices a donation (the fee, if the donor covers it, from
@@ -104,6 +113,9 @@ func (c *Client) StartDonation(ctx context.Context, p StartDonationParams) (*Che
 	if err := checkText("dedication", p.Dedication, 0, MaxDedication, false); err != nil {
 		return nil, err
 	}
+	if err := checkTimeZone("time_zone", p.TimeZone); err != nil {
+		return nil, err
+	}
 	m, err := c.donationMerchant(cp.MerchantID)
 	if err != nil {
 		return nil, err
@@ -118,6 +130,7 @@ func (c *Client) StartDonation(ctx context.Context, p StartDonationParams) (*Che
 		Gift: &Gift{
 			CampaignID: cp.ID, NonprofitID: cp.NonprofitID, Amount: p.Amount, CoverFee: p.CoverFee,
 			Monthly: p.Monthly, Privacy: p.Privacy, Message: p.Message, Dedication: p.Dedication,
+			TimeZone: p.TimeZone,
 		},
 		ExpiresAt: now.Add(c.checkoutTTL), CreatedAt: now, UpdatedAt: now,
 	}

@@ -44,6 +44,9 @@ type Donation struct {
 	Donor      provider.Contact // as the donor gave it; shared only as Privacy says
 	Message    string
 	Dedication string
+	// TimeZone is the donor's IANA time zone, in which the receipt is
+	// dated (see [StartDonationParams]); empty for UTC.
+	TimeZone string
 
 	ReceiptNumber string
 	// DueAt is when maintenance must look at the donation: set while a
@@ -134,16 +137,17 @@ func newDonation(co *Checkout, pd provider.Donation, now time.Time) *Donation {
 		ProviderDonationID: pd.ID, Currency: co.Currency,
 		Amount: g.Amount, Fee: co.Totals.Fee, Charged: co.Totals.Total,
 		Privacy: g.Privacy, Donor: co.Contact, Message: g.Message, Dedication: g.Dedication,
-		ReceiptNumber: receiptNumber(id, now), GivenAt: now, UpdatedAt: now,
+		TimeZone: g.TimeZone, ReceiptNumber: receiptNumber(id, now, g.TimeZone), GivenAt: now, UpdatedAt: now,
 	}
 }
 
 // receiptNumber is a donation's receipt number: the year and month it was
-// given, and the start of its id, "R-202611-7F3A9C1E2B40", unique because
-// the id is.
-func receiptNumber(donationID string, at time.Time) string {
+// given, in the donor's time zone as its receipt's date, and the start of
+// its id, "R-202611-7F3A9C1E2B40", unique because the id is.
+func receiptNumber(donationID string, at time.Time, timeZone string) string {
 	hex := strings.ReplaceAll(strings.TrimPrefix(donationID, "don_"), "-", "")
-	return fmt.Sprintf("R-%s-%s", at.UTC().Format("200601"), strings.ToUpper(hex[:min(len(hex), 12)]))
+	loc, _ := receiptZone(timeZone)
+	return fmt.Sprintf("R-%s-%s", at.In(loc).Format("200601"), strings.ToUpper(hex[:min(len(hex), 12)]))
 }
 
 // Donation returns one of the donor's donations.

@@ -41,6 +41,7 @@ type MonthlyGift struct {
 	Donor      provider.Contact
 	Message    string
 	Dedication string
+	TimeZone   string // the donor's, in which each month's receipt is dated
 
 	Months       int       // months charged so far
 	NextChargeAt time.Time // as the provider last said; zero once canceled
@@ -71,7 +72,7 @@ func newMonthlyGift(co *Checkout, pm provider.MonthlyDonation, now time.Time) *M
 		CampaignID: g.CampaignID, NonprofitID: g.NonprofitID, NonprofitName: g.NonprofitName,
 		NonprofitRegistration: g.NonprofitRegistration, ProviderMonthlyID: pm.ID, Status: MonthlyActive,
 		Currency: co.Currency, Amount: g.Amount, Fee: co.Totals.Fee, Charged: co.Totals.Total,
-		Privacy: g.Privacy, Donor: co.Contact, Message: g.Message, Dedication: g.Dedication,
+		Privacy: g.Privacy, Donor: co.Contact, Message: g.Message, Dedication: g.Dedication, TimeZone: g.TimeZone,
 		Months: 1, NextChargeAt: pm.NextChargeAt, CreatedAt: now, UpdatedAt: now,
 	}
 }
@@ -236,7 +237,7 @@ func (c *Client) recordRenewal(ctx context.Context, m Merchant, mg *MonthlyGift,
 		ProviderDonationID: e.DonationID, Currency: mg.Currency,
 		Amount: mg.Amount, Fee: mg.Fee, Charged: mg.Charged,
 		Privacy: mg.Privacy, Donor: mg.Donor, Message: mg.Message, Dedication: mg.Dedication,
-		ReceiptNumber: receiptNumber(id, now), GivenAt: now, UpdatedAt: now,
+		TimeZone: mg.TimeZone, ReceiptNumber: receiptNumber(id, now, mg.TimeZone), GivenAt: now, UpdatedAt: now,
 	}
 	_, count, err := c.countGift(ctx, d, now)
 	if err != nil {

@@ -21,8 +21,11 @@ const NoGoodsOrServices = "No goods or services were provided in exchange for th
 // an anonymous donor's receipt names no one, and the host, which knows its
 // own user, addresses it to them.
 type Receipt struct {
-	Number     string           `json:"number"`
-	Date       string           `json:"date"` // YYYY-MM-DD, UTC
+	Number string `json:"number"`
+	// Date is the day the donation was given, YYYY-MM-DD, in TimeZone:
+	// the donor's (see [StartDonationParams]), or UTC.
+	Date       string           `json:"date"`
+	TimeZone   string           `json:"time_zone"`
 	Nonprofit  ReceiptNonprofit `json:"nonprofit"`
 	Amount     money.Amount     `json:"amount"`      // to the nonprofit
 	FeeCovered money.Amount     `json:"fee_covered"` // zero if the donor did not cover it
@@ -68,9 +71,11 @@ func (c *Client) Receipt(ctx context.Context, buyerID, donationID string) (*Rece
 func (d *Donation) Receipt() *Receipt {
 	refunded := d.Refunded()
 	deductible, _ := d.Charged.Sub(returnedOf(d))
+	loc, zone := receiptZone(d.TimeZone)
 	r := &Receipt{
 		Number:      d.ReceiptNumber,
-		Date:        d.GivenAt.UTC().Format(time.DateOnly),
+		Date:        d.GivenAt.In(loc).Format(time.DateOnly),
+		TimeZone:    zone,
 		Nonprofit:   ReceiptNonprofit{ID: d.NonprofitID, Name: d.NonprofitName, Registration: d.NonprofitRegistration},
 		Amount:      d.Amount,
 		FeeCovered:  d.Fee,
@@ -99,7 +104,11 @@ func (r *Receipt) Text() string {
 	} else {
 		line("%s", r.Nonprofit.Name)
 	}
-	line("Date: %s", r.Date)
+	if r.TimeZone == "" || r.TimeZone == "UTC" {
+		line("Date: %s", r.Date)
+	} else {
+		line("Date: %s (%s)", r.Date, r.TimeZone)
+	}
 	if r.Monthly {
 		line("Monthly gift")
 	}
@@ -128,4 +137,20 @@ func (r *Receipt) Text() string {
 	}
 	line("%s", r.Statement)
 	return b.String()
+}
+
+// receiptZone is the location a receipt in the donor's time zone tz is
+// dated in, and its name: UTC when the donor gave none, and also, named
+// so, when this machine's time zone database no longer knows tz (it was
+// checked when the donor gave it; a host whose machines may lack one
+// imports time/tzdata).
+func receiptZone(tz string) (*time.Location, string) {
+	if tz == "" {
+		return time.UTC, "UTC"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return time.UTC, "UTC"
+	}
+	return loc, tz
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -222,3 +223,26 @@ func checkStep(field string, a, step money.Amount) error {
 	}
 	return nil
 }
+
+// checkTimeZone checks an IANA time zone name a caller gives (empty for
+// none): one the machine's time zone database knows, and not "Local",
+// which names the server's zone, not the donor's.
+func checkTimeZone(field, tz string) error {
+	if tz == "" {
+		return nil
+	}
+	if err := checkText(field, tz, 1, maxTimeZoneLength, false); err != nil {
+		return err
+	}
+	if tz == "Local" {
+		return invalid(field, "Local is this machine's zone; give the donor's IANA name, such as America/Los_Angeles")
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return invalid(field, "%q is not an IANA time zone this machine knows (hosts without a time zone database import time/tzdata)", tz)
+	}
+	return nil
+}
+
+// maxTimeZoneLength bounds a time zone name; the longest in the IANA
+// database is 32 bytes (America/Argentina/ComodRivadavia).
+const maxTimeZoneLength = 64

@@ -402,6 +402,7 @@ func (a *app) startDonation(w http.ResponseWriter, r *http.Request) {
 		Email      string `json:"email"`
 		Message    string `json:"message"`
 		Monthly    bool   `json:"monthly"`
+		TimeZone   string `json:"time_zone"` // the browser's, for the receipt's date
 	}
 	if err := decode(w, r, &req); err != nil {
 		fail(w, err)
@@ -415,6 +416,7 @@ func (a *app) startDonation(w http.ResponseWriter, r *http.Request) {
 	p := buybutton.StartDonationParams{
 		BuyerID: viewer(r), CampaignID: req.CampaignID, Amount: amount, CoverFee: req.CoverFee, Monthly: req.Monthly,
 		Donor: provider.Contact{Name: strings.TrimSpace(req.Name), Email: strings.TrimSpace(req.Email)}, Message: req.Message,
+		TimeZone: req.TimeZone,
 	}
 	if !req.Anonymous {
 		p.Privacy = buybutton.DonorPrivacy{ShareWithNonprofit: true, ShowOnPost: true}
@@ -506,7 +508,7 @@ func (a *app) giving(w http.ResponseWriter, r *http.Request) {
 	for _, d := range donations {
 		out.Donations = append(out.Donations, donationView{
 			Receipt: d.ReceiptNumber, Charged: d.Charged, State: string(d.State()),
-			Monthly: d.MonthlyID != "", GivenAt: d.GivenAt.Format(time.DateOnly),
+			Monthly: d.MonthlyID != "", GivenAt: d.Receipt().Date, // in the donor's time zone
 		})
 		if d.Privacy.ShowOnPost && !named[d.CampaignID] {
 			named[d.CampaignID] = true

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	_ "time/tzdata" // donors' time zones, from their browsers, on any machine
 
 	"github.com/google/uuid"
 

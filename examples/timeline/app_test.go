@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/buybutton/buybutton"
 	"github.com/buybutton/buybutton/money"
@@ -285,6 +286,40 @@ func TestADonorTakesTheirNameOffThePost(t *testing.T) {
 	call(t, ada, "GET", srv.URL+"/api/giving", "", http.StatusOK, &giving)
 	if len(giving.NamedOn) != 0 || supporters() != 0 {
 		t.Errorf("after taking her name off: named on %+v, the card has %d supporters", giving.NamedOn, supporters())
+	}
+}
+
+// TestAReceiptIsDatedInTheBrowsersTimeZone: the page sends the browser's
+// time zone with a donation, and the receipt is dated in it (Kiritimati
+// is 14 hours ahead of UTC, so for most of a day its date is not UTC's);
+// a zone that is none is refused with a message, not a 500.
+func TestAReceiptIsDatedInTheBrowsersTimeZone(t *testing.T) {
+	a, srv := newServer(t)
+	viewer := viewerClient(t, srv)
+	card, err := a.client.Card("post-6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := card.Campaign.ID
+	var co struct{ ID string }
+	call(t, viewer, "POST", srv.URL+"/api/donations", fmt.Sprintf(`{"campaign_id":%q,"amount":"25.00","currency":"USD","name":"Ada","time_zone":"Pacific/Kiritimati"}`, cp), http.StatusOK, &co)
+	var receipt struct {
+		Date     string
+		TimeZone string `json:"time_zone"`
+		Text     string
+	}
+	call(t, viewer, "POST", srv.URL+"/api/donations/"+co.ID+"/confirm", `{"token":"tok_approve"}`, http.StatusOK, &receipt)
+	loc, err := time.LoadLocation("Pacific/Kiritimati")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if today := time.Now().In(loc).Format(time.DateOnly); receipt.Date != today || receipt.TimeZone != "Pacific/Kiritimati" || !strings.Contains(receipt.Text, "(Pacific/Kiritimati)") {
+		t.Errorf("receipt dated %s in %q, want %s in Pacific/Kiritimati; text:\n%s", receipt.Date, receipt.TimeZone, today, receipt.Text)
+	}
+	var refused apiError
+	call(t, viewer, "POST", srv.URL+"/api/donations", fmt.Sprintf(`{"campaign_id":%q,"amount":"25.00","currency":"USD","name":"Ada","time_zone":"Mars/Olympus_Mons"}`, cp), http.StatusBadRequest, &refused)
+	if !strings.Contains(refused.Error, "time zone") {
+		t.Errorf("refused with %q", refused.Error)
 	}
 }
 

@@ -493,6 +493,8 @@ function drawDonateCard(card) {
     await startDonation(card, {
       campaign_id: cp.id, amount: amount || '', currency: cp.currency, cover_fee: cover.checked,
       anonymous: anon.checked, name: name.value, email: email.value, message: '', monthly: monthly.checked,
+      // The receipt is dated in the donor's time zone: their tax year.
+      time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone || '',
     });
   });
   body.appendChild(form);
