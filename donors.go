@@ -23,10 +23,6 @@ import (
 // gift that changed since the campaign was read fails this commit, which
 // reads both again.
 
-// donorPageSize is how many of a donor's donations one store read returns
-// while looking for another gift that counts.
-const donorPageSize = 20
-
 // campaignDonorRef indexes a donor's first gift to a campaign, whose id is
 // their DonorKey.
 func campaignDonorRef(campaignID, buyerID string) Ref {
@@ -46,26 +42,6 @@ func (c *Client) otherGiftsCount(ctx context.Context, d *Donation) (counts, show
 		return !shown
 	})
 	return counts, shown, err
-}
-
-// eachOfBuyer calls visit with each record list returns for buyerID,
-// newest first, a page at a time, until visit returns false or the list
-// ends.
-func eachOfBuyer[R any](ctx context.Context, list func(ctx context.Context, buyerID string, offset, limit int) ([]R, error), buyerID string, visit func(R) bool) error {
-	for offset := 0; ; offset += donorPageSize {
-		page, err := list(ctx, buyerID, offset, donorPageSize)
-		if err != nil {
-			return err
-		}
-		for _, r := range page {
-			if !visit(r) {
-				return nil
-			}
-		}
-		if len(page) < donorPageSize {
-			return nil
-		}
-	}
 }
 
 // recountDonor moves cp's Donors and Supporters after d began or stopped

@@ -170,3 +170,29 @@ func ExampleClient_HideSupporter() {
 	// Grace Viewer
 	// 2 donors
 }
+
+// At tax time, a donor's statement for the year: their gifts to each
+// nonprofit, dated in their time zone, and what is deductible of them.
+func ExampleClient_GivingStatement() {
+	ctx := context.Background()
+	client, campaign := exampleCampaign(ctx)
+	for _, amount := range []string{"25.00", "10.00"} {
+		co, _ := client.StartDonation(ctx, buybutton.StartDonationParams{
+			BuyerID: "viewer-7", CampaignID: campaign.ID, Amount: money.MustParse(amount, "USD"),
+			TimeZone: "America/New_York",
+		})
+		if _, err := client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: "viewer-7", CheckoutID: co.ID, PaymentToken: memory.TokenApprove}); err != nil {
+			panic(err)
+		}
+	}
+
+	st, err := client.GivingStatement(ctx, "viewer-7", 2026)
+	if err != nil {
+		panic(err)
+	}
+	for _, np := range st.Nonprofits {
+		fmt.Println(np.Name, np.Registration, len(np.Gifts), "gifts,", np.Deductible, "deductible")
+	}
+	// Output:
+	// Clean Water Fund EIN 12-3456789 2 gifts, 35.00 USD deductible
+}

@@ -196,3 +196,27 @@ func conflictOn(err error, kind string) bool {
 	var c *ConflictError
 	return errors.As(err, &c) && c.Kind == kind
 }
+
+// buyerPageSize is how many of a buyer's records one store read returns
+// when the library reads through them (eachOfBuyer).
+const buyerPageSize = 20
+
+// eachOfBuyer calls visit with each record list returns for buyerID,
+// newest first, a page at a time, until visit returns false or the list
+// ends.
+func eachOfBuyer[R any](ctx context.Context, list func(ctx context.Context, buyerID string, offset, limit int) ([]R, error), buyerID string, visit func(R) bool) error {
+	for offset := 0; ; offset += buyerPageSize {
+		page, err := list(ctx, buyerID, offset, buyerPageSize)
+		if err != nil {
+			return err
+		}
+		for _, r := range page {
+			if !visit(r) {
+				return nil
+			}
+		}
+		if len(page) < buyerPageSize {
+			return nil
+		}
+	}
+}

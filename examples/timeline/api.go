@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -521,6 +522,24 @@ func (a *app) giving(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	reply(w, http.StatusOK, out)
+}
+
+// givingStatement is the viewer's statement for a tax year, as JSON with
+// its text.
+func (a *app) givingStatement(w http.ResponseWriter, r *http.Request) {
+	year, err := strconv.Atoi(r.PathValue("year"))
+	if err != nil {
+		year = 0 // not a year: the library says so
+	}
+	st, err := a.client.GivingStatement(r.Context(), viewer(r), year)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	reply(w, http.StatusOK, struct {
+		*buybutton.GivingStatement
+		Text string `json:"text"`
+	}{st, st.Text()})
 }
 
 // hideMyName takes the viewer's name off a campaign's post, for good.

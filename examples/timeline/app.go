@@ -126,6 +126,7 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /api/giving", a.giving)
 	mux.HandleFunc("POST /api/monthly/{id}/cancel", a.cancelMonthly)
 	mux.HandleFunc("POST /api/campaigns/{id}/hide-my-name", a.hideMyName)
+	mux.HandleFunc("GET /api/giving/statement/{year}", a.givingStatement)
 	mux.HandleFunc("POST /webhooks/"+shopID, a.webhook)
 	mux.HandleFunc("GET /img/", productImage)
 	mux.Handle("GET /static/", http.FileServerFS(static))

@@ -323,6 +323,31 @@ func TestAReceiptIsDatedInTheBrowsersTimeZone(t *testing.T) {
 	}
 }
 
+// TestTheGivingStatementOfTheYear: a viewer's statement lists their gift
+// of the year and its total; a year that is none is a 400 with a message.
+func TestTheGivingStatementOfTheYear(t *testing.T) {
+	a, srv := newServer(t)
+	viewer := viewerClient(t, srv)
+	card, err := a.client.Card("post-6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var co struct{ ID string }
+	call(t, viewer, "POST", srv.URL+"/api/donations", fmt.Sprintf(`{"campaign_id":%q,"amount":"25.00","currency":"USD","name":"Ada","time_zone":"UTC"}`, card.Campaign.ID), http.StatusOK, &co)
+	call(t, viewer, "POST", srv.URL+"/api/donations/"+co.ID+"/confirm", `{"token":"tok_approve"}`, http.StatusOK, nil)
+	year := time.Now().UTC().Year()
+	var st struct{ Text string }
+	call(t, viewer, "GET", fmt.Sprintf("%s/api/giving/statement/%d", srv.URL, year), "", http.StatusOK, &st)
+	if !strings.Contains(st.Text, fmt.Sprintf("Giving statement for %d\n", year)) || !strings.Contains(st.Text, "Total: 25.00 USD") {
+		t.Errorf("statement:\n%s", st.Text)
+	}
+	var refused apiError
+	call(t, viewer, "GET", srv.URL+"/api/giving/statement/last", "", http.StatusBadRequest, &refused)
+	if !strings.Contains(refused.Error, "year") {
+		t.Errorf("refused with %q", refused.Error)
+	}
+}
+
 // viewerClient is a browser of its own: a viewer, by the cookie the
 // page gives it.
 func viewerClient(t *testing.T, srv *httptest.Server) *http.Client {

@@ -456,6 +456,12 @@ func TestBuyAndDonateInABrowser(t *testing.T) {
 		chromedp.Click(`#monthly-list button`, chromedp.ByQuery),
 		waitText(`#monthly-list`, "a month: canceled"),
 	)
+	run(t, ctx, "this year's statement lists the gifts",
+		chromedp.Click(`#show-statement`, chromedp.ByQuery),
+		waitText(`#statement`, "Giving statement for"),
+		waitText(`#statement`, "Clean Water Fund"),
+		waitText(`#statement`, "Total: "),
+	)
 	run(t, ctx, "take the donor's name off the post",
 		waitText(`#named-list`, `Take my name off "Wells for Wajir"`),
 		chromedp.Click(`#named-list button`, chromedp.ByQuery),

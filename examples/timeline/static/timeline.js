@@ -380,6 +380,15 @@ async function drawOrders() {
 // ---- giving ----
 
 const givingDialog = document.getElementById('giving');
+// The statement of the year it is where the donor is, for their taxes.
+document.getElementById('show-statement').addEventListener('click', async () => {
+  const pre = document.getElementById('statement');
+  try {
+    const st = await api('GET', `/api/giving/statement/${new Date().getFullYear()}`);
+    pre.textContent = st.text;
+    pre.hidden = false;
+  } catch (e) { document.getElementById('giving-error').textContent = e.message; }
+});
 document.getElementById('giving-close').addEventListener('click', () => givingDialog.close());
 document.getElementById('show-giving').addEventListener('click', async () => {
   givingDialog.showModal();
@@ -391,6 +400,7 @@ async function drawGiving() {
   const donationsList = document.getElementById('donations-list');
   const error = document.getElementById('giving-error');
   error.textContent = '';
+  document.getElementById('statement').hidden = true; // drawn again on asking
   try {
     const giving = await api('GET', '/api/giving');
     monthlyList.replaceChildren();
