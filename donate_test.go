@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -907,8 +908,10 @@ func (p invoiceMonths) StartMonthly(ctx context.Context, req provider.DonateRequ
 	return m, err
 }
 
+// Donation reads a donation by its id or, as the contract allows, by its
+// payment's.
 func (p invoiceMonths) Donation(ctx context.Context, id string) (provider.Donation, error) {
-	d, err := p.Provider.Donation(ctx, id)
+	d, err := p.Provider.Donation(ctx, strings.TrimPrefix(id, "pay_"))
 	if d.MonthlyID != "" {
 		d.PaymentID = paymentOfMonth(d.ID)
 	}

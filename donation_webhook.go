@@ -54,9 +54,16 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 		return c.applyMonthlyEvent(ctx, m, e)
 	}
 	id, err := c.store.Lookup(ctx, donationRef(m.ID, e.DonationID))
-	if errors.Is(err, ErrNotFound) && e.MonthlyID != "" {
-		if err := c.recordMonthFirst(ctx, m, e); err != nil {
-			return err
+	if errors.Is(err, ErrNotFound) {
+		if e.MonthlyID == "" {
+			if e, err = c.monthOfPayment(ctx, m, e); err != nil {
+				return err
+			}
+		}
+		if e.MonthlyID != "" {
+			if err := c.recordMonthFirst(ctx, m, e); err != nil {
+				return err
+			}
 		}
 		id, err = c.store.Lookup(ctx, donationRef(m.ID, e.DonationID))
 	}
@@ -142,6 +149,33 @@ func (c *Client) recordMonthFirst(ctx context.Context, m Merchant, e provider.Ev
 	}
 	month := provider.Event{ID: e.ID + ":month", Type: provider.EventDonationSucceeded, OccurredAt: e.OccurredAt, DonationID: pd.ID, MonthlyID: pd.MonthlyID, Amount: &pd.Amount}
 	return c.applyMonthlyEvent(ctx, m, month)
+}
+
+// monthOfPayment names the month of a monthly donation in e, an event of
+// a payment the library does not know, when the platform says the payment
+// paid one: a refund or dispute whose event names only the payment
+// (Stripe's name the PaymentIntent of a subscription's invoice) may come
+// before the month's own donation.succeeded was applied, and dropped as
+// another app's, would never reach the books. The platform is asked by
+// the payment's id (Donations.Donation). A payment of no donation, or of
+// a one-off donation (whose id is its payment's, and which the library
+// would know), leaves e as it is.
+func (c *Client) monthOfPayment(ctx context.Context, m Merchant, e provider.Event) (provider.Event, error) {
+	if m.Donations == nil || e.DonationID == "" {
+		return e, nil
+	}
+	pd, err := m.Donations.Donation(ctx, e.DonationID)
+	if errors.Is(err, provider.ErrNotFound) {
+		return e, nil
+	}
+	if err != nil {
+		return e, fmt.Errorf("buybutton: the donation of payment %s: %w", e.DonationID, err)
+	}
+	if pd.MonthlyID == "" || pd.ID == e.DonationID || pd.PaymentID != e.DonationID {
+		return e, nil
+	}
+	e.DonationID, e.MonthlyID = pd.ID, pd.MonthlyID
+	return e, nil
 }
 
 // recordDonationDispute records, within tx, what a dispute event says of

@@ -202,3 +202,46 @@ func TestAMonthsDisputeBeforeItsMonthRecordsTheMonthFirst(t *testing.T) {
 	assert.Equal(t, told, f.pendingEvents(t), "and tells nothing more")
 	assert.Equal(t, 1, count(told, buybutton.EventDonationSucceeded)-1, "the month was told once")
 }
+
+// TestAMonthsDisputeNamingOnlyItsPaymentRecordsTheMonthFirst is
+// TestAMonthsDisputeBeforeItsMonthRecordsTheMonthFirst on a platform whose
+// dispute events name only the month's payment, as Stripe's name the
+// PaymentIntent of a subscription's invoice: the library asks the
+// platform which donation the payment paid (Donations.Donation by the
+// payment's id), records the month, then its chargeback, which ends the
+// gift. Before, the payment was unknown and the chargeback dropped.
+func TestAMonthsDisputeNamingOnlyItsPaymentRecordsTheMonthFirst(t *testing.T) {
+	f := newInvoiceCharity(t)
+	cp := f.campaign(t)
+	first := f.giveMonthly(t, cp)
+	f.clock.Advance(31 * 24 * time.Hour)
+	require.Equal(t, 1, f.shop.RenewDue())
+	withheld := f.shop.TakeDeliveries()
+	require.Len(t, withheld, 1)
+	var renewal provider.Event
+	require.NoError(t, json.Unmarshal(withheld[0].Body, &renewal))
+
+	amount := usd("25.00")
+	h, body := f.shop.Sign(provider.Event{
+		ID: "evt_dispute_closed", Type: provider.EventPaymentDisputeClosed, OccurredAt: f.clock.Now(),
+		PaymentID: paymentOfMonth(renewal.DonationID), DisputeID: "dp_month", Amount: &amount, Reason: provider.DisputeLost,
+	}, f.clock.Now())
+	require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
+
+	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, gifts, 2, "the month is recorded")
+	assert.Equal(t, renewal.DonationID, gifts[0].ProviderDonationID)
+	assert.Equal(t, buybutton.DonationChargedBack, gifts[0].State())
+	mg, err := f.client.MonthlyGift(ctx, buyer, first.MonthlyID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyCanceled, mg.Status, "a month charged back ends the gift")
+
+	// A payment the platform knows of no donation of is another app's:
+	// nothing is recorded, and the delivery is taken.
+	h, body = f.shop.Sign(provider.Event{ID: "evt_other", Type: provider.EventPaymentDisputed, OccurredAt: f.clock.Now(), PaymentID: "pay_elsewhere", DisputeID: "dp_other", Amount: &amount}, f.clock.Now())
+	require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
+	again, err := f.client.Donations(ctx, buyer, 0, 10)
+	require.NoError(t, err)
+	assert.Len(t, again, 2)
+}

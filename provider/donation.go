@@ -40,7 +40,12 @@ type Donations interface {
 	// rules of [Payments.Refund].
 	RefundDonation(ctx context.Context, req RefundDonationRequest) (Refund, error)
 
-	// Donation returns a donation's current state.
+	// Donation returns a donation's current state, by its id or, where
+	// the donation's payment is another object (Donation.PaymentID), by
+	// the payment's id: a platform's refund and dispute events of a month
+	// may name only the payment (Stripe's, the PaymentIntent of the
+	// subscription's invoice), and the library asks which month it paid.
+	// An id of neither is [ErrNotFound].
 	Donation(ctx context.Context, donationID string) (Donation, error)
 }
 

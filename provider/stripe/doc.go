@@ -140,6 +140,13 @@
 //	invoice.paid, invoice.payment_failed       donation.succeeded, donation.failed (a month)
 //	customer.subscription.deleted              monthly.canceled
 //
+// Refund and dispute events name the PaymentIntent; one of a month is the
+// PaymentIntent of the subscription's invoice, which carries no donation
+// metadata. Donation, asked by such a PaymentIntent, answers the month,
+// its invoice found through the invoice payments that name the
+// PaymentIntent (GET /v1/invoice_payments), so that a month's chargeback
+// that comes before its invoice.paid is recorded, not dropped.
+//
 // Subscribe the endpoint to those. Other events verify and give nothing.
 // The library applies each event id once, so duplicate and out-of-order
 // deliveries change nothing twice.

@@ -221,7 +221,12 @@ func withdrawn(d provider.Donation, writeErr error) (provider.Donation, error) {
 	return provider.Donation{}, fmt.Errorf("stripe: donation %s still waits after its withdrawal: %w", d.ID, provider.ErrUnknownOutcome)
 }
 
-// Donation reads a donation.
+// Donation reads a donation: a one-off donation's PaymentIntent, a month's
+// invoice, or a month by the PaymentIntent that paid its invoice, which is
+// what Stripe's refund and dispute events of a month name. That
+// PaymentIntent carries none of the donation's metadata; its invoice is
+// found through the invoice payments that name it
+// (https://docs.stripe.com/api/invoice-payment/list).
 func (p *Provider) Donation(ctx context.Context, donationID string) (provider.Donation, error) {
 	if isInvoice(donationID) {
 		return p.invoiceDonation(ctx, donationID)
@@ -233,10 +238,33 @@ func (p *Provider) Donation(ctx context.Context, donationID string) (provider.Do
 		return provider.Donation{}, mapError(err, read)
 	}
 	nonprofit, ok := pi.Metadata[metaNonprofit]
-	if !ok {
+	if ok {
+		return donationOf(pi, nonprofit, false)
+	}
+	invoiceID, err := p.invoicePaidBy(ctx, pi.ID)
+	if err != nil {
+		return provider.Donation{}, err
+	}
+	if invoiceID == "" {
 		return provider.Donation{}, fmt.Errorf("stripe: PaymentIntent %s is not a donation: %w", donationID, provider.ErrNotFound)
 	}
-	return donationOf(pi, nonprofit, false)
+	return p.invoiceDonation(ctx, invoiceID)
+}
+
+// invoicePaidBy is the id of the invoice the PaymentIntent piID paid, or
+// empty if it paid none.
+func (p *Provider) invoicePaidBy(ctx context.Context, piID string) (string, error) {
+	for ip, err := range p.api.V1InvoicePayments.List(ctx, &stripego.InvoicePaymentListParams{
+		Payment: &stripego.InvoicePaymentListPaymentParams{Type: stripego.String("payment_intent"), PaymentIntent: stripego.String(piID)},
+	}).All(ctx) {
+		if err != nil {
+			return "", mapError(err, read)
+		}
+		if ip.Invoice != nil && ip.Invoice.ID != "" {
+			return ip.Invoice.ID, nil
+		}
+	}
+	return "", nil
 }
 
 // donationOf maps a donation's PaymentIntent, like paymentOf.

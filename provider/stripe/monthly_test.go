@@ -206,3 +206,35 @@ func TestWithdrawAMonthVoidsItsInvoiceOnceItsSubscriptionIsCanceled(t *testing.T
 		t.Fatalf("withdrawing a month paid before the void: %v, want ErrInvalidState (refund it instead)", err)
 	}
 }
+
+// TestAMonthIsFoundByItsPaymentIntent: Stripe's refund and dispute
+// events of a month name the PaymentIntent of its invoice, which carries
+// none of the donation's metadata. Read by that PaymentIntent, the
+// donation is the month: its invoice, found through the invoice payments
+// that name the PaymentIntent. A PaymentIntent of no invoice and no
+// donation is not found.
+func TestAMonthIsFoundByItsPaymentIntent(t *testing.T) {
+	intent := `{"id":"pi_2","object":"payment_intent","amount":1000,"amount_received":1000,"currency":"usd","status":"succeeded","metadata":{}}`
+	payments := `{"object":"list","url":"/v1/invoice_payments","has_more":false,"data":[{"id":"inpay_2","object":"invoice_payment","invoice":"in_2","status":"paid",
+		"payment":{"type":"payment_intent","payment_intent":"pi_2"}}]}`
+	invoice := `{"id":"in_2","object":"invoice","status":"paid","currency":"usd","amount_paid":1000,
+		"parent":{"type":"subscription_details","subscription_details":{"subscription":"sub_1","metadata":{"buybutton_nonprofit":"np_verified"}}},
+		"payments":{"object":"list","data":[{"id":"inpay_2","object":"invoice_payment","status":"paid",
+			"payment":{"type":"payment_intent","payment_intent":{"id":"pi_2","object":"payment_intent","amount":1000,"currency":"usd","status":"succeeded"}}}]}}`
+	p, s := monthlyProvider(t, ok(intent), ok(payments), ok(invoice), ok(intent))
+	d, err := p.Donation(context.Background(), "pi_2")
+	if err != nil || d.ID != "in_2" || d.MonthlyID != "sub_1" || d.PaymentID != "pi_2" || d.Status != provider.DonationSucceeded {
+		t.Fatalf("Donation(pi_2) = %+v, %v; want month in_2 of sub_1, paid by pi_2", d, err)
+	}
+	listed := s.seen[1]
+	if listed.method != http.MethodGet || listed.path != "/v1/invoice_payments" ||
+		listed.form.Get("payment[type]") != "payment_intent" || listed.form.Get("payment[payment_intent]") != "pi_2" {
+		t.Fatalf("second request %+v, want the invoice payments of pi_2", listed)
+	}
+
+	none := `{"object":"list","url":"/v1/invoice_payments","has_more":false,"data":[]}`
+	p, _ = monthlyProvider(t, ok(intent), ok(none))
+	if _, err := p.Donation(context.Background(), "pi_2"); !errors.Is(err, provider.ErrNotFound) {
+		t.Fatalf("Donation of a PaymentIntent of no invoice: %v, want ErrNotFound", err)
+	}
+}

@@ -41,6 +41,7 @@ import (
 //   - A PaymentIntent's refunds are listed, newest first, by GET
 //     /v1/refunds?payment_intent=…, each with the metadata it was made
 //     with.
+//   - GET /v1/invoice_payments lists none: the server makes no invoices.
 //   - PaymentIntents are found by search on one metadata value
 //     (GET /v1/payment_intents/search?query=metadata['key']:'value'),
 //     at once: Stripe's search lags writes by up to a minute.
@@ -234,6 +235,9 @@ func (s *Server) route(w *httptest.ResponseRecorder, r *http.Request, form url.V
 		s.refund(w, form)
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/refunds":
 		s.listRefunds(w, form)
+	case r.Method == http.MethodGet && r.URL.Path == "/v1/invoice_payments":
+		// The server makes no invoices: no PaymentIntent of its paid one.
+		writeBody(w, http.StatusOK, []byte(`{"object":"list","url":"/v1/invoice_payments","has_more":false,"data":[]}`))
 	default:
 		s.problems = append(s.problems, r.Method+" "+r.URL.Path+" is not played")
 		writeFile(w, http.StatusNotFound, "error_resource_missing.json")
