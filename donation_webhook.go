@@ -55,15 +55,8 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 	}
 	id, err := c.store.Lookup(ctx, donationRef(m.ID, e.DonationID))
 	if errors.Is(err, ErrNotFound) {
-		if e.MonthlyID == "" {
-			if e, err = c.monthOfPayment(ctx, m, e); err != nil {
-				return err
-			}
-		}
-		if e.MonthlyID != "" {
-			if err := c.recordMonthFirst(ctx, m, e); err != nil {
-				return err
-			}
+		if e, err = c.recordMonthFirst(ctx, m, e); err != nil {
+			return err
 		}
 		id, err = c.store.Lookup(ctx, donationRef(m.ID, e.DonationID))
 	}
@@ -125,57 +118,60 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 // event of its refund or dispute names before the month's own
 // donation.succeeded was applied (its delivery failing, or late), from
 // what the platform says of the month: dropped as not ours, the refund or
-// chargeback would never reach the books, nor stop the gift. A month the
-// platform does not have as a succeeded month of that gift is left, and
-// the event with it. Recording the month is applying its donation.succeeded
-// (under a mark of its own): the month's own event, when it comes, finds
-// the month recorded and records nothing twice.
-func (c *Client) recordMonthFirst(ctx context.Context, m Merchant, e provider.Event) error {
-	if m.Donations == nil {
-		return nil
+// chargeback would never reach the books, nor stop the gift. The event
+// names the month and its gift, or only the month's payment (Stripe's
+// name the PaymentIntent of a subscription's invoice): then the platform
+// is asked by the payment's id (Donations.Donation) which month it paid,
+// and the event returned names that month. A month the platform does not
+// have as a succeeded month of a gift of ours is left, and the event
+// with it. Recording the month is applying its donation.succeeded (under
+// a mark of its own): the month's own event, when it comes, finds the
+// month recorded and records nothing twice.
+func (c *Client) recordMonthFirst(ctx context.Context, m Merchant, e provider.Event) (provider.Event, error) {
+	byPayment := e.MonthlyID == ""
+	if m.Donations == nil || byPayment && e.DonationID == "" {
+		return e, nil
 	}
-	if _, err := c.store.Lookup(ctx, monthlyRef(m.ID, e.MonthlyID)); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return nil // not a gift of ours
+	if !byPayment {
+		if ours, err := c.monthlyOfOurs(ctx, m, e.MonthlyID); !ours || err != nil {
+			return e, err // ask the platform nothing of another app's gift
 		}
-		return err
 	}
 	pd, err := m.Donations.Donation(ctx, e.DonationID)
-	if err != nil {
-		return fmt.Errorf("buybutton: monthly gift %s: month %s of an event that came first: %w", e.MonthlyID, e.DonationID, err)
+	if byPayment {
+		if errors.Is(err, provider.ErrNotFound) {
+			return e, nil // a payment of no donation: another app's
+		}
+		if err != nil {
+			return e, fmt.Errorf("buybutton: the donation of payment %s: %w", e.DonationID, err)
+		}
+		// A one-off donation's id is its payment's, which the library
+		// would know: only a month paid by another object is looked for.
+		if pd.MonthlyID == "" || pd.ID == e.DonationID || pd.PaymentID != e.DonationID {
+			return e, nil
+		}
+		if ours, err := c.monthlyOfOurs(ctx, m, pd.MonthlyID); !ours || err != nil {
+			return e, err
+		}
+		e.DonationID, e.MonthlyID = pd.ID, pd.MonthlyID
+	} else if err != nil {
+		return e, fmt.Errorf("buybutton: monthly gift %s: month %s of an event that came first: %w", e.MonthlyID, e.DonationID, err)
 	}
 	if pd.ID != e.DonationID || pd.Status != provider.DonationSucceeded || pd.MonthlyID != e.MonthlyID {
-		return nil
+		return e, nil
 	}
 	month := provider.Event{ID: e.ID + ":month", Type: provider.EventDonationSucceeded, OccurredAt: e.OccurredAt, DonationID: pd.ID, MonthlyID: pd.MonthlyID, Amount: &pd.Amount}
-	return c.applyMonthlyEvent(ctx, m, month)
+	return e, c.applyMonthlyEvent(ctx, m, month)
 }
 
-// monthOfPayment names the month of a monthly donation in e, an event of
-// a payment the library does not know, when the platform says the payment
-// paid one: a refund or dispute whose event names only the payment
-// (Stripe's name the PaymentIntent of a subscription's invoice) may come
-// before the month's own donation.succeeded was applied, and dropped as
-// another app's, would never reach the books. The platform is asked by
-// the payment's id (Donations.Donation). A payment of no donation, or of
-// a one-off donation (whose id is its payment's, and which the library
-// would know), leaves e as it is.
-func (c *Client) monthOfPayment(ctx context.Context, m Merchant, e provider.Event) (provider.Event, error) {
-	if m.Donations == nil || e.DonationID == "" {
-		return e, nil
+// monthlyOfOurs reports whether the platform's monthly donation
+// monthlyID is one of this library's monthly gifts.
+func (c *Client) monthlyOfOurs(ctx context.Context, m Merchant, monthlyID string) (bool, error) {
+	_, err := c.store.Lookup(ctx, monthlyRef(m.ID, monthlyID))
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
 	}
-	pd, err := m.Donations.Donation(ctx, e.DonationID)
-	if errors.Is(err, provider.ErrNotFound) {
-		return e, nil
-	}
-	if err != nil {
-		return e, fmt.Errorf("buybutton: the donation of payment %s: %w", e.DonationID, err)
-	}
-	if pd.MonthlyID == "" || pd.ID == e.DonationID || pd.PaymentID != e.DonationID {
-		return e, nil
-	}
-	e.DonationID, e.MonthlyID = pd.ID, pd.MonthlyID
-	return e, nil
+	return err == nil, err
 }
 
 // recordDonationDispute records, within tx, what a dispute event says of

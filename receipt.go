@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/buybutton/buybutton/money"
@@ -143,14 +144,23 @@ func (r *Receipt) Text() string {
 // dated in, and its name: UTC when the donor gave none, and also, named
 // so, when this machine's time zone database no longer knows tz (it was
 // checked when the donor gave it; a host whose machines may lack one
-// imports time/tzdata).
+// imports time/tzdata). A zone is loaded once (time.LoadLocation reads
+// and parses its file): a statement or a giving page dates many receipts.
 func receiptZone(tz string) (*time.Location, string) {
 	if tz == "" {
 		return time.UTC, "UTC"
+	}
+	if loc, ok := loadedZones.Load(tz); ok {
+		return loc.(*time.Location), tz
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
 		return time.UTC, "UTC"
 	}
+	loadedZones.Store(tz, loc)
 	return loc, tz
 }
+
+// loadedZones are the time zones receipts were dated in, by name: at most
+// the IANA database's few hundred, since StartDonation takes no other.
+var loadedZones sync.Map
