@@ -15,9 +15,14 @@
 // implements the ones its platform can do; a payments processor such as
 // Stripe implements [Payments], [Donations] and [Webhooks], a storefront such
 // as Shopify implements [Catalog], [Quoter], [Orders] and [Webhooks], and
-// [Inventory] where it can hold stock for a while (docs/platforms.md in
-// the repository checks each method against Shopify's API). Optional capabilities are interfaces of their own beside
-// these, which the library finds by type assertion: [MonthlyDonations],
+// [Inventory] where it can hold stock for a while. The library
+// authorizes a payment before it asks for the order, so a platform whose
+// own payments pay an order it created first (BigCommerce's Payments API,
+// Salesforce Commerce Cloud) serves as a storefront, with the payment
+// taken by a processor. docs/platforms.md in the repository checks each
+// method against Shopify's and BigCommerce's APIs. Optional capabilities
+// are interfaces of their own beside these, which the library finds by
+// type assertion: [MonthlyDonations],
 // [DonationWithdrawals], [ChargeUnits] and [MinimumCharges]. Method names
 // are distinct across interfaces, so that one type may implement all of
 // them. New capabilities arrive as new interfaces, so that adding one
