@@ -28,6 +28,17 @@ type otherAmounts struct {
 	// cancelsRefused is how many CancelMonthly calls are refused, as
 	// unavailable, before one is made.
 	cancelsRefused int
+	// refundsInPart is how many RefundDonation calls refund a tenth of
+	// what they ask, and say so, before one refunds all of it.
+	refundsInPart int
+}
+
+func (p *otherAmounts) RefundDonation(ctx context.Context, req provider.RefundDonationRequest) (provider.Refund, error) {
+	if p.refundsInPart > 0 {
+		p.refundsInPart--
+		req.Amount = tenth(req.Amount)
+	}
+	return p.Provider.RefundDonation(ctx, req)
 }
 
 func (p *otherAmounts) CancelMonthly(ctx context.Context, monthlyID string) (provider.MonthlyDonation, error) {
@@ -156,37 +167,45 @@ func TestAHoldOfAnotherAmountIsReleased(t *testing.T) {
 // donation is recorded or counted; the charge is refunded in full, a
 // monthly gift started on it is canceled at the platform, and the host is
 // told ErrUnexpectedAnswer. A monthly gift whose cancel fails is not given
-// back before it is canceled: the checkout waits, unknown, and Reconcile
-// finishes both.
+// back before it is canceled, and a charge the platform refunds in part
+// is not given back yet: the checkout waits, unknown, and Reconcile
+// finishes.
 func TestAGiftOfAnotherAmountIsGivenBack(t *testing.T) {
 	for _, tc := range []struct {
 		name           string
 		monthly        bool
 		cancelsRefused int
+		refundsInPart  int
 	}{
-		{"one-off", false, 0},
-		{"monthly", true, 0},
-		{"monthly, its cancel refused once", true, 1},
+		{"one-off", false, 0, 0},
+		{"monthly", true, 0, 0},
+		{"monthly, its cancel refused once", true, 1, 0},
+		{"one-off, given back in part first", false, 0, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			monthly := tc.monthly
 			var platform *otherAmounts
 			f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
-				platform = &otherAmounts{Provider: p, amount: hundredfold, cancelsRefused: tc.cancelsRefused}
+				platform = &otherAmounts{Provider: p, amount: hundredfold, cancelsRefused: tc.cancelsRefused, refundsInPart: tc.refundsInPart}
 				return buybutton.MerchantFrom(shopID, "Demo Shop", platform)
 			})
 			cp, co := startGift(t, f, monthly)
 			_, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
-			if tc.cancelsRefused == 0 {
+			if tc.cancelsRefused == 0 && tc.refundsInPart == 0 {
 				require.ErrorIs(t, err, buybutton.ErrUnexpectedAnswer)
 			} else {
 				// The undo could not finish: what the platform did is
 				// not settled yet.
 				require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
 				assert.Equal(t, buybutton.CheckoutUnknown, f.checkout(t, co.ID).State)
-				d, err := f.shop.Donation(ctx, platform.answered[1])
+				given := platform.answered[len(platform.answered)-1]
+				d, err := f.shop.Donation(ctx, given)
 				require.NoError(t, err)
-				assert.True(t, d.Refunded.IsZero(), "nothing given back while the monthly gift still runs")
+				if tc.refundsInPart == 0 {
+					assert.True(t, d.Refunded.IsZero(), "nothing given back while the monthly gift still runs")
+				} else {
+					assert.Equal(t, tenth(d.Amount).String(), d.Refunded.String(), "a tenth given back: not all of it")
+				}
 				_, err = f.client.Reconcile(ctx, co.ID)
 				require.ErrorIs(t, err, buybutton.ErrUnexpectedAnswer)
 			}

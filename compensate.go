@@ -99,8 +99,8 @@ func (c *Client) compensate(ctx context.Context, m Merchant, co *Checkout, to Ch
 // releasePayment gives a payment's money back: it voids the hold, and a
 // payment that is already failed or voided needs nothing. A payment that
 // somehow got captured (on the merchant's dashboard) is refunded in full,
-// so that compensation never leaves money taken. The calls' keys derive
-// from co's attempt.
+// so that compensation never leaves money taken (allGivenBack). The
+// calls' keys derive from co's attempt.
 func releasePayment(ctx context.Context, m Merchant, co *Checkout, paymentID string) error {
 	key := co.key("void")
 	captured, err := voidPayment(ctx, m, key, paymentID)
@@ -111,7 +111,19 @@ func releasePayment(ctx context.Context, m Merchant, co *Checkout, paymentID str
 	if err != nil || !left.IsPositive() {
 		return err
 	}
-	_, err = m.Payments.Refund(ctx, provider.RefundRequest{IdempotencyKey: releaseKey(key, left), KeyCreatedAt: co.AttemptedAt, PaymentID: paymentID, Amount: left, Reason: "order not placed"})
+	r, err := m.Payments.Refund(ctx, provider.RefundRequest{IdempotencyKey: releaseKey(key, left), KeyCreatedAt: co.AttemptedAt, PaymentID: paymentID, Amount: left, Reason: "order not placed"})
+	return allGivenBack(r, err, left)
+}
+
+// allGivenBack checks that a refund of left, all that was left of a
+// payment or a donation no one records, was answered of that amount. One
+// answered of another amount has not given it all back: the outcome is
+// not settled, and the next try reads what is left and refunds the rest
+// under a key of its own (releaseKey).
+func allGivenBack(r provider.Refund, err error, left money.Amount) error {
+	if err == nil && !r.Amount.Equal(left) {
+		err = fmt.Errorf("%w: refund %s answered of %s, %s asked: what is left is asked again", ErrUnknownOutcome, r.ID, r.Amount, left)
+	}
 	return err
 }
 
@@ -195,8 +207,8 @@ func releaseGift(ctx context.Context, m Merchant, co *Checkout, donationID strin
 // giveGiftBack cancels the monthly donation a donation no one records
 // starts (nothing else would stop it charging every month), withdraws
 // the donation under key if it waits for the donor's action, then refunds
-// what is left of it if it succeeded, under a key made of key and that
-// amount (releaseKey), made at keyAt.
+// what is left of it if it succeeded, all of it (allGivenBack), under a
+// key made of key and that amount (releaseKey), made at keyAt.
 func giveGiftBack(ctx context.Context, m Merchant, donationID, key string, keyAt time.Time) error {
 	d, err := m.Donations.Donation(ctx, donationID)
 	if errors.Is(err, provider.ErrNotFound) {
@@ -219,8 +231,8 @@ func giveGiftBack(ctx context.Context, m Merchant, donationID, key string, keyAt
 	if err != nil || d.Status != provider.DonationSucceeded || !left.IsPositive() {
 		return err
 	}
-	_, err = m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: releaseKey(key, left), KeyCreatedAt: keyAt, DonationID: donationID, Amount: left, Reason: "donation not recorded"})
-	return err
+	r, err := m.Donations.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: releaseKey(key, left), KeyCreatedAt: keyAt, DonationID: donationID, Amount: left, Reason: "donation not recorded"})
+	return allGivenBack(r, err, left)
 }
 
 // withdrawGift withdraws a donation waiting for the donor's action, and

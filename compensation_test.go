@@ -139,3 +139,45 @@ func TestCompensationRefundsWhatIsLeftUnderANewKey(t *testing.T) {
 	assert.Equal(t, "90.78 USD", pay.Refunded.String(), "the dashboard's 10.00 and the rest")
 	assert.Equal(t, 2, f.shop.Stats().Refunds)
 }
+
+// partlyRefunding is that platform, refunding a tenth of what its next
+// refund asks, and saying so, while partly is set.
+type partlyRefunding struct {
+	capturedBehindTheVoid
+	partly *bool
+}
+
+func (p partlyRefunding) Refund(ctx context.Context, req provider.RefundRequest) (provider.Refund, error) {
+	if *p.partly {
+		*p.partly = false
+		req.Amount = tenth(req.Amount)
+	}
+	return p.capturedBehindTheVoid.Refund(ctx, req)
+}
+
+// TestCompensationRefundedInPartAsksAgainForTheRest: the compensating
+// refund is made of a tenth of the payment. The money is not back, so the
+// attempt is not over: the checkout waits, unknown, and Reconcile refunds
+// the rest.
+func TestCompensationRefundedInPartAsksAgainForTheRest(t *testing.T) {
+	partly, captured := true, ""
+	f := buildFixture(t, nil, nil, refusingMerchant(func(shop *memory.Provider) provider.Payments {
+		return partlyRefunding{capturedBehindTheVoid{shop, &captured}, &partly}
+	}))
+	co := f.ready(t, buyer, book(2))
+	_, err := f.confirm(co, memory.TokenApprove)
+	require.ErrorIs(t, err, buybutton.ErrUnknownOutcome)
+	require.Equal(t, buybutton.CheckoutUnknown, f.checkout(t, co.ID).State)
+	pay, err := f.shop.Payment(ctx, captured)
+	require.NoError(t, err)
+	require.Equal(t, "9.08 USD", pay.Refunded.String())
+
+	got, err := f.client.Reconcile(ctx, co.ID)
+	require.NoError(t, err)
+	assert.NotEqual(t, buybutton.CheckoutUnknown, got.State)
+	assert.Empty(t, got.OrderID)
+	pay, err = f.shop.Payment(ctx, captured)
+	require.NoError(t, err)
+	assert.Equal(t, "90.78 USD", pay.Refunded.String(), "all of it back")
+	assert.Equal(t, 2, f.shop.Stats().Refunds)
+}

@@ -68,6 +68,12 @@ var (
 	// refunded in full and a monthly gift started on it canceled, and the
 	// checkout is ready to be confirmed again. Look at the provider; the
 	// buyer sees the code "platform_error".
+	//
+	// From a refund, it is a refund the provider made of another amount
+	// than asked (a refund the platform made in part): the money moved, so
+	// the refund is recorded succeeded, of the amount answered, with the
+	// amount asked in [Refund].Asked, and what is left may be refunded
+	// again; a retry with the same key answers it again.
 	ErrUnexpectedAnswer = errors.New("buybutton: provider answered another amount than asked")
 )
 

@@ -523,6 +523,7 @@ func cloneRefunds(rs []Refund) []Refund {
 	out := slices.Clone(rs)
 	for i := range out {
 		out[i].Lines = slices.Clone(out[i].Lines)
+		out[i].Asked = clonePtr(out[i].Asked)
 	}
 	return out
 }

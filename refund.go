@@ -17,9 +17,18 @@ import (
 type Refund struct {
 	ID               string // ours; also the provider call's idempotency key
 	ProviderRefundID string // set once the provider answered
-	Amount           money.Amount
-	Reason           string
-	Status           RefundStatus
+	// Amount is what the refund returns: what was asked, or, once the
+	// provider answered that it refunded another amount, that amount.
+	Amount money.Amount
+	// Asked is the amount asked, kept only when the provider answered
+	// that it refunded another (Amount): a refund the platform made
+	// partly, or an adapter that scales minor units wrongly. The money
+	// moved is what the platform says it moved, so the books follow its
+	// answer, and the call and its retries return [ErrUnexpectedAnswer]
+	// for someone to look at the provider. Nil otherwise.
+	Asked  *money.Amount
+	Reason string
+	Status RefundStatus
 	// Lines are the units of the order's lines this refund returns, for a
 	// refund asked by lines ([RefundParams].Lines); empty for one asked by
 	// amount.
@@ -270,11 +279,17 @@ func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID
 		return f, fmt.Errorf("buybutton: refund %s: still pending: %w", f.ID, callErr)
 	}
 	var settled *Refund
+	var answerErr error
 	err = t.update(ctx, func(r R, tx *Tx) (bool, error) {
 		f := findRefund(r, refundID)
 		settled = f
 		if f.Status != RefundPending {
 			return true, nil
+		}
+		if callErr == nil {
+			if answerErr = checkRefundAnswer(r, *f, pr.Amount, t.unit(r)); answerErr != nil {
+				return true, nil
+			}
 		}
 		settle := func() {
 			if callErr != nil {
@@ -287,6 +302,9 @@ func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID
 				}
 			} else {
 				f.Status, f.ProviderRefundID = RefundSucceeded, pr.ID
+				if asked := f.Amount; !pr.Amount.Equal(asked) {
+					f.Asked, f.Amount = &asked, pr.Amount
+				}
 			}
 		}
 		return false, t.settled(ctx, r, f, settle, tx, callErr)
@@ -294,16 +312,43 @@ func settleRefund[R refundable](ctx context.Context, t refundTarget[R], refundID
 	if err != nil {
 		return nil, err
 	}
+	if answerErr != nil {
+		return settled, answerErr
+	}
 	if callErr != nil {
 		return settled, fmt.Errorf("%w: refund %s: %w", ErrRefundFailed, refundID, callErr)
 	}
 	return settled, refusal(settled)
 }
 
+// checkRefundAnswer checks the amount the provider answered that it
+// refunded, for f, a refund of r still pending. The amount asked is
+// right; another amount is taken for what the platform moved, and
+// recorded, if it could have moved it: in r's currency, positive, whole
+// steps of unit, and within what r took beside the refunds that
+// succeeded. An answer that could not be true leaves the refund pending,
+// as an outcome not known yet (ErrUnknownOutcome), for someone to look at
+// the provider: recording it would put refunds in the books that no
+// platform made.
+func checkRefundAnswer(r refundable, f Refund, answered, unit money.Amount) error {
+	if answered.Equal(f.Amount) {
+		return nil
+	}
+	cur := r.refundCeiling().Currency()
+	if answered.Currency() != cur || !answered.IsPositive() || checkStep("amount", answered, unit) != nil || checkRefundFits(r, answered) != nil {
+		return fmt.Errorf("%w: refund %s: the platform answered %s, asked %s, which it cannot have refunded of %s taken", ErrUnknownOutcome, f.ID, answered, f.Amount, r.refundCeiling())
+	}
+	return nil
+}
+
 // refusal is the error a settled refund is returned with: ErrRefundFailed
-// for one the provider refused, with the kind it was refused with, and nil
-// for one that succeeded.
+// for one the provider refused, with the kind it was refused with,
+// ErrUnexpectedAnswer for one it made of another amount than asked, and
+// nil for one that succeeded as asked.
 func refusal(f *Refund) error {
+	if f.Status == RefundSucceeded && f.Asked != nil {
+		return fmt.Errorf("%w: refund %s is of %s, asked %s", ErrUnexpectedAnswer, f.ID, f.Amount, *f.Asked)
+	}
 	if f.Status != RefundFailed {
 		return nil
 	}

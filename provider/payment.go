@@ -54,8 +54,12 @@ type Payments interface {
 	// race each other. A refund the platform made and answered failed at
 	// once is a [*RefundFailedError] with the refund's id; one that fails
 	// later is the event [EventPaymentRefundFailed]. The answer's Amount
-	// is the amount asked, in its currency: the library records a refund
-	// as asked.
+	// is what the platform refunded, which is the amount asked. A
+	// platform that refunded another amount says so: the library records
+	// the refund as answered, for that is the money that moved, and tells
+	// its caller the answer was unexpected. An answer no platform could
+	// give (another currency, more than the payment has left) leaves the
+	// refund's outcome unknown, and it is asked again with the same key.
 	Refund(ctx context.Context, req RefundRequest) (Refund, error)
 
 	// Payment returns a payment's current state.

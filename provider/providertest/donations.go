@@ -82,7 +82,7 @@ func runDonations(t *testing.T, newHarness HarnessMaker) {
 				t.Fatalf("RefundDonation: %v", err)
 			}
 			if !first.Amount.Equal(req.Amount) || first.Amount.Currency() != req.Amount.Currency() {
-				t.Fatalf("RefundDonation answered %v, want %v: the library records a refund as asked", first.Amount, req.Amount)
+				t.Fatalf("RefundDonation answered %v, want %v: a refund answers what the platform refunded, here all that was asked; the library records it as answered", first.Amount, req.Amount)
 			}
 			if again, err := e.p.RefundDonation(e.ctx, req); err != nil || again.ID != first.ID {
 				t.Fatalf("replayed refund = %q, %v; want the original %q", again.ID, err, first.ID)

@@ -342,7 +342,7 @@ func refund(t *testing.T, e env[provider.Payments], label, paymentID string, min
 		t.Fatalf("Refund (%s): %v", label, err)
 	}
 	if asked := units(t, minor, e.fx.Currency); !r.Amount.Equal(asked) || r.Amount.Currency() != asked.Currency() || r.PaymentID != paymentID {
-		t.Fatalf("Refund (%s) answered %v of payment %q, want %v of %q: the library records a refund as asked", label, r.Amount, r.PaymentID, asked, paymentID)
+		t.Fatalf("Refund (%s) answered %v of payment %q, want %v of %q: a refund answers what the platform refunded, here all that was asked; the library records it as answered", label, r.Amount, r.PaymentID, asked, paymentID)
 	}
 	return r
 }
