@@ -478,6 +478,28 @@ func ExampleClient_CancelOrder() {
 	// true
 }
 
+// After an outage longer than the platform re-sends its webhooks, an
+// order is read back from the merchant's platform: the parcel shipped
+// while nobody listened is recorded, and the host told of it once.
+func ExampleClient_ReconcileOrder() {
+	ctx := context.Background()
+	shop := memory.New(nil)
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", shop)},
+	})
+	order := examplePurchase(ctx, client)
+	_ = shop.ShipOrder(order.ProviderOrderID, provider.Shipment{Carrier: "UPS", TrackingNumber: "1Z999"})
+	shop.TakeDeliveries() // the order.shipped webhook, never delivered
+
+	order, err := client.ReconcileOrder(ctx, order.ID)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(order.Status, order.Shipments[0].Carrier, order.Shipments[0].TrackingNumber)
+	// Output:
+	// fulfilled UPS 1Z999
+}
+
 // Every move of every machine is recorded: from, to, why, by whom, when.
 func ExampleClient_Transitions() {
 	ctx := context.Background()

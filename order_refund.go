@@ -135,11 +135,40 @@ func paymentTransition(o *Order, was PaymentState, reason, actor string, at time
 	return paymentMachine.record(o.ID, was, o.PaymentState(), reason, actor, at)
 }
 
-// ReconcileOrder settles an order's refunds that are still pending (an
-// unknown outcome, a platform that was down), by asking the provider again
-// with the same keys: what [Client.Maintain] does when the order is due,
-// at once.
+// ReconcileOrder brings an order up to what its platforms say. It settles
+// the order's refunds that are still pending (an unknown outcome, a
+// platform that was down) by asking the provider again with the same
+// keys, which is what [Client.Maintain] does when the order is due, at
+// once. Then it reads the merchant's order on its platform and applies
+// what the record lacks, as the webhooks would have: parcels with their
+// tracking, the order fulfilled or delivered, or canceled by the merchant
+// (the money then goes back, as for order.canceled). Platforms stop
+// re-sending a webhook after a while (Stripe three days, Shopify four
+// hours, BigCommerce 48 hours): a host whose endpoint was down longer
+// calls it for the orders still open. The host's events follow
+// ([EventOrderShipped], ...), once each, whichever of the webhook and
+// this call comes first.
 func (c *Client) ReconcileOrder(ctx context.Context, orderID string) (*Order, error) {
+	if _, err := c.settleOrderRefunds(ctx, orderID); err != nil {
+		return nil, err
+	}
+	o, err := c.store.Order(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := c.merchant(o.MerchantID)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.catchUpFulfilment(ctx, m, orderID); err != nil {
+		return nil, err
+	}
+	return c.store.Order(ctx, orderID)
+}
+
+// settleOrderRefunds settles the order's refunds still pending, and
+// returns the order as it then is.
+func (c *Client) settleOrderRefunds(ctx context.Context, orderID string) (*Order, error) {
 	if err := settlePending(ctx, c.orderRefunds(orderID, "host")); err != nil {
 		return nil, err
 	}

@@ -195,7 +195,7 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 	case provider.EventPaymentRefunded:
 		// Settle our own pending refunds first, so that one of them is not
 		// taken for a refund made elsewhere.
-		o, err := c.ReconcileOrder(ctx, orderID)
+		o, err := c.settleOrderRefunds(ctx, orderID)
 		if err != nil {
 			return err
 		}
@@ -205,7 +205,7 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 	case provider.EventPaymentRefundFailed:
 		// A refund of ours whose answer was lost is recorded with its
 		// platform id once settled, so that its failure finds it.
-		if _, err := c.ReconcileOrder(ctx, orderID); err != nil {
+		if _, err := c.settleOrderRefunds(ctx, orderID); err != nil {
 			return err
 		}
 	}

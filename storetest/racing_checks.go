@@ -129,9 +129,15 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock,
 			trs, _ := f.store.Transitions(w.ctx, o.ID)
 			t.Errorf("order %s is %s, and %s at the platform; its cancellation %+v, refunds %+v, transitions %+v", o.ID, o.Status, po.Status, o.Cancellation, o.Refunds, trs)
 		}
+		if po.Status != provider.OrderCanceled {
+			// Told by webhooks, or, for those lost for good, read back.
+			assert.Equal(t, string(po.Status), string(o.Status), "order %s's fulfilment", o.ID)
+			// The dashboard may ship one parcel twice; the order keeps it once.
+			assert.ElementsMatch(t, withoutRepeats(po.Shipments), o.Shipments, "order %s's parcels", o.ID)
+		}
 	}
 
-	t.Logf("checkouts %d, orders %d paid (%d with the code, %d units kept, %d captures failed) and %d free (%d kept), payments %d; platform %+v; faults %v", len(w.ids), len(orders), coded, sold, lapsed, freeOrders, freeKept, len(w.payments), st, w.faults.Counts())
+	t.Logf("checkouts %d, orders %d paid (%d with the code, %d units kept, %d captures failed) and %d free (%d kept), payments %d; order webhooks lost for good %d; platform %+v; faults %v", len(w.ids), len(orders), coded, sold, lapsed, freeOrders, freeKept, len(w.payments), w.lost, st, w.faults.Counts())
 	// What is left to sell is exactly the stock less what was kept.
 	w.checkLeft(t, tee, stock-sold)
 	w.checkLeft(t, freeBook, freeStock-freeKept)
@@ -379,6 +385,7 @@ func (w *racingWorld) checkEvents(t *testing.T) {
 			require.NoError(t, err)
 			once(buybutton.EventOrderPlaced, o.ID, true)
 			once(buybutton.EventOrderCanceled, o.ID, o.Status == buybutton.OrderCanceled)
+			once(buybutton.EventOrderDelivered, o.ID, o.Status == buybutton.OrderDelivered)
 			once(buybutton.EventPaymentCaptured, o.ID, o.Captured.IsPositive())
 			once(buybutton.EventPaymentCaptureFailed, o.ID, o.CaptureFailure != "")
 			for _, p := range o.Shipments {
@@ -513,4 +520,15 @@ func (w *racingWorld) addKept(t *testing.T, raised money.Amount, d *buybutton.Do
 	}
 	require.NoError(t, err)
 	return raised, kept.IsPositive()
+}
+
+// withoutRepeats is ss without repeats, in order.
+func withoutRepeats[T comparable](ss []T) []T {
+	var out []T
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

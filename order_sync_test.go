@@ -1,0 +1,145 @@
+package buybutton_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/provider"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// lose drops the webhooks the platform queued, as a platform that gave up
+// re-sending them does, and returns them, to deliver late.
+func (f fixture) lose(t *testing.T) []memory.Delivery {
+	t.Helper()
+	lost := f.shop.TakeDeliveries()
+	require.NotEmpty(t, lost)
+	return lost
+}
+
+// TestReconcileOrderCatchesUpWithLostWebhooks: the merchant ships an
+// order in two parcels and the carrier delivers it while the host's
+// webhook endpoint is down for longer than the platform re-sends. The
+// order stays placed until ReconcileOrder reads the platform's order:
+// then it records both parcels with their tracking, the delivery, and
+// tells the host once of each. The webhooks arriving after all change
+// nothing, and neither does a second ReconcileOrder, which writes
+// nothing.
+func TestReconcileOrderCatchesUpWithLostWebhooks(t *testing.T) {
+	f := buildFixture(t, nil, nil, nil)
+	o := f.placed(t)
+	second := provider.Shipment{Carrier: "DHL", TrackingNumber: "JD0002", TrackingURL: "https://example.com/track/JD0002"}
+	require.NoError(t, f.shop.ShipPart(o.ProviderOrderID, parcel))
+	lost := f.lose(t)
+
+	got, err := f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.OrderPartiallyFulfilled, got.Status)
+	assert.Equal(t, []provider.Shipment{parcel}, got.Shipments)
+
+	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, second))
+	require.NoError(t, f.shop.DeliverOrder(o.ProviderOrderID))
+	lost = append(lost, f.lose(t)...)
+	got, err = f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.OrderDelivered, got.Status)
+	assert.Equal(t, []provider.Shipment{parcel, second}, got.Shipments)
+	assert.Equal(t, []string{">placed", "placed>partially_fulfilled", "partially_fulfilled>fulfilled", "fulfilled>delivered"}, f.path(t, o.ID, "order"))
+
+	for _, d := range lost {
+		require.NoError(t, f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
+	}
+	late := f.order(t, o.ID)
+	again, err := f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, late.Version, again.Version, "nothing new: nothing written")
+	assert.Equal(t, []provider.Shipment{parcel, second}, again.Shipments)
+	events := f.pendingEvents(t)
+	assert.Equal(t, 2, count(events, buybutton.EventOrderShipped), "one for each parcel")
+	assert.Equal(t, 1, count(events, buybutton.EventOrderDelivered))
+}
+
+// TestReconcileOrderCapturesOnAShipmentItFinds: under CaptureOnShipment,
+// a shipment ReconcileOrder finds takes the money, once, as its webhook
+// would have.
+func TestReconcileOrderCapturesOnAShipmentItFinds(t *testing.T) {
+	f := buildFixture(t, nil, &buybutton.Options{Capture: buybutton.CaptureOnShipment}, nil)
+	o := f.placed(t)
+	require.True(t, o.Captured.IsZero())
+	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
+	lost := f.lose(t)
+
+	got, err := f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.OrderFulfilled, got.Status)
+	assert.Equal(t, "90.78 USD", got.Captured.String())
+	for _, d := range lost {
+		require.NoError(t, f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
+	}
+	_, err = f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, f.shop.Stats().Captures)
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentCaptured))
+}
+
+// TestReconcileOrderFinishesACancellationItFinds: the merchant canceled
+// the order on the platform's dashboard and its webhook was lost.
+// ReconcileOrder gives the buyer's money back and cancels the order, as
+// order.canceled would have.
+func TestReconcileOrderFinishesACancellationItFinds(t *testing.T) {
+	f := buildFixture(t, nil, nil, nil)
+	o := f.placed(t)
+	lost := f.cancelOnPlatform(t, o)
+
+	got, err := f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.OrderCanceled, got.Status)
+	assert.Equal(t, "90.78 USD", got.Refunded().String())
+	require.NoError(t, f.client.HandleWebhook(ctx, shopID, lost.Header, lost.Body))
+	_, err = f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, f.shop.Stats().Refunds)
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventOrderCanceled))
+}
+
+// TestReconcileOrderMovesNothingBack: the platform's order further behind
+// than the record (its read not caught up with the webhook that came
+// first) changes nothing.
+func TestReconcileOrderMovesNothingBack(t *testing.T) {
+	var platform *behindOrders
+	f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
+		platform = &behindOrders{Provider: p}
+		return buybutton.MerchantFrom(shopID, "Demo Shop", platform)
+	})
+	o := f.placed(t)
+	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
+	f.deliver(t)
+	shipped := f.order(t, o.ID)
+	require.Equal(t, buybutton.OrderFulfilled, shipped.Status)
+
+	platform.behind = true
+	got, err := f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.OrderFulfilled, got.Status)
+	assert.Equal(t, shipped.Version, got.Version)
+	assert.Equal(t, []provider.Shipment{parcel}, got.Shipments)
+}
+
+// behindOrders answers an order's reads, while behind, as the order was
+// when placed: no parcel, nothing fulfilled.
+type behindOrders struct {
+	*memory.Provider
+	behind bool
+}
+
+func (p *behindOrders) Order(ctx context.Context, orderID string) (provider.Order, error) {
+	o, err := p.Provider.Order(ctx, orderID)
+	if p.behind {
+		o.Status, o.Shipments = provider.OrderPlaced, nil
+	}
+	return o, err
+}
