@@ -139,10 +139,13 @@ func paymentTransition(o *Order, was PaymentState, reason, actor string, at time
 // the order's refunds that are still pending (an unknown outcome, a
 // platform that was down) by asking the provider again with the same
 // keys, which is what [Client.Maintain] does when the order is due, at
-// once. Then it reads the merchant's order on its platform and applies
-// what the record lacks, as the webhooks would have: parcels with their
-// tracking, the order fulfilled or delivered, or canceled by the merchant
-// (the money then goes back, as for order.canceled). Platforms stop
+// once. Then it reads the merchant's order and the order's payment on
+// their platforms and applies what the record lacks, as the webhooks
+// would have: parcels with their tracking, the order fulfilled or
+// delivered, or canceled by the merchant (the money then goes back, as
+// for order.canceled); a capture made on the platform, and a hold that
+// ended there uncaptured. Refunds and disputes made on the platform are
+// left to their webhooks, which carry their ids. Platforms stop
 // re-sending a webhook after a while (Stripe three days, Shopify four
 // hours, BigCommerce 48 hours): a host whose endpoint was down longer
 // calls it for the orders still open. The host's events follow
@@ -160,7 +163,7 @@ func (c *Client) ReconcileOrder(ctx context.Context, orderID string) (*Order, er
 	if err != nil {
 		return nil, err
 	}
-	if err := c.catchUpFulfilment(ctx, m, orderID); err != nil {
+	if err := c.catchUp(ctx, m, orderID); err != nil {
 		return nil, err
 	}
 	return c.store.Order(ctx, orderID)

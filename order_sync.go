@@ -7,46 +7,58 @@ import (
 	"github.com/buybutton/buybutton/provider"
 )
 
-// catchUpFulfilment reads the merchant's order on its platform and
-// applies what it shows that the record lacks, as the webhooks that tell
-// of it would have: each parcel not recorded (order.shipped, with its
-// tracking), the order fulfilled in part or in full, delivered, or
-// canceled by the merchant (the money goes back as for order.canceled).
-// Platforms stop re-sending a delivery after a while (Stripe after three
-// days, Shopify after four hours, BigCommerce after 48, deactivating the
+// catchUp reads the merchant's order, and the order's payment, on their
+// platforms and applies what they show that the record lacks, as the
+// webhooks that tell of it would have: each parcel not recorded
+// (order.shipped, with its tracking), the order fulfilled in part or in
+// full, delivered, or canceled by the merchant (the money goes back as for
+// order.canceled); a capture made on the platform (payment.captured),
+// and a hold that ended there uncaptured (payment.canceled). Platforms
+// stop re-sending a delivery after a while (Stripe after three days,
+// Shopify after four hours, BigCommerce after 48, deactivating the
 // webhook; docs/platforms.md), so what happened while a host was down
 // longer is known only by asking.
 //
 // It moves the order forward only, as the webhooks do: a platform that
 // shows less than the record (an event came before the platform's read
-// caught up) changes nothing. A merchant with no Orders, and an order
-// whose platform order is not known, have nothing to read.
-func (c *Client) catchUpFulfilment(ctx context.Context, m Merchant, orderID string) error {
+// caught up) changes nothing, and nothing new writes nothing. A merchant
+// with no Orders, and an order whose platform order is not known, have no
+// order to read; an order that cost nothing has no payment. Refunds and
+// disputes made on the platform are not read back: the contract's
+// payment carries their sums, not their ids, which is what a late webhook
+// of one is matched by.
+func (c *Client) catchUp(ctx context.Context, m Merchant, orderID string) error {
 	o, err := c.store.Order(ctx, orderID)
-	if err != nil || m.Orders == nil || o.ProviderOrderID == "" {
+	if err != nil {
 		return err
 	}
-	po, err := m.Orders.Order(ctx, o.ProviderOrderID)
-	if err != nil {
-		return fmt.Errorf("buybutton: order %s: reading it on the platform: %w", o.ID, err)
-	}
-	actor := providerActor(m.ID)
-	if po.Status == provider.OrderCanceled {
-		if o.Status == OrderCanceled || o.Cancellation != nil && o.Cancellation.Failure != "" {
-			return nil // canceled, or a cancellation the host settles
+	var events []catchUpEvent
+	if m.Orders != nil && o.ProviderOrderID != "" {
+		po, err := m.Orders.Order(ctx, o.ProviderOrderID)
+		if err != nil {
+			return fmt.Errorf("buybutton: order %s: reading it on the platform: %w", o.ID, err)
 		}
-		_, err := c.settleCancellation(ctx, m, orderID, "canceled by the merchant (read from the platform)", actor)
-		if err != nil && !refusedForGood(err) {
+		if po.Status == provider.OrderCanceled {
+			return c.canceledOnPlatform(ctx, m, o)
+		}
+		if events, err = fulfilmentEvents(o, po); err != nil {
 			return err
 		}
+		if len(events) > 0 {
+			if err := c.captureOnShipment(ctx, m, orderID); err != nil {
+				return err
+			}
+		}
+	}
+	if o.hasPayment() && m.Payments != nil {
+		pay, err := m.Payments.Payment(ctx, o.PaymentID)
+		if err != nil {
+			return fmt.Errorf("buybutton: order %s: reading its payment on the platform: %w", o.ID, err)
+		}
+		events = append(events, paymentCatchUp(o, pay)...)
+	}
+	if len(events) == 0 {
 		return nil
-	}
-	events, err := fulfilmentEvents(o, po)
-	if err != nil || len(events) == 0 {
-		return err
-	}
-	if err := c.captureOnShipment(ctx, m, orderID); err != nil {
-		return err
 	}
 	_, err = c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
 		for _, f := range events {
@@ -59,9 +71,43 @@ func (c *Client) catchUpFulfilment(ctx context.Context, m Merchant, orderID stri
 	return err
 }
 
-// fulfilmentEvent is an event of the platform's order as a webhook would
-// have told it, with what applying it needs to know.
-type fulfilmentEvent struct {
+// canceledOnPlatform finishes the cancellation of o, which its merchant
+// canceled on the platform, as order.canceled would: unless it is
+// canceled already, or the platform refused for good to give the money
+// back (the host settles that).
+func (c *Client) canceledOnPlatform(ctx context.Context, m Merchant, o *Order) error {
+	if o.Status == OrderCanceled || o.Cancellation != nil && o.Cancellation.Failure != "" {
+		return nil
+	}
+	_, err := c.settleCancellation(ctx, m, o.ID, "canceled by the merchant (read from the platform)", providerActor(m.ID))
+	if err != nil && !refusedForGood(err) {
+		return err
+	}
+	return nil
+}
+
+// paymentCatchUp are the events that bring o's payment up to pay, the
+// platform's: a capture above what o records, or a hold o thinks open
+// that ended uncaptured. A payment in another currency tells nothing:
+// applying its capture would be refused.
+func paymentCatchUp(o *Order, pay provider.Payment) []catchUpEvent {
+	e := provider.Event{ID: "sync:" + o.ID, PaymentID: o.PaymentID}
+	switch {
+	case pay.Status == provider.PaymentCaptured && pay.Captured.Currency() == o.Currency:
+		if more, _ := pay.Captured.Cmp(o.Captured); more > 0 {
+			e.Type, e.Amount = provider.EventPaymentCaptured, &pay.Captured
+			return []catchUpEvent{{event: e}}
+		}
+	case pay.Status == provider.PaymentVoided && o.holdOpen() && !o.cancelOwed():
+		e.Type = provider.EventPaymentCanceled
+		return []catchUpEvent{{event: e}}
+	}
+	return nil
+}
+
+// catchUpEvent is an event of the platform's order or payment as a
+// webhook would have told it, with what applying it needs to know.
+type catchUpEvent struct {
 	event provider.Event
 	facts eventFacts
 }
@@ -73,7 +119,7 @@ type fulfilmentEvent struct {
 // words are cleaned as a webhook's are (cleanEvent) before they are
 // compared. An order the platform shows as only placed, with no parcel,
 // tells nothing.
-func fulfilmentEvents(o *Order, po provider.Order) ([]fulfilmentEvent, error) {
+func fulfilmentEvents(o *Order, po provider.Order) ([]catchUpEvent, error) {
 	shipped := OrderFulfilled
 	switch po.Status {
 	case provider.OrderPartiallyFulfilled:
@@ -85,21 +131,21 @@ func fulfilmentEvents(o *Order, po provider.Order) ([]fulfilmentEvent, error) {
 		}
 		shipped = OrderPartiallyFulfilled // parcels on their way, the order not fulfilled yet
 	}
-	var out []fulfilmentEvent
+	var out []catchUpEvent
 	for _, s := range po.Shipments {
 		e, err := cleanEvent(provider.Event{ID: "sync:" + o.ID, Type: provider.EventOrderShipped, OrderID: po.ID, Shipment: &s})
 		if err != nil {
 			return nil, fmt.Errorf("buybutton: order %s: the platform's order: %w", o.ID, err)
 		}
 		if !hasShipment(o, *e.Shipment) {
-			out = append(out, fulfilmentEvent{e, eventFacts{shipped: shipped}})
+			out = append(out, catchUpEvent{e, eventFacts{shipped: shipped}})
 		}
 	}
 	if len(out) == 0 && o.Status.rank() < shipped.rank() && o.Status != OrderCanceled {
-		out = append(out, fulfilmentEvent{provider.Event{ID: "sync:" + o.ID, Type: provider.EventOrderShipped, OrderID: po.ID}, eventFacts{shipped: shipped}})
+		out = append(out, catchUpEvent{provider.Event{ID: "sync:" + o.ID, Type: provider.EventOrderShipped, OrderID: po.ID}, eventFacts{shipped: shipped}})
 	}
 	if po.Status == provider.OrderDelivered && o.Status.rank() < OrderDelivered.rank() && o.Status != OrderCanceled {
-		out = append(out, fulfilmentEvent{provider.Event{ID: "sync:" + o.ID, Type: provider.EventOrderDelivered, OrderID: po.ID}, eventFacts{}})
+		out = append(out, catchUpEvent{provider.Event{ID: "sync:" + o.ID, Type: provider.EventOrderDelivered, OrderID: po.ID}, eventFacts{}})
 	}
 	return out, nil
 }

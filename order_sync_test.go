@@ -143,3 +143,48 @@ func (p *behindOrders) Order(ctx context.Context, orderID string) (provider.Orde
 	}
 	return o, err
 }
+
+// TestReconcileOrderRecordsACaptureMadeOnThePlatform: under
+// CaptureOnShipment the merchant captured the payment on the platform's
+// dashboard, and payment.captured was lost. ReconcileOrder records the
+// capture, once.
+func TestReconcileOrderRecordsACaptureMadeOnThePlatform(t *testing.T) {
+	f := buildFixture(t, nil, &buybutton.Options{Capture: buybutton.CaptureOnShipment}, nil)
+	o := f.placed(t)
+	_, err := f.shop.Capture(ctx, provider.CaptureRequest{IdempotencyKey: "dashboard", PaymentID: o.PaymentID, Amount: o.Authorized})
+	require.NoError(t, err)
+
+	got, err := f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "90.78 USD", got.Captured.String())
+	assert.Equal(t, buybutton.PaymentCaptured, got.PaymentState())
+	// The webhook, late after all.
+	h, b := f.shop.Sign(provider.Event{ID: "evt_late_capture", Type: provider.EventPaymentCaptured, PaymentID: o.PaymentID, Amount: &got.Captured}, f.clock.Now())
+	require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, b))
+	_, err = f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentCaptured))
+}
+
+// TestReconcileOrderFindsAHoldThatEnded: under CaptureOnShipment the
+// card's issuer ended the hold before the goods left, and
+// payment.canceled was lost. ReconcileOrder marks the order as one whose
+// payment cannot be captured, and tells the host once, before the
+// merchant ships.
+func TestReconcileOrderFindsAHoldThatEnded(t *testing.T) {
+	f := buildFixture(t, nil, &buybutton.Options{Capture: buybutton.CaptureOnShipment}, nil)
+	o := f.placed(t)
+	require.NoError(t, f.shop.LapseHold(o.PaymentID))
+	lost := f.lose(t)
+
+	got, err := f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.PaymentCaptureFailed, got.PaymentState())
+	assert.NotEmpty(t, got.CaptureFailure)
+	for _, d := range lost {
+		require.NoError(t, f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
+	}
+	_, err = f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentCaptureFailed))
+}

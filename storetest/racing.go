@@ -573,13 +573,13 @@ func (w *racingWorld) deliver() {
 }
 
 // lostForGood reports whether the platform never delivers e: one in
-// eight of the order events, which a platform sends about an order's
-// fulfilment, as one whose retries ran out while the host was down
-// (docs/platforms.md). Only ReconcileOrder, reading the platform's order,
-// learns what they said.
+// eight of the events of an order's fulfilment, and of a hold that ended
+// uncaptured, as one whose retries ran out while the host was down
+// (docs/platforms.md). Only ReconcileOrder, reading the platform's order
+// and payment, learns what they said.
 func lostForGood(e provider.Event) bool {
 	switch e.Type {
-	case provider.EventOrderShipped, provider.EventOrderDelivered, provider.EventOrderCanceled:
+	case provider.EventOrderShipped, provider.EventOrderDelivered, provider.EventOrderCanceled, provider.EventPaymentCanceled:
 		h := fnv.New32a()
 		h.Write([]byte(e.ID))
 		return h.Sum32()%8 == 0
