@@ -93,6 +93,41 @@ func ExampleClient_CancelMonthly() {
 	// canceled
 }
 
+// After an outage longer than the platform re-sends its webhooks, a
+// monthly gift is read back from the platform: the month it charged
+// meanwhile is recorded, with its receipt, and counted in the campaign.
+func ExampleClient_ReconcileMonthly() {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	shop := memory.New(&memory.Options{Now: clock})
+	client, _ := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", shop)}, Now: clock})
+	campaign, _ := client.CreateCampaign(ctx, buybutton.CampaignParams{
+		MerchantID: "demo-shop", NonprofitID: memory.DemoCharity, Title: "Wells for Wajir", Currency: "USD",
+		Presets: []money.Amount{money.MustParse("10.00", "USD")}, Maximum: money.MustParse("5000.00", "USD"),
+	})
+	co, _ := client.StartDonation(ctx, buybutton.StartDonationParams{
+		BuyerID: "viewer-7", CampaignID: campaign.ID, Amount: money.MustParse("10.00", "USD"), Monthly: true,
+		Donor: provider.Contact{Name: "Grace Viewer", Email: "grace@example.com"},
+	})
+	d, err := client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: "viewer-7", CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	if err != nil {
+		panic(err)
+	}
+	now = now.AddDate(0, 1, 0)
+	shop.RenewDue()
+	shop.TakeDeliveries() // the month's donation.succeeded, never delivered
+
+	gift, err := client.ReconcileMonthly(ctx, d.MonthlyID)
+	if err != nil {
+		panic(err)
+	}
+	campaign, _ = client.Campaign(ctx, campaign.ID)
+	fmt.Println(gift.Months, campaign.Raised)
+	// Output:
+	// 2 20.00 USD
+}
+
 // A refund of part of a donation lowers what the receipt calls deductible.
 func ExampleClient_RefundDonation() {
 	ctx := context.Background()

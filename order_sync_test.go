@@ -2,6 +2,7 @@ package buybutton_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,6 +20,18 @@ func (f fixture) lose(t *testing.T) []memory.Delivery {
 	lost := f.shop.TakeDeliveries()
 	require.NotEmpty(t, lost)
 	return lost
+}
+
+// deliverLate delivers webhooks given up for lost after all, signed now,
+// as a platform re-sends one.
+func (f fixture) deliverLate(t *testing.T, lost []memory.Delivery) {
+	t.Helper()
+	for _, d := range lost {
+		var e provider.Event
+		require.NoError(t, json.Unmarshal(d.Body, &e))
+		h, b := f.shop.Sign(e, f.clock.Now())
+		require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, b))
+	}
 }
 
 // TestReconcileOrderCatchesUpWithLostWebhooks: the merchant ships an
@@ -50,9 +63,7 @@ func TestReconcileOrderCatchesUpWithLostWebhooks(t *testing.T) {
 	assert.Equal(t, []provider.Shipment{parcel, second}, got.Shipments)
 	assert.Equal(t, []string{">placed", "placed>partially_fulfilled", "partially_fulfilled>fulfilled", "fulfilled>delivered"}, f.path(t, o.ID, "order"))
 
-	for _, d := range lost {
-		require.NoError(t, f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
-	}
+	f.deliverLate(t, lost)
 	late := f.order(t, o.ID)
 	again, err := f.client.ReconcileOrder(ctx, o.ID)
 	require.NoError(t, err)
@@ -77,9 +88,7 @@ func TestReconcileOrderCapturesOnAShipmentItFinds(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, buybutton.OrderFulfilled, got.Status)
 	assert.Equal(t, "90.78 USD", got.Captured.String())
-	for _, d := range lost {
-		require.NoError(t, f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
-	}
+	f.deliverLate(t, lost)
 	_, err = f.client.ReconcileOrder(ctx, o.ID)
 	require.NoError(t, err)
 	assert.Equal(t, 1, f.shop.Stats().Captures)
@@ -99,7 +108,7 @@ func TestReconcileOrderFinishesACancellationItFinds(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, buybutton.OrderCanceled, got.Status)
 	assert.Equal(t, "90.78 USD", got.Refunded().String())
-	require.NoError(t, f.client.HandleWebhook(ctx, shopID, lost.Header, lost.Body))
+	f.deliverLate(t, []memory.Delivery{lost})
 	_, err = f.client.ReconcileOrder(ctx, o.ID)
 	require.NoError(t, err)
 	assert.Equal(t, 1, f.shop.Stats().Refunds)
@@ -181,9 +190,7 @@ func TestReconcileOrderFindsAHoldThatEnded(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, buybutton.PaymentCaptureFailed, got.PaymentState())
 	assert.NotEmpty(t, got.CaptureFailure)
-	for _, d := range lost {
-		require.NoError(t, f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
-	}
+	f.deliverLate(t, lost)
 	_, err = f.client.ReconcileOrder(ctx, o.ID)
 	require.NoError(t, err)
 	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentCaptureFailed))

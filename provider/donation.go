@@ -240,6 +240,20 @@ type MonthlyDonations interface {
 	Monthly(ctx context.Context, monthlyID string) (MonthlyDonation, error)
 }
 
+// MonthlyHistories is the optional capability of listing the months a
+// monthly donation charged. Providers that have it implement it beside
+// [MonthlyDonations]. A platform stops re-sending a webhook after a while
+// (Stripe after three days): the library reads the months back
+// (buybutton's Client.ReconcileMonthly) and records each it has no record
+// of, as its [EventDonationSucceeded] would have been recorded.
+type MonthlyHistories interface {
+	// MonthsCharged returns the ids of monthly donation monthlyID's months
+	// that succeeded, the first month's among them, oldest first: each an
+	// id [Donations.Donation] answers by. An unknown monthly donation is
+	// [ErrNotFound].
+	MonthsCharged(ctx context.Context, monthlyID string) ([]string, error)
+}
+
 // MonthlyDonation is a recurring donation as the provider holds it.
 type MonthlyDonation struct {
 	ID          string

@@ -546,12 +546,6 @@ func (w *racingWorld) deliver() {
 			w.note(err)
 			continue
 		}
-		if lostForGood(e) {
-			w.mu.Lock()
-			w.lost++
-			w.mu.Unlock()
-			continue
-		}
 		if e.Type == provider.EventDonationSucceeded && e.MonthlyID != "" {
 			w.mu.Lock()
 			if w.months[e.MonthlyID] == nil {
@@ -559,6 +553,12 @@ func (w *racingWorld) deliver() {
 			}
 			w.months[e.MonthlyID][e.DonationID] = true
 			w.mu.Unlock()
+		}
+		if w.lostForGood(e) {
+			w.mu.Lock()
+			w.lost++
+			w.mu.Unlock()
+			continue
 		}
 		retry = append(retry, e)
 	}
@@ -573,18 +573,31 @@ func (w *racingWorld) deliver() {
 }
 
 // lostForGood reports whether the platform never delivers e: one in
-// eight of the events of an order's fulfilment, and of a hold that ended
-// uncaptured, as one whose retries ran out while the host was down
-// (docs/platforms.md). Only ReconcileOrder, reading the platform's order
-// and payment, learns what they said.
-func lostForGood(e provider.Event) bool {
+// eight of the events of an order's fulfilment, of a hold that ended
+// uncaptured, and of a monthly gift's renewals and end, as one whose
+// retries ran out while the host was down (docs/platforms.md). Only
+// ReconcileOrder and ReconcileMonthly, reading the platform back, learn
+// what they said. A first month's donation.succeeded is kept: one the
+// donor completed after its checkout gave up is given back when it
+// comes, and read back from nowhere if it never does.
+func (w *racingWorld) lostForGood(e provider.Event) bool {
 	switch e.Type {
-	case provider.EventOrderShipped, provider.EventOrderDelivered, provider.EventOrderCanceled, provider.EventPaymentCanceled:
-		h := fnv.New32a()
-		h.Write([]byte(e.ID))
-		return h.Sum32()%8 == 0
+	case provider.EventOrderShipped, provider.EventOrderDelivered, provider.EventOrderCanceled, provider.EventPaymentCanceled, provider.EventMonthlyCanceled:
+	case provider.EventDonationFailed:
+		if e.MonthlyID == "" {
+			return false
+		}
+	case provider.EventDonationSucceeded:
+		pm, err := w.f.shop.Monthly(w.ctx, e.MonthlyID)
+		if e.MonthlyID == "" || err != nil || pm.First.ID == e.DonationID {
+			return false
+		}
+	default:
+		return false
 	}
-	return false
+	h := fnv.New32a()
+	h.Write([]byte(e.ID))
+	return h.Sum32()%8 == 0
 }
 
 // post signs e now and posts it to the library.
@@ -649,13 +662,25 @@ func (w *racingWorld) settle(t *testing.T) {
 			}
 		}
 	}
-	// The host's sweep after an outage: its open orders are read back
-	// from the platform, for what the webhooks lost for good said.
+	// The host's sweep after an outage: its orders and monthly gifts are
+	// read back from the platform, for what the webhooks lost for good
+	// said.
+	swept := map[string]bool{}
 	for _, id := range w.ids {
 		co, err := w.f.store.Checkout(w.ctx, id)
 		require.NoError(t, err)
 		if co.OrderID != "" {
 			_, err := w.f.client.ReconcileOrder(w.ctx, co.OrderID)
+			w.note(err)
+		}
+		if co.DonationID == "" {
+			continue
+		}
+		d, err := w.f.store.Donation(w.ctx, co.DonationID)
+		require.NoError(t, err)
+		if d.MonthlyID != "" && !swept[d.MonthlyID] {
+			swept[d.MonthlyID] = true
+			_, err := w.f.client.ReconcileMonthly(w.ctx, d.MonthlyID)
 			w.note(err)
 		}
 	}

@@ -137,7 +137,7 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock,
 		}
 	}
 
-	t.Logf("checkouts %d, orders %d paid (%d with the code, %d units kept, %d captures failed) and %d free (%d kept), payments %d; order webhooks lost for good %d; platform %+v; faults %v", len(w.ids), len(orders), coded, sold, lapsed, freeOrders, freeKept, len(w.payments), w.lost, st, w.faults.Counts())
+	t.Logf("checkouts %d, orders %d paid (%d with the code, %d units kept, %d captures failed) and %d free (%d kept), payments %d; webhooks lost for good %d; platform %+v; faults %v", len(w.ids), len(orders), coded, sold, lapsed, freeOrders, freeKept, len(w.payments), w.lost, st, w.faults.Counts())
 	// What is left to sell is exactly the stock less what was kept.
 	w.checkLeft(t, tee, stock-sold)
 	w.checkLeft(t, freeBook, freeStock-freeKept)

@@ -57,10 +57,11 @@ type Options struct {
 }
 
 // Provider forwards Inventory, Quoter, Orders, Payments, Donations,
-// DonationWithdrawals and MonthlyDonations calls to the wrapped provider,
-// failing some, and passes on its ChargeUnits and MinimumCharges. The
-// wrapped value must implement every interface the Provider is used as;
-// a call to one it lacks returns provider.ErrInvalidRequest.
+// DonationWithdrawals, MonthlyDonations and MonthlyHistories calls to the
+// wrapped provider, failing some, and passes on its ChargeUnits and
+// MinimumCharges. The wrapped value must implement every interface the
+// Provider is used as; a call to one it lacks returns
+// provider.ErrInvalidRequest.
 type Provider struct {
 	p      any
 	opts   Options
@@ -257,4 +258,9 @@ func (f *Provider) CancelMonthly(ctx context.Context, id string) (provider.Month
 // Monthly implements provider.MonthlyDonations, failing some calls.
 func (f *Provider) Monthly(ctx context.Context, id string) (provider.MonthlyDonation, error) {
 	return call(f, "monthly", func(p provider.MonthlyDonations) (provider.MonthlyDonation, error) { return p.Monthly(ctx, id) })
+}
+
+// MonthsCharged implements provider.MonthlyHistories, failing some calls.
+func (f *Provider) MonthsCharged(ctx context.Context, id string) ([]string, error) {
+	return call(f, "months_charged", func(p provider.MonthlyHistories) ([]string, error) { return p.MonthsCharged(ctx, id) })
 }

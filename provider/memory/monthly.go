@@ -22,6 +22,7 @@ type monthly struct {
 	anchor   time.Time              // the first charge: renewals fall on its day of the month
 	renewals int                    // months charged after the first
 	failures int                    // renewals failed in a row
+	months   []string               // the donations of its months, the first among them, oldest first
 }
 
 // StartMonthly implements provider.MonthlyDonations, with the test tokens
@@ -41,6 +42,7 @@ func (p *Provider) StartMonthly(ctx context.Context, req provider.DonateRequest)
 			},
 			request: req,
 			anchor:  now,
+			months:  []string{first.ID},
 		}
 		if first.Status == provider.DonationRequiresAction {
 			m.Status = provider.MonthlyIncomplete
@@ -84,6 +86,23 @@ func (p *Provider) Monthly(ctx context.Context, monthlyID string) (provider.Mont
 	return own(m.MonthlyDonation), nil
 }
 
+// MonthsCharged implements provider.MonthlyHistories.
+func (p *Provider) MonthsCharged(ctx context.Context, monthlyID string) ([]string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, ok := p.monthly[monthlyID]
+	if !ok {
+		return nil, fmt.Errorf("memory: monthly donation %q: %w", monthlyID, provider.ErrNotFound)
+	}
+	var out []string
+	for _, id := range m.months {
+		if p.donations[id].Status == provider.DonationSucceeded {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
 // SetMonthlyToken replaces the payment token a monthly donation's renewals
 // are charged to: TokenDecline plays a card that starts declining.
 func (p *Provider) SetMonthlyToken(monthlyID, token string) error {
@@ -122,7 +141,8 @@ func (p *Provider) renewLocked(m *monthly, now time.Time) bool {
 	if req.Token == TokenActionRequired || req.Token == TokenUnknownOutcome {
 		req.Token = TokenApprove // renewals are off-session: no action, no lost answer
 	}
-	if _, err := p.donateLocked(req, m.ID); err != nil {
+	d, err := p.donateLocked(req, m.ID)
+	if err != nil {
 		m.failures++
 		p.emit(provider.Event{Type: provider.EventDonationFailed, MonthlyID: m.ID, Reason: err.Error()})
 		if m.failures >= MaxRenewalFailures {
@@ -133,6 +153,7 @@ func (p *Provider) renewLocked(m *monthly, now time.Time) bool {
 		return false
 	}
 	m.renewals++
+	m.months = append(m.months, d.ID)
 	m.failures = 0
 	m.Status, m.NextChargeAt = provider.MonthlyActive, addMonths(m.anchor, m.renewals+1)
 	return true

@@ -48,6 +48,20 @@ func runMonthly(t *testing.T, newHarness HarnessMaker) {
 				t.Fatalf("Monthly = %s, %v; want canceled", got.Status, err)
 			}
 		}},
+		{"MonthsChargedListsTheFirstMonth", func(t *testing.T, e env[monthlyProvider]) {
+			history, ok := e.p.(provider.MonthlyHistories)
+			if !ok {
+				t.Skip("the provider does not implement MonthlyHistories")
+			}
+			m := startMonthly(t, e, key(t, "monthly"), e.fx.TokenApprove)
+			months, err := history.MonthsCharged(e.ctx, m.ID)
+			if err != nil || len(months) != 1 || months[0] != m.First.ID {
+				t.Fatalf("MonthsCharged = %q, %v; want the first month %q", months, err, m.First.ID)
+			}
+			if _, err := history.MonthsCharged(e.ctx, "providertest-no-such-monthly"); !errors.Is(err, provider.ErrNotFound) {
+				t.Fatalf("MonthsCharged of no monthly donation: err = %v, want ErrNotFound", err)
+			}
+		}},
 		{"UnknownMonthlyIsNotFound", func(t *testing.T, e env[monthlyProvider]) {
 			if _, err := e.p.Monthly(e.ctx, "providertest-no-such-monthly"); !errors.Is(err, provider.ErrNotFound) {
 				t.Fatalf("Monthly err = %v, want ErrNotFound", err)

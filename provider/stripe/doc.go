@@ -57,7 +57,9 @@
 //     Invoice, whose id is the donation's id. A declined first month
 //     cancels the subscription at once. WithdrawDonation voids the
 //     invoice of a month that waits for 3-D Secure, once its subscription
-//     is canceled.
+//     is canceled. MonthsCharged (provider.MonthlyHistories) lists the
+//     subscription's paid invoices, for the months whose invoice.paid
+//     Stripe gave up re-sending (buybutton's Client.ReconcileMonthly).
 //   - Every object carries the library's idempotency key in its metadata
 //     (buybutton_idempotency_key), and donations name their nonprofit
 //     (buybutton_nonprofit).

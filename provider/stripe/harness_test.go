@@ -137,6 +137,7 @@ func (h *harness) CannotExercise() map[string]string {
 			"MonthlyDonations/DeclinedFirstMonthStartsNothing":                   noBilling,
 			"MonthlyDonations/CancelMonthlyIsIdempotent":                         noBilling,
 			"MonthlyDonations/UnknownMonthlyIsNotFound":                          noBilling,
+			"MonthlyDonations/MonthsChargedListsTheFirstMonth":                   noBilling,
 			"DonationWithdrawals/WithdrawAMonthOnceItsMonthlyDonationIsCanceled": noBilling,
 		}
 	}
@@ -155,7 +156,7 @@ func (h *harness) CannotExercise() map[string]string {
 		"Donations/DonateTakesWholeChargeUnits", "Donations/DonationRefundTakesWholeChargeUnits",
 		"Payments/PaymentAndItsReplayAreTheCallers", "Donations/DonationAndItsReplayAreTheCallers",
 		"MonthlyDonations/StartMonthlyChargesTheFirstMonthAndReplays", "MonthlyDonations/DeclinedFirstMonthStartsNothing",
-		"MonthlyDonations/CancelMonthlyIsIdempotent", "MonthlyDonations/UnknownMonthlyIsNotFound",
+		"MonthlyDonations/CancelMonthlyIsIdempotent", "MonthlyDonations/UnknownMonthlyIsNotFound", "MonthlyDonations/MonthsChargedListsTheFirstMonth",
 		"DonationWithdrawals/WithdrawnDonationChargesNothing", "DonationWithdrawals/WithdrawFailedChangesNothing",
 		"DonationWithdrawals/WithdrawSucceededIsInvalidState", "DonationWithdrawals/WithdrawUnknownIsNotFound",
 		"DonationWithdrawals/WithdrawAMonthOnceItsMonthlyDonationIsCanceled",

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	stripego "github.com/stripe/stripe-go/v85"
@@ -187,6 +188,27 @@ func (p *Provider) CancelMonthly(ctx context.Context, monthlyID string) (provide
 		}
 	}
 	return p.Monthly(ctx, sub.ID)
+}
+
+// MonthsCharged implements provider.MonthlyHistories: the ids of the
+// subscription's paid invoices, each a month, oldest first (Stripe lists
+// newest first). See https://docs.stripe.com/api/invoices/list.
+func (p *Provider) MonthsCharged(ctx context.Context, monthlyID string) ([]string, error) {
+	if _, err := p.subscription(ctx, monthlyID); err != nil {
+		return nil, err
+	}
+	var ids []string
+	for inv, err := range p.api.V1Invoices.List(ctx, &stripego.InvoiceListParams{
+		Subscription: stripego.String(monthlyID),
+		Status:       stripego.String(string(stripego.InvoiceStatusPaid)),
+	}).All(ctx) {
+		if err != nil {
+			return nil, mapError(err, read)
+		}
+		ids = append(ids, inv.ID)
+	}
+	slices.Reverse(ids)
+	return ids, nil
 }
 
 // Monthly reads a monthly donation; its first month is the subscription's

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -236,5 +237,30 @@ func TestAMonthIsFoundByItsPaymentIntent(t *testing.T) {
 	p, _ = monthlyProvider(t, ok(intent), ok(none))
 	if _, err := p.Donation(context.Background(), "pi_2"); !errors.Is(err, provider.ErrNotFound) {
 		t.Fatalf("Donation of a PaymentIntent of no invoice: %v, want ErrNotFound", err)
+	}
+}
+
+// TestMonthsChargedListsPaidInvoicesOldestFirst: a monthly donation's
+// months are its subscription's paid invoices; Stripe lists them newest
+// first, the provider answers oldest first. A subscription that is not a
+// monthly donation's is not found, with no list asked for.
+func TestMonthsChargedListsPaidInvoicesOldestFirst(t *testing.T) {
+	invoices := `{"object":"list","url":"/v1/invoices","has_more":false,"data":[
+		{"id":"in_3","object":"invoice","status":"paid"},{"id":"in_2","object":"invoice","status":"paid"},{"id":"in_1","object":"invoice","status":"paid"}]}`
+	p, s := monthlyProvider(t, subscription("active", "paid", "paid", "succeeded", "null"), ok(invoices))
+	months, err := p.MonthsCharged(context.Background(), "sub_1MowQVLkdIwHu7ixeRlqHVzs")
+	if err != nil || !slices.Equal(months, []string{"in_1", "in_2", "in_3"}) {
+		t.Fatalf("MonthsCharged = %q, %v; want in_1, in_2, in_3", months, err)
+	}
+	listed := s.seen[1]
+	if listed.method != http.MethodGet || listed.path != "/v1/invoices" ||
+		listed.form.Get("subscription") != "sub_1MowQVLkdIwHu7ixeRlqHVzs" || listed.form.Get("status") != "paid" {
+		t.Fatalf("second request %+v, want the subscription's paid invoices", listed)
+	}
+
+	notOurs := `{"id":"sub_2","object":"subscription","status":"active","metadata":{}}`
+	p, s = monthlyProvider(t, ok(notOurs))
+	if _, err := p.MonthsCharged(context.Background(), "sub_2"); !errors.Is(err, provider.ErrNotFound) || len(s.seen) != 1 {
+		t.Fatalf("MonthsCharged of another subscription: %v after %d requests, want ErrNotFound after 1", err, len(s.seen))
 	}
 }

@@ -1,0 +1,104 @@
+package buybutton_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/provider/memory"
+)
+
+// monthlyGift gives Ada's monthly gift of 25.00 to cp and returns it,
+// with its first month's webhooks delivered.
+func (f charity) monthlyGift(t *testing.T, cp *buybutton.Campaign) *buybutton.MonthlyGift {
+	t.Helper()
+	first := f.giveMonthly(t, cp)
+	mg, err := f.client.MonthlyGift(ctx, buyer, first.MonthlyID)
+	require.NoError(t, err)
+	return mg
+}
+
+// renewLost runs the platform's billing a month on, and loses its
+// webhooks for good; it returns them, to deliver late.
+func (f charity) renewLost(t *testing.T) []memory.Delivery {
+	t.Helper()
+	f.clock.Advance(31 * 24 * time.Hour)
+	f.shop.RenewDue()
+	return f.lose(t)
+}
+
+// TestReconcileMonthlyRecordsMonthsWhoseWebhooksWereLost: two months are
+// charged while the host's endpoint is down longer than the platform
+// re-sends. ReconcileMonthly reads the months back: each is a donation
+// with its receipt, counted in the campaign and told to the host, once;
+// the webhooks arriving after all, and a second call, change nothing.
+func TestReconcileMonthlyRecordsMonthsWhoseWebhooksWereLost(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	mg := f.monthlyGift(t, cp)
+	lost := append(f.renewLost(t), f.renewLost(t)...)
+
+	got, err := f.client.ReconcileMonthly(ctx, mg.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 3, got.Months)
+	assert.Equal(t, buybutton.MonthlyActive, got.Status)
+	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, gifts, 3)
+	for _, d := range gifts {
+		_, err := f.client.Receipt(ctx, buyer, d.ID)
+		assert.NoError(t, err, "month %s has its receipt", d.ID)
+	}
+	cp, err = f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "75.00 USD", cp.Raised.String())
+
+	f.deliverLate(t, lost)
+	before, err := f.client.MonthlyGift(ctx, buyer, mg.ID)
+	require.NoError(t, err)
+	again, err := f.client.ReconcileMonthly(ctx, mg.ID)
+	require.NoError(t, err)
+	assert.Equal(t, before.Version, again.Version, "nothing new: nothing written")
+	assert.Equal(t, 3, again.Months)
+	cp, err = f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "75.00 USD", cp.Raised.String())
+	assert.Equal(t, 3, count(f.pendingEvents(t), buybutton.EventDonationSucceeded))
+}
+
+// TestReconcileMonthlyFollowsTheGiftsStatus: a renewal fails, then the
+// platform gives up on the card and ends the gift, and every webhook is
+// lost. ReconcileMonthly finds the gift past due, then ended, and tells
+// the host of each once.
+func TestReconcileMonthlyFollowsTheGiftsStatus(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	mg := f.monthlyGift(t, cp)
+	require.NoError(t, f.shop.SetMonthlyToken(mg.ProviderMonthlyID, memory.TokenDecline))
+	lost := f.renewLost(t)
+
+	got, err := f.client.ReconcileMonthly(ctx, mg.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyPastDue, got.Status)
+
+	for range memory.MaxRenewalFailures - 1 {
+		f.clock.Advance(24 * time.Hour)
+		f.shop.RenewDue()
+		lost = append(lost, f.lose(t)...)
+	}
+	got, err = f.client.ReconcileMonthly(ctx, mg.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyCanceled, got.Status)
+	assert.Equal(t, 1, got.Months)
+
+	f.deliverLate(t, lost)
+	_, err = f.client.ReconcileMonthly(ctx, mg.ID)
+	require.NoError(t, err)
+	events := f.pendingEvents(t)
+	assert.Equal(t, 1, count(events, buybutton.EventMonthlyCanceled))
+	assert.LessOrEqual(t, count(events, buybutton.EventMonthlyRenewalFailed), memory.MaxRenewalFailures)
+	assert.GreaterOrEqual(t, count(events, buybutton.EventMonthlyRenewalFailed), 1)
+}
