@@ -208,12 +208,64 @@ func (c *Client) RefundDonation(ctx context.Context, p RefundDonationParams) (*R
 
 // ReconcileDonation settles a donation's refunds that are still pending,
 // by asking the provider again with the same keys: what [Client.Maintain]
-// does when the donation is due, at once.
+// does when the donation is due, at once. Then, where the provider lists
+// a donation's refunds ([provider.RefundHistories]), it records each
+// refund made on the platform that the library has no record of, as its
+// webhook would have: for the webhooks a platform gave up re-sending
+// (Stripe after three days), so that the campaign's totals and the
+// donor's receipt say what was given back.
 func (c *Client) ReconcileDonation(ctx context.Context, donationID string) (*Donation, error) {
 	if err := settlePending(ctx, c.donationRefunds(donationID)); err != nil {
 		return nil, err
 	}
+	if err := c.catchUpDonationRefunds(ctx, donationID); err != nil {
+		return nil, err
+	}
 	return c.store.Donation(ctx, donationID)
+}
+
+// catchUpDonationRefunds records the refunds of a donation that its
+// platform lists and the donation does not (see ReconcileDonation).
+func (c *Client) catchUpDonationRefunds(ctx context.Context, donationID string) error {
+	d, err := c.store.Donation(ctx, donationID)
+	if err != nil {
+		return err
+	}
+	m, err := c.donationMerchant(d.MerchantID)
+	if err != nil {
+		return err
+	}
+	history, ok := m.Donations.(provider.RefundHistories)
+	if !ok {
+		return nil
+	}
+	made, err := history.RefundsMade(ctx, d.ProviderDonationID)
+	if err != nil {
+		return fmt.Errorf("buybutton: donation %s: reading its refunds on the platform: %w", d.ID, err)
+	}
+	// A refund of ours made before that list was recorded pending before
+	// it was sent: settled now, it is found by its id, not taken for one
+	// made on the platform.
+	if err := settlePending(ctx, c.donationRefunds(donationID)); err != nil {
+		return err
+	}
+	if d, err = c.store.Donation(ctx, donationID); err != nil {
+		return err
+	}
+	// One commit a refund: each moves the campaign, which a commit
+	// carries once.
+	for _, e := range unrecordedRefunds(d.Refunds, made, provider.EventDonationRefunded) {
+		_, err := c.updateDonation(ctx, donationID, func(d *Donation, tx *Tx) (bool, error) {
+			if err := c.refundedOnPlatform(ctx, m.ID, d, e, tx); err != nil {
+				return false, err
+			}
+			return len(tx.Events) == 0, nil // recorded meanwhile: nothing to write
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // donationRefunds refunds from a donation's charge.

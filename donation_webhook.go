@@ -69,7 +69,7 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 	if _, dispute := disputeEvents[e.Type]; !dispute {
 		// Our own refunds settled first, so that one of them is not
 		// taken for a refund made on the platform.
-		if _, err := c.ReconcileDonation(ctx, id); err != nil {
+		if err := settlePending(ctx, c.donationRefunds(id)); err != nil {
 			return err
 		}
 	}
@@ -86,27 +86,7 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 		case provider.EventDonationDisputed, provider.EventDonationDisputeClosed:
 			return false, c.recordDonationDispute(ctx, m, d, e, tx)
 		}
-		if err := checkRefundEvent(e, d.Currency); err != nil {
-			return false, err
-		}
-		for _, f := range d.Refunds {
-			if f.ProviderRefundID == e.RefundID {
-				return false, nil // ours, already recorded
-			}
-		}
-		if err := checkRefundFits(d, *e.Amount); err != nil {
-			return false, err
-		}
-		now := c.now()
-		was, before := d.State(), d.counted()
-		f := Refund{ID: "re_" + uuid.NewString(), ProviderRefundID: e.RefundID, Amount: *e.Amount, Reason: e.Reason, Status: RefundSucceeded, CreatedAt: now}
-		d.Refunds = append(d.Refunds, f)
-		tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "donation_refund", MerchantID: m.ID, ExternalID: e.RefundID}, ID: d.ID})
-		tx.Transitions = append(tx.Transitions, donationMachine.record(d.ID, was, d.State(), "refunded on the platform", providerActor(m.ID), now))
-		ev := c.donationEvent(EventRefundSucceeded, d, now)
-		ev.RefundID, ev.Amount = f.ID, &f.Amount
-		tx.Events = append(tx.Events, ev)
-		return false, c.recount(ctx, d, before, tx)
+		return false, c.refundedOnPlatform(ctx, m.ID, d, e, tx)
 	})
 	if conflictOn(err, "seen_event") {
 		return nil // applied before
@@ -311,4 +291,33 @@ func (c *Client) returnLateGift(ctx context.Context, m Merchant, co *Checkout, e
 		return err
 	}
 	return c.markSeen(ctx, m.ID, e)
+}
+
+// refundedOnPlatform records, within tx, the refund of d that e reports,
+// made on the platform (its dashboard), unless d records it already: d
+// counts less, and so does its campaign, and the host is told. A refund
+// that cannot be true (in another currency, more than d has left) is
+// ErrInvalidInput and records nothing.
+func (c *Client) refundedOnPlatform(ctx context.Context, merchantID string, d *Donation, e provider.Event, tx *Tx) error {
+	if err := checkRefundEvent(e, d.Currency); err != nil {
+		return err
+	}
+	for _, f := range d.Refunds {
+		if f.ProviderRefundID == e.RefundID {
+			return nil // ours, already recorded
+		}
+	}
+	if err := checkRefundFits(d, *e.Amount); err != nil {
+		return err
+	}
+	now := c.now()
+	was, before := d.State(), d.counted()
+	f := Refund{ID: "re_" + uuid.NewString(), ProviderRefundID: e.RefundID, Amount: *e.Amount, Reason: e.Reason, Status: RefundSucceeded, CreatedAt: now}
+	d.Refunds = append(d.Refunds, f)
+	tx.Refs = append(tx.Refs, RefEntry{Ref: Ref{Kind: "donation_refund", MerchantID: merchantID, ExternalID: e.RefundID}, ID: d.ID})
+	tx.Transitions = append(tx.Transitions, donationMachine.record(d.ID, was, d.State(), "refunded on the platform", providerActor(merchantID), now))
+	ev := c.donationEvent(EventRefundSucceeded, d, now)
+	ev.RefundID, ev.Amount = f.ID, &f.Amount
+	tx.Events = append(tx.Events, ev)
+	return c.recount(ctx, d, before, tx)
 }

@@ -281,6 +281,9 @@ func deleteOldest[K comparable, V any](m map[K]V, q *ageQueue[K], t time.Time, l
 }
 
 func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
+	if err := eachOnce(tx); err != nil {
+		return err
+	}
 	// Copy the records before locking: the copies are the slow part, and
 	// other goroutines need not wait for them.
 	carts := cloneAll(tx.Carts, cloneCart)
@@ -360,6 +363,51 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 		s.pending[e.ID] = s.outbox.add(cloneEvent(e))
 	}
 	return nil
+}
+
+// eachOnce checks that tx names each record at most once (see [Tx]).
+func eachOnce(tx *Tx) error {
+	if id, ok := twice(tx.Carts, func(c *Cart) string { return c.ID }); ok {
+		return twiceInOneCommit("cart", id)
+	}
+	if id, ok := twice(tx.Groups, func(g *CheckoutGroup) string { return g.ID }); ok {
+		return twiceInOneCommit("checkout group", id)
+	}
+	if id, ok := twice(tx.Checkouts, func(c *Checkout) string { return c.ID }); ok {
+		return twiceInOneCommit("checkout", id)
+	}
+	if id, ok := twice(tx.Orders, func(o *Order) string { return o.ID }); ok {
+		return twiceInOneCommit("order", id)
+	}
+	if id, ok := twice(tx.Wallets, func(w *Wallet) string { return w.BuyerID }); ok {
+		return twiceInOneCommit("wallet", id)
+	}
+	if id, ok := twice(tx.Campaigns, func(c *Campaign) string { return c.ID }); ok {
+		return twiceInOneCommit("campaign", id)
+	}
+	if id, ok := twice(tx.Donations, func(d *Donation) string { return d.ID }); ok {
+		return twiceInOneCommit("donation", id)
+	}
+	if id, ok := twice(tx.Monthly, func(m *MonthlyGift) string { return m.ID }); ok {
+		return twiceInOneCommit("monthly gift", id)
+	}
+	return nil
+}
+
+func twiceInOneCommit(kind, id string) error {
+	return fmt.Errorf("buybutton: memory store: %s %q twice in one commit", kind, truncate(id, 64))
+}
+
+// twice returns the id of a record that is in rs twice, if one is.
+func twice[T any](rs []*T, id func(*T) string) (string, bool) {
+	for i := range rs {
+		for j := range i {
+			if id(rs[i]) == id(rs[j]) {
+				return id(rs[i]), true
+			}
+		}
+	}
+	return "", false
 }
 
 // loggedTransition is an entry of the memory store's transition log.

@@ -1,6 +1,7 @@
 package buybutton_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/memory"
 )
 
@@ -101,4 +103,34 @@ func TestReconcileMonthlyFollowsTheGiftsStatus(t *testing.T) {
 	assert.Equal(t, 1, count(events, buybutton.EventMonthlyCanceled))
 	assert.LessOrEqual(t, count(events, buybutton.EventMonthlyRenewalFailed), memory.MaxRenewalFailures)
 	assert.GreaterOrEqual(t, count(events, buybutton.EventMonthlyRenewalFailed), 1)
+}
+
+// TestReconcileDonationRecordsRefundsMadeOnThePlatform: the nonprofit
+// refunded a gift twice in part on the platform, and the webhooks were
+// lost. ReconcileDonation records each, once: the campaign counts less by
+// both, and the receipt says what is still deductible.
+func TestReconcileDonationRecordsRefundsMadeOnThePlatform(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	d := f.give(t, cp, ada(buybutton.DonorPrivacy{}))
+	f.deliver(t)
+	for i, amount := range []string{"5.00", "3.00"} {
+		_, err := f.shop.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: fmt.Sprint("dashboard-", i), DonationID: d.ProviderDonationID, Amount: usd(amount)})
+		require.NoError(t, err)
+	}
+	lost := f.lose(t)
+
+	got, err := f.client.ReconcileDonation(ctx, d.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "8.00 USD", got.Refunded().String())
+	r, err := f.client.Receipt(ctx, buyer, d.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "17.00 USD", r.Deductible.String())
+	f.deliverLate(t, lost)
+	got, err = f.client.ReconcileDonation(ctx, d.ID)
+	require.NoError(t, err)
+	assert.Len(t, got.Refunds, 2)
+	cp, err = f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "17.00 USD", cp.Raised.String(), "both refunds counted")
 }

@@ -3,6 +3,7 @@ package buybutton
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/buybutton/buybutton/provider"
 )
@@ -12,61 +13,93 @@ import (
 // webhooks that tell of it would have: each parcel not recorded
 // (order.shipped, with its tracking), the order fulfilled in part or in
 // full, delivered, or canceled by the merchant (the money goes back as for
-// order.canceled); a capture made on the platform (payment.captured),
-// and a hold that ended there uncaptured (payment.canceled). Platforms
-// stop re-sending a delivery after a while (Stripe after three days,
-// Shopify after four hours, BigCommerce after 48, deactivating the
-// webhook; docs/platforms.md), so what happened while a host was down
-// longer is known only by asking.
+// order.canceled); a capture made on the platform (payment.captured), a
+// hold that ended there uncaptured (payment.canceled), and refunds made
+// there (payment.refunded). Platforms stop re-sending a delivery after a
+// while (Stripe after three days, Shopify after four hours, BigCommerce
+// after 48, deactivating the webhook; docs/platforms.md), so what
+// happened while a host was down longer is known only by asking.
 //
 // It moves the order forward only, as the webhooks do: a platform that
 // shows less than the record (an event came before the platform's read
 // caught up) changes nothing, and nothing new writes nothing. A merchant
 // with no Orders, and an order whose platform order is not known, have no
-// order to read; an order that cost nothing has no payment. Refunds and
-// disputes made on the platform are not read back: the contract's
-// payment carries their sums, not their ids, which is what a late webhook
-// of one is matched by.
+// order to read; an order that cost nothing has no payment. Refunds made
+// on the platform are read back where the provider lists them
+// (provider.RefundHistories), each recorded as its payment.refunded would
+// have been. Disputes are not: the contract has no list of them.
 func (c *Client) catchUp(ctx context.Context, m Merchant, orderID string) error {
-	o, err := c.store.Order(ctx, orderID)
-	if err != nil {
+	// The payment first: a cancellation on the platform may wait for a
+	// refund made there (see leftOnPlatform), which only this read tells.
+	if err := c.catchUpPayment(ctx, m, orderID); err != nil {
 		return err
 	}
-	var events []catchUpEvent
-	if m.Orders != nil && o.ProviderOrderID != "" {
-		po, err := m.Orders.Order(ctx, o.ProviderOrderID)
+	o, err := c.store.Order(ctx, orderID)
+	if err != nil || m.Orders == nil || o.ProviderOrderID == "" {
+		return err
+	}
+	po, err := m.Orders.Order(ctx, o.ProviderOrderID)
+	if err != nil {
+		return fmt.Errorf("buybutton: order %s: reading it on the platform: %w", o.ID, err)
+	}
+	if po.Status == provider.OrderCanceled {
+		return c.canceledOnPlatform(ctx, m, o)
+	}
+	events, err := fulfilmentEvents(o, po)
+	if err != nil || len(events) == 0 {
+		return err
+	}
+	if err := c.captureOnShipment(ctx, m, orderID); err != nil {
+		return err
+	}
+	return c.applyCatchUp(ctx, m, orderID, events)
+}
+
+// catchUpPayment applies what the order's payment on its platform shows
+// that the record lacks: a capture, a hold that ended, refunds made there
+// (see catchUp).
+func (c *Client) catchUpPayment(ctx context.Context, m Merchant, orderID string) error {
+	o, err := c.store.Order(ctx, orderID)
+	if err != nil || !o.hasPayment() || m.Payments == nil {
+		return err
+	}
+	pay, err := m.Payments.Payment(ctx, o.PaymentID)
+	if err != nil {
+		return fmt.Errorf("buybutton: order %s: reading its payment on the platform: %w", o.ID, err)
+	}
+	events := paymentCatchUp(o, pay)
+	if history, ok := m.Payments.(provider.RefundHistories); ok {
+		made, err := history.RefundsMade(ctx, o.PaymentID)
 		if err != nil {
-			return fmt.Errorf("buybutton: order %s: reading it on the platform: %w", o.ID, err)
+			return fmt.Errorf("buybutton: order %s: reading its refunds on the platform: %w", o.ID, err)
 		}
-		if po.Status == provider.OrderCanceled {
-			return c.canceledOnPlatform(ctx, m, o)
-		}
-		if events, err = fulfilmentEvents(o, po); err != nil {
+		// A refund of ours made before that list was recorded pending
+		// before it was sent: settled now, it is found by its id, not
+		// taken for one made on the platform.
+		if o, err = c.settleOrderRefunds(ctx, orderID); err != nil {
 			return err
 		}
-		if len(events) > 0 {
-			if err := c.captureOnShipment(ctx, m, orderID); err != nil {
-				return err
-			}
+		for _, e := range unrecordedRefunds(o.Refunds, made, provider.EventPaymentRefunded) {
+			events = append(events, catchUpEvent{event: e})
 		}
 	}
-	if o.hasPayment() && m.Payments != nil {
-		pay, err := m.Payments.Payment(ctx, o.PaymentID)
-		if err != nil {
-			return fmt.Errorf("buybutton: order %s: reading its payment on the platform: %w", o.ID, err)
-		}
-		events = append(events, paymentCatchUp(o, pay)...)
-	}
+	return c.applyCatchUp(ctx, m, orderID, events)
+}
+
+// applyCatchUp applies events to the order in one commit, as their
+// webhooks would have been applied; it writes nothing if they change
+// nothing (told meanwhile).
+func (c *Client) applyCatchUp(ctx context.Context, m Merchant, orderID string, events []catchUpEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
-	_, err = c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
+	_, err := c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
 		for _, f := range events {
 			if err := c.applyOrderEvent(o, tx, m.ID, f.event, f.facts); err != nil {
 				return false, err
 			}
 		}
-		return len(tx.Events) == 0, nil // told meanwhile: nothing to write
+		return len(tx.Events) == 0, nil
 	})
 	return err
 }
@@ -103,6 +136,20 @@ func paymentCatchUp(o *Order, pay provider.Payment) []catchUpEvent {
 		return []catchUpEvent{{event: e}}
 	}
 	return nil
+}
+
+// unrecordedRefunds are the events, of type typ, of the refunds in made
+// (the platform's list) that recorded (a record's refunds) has no
+// record of, by the platform's refund id.
+func unrecordedRefunds(recorded []Refund, made []provider.Refund, typ provider.EventType) []provider.Event {
+	var out []provider.Event
+	for _, r := range made {
+		if slices.ContainsFunc(recorded, func(f Refund) bool { return f.ProviderRefundID == r.ID }) {
+			continue
+		}
+		out = append(out, provider.Event{ID: "sync:" + r.ID, Type: typ, RefundID: r.ID, PaymentID: r.PaymentID, Amount: &r.Amount, Reason: "refunded on the platform (read back)"})
+	}
+	return out
 }
 
 // catchUpEvent is an event of the platform's order or payment as a

@@ -195,3 +195,30 @@ func TestReconcileOrderFindsAHoldThatEnded(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentCaptureFailed))
 }
+
+// TestReconcileOrderRecordsARefundMadeOnThePlatform: the merchant
+// refunded part of an order on the platform's dashboard, and the webhook
+// was lost. ReconcileOrder records it, once, beside the library's own
+// refunds, which it does not take for the platform's.
+func TestReconcileOrderRecordsARefundMadeOnThePlatform(t *testing.T) {
+	f := buildFixture(t, nil, nil, nil)
+	o := f.placed(t)
+	_, err := f.shop.Refund(ctx, provider.RefundRequest{IdempotencyKey: "dashboard", PaymentID: o.PaymentID, Amount: usd("10.00")})
+	require.NoError(t, err)
+	lost := f.lose(t)
+	_, err = f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("5.00"), Reason: "late", IdempotencyKey: "ours"})
+	require.NoError(t, err)
+	f.deliver(t) // our refund's own webhook
+
+	got, err := f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "15.00 USD", got.Refunded().String())
+	assert.True(t, got.Refunded().Equal(f.refundedOnPlatform(t, got)))
+	f.deliverLate(t, lost)
+	_, err = f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	got = f.order(t, o.ID)
+	assert.Equal(t, "15.00 USD", got.Refunded().String())
+	assert.Len(t, got.Refunds, 2)
+	assert.ElementsMatch(t, []string{"5.00 USD", "10.00 USD"}, f.eventAmounts(t, buybutton.EventRefundSucceeded))
+}

@@ -104,7 +104,11 @@ type Store interface {
 // Version increased by one, appends the transitions and events, and
 // indexes the refs. If any does not hold it writes nothing and returns a
 // [*ConflictError]. The versions in tx are not changed: the caller adds one
-// itself after a successful Commit.
+// itself after a successful Commit. A record appears in a Tx at most once:
+// two copies of one record would each pass the version check, and the
+// second would undo the first. A Tx that names a record twice is refused
+// with an error that is not a conflict (trying again cannot succeed), and
+// nothing is written.
 type Tx struct {
 	Carts     []*Cart
 	Groups    []*CheckoutGroup

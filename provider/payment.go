@@ -86,6 +86,22 @@ type AuthorizeRequest struct {
 	Metadata map[string]string
 }
 
+// RefundHistories is the optional capability of listing the refunds a
+// payment or a donation has, those made on the platform's dashboard
+// among them. Providers that have it implement it beside [Payments] or
+// [Donations]. A platform stops re-sending a webhook after a while
+// (Stripe after three days): the library reads the refunds back
+// (buybutton's Client.ReconcileOrder and Client.ReconcileDonation) and
+// records each it has no record of, as its [EventPaymentRefunded] would
+// have been recorded.
+type RefundHistories interface {
+	// RefundsMade returns the refunds of payment or donation id (an id
+	// [Payments.Payment] or [Donations.Donation] answers by) that
+	// succeeded and have not failed since, oldest first, each with the ID
+	// its events name it by. An unknown id is [ErrNotFound].
+	RefundsMade(ctx context.Context, id string) ([]Refund, error)
+}
+
 // CaptureRequest takes money from an authorized payment.
 type CaptureRequest struct {
 	IdempotencyKey string

@@ -574,15 +574,16 @@ func (w *racingWorld) deliver() {
 
 // lostForGood reports whether the platform never delivers e: one in
 // eight of the events of an order's fulfilment, of a hold that ended
-// uncaptured, and of a monthly gift's renewals and end, as one whose
-// retries ran out while the host was down (docs/platforms.md). Only
-// ReconcileOrder and ReconcileMonthly, reading the platform back, learn
-// what they said. A first month's donation.succeeded is kept: one the
+// uncaptured, of refunds, and of a monthly gift's renewals and end, as
+// one whose retries ran out while the host was down (docs/platforms.md).
+// Only ReconcileOrder, ReconcileDonation and ReconcileMonthly, reading
+// the platform back, learn what they said. A first month's donation.succeeded is kept: one the
 // donor completed after its checkout gave up is given back when it
 // comes, and read back from nowhere if it never does.
 func (w *racingWorld) lostForGood(e provider.Event) bool {
 	switch e.Type {
-	case provider.EventOrderShipped, provider.EventOrderDelivered, provider.EventOrderCanceled, provider.EventPaymentCanceled, provider.EventMonthlyCanceled:
+	case provider.EventOrderShipped, provider.EventOrderDelivered, provider.EventOrderCanceled, provider.EventPaymentCanceled, provider.EventMonthlyCanceled,
+		provider.EventPaymentRefunded, provider.EventDonationRefunded:
 	case provider.EventDonationFailed:
 		if e.MonthlyID == "" {
 			return false
@@ -682,6 +683,16 @@ func (w *racingWorld) settle(t *testing.T) {
 			swept[d.MonthlyID] = true
 			_, err := w.f.client.ReconcileMonthly(w.ctx, d.MonthlyID)
 			w.note(err)
+		}
+		if !swept[d.BuyerID] {
+			// Every gift of the donor's, each month among them.
+			swept[d.BuyerID] = true
+			gifts, err := w.f.store.DonationsByBuyer(w.ctx, d.BuyerID, 0, 1000)
+			require.NoError(t, err)
+			for _, g := range gifts {
+				_, err := w.f.client.ReconcileDonation(w.ctx, g.ID)
+				w.note(err)
+			}
 		}
 	}
 	w.deliver()

@@ -56,6 +56,7 @@ var checks = []struct {
 	{"InsertOfExistingIsConflict", insertOfExistingIsConflict},
 	{"StaleVersionIsConflict", staleVersionIsConflict},
 	{"CommitIsAllOrNothing", commitIsAllOrNothing},
+	{"RecordTwiceInOneCommitIsRefused", recordTwiceInOneCommitIsRefused},
 	{"ReadsAndWritesAreCopies", readsAndWritesAreCopies},
 	{"EveryFieldRoundTrips", everyFieldRoundTrips},
 	{"Refs", refs},
@@ -241,6 +242,28 @@ func staleVersionIsConflict(t *testing.T, ctx context.Context, s buybutton.Store
 	// A version from the future is as wrong as one from the past.
 	got.Version += 5
 	requireConflict(t, s.Commit(ctx, &buybutton.Tx{Checkouts: []*buybutton.Checkout{got}}), "checkout")
+}
+
+// recordTwiceInOneCommitIsRefused: two copies of one record in a Tx would
+// each pass the version check, the second undoing the first (a campaign's
+// total counting one refund of two). The store refuses the Tx, with an
+// error that is not a conflict, and writes nothing.
+func recordTwiceInOneCommitIsRefused(t *testing.T, ctx context.Context, s buybutton.Store) {
+	cp := &buybutton.Campaign{ID: "cp-1", MerchantID: "shop", Currency: "USD", Raised: usd("10.00"), CreatedAt: t0}
+	commit(t, ctx, s, &buybutton.Tx{Campaigns: []*buybutton.Campaign{cp}})
+	cp.Version = 1
+	once, again := *cp, *cp
+	once.Raised, again.Raised = usd("8.00"), usd("7.00")
+	err := s.Commit(ctx, &buybutton.Tx{Campaigns: []*buybutton.Campaign{&once, &again}, Events: []buybutton.Event{event("evt-twice")}})
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, buybutton.ErrConflict, "trying again cannot succeed")
+	got, err := s.Campaign(ctx, "cp-1")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), got.Version)
+	assert.Equal(t, "10.00 USD", got.Raised.String())
+	ev, err := s.PendingEvents(ctx, 10)
+	require.NoError(t, err)
+	assert.Empty(t, ev)
 }
 
 func commitIsAllOrNothing(t *testing.T, ctx context.Context, s buybutton.Store) {

@@ -57,8 +57,9 @@ type Options struct {
 }
 
 // Provider forwards Inventory, Quoter, Orders, Payments, Donations,
-// DonationWithdrawals, MonthlyDonations and MonthlyHistories calls to the
-// wrapped provider, failing some, and passes on its ChargeUnits and
+// DonationWithdrawals, MonthlyDonations, MonthlyHistories and
+// RefundHistories calls to the wrapped provider, failing some, and passes
+// on its ChargeUnits and
 // MinimumCharges. The wrapped value must implement every interface the
 // Provider is used as; a call to one it lacks returns
 // provider.ErrInvalidRequest.
@@ -258,6 +259,11 @@ func (f *Provider) CancelMonthly(ctx context.Context, id string) (provider.Month
 // Monthly implements provider.MonthlyDonations, failing some calls.
 func (f *Provider) Monthly(ctx context.Context, id string) (provider.MonthlyDonation, error) {
 	return call(f, "monthly", func(p provider.MonthlyDonations) (provider.MonthlyDonation, error) { return p.Monthly(ctx, id) })
+}
+
+// RefundsMade implements provider.RefundHistories, failing some calls.
+func (f *Provider) RefundsMade(ctx context.Context, id string) ([]provider.Refund, error) {
+	return call(f, "refunds_made", func(p provider.RefundHistories) ([]provider.Refund, error) { return p.RefundsMade(ctx, id) })
 }
 
 // MonthsCharged implements provider.MonthlyHistories, failing some calls.

@@ -118,6 +118,7 @@ type Provider struct {
 	nonprofits   map[string]provider.Nonprofit
 	donations    map[string]*provider.Donation
 	refunds      map[string]*refund    // by refund id
+	refundsOf    map[string][]*refund  // by the refunded payment's or donation's id, oldest first
 	disputes     map[string]*dispute   // by dispute id
 	disputesOf   map[string][]*dispute // by the disputed payment's or donation's id
 	monthly      map[string]*monthly
@@ -196,6 +197,7 @@ func New(opts *Options) *Provider {
 		nonprofits:   map[string]provider.Nonprofit{},
 		donations:    map[string]*provider.Donation{},
 		refunds:      map[string]*refund{},
+		refundsOf:    map[string][]*refund{},
 		disputes:     map[string]*dispute{},
 		disputesOf:   map[string][]*dispute{},
 		monthly:      map[string]*monthly{},

@@ -138,9 +138,30 @@ func (p *Provider) refundLocked(refunded *money.Amount, ceiling money.Amount, so
 	ref := provider.Refund{ID: p.newID("re"), PaymentID: sourceID, Amount: amount}
 	p.stats.Refunds++
 	ev.RefundID, ev.Amount = ref.ID, &ref.Amount
-	p.refunds[ref.ID] = &refund{Refund: ref, from: refunded, event: ev}
+	r := &refund{Refund: ref, from: refunded, event: ev}
+	p.refunds[ref.ID] = r
+	p.refundsOf[sourceID] = append(p.refundsOf[sourceID], r)
 	p.emit(ev)
 	return ref, nil
+}
+
+// RefundsMade implements provider.RefundHistories, for payments and
+// donations alike.
+func (p *Provider) RefundsMade(ctx context.Context, id string) ([]provider.Refund, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.payments[id]; !ok {
+		if _, ok := p.donations[id]; !ok {
+			return nil, fmt.Errorf("memory: payment or donation %q: %w", id, provider.ErrNotFound)
+		}
+	}
+	var out []provider.Refund
+	for _, r := range p.refundsOf[id] {
+		if !r.failed {
+			out = append(out, r.Refund)
+		}
+	}
+	return out, nil
 }
 
 // refund is a refund made, as FailRefund needs it.

@@ -180,6 +180,24 @@ func runPayments(t *testing.T, newHarness HarnessMaker) {
 				t.Fatalf("Refunded = %v, want %v", got.Refunded, units(t, 1000, e.fx.Currency))
 			}
 		}},
+		{"RefundsMadeListsTheRefunds", func(t *testing.T, e env[provider.Payments]) {
+			history, ok := e.p.(provider.RefundHistories)
+			if !ok {
+				t.Skip("the provider does not implement RefundHistories")
+			}
+			p := authorize(t, e, "auth", e.fx.TokenApprove, 1000)
+			capture(t, e, "capture", p.ID, 1000)
+			first := refund(t, e, "r1", p.ID, 300)
+			second := refund(t, e, "r2", p.ID, 200)
+			made, err := history.RefundsMade(e.ctx, p.ID)
+			if err != nil || len(made) != 2 || made[0].ID != first.ID || made[1].ID != second.ID ||
+				!made[0].Amount.Equal(first.Amount) || !made[1].Amount.Equal(second.Amount) {
+				t.Fatalf("RefundsMade = %+v, %v; want %+v then %+v", made, err, first, second)
+			}
+			if _, err := history.RefundsMade(e.ctx, "providertest-no-such-payment"); !errors.Is(err, provider.ErrNotFound) {
+				t.Fatalf("RefundsMade of no payment: err = %v, want ErrNotFound", err)
+			}
+		}},
 		{"RefundReplaysWithSameKey", func(t *testing.T, e env[provider.Payments]) {
 			p := authorize(t, e, "auth", e.fx.TokenApprove, 1000)
 			capture(t, e, "capture", p.ID, 1000)

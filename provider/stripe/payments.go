@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	stripego "github.com/stripe/stripe-go/v85"
@@ -226,6 +227,44 @@ func refundFailure(reason, status string) string {
 }
 
 // refundsOf lists PaymentIntent piID's refunds.
+// RefundsMade implements provider.RefundHistories: the refunds of the
+// PaymentIntent that id is or whose invoice (a month) it paid, in status
+// succeeded, which is when their webhook says payment.refunded, oldest
+// first (Stripe lists newest first). See
+// https://docs.stripe.com/api/refunds/list.
+func (p *Provider) RefundsMade(ctx context.Context, id string) ([]provider.Refund, error) {
+	piID := id
+	if isInvoice(id) {
+		inv, err := p.invoice(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		pi := invoicePI(inv)
+		if pi == nil {
+			return nil, nil // a month not paid has no refunds
+		}
+		piID = pi.ID
+	} else if _, err := p.api.V1PaymentIntents.Retrieve(ctx, piID, nil); err != nil {
+		return nil, mapError(err, read)
+	}
+	var out []provider.Refund
+	for r, err := range p.refundsOf(ctx, piID).All(ctx) {
+		if err != nil {
+			return nil, mapError(err, read)
+		}
+		if r.Status != stripego.RefundStatusSucceeded {
+			continue
+		}
+		got, err := fromStripe(r.Amount, string(r.Currency))
+		if err != nil {
+			return nil, unreadable("refund", r.ID, err)
+		}
+		out = append(out, provider.Refund{ID: r.ID, PaymentID: id, Amount: got})
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
 func (p *Provider) refundsOf(ctx context.Context, piID string) *stripego.V1List[*stripego.Refund] {
 	return p.api.V1Refunds.List(ctx, &stripego.RefundListParams{PaymentIntent: stripego.String(piID)})
 }

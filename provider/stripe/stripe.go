@@ -87,6 +87,7 @@ var (
 	_ provider.Donations           = (*Provider)(nil)
 	_ provider.MonthlyDonations    = (*Provider)(nil)
 	_ provider.MonthlyHistories    = (*Provider)(nil)
+	_ provider.RefundHistories     = (*Provider)(nil)
 	_ provider.Webhooks            = (*Provider)(nil)
 	_ provider.DonationWithdrawals = (*Provider)(nil)
 	_ provider.ChargeUnits         = (*Provider)(nil)

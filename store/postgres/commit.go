@@ -79,8 +79,17 @@ const conflictCode = "BB001"
 // transaction: nothing of tx is written, and Commit returns a
 // *buybutton.ConflictError naming what conflicted.
 func (s *Store) Commit(ctx context.Context, tx *buybutton.Tx) error {
+	records := recordsOf(tx)
+	for i, r := range records {
+		for _, before := range records[:i] {
+			if r.kind == before.kind && r.id == before.id {
+				// See buybutton.Tx: the second would undo the first.
+				return fmt.Errorf("postgres: %s %q twice in one commit", r.kind, r.id)
+			}
+		}
+	}
 	b := &pgx.Batch{}
-	for _, r := range recordsOf(tx) {
+	for _, r := range records {
 		body, err := json.Marshal(r.body)
 		if err != nil {
 			return fmt.Errorf("postgres: encode %s %q: %w", r.kind, r.id, err)
