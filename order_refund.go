@@ -143,9 +143,10 @@ func paymentTransition(o *Order, was PaymentState, reason, actor string, at time
 // their platforms and applies what the record lacks, as the webhooks
 // would have: parcels with their tracking, the order fulfilled or
 // delivered, or canceled by the merchant (the money then goes back, as
-// for order.canceled); a capture made on the platform, and a hold that
-// ended there uncaptured. Refunds and disputes made on the platform are
-// left to their webhooks, which carry their ids. Platforms stop
+// for order.canceled); a capture made on the platform, a hold that ended
+// there uncaptured, and refunds made there, where the provider lists them
+// ([provider.RefundHistories]). Disputes are left to their webhooks: the
+// contract has no list of them. Platforms stop
 // re-sending a webhook after a while (Stripe three days, Shopify four
 // hours, BigCommerce 48 hours): a host whose endpoint was down longer
 // calls it for the orders still open. The host's events follow
