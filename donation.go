@@ -209,24 +209,27 @@ func (c *Client) RefundDonation(ctx context.Context, p RefundDonationParams) (*R
 // ReconcileDonation settles a donation's refunds that are still pending,
 // by asking the provider again with the same keys: what [Client.Maintain]
 // does when the donation is due, at once. Then, where the provider lists
-// a donation's refunds ([provider.RefundHistories]), it records each
-// refund made on the platform that the library has no record of, as its
-// webhook would have: for the webhooks a platform gave up re-sending
-// (Stripe after three days), so that the campaign's totals and the
-// donor's receipt say what was given back.
+// a donation's refunds ([provider.RefundHistories]) and disputes
+// ([provider.DisputeHistories]), it records each refund made on the
+// platform that the library has no record of, and each dispute as it
+// stands, as their webhooks would have: for the webhooks a platform gave
+// up re-sending (Stripe after three days), so that the campaign's totals
+// and the donor's receipt say what was given back and taken back, and a
+// month charged back ends its monthly gift.
 func (c *Client) ReconcileDonation(ctx context.Context, donationID string) (*Donation, error) {
 	if err := settlePending(ctx, c.donationRefunds(donationID)); err != nil {
 		return nil, err
 	}
-	if err := c.catchUpDonationRefunds(ctx, donationID); err != nil {
+	if err := c.catchUpDonation(ctx, donationID); err != nil {
 		return nil, err
 	}
 	return c.store.Donation(ctx, donationID)
 }
 
-// catchUpDonationRefunds records the refunds of a donation that its
-// platform lists and the donation does not (see ReconcileDonation).
-func (c *Client) catchUpDonationRefunds(ctx context.Context, donationID string) error {
+// catchUpDonation records the refunds of a donation that its
+// platform lists and the donation does not, then its disputes (see
+// ReconcileDonation).
+func (c *Client) catchUpDonation(ctx context.Context, donationID string) error {
 	d, err := c.store.Donation(ctx, donationID)
 	if err != nil {
 		return err
@@ -260,6 +263,40 @@ func (c *Client) catchUpDonationRefunds(ctx context.Context, donationID string) 
 				return false, err
 			}
 			return len(tx.Events) == 0, nil // recorded meanwhile: nothing to write
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return c.catchUpDonationDisputes(ctx, m, d)
+}
+
+// catchUpDonationDisputes applies the disputes of d that its platform
+// lists, where it lists them (provider.DisputeHistories), as their
+// webhooks would have: each in a commit of its own, a lost one ending
+// d's monthly gift at the platform first. One the donation records as it
+// stands changes nothing.
+func (c *Client) catchUpDonationDisputes(ctx context.Context, m Merchant, d *Donation) error {
+	history, ok := m.Donations.(provider.DisputeHistories)
+	if !ok {
+		return nil
+	}
+	disputes, err := history.DisputesOf(ctx, d.ProviderDonationID)
+	if err != nil {
+		return fmt.Errorf("buybutton: donation %s: reading its disputes on the platform: %w", d.ID, err)
+	}
+	for _, e := range disputes {
+		e = disputeAsNow(e, d.ProviderDonationID, provider.EventDonationDisputed, provider.EventDonationDisputeClosed)
+		if endsMonthly(e) {
+			if err := c.stopChargedBackMonthly(ctx, m, d.ID, e); err != nil {
+				return err
+			}
+		}
+		_, err := c.updateDonation(ctx, d.ID, func(d *Donation, tx *Tx) (bool, error) {
+			if err := c.recordDonationDispute(ctx, m, d, e, tx); err != nil {
+				return false, err
+			}
+			return len(tx.Events) == 0, nil // as it stands already: nothing to write
 		})
 		if err != nil {
 			return err

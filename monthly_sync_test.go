@@ -134,3 +134,37 @@ func TestReconcileDonationRecordsRefundsMadeOnThePlatform(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "17.00 USD", cp.Raised.String(), "both refunds counted")
 }
+
+// TestReconcileDonationEndsAMonthlyGiftChargedBack: a month of a monthly
+// gift was charged back, and its webhooks were lost. ReconcileDonation of
+// the month records the chargeback, out of the campaign's total, and ends
+// the gift at the platform and in the library, as the webhook would have.
+func TestReconcileDonationEndsAMonthlyGiftChargedBack(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	mg := f.monthlyGift(t, cp)
+	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
+	require.NoError(t, err)
+	month := gifts[0]
+	id, err := f.shop.Dispute(month.ProviderDonationID, month.Charged, "fraudulent", false)
+	require.NoError(t, err)
+	require.NoError(t, f.shop.CloseDispute(id, provider.DisputeLost))
+	lost := f.lose(t)
+
+	got, err := f.client.ReconcileDonation(ctx, month.ID)
+	require.NoError(t, err)
+	assert.Equal(t, month.Charged.String(), got.ChargedBack().String())
+	mg, err = f.client.MonthlyGift(ctx, buyer, mg.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyCanceled, mg.Status)
+	pm, err := f.shop.Monthly(ctx, mg.ProviderMonthlyID)
+	require.NoError(t, err)
+	assert.Equal(t, provider.MonthlyCanceled, pm.Status, "no month is charged again")
+	cp, err = f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.True(t, cp.Raised.IsZero(), "raised %s", cp.Raised)
+	f.deliverLate(t, lost)
+	_, err = f.client.ReconcileDonation(ctx, month.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventMonthlyCanceled))
+}

@@ -25,9 +25,9 @@ import (
 // caught up) changes nothing, and nothing new writes nothing. A merchant
 // with no Orders, and an order whose platform order is not known, have no
 // order to read; an order that cost nothing has no payment. Refunds made
-// on the platform are read back where the provider lists them
-// (provider.RefundHistories), each recorded as its payment.refunded would
-// have been. Disputes are not: the contract has no list of them.
+// on the platform, and disputes, are read back where the provider lists
+// them (provider.RefundHistories, provider.DisputeHistories), each
+// recorded as its webhook would have been.
 func (c *Client) catchUp(ctx context.Context, m Merchant, orderID string) error {
 	// The payment first: a cancellation on the platform may wait for a
 	// refund made there (see leftOnPlatform), which only this read tells.
@@ -83,7 +83,34 @@ func (c *Client) catchUpPayment(ctx context.Context, m Merchant, orderID string)
 			events = append(events, catchUpEvent{event: e})
 		}
 	}
+	if history, ok := m.Payments.(provider.DisputeHistories); ok {
+		disputes, err := history.DisputesOf(ctx, o.PaymentID)
+		if err != nil {
+			return fmt.Errorf("buybutton: order %s: reading its disputes on the platform: %w", o.ID, err)
+		}
+		for _, e := range disputes {
+			events = append(events, catchUpEvent{event: disputeAsNow(e, o.PaymentID, provider.EventPaymentDisputed, provider.EventPaymentDisputeClosed)})
+		}
+	}
 	return c.applyCatchUp(ctx, m, orderID, events)
+}
+
+// disputeAsNow is e, a dispute as its platform lists it now, as the
+// webhook of where it stands, of type opened while open and closed once
+// ended, naming paymentID. Applied, it changes nothing that a webhook
+// told already (recordDispute).
+func disputeAsNow(e provider.Event, paymentID string, opened, closed provider.EventType) provider.Event {
+	ended := closes(e)
+	e.ID, e.Type = "sync:"+e.DisputeID, opened
+	if ended {
+		e.Type = closed
+	}
+	if opened == provider.EventDonationDisputed {
+		e.PaymentID, e.DonationID = "", paymentID
+	} else {
+		e.PaymentID = paymentID
+	}
+	return e
 }
 
 // applyCatchUp applies events to the order in one commit, as their

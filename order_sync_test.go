@@ -222,3 +222,28 @@ func TestReconcileOrderRecordsARefundMadeOnThePlatform(t *testing.T) {
 	assert.Len(t, got.Refunds, 2)
 	assert.ElementsMatch(t, []string{"5.00 USD", "10.00 USD"}, f.eventAmounts(t, buybutton.EventRefundSucceeded))
 }
+
+// TestReconcileOrderRecordsAChargebackItFinds: the buyer's bank disputed
+// the payment and the merchant lost, and both webhooks were lost.
+// ReconcileOrder records the chargeback, once: the money is out of the
+// books and no longer refundable.
+func TestReconcileOrderRecordsAChargebackItFinds(t *testing.T) {
+	f := buildFixture(t, nil, nil, nil)
+	o := f.placed(t)
+	id, err := f.shop.Dispute(o.PaymentID, usd("90.78"), "fraudulent", false)
+	require.NoError(t, err)
+	require.NoError(t, f.shop.CloseDispute(id, provider.DisputeLost))
+	lost := f.lose(t)
+
+	got, err := f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "90.78 USD", got.ChargedBack().String())
+	assert.True(t, got.Refundable().IsZero())
+	assert.Equal(t, buybutton.PaymentChargedBack, got.PaymentState())
+	f.deliverLate(t, lost)
+	_, err = f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	got = f.order(t, o.ID)
+	assert.Len(t, got.Disputes, 1)
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentDisputeClosed))
+}

@@ -102,6 +102,23 @@ type RefundHistories interface {
 	RefundsMade(ctx context.Context, id string) ([]Refund, error)
 }
 
+// DisputeHistories is the optional capability of listing the disputes of
+// a payment or a donation. Providers that have it implement it beside
+// [Payments] or [Donations]. As with [RefundHistories], the library reads
+// them back (buybutton's Client.ReconcileOrder and
+// Client.ReconcileDonation) for the webhooks a platform gave up
+// re-sending, so that a chargeback reaches the books, and ends the
+// monthly gift of a month it took back.
+type DisputeHistories interface {
+	// DisputesOf returns the disputes of payment or donation id, oldest
+	// first, each as the event that tells where it stands now:
+	// [EventPaymentDisputed] while open (Inquiry set while it is an
+	// inquiry), [EventPaymentDisputeClosed] once ended (Reason its
+	// outcome), with DisputeID, Amount and, while open, the bank's
+	// Reason. An unknown id is [ErrNotFound].
+	DisputesOf(ctx context.Context, id string) ([]Event, error)
+}
+
 // CaptureRequest takes money from an authorized payment.
 type CaptureRequest struct {
 	IdempotencyKey string

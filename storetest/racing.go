@@ -47,8 +47,8 @@ import (
 // billing follow, racing donors ending their gifts and cards that start
 // declining, and maintenance deleting, under Options.Retention, the
 // idempotency records and webhook marks that have grown old. One in eight
-// of the webhooks of fulfilment, refunds, holds that end and monthly
-// renewals is lost for good (lostForGood), and the host's sweep
+// of the webhooks of fulfilment, refunds, disputes, holds that end and
+// monthly renewals is lost for good (lostForGood), and the host's sweep
 // (ReconcileOrder, ReconcileDonation, ReconcileMonthly) reads them back.
 //
 // When the faults stop and maintenance has run, the library and the
@@ -581,17 +581,18 @@ func (w *racingWorld) deliver() {
 
 // lostForGood reports whether the platform never delivers e: one in
 // eight of the events of an order's fulfilment, of a hold that ended
-// uncaptured, of refunds, and of a monthly gift's renewals and end, as
-// one whose retries ran out while the host was down (docs/platforms.md).
-// Only ReconcileOrder, ReconcileDonation and ReconcileMonthly, reading
-// the platform back, learn what they said. A first month's
-// donation.succeeded is kept: one the donor completed after its checkout
-// gave up is given back when it comes, and read back from nowhere if it
-// never does.
+// uncaptured, of refunds and disputes, and of a monthly gift's renewals
+// and end, as one whose retries ran out while the host was down
+// (docs/platforms.md). Only ReconcileOrder, ReconcileDonation and
+// ReconcileMonthly, reading the platform back, learn what they said. A
+// first month's donation.succeeded is kept: one the donor completed
+// after its checkout gave up is given back when it comes, and read back
+// from nowhere if it never does.
 func (w *racingWorld) lostForGood(e provider.Event) bool {
 	switch e.Type {
 	case provider.EventOrderShipped, provider.EventOrderDelivered, provider.EventOrderCanceled, provider.EventPaymentCanceled, provider.EventMonthlyCanceled,
-		provider.EventPaymentRefunded, provider.EventDonationRefunded:
+		provider.EventPaymentRefunded, provider.EventDonationRefunded,
+		provider.EventPaymentDisputed, provider.EventPaymentDisputeClosed, provider.EventDonationDisputed, provider.EventDonationDisputeClosed:
 	case provider.EventDonationFailed:
 		if e.MonthlyID == "" {
 			return false

@@ -57,12 +57,11 @@ type Options struct {
 }
 
 // Provider forwards Inventory, Quoter, Orders, Payments, Donations,
-// DonationWithdrawals, MonthlyDonations, MonthlyHistories and
-// RefundHistories calls to the wrapped provider, failing some, and passes
-// on its ChargeUnits and
-// MinimumCharges. The wrapped value must implement every interface the
-// Provider is used as; a call to one it lacks returns
-// provider.ErrInvalidRequest.
+// DonationWithdrawals, MonthlyDonations, MonthlyHistories,
+// RefundHistories and DisputeHistories calls to the wrapped provider,
+// failing some, and passes on its ChargeUnits and MinimumCharges. The
+// wrapped value must implement every interface the Provider is used as;
+// a call to one it lacks returns provider.ErrInvalidRequest.
 type Provider struct {
 	p      any
 	opts   Options
@@ -264,6 +263,11 @@ func (f *Provider) Monthly(ctx context.Context, id string) (provider.MonthlyDona
 // RefundsMade implements provider.RefundHistories, failing some calls.
 func (f *Provider) RefundsMade(ctx context.Context, id string) ([]provider.Refund, error) {
 	return call(f, "refunds_made", func(p provider.RefundHistories) ([]provider.Refund, error) { return p.RefundsMade(ctx, id) })
+}
+
+// DisputesOf implements provider.DisputeHistories, failing some calls.
+func (f *Provider) DisputesOf(ctx context.Context, id string) ([]provider.Event, error) {
+	return call(f, "disputes_of", func(p provider.DisputeHistories) ([]provider.Event, error) { return p.DisputesOf(ctx, id) })
 }
 
 // MonthsCharged implements provider.MonthlyHistories, failing some calls.

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/buybutton/buybutton/money"
@@ -125,6 +126,28 @@ func (p *Provider) addSource(e *provider.Event, d *dispute) {
 	} else {
 		e.Type = provider.EventDonationDisputeClosed
 	}
+}
+
+// DisputesOf implements provider.DisputeHistories, for payments and
+// donations alike.
+func (p *Provider) DisputesOf(ctx context.Context, id string) ([]provider.Event, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.payments[id]; !ok {
+		if _, ok := p.donations[id]; !ok {
+			return nil, fmt.Errorf("memory: payment or donation %q: %w", id, provider.ErrNotFound)
+		}
+	}
+	var out []provider.Event
+	for _, d := range p.disputesOf[id] {
+		amount := d.amount
+		e := provider.Event{Type: provider.EventPaymentDisputed, PaymentID: id, DisputeID: d.id, Amount: &amount, Reason: d.reason, Inquiry: d.inquiry}
+		if d.outcome != "" {
+			e.Type, e.Reason, e.Inquiry = provider.EventPaymentDisputeClosed, d.outcome, false
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // refundBlockedLocked is why a refund of the payment or donation id is

@@ -233,19 +233,9 @@ func refundFailure(reason, status string) string {
 // first (Stripe lists newest first). See
 // https://docs.stripe.com/api/refunds/list.
 func (p *Provider) RefundsMade(ctx context.Context, id string) ([]provider.Refund, error) {
-	piID := id
-	if isInvoice(id) {
-		inv, err := p.invoice(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		pi := invoicePI(inv)
-		if pi == nil {
-			return nil, nil // a month not paid has no refunds
-		}
-		piID = pi.ID
-	} else if _, err := p.api.V1PaymentIntents.Retrieve(ctx, piID, nil); err != nil {
-		return nil, mapError(err, read)
+	piID, err := p.paymentIntentOf(ctx, id)
+	if err != nil || piID == "" {
+		return nil, err // a month not paid has no refunds
 	}
 	var out []provider.Refund
 	for r, err := range p.refundsOf(ctx, piID).All(ctx) {
@@ -263,6 +253,58 @@ func (p *Provider) RefundsMade(ctx context.Context, id string) ([]provider.Refun
 	}
 	slices.Reverse(out)
 	return out, nil
+}
+
+// DisputesOf implements provider.DisputeHistories: the disputes of the
+// PaymentIntent that id is or whose invoice it names (as RefundsMade),
+// each as the event of its status now, with the mapping of the dispute
+// webhooks (openDisputes, disputeOutcomes; a status neither knows is a
+// chargeback still open), oldest first. See
+// https://docs.stripe.com/api/disputes/list.
+func (p *Provider) DisputesOf(ctx context.Context, id string) ([]provider.Event, error) {
+	piID, err := p.paymentIntentOf(ctx, id)
+	if err != nil || piID == "" {
+		return nil, err
+	}
+	var out []provider.Event
+	for d, err := range p.api.V1Disputes.List(ctx, &stripego.DisputeListParams{PaymentIntent: stripego.String(piID)}).All(ctx) {
+		if err != nil {
+			return nil, mapError(err, read)
+		}
+		got, err := fromStripe(d.Amount, string(d.Currency))
+		if err != nil {
+			return nil, unreadable("dispute", d.ID, err)
+		}
+		e := provider.Event{Type: provider.EventPaymentDisputed, PaymentID: id, DisputeID: d.ID, Amount: &got, Reason: string(d.Reason)}
+		if outcome, ended := disputeOutcomes[string(d.Status)]; ended {
+			e.Type, e.Reason = provider.EventPaymentDisputeClosed, outcome
+		} else {
+			e.Inquiry = openDisputes[string(d.Status)]
+		}
+		out = append(out, e)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// paymentIntentOf is the PaymentIntent that id is, read to be sure it
+// exists, or, for a month, the one that paid its invoice (empty when none
+// has yet).
+func (p *Provider) paymentIntentOf(ctx context.Context, id string) (string, error) {
+	if isInvoice(id) {
+		inv, err := p.invoice(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		if pi := invoicePI(inv); pi != nil {
+			return pi.ID, nil
+		}
+		return "", nil
+	}
+	if _, err := p.api.V1PaymentIntents.Retrieve(ctx, id, nil); err != nil {
+		return "", mapError(err, read)
+	}
+	return id, nil
 }
 
 func (p *Provider) refundsOf(ctx context.Context, piID string) *stripego.V1List[*stripego.Refund] {

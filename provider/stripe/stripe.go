@@ -88,6 +88,7 @@ var (
 	_ provider.MonthlyDonations    = (*Provider)(nil)
 	_ provider.MonthlyHistories    = (*Provider)(nil)
 	_ provider.RefundHistories     = (*Provider)(nil)
+	_ provider.DisputeHistories    = (*Provider)(nil)
 	_ provider.Webhooks            = (*Provider)(nil)
 	_ provider.DonationWithdrawals = (*Provider)(nil)
 	_ provider.ChargeUnits         = (*Provider)(nil)

@@ -41,7 +41,8 @@ import (
 //   - A PaymentIntent's refunds are listed, newest first, by GET
 //     /v1/refunds?payment_intent=…, each with the metadata it was made
 //     with.
-//   - GET /v1/invoice_payments lists none: the server makes no invoices.
+//   - GET /v1/invoice_payments lists none: the server makes no invoices;
+//     GET /v1/disputes lists none either: no bank disputes here.
 //   - PaymentIntents are found by search on one metadata value
 //     (GET /v1/payment_intents/search?query=metadata['key']:'value'),
 //     at once: Stripe's search lags writes by up to a minute.
@@ -238,6 +239,9 @@ func (s *Server) route(w *httptest.ResponseRecorder, r *http.Request, form url.V
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/invoice_payments":
 		// The server makes no invoices: no PaymentIntent of its paid one.
 		writeBody(w, http.StatusOK, []byte(`{"object":"list","url":"/v1/invoice_payments","has_more":false,"data":[]}`))
+	case r.Method == http.MethodGet && r.URL.Path == "/v1/disputes":
+		// No bank disputes a payment of the server's.
+		writeBody(w, http.StatusOK, []byte(`{"object":"list","url":"/v1/disputes","has_more":false,"data":[]}`))
 	default:
 		s.problems = append(s.problems, r.Method+" "+r.URL.Path+" is not played")
 		writeFile(w, http.StatusNotFound, "error_resource_missing.json")

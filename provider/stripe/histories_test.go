@@ -43,3 +43,28 @@ func TestRefundsMadeListsSucceededRefundsOldestFirst(t *testing.T) {
 		t.Fatalf("RefundsMade of no PaymentIntent: %v, want ErrNotFound", err)
 	}
 }
+
+// TestDisputesOfTellsWhereEachStands: a payment's disputes are its
+// PaymentIntent's, each as the event of its status now (an inquiry still
+// open, a chargeback lost), oldest first.
+func TestDisputesOfTellsWhereEachStands(t *testing.T) {
+	disputes := ok(`{"object":"list","url":"/v1/disputes","has_more":false,"data":[
+		{"id":"dp_2","object":"dispute","amount":400,"currency":"usd","status":"warning_needs_response","reason":"general","payment_intent":"pi_2"},
+		{"id":"dp_1","object":"dispute","amount":1000,"currency":"usd","status":"lost","reason":"fraudulent","payment_intent":"pi_2"}]}`)
+	intent := ok(`{"id":"pi_2","object":"payment_intent","amount":1000,"amount_received":1000,"currency":"usd","status":"succeeded","metadata":{}}`)
+	p, s := monthlyProvider(t, intent, disputes)
+	got, err := p.DisputesOf(context.Background(), "pi_2")
+	if err != nil || len(got) != 2 {
+		t.Fatalf("DisputesOf(pi_2) = %+v, %v; want two", got, err)
+	}
+	lost, inquiry := got[0], got[1]
+	if lost.DisputeID != "dp_1" || lost.Type != provider.EventPaymentDisputeClosed || lost.Reason != provider.DisputeLost || lost.Amount.String() != "10.00 USD" || lost.PaymentID != "pi_2" {
+		t.Fatalf("first = %+v, want dp_1 closed lost, 10.00 of pi_2", lost)
+	}
+	if inquiry.DisputeID != "dp_2" || inquiry.Type != provider.EventPaymentDisputed || !inquiry.Inquiry || inquiry.Reason != "general" {
+		t.Fatalf("second = %+v, want dp_2 an open inquiry", inquiry)
+	}
+	if listed := s.seen[1]; listed.path != "/v1/disputes" || listed.form.Get("payment_intent") != "pi_2" {
+		t.Fatalf("second request %+v, want the disputes of pi_2", listed)
+	}
+}
