@@ -198,6 +198,20 @@ func runPayments(t *testing.T, newHarness HarnessMaker) {
 				t.Fatalf("RefundsMade of no payment: err = %v, want ErrNotFound", err)
 			}
 		}},
+		{"DisputesOfAnUndisputedPaymentAreNone", func(t *testing.T, e env[provider.Payments]) {
+			history, ok := e.p.(provider.DisputeHistories)
+			if !ok {
+				t.Skip("the provider does not implement DisputeHistories")
+			}
+			p := authorize(t, e, "auth", e.fx.TokenApprove, 1000)
+			capture(t, e, "capture", p.ID, 1000)
+			if disputes, err := history.DisputesOf(e.ctx, p.ID); err != nil || len(disputes) != 0 {
+				t.Fatalf("DisputesOf = %+v, %v; want none", disputes, err)
+			}
+			if _, err := history.DisputesOf(e.ctx, "providertest-no-such-payment"); !errors.Is(err, provider.ErrNotFound) {
+				t.Fatalf("DisputesOf of no payment: err = %v, want ErrNotFound", err)
+			}
+		}},
 		{"RefundReplaysWithSameKey", func(t *testing.T, e env[provider.Payments]) {
 			p := authorize(t, e, "auth", e.fx.TokenApprove, 1000)
 			capture(t, e, "capture", p.ID, 1000)

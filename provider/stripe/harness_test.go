@@ -147,7 +147,7 @@ func (h *harness) CannotExercise() map[string]string {
 		"Payments/AuthorizeRefusesKeyReuseWithOtherParams", "Payments/DeclineIsTypedAndHoldsNothing", "Payments/ActionRequiredThenCompleted",
 		"Payments/UnknownOutcomeResolvesOnRetry", "Payments/CaptureFullOnce", "Payments/CapturePartial", "Payments/CaptureAboveAuthorizedIsRefused",
 		"Payments/VoidReleasesHold", "Payments/VoidWithdrawsAPaymentWaitingForAction", "Payments/VoidCapturedIsInvalidState", "Payments/RefundsNeverExceedCapture", "Payments/RefundReplaysWithSameKey",
-		"Payments/RefundsMadeListsTheRefunds",
+		"Payments/RefundsMadeListsTheRefunds", "Payments/DisputesOfAnUndisputedPaymentAreNone",
 		"Payments/RefundUncapturedIsInvalidState", "Payments/ConcurrentRefundsNeverExceedCapture", "Payments/UnknownPaymentIsNotFound",
 		"Donations/DonateSucceedsAndReplays", "Donations/DonateDeclineIsTyped", "Donations/DonationRefundsNeverExceedGift",
 		"Donations/UnknownDonationIsNotFound", "Donations/DonationBelowMinimumIsRefused",
