@@ -59,7 +59,10 @@
 //     invoice of a month that waits for 3-D Secure, once its subscription
 //     is canceled. MonthsCharged (provider.MonthlyHistories) lists the
 //     subscription's paid invoices, for the months whose invoice.paid
-//     Stripe gave up re-sending (buybutton's Client.ReconcileMonthly).
+//     Stripe gave up re-sending (buybutton's Client.ReconcileMonthly);
+//     RefundsMade and DisputesOf (provider.RefundHistories,
+//     provider.DisputeHistories) list a PaymentIntent's refunds and
+//     disputes, for ReconcileOrder and ReconcileDonation.
 //   - Every object carries the library's idempotency key in its metadata
 //     (buybutton_idempotency_key), and donations name their nonprofit
 //     (buybutton_nonprofit).
