@@ -133,10 +133,8 @@ func (p *Provider) addSource(e *provider.Event, d *dispute) {
 func (p *Provider) DisputesOf(ctx context.Context, id string) ([]provider.Event, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if _, ok := p.payments[id]; !ok {
-		if _, ok := p.donations[id]; !ok {
-			return nil, fmt.Errorf("memory: payment or donation %q: %w", id, provider.ErrNotFound)
-		}
+	if err := p.paymentOrDonationLocked(id); err != nil {
+		return nil, err
 	}
 	var out []provider.Event
 	for _, d := range p.disputesOf[id] {

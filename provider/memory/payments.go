@@ -150,10 +150,8 @@ func (p *Provider) refundLocked(refunded *money.Amount, ceiling money.Amount, so
 func (p *Provider) RefundsMade(ctx context.Context, id string) ([]provider.Refund, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if _, ok := p.payments[id]; !ok {
-		if _, ok := p.donations[id]; !ok {
-			return nil, fmt.Errorf("memory: payment or donation %q: %w", id, provider.ErrNotFound)
-		}
+	if err := p.paymentOrDonationLocked(id); err != nil {
+		return nil, err
 	}
 	var out []provider.Refund
 	for _, r := range p.refundsOf[id] {
@@ -162,6 +160,18 @@ func (p *Provider) RefundsMade(ctx context.Context, id string) ([]provider.Refun
 		}
 	}
 	return out, nil
+}
+
+// paymentOrDonationLocked is ErrNotFound unless id is a payment's or a
+// donation's.
+func (p *Provider) paymentOrDonationLocked(id string) error {
+	if _, ok := p.payments[id]; ok {
+		return nil
+	}
+	if _, ok := p.donations[id]; ok {
+		return nil
+	}
+	return fmt.Errorf("memory: payment or donation %q: %w", id, provider.ErrNotFound)
 }
 
 // refund is a refund made, as FailRefund needs it.
