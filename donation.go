@@ -258,7 +258,11 @@ func (c *Client) catchUpDonation(ctx context.Context, donationID string) error {
 	// One commit a refund: each moves the campaign, which a commit
 	// carries once.
 	for _, e := range unrecordedRefunds(d.Refunds, made, provider.EventDonationRefunded) {
-		_, err := c.updateDonation(ctx, donationID, func(d *Donation, tx *Tx) (bool, error) {
+		e, err := cleanEvent(e)
+		if err != nil {
+			return fmt.Errorf("buybutton: donation %s: the platform's refunds: %w", d.ID, err)
+		}
+		_, err = c.updateDonation(ctx, donationID, func(d *Donation, tx *Tx) (bool, error) {
 			if err := c.refundedOnPlatform(ctx, m.ID, d, e, tx); err != nil {
 				return false, err
 			}
@@ -286,13 +290,16 @@ func (c *Client) catchUpDonationDisputes(ctx context.Context, m Merchant, d *Don
 		return fmt.Errorf("buybutton: donation %s: reading its disputes on the platform: %w", d.ID, err)
 	}
 	for _, e := range disputes {
-		e = disputeAsNow(e, d.ProviderDonationID, provider.EventDonationDisputed, provider.EventDonationDisputeClosed)
+		e, err := cleanEvent(disputeAsNow(e, d.ProviderDonationID, provider.EventDonationDisputed, provider.EventDonationDisputeClosed))
+		if err != nil {
+			return fmt.Errorf("buybutton: donation %s: the platform's disputes: %w", d.ID, err)
+		}
 		if endsMonthly(e) {
 			if err := c.stopChargedBackMonthly(ctx, m, d.ID, e); err != nil {
 				return err
 			}
 		}
-		_, err := c.updateDonation(ctx, d.ID, func(d *Donation, tx *Tx) (bool, error) {
+		_, err = c.updateDonation(ctx, d.ID, func(d *Donation, tx *Tx) (bool, error) {
 			if err := c.recordDonationDispute(ctx, m, d, e, tx); err != nil {
 				return false, err
 			}

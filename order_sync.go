@@ -14,8 +14,9 @@ import (
 // (order.shipped, with its tracking), the order fulfilled in part or in
 // full, delivered, or canceled by the merchant (the money goes back as for
 // order.canceled); a capture made on the platform (payment.captured), a
-// hold that ended there uncaptured (payment.canceled), and refunds made
-// there (payment.refunded). Platforms stop re-sending a delivery after a
+// hold that ended there uncaptured (payment.canceled), refunds made there
+// (payment.refunded), and disputes as they stand (payment.disputed,
+// payment.dispute_closed). Platforms stop re-sending a delivery after a
 // while (Stripe after three days, Shopify after four hours, BigCommerce
 // after 48, deactivating the webhook; docs/platforms.md), so what
 // happened while a host was down longer is known only by asking.
@@ -56,8 +57,8 @@ func (c *Client) catchUp(ctx context.Context, m Merchant, orderID string) error 
 }
 
 // catchUpPayment applies what the order's payment on its platform shows
-// that the record lacks: a capture, a hold that ended, refunds made there
-// (see catchUp).
+// that the record lacks: a capture, a hold that ended, refunds made
+// there, disputes (see catchUp).
 func (c *Client) catchUpPayment(ctx context.Context, m Merchant, orderID string) error {
 	o, err := c.store.Order(ctx, orderID)
 	if err != nil || !o.hasPayment() || m.Payments == nil {
@@ -114,11 +115,19 @@ func disputeAsNow(e provider.Event, paymentID string, opened, closed provider.Ev
 }
 
 // applyCatchUp applies events to the order in one commit, as their
-// webhooks would have been applied; it writes nothing if they change
-// nothing (told meanwhile).
+// webhooks would have been applied, their ids checked and their words
+// cleaned as a webhook's are (cleanEvent); it writes nothing if they
+// change nothing (told meanwhile).
 func (c *Client) applyCatchUp(ctx context.Context, m Merchant, orderID string, events []catchUpEvent) error {
 	if len(events) == 0 {
 		return nil
+	}
+	for i := range events {
+		e, err := cleanEvent(events[i].event)
+		if err != nil {
+			return fmt.Errorf("buybutton: order %s: what the platform lists: %w", orderID, err)
+		}
+		events[i].event = e
 	}
 	_, err := c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
 		for _, f := range events {

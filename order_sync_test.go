@@ -247,3 +247,19 @@ func TestReconcileOrderRecordsAChargebackItFinds(t *testing.T) {
 	assert.Len(t, got.Disputes, 1)
 	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventPaymentDisputeClosed))
 }
+
+// TestReconcileOrderCleansWhatThePlatformLists: what a platform lists is
+// kept as its webhooks are, its words cleaned of control characters
+// (which PostgreSQL cannot hold), so that no store refuses the record.
+func TestReconcileOrderCleansWhatThePlatformLists(t *testing.T) {
+	f := buildFixture(t, nil, nil, nil)
+	o := f.placed(t)
+	_, err := f.shop.Dispute(o.PaymentID, usd("10.00"), "fraud\x00ulent", false)
+	require.NoError(t, err)
+	f.lose(t)
+
+	got, err := f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	require.Len(t, got.Disputes, 1)
+	assert.Equal(t, "fraud\uFFFDulent", got.Disputes[0].Reason)
+}
