@@ -217,18 +217,15 @@ func (c *Client) RefundDonation(ctx context.Context, p RefundDonationParams) (*R
 // and the donor's receipt say what was given back and taken back, and a
 // month charged back ends its monthly gift.
 func (c *Client) ReconcileDonation(ctx context.Context, donationID string) (*Donation, error) {
-	if err := settlePending(ctx, c.donationRefunds(donationID)); err != nil {
-		return nil, err
-	}
 	if err := c.catchUpDonation(ctx, donationID); err != nil {
 		return nil, err
 	}
 	return c.store.Donation(ctx, donationID)
 }
 
-// catchUpDonation records the refunds of a donation that its
-// platform lists and the donation does not, then its disputes (see
-// ReconcileDonation).
+// catchUpDonation settles a donation's pending refunds, records those of
+// its refunds that its platform lists and it does not, then its disputes
+// (see ReconcileDonation).
 func (c *Client) catchUpDonation(ctx context.Context, donationID string) error {
 	d, err := c.store.Donation(ctx, donationID)
 	if err != nil {
@@ -238,17 +235,15 @@ func (c *Client) catchUpDonation(ctx context.Context, donationID string) error {
 	if err != nil {
 		return err
 	}
-	history, ok := m.Donations.(provider.RefundHistories)
-	if !ok {
-		return nil
+	var made []provider.Refund
+	if history, ok := m.Donations.(provider.RefundHistories); ok {
+		if made, err = history.RefundsMade(ctx, d.ProviderDonationID); err != nil {
+			return fmt.Errorf("buybutton: donation %s: reading its refunds on the platform: %w", d.ID, err)
+		}
 	}
-	made, err := history.RefundsMade(ctx, d.ProviderDonationID)
-	if err != nil {
-		return fmt.Errorf("buybutton: donation %s: reading its refunds on the platform: %w", d.ID, err)
-	}
-	// A refund of ours made before that list was recorded pending before
-	// it was sent: settled now, it is found by its id, not taken for one
-	// made on the platform.
+	// Our pending refunds are settled after that list: one made before it
+	// was recorded pending before it was sent, so that, settled, it is
+	// found by its id, not taken for one made on the platform.
 	if err := settlePending(ctx, c.donationRefunds(donationID)); err != nil {
 		return err
 	}
@@ -290,7 +285,8 @@ func (c *Client) catchUpDonationDisputes(ctx context.Context, m Merchant, d *Don
 		return fmt.Errorf("buybutton: donation %s: reading its disputes on the platform: %w", d.ID, err)
 	}
 	for _, e := range disputes {
-		e, err := cleanEvent(disputeAsNow(e, d.ProviderDonationID, provider.EventDonationDisputed, provider.EventDonationDisputeClosed))
+		e = disputeAsNow(e, d.ProviderDonationID)
+		e, err := cleanEvent(asDonationEvent(e, donationPaymentEvents[e.Type]))
 		if err != nil {
 			return fmt.Errorf("buybutton: donation %s: the platform's disputes: %w", d.ID, err)
 		}

@@ -139,23 +139,20 @@ func paymentTransition(o *Order, was PaymentState, reason, actor string, at time
 // the order's refunds that are still pending (an unknown outcome, a
 // platform that was down) by asking the provider again with the same
 // keys, which is what [Client.Maintain] does when the order is due, at
-// once. Then it reads the merchant's order and the order's payment on
+// once. And it reads the order's payment and the merchant's order on
 // their platforms and applies what the record lacks, as the webhooks
 // would have: parcels with their tracking, the order fulfilled or
 // delivered, or canceled by the merchant (the money then goes back, as
 // for order.canceled); a capture made on the platform, a hold that ended
 // there uncaptured, and refunds made there and disputes as they stand,
 // where the provider lists them ([provider.RefundHistories],
-// [provider.DisputeHistories]). Platforms stop
-// re-sending a webhook after a while (Stripe three days, Shopify four
-// hours, BigCommerce 48 hours): a host whose endpoint was down longer
-// calls it for the orders still open. The host's events follow
+// [provider.DisputeHistories]). Platforms stop re-sending a webhook after
+// a while (Stripe three days, Shopify four hours, BigCommerce 48 hours):
+// a host whose endpoint was down longer calls it for the orders still
+// open. The host's events follow
 // ([EventOrderShipped], ...), once each, whichever of the webhook and
 // this call comes first.
 func (c *Client) ReconcileOrder(ctx context.Context, orderID string) (*Order, error) {
-	if _, err := c.settleOrderRefunds(ctx, orderID); err != nil {
-		return nil, err
-	}
 	o, err := c.store.Order(ctx, orderID)
 	if err != nil {
 		return nil, err

@@ -56,9 +56,11 @@ func (c *Client) catchUp(ctx context.Context, m Merchant, orderID string) error 
 	return c.applyCatchUp(ctx, m, orderID, events)
 }
 
-// catchUpPayment applies what the order's payment on its platform shows
-// that the record lacks: a capture, a hold that ended, refunds made
-// there, disputes (see catchUp).
+// catchUpPayment settles the order's pending refunds and applies what its
+// payment on its platform shows that the record lacks: a capture, a hold
+// that ended, refunds made there, disputes (see catchUp). An order that
+// cost nothing, or of a merchant without payments, has no payment and no
+// refunds.
 func (c *Client) catchUpPayment(ctx context.Context, m Merchant, orderID string) error {
 	o, err := c.store.Order(ctx, orderID)
 	if err != nil || !o.hasPayment() || m.Payments == nil {
@@ -69,20 +71,20 @@ func (c *Client) catchUpPayment(ctx context.Context, m Merchant, orderID string)
 		return fmt.Errorf("buybutton: order %s: reading its payment on the platform: %w", o.ID, err)
 	}
 	events := paymentCatchUp(o, pay)
+	var made []provider.Refund
 	if history, ok := m.Payments.(provider.RefundHistories); ok {
-		made, err := history.RefundsMade(ctx, o.PaymentID)
-		if err != nil {
+		if made, err = history.RefundsMade(ctx, o.PaymentID); err != nil {
 			return fmt.Errorf("buybutton: order %s: reading its refunds on the platform: %w", o.ID, err)
 		}
-		// A refund of ours made before that list was recorded pending
-		// before it was sent: settled now, it is found by its id, not
-		// taken for one made on the platform.
-		if o, err = c.settleOrderRefunds(ctx, orderID); err != nil {
-			return err
-		}
-		for _, e := range unrecordedRefunds(o.Refunds, made, provider.EventPaymentRefunded) {
-			events = append(events, catchUpEvent{event: e})
-		}
+	}
+	// Our pending refunds are settled after that list: one made before it
+	// was recorded pending before it was sent, so that, settled, it is
+	// found by its id, not taken for one made on the platform.
+	if o, err = c.settleOrderRefunds(ctx, orderID); err != nil {
+		return err
+	}
+	for _, e := range unrecordedRefunds(o.Refunds, made, provider.EventPaymentRefunded) {
+		events = append(events, catchUpEvent{event: e})
 	}
 	if history, ok := m.Payments.(provider.DisputeHistories); ok {
 		disputes, err := history.DisputesOf(ctx, o.PaymentID)
@@ -90,27 +92,22 @@ func (c *Client) catchUpPayment(ctx context.Context, m Merchant, orderID string)
 			return fmt.Errorf("buybutton: order %s: reading its disputes on the platform: %w", o.ID, err)
 		}
 		for _, e := range disputes {
-			events = append(events, catchUpEvent{event: disputeAsNow(e, o.PaymentID, provider.EventPaymentDisputed, provider.EventPaymentDisputeClosed)})
+			events = append(events, catchUpEvent{event: disputeAsNow(e, o.PaymentID)})
 		}
 	}
 	return c.applyCatchUp(ctx, m, orderID, events)
 }
 
 // disputeAsNow is e, a dispute as its platform lists it now, as the
-// webhook of where it stands, of type opened while open and closed once
-// ended, naming paymentID. Applied, it changes nothing that a webhook
-// told already (recordDispute).
-func disputeAsNow(e provider.Event, paymentID string, opened, closed provider.EventType) provider.Event {
-	ended := closes(e)
-	e.ID, e.Type = "sync:"+e.DisputeID, opened
-	if ended {
-		e.Type = closed
+// webhook of where it stands (payment.disputed while open,
+// payment.dispute_closed once ended) of payment paymentID. Applied, it
+// changes nothing that a webhook told already (recordDispute).
+func disputeAsNow(e provider.Event, paymentID string) provider.Event {
+	typ := provider.EventPaymentDisputed
+	if closes(e) {
+		typ = provider.EventPaymentDisputeClosed
 	}
-	if opened == provider.EventDonationDisputed {
-		e.PaymentID, e.DonationID = "", paymentID
-	} else {
-		e.PaymentID = paymentID
-	}
+	e.ID, e.PaymentID, e.Type = "sync:"+e.DisputeID, paymentID, typ
 	return e
 }
 

@@ -144,9 +144,7 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 		// A payments processor cannot always tell a donation's refund or
 		// dispute from an order's (Stripe's name only the PaymentIntent):
 		// the payment may be a donation's.
-		d := e
-		d.Type, d.DonationID, d.PaymentID = donationType, e.PaymentID, ""
-		return c.applyDonationEvent(ctx, m, d)
+		return c.applyDonationEvent(ctx, m, asDonationEvent(e, donationType))
 	}
 	if errors.Is(err, ErrNotFound) {
 		return nil // not an order of ours
@@ -235,6 +233,13 @@ var donationPaymentEvents = map[provider.EventType]provider.EventType{
 	provider.EventPaymentRefundFailed:  provider.EventDonationRefundFailed,
 	provider.EventPaymentDisputed:      provider.EventDonationDisputed,
 	provider.EventPaymentDisputeClosed: provider.EventDonationDisputeClosed,
+}
+
+// asDonationEvent is e, an event of a payment, as the event of type typ
+// of the donation the payment is.
+func asDonationEvent(e provider.Event, typ provider.EventType) provider.Event {
+	e.Type, e.DonationID, e.PaymentID = typ, e.PaymentID, ""
+	return e
 }
 
 // paymentEvents are the events of an order's payment.

@@ -136,6 +136,9 @@ func (p *Provider) RefundDonation(ctx context.Context, req provider.RefundDonati
 		if err != nil {
 			return provider.Refund{}, err
 		}
+		if id == "" {
+			return provider.Refund{}, fmt.Errorf("stripe: invoice %s has no payment: %w", req.DonationID, provider.ErrInvalidState)
+		}
 		piID = id
 	}
 	return p.refund(ctx, req.IdempotencyKey, req.DonationID, piID, req.Amount, req.Reason)

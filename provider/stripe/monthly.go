@@ -325,17 +325,16 @@ func invoicePI(inv *stripego.Invoice) *stripego.PaymentIntent {
 }
 
 // invoicePaymentIntent returns the id of the PaymentIntent that pays (or
-// tries to pay) an invoice.
+// tries to pay) an invoice, or empty if none does yet.
 func (p *Provider) invoicePaymentIntent(ctx context.Context, invoiceID string) (string, error) {
 	inv, err := p.invoice(ctx, invoiceID)
 	if err != nil {
 		return "", err
 	}
-	pi := invoicePI(inv)
-	if pi == nil {
-		return "", fmt.Errorf("stripe: invoice %s has no payment: %w", invoiceID, provider.ErrInvalidState)
+	if pi := invoicePI(inv); pi != nil {
+		return pi.ID, nil
 	}
-	return pi.ID, nil
+	return "", nil
 }
 
 func (p *Provider) invoice(ctx context.Context, id string) (*stripego.Invoice, error) {

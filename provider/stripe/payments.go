@@ -292,14 +292,7 @@ func (p *Provider) DisputesOf(ctx context.Context, id string) ([]provider.Event,
 // has yet).
 func (p *Provider) paymentIntentOf(ctx context.Context, id string) (string, error) {
 	if isInvoice(id) {
-		inv, err := p.invoice(ctx, id)
-		if err != nil {
-			return "", err
-		}
-		if pi := invoicePI(inv); pi != nil {
-			return pi.ID, nil
-		}
-		return "", nil
+		return p.invoicePaymentIntent(ctx, id)
 	}
 	if _, err := p.api.V1PaymentIntents.Retrieve(ctx, id, nil); err != nil {
 		return "", mapError(err, read)
