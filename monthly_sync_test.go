@@ -1,6 +1,7 @@
 package buybutton_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -167,4 +168,41 @@ func TestReconcileDonationEndsAMonthlyGiftChargedBack(t *testing.T) {
 	_, err = f.client.ReconcileDonation(ctx, month.ID)
 	require.NoError(t, err)
 	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventMonthlyCanceled))
+}
+
+// disputesOnly is a platform's donations that list their disputes and
+// not their refunds.
+type disputesOnly struct {
+	provider.Donations
+	disputes provider.DisputeHistories
+}
+
+func (p disputesOnly) DisputesOf(ctx context.Context, id string) ([]provider.Event, error) {
+	return p.disputes.DisputesOf(ctx, id)
+}
+
+// TestReconcileDonationReadsDisputesOfAPlatformListingNoRefunds: the two
+// lists are capabilities of their own; a platform with the disputes' only
+// still has a chargeback read back.
+func TestReconcileDonationReadsDisputesOfAPlatformListingNoRefunds(t *testing.T) {
+	f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", p)
+		m.Donations = disputesOnly{p, p}
+		return m
+	})
+	cp, co := startGift(t, f, false)
+	d, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
+	require.NoError(t, err)
+	f.deliver(t)
+	id, err := f.shop.Dispute(d.ProviderDonationID, d.Charged, "fraudulent", false)
+	require.NoError(t, err)
+	require.NoError(t, f.shop.CloseDispute(id, provider.DisputeLost))
+	f.lose(t)
+
+	got, err := f.client.ReconcileDonation(ctx, d.ID)
+	require.NoError(t, err)
+	assert.Equal(t, d.Charged.String(), got.ChargedBack().String())
+	cp, err = f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.True(t, cp.Raised.IsZero(), "raised %s", cp.Raised)
 }
