@@ -638,6 +638,13 @@ func TestMonthlyGiving(t *testing.T) {
 	pm, err := f.shop.Monthly(ctx, mg.ProviderMonthlyID)
 	require.NoError(t, err)
 	assert.Equal(t, provider.MonthlyCanceled, pm.Status, "the provider stops charging")
+	stored, err := f.client.MonthlyGift(ctx, buyer, mg.ID)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MonthlyCanceled, stored.Status, "recorded by the cancel, not by its webhook")
+	assert.Equal(t, mg.Version, stored.Version)
+	ts, err := f.client.Transitions(ctx, buyer, mg.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "canceled by the donor", ts[len(ts)-1].Reason)
 	f.deliver(t) // its monthly.canceled webhook changes nothing more
 	mg, err = f.client.MonthlyGift(ctx, buyer, mg.ID)
 	require.NoError(t, err)

@@ -120,7 +120,10 @@ func (c *Client) CancelMonthly(ctx context.Context, buyerID, monthlyID string) (
 		return nil, fmt.Errorf("buybutton: monthly gift %s: cancel: %w", mg.ID, err)
 	}
 	return c.updateMonthly(ctx, monthlyID, func(mg *MonthlyGift, tx *Tx) (bool, error) {
-		return mg.Status == MonthlyCanceled, c.moveMonthly(mg, tx, MonthlyCanceled, "canceled by the donor", buyerActor(buyerID), "")
+		if mg.Status == MonthlyCanceled {
+			return true, nil // ended meanwhile (its webhook): nothing to write
+		}
+		return false, c.moveMonthly(mg, tx, MonthlyCanceled, "canceled by the donor", buyerActor(buyerID), "")
 	})
 }
 
