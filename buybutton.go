@@ -80,6 +80,7 @@ type Client struct {
 	reservationTTL time.Duration
 	claimLease     time.Duration
 	retention      time.Duration // zero: keep for ever
+	readBack       time.Duration // negative: never
 }
 
 // Options configures a [Client].
@@ -129,7 +130,35 @@ type Options struct {
 	// Orders, checkouts, donations, their transitions and pending events
 	// are kept whatever it is.
 	Retention time.Duration
+
+	// ReadBack is how long after an order is placed, or a gift given,
+	// Maintain first reads it back from its platforms and applies what
+	// webhooks lost for good did not tell (as [Client.ReconcileOrder],
+	// [Client.ReconcileDonation] and [Client.ReconcileMonthly] do).
+	// Platforms stop re-sending a webhook after a while (Stripe after
+	// three days, Shopify after four hours, BigCommerce after 48), so a
+	// host whose endpoint was down longer lost it. Each later read-back
+	// comes twice as long after the start as the one before, and the
+	// last within [ReadBackFor]: with the default, 4 days, an order
+	// placed on day 0 is read back on days 4, 8, 16, 32, 64, 128 and 256,
+	// whatever it went through (a bank may take back the money of an
+	// order canceled). A monthly gift is read back ReadBack after each
+	// renewal was due, then twice as long, and so on, until the renewal
+	// is recorded; and once more, at least ReadBack after it ended.
+	// A read-back costs a few platform reads (the payment, the order,
+	// the refunds, the disputes). Negative turns read-backs off: the
+	// host then calls the Reconcile methods itself after an outage.
+	// Otherwise it must be at least an hour.
+	ReadBack time.Duration
 }
+
+// ReadBackFor is how long after an order is placed, or a one-off gift
+// given, [Options].ReadBack reads it back: a year, longer than card
+// networks give a cardholder for most disputes ("120 calendar days from
+// the payment date", https://docs.adyen.com/issuing/disputes). A dispute
+// filed later (some networks allow up to 540 days) is told by its
+// webhook, or read back by the Reconcile methods when the host calls them.
+const ReadBackFor = 365 * 24 * time.Hour
 
 // MinRetention is the shortest [Options].Retention: longer than Stripe
 // re-sends an event (3 days of automatic retries; a host can replay the
@@ -202,7 +231,7 @@ func New(opts *Options) (*Client, error) {
 		merchants: make(map[string]Merchant, len(opts.Merchants)), now: opts.Now, cards: newCardIndex(),
 		store: opts.Store, taxRounding: opts.TaxRounding, capturePolicy: opts.Capture,
 		checkoutTTL: opts.CheckoutTTL, reservationTTL: opts.ReservationTTL, claimLease: opts.ClaimLease,
-		retention: opts.Retention,
+		retention: opts.Retention, readBack: opts.ReadBack,
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -225,6 +254,12 @@ func New(opts *Options) (*Client, error) {
 	}
 	if c.retention != 0 && c.retention < MinRetention {
 		return nil, invalid("retention", "must be zero (keep for ever) or at least %s", MinRetention)
+	}
+	switch {
+	case c.readBack == 0:
+		c.readBack = defaultReadBack
+	case c.readBack > 0 && c.readBack < time.Hour:
+		return nil, invalid("read_back", "must be negative (never) or at least an hour")
 	}
 	for _, d := range []struct {
 		field string

@@ -278,9 +278,11 @@ func (c *Client) commitGiven(ctx context.Context, m Merchant, co *Checkout, pd p
 	for {
 		now := c.now()
 		d := newDonation(co, pd, now)
+		c.startReadBack(d)
 		var mg *MonthlyGift
 		if pm != nil {
 			mg = newMonthlyGift(co, *pm, now)
+			c.startReadBack(mg)
 			d.MonthlyID = mg.ID
 		}
 		cp, cpTx, err := c.countGift(ctx, d, now)

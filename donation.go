@@ -50,10 +50,15 @@ type Donation struct {
 
 	ReceiptNumber string
 	// DueAt is when maintenance must look at the donation: set while a
-	// refund of it is pending, as [Order].DueAt is. Stores index it.
-	DueAt     time.Time
-	GivenAt   time.Time
-	UpdatedAt time.Time
+	// refund of it is pending, as [Order].DueAt is, and ReadBackAt while
+	// none is. Stores index it.
+	DueAt time.Time
+	// ReadBackAt is when maintenance next reads the donation's refunds
+	// and disputes back from its platform (see [Options].ReadBack); zero
+	// once it no longer does.
+	ReadBackAt time.Time
+	GivenAt    time.Time
+	UpdatedAt  time.Time
 }
 
 // DonationState is a donation's state, derived from its amounts.
@@ -215,7 +220,8 @@ func (c *Client) RefundDonation(ctx context.Context, p RefundDonationParams) (*R
 // stands, as their webhooks would have: for the webhooks a platform gave
 // up re-sending (Stripe after three days), so that the campaign's totals
 // and the donor's receipt say what was given back and taken back, and a
-// month charged back ends its monthly gift.
+// month charged back ends its monthly gift. [Client.Maintain] does all
+// of this on a schedule ([Options].ReadBack).
 func (c *Client) ReconcileDonation(ctx context.Context, donationID string) (*Donation, error) {
 	if err := c.catchUpDonation(ctx, donationID); err != nil {
 		return nil, err

@@ -365,6 +365,36 @@ func ExampleClient_Maintain() {
 	// 1 expired
 }
 
+// Platforms give up re-sending a webhook after a while. Maintenance
+// reads each order back from its platforms on a schedule
+// (Options.ReadBack: 4, 8, 16, ... days after it was placed), so a
+// shipment whose webhook was lost for good is recorded all the same.
+func ExampleClient_Maintain_readBack() {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	shop := memory.New(&memory.Options{Now: clock})
+	client, _ := buybutton.New(&buybutton.Options{
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", shop)},
+		Now:       clock,
+	})
+	order := examplePurchase(ctx, client)
+	_ = shop.ShipOrder(order.ProviderOrderID, provider.Shipment{Carrier: "UPS", TrackingNumber: "1Z999"})
+	shop.TakeDeliveries() // the order.shipped webhook, lost for good
+
+	now = now.Add(4 * 24 * time.Hour)
+	report, err := client.Maintain(ctx, 100)
+	if err != nil {
+		panic(err)
+	}
+	order, _ = client.Order(ctx, "viewer-1", order.ID)
+	fmt.Println(report.ReadBack, order.Status, order.Shipments[0].TrackingNumber)
+	fmt.Println("next read-back", order.ReadBackAt.Sub(order.PlacedAt), "after the placing")
+	// Output:
+	// 1 fulfilled 1Z999
+	// next read-back 192h0m0s after the placing
+}
+
 // A platform that answers in a way that leaves it unknown whether money
 // moved (a timeout after the request was sent): the checkout waits in
 // unknown, and Reconcile asks again with the same keys.

@@ -13,9 +13,13 @@ type MaintenanceReport struct {
 	Reconciled int // checkouts in unknown, or with a lapsed claim, resumed
 	Released   int // ended checkouts whose payment was voided at last
 	Settled    int // orders and donations whose owed work (a cancellation, pending refunds) was finished, or refused for good and handed to the host
+	// ReadBack counts the orders, donations and monthly gifts read back
+	// from their platforms for webhooks lost for good ([Options].ReadBack).
+	ReadBack int
 	// Postponed counts the ended checkouts whose payment still could not
-	// be voided, and the orders and donations whose work could not be
-	// finished: each is due again later.
+	// be voided, the orders and donations whose work could not be
+	// finished, and the records whose read-back failed: each is due again
+	// later.
 	Postponed int
 	// Pruned counts the idempotency records and webhook event marks
 	// deleted, being older than [Options].Retention allows.
@@ -25,7 +29,7 @@ type MaintenanceReport struct {
 // more reports whether a pass of batch may have left work behind: it
 // took up a whole batch of due records, or pruned a whole batch.
 func (r MaintenanceReport) more(batch int) bool {
-	return r.Expired+r.Reconciled+r.Released+r.Settled+r.Postponed >= batch || r.Pruned >= batch
+	return r.Expired+r.Reconciled+r.Released+r.Settled+r.ReadBack+r.Postponed >= batch || r.Pruned >= batch
 }
 
 // Maintain runs one pass of the work that time makes due, at most batch
@@ -38,6 +42,9 @@ func (r MaintenanceReport) more(batch int) bool {
 //     merchant accepted whose money is not back yet, and refunds left
 //     pending by an unknown outcome or a platform that was down (see
 //     [Order].DueAt);
+//   - it reads orders, donations and monthly gifts back from their
+//     platforms when their ReadBackAt comes, and applies what webhooks
+//     lost for good did not tell ([Options].ReadBack);
 //   - with [Options].Retention set, it deletes up to batch idempotency
 //     records and webhook event marks that are older than it keeps.
 //
@@ -81,6 +88,8 @@ func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, er
 			errs = append(errs, c.maintainOrder(ctx, r.ID, now, &rep))
 		case "donation":
 			errs = append(errs, c.maintainDonation(ctx, r.ID, now, &rep))
+		case "monthly_gift":
+			errs = append(errs, c.maintainMonthly(ctx, r.ID, now, &rep))
 		default:
 			errs = append(errs, fmt.Errorf("buybutton: maintain: the store found a %q due, which has no DueAt", r.Kind))
 		}

@@ -342,6 +342,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 		}
 		m.Version++
 		s.monthly[m.ID] = m
+		s.indexDue("monthly_gift", m.ID, m.DueAt)
 	}
 	for _, r := range tx.Refs {
 		s.refs[r.Ref] = r.ID

@@ -45,9 +45,15 @@ type MonthlyGift struct {
 
 	Months       int       // months charged so far
 	NextChargeAt time.Time // as the provider last said; zero once canceled
-	CanceledAt   time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// ReadBackAt is when maintenance next reads the gift back from its
+	// platform, for a renewal or an end whose webhook was lost for good
+	// (see [Options].ReadBack); zero once the gift has ended. DueAt is
+	// the same time: stores index it, as they do [Order].DueAt.
+	ReadBackAt time.Time
+	DueAt      time.Time
+	CanceledAt time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // MonthlyStatus is where a monthly gift is.
@@ -242,6 +248,7 @@ func (c *Client) recordRenewal(ctx context.Context, m Merchant, mg *MonthlyGift,
 		Privacy: mg.Privacy, Donor: mg.Donor, Message: mg.Message, Dedication: mg.Dedication,
 		TimeZone: mg.TimeZone, ReceiptNumber: receiptNumber(id, now, mg.TimeZone), GivenAt: now, UpdatedAt: now,
 	}
+	c.startReadBack(d)
 	_, count, err := c.countGift(ctx, d, now)
 	if err != nil {
 		return err

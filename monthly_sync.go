@@ -5,14 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/buybutton/buybutton/provider"
 )
 
 // ReconcileMonthly brings a monthly gift up to what its platform says,
 // for the webhooks a platform gave up re-sending (Stripe after three
-// days): a host whose endpoint was down longer calls it for the gifts
-// still running. It reads the monthly donation on the platform and
+// days). [Client.Maintain] does so on a schedule ([Options].ReadBack); a
+// host that knows its endpoint was down longer calls it for the gifts
+// still running, at once. It reads the monthly donation on the platform and
 // applies what the record lacks, as the webhooks would have:
 //
 //   - each month charged that the library has no record of, where the
@@ -27,40 +29,58 @@ import (
 // giving, or whose platform cannot list months, is brought up to its
 // status only.
 func (c *Client) ReconcileMonthly(ctx context.Context, monthlyID string) (*MonthlyGift, error) {
+	if err := c.catchUpMonthly(ctx, monthlyID); err != nil {
+		return nil, err
+	}
+	return c.store.MonthlyGift(ctx, monthlyID)
+}
+
+// maintainMonthly reads a monthly gift back from its platform, when that
+// is due, and counts it in rep. A gift is due for nothing else.
+func (c *Client) maintainMonthly(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
+	mg, err := c.store.MonthlyGift(ctx, id)
+	if err != nil || !readBackDue(mg, now) {
+		return err
+	}
+	return readBackRecord(ctx, c, "monthly_gift", id, now, c.store.MonthlyGift, func(ctx context.Context) error {
+		return c.catchUpMonthly(ctx, id)
+	}, rep)
+}
+
+// catchUpMonthly brings a monthly gift up to what its platform says (see
+// ReconcileMonthly).
+func (c *Client) catchUpMonthly(ctx context.Context, monthlyID string) error {
 	mg, err := c.store.MonthlyGift(ctx, monthlyID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	m, err := c.monthlyMerchant(mg.MerchantID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := c.catchUpMonths(ctx, m, mg); err != nil {
-		return nil, err
+		return err
 	}
 	pm, err := m.Monthly.Monthly(ctx, mg.ProviderMonthlyID)
 	if err != nil {
-		return nil, fmt.Errorf("buybutton: monthly gift %s: reading it on the platform: %w", mg.ID, err)
+		return fmt.Errorf("buybutton: monthly gift %s: reading it on the platform: %w", mg.ID, err)
 	}
 	if mg, err = c.store.MonthlyGift(ctx, monthlyID); err != nil {
-		return nil, err
+		return err
 	}
 	e := provider.Event{MonthlyID: mg.ProviderMonthlyID}
 	switch {
 	case mg.Status == MonthlyCanceled:
-		return mg, nil
+		return nil
 	case pm.Status == provider.MonthlyCanceled:
 		e.ID, e.Type, e.Reason = "sync:"+mg.ID+":canceled", provider.EventMonthlyCanceled, "ended on the platform"
 	case pm.Status == provider.MonthlyPastDue && mg.Status == MonthlyActive:
 		// One failure a retry date: a later failure is another.
 		e.ID, e.Type, e.Reason = "sync:"+mg.ID+":failed:"+strconv.FormatInt(pm.NextChargeAt.Unix(), 10), provider.EventDonationFailed, "a renewal failed on the platform"
 	default:
-		return mg, nil
+		return nil
 	}
-	if err := c.applyMonthlyEvent(ctx, m, e); err != nil {
-		return nil, err
-	}
-	return c.store.MonthlyGift(ctx, monthlyID)
+	return c.applyMonthlyEvent(ctx, m, e)
 }
 
 // catchUpMonths records each month of mg that its platform lists as

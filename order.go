@@ -56,10 +56,15 @@ type Order struct {
 	// older work was due already), so that maintenance does not race the
 	// call still making it, and a pass that cannot finish the work moves
 	// it on as [Checkout].DueAt does: after as long as the work has been
-	// owed, from a minute up to an hour. Stores index it.
-	DueAt     time.Time
-	PlacedAt  time.Time
-	UpdatedAt time.Time
+	// owed, from a minute up to an hour. While it owes none, it is
+	// ReadBackAt. Stores index it.
+	DueAt time.Time
+	// ReadBackAt is when maintenance next reads the order back from its
+	// platforms, for webhooks lost for good (see [Options].ReadBack);
+	// zero once it no longer does.
+	ReadBackAt time.Time
+	PlacedAt   time.Time
+	UpdatedAt  time.Time
 }
 
 // Cancellation is who cancelled an order, why, and when it started.

@@ -148,8 +148,10 @@ func paymentTransition(o *Order, was PaymentState, reason, actor string, at time
 // where the provider lists them ([provider.RefundHistories],
 // [provider.DisputeHistories]). Platforms stop re-sending a webhook after
 // a while (Stripe three days, Shopify four hours, BigCommerce 48 hours):
-// a host whose endpoint was down longer calls it for the orders still
-// open. The host's events follow
+// [Client.Maintain] reads every order back on a schedule
+// ([Options].ReadBack), and a host that knows its endpoint was down
+// longer calls this for the orders still open, at once. The host's
+// events follow
 // ([EventOrderShipped], ...), once each, whichever of the webhook and
 // this call comes first.
 func (c *Client) ReconcileOrder(ctx context.Context, orderID string) (*Order, error) {

@@ -467,6 +467,7 @@ func (c *Client) authorizeAttempt(ctx context.Context, m Merchant, co *Checkout,
 func (c *Client) commitPlaced(ctx context.Context, co *Checkout, po provider.Order, pay provider.Payment, captured money.Amount, refused, actor string) (outcome, error) {
 	now := c.now()
 	o := newOrder(co, po, pay, captured, now)
+	c.startReadBack(o)
 	o.CaptureFailure = refused
 	co.OrderID = o.ID
 	co.NextAction, co.LastError = nil, nil

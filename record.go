@@ -58,7 +58,7 @@ func updateRecord[R record](ctx context.Context, c *Client, kind, id string, rea
 		now := c.now()
 		r.touch(now)
 		if owes {
-			schedule(w, now, c.claimLease, w.owedWork() > owed)
+			schedule(w, now, c.claimLease, c.readBack, owed)
 		}
 		r.addTo(tx)
 		err = c.store.Commit(ctx, tx)

@@ -68,8 +68,8 @@ type Store interface {
 	Lookup(ctx context.Context, ref Ref) (string, error)
 
 	// Due returns up to limit records whose DueAt is set and not after
-	// t: the checkouts, orders and donations that [Client.Maintain] must
-	// look at. They come earliest DueAt first, then by kind and id, all
+	// t: the checkouts, orders, donations and monthly gifts that
+	// [Client.Maintain] must look at. They come earliest DueAt first, then by kind and id, all
 	// kinds in one order, so that no kind waits behind another's backlog.
 	Due(ctx context.Context, t time.Time, limit int) ([]DueRecord, error)
 
@@ -152,7 +152,7 @@ type RefEntry struct {
 
 // DueRecord names a record [Store.Due] found due.
 type DueRecord struct {
-	Kind string // "checkout", "order" or "donation": the records with a DueAt
+	Kind string // "checkout", "order", "donation" or "monthly_gift": the records with a DueAt
 	ID   string
 }
 

@@ -48,8 +48,8 @@ import (
 // declining, and maintenance deleting, under Options.Retention, the
 // idempotency records and webhook marks that have grown old. One in eight
 // of the webhooks of fulfilment, refunds, disputes, holds that end and
-// monthly renewals is lost for good (lostForGood), and the host's sweep
-// (ReconcileOrder, ReconcileDonation, ReconcileMonthly) reads them back.
+// monthly renewals is lost for good (lostForGood), and maintenance reads
+// them back (Options.ReadBack) as the clock runs on for a year.
 //
 // When the faults stop and maintenance has run, the library and the
 // platform tell one story:
@@ -161,6 +161,7 @@ type racingWorld struct {
 	mu       sync.Mutex
 	clockMu  sync.RWMutex               // held to move the clock, shared to deliver webhooks
 	pruned   int                        // idempotency records and event marks that billing's maintenance deleted
+	readBack int                        // records that settling's maintenance read back
 	hidden   int                        // supporters the host hid
 	tokens   map[string]string          // checkout id -> the buyer's card
 	gifts    map[string]bool            // the checkouts that are donations
@@ -269,7 +270,7 @@ func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePo
 		}()
 	}
 	wg.Wait()
-	w.settle(t)
+	w.settle(t, 8*24*time.Hour)
 	w.bill(t, seed)
 	for _, err := range w.odd {
 		t.Errorf("an outcome no caller should get: %v", err)
@@ -655,8 +656,13 @@ func (w *racingWorld) note(err error) {
 
 // settle stops the faults and lets time, webhooks, reconciliation and
 // maintenance finish what the race left owed, as a host's running
-// maintenance would.
-func (w *racingWorld) settle(t *testing.T) {
+// maintenance would, for runOn: long enough for the first read-backs
+// (Options.ReadBack), which find what webhooks lost for good said, and
+// what owed work or a webhook may wait for. The last settling runs on
+// for a year and more; the one before the billing runs a week, since
+// one of a year would leave the race's gifts past their last read-back
+// when billing's banks take their money back.
+func (w *racingWorld) settle(t *testing.T, runOn time.Duration) {
 	w.faults.SetRate(0)
 	for range 10 {
 		w.advance(2 * time.Hour)
@@ -672,35 +678,19 @@ func (w *racingWorld) settle(t *testing.T) {
 			}
 		}
 	}
-	// The host's sweep after an outage: its orders, gifts and monthly
-	// gifts are read back from the platform, for what the webhooks lost
-	// for good said.
-	swept := map[string]bool{}
-	for _, id := range w.ids {
-		co, err := w.f.store.Checkout(w.ctx, id)
-		require.NoError(t, err)
-		if co.OrderID != "" {
-			_, err := w.f.client.ReconcileOrder(w.ctx, co.OrderID)
+	// Then maintenance runs on, as a host's would: it reads every order,
+	// gift and monthly gift back from the platform when its read-back
+	// comes (Options.ReadBack), for what the webhooks lost for good said.
+	// No one calls a Reconcile method.
+	for step := 8 * 24 * time.Hour; runOn > 0; runOn -= step {
+		w.advance(step)
+		w.deliver()
+		for range 10 { // until a pass finds nothing due
+			rep, err := w.f.client.Maintain(w.ctx, 1000)
 			w.note(err)
-		}
-		if co.DonationID == "" {
-			continue
-		}
-		d, err := w.f.store.Donation(w.ctx, co.DonationID)
-		require.NoError(t, err)
-		if d.MonthlyID != "" && !swept[d.MonthlyID] {
-			swept[d.MonthlyID] = true
-			_, err := w.f.client.ReconcileMonthly(w.ctx, d.MonthlyID)
-			w.note(err)
-		}
-		if !swept[d.BuyerID] {
-			// Every gift of the donor's, each month among them.
-			swept[d.BuyerID] = true
-			gifts, err := w.f.store.DonationsByBuyer(w.ctx, d.BuyerID, 0, 1000)
-			require.NoError(t, err)
-			for _, g := range gifts {
-				_, err := w.f.client.ReconcileDonation(w.ctx, g.ID)
-				w.note(err)
+			w.readBack += rep.ReadBack
+			if err != nil || rep == (buybutton.MaintenanceReport{}) {
+				break
 			}
 		}
 	}
@@ -767,7 +757,7 @@ func (w *racingWorld) bill(t *testing.T, seed uint64) {
 		}()
 	}
 	wg.Wait()
-	w.settle(t)
+	w.settle(t, 400*24*time.Hour)
 }
 
 // chargeBack has the donor's bank take 1.00 back from the gift the

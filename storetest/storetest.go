@@ -550,15 +550,17 @@ func dueRecords(t *testing.T, ctx context.Context, s buybutton.Store) {
 	terminal := checkout("co-placed")
 	terminal.State, terminal.DueAt = buybutton.CheckoutPlaced, time.Time{}
 	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{terminal}})
-	// Orders and donations share the index: one owing work at the same
-	// time as a checkout comes after it by kind; one that owes nothing is
-	// not in it.
+	// Orders, donations and monthly gifts share the index: one due at the
+	// same time as a checkout comes after it by kind; one that is not due
+	// is not in it.
 	owing := order("ord-1", "buyer-1", t0)
 	owing.DueAt = t0.Add(20 * time.Minute)
 	settled := order("ord-2", "buyer-1", t0)
 	gift := &buybutton.Donation{ID: "don-1", BuyerID: "buyer-1", CampaignID: "cmp-1", Currency: "USD",
 		Amount: usd("25.00"), Charged: usd("25.00"), GivenAt: t0, DueAt: t0.Add(5 * time.Minute)}
-	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{owing, settled}, Donations: []*buybutton.Donation{gift}})
+	monthly := &buybutton.MonthlyGift{ID: "mon-1", BuyerID: "buyer-1", CampaignID: "cmp-1", Status: buybutton.MonthlyActive,
+		Currency: "USD", Amount: usd("5.00"), Charged: usd("5.00"), CreatedAt: t0, DueAt: t0.Add(20 * time.Minute)}
+	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{owing, settled}, Donations: []*buybutton.Donation{gift}, Monthly: []*buybutton.MonthlyGift{monthly}})
 
 	due := func(at time.Duration, limit int) []string {
 		t.Helper()
@@ -570,7 +572,7 @@ func dueRecords(t *testing.T, ctx context.Context, s buybutton.Store) {
 		}
 		return out
 	}
-	assert.Equal(t, []string{"donation:don-1", "checkout:co-1", "checkout:co-2", "order:ord-1", "checkout:co-0"}, due(30*time.Minute, 10),
+	assert.Equal(t, []string{"donation:don-1", "checkout:co-1", "checkout:co-2", "monthly_gift:mon-1", "order:ord-1", "checkout:co-0"}, due(30*time.Minute, 10),
 		"due ones, earliest first, then by kind; the bound included")
 	assert.Equal(t, []string{"donation:don-1", "checkout:co-1"}, due(time.Hour, 2))
 	assert.Empty(t, due(-time.Minute, 10))
@@ -585,7 +587,11 @@ func dueRecords(t *testing.T, ctx context.Context, s buybutton.Store) {
 	d, err := s.Donation(ctx, "don-1")
 	require.NoError(t, err)
 	d.DueAt = time.Time{}
-	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{co}, Orders: []*buybutton.Order{o}, Donations: []*buybutton.Donation{d}})
+	mg, err := s.MonthlyGift(ctx, "mon-1")
+	require.NoError(t, err)
+	assert.True(t, mg.DueAt.Equal(t0.Add(20*time.Minute)), "a monthly gift keeps its DueAt")
+	mg.DueAt = time.Time{}
+	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{co}, Orders: []*buybutton.Order{o}, Donations: []*buybutton.Donation{d}, Monthly: []*buybutton.MonthlyGift{mg}})
 	assert.Equal(t, []string{"checkout:co-2", "checkout:co-0", "checkout:co-3", "order:ord-1"}, due(2*time.Hour, 10))
 
 	// A commit that conflicts moves nothing in the index.

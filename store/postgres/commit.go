@@ -20,7 +20,7 @@ type record struct {
 	body     any
 	buyerID  *string    // orders
 	placedAt *time.Time // orders
-	dueAt    *time.Time // checkouts, orders and donations; nil when not due
+	dueAt    *time.Time // checkouts, orders, donations and monthly gifts; nil when not due
 }
 
 func recordsOf(tx *buybutton.Tx) []record {
@@ -47,7 +47,7 @@ func recordsOf(tx *buybutton.Tx) []record {
 		rs = append(rs, record{kind: kindDonation, id: d.ID, version: d.Version, body: d, dueAt: dueAt(d.DueAt)})
 	}
 	for _, m := range tx.Monthly {
-		rs = append(rs, record{kind: kindMonthly, id: m.ID, version: m.Version, body: m})
+		rs = append(rs, record{kind: kindMonthly, id: m.ID, version: m.Version, body: m, dueAt: dueAt(m.DueAt)})
 	}
 	return rs
 }

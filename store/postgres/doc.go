@@ -30,7 +30,8 @@
 //	buybutton_records      (kind, id) → version, body jsonb; buyer_id and
 //	                       placed_at for orders, donations and monthly
 //	                       gifts (a gift's from its body, by a trigger);
-//	                       due_at for checkouts, orders and donations
+//	                       due_at for checkouts, orders, donations and
+//	                       monthly gifts
 //	buybutton_refs         (kind, merchant_id, external_id) → id
 //	buybutton_idempotency  key → fingerprint, result_id, created_at
 //	buybutton_seen_events  (merchant_id, event_id) → at

@@ -130,6 +130,65 @@ func TestMigrationMakesPendingRefundsDue(t *testing.T) {
 	}
 }
 
+// TestMigrationSchedulesReadBacks: records written before migration 6
+// have no ReadBackAt. Those placed or given less than a year ago, and the
+// monthly gifts not ended, are due within four days, each at its own
+// time, with a ReadBackAt the library reads; an order placed over a year
+// ago and an ended monthly gift are not.
+func TestMigrationSchedulesReadBacks(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, schemaAt(t, 5), 2)
+	s := New(pool)
+	now := time.Now()
+	tx := &buybutton.Tx{
+		Orders: []*buybutton.Order{
+			{ID: "ord-open", BuyerID: "b", Currency: "USD", Status: buybutton.OrderFulfilled, PlacedAt: now.Add(-30 * 24 * time.Hour)},
+			{ID: "ord-canceled", BuyerID: "b", Currency: "USD", Status: buybutton.OrderCanceled, PlacedAt: now.Add(-time.Hour)}, // a bank may still take its money back
+			{ID: "ord-old", BuyerID: "b", Currency: "USD", Status: buybutton.OrderDelivered, PlacedAt: now.Add(-400 * 24 * time.Hour)},
+		},
+		Donations: []*buybutton.Donation{{ID: "don-recent", BuyerID: "b", Currency: "USD", GivenAt: now.Add(-time.Hour)}},
+		Monthly: []*buybutton.MonthlyGift{
+			{ID: "mon-active", BuyerID: "b", Currency: "USD", Status: buybutton.MonthlyActive, CreatedAt: now},
+			{ID: "mon-ended", BuyerID: "b", Currency: "USD", Status: buybutton.MonthlyCanceled, CreatedAt: now},
+		},
+	}
+	if err := s.Commit(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	// As the old release wrote them: no ReadBackAt in the body, not due.
+	if _, err := pool.Exec(ctx, `UPDATE buybutton_records SET body = body - 'ReadBackAt', due_at = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	due, err := s.Due(ctx, time.Now().Add(4*24*time.Hour+time.Minute), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(due, func(a, b buybutton.DueRecord) int { return strings.Compare(a.ID, b.ID) })
+	want := []buybutton.DueRecord{{Kind: "donation", ID: "don-recent"}, {Kind: "monthly_gift", ID: "mon-active"}, {Kind: "order", ID: "ord-canceled"}, {Kind: "order", ID: "ord-open"}}
+	if !slices.Equal(due, want) {
+		t.Fatalf("due after the migration = %v, want %v", due, want)
+	}
+	open, err := s.Order(ctx, "ord-open")
+	if err != nil {
+		t.Fatal(err)
+	}
+	canceled, err := s.Order(ctx, "ord-canceled")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []*buybutton.Order{open, canceled} {
+		if o.ReadBackAt.Before(now) || o.ReadBackAt.After(now.Add(4*24*time.Hour+time.Minute)) || !o.DueAt.Equal(o.ReadBackAt) {
+			t.Fatalf("order %s read back at %v, due at %v: want both within four days", o.ID, o.ReadBackAt, o.DueAt)
+		}
+	}
+	if open.ReadBackAt.Equal(canceled.ReadBackAt) {
+		t.Fatalf("both orders read back at %v: want a time drawn for each", open.ReadBackAt)
+	}
+}
+
 // TestMigrationDeletesAcknowledgedEvents: an outbox a release before
 // migration 4 left holds the events it acknowledged, marked; the
 // migration deletes them and keeps the pending ones. An instance of that
