@@ -216,8 +216,9 @@ func (c *Client) RefundDonation(ctx context.Context, p RefundDonationParams) (*R
 // does when the donation is due, at once. Then, where the provider lists
 // a donation's refunds ([provider.RefundHistories]) and disputes
 // ([provider.DisputeHistories]), it records each refund made on the
-// platform that the library has no record of, and each dispute as it
-// stands, as their webhooks would have: for the webhooks a platform gave
+// platform that the library has no record of, each refund that failed
+// there since it succeeded, and each dispute as it stands, as their
+// webhooks would have: for the webhooks a platform gave
 // up re-sending (Stripe after three days), so that the campaign's totals
 // and the donor's receipt say what was given back and taken back, and a
 // month charged back ends its monthly gift. [Client.Maintain] does all
@@ -230,8 +231,8 @@ func (c *Client) ReconcileDonation(ctx context.Context, donationID string) (*Don
 }
 
 // catchUpDonation settles a donation's pending refunds, records those of
-// its refunds that its platform lists and it does not, then its disputes
-// (see ReconcileDonation).
+// its refunds that its platform lists and it does not, and the failures
+// of those it has, then its disputes (see ReconcileDonation).
 func (c *Client) catchUpDonation(ctx context.Context, donationID string) error {
 	d, err := c.store.Donation(ctx, donationID)
 	if err != nil {
@@ -241,7 +242,7 @@ func (c *Client) catchUpDonation(ctx context.Context, donationID string) error {
 	if err != nil {
 		return err
 	}
-	var made []provider.Refund
+	var made []provider.ListedRefund
 	if history, ok := m.Donations.(provider.RefundHistories); ok {
 		if made, err = history.RefundsMade(ctx, d.ProviderDonationID); err != nil {
 			return fmt.Errorf("buybutton: donation %s: reading its refunds on the platform: %w", d.ID, err)
@@ -258,16 +259,19 @@ func (c *Client) catchUpDonation(ctx context.Context, donationID string) error {
 	}
 	// One commit a refund: each moves the campaign, which a commit
 	// carries once.
-	for _, e := range unrecordedRefunds(d.Refunds, made, provider.EventDonationRefunded) {
+	for _, e := range refundEvents(d.Refunds, made, provider.EventDonationRefunded, provider.EventDonationRefundFailed) {
 		e, err := cleanEvent(e)
 		if err != nil {
 			return fmt.Errorf("buybutton: donation %s: the platform's refunds: %w", d.ID, err)
 		}
 		_, err = c.updateDonation(ctx, donationID, func(d *Donation, tx *Tx) (bool, error) {
-			if err := c.refundedOnPlatform(ctx, m.ID, d, e, tx); err != nil {
-				return false, err
+			var err error
+			if e.Type == provider.EventDonationRefundFailed {
+				err = c.refundFailedAfterwards(ctx, m, d, e, tx)
+			} else {
+				err = c.refundedOnPlatform(ctx, m.ID, d, e, tx)
 			}
-			return len(tx.Events) == 0, nil // recorded meanwhile: nothing to write
+			return len(tx.Events) == 0, err // nothing to write: recorded meanwhile
 		})
 		if err != nil {
 			return err

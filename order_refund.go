@@ -144,7 +144,8 @@ func paymentTransition(o *Order, was PaymentState, reason, actor string, at time
 // would have: parcels with their tracking, the order fulfilled or
 // delivered, or canceled by the merchant (the money then goes back, as
 // for order.canceled); a capture made on the platform, a hold that ended
-// there uncaptured, and refunds made there and disputes as they stand,
+// there uncaptured, and refunds made there (or failed there since they
+// succeeded) and disputes as they stand,
 // where the provider lists them ([provider.RefundHistories],
 // [provider.DisputeHistories]). Platforms stop re-sending a webhook after
 // a while (Stripe three days, Shopify four hours, BigCommerce 48 hours):

@@ -58,7 +58,7 @@ func (c *Client) catchUp(ctx context.Context, m Merchant, orderID string) error 
 
 // catchUpPayment settles the order's pending refunds and applies what its
 // payment on its platform shows that the record lacks: a capture, a hold
-// that ended, refunds made there, disputes (see catchUp). An order that
+// that ended, refunds made there or failed since, disputes (see catchUp). An order that
 // cost nothing, or of a merchant without payments, has no payment and no
 // refunds.
 func (c *Client) catchUpPayment(ctx context.Context, m Merchant, orderID string) error {
@@ -71,7 +71,7 @@ func (c *Client) catchUpPayment(ctx context.Context, m Merchant, orderID string)
 		return fmt.Errorf("buybutton: order %s: reading its payment on the platform: %w", o.ID, err)
 	}
 	events := paymentCatchUp(o, pay)
-	var made []provider.Refund
+	var made []provider.ListedRefund
 	if history, ok := m.Payments.(provider.RefundHistories); ok {
 		if made, err = history.RefundsMade(ctx, o.PaymentID); err != nil {
 			return fmt.Errorf("buybutton: order %s: reading its refunds on the platform: %w", o.ID, err)
@@ -83,7 +83,7 @@ func (c *Client) catchUpPayment(ctx context.Context, m Merchant, orderID string)
 	if o, err = c.settleOrderRefunds(ctx, orderID); err != nil {
 		return err
 	}
-	for _, e := range unrecordedRefunds(o.Refunds, made, provider.EventPaymentRefunded) {
+	for _, e := range refundEvents(o.Refunds, made, provider.EventPaymentRefunded, provider.EventPaymentRefundFailed) {
 		events = append(events, catchUpEvent{event: e})
 	}
 	if history, ok := m.Payments.(provider.DisputeHistories); ok {
@@ -171,16 +171,22 @@ func paymentCatchUp(o *Order, pay provider.Payment) []catchUpEvent {
 	return nil
 }
 
-// unrecordedRefunds are the events, of type typ, of the refunds in made
-// (the platform's list) that recorded (a record's refunds) has no
-// record of, by the platform's refund id.
-func unrecordedRefunds(recorded []Refund, made []provider.Refund, typ provider.EventType) []provider.Event {
+// refundEvents are the events that bring recorded (a record's refunds)
+// up to listed (the platform's list of them), matched by the platform's
+// refund id: a refund (of type refunded) for each refund that stands on
+// the platform and is not recorded, and a refund failure (of type failed)
+// for each recorded as succeeded that failed there since. A refund that
+// failed and is not recorded gave nothing back: nothing to tell.
+func refundEvents(recorded []Refund, listed []provider.ListedRefund, refunded, failed provider.EventType) []provider.Event {
 	var out []provider.Event
-	for _, r := range made {
-		if slices.ContainsFunc(recorded, func(f Refund) bool { return f.ProviderRefundID == r.ID }) {
-			continue
+	for _, r := range listed {
+		i := slices.IndexFunc(recorded, func(f Refund) bool { return f.ProviderRefundID == r.ID })
+		switch {
+		case r.Failure == "" && i < 0:
+			out = append(out, provider.Event{ID: "sync:" + r.ID, Type: refunded, RefundID: r.ID, PaymentID: r.PaymentID, Amount: &r.Amount, Reason: "refunded on the platform (read back)"})
+		case r.Failure != "" && i >= 0 && recorded[i].Status == RefundSucceeded:
+			out = append(out, provider.Event{ID: "sync:failed:" + r.ID, Type: failed, RefundID: r.ID, PaymentID: r.PaymentID, Amount: &r.Amount, Reason: r.Failure})
 		}
-		out = append(out, provider.Event{ID: "sync:" + r.ID, Type: typ, RefundID: r.ID, PaymentID: r.PaymentID, Amount: &r.Amount, Reason: "refunded on the platform (read back)"})
 	}
 	return out
 }

@@ -139,3 +139,61 @@ func TestRefundFailedAtOnceIsNotRecordedTwice(t *testing.T) {
 	assert.Equal(t, buybutton.RefundFailed, got.Refunds[0].Status)
 	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventRefundFailed))
 }
+
+// TestARefundThatFailedIsReadBack: a refund failed after it succeeded,
+// and its webhook was lost for good. The order's read-back finds it
+// failed on the platform's list and records it as the webhook would have:
+// nothing counted refunded, the host told once, whichever of the read and
+// the webhook, delivered late, comes first. A dashboard refund that
+// failed before the library heard of it gave nothing back, and is not
+// recorded.
+func TestARefundThatFailedIsReadBack(t *testing.T) {
+	f := newShop(t, nil)
+	o := f.placed(t) // 90.78 captured
+	r, err := f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("40.00"), Reason: "damaged", IdempotencyKey: "k1"})
+	require.NoError(t, err)
+	f.deliver(t)
+	require.NoError(t, f.shop.FailRefund(r.ProviderRefundID, "expired_or_canceled_card"))
+	dashboard, err := f.shop.Refund(ctx, provider.RefundRequest{IdempotencyKey: "dashboard", PaymentID: o.PaymentID, Amount: usd("5.00")})
+	require.NoError(t, err)
+	require.NoError(t, f.shop.FailRefund(dashboard.ID, "lost_or_stolen_card"))
+	lost := f.lose(t)
+
+	got, err := f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	require.Len(t, got.Refunds, 1, "the dashboard's failed refund is not recorded")
+	assert.Equal(t, buybutton.RefundFailed, got.Refunds[0].Status)
+	assert.Contains(t, got.Refunds[0].Failure, "expired_or_canceled_card")
+	assert.True(t, got.Refunded().IsZero(), "refunded %s", got.Refunded())
+	assert.Equal(t, buybutton.PaymentCaptured, got.PaymentState())
+
+	f.deliverLate(t, lost)
+	again, err := f.client.ReconcileOrder(ctx, o.ID)
+	require.NoError(t, err)
+	assert.Len(t, again.Refunds, 2, "the late webhook records the dashboard's, failed")
+	assert.True(t, again.Refunded().IsZero())
+	assert.Equal(t, 2, count(f.pendingEvents(t), buybutton.EventRefundFailed), "one for ours, once; one for the dashboard's")
+}
+
+// TestADonationRefundThatFailedIsReadBack: the same for a gift: the
+// campaign counts the money again, and the donor's receipt says so.
+func TestADonationRefundThatFailedIsReadBack(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	d := f.give(t, cp, ada(buybutton.DonorPrivacy{}))
+	f.deliver(t)
+	r := f.refundAll(t, d, "k1")
+	f.deliver(t)
+	require.NoError(t, f.shop.FailRefund(r.ProviderRefundID, "expired_or_canceled_card"))
+	f.lose(t)
+
+	got, err := f.client.ReconcileDonation(ctx, d.ID)
+	require.NoError(t, err)
+	require.Len(t, got.Refunds, 1)
+	assert.Equal(t, buybutton.RefundFailed, got.Refunds[0].Status)
+	assert.True(t, got.Refunded().IsZero())
+	cp, err = f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "25.00 USD", cp.Raised.String(), "counted again")
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventRefundFailed))
+}

@@ -94,12 +94,28 @@ type AuthorizeRequest struct {
 // (buybutton's Client.ReconcileOrder and Client.ReconcileDonation) and
 // records each it has no record of, as its [EventPaymentRefunded] would
 // have been recorded.
+//
+// A refund can fail after it succeeded (Stripe's refund.failed: the card
+// was closed), and that webhook can be lost too: the list says so, and
+// the library then records the money as not given back, as
+// [EventPaymentRefundFailed] would have.
 type RefundHistories interface {
 	// RefundsMade returns the refunds of payment or donation id (an id
-	// [Payments.Payment] or [Donations.Donation] answers by) that
-	// succeeded and have not failed since, oldest first, each with the ID
-	// its events name it by. An unknown id is [ErrNotFound].
-	RefundsMade(ctx context.Context, id string) ([]Refund, error)
+	// [Payments.Payment] or [Donations.Donation] answers by), oldest
+	// first, each with the ID its events name it by: those that
+	// succeeded, and those that failed (at once, or after they
+	// succeeded), with Failure set. A refund still under way is left
+	// out. An unknown id is [ErrNotFound].
+	RefundsMade(ctx context.Context, id string) ([]ListedRefund, error)
+}
+
+// ListedRefund is a refund as [RefundHistories] lists it.
+type ListedRefund struct {
+	Refund
+	// Failure is why the refund failed, as the platform words it, and
+	// empty for a refund that stands: its money went back to the buyer.
+	// A failed refund gave nothing back, or took back what it gave.
+	Failure string
 }
 
 // DisputeHistories is the optional capability of listing the disputes of

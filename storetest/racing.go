@@ -33,7 +33,8 @@ import (
 // checkout, or its group), editing, cancelling and completing bank steps,
 // and reaching for others' (ErrForbidden); the host cancelling and refunding
 // orders, reading the library's events and running maintenance; the merchant
-// repricing, shipping, cancelling and refunding on its platform's dashboard;
+// repricing, shipping, cancelling and refunding on its platform's dashboard,
+// and card networks failing refunds after they succeeded;
 // the card's issuer ending holds, or approving half of a hold or a gift
 // (which nothing may be placed or recorded on); and the platform
 // delivering webhooks, with
@@ -47,8 +48,9 @@ import (
 // billing follow, racing donors ending their gifts and cards that start
 // declining, and maintenance deleting, under Options.Retention, the
 // idempotency records and webhook marks that have grown old. One in eight
-// of the webhooks of fulfilment, refunds, disputes, holds that end and
-// monthly renewals is lost for good (lostForGood), and maintenance reads
+// of the webhooks of fulfilment, refunds and their failures, disputes,
+// holds that end and monthly renewals is lost for good (lostForGood), and
+// maintenance reads
 // them back (Options.ReadBack) as the clock runs on for a year.
 //
 // When the faults stop and maintenance has run, the library and the
@@ -156,21 +158,22 @@ type racingWorld struct {
 	monthly  []string // every monthly donation the platform started
 	// months are the donation.succeeded events of each monthly donation
 	// the platform sent: the months it charged.
-	months   map[string]map[string]bool
-	campaign *buybutton.Campaign
-	mu       sync.Mutex
-	clockMu  sync.RWMutex               // held to move the clock, shared to deliver webhooks
-	pruned   int                        // idempotency records and event marks that billing's maintenance deleted
-	readBack int                        // records that settling's maintenance read back
-	hidden   int                        // supporters the host hid
-	tokens   map[string]string          // checkout id -> the buyer's card
-	gifts    map[string]bool            // the checkouts that are donations
-	free     map[string]bool            // the checkouts of the free e-book
-	ids      []string                   // checkouts
-	failed   []provider.Event           // deliveries the library did not take, for the platform to retry
-	lost     int                        // webhooks the platform gave up re-sending (lostForGood)
-	odd      []error                    // outcomes no caller should get
-	events   map[string]buybutton.Event // every event the host read, by id
+	months        map[string]map[string]bool
+	campaign      *buybutton.Campaign
+	mu            sync.Mutex
+	clockMu       sync.RWMutex               // held to move the clock, shared to deliver webhooks
+	pruned        int                        // idempotency records and event marks that billing's maintenance deleted
+	readBack      int                        // records that settling's maintenance read back
+	refundsFailed int                        // refunds card networks failed after they succeeded
+	hidden        int                        // supporters the host hid
+	tokens        map[string]string          // checkout id -> the buyer's card
+	gifts         map[string]bool            // the checkouts that are donations
+	free          map[string]bool            // the checkouts of the free e-book
+	ids           []string                   // checkouts
+	failed        []provider.Event           // deliveries the library did not take, for the platform to retry
+	lost          int                        // webhooks the platform gave up re-sending (lostForGood)
+	odd           []error                    // outcomes no caller should get
+	events        map[string]buybutton.Event // every event the host read, by id
 	// shown are the payments (and donations) each checkout was seen
 	// waiting on, by checkout: a buyer may take a bank step they were
 	// sent long after the attempt that sent it (a platform's reminder).
@@ -406,7 +409,8 @@ func (w *racingWorld) stranger(rng *rand.Rand, co *buybutton.Checkout) {
 // give is act's part for a donation's checkout: the donor confirming or
 // ending a monthly gift, the host refunding part or all of the gift,
 // reconciling it or hiding a supporter's name, or the nonprofit's
-// platform refunding part of it from its dashboard.
+// platform refunding part of it from its dashboard (or a card network
+// failing such a refund).
 func (w *racingWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error {
 	c, f := w.f.either(rng), w.f
 	switch {
@@ -431,6 +435,10 @@ func (w *racingWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error
 		d, err := f.store.Donation(w.ctx, co.DonationID)
 		if err != nil {
 			return err
+		}
+		if rng.IntN(3) == 0 {
+			w.failARefund(rng, d.ProviderDonationID)
+			return nil
 		}
 		_, _ = f.shop.RefundDonation(w.ctx, provider.RefundDonationRequest{IdempotencyKey: fmt.Sprint("dashboard-", d.ID, rng.IntN(2)), DonationID: d.ProviderDonationID, Amount: money.MustParse("2.00", "USD")})
 		return nil
@@ -475,7 +483,8 @@ func (w *racingWorld) give(rng *rand.Rand, co *buybutton.Checkout, op int) error
 
 // merchant is the merchant, on its platform's dashboard, repricing the
 // tee, or shipping the order of orderID, cancelling it, or refunding part
-// of it; or the card's issuer ending the order's hold. The platform
+// of it; or the card's issuer ending the order's hold, or a card network
+// failing one of its refunds. The platform
 // refuses what the order's state does not allow, and tells the library of
 // what it did by webhook.
 func (w *racingWorld) merchant(rng *rand.Rand, orderID string) {
@@ -508,8 +517,38 @@ func (w *racingWorld) merchant(rng *rand.Rand, orderID string) {
 	case 1:
 		_, _ = w.f.shop.CancelOrder(w.ctx, provider.CancelOrderRequest{IdempotencyKey: "dashboard-cancel", OrderID: o.ProviderOrderID, Reason: "out of ink"})
 	default:
+		if rng.IntN(3) == 0 {
+			w.failARefund(rng, o.PaymentID)
+			return
+		}
 		_, _ = w.f.shop.Refund(w.ctx, provider.RefundRequest{IdempotencyKey: fmt.Sprint("dashboard-", orderID, rng.IntN(2)), PaymentID: o.PaymentID, Amount: money.MustParse("2.00", "USD")})
 	}
+}
+
+// failARefund is the card network failing one of the refunds of payment
+// or donation id after it succeeded (the card was closed): the money goes
+// back to the merchant, and the platform tells the library by webhook.
+func (w *racingWorld) failARefund(rng *rand.Rand, id string) {
+	if id == "" {
+		return // a free order: nothing paid, nothing refunded
+	}
+	listed, err := w.f.shop.RefundsMade(w.ctx, id)
+	if err != nil {
+		w.note(err)
+		return
+	}
+	listed = slices.DeleteFunc(listed, func(r provider.ListedRefund) bool { return r.Failure != "" })
+	if len(listed) == 0 {
+		return
+	}
+	err = w.f.shop.FailRefund(listed[rng.IntN(len(listed))].ID, "expired_or_canceled_card")
+	if errors.Is(err, provider.ErrInvalidState) {
+		return // another worker failed it first
+	}
+	w.note(err)
+	w.mu.Lock()
+	w.refundsFailed++
+	w.mu.Unlock()
 }
 
 // readEvents is the host reading a page of the library's events; it
@@ -592,7 +631,7 @@ func (w *racingWorld) deliver() {
 func (w *racingWorld) lostForGood(e provider.Event) bool {
 	switch e.Type {
 	case provider.EventOrderShipped, provider.EventOrderDelivered, provider.EventOrderCanceled, provider.EventPaymentCanceled, provider.EventMonthlyCanceled,
-		provider.EventPaymentRefunded, provider.EventDonationRefunded,
+		provider.EventPaymentRefunded, provider.EventDonationRefunded, provider.EventPaymentRefundFailed, provider.EventDonationRefundFailed,
 		provider.EventPaymentDisputed, provider.EventPaymentDisputeClosed, provider.EventDonationDisputed, provider.EventDonationDisputeClosed:
 	case provider.EventDonationFailed:
 		if e.MonthlyID == "" {

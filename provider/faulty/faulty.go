@@ -261,8 +261,8 @@ func (f *Provider) Monthly(ctx context.Context, id string) (provider.MonthlyDona
 }
 
 // RefundsMade implements provider.RefundHistories, failing some calls.
-func (f *Provider) RefundsMade(ctx context.Context, id string) ([]provider.Refund, error) {
-	return call(f, "refunds_made", func(p provider.RefundHistories) ([]provider.Refund, error) { return p.RefundsMade(ctx, id) })
+func (f *Provider) RefundsMade(ctx context.Context, id string) ([]provider.ListedRefund, error) {
+	return call(f, "refunds_made", func(p provider.RefundHistories) ([]provider.ListedRefund, error) { return p.RefundsMade(ctx, id) })
 }
 
 // DisputesOf implements provider.DisputeHistories, failing some calls.

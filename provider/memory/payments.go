@@ -147,17 +147,15 @@ func (p *Provider) refundLocked(refunded *money.Amount, ceiling money.Amount, so
 
 // RefundsMade implements provider.RefundHistories, for payments and
 // donations alike.
-func (p *Provider) RefundsMade(ctx context.Context, id string) ([]provider.Refund, error) {
+func (p *Provider) RefundsMade(ctx context.Context, id string) ([]provider.ListedRefund, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.paymentOrDonationLocked(id); err != nil {
 		return nil, err
 	}
-	var out []provider.Refund
+	var out []provider.ListedRefund
 	for _, r := range p.refundsOf[id] {
-		if !r.failed {
-			out = append(out, r.Refund)
-		}
+		out = append(out, provider.ListedRefund{Refund: r.Refund, Failure: r.failure})
 	}
 	return out, nil
 }
@@ -177,9 +175,9 @@ func (p *Provider) paymentOrDonationLocked(id string) error {
 // refund is a refund made, as FailRefund needs it.
 type refund struct {
 	provider.Refund
-	from   *money.Amount  // what its payment or donation has refunded
-	event  provider.Event // the event that reported it
-	failed bool
+	from    *money.Amount  // what its payment or donation has refunded
+	event   provider.Event // the event that reported it
+	failure string         // why it failed, once it failed
 }
 
 // FailRefund makes a refund fail after it was made, as a card network does
@@ -194,14 +192,17 @@ func (p *Provider) FailRefund(refundID, reason string) error {
 	if !ok {
 		return fmt.Errorf("memory: refund %q: %w", refundID, provider.ErrNotFound)
 	}
-	if r.failed {
+	if r.failure != "" {
 		return fmt.Errorf("memory: refund %s failed already: %w", refundID, provider.ErrInvalidState)
+	}
+	if reason == "" {
+		return fmt.Errorf("memory: refund %s: a failure needs a reason: %w", refundID, provider.ErrInvalidRequest)
 	}
 	left, err := r.from.Sub(r.Amount)
 	if err != nil {
 		return err
 	}
-	*r.from, r.failed = left, true
+	*r.from, r.failure = left, reason
 	ev := r.event
 	ev.Type, ev.Reason = provider.EventPaymentRefundFailed, reason
 	if r.event.Type == provider.EventDonationRefunded {

@@ -190,7 +190,7 @@ func runPayments(t *testing.T, newHarness HarnessMaker) {
 			first := refund(t, e, "r1", p.ID, 300)
 			second := refund(t, e, "r2", p.ID, 200)
 			made, err := history.RefundsMade(e.ctx, p.ID)
-			if err != nil || len(made) != 2 || made[0].ID != first.ID || made[1].ID != second.ID ||
+			if err != nil || len(made) != 2 || made[0].ID != first.ID || made[1].ID != second.ID || made[0].Failure != "" || made[1].Failure != "" ||
 				!made[0].Amount.Equal(first.Amount) || !made[1].Amount.Equal(second.Amount) {
 				t.Fatalf("RefundsMade = %+v, %v; want %+v then %+v", made, err, first, second)
 			}

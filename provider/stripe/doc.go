@@ -61,8 +61,10 @@
 //     subscription's paid invoices, for the months whose invoice.paid
 //     Stripe gave up re-sending (buybutton's Client.ReconcileMonthly);
 //     RefundsMade and DisputesOf (provider.RefundHistories,
-//     provider.DisputeHistories) list a PaymentIntent's refunds and
-//     disputes, for ReconcileOrder and ReconcileDonation.
+//     provider.DisputeHistories) list a PaymentIntent's refunds (succeeded,
+//     and failed or canceled with their failure_reason; pending ones left
+//     out) and disputes, for ReconcileOrder and ReconcileDonation, which
+//     Maintain calls on a schedule.
 //   - Every object carries the library's idempotency key in its metadata
 //     (buybutton_idempotency_key), and donations name their nonprofit
 //     (buybutton_nonprofit).

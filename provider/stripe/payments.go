@@ -226,30 +226,37 @@ func refundFailure(reason, status string) string {
 	return reason
 }
 
-// refundsOf lists PaymentIntent piID's refunds.
 // RefundsMade implements provider.RefundHistories: the refunds of the
-// PaymentIntent that id is or whose invoice (a month) it paid, in status
-// succeeded, which is when their webhook says payment.refunded, oldest
-// first (Stripe lists newest first). See
-// https://docs.stripe.com/api/refunds/list.
-func (p *Provider) RefundsMade(ctx context.Context, id string) ([]provider.Refund, error) {
+// PaymentIntent that id is or whose invoice (a month) it paid, oldest
+// first (Stripe lists newest first): those in status succeeded, which is
+// when their webhook says payment.refunded, and those failed or canceled,
+// with the failure their refund.failed says (refundFailure). One pending
+// or waiting for the customer's action is left out. See
+// https://docs.stripe.com/api/refunds/list and the Refund object's
+// status, https://docs.stripe.com/api/refunds/object.
+func (p *Provider) RefundsMade(ctx context.Context, id string) ([]provider.ListedRefund, error) {
 	piID, err := p.paymentIntentOf(ctx, id)
 	if err != nil || piID == "" {
 		return nil, err // a month not paid has no refunds
 	}
-	var out []provider.Refund
+	var out []provider.ListedRefund
 	for r, err := range p.refundsOf(ctx, piID).All(ctx) {
 		if err != nil {
 			return nil, mapError(err, read)
 		}
-		if r.Status != stripego.RefundStatusSucceeded {
-			continue
+		var failure string
+		switch r.Status {
+		case stripego.RefundStatusSucceeded:
+		case stripego.RefundStatusFailed, stripego.RefundStatusCanceled:
+			failure = refundFailure(string(r.FailureReason), string(r.Status))
+		default:
+			continue // under way
 		}
 		got, err := fromStripe(r.Amount, string(r.Currency))
 		if err != nil {
 			return nil, unreadable("refund", r.ID, err)
 		}
-		out = append(out, provider.Refund{ID: r.ID, PaymentID: id, Amount: got})
+		out = append(out, provider.ListedRefund{Refund: provider.Refund{ID: r.ID, PaymentID: id, Amount: got}, Failure: failure})
 	}
 	slices.Reverse(out)
 	return out, nil
@@ -300,6 +307,7 @@ func (p *Provider) paymentIntentOf(ctx context.Context, id string) (string, erro
 	return id, nil
 }
 
+// refundsOf lists PaymentIntent piID's refunds.
 func (p *Provider) refundsOf(ctx context.Context, piID string) *stripego.V1List[*stripego.Refund] {
 	return p.api.V1Refunds.List(ctx, &stripego.RefundListParams{PaymentIntent: stripego.String(piID)})
 }
