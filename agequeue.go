@@ -32,10 +32,23 @@ func (q *ageQueue[K]) push(key K, at time.Time) {
 
 // popBefore removes and returns the oldest key if it was made before t.
 func (q *ageQueue[K]) popBefore(t time.Time) (key K, ok bool) {
-	if len(q.items) == 0 || !q.items[0].at.Before(t) {
+	if oldest, ok := q.peek(); !ok || !oldest.at.Before(t) {
 		return key, false
 	}
-	key = q.items[0].key
+	return q.pop().key, true
+}
+
+// peek returns the oldest key and when it was made, if there is one.
+func (q *ageQueue[K]) peek() (aged[K], bool) {
+	if len(q.items) == 0 {
+		return aged[K]{}, false
+	}
+	return q.items[0], true
+}
+
+// pop removes and returns the oldest key; the queue must not be empty.
+func (q *ageQueue[K]) pop() aged[K] {
+	oldest := q.items[0]
 	last := len(q.items) - 1
 	q.items[0] = q.items[last]
 	q.items[last] = aged[K]{}
@@ -54,5 +67,5 @@ func (q *ageQueue[K]) popBefore(t time.Time) (key K, ok bool) {
 		q.items[i], q.items[smallest] = q.items[smallest], q.items[i]
 		i = smallest
 	}
-	return key, true
+	return oldest
 }

@@ -31,7 +31,6 @@ func NewMemoryStore() Store {
 		seen:        map[SeenEvent]time.Time{},
 		lastOf:      map[string]int{},
 		pending:     map[string]int{},
-		due:         map[DueRecord]time.Time{},
 	}
 }
 
@@ -68,7 +67,13 @@ type memoryStore struct {
 	// oldest unacknowledged one on; acknowledged events are zeroed.
 	outbox  chunkLog[Event]
 	pending map[string]int // unacknowledged event id -> number in outbox
-	due     map[DueRecord]time.Time
+	// dueQueue holds the records with a DueAt by that time, earliest
+	// first, so that Due looks at the due records only, not at every
+	// record scheduled for a read-back months away. An entry whose
+	// record's DueAt moved since is stale, and Due drops it when it
+	// comes to it: a commit that moves a DueAt adds an entry and removes
+	// none.
+	dueQueue ageQueue[DueRecord]
 }
 
 func get[T any](s *memoryStore, m map[string]*T, kind, id string, clone func(*T) *T) (*T, error) {
@@ -158,34 +163,64 @@ func (s *memoryStore) Lookup(_ context.Context, ref Ref) (string, error) {
 }
 
 func (s *memoryStore) Due(_ context.Context, t time.Time, limit int) ([]DueRecord, error) {
-	s.mu.RLock()
-	type due struct {
-		DueRecord
-		at time.Time
-	}
-	var found []due
-	for r, at := range s.due {
-		if !at.After(t) {
-			found = append(found, due{r, at})
+	s.mu.Lock() // Due drops the stale entries it comes to
+	defer s.mu.Unlock()
+	var found []aged[DueRecord]
+	seen := map[DueRecord]bool{} // a DueAt moved away and back has two entries
+	for {
+		next, ok := s.dueQueue.peek()
+		if !ok || next.at.After(t) || len(found) >= limit && next.at.After(found[len(found)-1].at) {
+			break // past t, or past the limit and the records due at its time
 		}
+		s.dueQueue.pop()
+		if seen[next.key] || !s.dueAtLocked(next.key).Equal(next.at) {
+			continue // stale
+		}
+		seen[next.key] = true
+		found = append(found, next)
 	}
-	s.mu.RUnlock()
-	slices.SortFunc(found, func(a, b due) int {
-		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
+	for _, f := range found {
+		s.dueQueue.push(f.key, f.at) // still due: back in the queue
+	}
+	slices.SortFunc(found, func(a, b aged[DueRecord]) int {
+		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.key.Kind, b.key.Kind), cmp.Compare(a.key.ID, b.key.ID))
 	})
 	out := make([]DueRecord, 0, min(limit, len(found)))
-	for _, d := range found[:min(limit, len(found))] {
-		out = append(out, d.DueRecord)
+	for _, f := range found[:min(limit, len(found))] {
+		out = append(out, f.key)
 	}
 	return out, nil
 }
 
-// indexDue keeps the due index of one record as committed.
-func (s *memoryStore) indexDue(kind, id string, at time.Time) {
-	if at.IsZero() {
-		delete(s.due, DueRecord{kind, id})
-	} else {
-		s.due[DueRecord{kind, id}] = at
+// dueAtLocked is the DueAt of record r as committed; zero if r is not
+// stored.
+func (s *memoryStore) dueAtLocked(r DueRecord) time.Time {
+	switch r.Kind {
+	case "checkout":
+		if co, ok := s.checkouts[r.ID]; ok {
+			return co.DueAt
+		}
+	case "order":
+		if o, ok := s.orders[r.ID]; ok {
+			return o.DueAt
+		}
+	case "donation":
+		if d, ok := s.donations[r.ID]; ok {
+			return d.DueAt
+		}
+	case "monthly_gift":
+		if m, ok := s.monthly[r.ID]; ok {
+			return m.DueAt
+		}
+	}
+	return time.Time{}
+}
+
+// queueDue adds record r, about to be committed with DueAt at, to the due
+// queue, unless it is not due or is stored due at that time already.
+func (s *memoryStore) queueDue(r DueRecord, at time.Time) {
+	if !at.IsZero() && !at.Equal(s.dueAtLocked(r)) {
+		s.dueQueue.push(r, at)
 	}
 }
 
@@ -309,16 +344,16 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 	}
 	for _, co := range checkouts {
 		co.Version++
+		s.queueDue(DueRecord{"checkout", co.ID}, co.DueAt)
 		s.checkouts[co.ID] = co
-		s.indexDue("checkout", co.ID, co.DueAt)
 	}
 	for _, o := range orders {
 		if o.Version == 0 {
 			s.ordersOf[o.BuyerID] = append(s.ordersOf[o.BuyerID], o.ID)
 		}
 		o.Version++
+		s.queueDue(DueRecord{"order", o.ID}, o.DueAt)
 		s.orders[o.ID] = o
-		s.indexDue("order", o.ID, o.DueAt)
 	}
 	for _, w := range wallets {
 		w.Version++
@@ -333,16 +368,16 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 			s.donationsOf[d.BuyerID] = append(s.donationsOf[d.BuyerID], d.ID)
 		}
 		d.Version++
+		s.queueDue(DueRecord{"donation", d.ID}, d.DueAt)
 		s.donations[d.ID] = d
-		s.indexDue("donation", d.ID, d.DueAt)
 	}
 	for _, m := range monthly {
 		if m.Version == 0 {
 			s.monthlyOf[m.BuyerID] = append(s.monthlyOf[m.BuyerID], m.ID)
 		}
 		m.Version++
+		s.queueDue(DueRecord{"monthly_gift", m.ID}, m.DueAt)
 		s.monthly[m.ID] = m
-		s.indexDue("monthly_gift", m.ID, m.DueAt)
 	}
 	for _, r := range tx.Refs {
 		s.refs[r.Ref] = r.ID

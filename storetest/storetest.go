@@ -575,6 +575,10 @@ func dueRecords(t *testing.T, ctx context.Context, s buybutton.Store) {
 	assert.Equal(t, []string{"donation:don-1", "checkout:co-1", "checkout:co-2", "monthly_gift:mon-1", "order:ord-1", "checkout:co-0"}, due(30*time.Minute, 10),
 		"due ones, earliest first, then by kind; the bound included")
 	assert.Equal(t, []string{"donation:don-1", "checkout:co-1"}, due(time.Hour, 2))
+	assert.Equal(t, []string{"donation:don-1", "checkout:co-1", "checkout:co-2", "monthly_gift:mon-1"}, due(time.Hour, 4),
+		"a limit within records due at one time takes them by kind and id")
+	assert.Equal(t, []string{"donation:don-1", "checkout:co-1", "checkout:co-2", "monthly_gift:mon-1", "order:ord-1", "checkout:co-0"}, due(30*time.Minute, 10),
+		"Due reads: it takes nothing out")
 	assert.Empty(t, due(-time.Minute, 10))
 
 	// Clearing DueAt takes a record out of the index; moving it moves it.
