@@ -72,6 +72,15 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 		if err := settlePending(ctx, c.donationRefunds(id)); err != nil {
 			return err
 		}
+		d, err := c.store.Donation(ctx, id)
+		if err != nil {
+			return err
+		}
+		if e.Type == provider.EventDonationRefunded && unexplainedRefund(d, e) {
+			if err := c.catchUpDonation(ctx, id); err != nil {
+				return err
+			}
+		}
 	}
 	if endsMonthly(e) {
 		if err := c.stopChargedBackMonthly(ctx, m, id, e); err != nil {

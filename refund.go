@@ -147,6 +147,18 @@ func checkRefundEvent(e provider.Event, cur money.Currency) error {
 	return nil
 }
 
+// unexplainedRefund reports whether e, a refund made on the platform,
+// is one r does not record and that does not fit beside r's refunds. The
+// room for it may be one of r's refunds that failed afterwards, its
+// failure not told yet (or lost for good): the platform's list of refunds
+// says (catchUpPayment, catchUpDonation), before the event is refused.
+func unexplainedRefund(r refundable, e provider.Event) bool {
+	if e.Amount == nil || slices.ContainsFunc(*r.refundList(), func(f Refund) bool { return f.ProviderRefundID == e.RefundID }) {
+		return false
+	}
+	return checkRefundFits(r, *e.Amount) != nil
+}
+
 // checkRefundFits checks that a refund the platform reports, of amount,
 // fits in what r took beside r's refunds that succeeded. No platform
 // refunds more than it took, so an event that says it did is refused and

@@ -197,3 +197,50 @@ func TestADonationRefundThatFailedIsReadBack(t *testing.T) {
 	assert.Equal(t, "25.00 USD", cp.Raised.String(), "counted again")
 	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventRefundFailed))
 }
+
+// TestARefundInTheRoomAFailedOneLeftIsRecorded: a refund of ours failed
+// afterwards, its webhook lost, and the merchant refunded the same amount
+// on the dashboard, in the room the failure left. The dashboard refund's
+// webhook does not fit beside the refunds the library records; rather
+// than refuse it, the library reads the payment's refunds back, records
+// the failure, then the dashboard refund. The same for a gift.
+func TestARefundInTheRoomAFailedOneLeftIsRecorded(t *testing.T) {
+	t.Run("order", func(t *testing.T) {
+		f := newShop(t, nil)
+		o := f.placed(t) // 90.78 captured
+		r, err := f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("90.78"), Reason: "damaged", IdempotencyKey: "k1"})
+		require.NoError(t, err)
+		f.deliver(t)
+		require.NoError(t, f.shop.FailRefund(r.ProviderRefundID, "expired_or_canceled_card"))
+		f.lose(t)
+		_, err = f.shop.Refund(ctx, provider.RefundRequest{IdempotencyKey: "dashboard", PaymentID: o.PaymentID, Amount: usd("90.78")})
+		require.NoError(t, err)
+		f.deliver(t)
+
+		got := f.order(t, o.ID)
+		require.Len(t, got.Refunds, 2)
+		assert.Equal(t, buybutton.RefundFailed, got.Refunds[0].Status)
+		assert.Equal(t, buybutton.RefundSucceeded, got.Refunds[1].Status)
+		assert.Equal(t, "90.78 USD", got.Refunded().String())
+		assert.Equal(t, f.refundedOnPlatform(t, got), got.Refunded())
+	})
+	t.Run("gift", func(t *testing.T) {
+		f := newCharity(t, nil)
+		cp := f.campaign(t)
+		d := f.give(t, cp, ada(buybutton.DonorPrivacy{}))
+		f.deliver(t)
+		r := f.refundAll(t, d, "k1")
+		f.deliver(t)
+		require.NoError(t, f.shop.FailRefund(r.ProviderRefundID, "expired_or_canceled_card"))
+		f.lose(t)
+		_, err := f.shop.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: "dashboard", DonationID: d.ProviderDonationID, Amount: d.Charged})
+		require.NoError(t, err)
+		f.deliver(t)
+
+		got, err := f.client.Donation(ctx, buyer, d.ID)
+		require.NoError(t, err)
+		require.Len(t, got.Refunds, 2)
+		assert.Equal(t, buybutton.RefundFailed, got.Refunds[0].Status)
+		assert.Equal(t, buybutton.DonationRefunded, got.State())
+	})
+}

@@ -200,6 +200,11 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 		if facts.captured, err = capturedBeforeRefund(ctx, m, o, e); err != nil {
 			return err
 		}
+		if unexplainedRefund(o, e) {
+			if err := c.catchUpPayment(ctx, m, orderID); err != nil {
+				return err
+			}
+		}
 	case provider.EventPaymentRefundFailed:
 		// A refund of ours whose answer was lost is recorded with its
 		// platform id once settled, so that its failure finds it.
