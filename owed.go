@@ -28,7 +28,7 @@ type owing interface {
 	// readBack is the record's ReadBackAt.
 	readBack() *time.Time
 	// readBackFrom is when the record's read-backs count from and when
-	// they end (zero: not yet known).
+	// they end (zero: not while the record runs, as a monthly gift's).
 	readBackFrom() (from, until time.Time)
 }
 

@@ -52,7 +52,8 @@ func (mg *MonthlyGift) readBackFrom() (from, until time.Time) {
 // startReadBack schedules the first read-back of r, a record about to be
 // created.
 func (c *Client) startReadBack(r owing) {
-	if from, _ := r.readBackFrom(); c.readBack > 0 {
+	if c.readBack > 0 {
+		from, _ := r.readBackFrom()
 		*r.readBack() = from.Add(c.readBack)
 	}
 	if r.owedWork() == 0 {

@@ -274,3 +274,26 @@ func TestMaintainReadsBackAMonthlyGiftsLostRenewal(t *testing.T) {
 	assert.True(t, got.ReadBackAt.IsZero(), "then no more")
 	assert.True(t, got.DueAt.IsZero())
 }
+
+// TestAMonthlyGiftEndedByAChargebackIsReadBackAfterItsEnd: a month
+// charged back ends its gift; the gift's last read-back comes ReadBack
+// after that end, not at the time its renewal had set, which may come
+// before the webhooks of the end had their chance.
+func TestAMonthlyGiftEndedByAChargebackIsReadBackAfterItsEnd(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	mg := f.monthlyGift(t, cp)
+	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
+	require.NoError(t, err)
+	f.untilDue(mg.ReadBackAt.Add(-day)) // its read-back a day away
+	id, err := f.shop.Dispute(gifts[0].ProviderDonationID, gifts[0].Charged, "fraudulent", false)
+	require.NoError(t, err)
+	require.NoError(t, f.shop.CloseDispute(id, provider.DisputeLost))
+	f.deliver(t)
+
+	got, err := f.client.MonthlyGift(ctx, buyer, mg.ID)
+	require.NoError(t, err)
+	require.Equal(t, buybutton.MonthlyCanceled, got.Status)
+	assert.Equal(t, got.CanceledAt.Add(readBack), got.ReadBackAt)
+	assert.Equal(t, got.ReadBackAt, got.DueAt)
+}
