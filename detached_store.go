@@ -101,6 +101,10 @@ func (d detachedStore) Due(ctx context.Context, t time.Time, limit int) ([]DueRe
 	return call(ctx, func(ctx context.Context) ([]DueRecord, error) { return d.s.Due(ctx, t, limit) })
 }
 
+func (d detachedStore) ReadBacksDue(ctx context.Context, t time.Time, limit int) ([]DueRecord, error) {
+	return call(ctx, func(ctx context.Context) ([]DueRecord, error) { return d.s.ReadBacksDue(ctx, t, limit) })
+}
+
 func (d detachedStore) Idempotency(ctx context.Context, key string) (IdempotencyRecord, error) {
 	return call(ctx, func(ctx context.Context) (IdempotencyRecord, error) { return d.s.Idempotency(ctx, key) })
 }

@@ -50,12 +50,11 @@ type Donation struct {
 
 	ReceiptNumber string
 	// DueAt is when maintenance must look at the donation: set while a
-	// refund of it is pending, as [Order].DueAt is, and ReadBackAt while
-	// none is. Stores index it.
+	// refund of it is pending, as [Order].DueAt is. Stores index it.
 	DueAt time.Time
 	// ReadBackAt is when maintenance next reads the donation's refunds
 	// and disputes back from its platform (see [Options].ReadBack); zero
-	// once it no longer does.
+	// once it no longer does. Stores index it, as [Order].ReadBackAt.
 	ReadBackAt time.Time
 	GivenAt    time.Time
 	UpdatedAt  time.Time

@@ -240,7 +240,7 @@ func (c *Client) endChargedBackMonthly(ctx context.Context, m Merchant, d *Donat
 	if err := c.moveMonthly(mg, tx, MonthlyCanceled, "month "+d.ID+" charged back: dispute lost", providerActor(m.ID), "a month was charged back"); err != nil {
 		return err
 	}
-	schedule(mg, c.now(), c.claimLease, c.readBack, 0) // its last read-back, after its end
+	keepReadBack(mg, c.readBack) // its last read-back, after its end
 	tx.Monthly = append(tx.Monthly, mg)
 	return nil
 }

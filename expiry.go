@@ -27,10 +27,14 @@ type MaintenanceReport struct {
 }
 
 // more reports whether a pass of batch may have left work behind: it
-// took up a whole batch of due records, or pruned a whole batch.
+// took up a whole batch of due records, read back its share of them, or
+// pruned a whole batch.
 func (r MaintenanceReport) more(batch int) bool {
-	return r.Expired+r.Reconciled+r.Released+r.Settled+r.ReadBack+r.Postponed >= batch || r.Pruned >= batch
+	return r.Expired+r.Reconciled+r.Released+r.Settled+r.ReadBack+r.Postponed >= batch || r.ReadBack >= readBackShare(batch) || r.Pruned >= batch
 }
+
+// readBackShare is how many records a pass of batch reads back at most.
+func readBackShare(batch int) int { return max(1, batch/10) }
 
 // Maintain runs one pass of the work that time makes due, at most batch
 // records (1 to 1000), earliest due first:
@@ -42,9 +46,13 @@ func (r MaintenanceReport) more(batch int) bool {
 //     merchant accepted whose money is not back yet, and refunds left
 //     pending by an unknown outcome or a platform that was down (see
 //     [Order].DueAt);
-//   - it reads orders, donations and monthly gifts back from their
+//   - then, with what is left of the batch and at most a tenth of it,
+//     it reads orders, donations and monthly gifts back from their
 //     platforms when their ReadBackAt comes, and applies what webhooks
-//     lost for good did not tell ([Options].ReadBack);
+//     lost for good did not tell ([Options].ReadBack). The work above
+//     comes first, and a pass's read-backs (a few platform calls each)
+//     are few, so that work falling due meanwhile waits for no backlog
+//     of them;
 //   - with [Options].Retention set, it deletes up to batch idempotency
 //     records and webhook event marks that are older than it keeps.
 //
@@ -73,26 +81,19 @@ func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, er
 	if err != nil {
 		return rep, fmt.Errorf("buybutton: maintain: %w", err)
 	}
-	var errs []error
-	for _, r := range due {
-		if err := ctx.Err(); err != nil {
-			// The store calls of the records under way outlive ctx (see
-			// detachedStore); the pass starts no more of them.
-			errs = append(errs, err)
-			break
-		}
+	errs := []error{takeUp(ctx, due, func(r DueRecord) error {
 		switch r.Kind {
 		case "checkout":
-			errs = append(errs, c.maintainCheckout(ctx, r.ID, now, &rep))
+			return c.maintainCheckout(ctx, r.ID, now, &rep)
 		case "order":
-			errs = append(errs, c.maintainOrder(ctx, r.ID, now, &rep))
+			return c.maintainOrder(ctx, r.ID, now, &rep)
 		case "donation":
-			errs = append(errs, c.maintainDonation(ctx, r.ID, now, &rep))
-		case "monthly_gift":
-			errs = append(errs, c.maintainMonthly(ctx, r.ID, now, &rep))
-		default:
-			errs = append(errs, fmt.Errorf("buybutton: maintain: the store found a %q due, which has no DueAt", r.Kind))
+			return c.maintainDonation(ctx, r.ID, now, &rep)
 		}
+		return fmt.Errorf("buybutton: maintain: the store found a %q due, which has no DueAt", r.Kind)
+	})}
+	if n := min(batch-len(due), readBackShare(batch)); n > 0 && ctx.Err() == nil {
+		errs = append(errs, c.readBackDue(ctx, now, n, &rep))
 	}
 	if c.retention > 0 && ctx.Err() == nil {
 		n, err := c.store.Prune(ctx, now.Add(-c.retention-pruneLag), batch)
@@ -102,6 +103,21 @@ func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, er
 		}
 	}
 	return rep, errors.Join(errs...)
+}
+
+// takeUp does work on each record of due in turn, and returns their
+// errors joined. Once ctx is done it takes up no further record: the
+// store calls of the one under way outlive ctx (see detachedStore).
+func takeUp(ctx context.Context, due []DueRecord, work func(DueRecord) error) error {
+	var errs []error
+	for _, r := range due {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		errs = append(errs, work(r))
+	}
+	return errors.Join(errs...)
 }
 
 // maintainCheckout expires, reconciles or releases one due checkout, and

@@ -1,7 +1,6 @@
 package buybutton
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -67,13 +66,11 @@ type memoryStore struct {
 	// oldest unacknowledged one on; acknowledged events are zeroed.
 	outbox  chunkLog[Event]
 	pending map[string]int // unacknowledged event id -> number in outbox
-	// dueQueue holds the records with a DueAt by that time, earliest
-	// first, so that Due looks at the due records only, not at every
-	// record scheduled for a read-back months away. An entry whose
-	// record's DueAt moved since is stale, and Due drops it when it
-	// comes to it: a commit that moves a DueAt adds an entry and removes
-	// none.
-	dueQueue ageQueue[DueRecord]
+	// dueQueue and readBackQueue hold the records with a DueAt, and with
+	// a ReadBackAt, by that time (see timeQueue), so that Due and
+	// ReadBacksDue look at the records due only.
+	dueQueue      timeQueue
+	readBackQueue timeQueue
 }
 
 func get[T any](s *memoryStore, m map[string]*T, kind, id string, clone func(*T) *T) (*T, error) {
@@ -163,65 +160,15 @@ func (s *memoryStore) Lookup(_ context.Context, ref Ref) (string, error) {
 }
 
 func (s *memoryStore) Due(_ context.Context, t time.Time, limit int) ([]DueRecord, error) {
-	s.mu.Lock() // Due drops the stale entries it comes to
+	s.mu.Lock() // taking drops the stale entries it comes to
 	defer s.mu.Unlock()
-	var found []aged[DueRecord]
-	seen := map[DueRecord]bool{} // a DueAt moved away and back has two entries
-	for {
-		next, ok := s.dueQueue.peek()
-		if !ok || next.at.After(t) || len(found) >= limit && next.at.After(found[len(found)-1].at) {
-			break // past t, or past the limit and the records due at its time
-		}
-		s.dueQueue.pop()
-		if seen[next.key] || !s.dueAtLocked(next.key).Equal(next.at) {
-			continue // stale
-		}
-		seen[next.key] = true
-		found = append(found, next)
-	}
-	for _, f := range found {
-		s.dueQueue.push(f.key, f.at) // still due: back in the queue
-	}
-	slices.SortFunc(found, func(a, b aged[DueRecord]) int {
-		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.key.Kind, b.key.Kind), cmp.Compare(a.key.ID, b.key.ID))
-	})
-	out := make([]DueRecord, 0, min(limit, len(found)))
-	for _, f := range found[:min(limit, len(found))] {
-		out = append(out, f.key)
-	}
-	return out, nil
+	return s.dueQueue.take(t, limit, s.dueAtLocked), nil
 }
 
-// dueAtLocked is the DueAt of record r as committed; zero if r is not
-// stored.
-func (s *memoryStore) dueAtLocked(r DueRecord) time.Time {
-	switch r.Kind {
-	case "checkout":
-		if co, ok := s.checkouts[r.ID]; ok {
-			return co.DueAt
-		}
-	case "order":
-		if o, ok := s.orders[r.ID]; ok {
-			return o.DueAt
-		}
-	case "donation":
-		if d, ok := s.donations[r.ID]; ok {
-			return d.DueAt
-		}
-	case "monthly_gift":
-		if m, ok := s.monthly[r.ID]; ok {
-			return m.DueAt
-		}
-	}
-	return time.Time{}
-}
-
-// queueDue adds record r, about to be committed with DueAt at, to the due
-// queue, unless it is not due or is stored due at that time already.
-func (s *memoryStore) queueDue(r DueRecord, at time.Time) {
-	if !at.IsZero() && !at.Equal(s.dueAtLocked(r)) {
-		s.dueQueue.push(r, at)
-	}
+func (s *memoryStore) ReadBacksDue(_ context.Context, t time.Time, limit int) ([]DueRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.readBackQueue.take(t, limit, s.readBackAtLocked), nil
 }
 
 func (s *memoryStore) Idempotency(_ context.Context, key string) (IdempotencyRecord, error) {
@@ -344,7 +291,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 	}
 	for _, co := range checkouts {
 		co.Version++
-		s.queueDue(DueRecord{"checkout", co.ID}, co.DueAt)
+		s.dueQueue.add(DueRecord{"checkout", co.ID}, co.DueAt, s.dueAtLocked)
 		s.checkouts[co.ID] = co
 	}
 	for _, o := range orders {
@@ -352,7 +299,8 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 			s.ordersOf[o.BuyerID] = append(s.ordersOf[o.BuyerID], o.ID)
 		}
 		o.Version++
-		s.queueDue(DueRecord{"order", o.ID}, o.DueAt)
+		s.dueQueue.add(DueRecord{"order", o.ID}, o.DueAt, s.dueAtLocked)
+		s.readBackQueue.add(DueRecord{"order", o.ID}, o.ReadBackAt, s.readBackAtLocked)
 		s.orders[o.ID] = o
 	}
 	for _, w := range wallets {
@@ -368,7 +316,8 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 			s.donationsOf[d.BuyerID] = append(s.donationsOf[d.BuyerID], d.ID)
 		}
 		d.Version++
-		s.queueDue(DueRecord{"donation", d.ID}, d.DueAt)
+		s.dueQueue.add(DueRecord{"donation", d.ID}, d.DueAt, s.dueAtLocked)
+		s.readBackQueue.add(DueRecord{"donation", d.ID}, d.ReadBackAt, s.readBackAtLocked)
 		s.donations[d.ID] = d
 	}
 	for _, m := range monthly {
@@ -376,7 +325,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 			s.monthlyOf[m.BuyerID] = append(s.monthlyOf[m.BuyerID], m.ID)
 		}
 		m.Version++
-		s.queueDue(DueRecord{"monthly_gift", m.ID}, m.DueAt)
+		s.readBackQueue.add(DueRecord{"monthly_gift", m.ID}, m.ReadBackAt, s.readBackAtLocked)
 		s.monthly[m.ID] = m
 	}
 	for _, r := range tx.Refs {

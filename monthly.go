@@ -47,10 +47,9 @@ type MonthlyGift struct {
 	NextChargeAt time.Time // as the provider last said; zero once canceled
 	// ReadBackAt is when maintenance next reads the gift back from its
 	// platform, for a renewal or an end whose webhook was lost for good
-	// (see [Options].ReadBack); zero once the gift has ended. DueAt is
-	// the same time: stores index it, as they do [Order].DueAt.
+	// (see [Options].ReadBack); zero once it no longer does. Stores index
+	// it, as [Order].ReadBackAt.
 	ReadBackAt time.Time
-	DueAt      time.Time
 	CanceledAt time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/buybutton/buybutton/provider"
 )
@@ -33,18 +32,6 @@ func (c *Client) ReconcileMonthly(ctx context.Context, monthlyID string) (*Month
 		return nil, err
 	}
 	return c.store.MonthlyGift(ctx, monthlyID)
-}
-
-// maintainMonthly reads a monthly gift back from its platform, when that
-// is due, and counts it in rep. A gift is due for nothing else.
-func (c *Client) maintainMonthly(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
-	mg, err := c.store.MonthlyGift(ctx, id)
-	if err != nil || !readBackDue(mg, now) {
-		return err
-	}
-	return readBackRecord(ctx, c, "monthly_gift", id, now, c.store.MonthlyGift, func(ctx context.Context) error {
-		return c.catchUpMonthly(ctx, id)
-	}, rep)
 }
 
 // catchUpMonthly brings a monthly gift up to what its platform says (see

@@ -56,12 +56,12 @@ type Order struct {
 	// older work was due already), so that maintenance does not race the
 	// call still making it, and a pass that cannot finish the work moves
 	// it on as [Checkout].DueAt does: after as long as the work has been
-	// owed, from a minute up to an hour. While it owes none, it is
-	// ReadBackAt. Stores index it.
+	// owed, from a minute up to an hour. Stores index it.
 	DueAt time.Time
 	// ReadBackAt is when maintenance next reads the order back from its
 	// platforms, for webhooks lost for good (see [Options].ReadBack);
-	// zero once it no longer does.
+	// zero once it no longer does. Stores index it apart from DueAt:
+	// read-backs wait for the work that is due.
 	ReadBackAt time.Time
 	PlacedAt   time.Time
 	UpdatedAt  time.Time

@@ -13,9 +13,8 @@ import (
 // and [Client.Maintain] finishes the work, so that nothing waits on the
 // host remembering to retry.
 
-// owing is a record that maintenance looks at: an order or a donation,
-// which can owe work, or a monthly gift, which owes none. Each is also
-// read back from its platform (see read_back.go).
+// owing is a record that can owe maintenance work: an order or a
+// donation.
 type owing interface {
 	// owedSince is when the oldest work the record owes began; ok is
 	// false when it owes none.
@@ -25,11 +24,6 @@ type owing interface {
 	owedWork() int
 	// due is the record's DueAt.
 	due() *time.Time
-	// readBack is the record's ReadBackAt.
-	readBack() *time.Time
-	// readBackFrom is when the record's read-backs count from and when
-	// they end (zero: not while the record runs, as a monthly gift's).
-	readBackFrom() (from, until time.Time)
 }
 
 // owingRecord is a stored record that can owe work.
@@ -61,11 +55,6 @@ func (o *Order) owedWork() int {
 
 func (d *Donation) owedWork() int { return pendingCount(d) }
 
-// A monthly gift owes no work of its own: its months are donations.
-func (mg *MonthlyGift) due() *time.Time              { return &mg.DueAt }
-func (mg *MonthlyGift) owedSince() (time.Time, bool) { return time.Time{}, false }
-func (mg *MonthlyGift) owedWork() int                { return 0 }
-
 // cancelOwed reports whether the merchant accepted o's cancellation and
 // its money is not back yet: o can still be canceled and the platform has
 // not refused for good.
@@ -94,51 +83,34 @@ func pendingCount(r refundable) int {
 	return n
 }
 
-// schedule keeps a record's DueAt in step with the work it owes and its
-// read-back, on every commit of it, owedBefore being the work it owed
-// when read. When work starts in the commit, DueAt is at least a lease
-// after now, so that maintenance does not race the call still doing it
-// (also when older work was due already); while the work goes on, DueAt
-// stays as it was (a pass may have moved it on); once the record owes
-// none, DueAt is its ReadBackAt (zero when it is not read back).
-func schedule(r owing, now time.Time, lease, readBack time.Duration, owedBefore int) {
-	keepReadBack(r, readBack)
-	owed := r.owedWork()
+// schedule keeps a record's DueAt in step with the work it owes, on every
+// commit of it: at least a lease after now when work starts in the commit
+// (started: the call doing it is still under way, also when older work was
+// due already), as it was while it goes on owing (a pass may have moved it
+// on), zero when it owes nothing.
+func schedule(r owing, now time.Time, lease time.Duration, started bool) {
+	_, owes := r.owedSince()
 	switch due, leased := r.due(), now.Add(lease); {
-	case owed == 0:
-		*due = *r.readBack()
-	case owedBefore == 0, due.IsZero(), owed > owedBefore && due.Before(leased):
+	case !owes:
+		*due = time.Time{}
+	case due.IsZero(), started && due.Before(leased):
 		*due = leased
 	}
 }
 
-// maintainOrder reads an order back when that is due, then finishes the
-// work it owes: its cancellation, then its refunds still pending. The
-// read-back comes first: what it finds (a refund made on the platform,
-// its webhook lost) may be what the work waits for. What a pass cannot
-// finish is due again later (see [Order].DueAt). It counts what it did
-// in rep.
+// maintainOrder finishes the work an order owes: its cancellation, then
+// its refunds still pending. What it cannot finish is due again later
+// (see [Order].DueAt). An order due for its read-back too is read back
+// first (readBackOrder): what that finds may be what the work waits for.
+// It counts what it did in rep.
 func (c *Client) maintainOrder(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
 	o, err := c.store.Order(ctx, id)
 	if err != nil {
 		return err
 	}
-	if readBackDue(o, now) {
-		err := readBackRecord(ctx, c, "order", id, now, c.store.Order, func(ctx context.Context) error {
-			m, err := c.merchant(o.MerchantID)
-			if err != nil {
-				return err
-			}
-			return c.catchUp(ctx, m, id)
-		}, rep)
-		if err != nil {
-			return err
-		}
-		if o, err = c.store.Order(ctx, id); err != nil || o.owedWork() == 0 {
-			return err
-		}
-	}
 	switch {
+	case readBackDue(o, now):
+		return c.readBackOrder(ctx, id, now, rep)
 	case o.cancelOwed():
 		var m Merchant
 		if m, err = c.merchant(o.MerchantID); err == nil {
@@ -153,23 +125,15 @@ func (c *Client) maintainOrder(ctx context.Context, id string, now time.Time, re
 	return settledOrPostponed(ctx, c, "order", id, now, err, c.store.Order, rep)
 }
 
-// maintainDonation settles a donation's refunds still pending, or reads
-// it back, as maintainOrder does an order.
+// maintainDonation settles a donation's refunds still pending, as
+// maintainOrder does an order's, reading it back first if that is due.
 func (c *Client) maintainDonation(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
 	d, err := c.store.Donation(ctx, id)
 	if err != nil {
 		return err
 	}
 	if readBackDue(d, now) {
-		err := readBackRecord(ctx, c, "donation", id, now, c.store.Donation, func(ctx context.Context) error {
-			return c.catchUpDonation(ctx, id)
-		}, rep)
-		if err != nil {
-			return err
-		}
-		if d, err = c.store.Donation(ctx, id); err != nil || d.owedWork() == 0 {
-			return err
-		}
+		return c.readBackDonation(ctx, id, now, rep)
 	}
 	err = settlePending(ctx, c.donationRefunds(id))
 	return settledOrPostponed(ctx, c, "donation", id, now, err, c.store.Donation, rep)

@@ -40,12 +40,13 @@ func BenchmarkMemoryStorePrune(b *testing.B) {
 	}
 }
 
-// BenchmarkMemoryStoreDue is one Maintain pass's Due on a memory store
-// holding n orders that are read back later (Options.ReadBack), none due
-// yet, and ten that are: what every pass costs, under the store's lock,
-// in a process that keeps a year of orders. The sizes are each other's
-// baseline: the pass must not grow with n.
-func BenchmarkMemoryStoreDue(b *testing.B) {
+// BenchmarkMemoryStoreReadBacksDue is one Maintain pass's ReadBacksDue on
+// a memory store holding n orders that are read back later
+// (Options.ReadBack), none due yet, and ten that are: what every pass
+// costs, under the store's lock, in a process that keeps a year of
+// orders. The sizes are each other's baseline: the pass must not grow
+// with n.
+func BenchmarkMemoryStoreReadBacksDue(b *testing.B) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	for _, n := range []int{10_000, 1_000_000} {
@@ -54,11 +55,11 @@ func BenchmarkMemoryStoreDue(b *testing.B) {
 			for i := 0; i < n; i += 1000 {
 				tx := &buybutton.Tx{}
 				for j := i; j < i+1000; j++ {
-					at := t0.Add(time.Duration(j) * time.Second) // due in the future
+					at := t0.Add(time.Duration(j) * time.Second) // read back later
 					if j < 10 {
 						at = t0.Add(-time.Duration(j) * time.Minute) // due now
 					}
-					tx.Orders = append(tx.Orders, &buybutton.Order{ID: fmt.Sprint("ord_", j), BuyerID: fmt.Sprint("buyer_", j%100), Currency: "USD", PlacedAt: t0, DueAt: at, ReadBackAt: at})
+					tx.Orders = append(tx.Orders, &buybutton.Order{ID: fmt.Sprint("ord_", j), BuyerID: fmt.Sprint("buyer_", j%100), Currency: "USD", PlacedAt: t0, ReadBackAt: at})
 				}
 				if err := s.Commit(ctx, tx); err != nil {
 					b.Fatal(err)
@@ -67,8 +68,8 @@ func BenchmarkMemoryStoreDue(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				if due, err := s.Due(ctx, t0, 100); err != nil || len(due) != 10 {
-					b.Fatalf("Due = %d records, %v; want the 10 due", len(due), err)
+				if due, err := s.ReadBacksDue(ctx, t0, 100); err != nil || len(due) != 10 {
+					b.Fatalf("ReadBacksDue = %d records, %v; want the 10 due", len(due), err)
 				}
 			}
 		})

@@ -10,13 +10,25 @@ import (
 // then known only by asking: the Reconcile methods read a record back
 // from its platform and apply what it lacks. So that no host has to
 // remember which records to ask about, each order, donation and monthly
-// gift carries a ReadBackAt, folded into its DueAt, and [Client.Maintain]
-// reads it back when that time comes ([Options].ReadBack).
+// gift carries a ReadBackAt, which stores index apart from DueAt, and
+// [Client.Maintain] reads it back when that time comes
+// ([Options].ReadBack), once the work that is due is done.
 
 // defaultReadBack is [Options].ReadBack's default: longer than Stripe
 // re-sends a webhook (three days), so that the first read-back comes
 // after the webhooks had their chance.
 const defaultReadBack = 4 * 24 * time.Hour
+
+// readBackable is a stored record that maintenance reads back from its
+// platform: an order, a donation or a monthly gift.
+type readBackable interface {
+	record
+	// readBack is the record's ReadBackAt.
+	readBack() *time.Time
+	// readBackFrom is when the record's read-backs count from and when
+	// they end (zero: not while the record runs, as a monthly gift's).
+	readBackFrom() (from, until time.Time)
+}
 
 func (o *Order) readBack() *time.Time        { return &o.ReadBackAt }
 func (d *Donation) readBack() *time.Time     { return &d.ReadBackAt }
@@ -51,20 +63,17 @@ func (mg *MonthlyGift) readBackFrom() (from, until time.Time) {
 
 // startReadBack schedules the first read-back of r, a record about to be
 // created.
-func (c *Client) startReadBack(r owing) {
+func (c *Client) startReadBack(r readBackable) {
 	if c.readBack > 0 {
 		from, _ := r.readBackFrom()
 		*r.readBack() = from.Add(c.readBack)
-	}
-	if r.owedWork() == 0 {
-		*r.due() = *r.readBack()
 	}
 }
 
 // keepReadBack keeps r's ReadBackAt in step with r on a commit: no sooner
 // than every after its start, when that moved on (a monthly gift's
 // renewal recorded, or its end).
-func keepReadBack(r owing, every time.Duration) {
+func keepReadBack(r readBackable, every time.Duration) {
 	at := r.readBack()
 	if from, _ := r.readBackFrom(); !at.IsZero() && at.Before(from.Add(every)) {
 		*at = from.Add(every)
@@ -87,19 +96,106 @@ func nextReadBack(from, until, now time.Time, every time.Duration) time.Time {
 	return time.Time{} // doubled past what a Duration holds
 }
 
+// lastReadBack is the last read-back at or before now of the schedule
+// nextReadBack follows (from plus every, when none came yet): how long a
+// read-back that keeps failing has waited counts from it.
+func lastReadBack(from, now time.Time, every time.Duration) time.Time {
+	last := from.Add(every)
+	for d := 2 * every; d > 0 && !from.Add(d).After(now); d *= 2 {
+		last = from.Add(d)
+	}
+	return last
+}
+
 // readBackDue reports whether r is due for its read-back at now.
-func readBackDue(r owing, now time.Time) bool {
+func readBackDue(r readBackable, now time.Time) bool {
 	at := *r.readBack()
 	return !at.IsZero() && !at.After(now)
 }
 
+// readBackDue reads back up to n records whose read-back came by now,
+// and counts them in rep.
+func (c *Client) readBackDue(ctx context.Context, now time.Time, n int, rep *MaintenanceReport) error {
+	due, err := c.store.ReadBacksDue(ctx, now, n)
+	if err != nil {
+		return fmt.Errorf("buybutton: maintain: read-backs: %w", err)
+	}
+	return takeUp(ctx, due, func(r DueRecord) error {
+		switch r.Kind {
+		case "order":
+			return c.readBackOrder(ctx, r.ID, now, rep)
+		case "donation":
+			return c.readBackDonation(ctx, r.ID, now, rep)
+		case "monthly_gift":
+			return c.readBackMonthly(ctx, r.ID, now, rep)
+		}
+		return fmt.Errorf("buybutton: maintain: the store found a %q to read back, which has no ReadBackAt", r.Kind)
+	})
+}
+
+// readBackOrder reads a due order back from its platforms (catchUp), then
+// finishes the work it owes (maintainOrder): what the read-back found (a
+// refund made on the platform, its webhook lost) may be what the work
+// waited for.
+func (c *Client) readBackOrder(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
+	o, err := c.store.Order(ctx, id)
+	if err != nil || !readBackDue(o, now) {
+		return err
+	}
+	err = readBackRecord(ctx, c, "order", id, now, c.store.Order, func(ctx context.Context) error {
+		m, err := c.merchant(o.MerchantID)
+		if err != nil {
+			return err
+		}
+		return c.catchUp(ctx, m, id)
+	}, rep)
+	if err != nil {
+		return err
+	}
+	if o, err = c.store.Order(ctx, id); err != nil || o.owedWork() == 0 {
+		return err
+	}
+	return c.maintainOrder(ctx, id, now, rep)
+}
+
+// readBackDonation reads a due donation back, as readBackOrder does an
+// order.
+func (c *Client) readBackDonation(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
+	d, err := c.store.Donation(ctx, id)
+	if err != nil || !readBackDue(d, now) {
+		return err
+	}
+	err = readBackRecord(ctx, c, "donation", id, now, c.store.Donation, func(ctx context.Context) error {
+		return c.catchUpDonation(ctx, id)
+	}, rep)
+	if err != nil {
+		return err
+	}
+	if d, err = c.store.Donation(ctx, id); err != nil || d.owedWork() == 0 {
+		return err
+	}
+	return c.maintainDonation(ctx, id, now, rep)
+}
+
+// readBackMonthly reads a due monthly gift back from its platform.
+func (c *Client) readBackMonthly(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
+	mg, err := c.store.MonthlyGift(ctx, id)
+	if err != nil || !readBackDue(mg, now) {
+		return err
+	}
+	return readBackRecord(ctx, c, "monthly_gift", id, now, c.store.MonthlyGift, func(ctx context.Context) error {
+		return c.catchUpMonthly(ctx, id)
+	}, rep)
+}
+
 // readBackRecord reads a due record back from its platform (catchUp),
 // then moves its ReadBackAt on to the next, and counts it in rep; with
-// read-backs off, it clears ReadBackAt unread. A read that fails leaves
-// ReadBackAt as it was and makes the record due again after as long as
-// it has waited (for the read-back, or for work it owes), from a minute
-// up to an hour, as postpone does owed work, and counts it as postponed.
-func readBackRecord[R owingRecord](ctx context.Context, c *Client, kind, id string, now time.Time, read func(context.Context, string) (R, error), catchUp func(context.Context) error, rep *MaintenanceReport) error {
+// read-backs off, it clears ReadBackAt unread. A read that fails makes
+// the record due for its read-back again after as long as it has waited
+// since the read-back's time, from a minute up to an hour, as postpone
+// does owed work, and counts it as postponed; the schedule after it is
+// as before, counted from the record's start.
+func readBackRecord[R readBackable](ctx context.Context, c *Client, kind, id string, now time.Time, read func(context.Context, string) (R, error), catchUp func(context.Context) error, rep *MaintenanceReport) error {
 	if c.readBack < 0 {
 		// Read-backs are off: one scheduled when they were on (or by a
 		// store's migration) is cleared unread.
@@ -121,10 +217,11 @@ func readBackRecord[R owingRecord](ctx context.Context, c *Client, kind, id stri
 }
 
 // moveReadBack moves the ReadBackAt of a record read back (done) on to its
-// next read-back, or, for a read that failed, its DueAt on by the wait. It
-// changes nothing else, UpdatedAt included, and records no transition. A
-// record whose read-back another pass moved on already is left as it is.
-func moveReadBack[R owingRecord](ctx context.Context, c *Client, kind, id string, now time.Time, read func(context.Context, string) (R, error), done bool) error {
+// next read-back, or that of a record whose read failed on by the wait.
+// It changes nothing else, UpdatedAt included, and records no transition.
+// A record whose read-back another pass moved on already is left as it
+// is.
+func moveReadBack[R readBackable](ctx context.Context, c *Client, kind, id string, now time.Time, read func(context.Context, string) (R, error), done bool) error {
 	retries, cancel := detach(ctx)
 	defer cancel()
 	for {
@@ -136,16 +233,11 @@ func moveReadBack[R owingRecord](ctx context.Context, c *Client, kind, id string
 		if at.IsZero() || at.After(now) {
 			return nil
 		}
-		since, owes := r.owedSince()
-		switch {
-		case done:
-			from, until := r.readBackFrom()
+		from, until := r.readBackFrom()
+		if done {
 			*at = nextReadBack(from, until, now, c.readBack)
-			schedule(r, now, c.claimLease, c.readBack, r.owedWork())
-		case owes && since.Before(*at):
-			*r.due() = now.Add(retryWait(now.Sub(since)))
-		default:
-			*r.due() = now.Add(retryWait(now.Sub(*at)))
+		} else {
+			*at = now.Add(retryWait(now.Sub(lastReadBack(from, now, c.readBack))))
 		}
 		tx := &Tx{}
 		r.addTo(tx)

@@ -33,7 +33,7 @@ func TestMaintainReadsBackAnOrderWhoseWebhooksWereLost(t *testing.T) {
 	f := buildFixture(t, nil, nil, nil)
 	o := f.placed(t)
 	assert.Equal(t, o.PlacedAt.Add(readBack), o.ReadBackAt)
-	assert.Equal(t, o.ReadBackAt, o.DueAt, "due for its read-back")
+	assert.True(t, o.DueAt.IsZero(), "owes no work: read back apart from it")
 	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
 	f.lose(t)
 
@@ -51,7 +51,6 @@ func TestMaintainReadsBackAnOrderWhoseWebhooksWereLost(t *testing.T) {
 	assert.Equal(t, buybutton.OrderFulfilled, got.Status)
 	assert.Equal(t, []provider.Shipment{parcel}, got.Shipments)
 	assert.Equal(t, o.PlacedAt.Add(2*readBack), got.ReadBackAt, "next twice as long after the placing")
-	assert.Equal(t, got.ReadBackAt, got.DueAt)
 	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventOrderShipped))
 
 	rep, err = f.maintain(t)
@@ -61,13 +60,13 @@ func TestMaintainReadsBackAnOrderWhoseWebhooksWereLost(t *testing.T) {
 
 // TestReadBacksComeTwiceAsLateEachTimeForAYear: an order nothing happens
 // to is read back 4, 8, 16, 32, 64, 128 and 256 days after it was
-// placed, and then no more: its DueAt is cleared, out of the due index.
+// placed, and then no more: its ReadBackAt is cleared, out of the index.
 // A read-back that finds nothing writes nothing but its next time.
 func TestReadBacksComeTwiceAsLateEachTimeForAYear(t *testing.T) {
 	f := buildFixture(t, nil, nil, nil)
 	o := f.placed(t)
 	var days []int
-	for at := o.DueAt; !at.IsZero(); at = f.order(t, o.ID).DueAt {
+	for at := o.ReadBackAt; !at.IsZero(); at = f.order(t, o.ID).ReadBackAt {
 		f.untilDue(at)
 		rep, err := f.maintain(t)
 		require.NoError(t, err)
@@ -80,7 +79,7 @@ func TestReadBacksComeTwiceAsLateEachTimeForAYear(t *testing.T) {
 	assert.True(t, got.ReadBackAt.IsZero())
 	assert.Equal(t, got.UpdatedAt, o.UpdatedAt, "a read-back that finds nothing changes nothing else")
 	assert.Equal(t, []string{">placed"}, f.path(t, o.ID, "order"), "and records no transition")
-	due, err := f.store.Due(ctx, f.clock.Now().Add(10*365*day), 10)
+	due, err := f.store.ReadBacksDue(ctx, f.clock.Now().Add(10*365*day), 10)
 	require.NoError(t, err)
 	assert.Empty(t, due)
 }
@@ -91,7 +90,6 @@ func TestReadBackOff(t *testing.T) {
 	f := buildFixture(t, nil, &buybutton.Options{ReadBack: -1}, nil)
 	o := f.placed(t)
 	assert.True(t, o.ReadBackAt.IsZero())
-	assert.True(t, o.DueAt.IsZero())
 	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
 	f.lose(t)
 	f.clock.Advance(30 * day)
@@ -123,7 +121,6 @@ func TestReadBacksTurnedOffAreClearedUnread(t *testing.T) {
 	got := f.order(t, o.ID)
 	assert.Equal(t, buybutton.OrderPlaced, got.Status, "nothing read")
 	assert.True(t, got.ReadBackAt.IsZero())
-	assert.True(t, got.DueAt.IsZero())
 }
 
 // unreadablePayments is a platform whose payments cannot be read while
@@ -157,16 +154,16 @@ func TestAReadBackThePlatformCannotAnswerIsTriedAgain(t *testing.T) {
 	require.ErrorIs(t, err, provider.ErrUnavailable)
 	assert.Equal(t, buybutton.MaintenanceReport{Postponed: 1}, rep)
 	got := f.order(t, o.ID)
-	assert.Equal(t, o.ReadBackAt, got.ReadBackAt, "not read back: still owed")
-	assert.Equal(t, f.clock.Now().Add(time.Minute), got.DueAt)
+	assert.Equal(t, f.clock.Now().Add(time.Minute), got.ReadBackAt, "due again a minute later")
+	assert.True(t, got.DueAt.IsZero(), "and owes no work")
 
 	f.clock.Advance(10 * time.Minute)
 	_, err = f.maintain(t)
 	require.ErrorIs(t, err, provider.ErrUnavailable)
-	assert.Equal(t, f.clock.Now().Add(10*time.Minute), f.order(t, o.ID).DueAt, "waited 10 minutes: due again in 10")
+	assert.Equal(t, f.clock.Now().Add(10*time.Minute), f.order(t, o.ID).ReadBackAt, "waited 10 minutes: due again in 10")
 
 	down = nil
-	f.untilDue(f.order(t, o.ID).DueAt)
+	f.untilDue(f.order(t, o.ID).ReadBackAt)
 	rep, err = f.maintain(t)
 	require.NoError(t, err)
 	assert.Equal(t, buybutton.MaintenanceReport{ReadBack: 1}, rep)
@@ -218,7 +215,6 @@ func TestMaintainReadsBackADonationRefundedOnThePlatform(t *testing.T) {
 	d := f.give(t, cp, ada(buybutton.DonorPrivacy{}))
 	f.deliver(t)
 	assert.Equal(t, d.GivenAt.Add(readBack), d.ReadBackAt)
-	assert.Equal(t, d.ReadBackAt, d.DueAt)
 	_, err := f.shop.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: "dashboard", DonationID: d.ProviderDonationID, Amount: d.Charged})
 	require.NoError(t, err)
 	f.lose(t)
@@ -246,7 +242,6 @@ func TestMaintainReadsBackAMonthlyGiftsLostRenewal(t *testing.T) {
 	cp := f.campaign(t)
 	mg := f.monthlyGift(t, cp)
 	assert.Equal(t, mg.NextChargeAt.Add(readBack), mg.ReadBackAt)
-	assert.Equal(t, mg.ReadBackAt, mg.DueAt)
 	f.renewLost(t)
 
 	f.untilDue(mg.ReadBackAt)
@@ -272,7 +267,6 @@ func TestMaintainReadsBackAMonthlyGiftsLostRenewal(t *testing.T) {
 	got, err = f.client.MonthlyGift(ctx, buyer, mg.ID)
 	require.NoError(t, err)
 	assert.True(t, got.ReadBackAt.IsZero(), "then no more")
-	assert.True(t, got.DueAt.IsZero())
 }
 
 // TestAMonthlyGiftEndedByAChargebackIsReadBackAfterItsEnd: a month
@@ -295,5 +289,24 @@ func TestAMonthlyGiftEndedByAChargebackIsReadBackAfterItsEnd(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, buybutton.MonthlyCanceled, got.Status)
 	assert.Equal(t, got.CanceledAt.Add(readBack), got.ReadBackAt)
-	assert.Equal(t, got.ReadBackAt, got.DueAt)
+}
+
+// TestReadBacksWaitForTheWorkThatIsDue: read-backs have an index of their
+// own, and a pass takes them only after the work that is due, and at most
+// a tenth of its batch. An order due for its read-back before a checkout
+// is due to expire does not make the checkout wait: a pass of one record
+// expires the checkout, and the read-back comes at the next pass.
+func TestReadBacksWaitForTheWorkThatIsDue(t *testing.T) {
+	f := buildFixture(t, nil, nil, nil)
+	o := f.placed(t)
+	f.untilDue(o.ReadBackAt.Add(-10 * time.Minute))
+	co := f.ready(t, "buyer-2", book(1))
+	f.untilDue(co.ExpiresAt.Add(time.Minute))
+
+	rep, err := f.client.Maintain(ctx, 1)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MaintenanceReport{Expired: 1}, rep, "the checkout first, though the read-back was due before it")
+	rep, err = f.client.Maintain(ctx, 1)
+	require.NoError(t, err)
+	assert.Equal(t, buybutton.MaintenanceReport{ReadBack: 1}, rep)
 }

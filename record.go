@@ -58,7 +58,10 @@ func updateRecord[R record](ctx context.Context, c *Client, kind, id string, rea
 		now := c.now()
 		r.touch(now)
 		if owes {
-			schedule(w, now, c.claimLease, c.readBack, owed)
+			schedule(w, now, c.claimLease, w.owedWork() > owed)
+		}
+		if rb, ok := any(r).(readBackable); ok {
+			keepReadBack(rb, c.readBack)
 		}
 		r.addTo(tx)
 		err = c.store.Commit(ctx, tx)

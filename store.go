@@ -68,10 +68,16 @@ type Store interface {
 	Lookup(ctx context.Context, ref Ref) (string, error)
 
 	// Due returns up to limit records whose DueAt is set and not after
-	// t: the checkouts, orders, donations and monthly gifts that
-	// [Client.Maintain] must look at. They come earliest DueAt first, then by kind and id, all
+	// t: the checkouts, orders and donations that [Client.Maintain] must
+	// look at. They come earliest DueAt first, then by kind and id, all
 	// kinds in one order, so that no kind waits behind another's backlog.
 	Due(ctx context.Context, t time.Time, limit int) ([]DueRecord, error)
+	// ReadBacksDue returns up to limit records whose ReadBackAt is set
+	// and not after t: the orders, donations and monthly gifts that
+	// [Client.Maintain] reads back from their platforms, in the order
+	// Due uses (by ReadBackAt). An index of its own, so that a backlog of
+	// read-backs never stands before the work that is due.
+	ReadBacksDue(ctx context.Context, t time.Time, limit int) ([]DueRecord, error)
 
 	// Idempotency returns the record stored under key.
 	Idempotency(ctx context.Context, key string) (IdempotencyRecord, error)
@@ -150,9 +156,9 @@ type RefEntry struct {
 	ID  string
 }
 
-// DueRecord names a record [Store.Due] found due.
+// DueRecord names a record [Store.Due] or [Store.ReadBacksDue] found due.
 type DueRecord struct {
-	Kind string // "checkout", "order", "donation" or "monthly_gift": the records with a DueAt
+	Kind string // "checkout", "order" or "donation" (Due); "order", "donation" or "monthly_gift" (ReadBacksDue)
 	ID   string
 }
 

@@ -35,7 +35,7 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock,
 		}
 		o, err := f.store.Order(w.ctx, co.OrderID)
 		require.NoError(t, err)
-		assert.Equal(t, o.ReadBackAt, o.DueAt, "order %s still owes work", o.ID)
+		assert.True(t, o.DueAt.IsZero(), "order %s still owes work", o.ID)
 		if o.PaymentID == "" || w.free[id] {
 			freeOrders++
 			if o.Status != buybutton.OrderCanceled {
@@ -208,7 +208,7 @@ func (w *racingWorld) checkGifts(t *testing.T) {
 		}
 		d, err := f.store.Donation(w.ctx, co.DonationID)
 		require.NoError(t, err)
-		assert.Equal(t, d.ReadBackAt, d.DueAt, "donation %s still owes work", d.ID)
+		assert.True(t, d.DueAt.IsZero(), "donation %s still owes work", d.ID)
 		require.NotContains(t, gifts, d.ProviderDonationID, "two donations on one gift")
 		gifts[d.ProviderDonationID] = d
 		donors[d.BuyerID] = true

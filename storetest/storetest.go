@@ -68,6 +68,7 @@ var checks = []struct {
 	{"OutboxPendingAndAck", outboxPendingAndAck},
 	{"LongOutboxAndLog", longOutboxAndLog},
 	{"DueRecords", dueRecords},
+	{"ReadBackRecords", readBackRecords},
 	{"OrdersByBuyerNewestFirst", ordersByBuyerNewestFirst},
 	{"GiftsByBuyerNewestFirst", giftsByBuyerNewestFirst},
 	{"ConcurrentCompareAndSetLosesNoUpdate", concurrentCompareAndSetLosesNoUpdate},
@@ -550,17 +551,15 @@ func dueRecords(t *testing.T, ctx context.Context, s buybutton.Store) {
 	terminal := checkout("co-placed")
 	terminal.State, terminal.DueAt = buybutton.CheckoutPlaced, time.Time{}
 	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{terminal}})
-	// Orders, donations and monthly gifts share the index: one due at the
-	// same time as a checkout comes after it by kind; one that is not due
-	// is not in it.
+	// Orders and donations share the index: one owing work at the same
+	// time as a checkout comes after it by kind; one that owes nothing is
+	// not in it.
 	owing := order("ord-1", "buyer-1", t0)
 	owing.DueAt = t0.Add(20 * time.Minute)
 	settled := order("ord-2", "buyer-1", t0)
 	gift := &buybutton.Donation{ID: "don-1", BuyerID: "buyer-1", CampaignID: "cmp-1", Currency: "USD",
 		Amount: usd("25.00"), Charged: usd("25.00"), GivenAt: t0, DueAt: t0.Add(5 * time.Minute)}
-	monthly := &buybutton.MonthlyGift{ID: "mon-1", BuyerID: "buyer-1", CampaignID: "cmp-1", Status: buybutton.MonthlyActive,
-		Currency: "USD", Amount: usd("5.00"), Charged: usd("5.00"), CreatedAt: t0, DueAt: t0.Add(20 * time.Minute)}
-	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{owing, settled}, Donations: []*buybutton.Donation{gift}, Monthly: []*buybutton.MonthlyGift{monthly}})
+	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{owing, settled}, Donations: []*buybutton.Donation{gift}})
 
 	due := func(at time.Duration, limit int) []string {
 		t.Helper()
@@ -572,12 +571,12 @@ func dueRecords(t *testing.T, ctx context.Context, s buybutton.Store) {
 		}
 		return out
 	}
-	assert.Equal(t, []string{"donation:don-1", "checkout:co-1", "checkout:co-2", "monthly_gift:mon-1", "order:ord-1", "checkout:co-0"}, due(30*time.Minute, 10),
+	assert.Equal(t, []string{"donation:don-1", "checkout:co-1", "checkout:co-2", "order:ord-1", "checkout:co-0"}, due(30*time.Minute, 10),
 		"due ones, earliest first, then by kind; the bound included")
 	assert.Equal(t, []string{"donation:don-1", "checkout:co-1"}, due(time.Hour, 2))
-	assert.Equal(t, []string{"donation:don-1", "checkout:co-1", "checkout:co-2", "monthly_gift:mon-1"}, due(time.Hour, 4),
+	assert.Equal(t, []string{"donation:don-1", "checkout:co-1", "checkout:co-2"}, due(time.Hour, 3),
 		"a limit within records due at one time takes them by kind and id")
-	assert.Equal(t, []string{"donation:don-1", "checkout:co-1", "checkout:co-2", "monthly_gift:mon-1", "order:ord-1", "checkout:co-0"}, due(30*time.Minute, 10),
+	assert.Equal(t, []string{"donation:don-1", "checkout:co-1", "checkout:co-2", "order:ord-1", "checkout:co-0"}, due(30*time.Minute, 10),
 		"Due reads: it takes nothing out")
 	assert.Empty(t, due(-time.Minute, 10))
 
@@ -591,11 +590,7 @@ func dueRecords(t *testing.T, ctx context.Context, s buybutton.Store) {
 	d, err := s.Donation(ctx, "don-1")
 	require.NoError(t, err)
 	d.DueAt = time.Time{}
-	mg, err := s.MonthlyGift(ctx, "mon-1")
-	require.NoError(t, err)
-	assert.True(t, mg.DueAt.Equal(t0.Add(20*time.Minute)), "a monthly gift keeps its DueAt")
-	mg.DueAt = time.Time{}
-	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{co}, Orders: []*buybutton.Order{o}, Donations: []*buybutton.Donation{d}, Monthly: []*buybutton.MonthlyGift{mg}})
+	commit(t, ctx, s, &buybutton.Tx{Checkouts: []*buybutton.Checkout{co}, Orders: []*buybutton.Order{o}, Donations: []*buybutton.Donation{d}})
 	assert.Equal(t, []string{"checkout:co-2", "checkout:co-0", "checkout:co-3", "order:ord-1"}, due(2*time.Hour, 10))
 
 	// A commit that conflicts moves nothing in the index.
@@ -604,6 +599,57 @@ func dueRecords(t *testing.T, ctx context.Context, s buybutton.Store) {
 	err = s.Commit(ctx, &buybutton.Tx{Donations: []*buybutton.Donation{d}, Orders: []*buybutton.Order{order("ord-1", "buyer-1", t0)}})
 	requireConflict(t, err, "order")
 	assert.Equal(t, []string{"checkout:co-2", "checkout:co-0", "checkout:co-3", "order:ord-1"}, due(2*time.Hour, 10))
+}
+
+// readBackRecords checks ReadBacksDue as dueRecords checks Due: orders,
+// donations and monthly gifts by ReadBackAt, an index apart from DueAt.
+func readBackRecords(t *testing.T, ctx context.Context, s buybutton.Store) {
+	o1, o2, o3 := order("ord-1", "buyer-1", t0), order("ord-2", "buyer-1", t0), order("ord-3", "buyer-1", t0)
+	o1.ReadBackAt, o2.ReadBackAt = t0.Add(20*time.Minute), t0.Add(10*time.Minute)
+	o3.DueAt = t0 // due, and not for a read-back
+	gift := &buybutton.Donation{ID: "don-1", BuyerID: "buyer-1", CampaignID: "cmp-1", Currency: "USD",
+		Amount: usd("25.00"), Charged: usd("25.00"), GivenAt: t0, ReadBackAt: t0.Add(20 * time.Minute)}
+	monthly := &buybutton.MonthlyGift{ID: "mon-1", BuyerID: "buyer-1", CampaignID: "cmp-1", Status: buybutton.MonthlyActive,
+		Currency: "USD", Amount: usd("5.00"), Charged: usd("5.00"), CreatedAt: t0, ReadBackAt: t0.Add(20 * time.Minute)}
+	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{o1, o2, o3}, Donations: []*buybutton.Donation{gift}, Monthly: []*buybutton.MonthlyGift{monthly}})
+
+	readBacks := func(at time.Duration, limit int) []string {
+		t.Helper()
+		got, err := s.ReadBacksDue(ctx, t0.Add(at), limit)
+		require.NoError(t, err)
+		out := []string{}
+		for _, r := range got {
+			out = append(out, r.Kind+":"+r.ID)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"order:ord-2", "donation:don-1", "monthly_gift:mon-1", "order:ord-1"}, readBacks(20*time.Minute, 10),
+		"earliest first, then by kind and id; the bound included")
+	assert.Equal(t, []string{"order:ord-2", "donation:don-1"}, readBacks(time.Hour, 2), "a limit within records due at one time takes them by kind and id")
+	assert.Equal(t, []string{"order:ord-2"}, readBacks(10*time.Minute, 10))
+	assert.Empty(t, readBacks(-time.Minute, 10))
+	due, err := s.Due(ctx, t0.Add(time.Hour), 10)
+	require.NoError(t, err)
+	assert.Equal(t, []buybutton.DueRecord{{Kind: "order", ID: "ord-3"}}, due, "ReadBackAt is not DueAt")
+
+	// Clearing ReadBackAt takes a record out; moving it moves it; a
+	// record read back keeps its ReadBackAt.
+	got, err := s.MonthlyGift(ctx, "mon-1")
+	require.NoError(t, err)
+	assert.True(t, got.ReadBackAt.Equal(t0.Add(20*time.Minute)), "a monthly gift keeps its ReadBackAt")
+	got.ReadBackAt = time.Time{}
+	o, err := s.Order(ctx, "ord-2")
+	require.NoError(t, err)
+	o.ReadBackAt = t0.Add(2 * time.Hour)
+	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{o}, Monthly: []*buybutton.MonthlyGift{got}})
+	assert.Equal(t, []string{"donation:don-1", "order:ord-1", "order:ord-2"}, readBacks(2*time.Hour, 10))
+
+	// A commit that conflicts moves nothing.
+	o.Version++
+	o.ReadBackAt = t0
+	err = s.Commit(ctx, &buybutton.Tx{Orders: []*buybutton.Order{o, order("ord-1", "buyer-1", t0)}})
+	requireConflict(t, err, "order")
+	assert.Equal(t, []string{"donation:don-1", "order:ord-1", "order:ord-2"}, readBacks(2*time.Hour, 10))
 }
 
 func ordersByBuyerNewestFirst(t *testing.T, ctx context.Context, s buybutton.Store) {

@@ -304,8 +304,8 @@ func raceOverStripe(t *testing.T, seed uint64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !o.DueAt.Equal(o.ReadBackAt) {
-			t.Errorf("order %s still owes work: due at %v, not at its read-back %v", o.ID, o.DueAt, o.ReadBackAt)
+		if !o.DueAt.IsZero() {
+			t.Errorf("order %s still owes work", o.ID)
 		}
 		orders[o.PaymentID] = o
 		if o.Status != buybutton.OrderCanceled {

@@ -15,12 +15,13 @@ import (
 
 // record is one record of a Tx, ready for SQL.
 type record struct {
-	kind, id string
-	version  int64 // as read; 0 for an insert
-	body     any
-	buyerID  *string    // orders
-	placedAt *time.Time // orders
-	dueAt    *time.Time // checkouts, orders, donations and monthly gifts; nil when not due
+	kind, id   string
+	version    int64 // as read; 0 for an insert
+	body       any
+	buyerID    *string    // orders
+	placedAt   *time.Time // orders
+	dueAt      *time.Time // checkouts, orders and donations; nil when not due
+	readBackAt *time.Time // orders, donations and monthly gifts; nil when not read back
 }
 
 func recordsOf(tx *buybutton.Tx) []record {
@@ -35,7 +36,7 @@ func recordsOf(tx *buybutton.Tx) []record {
 		rs = append(rs, record{kind: kindCheckout, id: co.ID, version: co.Version, body: co, dueAt: dueAt(co.DueAt)})
 	}
 	for _, o := range tx.Orders {
-		rs = append(rs, record{kind: kindOrder, id: o.ID, version: o.Version, body: o, buyerID: &o.BuyerID, placedAt: &o.PlacedAt, dueAt: dueAt(o.DueAt)})
+		rs = append(rs, record{kind: kindOrder, id: o.ID, version: o.Version, body: o, buyerID: &o.BuyerID, placedAt: &o.PlacedAt, dueAt: dueAt(o.DueAt), readBackAt: dueAt(o.ReadBackAt)})
 	}
 	for _, w := range tx.Wallets {
 		rs = append(rs, record{kind: kindWallet, id: w.BuyerID, version: w.Version, body: w})
@@ -44,15 +45,16 @@ func recordsOf(tx *buybutton.Tx) []record {
 		rs = append(rs, record{kind: kindCampaign, id: c.ID, version: c.Version, body: c})
 	}
 	for _, d := range tx.Donations {
-		rs = append(rs, record{kind: kindDonation, id: d.ID, version: d.Version, body: d, dueAt: dueAt(d.DueAt)})
+		rs = append(rs, record{kind: kindDonation, id: d.ID, version: d.Version, body: d, dueAt: dueAt(d.DueAt), readBackAt: dueAt(d.ReadBackAt)})
 	}
 	for _, m := range tx.Monthly {
-		rs = append(rs, record{kind: kindMonthly, id: m.ID, version: m.Version, body: m, dueAt: dueAt(m.DueAt)})
+		rs = append(rs, record{kind: kindMonthly, id: m.ID, version: m.Version, body: m, readBackAt: dueAt(m.ReadBackAt)})
 	}
 	return rs
 }
 
-// dueAt is a DueAt as the due_at column holds it: NULL when not due.
+// dueAt is a DueAt or a ReadBackAt as the due_at and read_back_at columns
+// hold it: NULL when not due.
 func dueAt(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
@@ -96,16 +98,16 @@ func (s *Store) Commit(ctx context.Context, tx *buybutton.Tx) error {
 		}
 		if r.version == 0 {
 			b.Queue(`WITH w AS (
-					INSERT INTO buybutton_records (kind, id, version, body, buyer_id, placed_at, due_at)
-					VALUES ($1, $2, 1, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1)
+					INSERT INTO buybutton_records (kind, id, version, body, buyer_id, placed_at, due_at, read_back_at)
+					VALUES ($1, $2, 1, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING 1)
 				SELECT buybutton_conflict($1, $2) WHERE NOT EXISTS (SELECT 1 FROM w)`,
-				r.kind, r.id, body, r.buyerID, r.placedAt, r.dueAt)
+				r.kind, r.id, body, r.buyerID, r.placedAt, r.dueAt, r.readBackAt)
 		} else {
 			b.Queue(`WITH w AS (
-					UPDATE buybutton_records SET version = version + 1, body = $4, buyer_id = $5, placed_at = $6, due_at = $7
+					UPDATE buybutton_records SET version = version + 1, body = $4, buyer_id = $5, placed_at = $6, due_at = $7, read_back_at = $8
 					WHERE kind = $1 AND id = $2 AND version = $3 RETURNING 1)
 				SELECT buybutton_conflict($1, $2) WHERE NOT EXISTS (SELECT 1 FROM w)`,
-				r.kind, r.id, r.version, body, r.buyerID, r.placedAt, r.dueAt)
+				r.kind, r.id, r.version, body, r.buyerID, r.placedAt, r.dueAt, r.readBackAt)
 		}
 	}
 	for _, ref := range tx.Refs {

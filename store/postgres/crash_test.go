@@ -176,8 +176,8 @@ func TestCrashAfterRefundIsSettledByMaintenance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Refunds) != 1 || got.Refunds[0].Status != buybutton.RefundSucceeded || got.Refunded().String() != "10.00 USD" || !got.DueAt.Equal(got.ReadBackAt) {
-		t.Fatalf("after maintenance the order has refunds %+v, refunded %s, due at %v; want one of 10.00 USD succeeded, due for nothing but its read-back at %v", got.Refunds, got.Refunded(), got.DueAt, got.ReadBackAt)
+	if len(got.Refunds) != 1 || got.Refunds[0].Status != buybutton.RefundSucceeded || got.Refunded().String() != "10.00 USD" || !got.DueAt.IsZero() {
+		t.Fatalf("after maintenance the order has refunds %+v, refunded %s, due at %v; want one of 10.00 USD succeeded, nothing due", got.Refunds, got.Refunded(), got.DueAt)
 	}
 	refunds, looks := 0, 0
 	for _, r := range api.Requests() {

@@ -30,7 +30,8 @@
 //	buybutton_records      (kind, id) → version, body jsonb; buyer_id and
 //	                       placed_at for orders, donations and monthly
 //	                       gifts (a gift's from its body, by a trigger);
-//	                       due_at for checkouts, orders, donations and
+//	                       due_at for checkouts, orders and donations;
+//	                       read_back_at for orders, donations and
 //	                       monthly gifts
 //	buybutton_refs         (kind, merchant_id, external_id) → id
 //	buybutton_idempotency  key → fingerprint, result_id, created_at

@@ -166,8 +166,19 @@ func (s *Store) Lookup(ctx context.Context, ref buybutton.Ref) (string, error) {
 }
 
 func (s *Store) Due(ctx context.Context, t time.Time, limit int) ([]buybutton.DueRecord, error) {
-	rows, err := s.pool.Query(ctx, `SELECT kind, id FROM buybutton_records
+	return s.due(ctx, `SELECT kind, id FROM buybutton_records
 		WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at, kind, id LIMIT $2`, t, limit)
+}
+
+func (s *Store) ReadBacksDue(ctx context.Context, t time.Time, limit int) ([]buybutton.DueRecord, error) {
+	return s.due(ctx, `SELECT kind, id FROM buybutton_records
+		WHERE read_back_at IS NOT NULL AND read_back_at <= $1 ORDER BY read_back_at, kind, id LIMIT $2`, t, limit)
+}
+
+// due runs query, one of the two due indexes' (due_at, read_back_at),
+// for records due by t.
+func (s *Store) due(ctx context.Context, query string, t time.Time, limit int) ([]buybutton.DueRecord, error) {
+	rows, err := s.pool.Query(ctx, query, t, limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: due records: %w", err)
 	}
