@@ -70,7 +70,11 @@ func readBackShare(batch int) int { return max(1, batch/10) }
 // The library starts no goroutines: the host calls Maintain from a job, or
 // runs [Client.RunMaintenance]. Passes on several instances may overlap;
 // each change is a compare-and-set, and every provider call has the key
-// its first attempt had, so each piece of work is done once.
+// its first attempt had, so each piece of work is done once. A read-back
+// claims its record for [Options].ClaimLease before its platform calls,
+// so passes running at once share the read-backs out: a host whose
+// read-backs fall behind (each costs a few platform calls) runs more
+// passes at once, on more instances or in more goroutines of its own.
 func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, error) {
 	var rep MaintenanceReport
 	if batch < 1 || batch > 1000 {

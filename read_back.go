@@ -189,56 +189,76 @@ func (c *Client) readBackMonthly(ctx context.Context, id string, now time.Time, 
 }
 
 // readBackRecord reads a due record back from its platform (catchUp),
-// then moves its ReadBackAt on to the next, and counts it in rep; with
-// read-backs off, it clears ReadBackAt unread. A read that fails makes
-// the record due for its read-back again after as long as it has waited
-// since the read-back's time, from a minute up to an hour, as postpone
-// does owed work, and counts it as postponed; the schedule after it is
-// as before, counted from the record's start.
+// then moves its ReadBackAt on to the next, and counts it in rep.
+//
+// It first claims the record for a ClaimLease (its ReadBackAt moved that
+// far on): passes running at once (on several instances, or several of
+// one host's, to keep up) then share the read-backs out rather than each
+// make them all, and one that stops midway (a crash) leaves the record
+// due again once the lease lapses. A record not due any more (another
+// pass claimed it) is left alone.
+//
+// A read that fails makes the record due for its read-back again after
+// as long as it has waited since the read-back's time, from a minute up
+// to an hour, as postpone does owed work, and counts it as postponed; the
+// schedule after it is as before, counted from the record's start. With
+// read-backs off, it clears ReadBackAt unread.
 func readBackRecord[R readBackable](ctx context.Context, c *Client, kind, id string, now time.Time, read func(context.Context, string) (R, error), catchUp func(context.Context) error, rep *MaintenanceReport) error {
 	if c.readBack < 0 {
 		// Read-backs are off: one scheduled when they were on (or by a
 		// store's migration) is cleared unread.
-		return moveReadBack(ctx, c, kind, id, now, read, true)
+		_, err := setReadBack(ctx, c, kind, id, read, func(r R) (time.Time, bool) { return time.Time{}, readBackDue(r, now) })
+		return err
 	}
+	claim := now.Add(c.claimLease)
+	claimed, err := setReadBack(ctx, c, kind, id, read, func(r R) (time.Time, bool) { return claim, readBackDue(r, now) })
+	if err != nil || !claimed {
+		return err
+	}
+	// The claim's to move on: a commit of the record meanwhile may have
+	// moved it already (a monthly gift's next renewal recorded).
+	ours := func(r R) bool { return r.readBack().Equal(claim) }
 	if err := catchUp(ctx); err != nil {
 		err = fmt.Errorf("buybutton: maintain %s %s: read back: %w", kind, id, err)
-		if perr := moveReadBack(ctx, c, kind, id, now, read, false); perr != nil {
+		_, perr := setReadBack(ctx, c, kind, id, read, func(r R) (time.Time, bool) {
+			from, _ := r.readBackFrom()
+			return now.Add(retryWait(now.Sub(lastReadBack(from, now, c.readBack)))), ours(r)
+		})
+		if perr != nil {
 			return fmt.Errorf("%w; %w", err, perr)
 		}
 		rep.Postponed++
 		return err
 	}
-	if err := moveReadBack(ctx, c, kind, id, now, read, true); err != nil {
+	_, err = setReadBack(ctx, c, kind, id, read, func(r R) (time.Time, bool) {
+		from, until := r.readBackFrom()
+		return nextReadBack(from, until, now, c.readBack), ours(r)
+	})
+	if err != nil {
 		return err
 	}
 	rep.ReadBack++
 	return nil
 }
 
-// moveReadBack moves the ReadBackAt of a record read back (done) on to its
-// next read-back, or that of a record whose read failed on by the wait.
-// It changes nothing else, UpdatedAt included, and records no transition.
-// A record whose read-back another pass moved on already is left as it
-// is.
-func moveReadBack[R readBackable](ctx context.Context, c *Client, kind, id string, now time.Time, read func(context.Context, string) (R, error), done bool) error {
+// setReadBack sets the ReadBackAt of a record to what move says, if move
+// says so (ok) of the record as now stored, with compare-and-set, and
+// reports whether it did. It changes nothing else, UpdatedAt included,
+// and records no transition. A conflict reads the record again and asks
+// move again.
+func setReadBack[R readBackable](ctx context.Context, c *Client, kind, id string, read func(context.Context, string) (R, error), move func(R) (time.Time, bool)) (bool, error) {
 	retries, cancel := detach(ctx)
 	defer cancel()
 	for {
 		r, err := read(ctx, id)
 		if err != nil {
-			return err
+			return false, err
 		}
-		at := r.readBack()
-		if at.IsZero() || at.After(now) {
-			return nil
+		at, ok := move(r)
+		if !ok {
+			return false, nil
 		}
-		from, until := r.readBackFrom()
-		if done {
-			*at = nextReadBack(from, until, now, c.readBack)
-		} else {
-			*at = now.Add(retryWait(now.Sub(lastReadBack(from, now, c.readBack))))
-		}
+		*r.readBack() = at
 		tx := &Tx{}
 		r.addTo(tx)
 		err = c.store.Commit(ctx, tx)
@@ -246,8 +266,8 @@ func moveReadBack[R readBackable](ctx context.Context, c *Client, kind, id strin
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("buybutton: %s %s: move its read-back on: %w", kind, id, err)
+			return false, fmt.Errorf("buybutton: %s %s: move its read-back on: %w", kind, id, err)
 		}
-		return nil
+		return true, nil
 	}
 }

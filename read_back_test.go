@@ -3,6 +3,7 @@ package buybutton_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -309,4 +310,55 @@ func TestReadBacksWaitForTheWorkThatIsDue(t *testing.T) {
 	rep, err = f.client.Maintain(ctx, 1)
 	require.NoError(t, err)
 	assert.Equal(t, buybutton.MaintenanceReport{ReadBack: 1}, rep)
+}
+
+// gatedPayments is a platform whose first payment read waits for the
+// gate, after telling entered; it counts the reads of each payment.
+type gatedPayments struct {
+	*memory.Provider
+	entered, gate chan struct{}
+	mu            *sync.Mutex
+	reads         map[string]int
+}
+
+func (p gatedPayments) Payment(ctx context.Context, id string) (provider.Payment, error) {
+	p.mu.Lock()
+	p.reads[id]++
+	first := p.reads[id] == 1
+	p.mu.Unlock()
+	if first {
+		p.entered <- struct{}{}
+		<-p.gate
+	}
+	return p.Provider.Payment(ctx, id)
+}
+
+// TestAReadBackUnderWayIsNotRepeated: a read-back claims its record for
+// a ClaimLease before its platform calls, so that passes running at once
+// (several instances, or a host running more than one to keep up) share
+// the read-backs out rather than each making them all. A second pass
+// while the first reads the order back leaves the order alone, and the
+// payment is read once.
+func TestAReadBackUnderWayIsNotRepeated(t *testing.T) {
+	p := gatedPayments{entered: make(chan struct{}), gate: make(chan struct{}), mu: &sync.Mutex{}, reads: map[string]int{}}
+	f := buildFixture(t, nil, nil, withPayments(func(shop *memory.Provider) provider.Payments { p.Provider = shop; return p }))
+	o := f.placed(t)
+	f.untilDue(o.ReadBackAt)
+
+	first := make(chan buybutton.MaintenanceReport)
+	go func() {
+		rep, err := f.client.Maintain(ctx, 10)
+		assert.NoError(t, err)
+		first <- rep
+	}()
+	<-p.entered // the first pass reads the payment back
+	rep, err := f.client.Maintain(ctx, 10)
+	require.NoError(t, err)
+	assert.Zero(t, rep, "the order is the first pass's")
+	close(p.gate)
+	assert.Equal(t, buybutton.MaintenanceReport{ReadBack: 1}, <-first)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	assert.Equal(t, 1, p.reads[o.PaymentID], "read once")
+	assert.Equal(t, o.PlacedAt.Add(2*readBack), f.order(t, o.ID).ReadBackAt)
 }
