@@ -266,7 +266,9 @@ func floorPlacement(ctx context.Context, pool *pgxpool.Pool, id string, d placem
 	}
 	place := &pgx.Batch{}
 	place.Queue(`UPDATE buybutton_records SET version = version + 1, body = $3 WHERE kind = 'checkout' AND id = $1 AND version = $2`, id, d.version+1, d.placed)
-	place.Queue(`INSERT INTO buybutton_records (kind, id, version, body, buyer_id, placed_at) VALUES ('order', $1, 1, $2, 'b', now())`, orderID, d.order)
+	// The order is read back later (Options.ReadBack): its read_back_at
+	// is indexed, as the library's is.
+	place.Queue(`INSERT INTO buybutton_records (kind, id, version, body, buyer_id, placed_at, read_back_at) VALUES ('order', $1, 1, $2, 'b', now(), now() + interval '4 days')`, orderID, d.order)
 	place.Queue(`INSERT INTO buybutton_refs (kind, merchant_id, external_id, id) VALUES ('order', 'shop', $1, $2)`, "po-"+id, orderID)
 	place.Queue(`INSERT INTO buybutton_refs (kind, merchant_id, external_id, id) VALUES ('payment', 'shop', $1, $2)`, "pay-"+id, orderID)
 	for i, t := range d.placeTransitions {
