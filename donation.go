@@ -217,11 +217,11 @@ func (c *Client) RefundDonation(ctx context.Context, p RefundDonationParams) (*R
 // ([provider.DisputeHistories]), it records each refund made on the
 // platform that the library has no record of, each refund that failed
 // there since it succeeded, and each dispute as it stands, as their
-// webhooks would have: for the webhooks a platform gave
-// up re-sending (Stripe after three days), so that the campaign's totals
-// and the donor's receipt say what was given back and taken back, and a
-// month charged back ends its monthly gift. [Client.Maintain] does all
-// of this on a schedule ([Options].ReadBack).
+// webhooks would have: for the webhooks a platform gave up re-sending
+// (Stripe after three days), so that the campaign's totals and the
+// donor's receipt say what was given back and taken back, and a month
+// charged back ends its monthly gift. [Client.Maintain] does all of this
+// on a schedule ([Options].ReadBack).
 func (c *Client) ReconcileDonation(ctx context.Context, donationID string) (*Donation, error) {
 	if err := c.catchUpDonation(ctx, donationID); err != nil {
 		return nil, err
