@@ -210,7 +210,7 @@ func readBackRecord[R readBackable](ctx context.Context, c *Client, kind, id str
 		_, err := setReadBack(ctx, c, kind, id, read, func(r R) (time.Time, bool) { return time.Time{}, readBackDue(r, now) })
 		return err
 	}
-	claim := now.Add(c.claimLease)
+	claim := c.now().Add(c.claimLease) // from now, not from the pass's start: a pass can be long
 	claimed, err := setReadBack(ctx, c, kind, id, read, func(r R) (time.Time, bool) { return claim, readBackDue(r, now) })
 	if err != nil || !claimed {
 		return err
