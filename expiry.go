@@ -97,7 +97,7 @@ func (c *Client) Maintain(ctx context.Context, batch int) (MaintenanceReport, er
 		return fmt.Errorf("buybutton: maintain: the store found a %q due, which has no DueAt", r.Kind)
 	})}
 	if n := min(batch-len(due), readBackShare(batch)); n > 0 && ctx.Err() == nil {
-		errs = append(errs, c.readBackDue(ctx, now, n, &rep))
+		errs = append(errs, c.takeReadBacks(ctx, now, n, &rep))
 	}
 	if c.retention > 0 && ctx.Err() == nil {
 		n, err := c.store.Prune(ctx, now.Add(-c.retention-pruneLag), batch)

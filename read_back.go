@@ -113,9 +113,9 @@ func readBackDue(r readBackable, now time.Time) bool {
 	return !at.IsZero() && !at.After(now)
 }
 
-// readBackDue reads back up to n records whose read-back came by now,
+// takeReadBacks reads back up to n records whose read-back came by now,
 // and counts them in rep.
-func (c *Client) readBackDue(ctx context.Context, now time.Time, n int, rep *MaintenanceReport) error {
+func (c *Client) takeReadBacks(ctx context.Context, now time.Time, n int, rep *MaintenanceReport) error {
 	due, err := c.store.ReadBacksDue(ctx, now, n)
 	if err != nil {
 		return fmt.Errorf("buybutton: maintain: read-backs: %w", err)
