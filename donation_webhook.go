@@ -312,10 +312,8 @@ func (c *Client) refundedOnPlatform(ctx context.Context, merchantID string, d *D
 	if err := checkRefundEvent(e, d.Currency); err != nil {
 		return err
 	}
-	for _, f := range d.Refunds {
-		if f.ProviderRefundID == e.RefundID {
-			return nil // ours, already recorded
-		}
+	if recordedRefund(d.Refunds, e.RefundID) >= 0 {
+		return nil // ours, already recorded
 	}
 	if err := checkRefundFits(d, *e.Amount); err != nil {
 		return err

@@ -291,7 +291,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 	}
 	for _, co := range checkouts {
 		co.Version++
-		s.dueQueue.add(DueRecord{"checkout", co.ID}, co.DueAt, s.dueAtLocked)
+		s.queueLocked(DueRecord{"checkout", co.ID}, co.DueAt, time.Time{})
 		s.checkouts[co.ID] = co
 	}
 	for _, o := range orders {
@@ -299,8 +299,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 			s.ordersOf[o.BuyerID] = append(s.ordersOf[o.BuyerID], o.ID)
 		}
 		o.Version++
-		s.dueQueue.add(DueRecord{"order", o.ID}, o.DueAt, s.dueAtLocked)
-		s.readBackQueue.add(DueRecord{"order", o.ID}, o.ReadBackAt, s.readBackAtLocked)
+		s.queueLocked(DueRecord{"order", o.ID}, o.DueAt, o.ReadBackAt)
 		s.orders[o.ID] = o
 	}
 	for _, w := range wallets {
@@ -316,8 +315,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 			s.donationsOf[d.BuyerID] = append(s.donationsOf[d.BuyerID], d.ID)
 		}
 		d.Version++
-		s.dueQueue.add(DueRecord{"donation", d.ID}, d.DueAt, s.dueAtLocked)
-		s.readBackQueue.add(DueRecord{"donation", d.ID}, d.ReadBackAt, s.readBackAtLocked)
+		s.queueLocked(DueRecord{"donation", d.ID}, d.DueAt, d.ReadBackAt)
 		s.donations[d.ID] = d
 	}
 	for _, m := range monthly {
@@ -325,7 +323,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 			s.monthlyOf[m.BuyerID] = append(s.monthlyOf[m.BuyerID], m.ID)
 		}
 		m.Version++
-		s.readBackQueue.add(DueRecord{"monthly_gift", m.ID}, m.ReadBackAt, s.readBackAtLocked)
+		s.queueLocked(DueRecord{"monthly_gift", m.ID}, time.Time{}, m.ReadBackAt)
 		s.monthly[m.ID] = m
 	}
 	for _, r := range tx.Refs {

@@ -18,10 +18,9 @@ type timeQueue struct {
 }
 
 // add adds record r, about to be committed with time at, unless at is
-// zero or the record is stored with that time already (timeOf: its time
-// as committed, zero if it is not stored).
-func (q *timeQueue) add(r DueRecord, at time.Time, timeOf func(DueRecord) time.Time) {
-	if !at.IsZero() && !at.Equal(timeOf(r)) {
+// zero or the record was stored with that time already (was).
+func (q *timeQueue) add(r DueRecord, at, was time.Time) {
+	if !at.IsZero() && !at.Equal(was) {
 		q.heap.push(r, at)
 	}
 }
@@ -56,42 +55,44 @@ func (q *timeQueue) take(t time.Time, limit int, timeOf func(DueRecord) time.Tim
 	return out
 }
 
-// dueAtLocked is the DueAt of record r as committed; zero if r is not
-// stored.
-func (s *memoryStore) dueAtLocked(r DueRecord) time.Time {
+// queueLocked adds record r, about to be committed with dueAt and
+// readBackAt, to the queues whose time it moves.
+func (s *memoryStore) queueLocked(r DueRecord, dueAt, readBackAt time.Time) {
+	wasDue, wasReadBack := s.timesLocked(r)
+	s.dueQueue.add(r, dueAt, wasDue)
+	s.readBackQueue.add(r, readBackAt, wasReadBack)
+}
+
+// timesLocked is the DueAt and the ReadBackAt of record r as committed
+// (zero for a time its kind has not); both zero if r is not stored.
+func (s *memoryStore) timesLocked(r DueRecord) (dueAt, readBackAt time.Time) {
 	switch r.Kind {
 	case "checkout":
 		if co, ok := s.checkouts[r.ID]; ok {
-			return co.DueAt
+			return co.DueAt, time.Time{}
 		}
 	case "order":
 		if o, ok := s.orders[r.ID]; ok {
-			return o.DueAt
+			return o.DueAt, o.ReadBackAt
 		}
 	case "donation":
 		if d, ok := s.donations[r.ID]; ok {
-			return d.DueAt
-		}
-	}
-	return time.Time{}
-}
-
-// readBackAtLocked is the ReadBackAt of record r as committed; zero if r
-// is not stored.
-func (s *memoryStore) readBackAtLocked(r DueRecord) time.Time {
-	switch r.Kind {
-	case "order":
-		if o, ok := s.orders[r.ID]; ok {
-			return o.ReadBackAt
-		}
-	case "donation":
-		if d, ok := s.donations[r.ID]; ok {
-			return d.ReadBackAt
+			return d.DueAt, d.ReadBackAt
 		}
 	case "monthly_gift":
 		if m, ok := s.monthly[r.ID]; ok {
-			return m.ReadBackAt
+			return time.Time{}, m.ReadBackAt
 		}
 	}
-	return time.Time{}
+	return time.Time{}, time.Time{}
+}
+
+func (s *memoryStore) dueAtLocked(r DueRecord) time.Time {
+	at, _ := s.timesLocked(r)
+	return at
+}
+
+func (s *memoryStore) readBackAtLocked(r DueRecord) time.Time {
+	_, at := s.timesLocked(r)
+	return at
 }

@@ -3,7 +3,6 @@ package buybutton
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/buybutton/buybutton/provider"
 )
@@ -180,7 +179,7 @@ func paymentCatchUp(o *Order, pay provider.Payment) []catchUpEvent {
 func refundEvents(recorded []Refund, listed []provider.ListedRefund, refunded, failed provider.EventType) []provider.Event {
 	var out []provider.Event
 	for _, r := range listed {
-		i := slices.IndexFunc(recorded, func(f Refund) bool { return f.ProviderRefundID == r.ID })
+		i := recordedRefund(recorded, r.ID)
 		switch {
 		case r.Failure == "" && i < 0:
 			out = append(out, provider.Event{ID: "sync:" + r.ID, Type: refunded, RefundID: r.ID, PaymentID: r.PaymentID, Amount: &r.Amount, Reason: "refunded on the platform (read back)"})

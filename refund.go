@@ -153,10 +153,16 @@ func checkRefundEvent(e provider.Event, cur money.Currency) error {
 // failure not told yet (or lost for good): the platform's list of refunds
 // says (catchUpPayment, catchUpDonation), before the event is refused.
 func unexplainedRefund(r refundable, e provider.Event) bool {
-	if e.Amount == nil || slices.ContainsFunc(*r.refundList(), func(f Refund) bool { return f.ProviderRefundID == e.RefundID }) {
+	if e.Amount == nil || recordedRefund(*r.refundList(), e.RefundID) >= 0 {
 		return false
 	}
 	return checkRefundFits(r, *e.Amount) != nil
+}
+
+// recordedRefund is the index in refunds of the one the platform knows
+// by providerRefundID, or -1.
+func recordedRefund(refunds []Refund, providerRefundID string) int {
+	return slices.IndexFunc(refunds, func(f Refund) bool { return f.ProviderRefundID == providerRefundID })
 }
 
 // checkRefundFits checks that a refund the platform reports, of amount,

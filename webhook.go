@@ -355,10 +355,8 @@ func (c *Client) applyOrderEvent(o *Order, tx *Tx, merchantID string, e provider
 		if err := checkRefundEvent(e, o.Currency); err != nil {
 			return err
 		}
-		for _, r := range o.Refunds {
-			if r.ProviderRefundID == e.RefundID {
-				return nil // ours, already recorded
-			}
+		if recordedRefund(o.Refunds, e.RefundID) >= 0 {
+			return nil // ours, already recorded
 		}
 		if facts.captured != nil {
 			c.capturedOnPlatform(o, tx, *facts.captured, actor, now)
