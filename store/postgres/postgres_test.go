@@ -93,21 +93,49 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-// writeAsBefore writes tx's records as a release before migration 6
-// wrote them, into a schema as it left it: in the columns it had, which
-// the Store's Commit no longer writes alone.
+// writeAsBefore inserts tx's records as a release before migration 6
+// wrote them: in the columns it had, which the Store's Commit no longer
+// writes alone, with no ReadBackAt in their bodies.
 func writeAsBefore(t *testing.T, ctx context.Context, pool *pgxpool.Pool, tx *buybutton.Tx) {
 	t.Helper()
 	for _, r := range recordsOf(tx) {
-		body, err := json.Marshal(r.body)
-		if err != nil {
-			t.Fatal(err)
-		}
 		if _, err := pool.Exec(ctx, `INSERT INTO buybutton_records (kind, id, version, body, buyer_id, placed_at, due_at)
-			VALUES ($1, $2, 1, $3, $4, $5, $6)`, r.kind, r.id, body, r.buyerID, r.placedAt, r.dueAt); err != nil {
+			VALUES ($1, $2, 1, $3, $4, $5, $6)`, r.kind, r.id, bodyAsBefore(t, r.body), r.buyerID, r.placedAt, r.dueAt); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// updateAsBefore updates tx's records, each at its version, as a release
+// before migration 6 did: read_back_at is not among the columns it sets.
+func updateAsBefore(t *testing.T, ctx context.Context, pool *pgxpool.Pool, tx *buybutton.Tx) {
+	t.Helper()
+	for _, r := range recordsOf(tx) {
+		tag, err := pool.Exec(ctx, `UPDATE buybutton_records SET version = version + 1, body = $4, buyer_id = $5, placed_at = $6, due_at = $7
+			WHERE kind = $1 AND id = $2 AND version = $3`, r.kind, r.id, r.version, bodyAsBefore(t, r.body), r.buyerID, r.placedAt, r.dueAt)
+		if err != nil || tag.RowsAffected() != 1 {
+			t.Fatalf("updating %s %s as before: %d rows, %v", r.kind, r.id, tag.RowsAffected(), err)
+		}
+	}
+}
+
+// bodyAsBefore is a record's body as a release before migration 6 wrote
+// it: without ReadBackAt, a field it did not have.
+func bodyAsBefore(t *testing.T, record any) []byte {
+	t.Helper()
+	body, err := json.Marshal(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		t.Fatal(err)
+	}
+	delete(fields, "ReadBackAt")
+	if body, err = json.Marshal(fields); err != nil {
+		t.Fatal(err)
+	}
+	return body
 }
 
 // TestMigrationMakesPendingRefundsDue: orders and donations written
@@ -169,10 +197,6 @@ func TestMigrationSchedulesReadBacks(t *testing.T) {
 		},
 	}
 	writeAsBefore(t, ctx, pool, tx)
-	// As the old release wrote them: no ReadBackAt in the body.
-	if _, err := pool.Exec(ctx, `UPDATE buybutton_records SET body = body - 'ReadBackAt'`); err != nil {
-		t.Fatal(err)
-	}
 	if err := Migrate(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
@@ -203,6 +227,69 @@ func TestMigrationSchedulesReadBacks(t *testing.T) {
 	}
 	if open.ReadBackAt.Equal(canceled.ReadBackAt) {
 		t.Fatalf("both orders read back at %v: want a time drawn for each", open.ReadBackAt)
+	}
+}
+
+// TestAnEarlierReleaseRunningOnKeepsReadBacks: during an upgrade,
+// instances of a release before migration 6 run on beside the new ones,
+// and write orders, donations and monthly gifts in the form they know:
+// no ReadBackAt in the body, no read_back_at. An order one of them places
+// is read back within four days (the default Options.ReadBack), as the
+// migration scheduled those it found. An order one of them updates keeps
+// the read-back it had, in its body as in the index. Were the two to
+// disagree, maintenance would skip the order (its body says it is not
+// due) while ReadBacksDue went on listing it first, before every
+// read-back behind it, for ever.
+func TestAnEarlierReleaseRunningOnKeepsReadBacks(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, freshSchema(t), 2)
+	s := New(pool)
+	now := time.Now()
+	due := now.Add(-time.Minute).Truncate(time.Microsecond) // PostgreSQL keeps microseconds
+	later := now.Add(time.Hour).Truncate(time.Microsecond)
+	placed := func(id string, readBackAt time.Time) *buybutton.Order {
+		return &buybutton.Order{ID: id, BuyerID: "b", Currency: "USD", Status: buybutton.OrderPlaced, PlacedAt: now.Add(-5 * 24 * time.Hour), ReadBackAt: readBackAt}
+	}
+	if err := s.Commit(ctx, &buybutton.Tx{Orders: []*buybutton.Order{placed("ord-due", due), placed("ord-later", later), placed("ord-ended", time.Time{})}}); err != nil {
+		t.Fatal(err)
+	}
+	// An instance of the earlier release ships all three and places a
+	// fourth.
+	shipped := &buybutton.Tx{}
+	for _, id := range []string{"ord-due", "ord-later", "ord-ended"} {
+		o, err := s.Order(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Status = buybutton.OrderFulfilled
+		shipped.Orders = append(shipped.Orders, o)
+	}
+	updateAsBefore(t, ctx, pool, shipped)
+	writeAsBefore(t, ctx, pool, &buybutton.Tx{Orders: []*buybutton.Order{{ID: "ord-new", BuyerID: "b", Currency: "USD", Status: buybutton.OrderPlaced, PlacedAt: now}}})
+
+	for id, want := range map[string]time.Time{"ord-due": due, "ord-later": later, "ord-ended": {}} {
+		o, err := s.Order(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Status != buybutton.OrderFulfilled || !o.ReadBackAt.Equal(want) {
+			t.Errorf("order %s after the earlier release's update: %s, read back at %v; want fulfilled, read back at %v as before", id, o.Status, o.ReadBackAt, want)
+		}
+	}
+	fresh, err := s.Order(ctx, "ord-new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.ReadBackAt.Before(now.Add(4*24*time.Hour-time.Minute)) || fresh.ReadBackAt.After(time.Now().Add(4*24*time.Hour+time.Minute)) {
+		t.Errorf("order the earlier release placed is read back at %v; want four days after it was placed, %v", fresh.ReadBackAt, now.Add(4*24*time.Hour))
+	}
+	listed, err := s.ReadBacksDue(ctx, now.Add(5*24*time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []buybutton.DueRecord{{Kind: "order", ID: "ord-due"}, {Kind: "order", ID: "ord-later"}, {Kind: "order", ID: "ord-new"}}
+	if !slices.Equal(listed, want) {
+		t.Fatalf("read-backs listed = %v, want %v", listed, want)
 	}
 }
 
