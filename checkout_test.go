@@ -133,7 +133,7 @@ func TestCheckoutFromCartToOrder(t *testing.T) {
 	assert.Equal(t, "buyer:"+buyer, tr[4].Actor)
 	assert.Equal(t, []buybutton.EventType{buybutton.EventOrderPlaced, buybutton.EventPaymentCaptured}, f.pendingEvents(t))
 
-	orders, err := f.client.Orders(ctx, buyer, 0, 10)
+	orders, err := f.client.Orders(ctx, buyer, "", 10)
 	require.NoError(t, err)
 	require.Len(t, orders, 1)
 	assert.Equal(t, o.ID, orders[0].ID)
@@ -318,7 +318,7 @@ func TestBuyersOnlyTouchTheirOwn(t *testing.T) {
 	}
 	assert.Equal(t, before, f.shop.Stats(), "nothing happened at the provider")
 	assert.Equal(t, buybutton.CheckoutShippingSelected, f.checkout(t, other.ID).State)
-	list, err := f.client.Orders(ctx, thief, 0, 10)
+	list, err := f.client.Orders(ctx, thief, "", 10)
 	require.NoError(t, err)
 	assert.Empty(t, list)
 	mine, err := f.client.SavedDetails(ctx, buyer)

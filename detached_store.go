@@ -77,19 +77,19 @@ func (d detachedStore) MonthlyGift(ctx context.Context, id string) (*MonthlyGift
 	return call(ctx, func(ctx context.Context) (*MonthlyGift, error) { return d.s.MonthlyGift(ctx, id) })
 }
 
-func (d detachedStore) OrdersByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*Order, error) {
-	return call(ctx, func(ctx context.Context) ([]*Order, error) { return d.s.OrdersByBuyer(ctx, buyerID, offset, limit) })
+func (d detachedStore) OrdersByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*Order, error) {
+	return call(ctx, func(ctx context.Context) ([]*Order, error) { return d.s.OrdersByBuyer(ctx, buyerID, after, limit) })
 }
 
-func (d detachedStore) DonationsByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*Donation, error) {
+func (d detachedStore) DonationsByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*Donation, error) {
 	return call(ctx, func(ctx context.Context) ([]*Donation, error) {
-		return d.s.DonationsByBuyer(ctx, buyerID, offset, limit)
+		return d.s.DonationsByBuyer(ctx, buyerID, after, limit)
 	})
 }
 
-func (d detachedStore) MonthlyGiftsByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*MonthlyGift, error) {
+func (d detachedStore) MonthlyGiftsByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*MonthlyGift, error) {
 	return call(ctx, func(ctx context.Context) ([]*MonthlyGift, error) {
-		return d.s.MonthlyGiftsByBuyer(ctx, buyerID, offset, limit)
+		return d.s.MonthlyGiftsByBuyer(ctx, buyerID, after, limit)
 	})
 }
 

@@ -668,38 +668,46 @@ func TestADonorsGivingIsListed(t *testing.T) {
 	f.renewMonthly(t)
 	other := f.give(t, cp, buybutton.StartDonationParams{BuyerID: "buyer-2", CampaignID: cp.ID, Amount: usd("10.00")})
 
-	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
+	gifts, err := f.client.Donations(ctx, buyer, "", 10)
 	require.NoError(t, err)
 	require.Len(t, gifts, 3)
 	assert.Equal(t, first.MonthlyID, gifts[0].MonthlyID, "the second month, newest")
 	assert.Empty(t, gifts[0].CheckoutID, "a renewal")
 	assert.Equal(t, []string{first.ID, once.ID}, []string{gifts[1].ID, gifts[2].ID})
-	page, err := f.client.Donations(ctx, buyer, 1, 1)
+	page, err := f.client.Donations(ctx, buyer, gifts[0].ID, 1)
 	require.NoError(t, err)
 	require.Len(t, page, 1)
 	assert.Equal(t, first.ID, page[0].ID)
 
-	monthly, err := f.client.MonthlyGifts(ctx, buyer, 0, 10)
+	monthly, err := f.client.MonthlyGifts(ctx, buyer, "", 10)
 	require.NoError(t, err)
 	require.Len(t, monthly, 1)
 	assert.Equal(t, first.MonthlyID, monthly[0].ID)
 	assert.Equal(t, 2, monthly[0].Months)
 
-	theirs, err := f.client.Donations(ctx, "buyer-2", 0, 10)
+	theirs, err := f.client.Donations(ctx, "buyer-2", "", 10)
 	require.NoError(t, err)
 	require.Len(t, theirs, 1)
 	assert.Equal(t, other.ID, theirs[0].ID)
-	none, err := f.client.MonthlyGifts(ctx, "buyer-2", 0, 10)
+	none, err := f.client.MonthlyGifts(ctx, "buyer-2", "", 10)
 	require.NoError(t, err)
 	assert.Empty(t, none)
 
 	for name, err := range map[string]error{
-		"no donor":       second(f.client.Donations(ctx, "", 0, 10)),
-		"no limit":       second(f.client.Donations(ctx, buyer, 0, 0)),
-		"negative":       second(f.client.MonthlyGifts(ctx, buyer, -1, 10)),
-		"limit over 100": second(f.client.MonthlyGifts(ctx, buyer, 0, 101)),
+		"no donor":       second(f.client.Donations(ctx, "", "", 10)),
+		"no limit":       second(f.client.Donations(ctx, buyer, "", 0)),
+		"limit over 100": second(f.client.MonthlyGifts(ctx, buyer, "", 101)),
+		"after too long": second(f.client.Donations(ctx, buyer, strings.Repeat("d", provider.MaxIDLength+1), 10)),
 	} {
 		assert.ErrorIs(t, err, buybutton.ErrInvalidInput, name)
+	}
+	for name, err := range map[string]error{
+		"after another donor's gift": second(f.client.Donations(ctx, buyer, other.ID, 10)),
+		"after a monthly gift":       second(f.client.Donations(ctx, buyer, first.MonthlyID, 10)),
+		"monthly after a donation":   second(f.client.MonthlyGifts(ctx, buyer, first.ID, 10)),
+		"monthly after no such gift": second(f.client.MonthlyGifts(ctx, buyer, "mon_nope", 10)),
+	} {
+		assert.ErrorIs(t, err, buybutton.ErrNotFound, name)
 	}
 }
 

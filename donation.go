@@ -167,13 +167,14 @@ func (c *Client) Donation(ctx context.Context, buyerID, donationID string) (*Don
 }
 
 // Donations lists a donor's donations, newest first: one-off gifts and
-// each month of a monthly one, limit (1 to 100) of them, skipping the
-// first offset. See [Client.Orders].
-func (c *Client) Donations(ctx context.Context, buyerID string, offset, limit int) ([]*Donation, error) {
-	if err := checkPage(buyerID, offset, limit); err != nil {
+// each month of a monthly one, limit (1 to 100) of them, beginning after
+// the donation whose id is after, or with the newest when after is
+// empty. See [Client.Orders].
+func (c *Client) Donations(ctx context.Context, buyerID, after string, limit int) ([]*Donation, error) {
+	if err := checkPage(buyerID, after, limit); err != nil {
 		return nil, err
 	}
-	return c.store.DonationsByBuyer(ctx, buyerID, offset, limit)
+	return c.store.DonationsByBuyer(ctx, buyerID, after, limit)
 }
 
 // donationEvent describes something that happened to a donation.

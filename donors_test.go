@@ -184,7 +184,7 @@ func TestAHiddenSupporterStaysHidden(t *testing.T) {
 	names, donors = f.supporters(t, cp)
 	assert.Equal(t, []string{"Ada Lovelace"}, names, "neither the renewal nor the gift counted again shows the name")
 	assert.Equal(t, 2, donors)
-	gifts, err := f.client.Donations(ctx, "buyer-2", 0, 10)
+	gifts, err := f.client.Donations(ctx, "buyer-2", "", 10)
 	require.NoError(t, err)
 	require.Len(t, gifts, 3)
 	for _, d := range gifts {

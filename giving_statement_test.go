@@ -1,6 +1,7 @@
 package buybutton_test
 
 import (
+	"context"
 	"testing"
 	"time"
 	_ "time/tzdata"
@@ -91,4 +92,54 @@ func TestAGivingStatementReachesTheZoneFurthestAhead(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, st.Nonprofits, 1)
 	assert.Equal(t, lastOf2026.ID, st.Nonprofits[0].Gifts[0].DonationID)
+}
+
+// TestAGiftGivenWhileTheStatementReadsIsNotCountedTwice: a statement
+// reads the donor's gifts a page at a time, newest first. A gift given
+// between two of its reads comes first in the list; it must not push the
+// last gift of the page read onto the next page, where it would be
+// counted a second time.
+func TestAGiftGivenWhileTheStatementReadsIsNotCountedTwice(t *testing.T) {
+	store := &giftDuringRead{Store: buybutton.NewMemoryStore()}
+	f := newCharity(t, &buybutton.Options{Store: store})
+	cp := f.campaign(t)
+	const given = 45 // more than a page of the library's reads
+	for range given {
+		f.give(t, cp, ada(buybutton.DonorPrivacy{}))
+		f.clock.Advance(time.Minute)
+	}
+	store.give = func() { f.give(t, cp, ada(buybutton.DonorPrivacy{})) }
+
+	st, err := f.client.GivingStatement(ctx, buyer, 2026)
+	require.NoError(t, err)
+	require.Len(t, st.Nonprofits, 1)
+	seen := map[string]int{}
+	for _, g := range st.Nonprofits[0].Gifts {
+		seen[g.DonationID]++
+	}
+	for id, n := range seen {
+		assert.Equal(t, 1, n, "gift %s listed %d times", id, n)
+	}
+	require.Positive(t, store.gave, "no gift was given during the read")
+	assert.Len(t, st.Nonprofits[0].Gifts, given, "the gifts given before the read; those given during it come before the pages it read")
+	assert.Equal(t, "1125.00 USD", st.Nonprofits[0].Deductible.String(), "45 gifts of 25.00")
+}
+
+// giftDuringRead is a store on which the donor gives again (give) before
+// each read of a page of their donations after the first.
+type giftDuringRead struct {
+	buybutton.Store
+	give func()
+	gave int
+}
+
+func (s *giftDuringRead) DonationsByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*buybutton.Donation, error) {
+	if after != "" && s.give != nil {
+		give := s.give
+		s.give = nil // the gift reads the list too
+		give()
+		s.give = give
+		s.gave++
+	}
+	return s.Store.DonationsByBuyer(ctx, buyerID, after, limit)
 }

@@ -61,8 +61,8 @@ func (s contextStore) MonthlyGift(ctx context.Context, id string) (*buybutton.Mo
 	return unsent(ctx, func() (*buybutton.MonthlyGift, error) { return s.Store.MonthlyGift(ctx, id) })
 }
 
-func (s contextStore) OrdersByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*buybutton.Order, error) {
-	return unsent(ctx, func() ([]*buybutton.Order, error) { return s.Store.OrdersByBuyer(ctx, buyerID, offset, limit) })
+func (s contextStore) OrdersByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*buybutton.Order, error) {
+	return unsent(ctx, func() ([]*buybutton.Order, error) { return s.Store.OrdersByBuyer(ctx, buyerID, after, limit) })
 }
 
 func (s contextStore) Lookup(ctx context.Context, ref buybutton.Ref) (string, error) {

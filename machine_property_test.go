@@ -786,13 +786,13 @@ func (m *machineModel) Check(t *rapid.T) {
 	// The orders are the store's, however they were placed (a confirm, a
 	// webhook, a reconcile, maintenance).
 	m.orders = m.orders[:0]
-	for offset := 0; ; offset += 100 {
-		page, err := m.f.store.OrdersByBuyer(ctx, buyer, offset, 100)
+	for after := ""; ; {
+		page, err := m.f.store.OrdersByBuyer(ctx, buyer, after, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, o := range page {
-			m.orders = append(m.orders, o.ID)
+			m.orders, after = append(m.orders, o.ID), o.ID
 		}
 		if len(page) < 100 {
 			break

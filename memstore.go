@@ -1,9 +1,11 @@
 package buybutton
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -43,8 +45,8 @@ type memoryStore struct {
 	campaigns map[string]*Campaign
 	donations map[string]*Donation
 	monthly   map[string]*MonthlyGift
-	// ordersOf, donationsOf and monthlyOf hold each buyer's record ids,
-	// in the order they were inserted: the ...ByBuyer lists.
+	// ordersOf, donationsOf and monthlyOf hold each buyer's record ids:
+	// the ...ByBuyer lists.
 	ordersOf    map[string][]string
 	donationsOf map[string][]string
 	monthlyOf   map[string][]string
@@ -115,38 +117,46 @@ func (s *memoryStore) MonthlyGift(_ context.Context, id string) (*MonthlyGift, e
 	return get(s, s.monthly, "monthly gift", id, clonePtr[MonthlyGift])
 }
 
-func (s *memoryStore) OrdersByBuyer(_ context.Context, buyerID string, offset, limit int) ([]*Order, error) {
-	return byBuyer(s, s.orders, s.ordersOf, buyerID, func(o *Order) time.Time { return o.PlacedAt }, cloneOrder, offset, limit), nil
+func (s *memoryStore) OrdersByBuyer(_ context.Context, buyerID, after string, limit int) ([]*Order, error) {
+	return byBuyer(s, s.orders, s.ordersOf, "order", buyerID, func(o *Order) time.Time { return o.PlacedAt }, cloneOrder, after, limit)
 }
 
-func (s *memoryStore) DonationsByBuyer(_ context.Context, buyerID string, offset, limit int) ([]*Donation, error) {
-	return byBuyer(s, s.donations, s.donationsOf, buyerID, func(d *Donation) time.Time { return d.GivenAt }, cloneDonation, offset, limit), nil
+func (s *memoryStore) DonationsByBuyer(_ context.Context, buyerID, after string, limit int) ([]*Donation, error) {
+	return byBuyer(s, s.donations, s.donationsOf, "donation", buyerID, func(d *Donation) time.Time { return d.GivenAt }, cloneDonation, after, limit)
 }
 
-func (s *memoryStore) MonthlyGiftsByBuyer(_ context.Context, buyerID string, offset, limit int) ([]*MonthlyGift, error) {
-	return byBuyer(s, s.monthly, s.monthlyOf, buyerID, func(m *MonthlyGift) time.Time { return m.CreatedAt }, clonePtr[MonthlyGift], offset, limit), nil
+func (s *memoryStore) MonthlyGiftsByBuyer(_ context.Context, buyerID, after string, limit int) ([]*MonthlyGift, error) {
+	return byBuyer(s, s.monthly, s.monthlyOf, "monthly gift", buyerID, func(m *MonthlyGift) time.Time { return m.CreatedAt }, clonePtr[MonthlyGift], after, limit)
 }
 
 // byBuyer pages through the records of m whose ids index holds under
-// buyerID, newest (at) first, then the last inserted first.
-func byBuyer[T any](s *memoryStore, m map[string]*T, index map[string][]string, buyerID string, at func(*T) time.Time, clone func(*T) *T, offset, limit int) []*T {
+// buyerID, newest (at) first, then greatest id first, after the one
+// whose id is after (see [Store].OrdersByBuyer).
+func byBuyer[T any](s *memoryStore, m map[string]*T, index map[string][]string, kind, buyerID string, at func(*T) time.Time, clone func(*T) *T, after string, limit int) ([]*T, error) {
+	type listed struct {
+		id string
+		r  *T
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	ids := index[buyerID]
-	if offset >= len(ids) {
-		return nil
+	all := make([]listed, len(index[buyerID]))
+	for i, id := range index[buyerID] {
+		all[i] = listed{id, m[id]}
 	}
-	all := make([]*T, len(ids))
-	for i, id := range ids {
-		all[len(ids)-1-i] = m[id]
+	slices.SortFunc(all, func(a, b listed) int { return cmp.Or(at(b.r).Compare(at(a.r)), strings.Compare(b.id, a.id)) })
+	if after != "" {
+		i := slices.IndexFunc(all, func(l listed) bool { return l.id == after })
+		if i < 0 {
+			return nil, fmt.Errorf("%w: %s %s of buyer %s", ErrNotFound, kind, truncate(after, 128), truncate(buyerID, 128))
+		}
+		all = all[i+1:]
 	}
-	slices.SortStableFunc(all, func(a, b *T) int { return at(b).Compare(at(a)) })
-	all = all[offset:min(len(all), offset+limit)]
+	all = all[:min(len(all), limit)]
 	out := make([]*T, len(all))
-	for i, r := range all {
-		out[i] = clone(r)
+	for i, l := range all {
+		out[i] = clone(l.r)
 	}
-	return out
+	return out, nil
 }
 
 func (s *memoryStore) Lookup(_ context.Context, ref Ref) (string, error) {

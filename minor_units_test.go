@@ -146,7 +146,7 @@ func TestAPlatformsChargeUnitIsWhatAmountsAreMadeIn(t *testing.T) {
 	}})
 	require.ErrorAs(t, err, &field)
 	assert.Equal(t, "quote.unit_price", field.Field)
-	orders, err := client.Orders(ctx, "buyer-2", 0, 10)
+	orders, err := client.Orders(ctx, "buyer-2", "", 10)
 	require.NoError(t, err)
 	assert.Empty(t, orders)
 

@@ -95,13 +95,15 @@ func (c *Client) MonthlyGift(ctx context.Context, buyerID, monthlyID string) (*M
 }
 
 // MonthlyGifts lists a donor's monthly gifts, running and canceled,
-// newest first: limit (1 to 100) of them, skipping the first offset. It
-// is what a donor's "my giving" page shows, beside [Client.CancelMonthly].
-func (c *Client) MonthlyGifts(ctx context.Context, buyerID string, offset, limit int) ([]*MonthlyGift, error) {
-	if err := checkPage(buyerID, offset, limit); err != nil {
+// newest first: limit (1 to 100) of them, beginning after the gift whose
+// id is after, or with the newest when after is empty (see
+// [Client.Orders]). It is what a donor's "my giving" page shows, beside
+// [Client.CancelMonthly].
+func (c *Client) MonthlyGifts(ctx context.Context, buyerID, after string, limit int) ([]*MonthlyGift, error) {
+	if err := checkPage(buyerID, after, limit); err != nil {
 		return nil, err
 	}
-	return c.store.MonthlyGiftsByBuyer(ctx, buyerID, offset, limit)
+	return c.store.MonthlyGiftsByBuyer(ctx, buyerID, after, limit)
 }
 
 // CancelMonthly stops a donor's monthly gift: the provider charges no more

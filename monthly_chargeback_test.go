@@ -26,7 +26,7 @@ func TestAMonthlyGiftEndsWhenAMonthIsChargedBack(t *testing.T) {
 	f := newCharity(t, nil)
 	first := f.giveMonthly(t, f.campaign(t))
 	f.renewMonthly(t)
-	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
+	gifts, err := f.client.Donations(ctx, buyer, "", 10)
 	require.NoError(t, err)
 	require.Len(t, gifts, 2)
 	second := gifts[0]
@@ -172,7 +172,7 @@ func TestAMonthsDisputeBeforeItsMonthRecordsTheMonthFirst(t *testing.T) {
 	require.NoError(t, f.shop.CloseDispute(dispute, provider.DisputeLost))
 	f.deliver(t) // the dispute's events, not the month's
 
-	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
+	gifts, err := f.client.Donations(ctx, buyer, "", 10)
 	require.NoError(t, err)
 	require.Len(t, gifts, 2, "the month is recorded")
 	month := gifts[0]
@@ -191,7 +191,7 @@ func TestAMonthsDisputeBeforeItsMonthRecordsTheMonthFirst(t *testing.T) {
 	again, err := f.client.MonthlyGift(ctx, buyer, first.MonthlyID)
 	require.NoError(t, err)
 	assert.Equal(t, 2, again.Months, "the month's own event records nothing twice")
-	gifts, err = f.client.Donations(ctx, buyer, 0, 10)
+	gifts, err = f.client.Donations(ctx, buyer, "", 10)
 	require.NoError(t, err)
 	assert.Len(t, gifts, 2)
 	assert.Equal(t, told, f.pendingEvents(t), "and tells nothing more")
@@ -218,7 +218,7 @@ func TestAMonthsDisputeNamingOnlyItsPaymentRecordsTheMonthFirst(t *testing.T) {
 	}, f.clock.Now())
 	require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
 
-	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
+	gifts, err := f.client.Donations(ctx, buyer, "", 10)
 	require.NoError(t, err)
 	require.Len(t, gifts, 2, "the month is recorded")
 	assert.Equal(t, renewal.DonationID, gifts[0].ProviderDonationID)
@@ -231,7 +231,7 @@ func TestAMonthsDisputeNamingOnlyItsPaymentRecordsTheMonthFirst(t *testing.T) {
 	// nothing is recorded, and the delivery is taken.
 	h, body = f.shop.Sign(provider.Event{ID: "evt_other", Type: provider.EventPaymentDisputed, OccurredAt: f.clock.Now(), PaymentID: "pay_elsewhere", DisputeID: "dp_other", Amount: &amount}, f.clock.Now())
 	require.NoError(t, f.client.HandleWebhook(ctx, shopID, h, body))
-	again, err := f.client.Donations(ctx, buyer, 0, 10)
+	again, err := f.client.Donations(ctx, buyer, "", 10)
 	require.NoError(t, err)
 	assert.Len(t, again, 2)
 }

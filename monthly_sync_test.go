@@ -48,7 +48,7 @@ func TestReconcileMonthlyRecordsMonthsWhoseWebhooksWereLost(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 3, got.Months)
 	assert.Equal(t, buybutton.MonthlyActive, got.Status)
-	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
+	gifts, err := f.client.Donations(ctx, buyer, "", 10)
 	require.NoError(t, err)
 	require.Len(t, gifts, 3)
 	for _, d := range gifts {
@@ -144,7 +144,7 @@ func TestReconcileDonationEndsAMonthlyGiftChargedBack(t *testing.T) {
 	f := newCharity(t, nil)
 	cp := f.campaign(t)
 	mg := f.monthlyGift(t, cp)
-	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
+	gifts, err := f.client.Donations(ctx, buyer, "", 10)
 	require.NoError(t, err)
 	month := gifts[0]
 	id, err := f.shop.Dispute(month.ProviderDonationID, month.Charged, "fraudulent", false)

@@ -245,21 +245,31 @@ func (c *Client) Order(ctx context.Context, buyerID, orderID string) (*Order, er
 }
 
 // Orders lists a buyer's orders, newest first: limit (1 to 100) of
-// them, skipping the first offset.
-func (c *Client) Orders(ctx context.Context, buyerID string, offset, limit int) ([]*Order, error) {
-	if err := checkPage(buyerID, offset, limit); err != nil {
+// them, beginning after the order whose id is after, or with the newest
+// when after is empty. Pass the id of the last order of a page to read
+// the next: it reads on from exactly there, whatever the buyer ordered
+// meanwhile, with nothing twice and nothing skipped (an offset would
+// shift by each order placed between two pages). An after that is not
+// one of the buyer's orders is ErrNotFound.
+func (c *Client) Orders(ctx context.Context, buyerID, after string, limit int) ([]*Order, error) {
+	if err := checkPage(buyerID, after, limit); err != nil {
 		return nil, err
 	}
-	return c.store.OrdersByBuyer(ctx, buyerID, offset, limit)
+	return c.store.OrdersByBuyer(ctx, buyerID, after, limit)
 }
 
 // checkPage checks the arguments of a list of a buyer's records.
-func checkPage(buyerID string, offset, limit int) error {
+func checkPage(buyerID, after string, limit int) error {
 	if err := checkID("buyer_id", buyerID, provider.MaxIDLength); err != nil {
 		return err
 	}
-	if offset < 0 || limit < 1 || limit > 100 {
-		return invalid("limit", "offset must be at least 0 and limit 1 to 100")
+	if after != "" {
+		if err := checkID("after", after, provider.MaxIDLength); err != nil {
+			return err
+		}
+	}
+	if limit < 1 || limit > 100 {
+		return invalid("limit", "limit must be 1 to 100")
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package buybutton_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -421,17 +422,24 @@ func TestPartialShipmentsThenTheRest(t *testing.T) {
 	assert.Equal(t, []provider.Shipment{first, parcel}, got.Shipments)
 }
 
+// TestOrdersArePagedNewestFirst: a buyer's orders come newest first, a
+// page after the last of the one before. An order placed between two
+// pages is before them both, and repeats none: with an offset, it would
+// push the last order of the first page onto the second.
 func TestOrdersArePagedNewestFirst(t *testing.T) {
 	f := newShop(t, nil)
-	var placed []string
-	for range 3 {
+	place := func() string {
 		o, err := f.confirm(f.ready(t, buyer, book(1)), memory.TokenApprove)
 		require.NoError(t, err)
-		placed = append(placed, o.ID)
 		f.clock.Advance(time.Minute)
+		return o.ID
 	}
-	ids := func(offset, limit int) []string {
-		page, err := f.client.Orders(ctx, buyer, offset, limit)
+	var placed []string
+	for range 3 {
+		placed = append(placed, place())
+	}
+	ids := func(after string, limit int) []string {
+		page, err := f.client.Orders(ctx, buyer, after, limit)
 		require.NoError(t, err)
 		var out []string
 		for _, o := range page {
@@ -439,15 +447,23 @@ func TestOrdersArePagedNewestFirst(t *testing.T) {
 		}
 		return out
 	}
-	assert.Equal(t, []string{placed[2], placed[1]}, ids(0, 2))
-	assert.Equal(t, []string{placed[0]}, ids(2, 2))
-	assert.Empty(t, ids(3, 2))
-	for name, p := range map[string][2]int{"negative offset": {-1, 10}, "no limit": {0, 0}, "limit over 100": {0, 101}} {
-		_, err := f.client.Orders(ctx, buyer, p[0], p[1])
+	assert.Equal(t, []string{placed[2], placed[1]}, ids("", 2))
+	newer := place()
+	assert.Equal(t, []string{placed[0]}, ids(placed[1], 2))
+	assert.Empty(t, ids(placed[0], 2))
+	assert.Equal(t, []string{newer, placed[2]}, ids("", 2))
+
+	for name, p := range map[string]struct {
+		after string
+		limit int
+	}{"no limit": {"", 0}, "limit over 100": {"", 101}, "after too long": {strings.Repeat("o", provider.MaxIDLength+1), 10}} {
+		_, err := f.client.Orders(ctx, buyer, p.after, p.limit)
 		assert.ErrorIs(t, err, buybutton.ErrInvalidInput, name)
 	}
-	_, err := f.client.Orders(ctx, "", 0, 10)
+	_, err := f.client.Orders(ctx, "", "", 10)
 	assert.ErrorIs(t, err, buybutton.ErrInvalidInput)
+	_, err = f.client.Orders(ctx, "someone-else", placed[1], 10)
+	assert.ErrorIs(t, err, buybutton.ErrNotFound, "a page after another buyer's order")
 }
 
 // TestCancelAfterADashboardCaptureRefundsOnTheRecord: under

@@ -278,7 +278,7 @@ func TestAMonthlyGiftEndedByAChargebackIsReadBackAfterItsEnd(t *testing.T) {
 	f := newCharity(t, nil)
 	cp := f.campaign(t)
 	mg := f.monthlyGift(t, cp)
-	gifts, err := f.client.Donations(ctx, buyer, 0, 10)
+	gifts, err := f.client.Donations(ctx, buyer, "", 10)
 	require.NoError(t, err)
 	f.untilDue(mg.ReadBackAt.Add(-day)) // its read-back a day away
 	id, err := f.shop.Dispute(gifts[0].ProviderDonationID, gifts[0].Charged, "fraudulent", false)

@@ -54,7 +54,7 @@ func TestAReceiptIsDatedInTheDonorsTimeZone(t *testing.T) {
 	assert.Equal(t, "2026-12-31", first.Receipt().Date)
 	f.deliver(t)
 	f.renewMonthly(t) // 31 days on: 03:00 UTC on 1 February, 7 p.m. on 31 January in Los Angeles
-	months, err := f.client.Donations(ctx, "buyer-3", 0, 10)
+	months, err := f.client.Donations(ctx, "buyer-3", "", 10)
 	require.NoError(t, err)
 	require.Len(t, months, 2)
 	assert.Equal(t, "America/Los_Angeles", months[0].TimeZone)

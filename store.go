@@ -58,11 +58,16 @@ type Store interface {
 	// OrdersByBuyer, DonationsByBuyer and MonthlyGiftsByBuyer return up
 	// to limit of a buyer's records of their kind, newest first (an
 	// order's PlacedAt, a donation's GivenAt, a monthly gift's
-	// CreatedAt: times a record keeps for ever, so that pages do not
-	// shift as records change), skipping the first offset.
-	OrdersByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*Order, error)
-	DonationsByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*Donation, error)
-	MonthlyGiftsByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*MonthlyGift, error)
+	// CreatedAt: times a record keeps for ever), then greatest id first,
+	// beginning after the record whose id is after, or with the newest
+	// when after is empty. A page begun after the last record of the
+	// page before reads on from exactly there, whatever was added
+	// meanwhile: nothing read twice, nothing skipped. An after that is
+	// not the id of one of the buyer's records of the kind is
+	// ErrNotFound.
+	OrdersByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*Order, error)
+	DonationsByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*Donation, error)
+	MonthlyGiftsByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*MonthlyGift, error)
 
 	// Lookup finds the id of the record indexed under ref (see [Ref]).
 	Lookup(ctx context.Context, ref Ref) (string, error)
@@ -212,11 +217,13 @@ func conflictOn(err error, kind string) bool {
 const buyerPageSize = 20
 
 // eachOfBuyer calls visit with each record list returns for buyerID,
-// newest first, a page at a time, until visit returns false or the list
-// ends.
-func eachOfBuyer[R any](ctx context.Context, list func(ctx context.Context, buyerID string, offset, limit int) ([]R, error), buyerID string, visit func(R) bool) error {
-	for offset := 0; ; offset += buyerPageSize {
-		page, err := list(ctx, buyerID, offset, buyerPageSize)
+// newest first, a page at a time, each begun after the last record of
+// the one before, until visit returns false or the list ends. A record
+// added meanwhile is newer than those read, or read once where it falls.
+func eachOfBuyer[R record](ctx context.Context, list func(ctx context.Context, buyerID, after string, limit int) ([]R, error), buyerID string, visit func(R) bool) error {
+	after := ""
+	for {
+		page, err := list(ctx, buyerID, after, buyerPageSize)
 		if err != nil {
 			return err
 		}
@@ -228,5 +235,6 @@ func eachOfBuyer[R any](ctx context.Context, list func(ctx context.Context, buye
 		if len(page) < buyerPageSize {
 			return nil
 		}
+		after = page[len(page)-1].recordID()
 	}
 }

@@ -78,9 +78,9 @@ var recordKinds = []recordKind{
 
 // onlyByBuyer reads the one record of buyer byBuyer through list (one
 // of the Store's ...ByBuyer).
-func onlyByBuyer[T any](list func(buybutton.Store, context.Context, string, int, int) ([]*T, error)) func(context.Context, buybutton.Store) (*T, error) {
+func onlyByBuyer[T any](list func(buybutton.Store, context.Context, string, string, int) ([]*T, error)) func(context.Context, buybutton.Store) (*T, error) {
 	return func(ctx context.Context, s buybutton.Store) (*T, error) {
-		recs, err := list(s, ctx, byBuyer, 0, 10)
+		recs, err := list(s, ctx, byBuyer, "", 10)
 		if err != nil || len(recs) != 1 {
 			return nil, err
 		}

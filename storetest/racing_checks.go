@@ -301,18 +301,18 @@ func (w *racingWorld) checkGifts(t *testing.T) {
 func (w *racingWorld) listGiving(t *testing.T, buyer string) []string {
 	var ids []string
 	var last time.Time
-	for offset := 0; ; offset += 7 {
-		page, err := w.f.client.Donations(w.ctx, buyer, offset, 7)
+	for after := ""; ; {
+		page, err := w.f.client.Donations(w.ctx, buyer, after, 7)
 		require.NoError(t, err)
 		for _, d := range page {
 			assert.False(t, len(ids) > 0 && d.GivenAt.After(last), "donation %s is listed after an older one", d.ID)
-			ids, last = append(ids, d.ID), d.GivenAt
+			ids, last, after = append(ids, d.ID), d.GivenAt, d.ID
 		}
 		if len(page) == 0 {
 			break
 		}
 	}
-	monthly, err := w.f.client.MonthlyGifts(w.ctx, buyer, 0, 100)
+	monthly, err := w.f.client.MonthlyGifts(w.ctx, buyer, "", 100)
 	require.NoError(t, err)
 	for i, m := range monthly {
 		assert.False(t, i > 0 && m.CreatedAt.After(monthly[i-1].CreatedAt), "monthly gift %s is listed after an older one", m.ID)

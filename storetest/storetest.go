@@ -137,13 +137,13 @@ func unknownIDsAreNotFound(t *testing.T, ctx context.Context, s buybutton.Store)
 	} {
 		assert.ErrorIs(t, err, buybutton.ErrNotFound, name)
 	}
-	orders, err := s.OrdersByBuyer(ctx, "nobody", 0, 10)
+	orders, err := s.OrdersByBuyer(ctx, "nobody", "", 10)
 	require.NoError(t, err)
 	assert.Empty(t, orders)
-	donations, err := s.DonationsByBuyer(ctx, "nobody", 0, 10)
+	donations, err := s.DonationsByBuyer(ctx, "nobody", "", 10)
 	require.NoError(t, err)
 	assert.Empty(t, donations)
-	monthly, err := s.MonthlyGiftsByBuyer(ctx, "nobody", 0, 10)
+	monthly, err := s.MonthlyGiftsByBuyer(ctx, "nobody", "", 10)
 	require.NoError(t, err)
 	assert.Empty(t, monthly)
 	tr, err := s.Transitions(ctx, "nope")
@@ -652,27 +652,52 @@ func readBackRecords(t *testing.T, ctx context.Context, s buybutton.Store) {
 	assert.Equal(t, []string{"donation:don-1", "order:ord-1", "order:ord-2"}, readBacks(2*time.Hour, 10))
 }
 
+// ordersByBuyerNewestFirst: OrdersByBuyer pages through one buyer's
+// orders newest first, then greatest id first, each page after the order
+// it names. Orders added between two pages, newer or older than those
+// read, neither repeat nor hide an order: the next page reads on from
+// exactly where the last ended, whatever the ties. An after that is not
+// one of the buyer's orders is ErrNotFound.
 func ordersByBuyerNewestFirst(t *testing.T, ctx context.Context, s buybutton.Store) {
-	for i := range 5 {
+	for _, i := range []int{2, 0, 4, 1, 3} {
 		commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{order(fmt.Sprintf("ord-%d", i), "buyer-1", t0.Add(time.Duration(i)*time.Minute))}})
 	}
-	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{order("ord-other", "buyer-2", t0)}})
-	got, err := s.OrdersByBuyer(ctx, "buyer-1", 1, 3)
-	require.NoError(t, err)
-	ids := []string{}
-	for _, o := range got {
-		ids = append(ids, o.ID)
+	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{order("ord-2x", "buyer-1", t0.Add(2*time.Minute)), order("ord-other", "buyer-2", t0)}})
+	page := func(after string, limit int) []string {
+		t.Helper()
+		got, err := s.OrdersByBuyer(ctx, "buyer-1", after, limit)
+		require.NoError(t, err)
+		ids := []string{}
+		for _, o := range got {
+			ids = append(ids, o.ID)
+		}
+		return ids
 	}
-	assert.Equal(t, []string{"ord-3", "ord-2", "ord-1"}, ids)
-	got, err = s.OrdersByBuyer(ctx, "buyer-1", 10, 3)
+	assert.Equal(t, []string{"ord-4", "ord-3"}, page("", 2))
+	assert.Equal(t, []string{"ord-2x", "ord-2"}, page("ord-3", 2), "a tie in time comes greatest id first")
+	assert.Equal(t, []string{"ord-2", "ord-1"}, page("ord-2x", 2), "a page after one of a tie begins with the rest of it")
+
+	// Between two pages, the buyer orders again, and an order placed
+	// earlier is recorded late; one read is updated.
+	o, err := s.Order(ctx, "ord-1")
 	require.NoError(t, err)
-	assert.Empty(t, got)
+	o.Status = buybutton.OrderFulfilled
+	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{o, order("ord-new", "buyer-1", t0.Add(time.Hour)), order("ord-late", "buyer-1", t0.Add(-time.Minute))}})
+	assert.Equal(t, []string{"ord-1", "ord-0", "ord-late"}, page("ord-2", 10), "an update keeps its place; the newer order is before the page, the late one in it")
+	assert.Equal(t, []string{"ord-new", "ord-4"}, page("", 2))
+	assert.Empty(t, page("ord-late", 10))
+
+	for name, after := range map[string]string{"no such order": "ord-nope", "another buyer's": "ord-other"} {
+		_, err := s.OrdersByBuyer(ctx, "buyer-1", after, 10)
+		assert.ErrorIs(t, err, buybutton.ErrNotFound, name)
+	}
 }
 
 // giftsByBuyerNewestFirst: DonationsByBuyer and MonthlyGiftsByBuyer page
 // through one buyer's records as OrdersByBuyer does, newest (GivenAt,
 // CreatedAt) first, whatever order they were committed in; an update
-// keeps a record where it was.
+// keeps a record where it was. An after of another buyer's, or of
+// another kind, is ErrNotFound.
 func giftsByBuyerNewestFirst(t *testing.T, ctx context.Context, s buybutton.Store) {
 	for _, i := range []int{2, 0, 4, 1, 3} {
 		at := t0.Add(time.Duration(i) * time.Minute)
@@ -690,14 +715,14 @@ func giftsByBuyerNewestFirst(t *testing.T, ctx context.Context, s buybutton.Stor
 	m.Status, m.UpdatedAt = buybutton.MonthlyCanceled, t0.Add(2*time.Hour)
 	commit(t, ctx, s, &buybutton.Tx{Monthly: []*buybutton.MonthlyGift{m}})
 
-	donations, err := s.DonationsByBuyer(ctx, "buyer-1", 1, 3)
+	donations, err := s.DonationsByBuyer(ctx, "buyer-1", "don-4", 3)
 	require.NoError(t, err)
 	ids := []string{}
 	for _, d := range donations {
 		ids = append(ids, d.ID)
 	}
 	assert.Equal(t, []string{"don-3", "don-2", "don-1"}, ids)
-	monthly, err := s.MonthlyGiftsByBuyer(ctx, "buyer-1", 1, 3)
+	monthly, err := s.MonthlyGiftsByBuyer(ctx, "buyer-1", "mon-4", 3)
 	require.NoError(t, err)
 	ids = []string{}
 	for _, m := range monthly {
@@ -707,12 +732,20 @@ func giftsByBuyerNewestFirst(t *testing.T, ctx context.Context, s buybutton.Stor
 	assert.Equal(t, buybutton.MonthlyCanceled, monthly[0].Status, "the list reads the record as it is now")
 	assert.Equal(t, int64(2), monthly[0].Version)
 
-	donations, err = s.DonationsByBuyer(ctx, "buyer-1", 5, 3)
+	donations, err = s.DonationsByBuyer(ctx, "buyer-1", "don-0", 3)
 	require.NoError(t, err)
 	assert.Empty(t, donations)
-	monthly, err = s.MonthlyGiftsByBuyer(ctx, "buyer-1", 5, 3)
+	monthly, err = s.MonthlyGiftsByBuyer(ctx, "buyer-1", "mon-0", 3)
 	require.NoError(t, err)
 	assert.Empty(t, monthly)
+	for name, err := range map[string]error{
+		"donations after another buyer's": second(s.DonationsByBuyer(ctx, "buyer-1", "don-other", 3)),
+		"donations after a monthly gift":  second(s.DonationsByBuyer(ctx, "buyer-1", "mon-1", 3)),
+		"monthly after another buyer's":   second(s.MonthlyGiftsByBuyer(ctx, "buyer-1", "mon-other", 3)),
+		"monthly after a donation":        second(s.MonthlyGiftsByBuyer(ctx, "buyer-1", "don-1", 3)),
+	} {
+		assert.ErrorIs(t, err, buybutton.ErrNotFound, name)
+	}
 }
 
 // concurrentCompareAndSetLosesNoUpdate has many goroutines each add one

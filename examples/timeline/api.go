@@ -344,7 +344,7 @@ func (a *app) savedDetails(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) orders(w http.ResponseWriter, r *http.Request) {
-	orders, err := a.client.Orders(r.Context(), viewer(r), 0, 50)
+	orders, err := a.client.Orders(r.Context(), viewer(r), "", 50)
 	if err != nil {
 		fail(w, err)
 		return
@@ -491,12 +491,12 @@ type donationView struct {
 
 func (a *app) giving(w http.ResponseWriter, r *http.Request) {
 	ctx, buyer := r.Context(), viewer(r)
-	monthly, err := a.client.MonthlyGifts(ctx, buyer, 0, 50)
+	monthly, err := a.client.MonthlyGifts(ctx, buyer, "", 50)
 	if err != nil {
 		fail(w, err)
 		return
 	}
-	donations, err := a.client.Donations(ctx, buyer, 0, 50)
+	donations, err := a.client.Donations(ctx, buyer, "", 50)
 	if err != nil {
 		fail(w, err)
 		return

@@ -122,7 +122,7 @@ func TestCrashBetweenProviderAndCommit(t *testing.T) {
 			if co.State != buybutton.CheckoutPlaced || co.OrderID == "" {
 				t.Fatalf("after the restart the checkout is %s, want placed", co.State)
 			}
-			orders, err := New(newPool(t, schema, 1)).OrdersByBuyer(context.Background(), "buyer-1", 0, 10)
+			orders, err := New(newPool(t, schema, 1)).OrdersByBuyer(context.Background(), "buyer-1", "", 10)
 			if err != nil || len(orders) != 1 {
 				t.Fatalf("orders = %d, %v; want 1", len(orders), err)
 			}

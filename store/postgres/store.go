@@ -95,16 +95,16 @@ func decode[R any](kind string, version int64, body []byte, setVersion func(*R, 
 	return r, nil
 }
 
-func (s *Store) OrdersByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*buybutton.Order, error) {
-	return byBuyer(ctx, s, kindOrder, buyerID, offset, limit, orderVersion)
+func (s *Store) OrdersByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*buybutton.Order, error) {
+	return byBuyer(ctx, s, kindOrder, buyerID, after, limit, orderVersion)
 }
 
-func (s *Store) DonationsByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*buybutton.Donation, error) {
-	return byBuyer(ctx, s, kindDonation, buyerID, offset, limit, donationVersion)
+func (s *Store) DonationsByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*buybutton.Donation, error) {
+	return byBuyer(ctx, s, kindDonation, buyerID, after, limit, donationVersion)
 }
 
-func (s *Store) MonthlyGiftsByBuyer(ctx context.Context, buyerID string, offset, limit int) ([]*buybutton.MonthlyGift, error) {
-	return byBuyer(ctx, s, kindMonthly, buyerID, offset, limit, monthlyVersion)
+func (s *Store) MonthlyGiftsByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*buybutton.MonthlyGift, error) {
+	return byBuyer(ctx, s, kindMonthly, buyerID, after, limit, monthlyVersion)
 }
 
 // The version setters of the kinds read both by id and by buyer.
@@ -113,25 +113,42 @@ func donationVersion(d *buybutton.Donation, v int64)   { d.Version = v }
 func monthlyVersion(m *buybutton.MonthlyGift, v int64) { m.Version = v }
 
 // byBuyerQueries page through a buyer's records of a kind, newest
-// (placed_at) first, then by id, on the kind's partial index (0001 for
-// orders, 0005 for gifts). The kind is written into the query, not passed:
-// the planner uses a partial index only for a predicate it can see
-// implies the index's, and pgx's cached statements come to a generic plan,
-// in which a parameter implies nothing (TestListsUseTheirIndexes).
-var byBuyerQueries = map[string]string{
+// (placed_at) first, then greatest id first, on the kind's partial index
+// (0001 for orders, 0005 for gifts): from the newest, or after a record
+// of the buyer's ($2), by comparing (placed_at, id) with that record's
+// own columns, so that the page begins exactly after it, whatever
+// precision its times had in its body. The kind is written into the
+// query, not passed: the planner uses a partial index only for a
+// predicate it can see implies the index's, and pgx's cached statements
+// come to a generic plan, in which a parameter implies nothing
+// (TestListsUseTheirIndexes).
+var byBuyerQueries = map[string][2]string{
 	kindOrder:    byBuyerQuery(kindOrder),
 	kindDonation: byBuyerQuery(kindDonation),
 	kindMonthly:  byBuyerQuery(kindMonthly),
 }
 
-func byBuyerQuery(kind string) string {
-	return `SELECT version, body FROM buybutton_records
-		WHERE kind = '` + kind + `' AND buyer_id = $1 ORDER BY placed_at DESC, id DESC OFFSET $2 LIMIT $3`
+// byBuyerQuery is kind's query from the newest and its query after a
+// record.
+func byBuyerQuery(kind string) [2]string {
+	return [2]string{
+		`SELECT version, body FROM buybutton_records
+			WHERE kind = '` + kind + `' AND buyer_id = $1 ORDER BY placed_at DESC, id DESC LIMIT $2`,
+		`SELECT r.version, r.body FROM buybutton_records a CROSS JOIN LATERAL (
+				SELECT version, body, placed_at, id FROM buybutton_records
+				WHERE kind = '` + kind + `' AND buyer_id = $1 AND (placed_at, id) < (a.placed_at, a.id)
+				ORDER BY placed_at DESC, id DESC LIMIT $3) r
+			WHERE a.kind = '` + kind + `' AND a.id = $2 AND a.buyer_id = $1
+			ORDER BY r.placed_at DESC, r.id DESC`,
+	}
 }
 
-// byBuyer runs the byBuyerQueries of kind.
-func byBuyer[R any](ctx context.Context, s *Store, kind, buyerID string, offset, limit int, setVersion func(*R, int64)) ([]*R, error) {
-	rows, err := s.pool.Query(ctx, byBuyerQueries[kind], buyerID, offset, limit)
+func byBuyer[R any](ctx context.Context, s *Store, kind, buyerID, after string, limit int, setVersion func(*R, int64)) ([]*R, error) {
+	query, args := byBuyerQueries[kind][0], []any{buyerID, limit}
+	if after != "" {
+		query, args = byBuyerQueries[kind][1], []any{buyerID, after, limit}
+	}
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %s by buyer: %w", kind, err)
 	}
@@ -149,7 +166,22 @@ func byBuyer[R any](ctx context.Context, s *Store, kind, buyerID string, offset,
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: %s by buyer: %w", kind, err)
+	}
+	if len(out) == 0 && after != "" {
+		// An empty page after a record: the end of the list, or no such
+		// record of the buyer's.
+		var found bool
+		err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM buybutton_records WHERE kind = $1 AND id = $2 AND buyer_id = $3)`, kind, after, buyerID).Scan(&found)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: %s by buyer: %w", kind, err)
+		}
+		if !found {
+			return nil, fmt.Errorf("%w: %s %q of buyer %q", buybutton.ErrNotFound, kind, truncate(after, 128), truncate(buyerID, 128))
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) Lookup(ctx context.Context, ref buybutton.Ref) (string, error) {
