@@ -140,6 +140,9 @@ func (c *Client) takeReadBacks(ctx context.Context, now time.Time, n int, rep *M
 func (c *Client) readBackOrder(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
 	o, err := c.store.Order(ctx, id)
 	if err != nil || !readBackDue(o, now) {
+		if err == nil && o.ReadBackAt.IsZero() {
+			return restoreReadBack(ctx, c, "order", id, c.store.Order)
+		}
 		return err
 	}
 	err = readBackRecord(ctx, c, "order", id, now, c.store.Order, func(ctx context.Context) error {
@@ -163,6 +166,9 @@ func (c *Client) readBackOrder(ctx context.Context, id string, now time.Time, re
 func (c *Client) readBackDonation(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
 	d, err := c.store.Donation(ctx, id)
 	if err != nil || !readBackDue(d, now) {
+		if err == nil && d.ReadBackAt.IsZero() {
+			return restoreReadBack(ctx, c, "donation", id, c.store.Donation)
+		}
 		return err
 	}
 	err = readBackRecord(ctx, c, "donation", id, now, c.store.Donation, func(ctx context.Context) error {
@@ -181,11 +187,38 @@ func (c *Client) readBackDonation(ctx context.Context, id string, now time.Time,
 func (c *Client) readBackMonthly(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
 	mg, err := c.store.MonthlyGift(ctx, id)
 	if err != nil || !readBackDue(mg, now) {
+		if err == nil && mg.ReadBackAt.IsZero() {
+			return restoreReadBack(ctx, c, "monthly_gift", id, c.store.MonthlyGift)
+		}
 		return err
 	}
 	return readBackRecord(ctx, c, "monthly_gift", id, now, c.store.MonthlyGift, func(ctx context.Context) error {
 		return c.catchUpMonthly(ctx, id)
 	}, rep)
+}
+
+// restoreReadBack schedules the read-back of a record the store listed
+// as due for one, though the record has no ReadBackAt: the store's index
+// and the record disagree. An instance of a release before read-backs
+// does that to store/postgres during an upgrade, as it writes a record
+// without the field, the index column left as it was. Left so, the store
+// would list the record first at every pass, and maintenance skip it,
+// before every read-back behind it. Committed with the next read-back of
+// its schedule (none when the schedule ended or read-backs are off), the
+// record is indexed again as it says. A record scheduled meanwhile is
+// left alone.
+func restoreReadBack[R readBackable](ctx context.Context, c *Client, kind, id string, read func(context.Context, string) (R, error)) error {
+	_, err := setReadBack(ctx, c, kind, id, read, func(r R) (time.Time, bool) {
+		if !r.readBack().IsZero() {
+			return time.Time{}, false
+		}
+		if c.readBack < 0 {
+			return time.Time{}, true
+		}
+		from, until := r.readBackFrom()
+		return nextReadBack(from, until, c.now(), c.readBack), true
+	})
+	return err
 }
 
 // readBackRecord reads a due record back from its platform (catchUp),

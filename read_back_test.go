@@ -362,3 +362,52 @@ func TestAReadBackUnderWayIsNotRepeated(t *testing.T) {
 	assert.Equal(t, 1, p.reads[o.PaymentID], "read once")
 	assert.Equal(t, o.PlacedAt.Add(2*readBack), f.order(t, o.ID).ReadBackAt)
 }
+
+// TestARecordListedWithoutAReadBackIsScheduledAgain: a store whose index
+// lists an order for a read-back the order does not have (store/postgres
+// after an instance of a release before read-backs updated the order
+// during an upgrade) lists it first at every pass. Skipped there, it
+// would stand before every read-back behind it for ever. Maintenance
+// commits it with the next read-back of its schedule, which the store
+// indexes as the order says, and the next pass reads back the order
+// behind it.
+func TestARecordListedWithoutAReadBackIsScheduledAgain(t *testing.T) {
+	store := &staleReadBacks{Store: buybutton.NewMemoryStore()}
+	f := buildFixture(t, nil, &buybutton.Options{Store: store}, nil)
+	stale := f.placed(t)
+	f.clock.Advance(time.Minute)
+	behind := f.placed(t)
+	o := f.order(t, stale.ID)
+	o.ReadBackAt = time.Time{}
+	require.NoError(t, store.Store.Commit(ctx, &buybutton.Tx{Orders: []*buybutton.Order{o}}))
+	store.stale = map[string]int64{stale.ID: o.Version + 1}
+	store.at = stale.ReadBackAt
+
+	f.untilDue(behind.ReadBackAt)
+	for range 2 {
+		_, err := f.client.Maintain(ctx, 10) // one read-back a pass
+		require.NoError(t, err)
+	}
+	assert.Equal(t, stale.PlacedAt.Add(2*readBack), f.order(t, stale.ID).ReadBackAt, "on its schedule again")
+	assert.Equal(t, behind.PlacedAt.Add(2*readBack), f.order(t, behind.ID).ReadBackAt, "read back behind it")
+}
+
+// staleReadBacks is a store whose read-back index still lists the orders
+// of stale, at at, while each is at the version stale gives: an index
+// entry the order's commit left behind.
+type staleReadBacks struct {
+	buybutton.Store
+	stale map[string]int64
+	at    time.Time
+}
+
+func (s *staleReadBacks) ReadBacksDue(ctx context.Context, t time.Time, limit int) ([]buybutton.DueRecord, error) {
+	var due []buybutton.DueRecord
+	for id, version := range s.stale {
+		if o, err := s.Store.Order(ctx, id); err == nil && o.Version == version && !s.at.After(t) {
+			due = append(due, buybutton.DueRecord{Kind: "order", ID: id})
+		}
+	}
+	rest, err := s.Store.ReadBacksDue(ctx, t, limit)
+	return append(due, rest...)[:min(limit, len(due)+len(rest))], err
+}

@@ -32,9 +32,9 @@
 //	                       gifts (a gift's from its body, by a trigger);
 //	                       due_at for checkouts, orders and donations;
 //	                       read_back_at for orders, donations and
-//	                       monthly gifts (and, by a trigger, their
-//	                       bodies' ReadBackAt, when an instance of a
-//	                       release before migration 6 writes them)
+//	                       monthly gifts (a trigger schedules one that
+//	                       an instance of a release before migration 6
+//	                       inserts)
 //	buybutton_refs         (kind, merchant_id, external_id) → id
 //	buybutton_idempotency  key → fingerprint, result_id, created_at
 //	buybutton_seen_events  (merchant_id, event_id) → at
