@@ -47,5 +47,21 @@
 //
 // A record's body is its JSON encoding; its version column, not the
 // body, is the version compare-and-set checks. A buyer's orders,
-// donations and monthly gifts come newest first by placed_at, then by id.
+// donations and monthly gifts come newest first by placed_at, then by
+// id.
+//
+// # Upgrades
+//
+// Migrate runs while instances of the earlier release still serve, and
+// the migrations keep the schema working for them: their statements run
+// as before, and what they write without a column or field the new
+// release added is completed or mended (migrations 4, 5 and 7; and
+// maintenance schedules again a read-back such a write dropped). One
+// thing no migration can do: an
+// earlier instance that rewrites a record writes it in its release's
+// shape, and a field of the new release's that the record had is lost
+// with that write (its compare-and-set still holds: it read the version
+// it writes over). A host that must lose none drains the earlier
+// release's instances before the new release's first write, rather
+// than running both at once.
 package postgres
