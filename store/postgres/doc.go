@@ -45,7 +45,8 @@
 // Idempotency records and seen events are deleted by Prune once older than
 // the host's buybutton.Options.Retention; everything else is kept.
 //
-// A record's body is its JSON encoding; its version column, not the
+// A record's body is its JSON encoding, compressed with lz4 past about
+// 2 KB where the server has it (migration 8); its version column, not the
 // body, is the version compare-and-set checks. A buyer's orders,
 // donations and monthly gifts come newest first by placed_at, then by
 // id.

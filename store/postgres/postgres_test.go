@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"math"
 	"os"
@@ -462,5 +463,47 @@ func TestMigrateTwiceAppliesOnce(t *testing.T) {
 	var n int
 	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM buybutton_schema").Scan(&n); err != nil || n != len(files) {
 		t.Fatalf("schema versions = %d, %v; want %d, one per migration", n, err, len(files))
+	}
+}
+
+// TestBodiesAreCompressedWithLZ4: migration 8 compresses the records'
+// bodies with lz4 where the server has it (this machine's does), and
+// leaves pglz where it has not; a body past the size PostgreSQL
+// compresses reads back as written.
+func TestBodiesAreCompressedWithLZ4(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, freshSchema(t), 2)
+	setting, compression := "l", "lz4"
+	if _, err := pool.Exec(ctx, `SET default_toast_compression = lz4`); err != nil {
+		setting, compression = "", "pglz" // a server built without lz4
+	}
+	var method string
+	if err := pool.QueryRow(ctx, `SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'buybutton_records'::regclass AND attname = 'body'`).Scan(&method); err != nil {
+		t.Fatal(err)
+	}
+	if method != setting {
+		t.Fatalf("body compression = %q, want %q", method, setting)
+	}
+	s := New(pool)
+	o := &buybutton.Order{ID: "ord-big", BuyerID: "b", Currency: "USD", Status: buybutton.OrderPlaced, PlacedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	for i := range 40 {
+		o.Lines = append(o.Lines, buybutton.CheckoutLine{ProductID: fmt.Sprintf("product-%d", i), VariantID: fmt.Sprintf("variant-%d", i), Quantity: 1})
+	}
+	if err := s.Commit(ctx, &buybutton.Tx{Orders: []*buybutton.Order{o}}); err != nil {
+		t.Fatal(err)
+	}
+	var got *string
+	if err := pool.QueryRow(ctx, `SELECT pg_column_compression(body) FROM buybutton_records WHERE id = 'ord-big'`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || *got != compression {
+		t.Fatalf("the big body's compression = %v, want %s", got, compression)
+	}
+	read, err := s.Order(ctx, "ord-big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(read.Lines) != 40 || read.Lines[39].VariantID != "variant-39" {
+		t.Fatalf("order read back with %d lines", len(read.Lines))
 	}
 }
