@@ -23,7 +23,12 @@
 // method against Shopify's and BigCommerce's APIs. Optional capabilities
 // are interfaces of their own beside these, which the library finds by
 // type assertion: [MonthlyDonations],
-// [DonationWithdrawals], [ChargeUnits] and [MinimumCharges]. Method names
+// [DonationWithdrawals], [ChargeUnits] and [MinimumCharges]; and
+// [RefundHistories], [DisputeHistories] and [MonthlyHistories], the
+// lists the library reads back when a platform gave up re-sending a
+// webhook (without them, a read-back finds the payment's and the
+// order's state, but not a refund, a dispute or a month whose webhook
+// was lost for good). Method names
 // are distinct across interfaces, so that one type may implement all of
 // them. New capabilities arrive as new interfaces, so that adding one
 // never breaks an existing provider.
