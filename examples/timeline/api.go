@@ -343,8 +343,11 @@ func (a *app) savedDetails(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, out)
 }
 
+// orders lists the viewer's orders, newest first, 50 a page: the next
+// page after the id of the last order shown (?after=), so that an order
+// placed meanwhile moves none from one page to the next.
 func (a *app) orders(w http.ResponseWriter, r *http.Request) {
-	orders, err := a.client.Orders(r.Context(), viewer(r), "", 50)
+	orders, err := a.client.Orders(r.Context(), viewer(r), r.URL.Query().Get("after"), 50)
 	if err != nil {
 		fail(w, err)
 		return

@@ -430,3 +430,25 @@ func TestTheFreeSampleNeedsNoCard(t *testing.T) {
 		t.Errorf("the shop has %+v, want two orders and no payment asked for", st)
 	}
 }
+
+// TestOrdersArePagedAfterTheLastShown: the orders list takes the id of
+// the last order shown for the next page; one not the viewer's is a 404.
+func TestOrdersArePagedAfterTheLastShown(t *testing.T) {
+	_, srv := newServer(t)
+	ada := viewerClient(t, srv)
+	for range 2 {
+		var co checkoutView
+		call(t, ada, "POST", srv.URL+"/api/checkouts", `{"product_id":"sample-chapter","variant_id":"sample-chapter-epub"}`, http.StatusOK, &co)
+		call(t, ada, "POST", srv.URL+"/api/checkouts/"+co.ID+"/confirm", `{}`, http.StatusOK, new(orderView))
+	}
+	var all, next []orderView
+	call(t, ada, "GET", srv.URL+"/api/orders", "", http.StatusOK, &all)
+	if len(all) != 2 {
+		t.Fatalf("%d orders listed, want 2", len(all))
+	}
+	call(t, ada, "GET", srv.URL+"/api/orders?after="+all[0].ID, "", http.StatusOK, &next)
+	if len(next) != 1 || next[0].ID != all[1].ID {
+		t.Fatalf("the page after %s = %+v, want %s alone", all[0].ID, next, all[1].ID)
+	}
+	call(t, viewerClient(t, srv), "GET", srv.URL+"/api/orders?after="+all[0].ID, "", http.StatusNotFound, new(apiError))
+}
