@@ -15,8 +15,6 @@ type record interface {
 	addTo(tx *Tx)
 	// committed counts the version a successful commit wrote.
 	committed()
-	// recordID is the record's id.
-	recordID() string
 }
 
 func (o *Order) touch(now time.Time)        { o.UpdatedAt = now }
@@ -28,9 +26,6 @@ func (d *Donation) committed()              { d.Version++ }
 func (mg *MonthlyGift) touch(now time.Time) { mg.UpdatedAt = now }
 func (mg *MonthlyGift) addTo(tx *Tx)        { tx.Monthly = append(tx.Monthly, mg) }
 func (mg *MonthlyGift) committed()          { mg.Version++ }
-func (o *Order) recordID() string           { return o.ID }
-func (d *Donation) recordID() string        { return d.ID }
-func (mg *MonthlyGift) recordID() string    { return mg.ID }
 
 // updateRecord applies change to the newest version of a record and
 // commits it with compare-and-set, retrying while another change to it, to

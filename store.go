@@ -212,6 +212,11 @@ func conflictOn(err error, kind string) bool {
 	return errors.As(err, &c) && c.Kind == kind
 }
 
+// recordID is the id of a record the library reads a buyer's list of
+// (eachOfBuyer): where the next page begins.
+func (d *Donation) recordID() string     { return d.ID }
+func (mg *MonthlyGift) recordID() string { return mg.ID }
+
 // buyerPageSize is how many of a buyer's records one store read returns
 // when the library reads through them (eachOfBuyer).
 const buyerPageSize = 20
@@ -220,7 +225,7 @@ const buyerPageSize = 20
 // newest first, a page at a time, each begun after the last record of
 // the one before, until visit returns false or the list ends. A record
 // added meanwhile is newer than those read, or read once where it falls.
-func eachOfBuyer[R record](ctx context.Context, list func(ctx context.Context, buyerID, after string, limit int) ([]R, error), buyerID string, visit func(R) bool) error {
+func eachOfBuyer[R interface{ recordID() string }](ctx context.Context, list func(ctx context.Context, buyerID, after string, limit int) ([]R, error), buyerID string, visit func(R) bool) error {
 	after := ""
 	for {
 		page, err := list(ctx, buyerID, after, buyerPageSize)
