@@ -174,7 +174,8 @@ func (c *Client) Donations(ctx context.Context, buyerID, after string, limit int
 	if err := checkPage(buyerID, after, limit); err != nil {
 		return nil, err
 	}
-	return c.store.DonationsByBuyer(ctx, buyerID, after, limit)
+	page, err := c.store.DonationsByBuyer(ctx, buyerID, after, limit)
+	return page, notInList(ctx, err, buyerID, after, c.Donation)
 }
 
 // donationEvent describes something that happened to a donation.

@@ -103,7 +103,8 @@ func (c *Client) MonthlyGifts(ctx context.Context, buyerID, after string, limit 
 	if err := checkPage(buyerID, after, limit); err != nil {
 		return nil, err
 	}
-	return c.store.MonthlyGiftsByBuyer(ctx, buyerID, after, limit)
+	page, err := c.store.MonthlyGiftsByBuyer(ctx, buyerID, after, limit)
+	return page, notInList(ctx, err, buyerID, after, c.MonthlyGift)
 }
 
 // CancelMonthly stops a donor's monthly gift: the provider charges no more

@@ -2,6 +2,7 @@ package buybutton
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -249,13 +250,30 @@ func (c *Client) Order(ctx context.Context, buyerID, orderID string) (*Order, er
 // when after is empty. Pass the id of the last order of a page to read
 // the next: it reads on from exactly there, whatever the buyer ordered
 // meanwhile, with nothing twice and nothing skipped (an offset would
-// shift by each order placed between two pages). An after that is not
-// one of the buyer's orders is ErrNotFound.
+// shift by each order placed between two pages). An after that is
+// another buyer's order is ErrForbidden, as [Client.Order] says; one
+// that is no order, ErrNotFound.
 func (c *Client) Orders(ctx context.Context, buyerID, after string, limit int) ([]*Order, error) {
 	if err := checkPage(buyerID, after, limit); err != nil {
 		return nil, err
 	}
-	return c.store.OrdersByBuyer(ctx, buyerID, after, limit)
+	page, err := c.store.OrdersByBuyer(ctx, buyerID, after, limit)
+	return page, notInList(ctx, err, buyerID, after, c.Order)
+}
+
+// notInList is the error of a list of a buyer's records that the store
+// answered with err: where the store found no record after names among
+// the buyer's, the error reading that record by id gives (read: the
+// Client's Order, Donation or MonthlyGift), so that another buyer's is
+// ErrForbidden there as everywhere.
+func notInList[R any](ctx context.Context, err error, buyerID, after string, read func(context.Context, string, string) (R, error)) error {
+	if !errors.Is(err, ErrNotFound) || after == "" {
+		return err
+	}
+	if _, rerr := read(ctx, buyerID, after); rerr != nil {
+		return rerr
+	}
+	return err
 }
 
 // checkPage checks the arguments of a list of a buyer's records.

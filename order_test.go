@@ -463,7 +463,9 @@ func TestOrdersArePagedNewestFirst(t *testing.T) {
 	_, err := f.client.Orders(ctx, "", "", 10)
 	assert.ErrorIs(t, err, buybutton.ErrInvalidInput)
 	_, err = f.client.Orders(ctx, "someone-else", placed[1], 10)
-	assert.ErrorIs(t, err, buybutton.ErrNotFound, "a page after another buyer's order")
+	assert.ErrorIs(t, err, buybutton.ErrForbidden, "a page after another buyer's order")
+	_, err = f.client.Orders(ctx, buyer, "ord_nope", 10)
+	assert.ErrorIs(t, err, buybutton.ErrNotFound, "a page after no order")
 }
 
 // TestCancelAfterADashboardCaptureRefundsOnTheRecord: under

@@ -432,7 +432,8 @@ func TestTheFreeSampleNeedsNoCard(t *testing.T) {
 }
 
 // TestOrdersArePagedAfterTheLastShown: the orders list takes the id of
-// the last order shown for the next page; one not the viewer's is a 404.
+// the last order shown for the next page; another viewer's is a 404, as
+// every record of theirs is to this demo (ErrForbidden).
 func TestOrdersArePagedAfterTheLastShown(t *testing.T) {
 	_, srv := newServer(t)
 	ada := viewerClient(t, srv)
@@ -451,4 +452,5 @@ func TestOrdersArePagedAfterTheLastShown(t *testing.T) {
 		t.Fatalf("the page after %s = %+v, want %s alone", all[0].ID, next, all[1].ID)
 	}
 	call(t, viewerClient(t, srv), "GET", srv.URL+"/api/orders?after="+all[0].ID, "", http.StatusNotFound, new(apiError))
+	call(t, ada, "GET", srv.URL+"/api/orders?after=ord_nope", "", http.StatusNotFound, new(apiError))
 }
