@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -324,8 +325,10 @@ func (w *racingWorld) act(rng *rand.Rand) {
 		}
 	case op < 42:
 		_, err = c.Reconcile(w.ctx, id)
-	case op < 44:
+	case op < 43:
 		w.stranger(rng, co)
+	case op < 44:
+		w.browse(rng, co.BuyerID)
 	case op < 47:
 		_, err = c.Maintain(w.ctx, 20)
 	case op < 50:
@@ -375,11 +378,12 @@ func (w *racingWorld) act(rng *rand.Rand) {
 }
 
 // stranger is another buyer reaching for co, or its order or donation,
-// by its id: whatever they try is ErrForbidden.
+// by its id (a page of their own orders after it among them): whatever
+// they try is ErrForbidden.
 func (w *racingWorld) stranger(rng *rand.Rand, co *buybutton.Checkout) {
 	c, who := w.f.either(rng), "buyer-stranger"
 	var err error
-	switch rng.IntN(6) {
+	switch rng.IntN(7) {
 	case 0:
 		_, err = c.Checkout(w.ctx, who, co.ID)
 	case 1:
@@ -393,6 +397,11 @@ func (w *racingWorld) stranger(rng *rand.Rand, co *buybutton.Checkout) {
 			return
 		}
 		_, err = c.CancelOrder(w.ctx, buybutton.CancelOrderParams{BuyerID: who, OrderID: co.OrderID})
+	case 5:
+		if co.OrderID == "" {
+			return
+		}
+		_, err = c.Orders(w.ctx, who, co.OrderID, 2) // a page after it
 	default:
 		if co.DonationID == "" {
 			return
@@ -403,6 +412,56 @@ func (w *racingWorld) stranger(rng *rand.Rand, co *buybutton.Checkout) {
 		w.mu.Lock()
 		w.odd = append(w.odd, fmt.Errorf("a stranger reaching for checkout %s got %v, not ErrForbidden", co.ID, err))
 		w.mu.Unlock()
+	}
+}
+
+// browse is a buyer paging through their orders, or a donor through
+// their gifts, two at a time, while others place orders and give: each
+// page begins after the last record of the one before, so a pass lists
+// no record twice, newest first, whatever was added meanwhile.
+func (w *racingWorld) browse(rng *rand.Rand, buyerID string) {
+	c := w.f.either(rng)
+	type listed struct {
+		id string
+		at time.Time
+	}
+	var seen []listed
+	for after := ""; ; {
+		var page []listed
+		var err error
+		if strings.HasPrefix(buyerID, "donor-") {
+			var gifts []*buybutton.Donation
+			gifts, err = c.Donations(w.ctx, buyerID, after, 2)
+			for _, d := range gifts {
+				page = append(page, listed{d.ID, d.GivenAt})
+			}
+		} else {
+			var orders []*buybutton.Order
+			orders, err = c.Orders(w.ctx, buyerID, after, 2)
+			for _, o := range orders {
+				page = append(page, listed{o.ID, o.PlacedAt})
+			}
+		}
+		if err != nil {
+			w.note(err)
+			return
+		}
+		for _, r := range page {
+			if slices.ContainsFunc(seen, func(s listed) bool { return s.id == r.id }) || len(seen) > 0 && r.at.After(seen[len(seen)-1].at) {
+				w.mu.Lock()
+				ids := make([]string, len(seen))
+				for i, s := range seen {
+					ids[i] = s.id
+				}
+				w.odd = append(w.odd, fmt.Errorf("%s's list, two at a time, gave %s (of %v) after %v", buyerID, r.id, r.at, ids))
+				w.mu.Unlock()
+				return
+			}
+			seen, after = append(seen, r), r.id
+		}
+		if len(page) < 2 {
+			return
+		}
 	}
 }
 
