@@ -143,6 +143,8 @@ func byBuyerQuery(kind string) [2]string {
 	}
 }
 
+// byBuyer runs the byBuyerQueries of kind, and tells an empty page after
+// a record that is not the buyer's (ErrNotFound) from the end of the list.
 func byBuyer[R any](ctx context.Context, s *Store, kind, buyerID, after string, limit int, setVersion func(*R, int64)) ([]*R, error) {
 	query, args := byBuyerQueries[kind][0], []any{buyerID, limit}
 	if after != "" {

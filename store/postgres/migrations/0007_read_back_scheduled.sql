@@ -11,7 +11,7 @@
 -- ReadBackAt. Maintenance mends that when the record is listed
 -- (buybutton's restoreReadBack): it commits the record with the next
 -- read-back of its schedule. A trigger on updates too would make every
--- update of every record fetch the row it replaces first, about 6% of a
+-- update of every record fetch the row it replaces first, about 5% of a
 -- placement's time (docs/BENCHMARKS.md), for the length of an upgrade.
 CREATE FUNCTION buybutton_schedule_read_back() RETURNS trigger
 LANGUAGE plpgsql AS $$
