@@ -87,6 +87,12 @@ func (d detachedStore) DonationsByBuyer(ctx context.Context, buyerID, after stri
 	})
 }
 
+func (d detachedStore) DonationsByCampaign(ctx context.Context, campaignID, after string, limit int) ([]*Donation, error) {
+	return call(ctx, func(ctx context.Context) ([]*Donation, error) {
+		return d.s.DonationsByCampaign(ctx, campaignID, after, limit)
+	})
+}
+
 func (d detachedStore) MonthlyGiftsByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*MonthlyGift, error) {
 	return call(ctx, func(ctx context.Context) ([]*MonthlyGift, error) {
 		return d.s.MonthlyGiftsByBuyer(ctx, buyerID, after, limit)

@@ -27,6 +27,7 @@ func NewMemoryStore() Store {
 		ordersOf:    map[string][]string{},
 		donationsOf: map[string][]string{},
 		monthlyOf:   map[string][]string{},
+		ofCampaign:  map[string][]string{},
 		refs:        map[Ref]string{},
 		idempotency: map[string]IdempotencyRecord{},
 		seen:        map[SeenEvent]time.Time{},
@@ -50,6 +51,7 @@ type memoryStore struct {
 	ordersOf    map[string][]string
 	donationsOf map[string][]string
 	monthlyOf   map[string][]string
+	ofCampaign  map[string][]string // each campaign's donation ids: DonationsByCampaign
 	refs        map[Ref]string
 	idempotency map[string]IdempotencyRecord
 	seen        map[SeenEvent]time.Time // keyed with At zeroed; the value is At
@@ -129,9 +131,13 @@ func (s *memoryStore) MonthlyGiftsByBuyer(_ context.Context, buyerID, after stri
 	return byBuyer(s, s.monthly, s.monthlyOf, "monthly gift", buyerID, func(m *MonthlyGift) time.Time { return m.CreatedAt }, clonePtr[MonthlyGift], after, limit)
 }
 
+func (s *memoryStore) DonationsByCampaign(_ context.Context, campaignID, after string, limit int) ([]*Donation, error) {
+	return byBuyer(s, s.donations, s.ofCampaign, "donation", campaignID, func(d *Donation) time.Time { return d.GivenAt }, cloneDonation, after, limit)
+}
+
 // byBuyer pages through the records of m whose ids index holds under
-// buyerID, newest (at) first, then greatest id first, after the one
-// whose id is after (see [Store].OrdersByBuyer).
+// buyerID (or a campaign's id), newest (at) first, then greatest id
+// first, after the one whose id is after (see [Store].OrdersByBuyer).
 func byBuyer[T any](s *memoryStore, m map[string]*T, index map[string][]string, kind, buyerID string, at func(*T) time.Time, clone func(*T) *T, after string, limit int) ([]*T, error) {
 	type listed struct {
 		id string
@@ -147,7 +153,7 @@ func byBuyer[T any](s *memoryStore, m map[string]*T, index map[string][]string, 
 	if after != "" {
 		i := slices.IndexFunc(all, func(l listed) bool { return l.id == after })
 		if i < 0 {
-			return nil, fmt.Errorf("%w: %s %s of buyer %s", ErrNotFound, kind, truncate(after, 128), truncate(buyerID, 128))
+			return nil, fmt.Errorf("%w: %s %s of %s", ErrNotFound, kind, truncate(after, 128), truncate(buyerID, 128))
 		}
 		all = all[i+1:]
 	}
@@ -323,6 +329,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 	for _, d := range donations {
 		if d.Version == 0 {
 			s.donationsOf[d.BuyerID] = append(s.donationsOf[d.BuyerID], d.ID)
+			s.ofCampaign[d.CampaignID] = append(s.ofCampaign[d.CampaignID], d.ID)
 		}
 		d.Version++
 		s.queueLocked(DueRecord{"donation", d.ID}, d.DueAt, d.ReadBackAt)

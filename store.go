@@ -69,6 +69,14 @@ type Store interface {
 	DonationsByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*Donation, error)
 	MonthlyGiftsByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*MonthlyGift, error)
 
+	// DonationsByCampaign returns up to limit of a campaign's donations,
+	// newest GivenAt first, then greatest id first, beginning after the
+	// donation whose id is after (empty: with the newest), as
+	// OrdersByBuyer pages. An after that is not one of the campaign's
+	// donations is ErrNotFound. The library reads it to fill a
+	// campaign's Supporters again when one leaves.
+	DonationsByCampaign(ctx context.Context, campaignID, after string, limit int) ([]*Donation, error)
+
 	// Lookup finds the id of the record indexed under ref (see [Ref]).
 	Lookup(ctx context.Context, ref Ref) (string, error)
 

@@ -48,8 +48,12 @@ func byID[T any](read func(buybutton.Store, context.Context, string) (*T, error)
 }
 
 // byBuyer is the id and buyer of the records read through the Store's
-// ...ByBuyer lists, apart from the ones read by id.
-const byBuyer = "by-buyer"
+// ...ByBuyer lists, and byCampaign the id and campaign of the donation
+// read through DonationsByCampaign, apart from the ones read by id.
+const (
+	byBuyer    = "by-buyer"
+	byCampaign = "by-campaign"
+)
 
 var recordKinds = []recordKind{
 	kind("cart", func(tx *buybutton.Tx, r *buybutton.Cart) { tx.Carts = append(tx.Carts, r) }, byID(buybutton.Store.Cart)),
@@ -59,28 +63,33 @@ var recordKinds = []recordKind{
 	kind("order by buyer", func(tx *buybutton.Tx, r *buybutton.Order) {
 		r.ID, r.BuyerID = byBuyer, byBuyer
 		tx.Orders = append(tx.Orders, r)
-	}, onlyByBuyer(buybutton.Store.OrdersByBuyer)),
+	}, onlyIn(buybutton.Store.OrdersByBuyer, byBuyer)),
 	kind("wallet", func(tx *buybutton.Tx, r *buybutton.Wallet) { tx.Wallets = append(tx.Wallets, r) }, byID(buybutton.Store.Wallet)),
 	kind("campaign", func(tx *buybutton.Tx, r *buybutton.Campaign) { tx.Campaigns = append(tx.Campaigns, r) }, byID(buybutton.Store.Campaign)),
 	kind("donation", func(tx *buybutton.Tx, r *buybutton.Donation) { tx.Donations = append(tx.Donations, r) }, byID(buybutton.Store.Donation)),
 	kind("donation by buyer", func(tx *buybutton.Tx, r *buybutton.Donation) {
 		r.ID, r.BuyerID = byBuyer, byBuyer
 		tx.Donations = append(tx.Donations, r)
-	}, onlyByBuyer(buybutton.Store.DonationsByBuyer)),
+	}, onlyIn(buybutton.Store.DonationsByBuyer, byBuyer)),
+	kind("donation by campaign", func(tx *buybutton.Tx, r *buybutton.Donation) {
+		r.ID, r.CampaignID = byCampaign, byCampaign
+		tx.Donations = append(tx.Donations, r)
+	}, onlyIn(buybutton.Store.DonationsByCampaign, byCampaign)),
 	kind("monthly gift", func(tx *buybutton.Tx, r *buybutton.MonthlyGift) { tx.Monthly = append(tx.Monthly, r) }, byID(buybutton.Store.MonthlyGift)),
 	kind("monthly gift by buyer", func(tx *buybutton.Tx, r *buybutton.MonthlyGift) {
 		r.ID, r.BuyerID = byBuyer, byBuyer
 		tx.Monthly = append(tx.Monthly, r)
-	}, onlyByBuyer(buybutton.Store.MonthlyGiftsByBuyer)),
+	}, onlyIn(buybutton.Store.MonthlyGiftsByBuyer, byBuyer)),
 	kind("outbox event", func(tx *buybutton.Tx, r *buybutton.Event) { tx.Events = append(tx.Events, *r) }, pendingEvent),
 	kind("transition", func(tx *buybutton.Tx, r *buybutton.Transition) { tx.Transitions = append(tx.Transitions, *r) }, transition),
 }
 
-// onlyByBuyer reads the one record of buyer byBuyer through list (one
-// of the Store's ...ByBuyer).
-func onlyByBuyer[T any](list func(buybutton.Store, context.Context, string, string, int) ([]*T, error)) func(context.Context, buybutton.Store) (*T, error) {
+// onlyIn reads the one record listed under key (a buyer's or a
+// campaign's id) through list (one of the Store's ...ByBuyer, or
+// DonationsByCampaign).
+func onlyIn[T any](list func(buybutton.Store, context.Context, string, string, int) ([]*T, error), key string) func(context.Context, buybutton.Store) (*T, error) {
 	return func(ctx context.Context, s buybutton.Store) (*T, error) {
-		recs, err := list(s, ctx, byBuyer, "", 10)
+		recs, err := list(s, ctx, key, "", 10)
 		if err != nil || len(recs) != 1 {
 			return nil, err
 		}

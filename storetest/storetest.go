@@ -71,6 +71,7 @@ var checks = []struct {
 	{"ReadBackRecords", readBackRecords},
 	{"OrdersByBuyerNewestFirst", ordersByBuyerNewestFirst},
 	{"GiftsByBuyerNewestFirst", giftsByBuyerNewestFirst},
+	{"DonationsByCampaignNewestFirst", donationsByCampaignNewestFirst},
 	{"ConcurrentCompareAndSetLosesNoUpdate", concurrentCompareAndSetLosesNoUpdate},
 	{"ConcurrentInsertsOneWins", concurrentInsertsOneWins},
 	{"DonationRecordsCompareAndSet", donationRecordsCompareAndSet},
@@ -746,6 +747,39 @@ func giftsByBuyerNewestFirst(t *testing.T, ctx context.Context, s buybutton.Stor
 	} {
 		assert.ErrorIs(t, err, buybutton.ErrNotFound, name)
 	}
+}
+
+// donationsByCampaignNewestFirst: DonationsByCampaign pages through one
+// campaign's donations, from every donor, as OrdersByBuyer pages a
+// buyer's orders: newest GivenAt first, then greatest id first, each page
+// after the donation it names; a donation of another campaign, or none,
+// is ErrNotFound.
+func donationsByCampaignNewestFirst(t *testing.T, ctx context.Context, s buybutton.Store) {
+	gift := func(id, buyer, campaign string, minutes int) *buybutton.Donation {
+		return &buybutton.Donation{ID: id, BuyerID: buyer, CampaignID: campaign, Currency: "USD", Amount: usd("5.00"), Charged: usd("5.00"), GivenAt: t0.Add(time.Duration(minutes) * time.Minute)}
+	}
+	commit(t, ctx, s, &buybutton.Tx{Donations: []*buybutton.Donation{gift("don-b", "buyer-2", "cp-1", 2), gift("don-a", "buyer-1", "cp-1", 0), gift("don-other", "buyer-1", "cp-2", 9)}})
+	commit(t, ctx, s, &buybutton.Tx{Donations: []*buybutton.Donation{gift("don-c", "buyer-3", "cp-1", 2), gift("don-d", "buyer-1", "cp-1", 5)}})
+	page := func(after string, limit int) []string {
+		t.Helper()
+		got, err := s.DonationsByCampaign(ctx, "cp-1", after, limit)
+		require.NoError(t, err)
+		ids := []string{}
+		for _, d := range got {
+			ids = append(ids, d.ID)
+		}
+		return ids
+	}
+	assert.Equal(t, []string{"don-d", "don-c"}, page("", 2))
+	assert.Equal(t, []string{"don-b", "don-a"}, page("don-c", 2))
+	assert.Empty(t, page("don-a", 2))
+	for name, after := range map[string]string{"another campaign's": "don-other", "no such donation": "don-nope"} {
+		_, err := s.DonationsByCampaign(ctx, "cp-1", after, 2)
+		assert.ErrorIs(t, err, buybutton.ErrNotFound, name)
+	}
+	none, err := s.DonationsByCampaign(ctx, "cp-none", "", 2)
+	require.NoError(t, err)
+	assert.Empty(t, none)
 }
 
 // concurrentCompareAndSetLosesNoUpdate has many goroutines each add one

@@ -48,8 +48,8 @@
 // A record's body is its JSON encoding, compressed with lz4 past about
 // 2 KB where the server has it (migration 8); its version column, not the
 // body, is the version compare-and-set checks. A buyer's orders,
-// donations and monthly gifts come newest first by placed_at, then by
-// id.
+// donations and monthly gifts, and a campaign's donations (by the body's
+// CampaignID), come newest first by placed_at, then by id.
 //
 // # Upgrades
 //

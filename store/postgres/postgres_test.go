@@ -392,8 +392,8 @@ func ids[R any](recs []*R) []string {
 	return out
 }
 
-// TestListsUseTheirIndexes: the ...ByBuyer queries use their kind's
-// partial index in the generic plan a cached statement comes to, not a
+// TestListsUseTheirIndexes: the ...ByBuyer and DonationsByCampaign
+// queries use their partial index in the generic plan a cached statement comes to, not a
 // scan of every record of the kind. With the kind passed as a parameter
 // they did not. A page after a record begins in the index, at that
 // record's (placed_at, id), not by filtering the buyer's newer records
@@ -406,13 +406,22 @@ func TestListsUseTheirIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Release()
-	for kind, index := range map[string]string{kindOrder: "buybutton_orders_by_buyer", kindDonation: "buybutton_gifts_by_buyer", kindMonthly: "buybutton_gifts_by_buyer"} {
+	for name, list := range map[string]struct {
+		queries listQueries
+		index   string
+	}{
+		"orders":             {byBuyerQueries[kindOrder], "buybutton_orders_by_buyer"},
+		"donations":          {byBuyerQueries[kindDonation], "buybutton_gifts_by_buyer"},
+		"monthly":            {byBuyerQueries[kindMonthly], "buybutton_gifts_by_buyer"},
+		"campaign_donations": {byCampaignQueries, "buybutton_donations_by_campaign"},
+	} {
+		index := list.index
 		for _, q := range []struct {
 			name, params, query, args string
 			after                     bool
 		}{
-			{"first_" + kind, "(text, int)", byBuyerQueries[kind][0], "('ada', 10)", false},
-			{"after_" + kind, "(text, text, int)", byBuyerQueries[kind][1], "('ada', 'ord-1', 10)", true},
+			{"first_" + name, "(text, int)", list.queries.first, "('ada', 10)", false},
+			{"after_" + name, "(text, text, int)", list.queries.after, "('ada', 'ord-1', 10)", true},
 		} {
 			var plan strings.Builder
 			for _, sql := range []string{

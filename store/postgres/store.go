@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -96,63 +97,78 @@ func decode[R any](kind string, version int64, body []byte, setVersion func(*R, 
 }
 
 func (s *Store) OrdersByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*buybutton.Order, error) {
-	return byBuyer(ctx, s, kindOrder, buyerID, after, limit, orderVersion)
+	return listed(ctx, s, kindOrder, byBuyerQueries[kindOrder], buyerID, after, limit, orderVersion)
 }
 
 func (s *Store) DonationsByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*buybutton.Donation, error) {
-	return byBuyer(ctx, s, kindDonation, buyerID, after, limit, donationVersion)
+	return listed(ctx, s, kindDonation, byBuyerQueries[kindDonation], buyerID, after, limit, donationVersion)
 }
 
 func (s *Store) MonthlyGiftsByBuyer(ctx context.Context, buyerID, after string, limit int) ([]*buybutton.MonthlyGift, error) {
-	return byBuyer(ctx, s, kindMonthly, buyerID, after, limit, monthlyVersion)
+	return listed(ctx, s, kindMonthly, byBuyerQueries[kindMonthly], buyerID, after, limit, monthlyVersion)
 }
 
-// The version setters of the kinds read both by id and by buyer.
+func (s *Store) DonationsByCampaign(ctx context.Context, campaignID, after string, limit int) ([]*buybutton.Donation, error) {
+	return listed(ctx, s, kindDonation, byCampaignQueries, campaignID, after, limit, donationVersion)
+}
+
+// The version setters of the kinds read both by id and in lists.
 func orderVersion(o *buybutton.Order, v int64)         { o.Version = v }
 func donationVersion(d *buybutton.Donation, v int64)   { d.Version = v }
 func monthlyVersion(m *buybutton.MonthlyGift, v int64) { m.Version = v }
 
-// byBuyerQueries page through a buyer's records of a kind, newest
-// (placed_at) first, then greatest id first, on the kind's partial index
-// (0001 for orders, 0005 for gifts): from the newest, or after a record
-// of the buyer's ($2), by comparing (placed_at, id) with that record's
-// own columns, so that the page begins exactly after it, whatever
-// precision its times had in its body. The kind is written into the
-// query, not passed: the planner uses a partial index only for a
+// listQueries page through the records of a kind that one owner (a
+// buyer, a campaign) has, newest (placed_at) first, then greatest id
+// first, on an index of the owner, placed_at and id: first from the
+// newest; after, after a record of the owner's ($2), by comparing
+// (placed_at, id) with that record's own columns, so that the page
+// begins exactly after it, whatever precision its times had in its body;
+// exists, whether a record is the owner's. The kind is written into the
+// queries, not passed: the planner uses a partial index only for a
 // predicate it can see implies the index's, and pgx's cached statements
 // come to a generic plan, in which a parameter implies nothing
 // (TestListsUseTheirIndexes).
-var byBuyerQueries = map[string][2]string{
-	kindOrder:    byBuyerQuery(kindOrder),
-	kindDonation: byBuyerQuery(kindDonation),
-	kindMonthly:  byBuyerQuery(kindMonthly),
-}
+type listQueries struct{ first, after, exists string }
 
-// byBuyerQuery is kind's query from the newest and its query after a
-// record.
-func byBuyerQuery(kind string) [2]string {
-	return [2]string{
-		`SELECT version, body FROM buybutton_records
-			WHERE kind = '` + kind + `' AND buyer_id = $1 ORDER BY placed_at DESC, id DESC LIMIT $2`,
-		`SELECT r.version, r.body FROM buybutton_records a CROSS JOIN LATERAL (
+// byBuyerQueries list a buyer's records of a kind, on the kind's partial
+// index (0001 for orders, 0005 for gifts); byCampaignQueries a campaign's
+// donations (0009).
+var (
+	byBuyerQueries = map[string]listQueries{
+		kindOrder:    listQuery(kindOrder, "{}buyer_id"),
+		kindDonation: listQuery(kindDonation, "{}buyer_id"),
+		kindMonthly:  listQuery(kindMonthly, "{}buyer_id"),
+	}
+	byCampaignQueries = listQuery(kindDonation, "({}body->>'CampaignID')")
+)
+
+// listQuery is kind's listQueries for the owner column, owner, in which
+// {} stands for a table's alias.
+func listQuery(kind, owner string) listQueries {
+	col := func(alias string) string { return strings.ReplaceAll(owner, "{}", alias) }
+	return listQueries{
+		first: `SELECT version, body FROM buybutton_records
+			WHERE kind = '` + kind + `' AND ` + col("") + ` = $1 ORDER BY placed_at DESC, id DESC LIMIT $2`,
+		after: `SELECT r.version, r.body FROM buybutton_records a CROSS JOIN LATERAL (
 				SELECT version, body, placed_at, id FROM buybutton_records
-				WHERE kind = '` + kind + `' AND buyer_id = $1 AND (placed_at, id) < (a.placed_at, a.id)
+				WHERE kind = '` + kind + `' AND ` + col("") + ` = $1 AND (placed_at, id) < (a.placed_at, a.id)
 				ORDER BY placed_at DESC, id DESC LIMIT $3) r
-			WHERE a.kind = '` + kind + `' AND a.id = $2 AND a.buyer_id = $1
+			WHERE a.kind = '` + kind + `' AND a.id = $2 AND ` + col("a.") + ` = $1
 			ORDER BY r.placed_at DESC, r.id DESC`,
+		exists: `SELECT EXISTS (SELECT 1 FROM buybutton_records WHERE kind = '` + kind + `' AND id = $2 AND ` + col("") + ` = $1)`,
 	}
 }
 
-// byBuyer runs the byBuyerQueries of kind, and tells an empty page after
-// a record that is not the buyer's (ErrNotFound) from the end of the list.
-func byBuyer[R any](ctx context.Context, s *Store, kind, buyerID, after string, limit int, setVersion func(*R, int64)) ([]*R, error) {
-	query, args := byBuyerQueries[kind][0], []any{buyerID, limit}
+// listed runs q for owner, and tells an empty page after a record that is
+// not the owner's (ErrNotFound) from the end of the list.
+func listed[R any](ctx context.Context, s *Store, kind string, q listQueries, owner, after string, limit int, setVersion func(*R, int64)) ([]*R, error) {
+	query, args := q.first, []any{owner, limit}
 	if after != "" {
-		query, args = byBuyerQueries[kind][1], []any{buyerID, after, limit}
+		query, args = q.after, []any{owner, after, limit}
 	}
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: %s by buyer: %w", kind, err)
+		return nil, fmt.Errorf("postgres: list %s: %w", kind, err)
 	}
 	defer rows.Close()
 	var out []*R
@@ -169,18 +185,15 @@ func byBuyer[R any](ctx context.Context, s *Store, kind, buyerID, after string, 
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: %s by buyer: %w", kind, err)
+		return nil, fmt.Errorf("postgres: list %s: %w", kind, err)
 	}
 	if len(out) == 0 && after != "" {
-		// An empty page after a record: the end of the list, or no such
-		// record of the buyer's.
 		var found bool
-		err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM buybutton_records WHERE kind = $1 AND id = $2 AND buyer_id = $3)`, kind, after, buyerID).Scan(&found)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: %s by buyer: %w", kind, err)
+		if err := s.pool.QueryRow(ctx, q.exists, owner, after).Scan(&found); err != nil {
+			return nil, fmt.Errorf("postgres: list %s: %w", kind, err)
 		}
 		if !found {
-			return nil, fmt.Errorf("%w: %s %q of buyer %q", buybutton.ErrNotFound, kind, truncate(after, 128), truncate(buyerID, 128))
+			return nil, fmt.Errorf("%w: %s %q of %q", buybutton.ErrNotFound, kind, truncate(after, 128), truncate(owner, 128))
 		}
 	}
 	return out, nil
