@@ -54,8 +54,9 @@ type Campaign struct {
 	// gift renews, moves to the front); anonymous donors never appear.
 	// A donor leaves when no gift they asked to be shown for still counts
 	// (refunded in full, charged back), and comes back in their place if
-	// one counts again (a refund that failed afterwards). The list is not
-	// refilled from older donors when one leaves.
+	// one counts again (a refund that failed afterwards). One who leaves
+	// makes room for the latest other donor who asked to be shown and
+	// still counts, found among the campaign's latest 200 donations.
 	Supporters []Supporter
 	CreatedAt  time.Time
 	UpdatedAt  time.Time

@@ -48,7 +48,7 @@ func (c *Client) otherGiftsCount(ctx context.Context, d *Donation) (counts, show
 // counting anything (counts says which): the donor leaves or comes back,
 // unless another of their gifts keeps them. A donor who comes back is
 // listed by the time of that gift, among those listed, if it asked to be
-// shown; the list is not refilled from older donors when one leaves.
+// shown; one who leaves makes room for the next (refillSupporters).
 func (c *Client) recountDonor(ctx context.Context, cp *Campaign, d *Donation, counts bool) error {
 	others, othersShown, err := c.otherGiftsCount(ctx, d)
 	if err != nil {
@@ -68,9 +68,62 @@ func (c *Client) recountDonor(ctx context.Context, cp *Campaign, d *Donation, co
 	if err != nil {
 		return err
 	}
+	listed := len(cp.Supporters)
 	cp.Supporters = slices.DeleteFunc(cp.Supporters, func(s Supporter) bool { return s.DonorKey == donorKey })
-	if counts {
+	switch {
+	case counts:
 		listSupporter(cp, Supporter{Name: d.Donor.Name, DonorKey: donorKey, At: d.GivenAt})
+	case len(cp.Supporters) < listed:
+		return c.refillSupporters(ctx, cp, d.BuyerID)
+	}
+	return nil
+}
+
+// refillLooksBack is how many of a campaign's latest donations
+// refillSupporters reads at most, so that a refund in a campaign of many
+// anonymous gifts reads a bounded number of pages.
+const refillLooksBack = 10 * buyerPageSize
+
+// refillSupporters lists again, in the room a donor who left cp's
+// Supporters made, the latest other donors who asked to be shown and
+// whose gift still counts: the campaign's donations are read newest
+// first, and each donor is listed by the latest such gift, until the list
+// is full or refillLooksBack donations were read. leaving is the donor
+// who left, whose gifts the store still holds as they were before this
+// change.
+func (c *Client) refillSupporters(ctx context.Context, cp *Campaign, leaving string) error {
+	if len(cp.Supporters) >= MaxSupporters {
+		return nil
+	}
+	listed := map[string]bool{}
+	for _, s := range cp.Supporters {
+		listed[s.DonorKey] = true
+	}
+	considered := map[string]bool{leaving: true}
+	read := 0
+	for after := ""; read < refillLooksBack && len(cp.Supporters) < MaxSupporters; {
+		page, err := c.store.DonationsByCampaign(ctx, cp.ID, after, buyerPageSize)
+		if err != nil {
+			return err
+		}
+		for _, d := range page {
+			if considered[d.BuyerID] || !d.Privacy.ShowOnPost || !d.counted().IsPositive() {
+				continue
+			}
+			considered[d.BuyerID] = true
+			donorKey, err := c.store.Lookup(ctx, campaignDonorRef(cp.ID, d.BuyerID))
+			if err != nil {
+				return err
+			}
+			if !listed[donorKey] {
+				listSupporter(cp, Supporter{Name: d.Donor.Name, DonorKey: donorKey, At: d.GivenAt})
+				listed[donorKey] = true
+			}
+		}
+		if len(page) < buyerPageSize {
+			return nil
+		}
+		read, after = read+len(page), page[len(page)-1].ID
 	}
 	return nil
 }
@@ -143,6 +196,11 @@ func (c *Client) HideSupporter(ctx context.Context, p HideSupporterParams) (*Cam
 		cp.Supporters = slices.DeleteFunc(cp.Supporters, func(s Supporter) bool { return s.DonorKey == donorKey })
 		if len(tx.Donations) == 0 && len(tx.Monthly) == 0 && len(cp.Supporters) == listed {
 			return cp, nil
+		}
+		if len(cp.Supporters) < listed {
+			if err := c.refillSupporters(ctx, cp, buyerID); err != nil {
+				return nil, err
+			}
 		}
 		cp.UpdatedAt = now
 		tx.Campaigns = []*Campaign{cp}

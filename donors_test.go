@@ -1,6 +1,7 @@
 package buybutton_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -237,4 +238,45 @@ func TestHidingASupporterRefusesWhatItCannotFind(t *testing.T) {
 	after, err := f.client.Campaign(ctx, cp.ID)
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "nothing changed")
+}
+
+// TestADonorWhoLeavesThePostMakesRoomForTheNext: a post shows the latest
+// five donors who asked to be shown. When one of them leaves (their gift
+// refunded in full, or their name hidden), the latest donor not shown
+// yet whose gift still counts takes the room, by the time of that gift;
+// an anonymous donor never does, nor one whose gift was refunded, nor
+// the one who left.
+func TestADonorWhoLeavesThePostMakesRoomForTheNext(t *testing.T) {
+	f := newCharity(t, nil)
+	cp := f.campaign(t)
+	f.attachDonate(t, "post-1", cp)
+	names := []string{"Donor 1", "Donor 2", "Donor 3", "Donor 4", "Donor 5", "Donor 6", "Donor 7"}
+	gifts := map[string]*buybutton.Donation{}
+	f.give(t, cp, donor("buyer-0", "Anonymous Early", buybutton.DonorPrivacy{}))
+	refundedEarlier := f.give(t, cp, donor("buyer-r", "Refunded Before", shown))
+	f.refundAll(t, refundedEarlier, "early")
+	for i, name := range names {
+		f.clock.Advance(time.Minute)
+		gifts[name] = f.give(t, cp, donor(fmt.Sprintf("buyer-%d", i+1), name, shown))
+	}
+	f.clock.Advance(time.Minute)
+	f.give(t, cp, donor("buyer-anon", "Anonymous", buybutton.DonorPrivacy{}))
+	listed, _ := f.supporters(t, cp)
+	require.Equal(t, []string{"Donor 7", "Donor 6", "Donor 5", "Donor 4", "Donor 3"}, listed)
+
+	f.refundAll(t, gifts["Donor 7"], "seven")
+	listed, _ = f.supporters(t, cp)
+	assert.Equal(t, []string{"Donor 6", "Donor 5", "Donor 4", "Donor 3", "Donor 2"}, listed, "Donor 2 takes the room")
+	assert.Contains(t, string(f.hydrateOne(t, "post-1")), "Donor 2", "the card is drawn again")
+
+	got, err := f.client.Campaign(ctx, cp.ID)
+	require.NoError(t, err)
+	_, err = f.client.HideSupporter(ctx, buybutton.HideSupporterParams{CampaignID: cp.ID, DonorKey: got.Supporters[0].DonorKey})
+	require.NoError(t, err)
+	listed, _ = f.supporters(t, cp)
+	assert.Equal(t, []string{"Donor 5", "Donor 4", "Donor 3", "Donor 2", "Donor 1"}, listed, "Donor 1 takes the hidden one's room")
+
+	f.refundAll(t, gifts["Donor 5"], "five")
+	listed, _ = f.supporters(t, cp)
+	assert.Equal(t, []string{"Donor 4", "Donor 3", "Donor 2", "Donor 1"}, listed, "no one else asked to be shown and still counts")
 }
