@@ -24,8 +24,10 @@
 //
 // Migrations are SQL files embedded in the package (migrations/), applied
 // in order by [Migrate] under an advisory lock, each once, with the
-// version it brings recorded in buybutton_schema. The tables live in the
-// connection's search_path.
+// version it brings recorded in buybutton_schema: each in a transaction,
+// except one that builds an index on buybutton_records, which builds it
+// CONCURRENTLY (from migration 9), so that instances still serving go on
+// writing. The tables live in the connection's search_path.
 //
 //	buybutton_records      (kind, id) → version, body jsonb; buyer_id and
 //	                       placed_at for orders, donations and monthly

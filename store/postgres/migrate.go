@@ -26,6 +26,15 @@ const migrationLock = 0x6275796275 // "buybu"
 // transaction with the version it brings. It is safe to call from every
 // instance at start-up: an advisory lock makes concurrent calls wait, and a
 // migration applied once is never applied again.
+//
+// A migration that builds an index on buybutton_records builds it
+// CONCURRENTLY, so that the instances still serving go on writing while
+// it builds; PostgreSQL does that only outside a transaction. Such a
+// migration begins with the line outsideTransaction and holds plain
+// statements, each ending with a semicolon at the end of a line, each
+// safe to run again (a build a crash cut short leaves an invalid index,
+// which the migration drops before it builds): they run one by one, and
+// the version is recorded after the last.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return migrate(ctx, pool, math.MaxInt)
 }
@@ -64,17 +73,56 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, upTo int) error {
 		if err != nil {
 			return err
 		}
-		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			tag, err := tx.Exec(ctx, `INSERT INTO buybutton_schema (version) VALUES ($1) ON CONFLICT DO NOTHING`, version)
-			if err != nil || tag.RowsAffected() == 0 {
-				return err // applied before
-			}
-			_, err = tx.Exec(ctx, string(sql))
-			return err
-		})
+		if strings.HasPrefix(string(sql), outsideTransaction+"\n") {
+			err = applyOutsideTransaction(ctx, conn.Conn(), version, string(sql))
+		} else {
+			err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+				tag, err := tx.Exec(ctx, `INSERT INTO buybutton_schema (version) VALUES ($1) ON CONFLICT DO NOTHING`, version)
+				if err != nil || tag.RowsAffected() == 0 {
+					return err // applied before
+				}
+				_, err = tx.Exec(ctx, string(sql))
+				return err
+			})
+		}
 		if err != nil {
 			return fmt.Errorf("postgres: migration %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// outsideTransaction is the first line of a migration applied outside a
+// transaction (see Migrate).
+const outsideTransaction = "-- buybutton: outside a transaction"
+
+// applyOutsideTransaction runs the statements of migration sql one by
+// one, unless version is recorded already, and then records it. The
+// caller holds the migration lock.
+func applyOutsideTransaction(ctx context.Context, conn *pgx.Conn, version int, sql string) error {
+	var applied bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM buybutton_schema WHERE version = $1)`, version).Scan(&applied); err != nil || applied {
+		return err
+	}
+	for _, stmt := range strings.SplitAfter(sql, ";\n") {
+		if strings.TrimSpace(withoutComments(stmt)) == "" {
+			continue
+		}
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	_, err := conn.Exec(ctx, `INSERT INTO buybutton_schema (version) VALUES ($1)`, version)
+	return err
+}
+
+// withoutComments is sql without its "--" comment lines.
+func withoutComments(sql string) string {
+	var b strings.Builder
+	for line := range strings.Lines(sql) {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }

@@ -516,3 +516,34 @@ func TestBodiesAreCompressedWithLZ4(t *testing.T) {
 		t.Fatalf("order read back with %d lines", len(read.Lines))
 	}
 }
+
+// TestAMigrationOutsideATransactionRunsAgainAfterACrash: migration 9
+// builds its index CONCURRENTLY, outside a transaction, and records its
+// version after. A crash between the build and the record leaves the
+// index and no version: the next Migrate drops the index and builds it
+// again, valid, and records the version once.
+func TestAMigrationOutsideATransactionRunsAgainAfterACrash(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t, freshSchema(t), 2)
+	valid := func() bool {
+		t.Helper()
+		var ok bool
+		if err := pool.QueryRow(ctx, `SELECT indisvalid FROM pg_index WHERE indexrelid = 'buybutton_donations_by_campaign'::regclass`).Scan(&ok); err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !valid() {
+		t.Fatal("the index migration 9 built is not valid")
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM buybutton_schema WHERE version = 9`); err != nil {
+		t.Fatal(err)
+	}
+	if err := Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	var versions int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM buybutton_schema WHERE version = 9`).Scan(&versions); err != nil || versions != 1 || !valid() {
+		t.Fatalf("after the migration again: version 9 recorded %d times (%v), index valid %v", versions, err, valid())
+	}
+}
