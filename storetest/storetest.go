@@ -664,16 +664,7 @@ func ordersByBuyerNewestFirst(t *testing.T, ctx context.Context, s buybutton.Sto
 		commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{order(fmt.Sprintf("ord-%d", i), "buyer-1", t0.Add(time.Duration(i)*time.Minute))}})
 	}
 	commit(t, ctx, s, &buybutton.Tx{Orders: []*buybutton.Order{order("ord-2x", "buyer-1", t0.Add(2*time.Minute)), order("ord-other", "buyer-2", t0)}})
-	page := func(after string, limit int) []string {
-		t.Helper()
-		got, err := s.OrdersByBuyer(ctx, "buyer-1", after, limit)
-		require.NoError(t, err)
-		ids := []string{}
-		for _, o := range got {
-			ids = append(ids, o.ID)
-		}
-		return ids
-	}
+	page := pageOf(t, ctx, s.OrdersByBuyer, "buyer-1", func(o *buybutton.Order) string { return o.ID })
 	assert.Equal(t, []string{"ord-4", "ord-3"}, page("", 2))
 	assert.Equal(t, []string{"ord-2x", "ord-2"}, page("ord-3", 2), "a tie in time comes greatest id first")
 	assert.Equal(t, []string{"ord-2", "ord-1"}, page("ord-2x", 2), "a page after one of a tie begins with the rest of it")
@@ -749,6 +740,21 @@ func giftsByBuyerNewestFirst(t *testing.T, ctx context.Context, s buybutton.Stor
 	}
 }
 
+// pageOf reads the ids of the page of list (a Store's list of a buyer's
+// or a campaign's records) of key after after, limit of them.
+func pageOf[T any](t *testing.T, ctx context.Context, list func(context.Context, string, string, int) ([]*T, error), key string, id func(*T) string) func(after string, limit int) []string {
+	return func(after string, limit int) []string {
+		t.Helper()
+		got, err := list(ctx, key, after, limit)
+		require.NoError(t, err)
+		ids := []string{}
+		for _, r := range got {
+			ids = append(ids, id(r))
+		}
+		return ids
+	}
+}
+
 // donationsByCampaignNewestFirst: DonationsByCampaign pages through one
 // campaign's donations, from every donor, as OrdersByBuyer pages a
 // buyer's orders: newest GivenAt first, then greatest id first, each page
@@ -760,16 +766,7 @@ func donationsByCampaignNewestFirst(t *testing.T, ctx context.Context, s buybutt
 	}
 	commit(t, ctx, s, &buybutton.Tx{Donations: []*buybutton.Donation{gift("don-b", "buyer-2", "cp-1", 2), gift("don-a", "buyer-1", "cp-1", 0), gift("don-other", "buyer-1", "cp-2", 9)}})
 	commit(t, ctx, s, &buybutton.Tx{Donations: []*buybutton.Donation{gift("don-c", "buyer-3", "cp-1", 2), gift("don-d", "buyer-1", "cp-1", 5)}})
-	page := func(after string, limit int) []string {
-		t.Helper()
-		got, err := s.DonationsByCampaign(ctx, "cp-1", after, limit)
-		require.NoError(t, err)
-		ids := []string{}
-		for _, d := range got {
-			ids = append(ids, d.ID)
-		}
-		return ids
-	}
+	page := pageOf(t, ctx, s.DonationsByCampaign, "cp-1", func(d *buybutton.Donation) string { return d.ID })
 	assert.Equal(t, []string{"don-d", "don-c"}, page("", 2))
 	assert.Equal(t, []string{"don-b", "don-a"}, page("don-c", 2))
 	assert.Empty(t, page("don-a", 2))
