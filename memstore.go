@@ -120,47 +120,93 @@ func (s *memoryStore) MonthlyGift(_ context.Context, id string) (*MonthlyGift, e
 }
 
 func (s *memoryStore) OrdersByBuyer(_ context.Context, buyerID, after string, limit int) ([]*Order, error) {
-	return byBuyer(s, s.orders, s.ordersOf, "order", buyerID, func(o *Order) time.Time { return o.PlacedAt }, cloneOrder, after, limit)
+	return page(s, s.orders, s.ordersOf, "order", buyerID, orderListedAt, cloneOrder, after, limit)
 }
 
 func (s *memoryStore) DonationsByBuyer(_ context.Context, buyerID, after string, limit int) ([]*Donation, error) {
-	return byBuyer(s, s.donations, s.donationsOf, "donation", buyerID, func(d *Donation) time.Time { return d.GivenAt }, cloneDonation, after, limit)
+	return page(s, s.donations, s.donationsOf, "donation", buyerID, donationListedAt, cloneDonation, after, limit)
 }
 
 func (s *memoryStore) MonthlyGiftsByBuyer(_ context.Context, buyerID, after string, limit int) ([]*MonthlyGift, error) {
-	return byBuyer(s, s.monthly, s.monthlyOf, "monthly gift", buyerID, func(m *MonthlyGift) time.Time { return m.CreatedAt }, clonePtr[MonthlyGift], after, limit)
+	return page(s, s.monthly, s.monthlyOf, "monthly gift", buyerID, monthlyListedAt, clonePtr[MonthlyGift], after, limit)
 }
 
 func (s *memoryStore) DonationsByCampaign(_ context.Context, campaignID, after string, limit int) ([]*Donation, error) {
-	return byBuyer(s, s.donations, s.ofCampaign, "donation", campaignID, func(d *Donation) time.Time { return d.GivenAt }, cloneDonation, after, limit)
+	return page(s, s.donations, s.ofCampaign, "donation", campaignID, donationListedAt, cloneDonation, after, limit)
 }
 
-// byBuyer pages through the records of m whose ids index holds under
-// buyerID (or a campaign's id), newest (at) first, then greatest id
-// first, after the one whose id is after (see [Store].OrdersByBuyer).
-func byBuyer[T any](s *memoryStore, m map[string]*T, index map[string][]string, kind, buyerID string, at func(*T) time.Time, clone func(*T) *T, after string, limit int) ([]*T, error) {
-	type listed struct {
-		id string
-		r  *T
+// The times the lists order their records by, and the keys they list
+// them under.
+func orderListedAt(o *Order) time.Time         { return o.PlacedAt }
+func donationListedAt(d *Donation) time.Time   { return d.GivenAt }
+func monthlyListedAt(m *MonthlyGift) time.Time { return m.CreatedAt }
+func orderBuyer(o *Order) string               { return o.BuyerID }
+func donationBuyer(d *Donation) string         { return d.BuyerID }
+func donationCampaign(d *Donation) string      { return d.CampaignID }
+func monthlyBuyer(m *MonthlyGift) string       { return m.BuyerID }
+
+// A list (ordersOf, donationsOf, monthlyOf, ofCampaign) holds the ids of
+// one buyer's (or campaign's) records of a kind oldest first, by the time
+// at gives, then by id, so that a page is a binary search and a copy,
+// whatever the list's length: read from the end, it is newest first, then
+// greatest id first (see [Store].OrdersByBuyer).
+
+// listedBefore orders the entry id of m in a list against the time and
+// id of another.
+func listedBefore[T any](m map[string]*T, at func(*T) time.Time, id string, t time.Time, other string) int {
+	return cmp.Or(at(m[id]).Compare(t), strings.Compare(id, other))
+}
+
+// list puts id, listed at t, in its place in index[key], which does not
+// hold it.
+func list[T any](m map[string]*T, index map[string][]string, key string, at func(*T) time.Time, id string, t time.Time) {
+	ids := index[key]
+	i, _ := slices.BinarySearchFunc(ids, id, func(e, id string) int { return listedBefore(m, at, e, t, id) })
+	index[key] = slices.Insert(ids, i, id)
+}
+
+// unlist takes id, listed at t, out of index[key].
+func unlist[T any](m map[string]*T, index map[string][]string, key string, at func(*T) time.Time, id string, t time.Time) {
+	ids := index[key]
+	if i, ok := slices.BinarySearchFunc(ids, id, func(e, id string) int { return listedBefore(m, at, e, t, id) }); ok {
+		index[key] = slices.Delete(ids, i, i+1)
 	}
+}
+
+// relist keeps r, about to replace old (nil for a new record) under id
+// in m, in its place in the list index holds under key(r): listed when
+// new, moved when its time or key changed (the library never changes
+// them; a store keeps its lists right whatever it is given). m still
+// holds old.
+func relist[T any](m map[string]*T, index map[string][]string, key func(*T) string, at func(*T) time.Time, id string, old, r *T) {
+	if old != nil {
+		if key(old) == key(r) && at(old).Equal(at(r)) {
+			return
+		}
+		unlist(m, index, key(old), at, id, at(old))
+	}
+	list(m, index, key(r), at, id, at(r))
+}
+
+// page reads up to limit of the records index lists under key, newest
+// first, after the one whose id is after.
+func page[T any](s *memoryStore, m map[string]*T, index map[string][]string, kind, key string, at func(*T) time.Time, clone func(*T) *T, after string, limit int) ([]*T, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	all := make([]listed, len(index[buyerID]))
-	for i, id := range index[buyerID] {
-		all[i] = listed{id, m[id]}
-	}
-	slices.SortFunc(all, func(a, b listed) int { return cmp.Or(at(b.r).Compare(at(a.r)), strings.Compare(b.id, a.id)) })
+	ids := index[key]
+	end := len(ids) // the page is ids[end-1], ids[end-2], ...
 	if after != "" {
-		i := slices.IndexFunc(all, func(l listed) bool { return l.id == after })
-		if i < 0 {
-			return nil, fmt.Errorf("%w: %s %s of %s", ErrNotFound, kind, truncate(after, 128), truncate(buyerID, 128))
+		r, ok := m[after]
+		if ok {
+			end, ok = slices.BinarySearchFunc(ids, after, func(e, id string) int { return listedBefore(m, at, e, at(r), id) })
 		}
-		all = all[i+1:]
+		if !ok {
+			return nil, fmt.Errorf("%w: %s %s of %s", ErrNotFound, kind, truncate(after, 128), truncate(key, 128))
+		}
 	}
-	all = all[:min(len(all), limit)]
-	out := make([]*T, len(all))
-	for i, l := range all {
-		out[i] = clone(l.r)
+	out := make([]*T, min(limit, end))
+	for i := range out {
+		out[i] = clone(m[ids[end-1-i]])
 	}
 	return out, nil
 }
@@ -311,9 +357,7 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 		s.checkouts[co.ID] = co
 	}
 	for _, o := range orders {
-		if o.Version == 0 {
-			s.ordersOf[o.BuyerID] = append(s.ordersOf[o.BuyerID], o.ID)
-		}
+		relist(s.orders, s.ordersOf, orderBuyer, orderListedAt, o.ID, s.orders[o.ID], o)
 		o.Version++
 		s.queueLocked(DueRecord{"order", o.ID}, o.DueAt, o.ReadBackAt)
 		s.orders[o.ID] = o
@@ -327,18 +371,14 @@ func (s *memoryStore) Commit(_ context.Context, tx *Tx) error {
 		s.campaigns[cp.ID] = cp
 	}
 	for _, d := range donations {
-		if d.Version == 0 {
-			s.donationsOf[d.BuyerID] = append(s.donationsOf[d.BuyerID], d.ID)
-			s.ofCampaign[d.CampaignID] = append(s.ofCampaign[d.CampaignID], d.ID)
-		}
+		relist(s.donations, s.donationsOf, donationBuyer, donationListedAt, d.ID, s.donations[d.ID], d)
+		relist(s.donations, s.ofCampaign, donationCampaign, donationListedAt, d.ID, s.donations[d.ID], d)
 		d.Version++
 		s.queueLocked(DueRecord{"donation", d.ID}, d.DueAt, d.ReadBackAt)
 		s.donations[d.ID] = d
 	}
 	for _, m := range monthly {
-		if m.Version == 0 {
-			s.monthlyOf[m.BuyerID] = append(s.monthlyOf[m.BuyerID], m.ID)
-		}
+		relist(s.monthly, s.monthlyOf, monthlyBuyer, monthlyListedAt, m.ID, s.monthly[m.ID], m)
 		m.Version++
 		s.queueLocked(DueRecord{"monthly_gift", m.ID}, time.Time{}, m.ReadBackAt)
 		s.monthly[m.ID] = m

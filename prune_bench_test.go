@@ -75,3 +75,35 @@ func BenchmarkMemoryStoreReadBacksDue(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMemoryStoreListPage reads a page of 20 of a campaign's n
+// donations, after one in the middle of the list: what each page of a
+// refill of its supporters, or of a donor's giving page, costs under the
+// store's lock. The sizes are each other's baseline: a page must not grow
+// with n.
+func BenchmarkMemoryStoreListPage(b *testing.B) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprintf("donations=%d", n), func(b *testing.B) {
+			s := buybutton.NewMemoryStore()
+			for i := 0; i < n; i += 1000 {
+				tx := &buybutton.Tx{}
+				for j := i; j < i+1000; j++ {
+					tx.Donations = append(tx.Donations, &buybutton.Donation{ID: fmt.Sprintf("don_%07d", j), BuyerID: fmt.Sprint("buyer-", j%100), CampaignID: "cp", Currency: "USD", GivenAt: t0.Add(time.Duration(j) * time.Second)})
+				}
+				if err := s.Commit(ctx, tx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			after := fmt.Sprintf("don_%07d", n/2)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if page, err := s.DonationsByCampaign(ctx, "cp", after, 20); err != nil || len(page) != 20 {
+					b.Fatalf("a page after %s: %d donations, %v", after, len(page), err)
+				}
+			}
+		})
+	}
+}
