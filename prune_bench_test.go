@@ -19,16 +19,9 @@ func BenchmarkMemoryStorePrune(b *testing.B) {
 	t0 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	for _, n := range []int{10_000, 1_000_000} {
 		b.Run(fmt.Sprintf("marks=%d", n), func(b *testing.B) {
-			s := buybutton.NewMemoryStore()
-			for i := 0; i < n; i += 1000 {
-				tx := &buybutton.Tx{}
-				for j := i; j < i+1000; j++ {
-					tx.Seen = append(tx.Seen, buybutton.SeenEvent{MerchantID: "shop", EventID: fmt.Sprint("evt_", j), At: t0.Add(time.Duration(j) * time.Millisecond)})
-				}
-				if err := s.Commit(ctx, tx); err != nil {
-					b.Fatal(err)
-				}
-			}
+			s := filledStore(b, n, func(tx *buybutton.Tx, j int) {
+				tx.Seen = append(tx.Seen, buybutton.SeenEvent{MerchantID: "shop", EventID: fmt.Sprint("evt_", j), At: t0.Add(time.Duration(j) * time.Millisecond)})
+			})
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
@@ -51,20 +44,13 @@ func BenchmarkMemoryStoreReadBacksDue(b *testing.B) {
 	t0 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	for _, n := range []int{10_000, 1_000_000} {
 		b.Run(fmt.Sprintf("orders=%d", n), func(b *testing.B) {
-			s := buybutton.NewMemoryStore()
-			for i := 0; i < n; i += 1000 {
-				tx := &buybutton.Tx{}
-				for j := i; j < i+1000; j++ {
-					at := t0.Add(time.Duration(j) * time.Second) // read back later
-					if j < 10 {
-						at = t0.Add(-time.Duration(j) * time.Minute) // due now
-					}
-					tx.Orders = append(tx.Orders, &buybutton.Order{ID: fmt.Sprint("ord_", j), BuyerID: fmt.Sprint("buyer_", j%100), Currency: "USD", PlacedAt: t0, ReadBackAt: at})
+			s := filledStore(b, n, func(tx *buybutton.Tx, j int) {
+				at := t0.Add(time.Duration(j) * time.Second) // read back later
+				if j < 10 {
+					at = t0.Add(-time.Duration(j) * time.Minute) // due now
 				}
-				if err := s.Commit(ctx, tx); err != nil {
-					b.Fatal(err)
-				}
-			}
+				tx.Orders = append(tx.Orders, &buybutton.Order{ID: fmt.Sprint("ord_", j), BuyerID: fmt.Sprint("buyer_", j%100), Currency: "USD", PlacedAt: t0, ReadBackAt: at})
+			})
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
@@ -86,16 +72,9 @@ func BenchmarkMemoryStoreListPage(b *testing.B) {
 	t0 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	for _, n := range []int{1_000, 100_000} {
 		b.Run(fmt.Sprintf("donations=%d", n), func(b *testing.B) {
-			s := buybutton.NewMemoryStore()
-			for i := 0; i < n; i += 1000 {
-				tx := &buybutton.Tx{}
-				for j := i; j < i+1000; j++ {
-					tx.Donations = append(tx.Donations, &buybutton.Donation{ID: fmt.Sprintf("don_%07d", j), BuyerID: fmt.Sprint("buyer-", j%100), CampaignID: "cp", Currency: "USD", GivenAt: t0.Add(time.Duration(j) * time.Second)})
-				}
-				if err := s.Commit(ctx, tx); err != nil {
-					b.Fatal(err)
-				}
-			}
+			s := filledStore(b, n, func(tx *buybutton.Tx, j int) {
+				tx.Donations = append(tx.Donations, &buybutton.Donation{ID: fmt.Sprintf("don_%07d", j), BuyerID: fmt.Sprint("buyer-", j%100), CampaignID: "cp", Currency: "USD", GivenAt: t0.Add(time.Duration(j) * time.Second)})
+			})
 			after := fmt.Sprintf("don_%07d", n/2)
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -106,4 +85,20 @@ func BenchmarkMemoryStoreListPage(b *testing.B) {
 			}
 		})
 	}
+}
+
+// filledStore is a memory store with n records, or marks, that add puts
+// in a commit (the j-th of them), a thousand a commit.
+func filledStore(b *testing.B, n int, add func(tx *buybutton.Tx, j int)) buybutton.Store {
+	s := buybutton.NewMemoryStore()
+	for i := 0; i < n; i += 1000 {
+		tx := &buybutton.Tx{}
+		for j := i; j < min(n, i+1000); j++ {
+			add(tx, j)
+		}
+		if err := s.Commit(context.Background(), tx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
 }
