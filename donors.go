@@ -107,6 +107,9 @@ func (c *Client) refillSupporters(ctx context.Context, cp *Campaign, leaving str
 			return err
 		}
 		for _, d := range page {
+			if len(cp.Supporters) >= MaxSupporters {
+				return nil
+			}
 			if considered[d.BuyerID] || !d.Privacy.ShowOnPost || !d.counted().IsPositive() {
 				continue
 			}
