@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/buybutton/buybutton"
@@ -550,4 +551,52 @@ func ExampleClient_Transitions() {
 	// checkout: "addressed" -> "shipping_selected" by buyer:viewer-1: shipping selected: standard
 	// checkout: "shipping_selected" -> "payment_pending" by buyer:viewer-1: placement attempt 1 claimed
 	// checkout: "payment_pending" -> "placed" by buyer:viewer-1: order ord_3 placed
+}
+
+// A buyer's orders, newest first, a page at a time: each page begins
+// after the last order of the one before. An order placed between two
+// pages comes before them both, and moves none from one page onto the
+// next, as it would with an offset.
+func ExampleClient_Orders() {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	client, _ := buybutton.New(&buybutton.Options{
+		Now:       func() time.Time { return now },
+		Merchants: []buybutton.Merchant{buybutton.MerchantFrom("demo-shop", "Demo Shop", memory.New(nil))},
+	})
+	names := map[string]string{}
+	buy := func(name string) {
+		now = now.Add(time.Minute)
+		names[examplePurchase(ctx, client).ID] = name
+	}
+	buy("first")
+	buy("second")
+	buy("third")
+	show := func(orders []*buybutton.Order) {
+		var listed []string
+		for _, o := range orders {
+			listed = append(listed, names[o.ID])
+		}
+		fmt.Println(strings.Join(listed, ", "))
+	}
+
+	page, err := client.Orders(ctx, "viewer-1", "", 2)
+	if err != nil {
+		panic(err)
+	}
+	show(page)
+	buy("fourth") // between two pages
+	next, err := client.Orders(ctx, "viewer-1", page[len(page)-1].ID, 2)
+	if err != nil {
+		panic(err)
+	}
+	show(next)
+
+	// A page after someone else's order is theirs to read, not ours.
+	_, err = client.Orders(ctx, "viewer-2", page[0].ID, 2)
+	fmt.Println(errors.Is(err, buybutton.ErrForbidden))
+	// Output:
+	// third, second
+	// first
+	// true
 }
