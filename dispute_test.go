@@ -12,6 +12,16 @@ import (
 	"github.com/buybutton/buybutton/provider"
 )
 
+// chargeBack has the bank take amount of payment (or gift) id back for
+// fraud, and the merchant lose the dispute, on the platform; its webhooks
+// wait to be delivered.
+func (f fixture) chargeBack(t *testing.T, id string, amount money.Amount) {
+	t.Helper()
+	dispute, err := f.shop.Dispute(id, amount, "fraudulent", false)
+	require.NoError(t, err)
+	require.NoError(t, f.shop.CloseDispute(dispute, provider.DisputeLost))
+}
+
 // deliverDispute has the platform send, now, a dispute event of the
 // order's payment: dispute dp_1 opened (outcome "") or closed with
 // outcome, of amount.

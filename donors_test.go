@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/buybutton/buybutton"
-	"github.com/buybutton/buybutton/provider"
 )
 
 // donor is ada's gift from another buyer, under another name.
@@ -131,9 +130,7 @@ func TestAChargebackTakesADonorOffAndAFailedRefundPutsThemBack(t *testing.T) {
 	assert.Equal(t, []string{"Linus Torvalds", "Grace Hopper", "Ada Lovelace"}, names, "back in her place")
 	assert.Equal(t, 3, donors)
 
-	id, err := f.shop.Dispute(adas.ProviderDonationID, usd("25.00"), "fraudulent", false)
-	require.NoError(t, err)
-	require.NoError(t, f.shop.CloseDispute(id, provider.DisputeLost))
+	f.chargeBack(t, adas.ProviderDonationID, usd("25.00"))
 	f.deliver(t)
 	names, donors = f.supporters(t, cp)
 	assert.Equal(t, []string{"Linus Torvalds", "Grace Hopper"}, names)

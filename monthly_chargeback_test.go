@@ -167,9 +167,7 @@ func TestAMonthsDisputeBeforeItsMonthRecordsTheMonthFirst(t *testing.T) {
 	first := f.giveMonthly(t, cp)
 	withheld, renewal := f.renewWithheld(t)
 
-	dispute, err := f.shop.Dispute(renewal.DonationID, usd("25.00"), "fraudulent", false)
-	require.NoError(t, err)
-	require.NoError(t, f.shop.CloseDispute(dispute, provider.DisputeLost))
+	f.chargeBack(t, renewal.DonationID, usd("25.00"))
 	f.deliver(t) // the dispute's events, not the month's
 
 	gifts, err := f.client.Donations(ctx, buyer, "", 10)

@@ -147,9 +147,7 @@ func TestReconcileDonationEndsAMonthlyGiftChargedBack(t *testing.T) {
 	gifts, err := f.client.Donations(ctx, buyer, "", 10)
 	require.NoError(t, err)
 	month := gifts[0]
-	id, err := f.shop.Dispute(month.ProviderDonationID, month.Charged, "fraudulent", false)
-	require.NoError(t, err)
-	require.NoError(t, f.shop.CloseDispute(id, provider.DisputeLost))
+	f.chargeBack(t, month.ProviderDonationID, month.Charged)
 	lost := f.lose(t)
 
 	got, err := f.client.ReconcileDonation(ctx, month.ID)
@@ -194,9 +192,7 @@ func TestReconcileDonationReadsDisputesOfAPlatformListingNoRefunds(t *testing.T)
 	d, err := f.client.ConfirmDonation(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: co.ID, PaymentToken: memory.TokenApprove})
 	require.NoError(t, err)
 	f.deliver(t)
-	id, err := f.shop.Dispute(d.ProviderDonationID, d.Charged, "fraudulent", false)
-	require.NoError(t, err)
-	require.NoError(t, f.shop.CloseDispute(id, provider.DisputeLost))
+	f.chargeBack(t, d.ProviderDonationID, d.Charged)
 	f.lose(t)
 
 	got, err := f.client.ReconcileDonation(ctx, d.ID)

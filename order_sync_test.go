@@ -230,9 +230,7 @@ func TestReconcileOrderRecordsARefundMadeOnThePlatform(t *testing.T) {
 func TestReconcileOrderRecordsAChargebackItFinds(t *testing.T) {
 	f := buildFixture(t, nil, nil, nil)
 	o := f.placed(t)
-	id, err := f.shop.Dispute(o.PaymentID, usd("90.78"), "fraudulent", false)
-	require.NoError(t, err)
-	require.NoError(t, f.shop.CloseDispute(id, provider.DisputeLost))
+	f.chargeBack(t, o.PaymentID, usd("90.78"))
 	lost := f.lose(t)
 
 	got, err := f.client.ReconcileOrder(ctx, o.ID)

@@ -138,11 +138,8 @@ func (c *Client) takeReadBacks(ctx context.Context, now time.Time, n int, rep *M
 // refund made on the platform, its webhook lost) may be what the work
 // waited for.
 func (c *Client) readBackOrder(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
-	o, err := c.store.Order(ctx, id)
-	if err != nil || !readBackDue(o, now) {
-		if err == nil && o.ReadBackAt.IsZero() {
-			return restoreReadBack(ctx, c, "order", id, c.store.Order)
-		}
+	o, due, err := dueForReadBack(ctx, c, "order", id, now, c.store.Order)
+	if err != nil || !due {
 		return err
 	}
 	err = readBackRecord(ctx, c, "order", id, now, c.store.Order, func(ctx context.Context) error {
@@ -164,11 +161,8 @@ func (c *Client) readBackOrder(ctx context.Context, id string, now time.Time, re
 // readBackDonation reads a due donation back, as readBackOrder does an
 // order.
 func (c *Client) readBackDonation(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
-	d, err := c.store.Donation(ctx, id)
-	if err != nil || !readBackDue(d, now) {
-		if err == nil && d.ReadBackAt.IsZero() {
-			return restoreReadBack(ctx, c, "donation", id, c.store.Donation)
-		}
+	d, due, err := dueForReadBack(ctx, c, "donation", id, now, c.store.Donation)
+	if err != nil || !due {
 		return err
 	}
 	err = readBackRecord(ctx, c, "donation", id, now, c.store.Donation, func(ctx context.Context) error {
@@ -185,16 +179,28 @@ func (c *Client) readBackDonation(ctx context.Context, id string, now time.Time,
 
 // readBackMonthly reads a due monthly gift back from its platform.
 func (c *Client) readBackMonthly(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
-	mg, err := c.store.MonthlyGift(ctx, id)
-	if err != nil || !readBackDue(mg, now) {
-		if err == nil && mg.ReadBackAt.IsZero() {
-			return restoreReadBack(ctx, c, "monthly_gift", id, c.store.MonthlyGift)
-		}
+	_, due, err := dueForReadBack(ctx, c, "monthly_gift", id, now, c.store.MonthlyGift)
+	if err != nil || !due {
 		return err
 	}
 	return readBackRecord(ctx, c, "monthly_gift", id, now, c.store.MonthlyGift, func(ctx context.Context) error {
 		return c.catchUpMonthly(ctx, id)
 	}, rep)
+}
+
+// dueForReadBack reads a record the store listed as due for a read-back,
+// and reports whether it is due at now. One no longer due was read back
+// by another pass meanwhile; one with no ReadBackAt at all is scheduled
+// again (restoreReadBack).
+func dueForReadBack[R readBackable](ctx context.Context, c *Client, kind, id string, now time.Time, read func(context.Context, string) (R, error)) (R, bool, error) {
+	r, err := read(ctx, id)
+	if err != nil || readBackDue(r, now) {
+		return r, err == nil, err
+	}
+	if r.readBack().IsZero() {
+		return r, false, restoreReadBack(ctx, c, kind, id, read)
+	}
+	return r, false, nil
 }
 
 // restoreReadBack schedules the read-back of a record the store listed

@@ -281,9 +281,7 @@ func TestAMonthlyGiftEndedByAChargebackIsReadBackAfterItsEnd(t *testing.T) {
 	gifts, err := f.client.Donations(ctx, buyer, "", 10)
 	require.NoError(t, err)
 	f.untilDue(mg.ReadBackAt.Add(-day)) // its read-back a day away
-	id, err := f.shop.Dispute(gifts[0].ProviderDonationID, gifts[0].Charged, "fraudulent", false)
-	require.NoError(t, err)
-	require.NoError(t, f.shop.CloseDispute(id, provider.DisputeLost))
+	f.chargeBack(t, gifts[0].ProviderDonationID, gifts[0].Charged)
 	f.deliver(t)
 
 	got, err := f.client.MonthlyGift(ctx, buyer, mg.ID)
