@@ -57,9 +57,9 @@ func (c *Client) catchUp(ctx context.Context, m Merchant, orderID string) error 
 
 // catchUpPayment settles the order's pending refunds and applies what its
 // payment on its platform shows that the record lacks: a capture, a hold
-// that ended, refunds made there or failed since, disputes (see catchUp). An order that
-// cost nothing, or of a merchant without payments, has no payment and no
-// refunds.
+// that ended, refunds made there or failed since, disputes (see
+// catchUp). An order that cost nothing, or of a merchant without
+// payments, has no payment and no refunds.
 func (c *Client) catchUpPayment(ctx context.Context, m Merchant, orderID string) error {
 	o, err := c.store.Order(ctx, orderID)
 	if err != nil || !o.hasPayment() || m.Payments == nil {

@@ -105,7 +105,7 @@ func applyOutsideTransaction(ctx context.Context, conn *pgx.Conn, version int, s
 		return err
 	}
 	for _, stmt := range strings.SplitAfter(sql, ";\n") {
-		if strings.TrimSpace(withoutComments(stmt)) == "" {
+		if !hasStatement(stmt) {
 			continue
 		}
 		if _, err := conn.Exec(ctx, stmt); err != nil {
@@ -116,13 +116,13 @@ func applyOutsideTransaction(ctx context.Context, conn *pgx.Conn, version int, s
 	return err
 }
 
-// withoutComments is sql without its "--" comment lines.
-func withoutComments(sql string) string {
-	var b strings.Builder
+// hasStatement reports whether sql holds more than comments and blank
+// lines.
+func hasStatement(sql string) bool {
 	for line := range strings.Lines(sql) {
-		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
-			b.WriteString(line)
+		if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "--") {
+			return true
 		}
 	}
-	return b.String()
+	return false
 }
