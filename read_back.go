@@ -161,7 +161,7 @@ func (c *Client) readBackOrder(ctx context.Context, id string, now time.Time, re
 // readBackDonation reads a due donation back, as readBackOrder does an
 // order.
 func (c *Client) readBackDonation(ctx context.Context, id string, now time.Time, rep *MaintenanceReport) error {
-	d, due, err := dueForReadBack(ctx, c, "donation", id, now, c.store.Donation)
+	_, due, err := dueForReadBack(ctx, c, "donation", id, now, c.store.Donation)
 	if err != nil || !due {
 		return err
 	}
@@ -171,7 +171,7 @@ func (c *Client) readBackDonation(ctx context.Context, id string, now time.Time,
 	if err != nil {
 		return err
 	}
-	if d, err = c.store.Donation(ctx, id); err != nil || d.owedWork() == 0 {
+	if d, err := c.store.Donation(ctx, id); err != nil || d.owedWork() == 0 {
 		return err
 	}
 	return c.maintainDonation(ctx, id, now, rep)
