@@ -781,6 +781,22 @@ func (m *machineModel) Heal(t *rapid.T) {
 	}
 }
 
+// rapidDefaults runs the calling test's rapid.Check with checks
+// sequences of steps steps, unless the command line says otherwise, and
+// gives the next test rapid's own defaults back.
+func rapidDefaults(t *testing.T, checks, steps int) {
+	for name, n := range map[string]int{"rapid.checks": checks, "rapid.steps": steps} {
+		f := flag.Lookup(name)
+		if f == nil || f.Value.String() != f.DefValue {
+			continue
+		}
+		if err := f.Value.Set(fmt.Sprint(n)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = f.Value.Set(f.DefValue) })
+	}
+}
+
 // Check is run after every action.
 func (m *machineModel) Check(t *rapid.T) {
 	// The orders are the store's, however they were placed (a confirm, a
@@ -1122,15 +1138,10 @@ func lessOrEqual(a, b money.Amount) bool {
 func TestCheckoutMachinesProperties(t *testing.T) {
 	// rapid's default of 100 sequences misses bugs that need a rarer mix
 	// of actions (a naive retry after an unknown outcome is found after a
-	// few hundred); run 1000 unless asked otherwise.
-	if f := flag.Lookup("rapid.checks"); f != nil && f.Value.String() == f.DefValue {
-		_ = f.Value.Set("1000")
-	}
-	// And sequences of 100 steps, not 30: work left owed is found only
-	// after the refusal, the action it spoils and a Heal, in that order.
-	if f := flag.Lookup("rapid.steps"); f != nil && f.Value.String() == f.DefValue {
-		_ = f.Value.Set("100")
-	}
+	// few hundred); run 1000 unless asked otherwise. And sequences of 100
+	// steps, not 30: work left owed is found only after the refusal, the
+	// action it spoils and a Heal, in that order.
+	rapidDefaults(t, 1000, 100)
 	rapid.Check(t, func(t *rapid.T) {
 		m := &machineModel{stock: map[string]int{}, actionGifts: map[string]bool{}, lapsedUntold: map[string]bool{}, capturedUntold: map[string]bool{}, refundFailed: map[string]bool{}, failedUntold: map[string]bool{}, refundFailures: map[string]int{}, disputedGifts: map[string]bool{}}
 		m.policy = rapid.SampledFrom([]buybutton.CapturePolicy{buybutton.CaptureOnPlace, buybutton.CaptureOnShipment}).Draw(t, "capture policy")
