@@ -172,22 +172,29 @@ func paymentCatchUp(o *Order, pay provider.Payment) []catchUpEvent {
 
 // refundEvents are the events that bring recorded (a record's refunds)
 // up to listed (the platform's list of them), matched by the platform's
-// refund id: a refund (of type refunded) for each refund that stands on
-// the platform and is not recorded, and a refund failure (of type failed)
-// for each recorded as succeeded that failed there since. A refund that
-// failed and is not recorded gave nothing back: nothing to tell.
+// refund id: a refund failure (of type failed) for each recorded as
+// succeeded that failed there since, then a refund (of type refunded)
+// for each refund that stands on the platform and is not recorded. A
+// refund that failed and is not recorded gave nothing back: nothing to
+// tell.
+//
+// The failures come first, whatever the platform's order: a refund it
+// lists before one of ours that failed may have been made in the room
+// that failure left, and applied before it would not fit beside the
+// refunds recorded (checkRefundFits), so that the read-back would be
+// refused every time.
 func refundEvents(recorded []Refund, listed []provider.ListedRefund, refunded, failed provider.EventType) []provider.Event {
-	var out []provider.Event
+	var failures, refunds []provider.Event
 	for _, r := range listed {
 		i := recordedRefund(recorded, r.ID)
 		switch {
 		case r.Failure == "" && i < 0:
-			out = append(out, provider.Event{ID: "sync:" + r.ID, Type: refunded, RefundID: r.ID, PaymentID: r.PaymentID, Amount: &r.Amount, Reason: "refunded on the platform (read back)"})
+			refunds = append(refunds, provider.Event{ID: "sync:" + r.ID, Type: refunded, RefundID: r.ID, PaymentID: r.PaymentID, Amount: &r.Amount, Reason: "refunded on the platform (read back)"})
 		case r.Failure != "" && i >= 0 && recorded[i].Status == RefundSucceeded:
-			out = append(out, provider.Event{ID: "sync:failed:" + r.ID, Type: failed, RefundID: r.ID, PaymentID: r.PaymentID, Amount: &r.Amount, Reason: r.Failure})
+			failures = append(failures, provider.Event{ID: "sync:failed:" + r.ID, Type: failed, RefundID: r.ID, PaymentID: r.PaymentID, Amount: &r.Amount, Reason: r.Failure})
 		}
 	}
-	return out
+	return append(failures, refunds...)
 }
 
 // catchUpEvent is an event of the platform's order or payment as a

@@ -246,3 +246,61 @@ func TestARefundInTheRoomAFailedOneLeftIsRecorded(t *testing.T) {
 		assert.Equal(t, buybutton.DonationRefunded, got.State())
 	})
 }
+
+// TestARefundListedBeforeAFailedOneIsReadBackAfterIt: the merchant
+// refunded 2.00 on the dashboard, its webhook lost; then a refund of ours
+// failed afterwards, its webhook lost too, and the merchant refunded the
+// rest on the dashboard. The platform lists the 2.00 before our failed
+// refund. Read back in the platform's order, the 2.00 would not fit
+// beside our refund, still counted, and the read-back would be refused
+// every time: the failure is recorded first. The same for a gift.
+func TestARefundListedBeforeAFailedOneIsReadBackAfterIt(t *testing.T) {
+	t.Run("order", func(t *testing.T) {
+		f := newShop(t, nil)
+		o := f.placed(t) // 90.78 captured
+		_, err := f.shop.Refund(ctx, provider.RefundRequest{IdempotencyKey: "dashboard-1", PaymentID: o.PaymentID, Amount: usd("2.00")})
+		require.NoError(t, err)
+		f.lose(t)
+		r, err := f.client.RefundOrder(ctx, buybutton.RefundParams{OrderID: o.ID, Amount: usd("1.00"), Reason: "scuffed", IdempotencyKey: "k1"})
+		require.NoError(t, err)
+		f.deliver(t)
+		require.NoError(t, f.shop.FailRefund(r.ProviderRefundID, "expired_or_canceled_card"))
+		f.lose(t)
+		_, err = f.shop.Refund(ctx, provider.RefundRequest{IdempotencyKey: "dashboard-2", PaymentID: o.PaymentID, Amount: usd("88.78")})
+		require.NoError(t, err)
+		f.deliver(t) // fits beside ours: 1.00 and 88.78 of 90.78
+
+		got, err := f.client.ReconcileOrder(ctx, o.ID)
+		require.NoError(t, err)
+		require.Len(t, got.Refunds, 3)
+		assert.Equal(t, buybutton.RefundFailed, got.Refunds[0].Status)
+		assert.Equal(t, "90.78 USD", got.Refunded().String())
+		assert.Equal(t, f.refundedOnPlatform(t, got), got.Refunded())
+		assert.Equal(t, buybutton.PaymentRefunded, got.PaymentState())
+	})
+	t.Run("gift", func(t *testing.T) {
+		f := newCharity(t, nil)
+		d := f.give(t, f.campaign(t), ada(buybutton.DonorPrivacy{}))
+		f.deliver(t)
+		_, err := f.shop.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: "dashboard-1", DonationID: d.ProviderDonationID, Amount: usd("2.00")})
+		require.NoError(t, err)
+		f.lose(t)
+		r, err := f.client.RefundDonation(ctx, buybutton.RefundDonationParams{DonationID: d.ID, Amount: usd("1.00"), Reason: "asked", IdempotencyKey: "k1"})
+		require.NoError(t, err)
+		f.deliver(t)
+		require.NoError(t, f.shop.FailRefund(r.ProviderRefundID, "expired_or_canceled_card"))
+		f.lose(t)
+		rest, err := d.Charged.Sub(usd("2.00"))
+		require.NoError(t, err)
+		_, err = f.shop.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: "dashboard-2", DonationID: d.ProviderDonationID, Amount: rest})
+		require.NoError(t, err)
+		f.deliver(t)
+
+		got, err := f.client.ReconcileDonation(ctx, d.ID)
+		require.NoError(t, err)
+		require.Len(t, got.Refunds, 3)
+		assert.Equal(t, buybutton.RefundFailed, got.Refunds[0].Status)
+		assert.Equal(t, d.Charged.String(), got.Refunded().String())
+		assert.Equal(t, buybutton.DonationRefunded, got.State())
+	})
+}
