@@ -103,7 +103,9 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock,
 				require.NoError(t, err)
 			}
 		}
-		assert.True(t, pay.Refunded.Equal(refunded), "order %s: the platform refunded %s, the library says %s", o.ID, pay.Refunded, refunded)
+		if !assert.True(t, pay.Refunded.Equal(refunded), "order %s: the platform refunded %s, the library says %s", o.ID, pay.Refunded, refunded) {
+			w.showRefunds(t, o)
+		}
 		// Racing returns never refund more units of a line than were
 		// bought.
 		for _, l := range o.Lines {
@@ -143,10 +145,24 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock,
 		}
 	}
 
-	t.Logf("checkouts %d, orders %d paid (%d with the code, %d units kept, %d captures failed) and %d free (%d kept), payments %d; webhooks lost for good %d, records read back %d, refunds failed afterwards %d; platform %+v; faults %v", len(w.ids), len(orders), coded, sold, lapsed, freeOrders, freeKept, len(w.payments), w.lost, w.readBack, w.refundsFailed, st, w.faults.Counts())
+	t.Logf("checkouts %d, orders %d paid (%d with the code, %d units kept, %d captures failed) and %d free (%d kept), payments %d; webhooks lost for good %d, records read back %d, refunds failed afterwards %d; platform %+v; faults %v; commits failed %d", len(w.ids), len(orders), coded, sold, lapsed, freeOrders, freeKept, len(w.payments), w.lost, w.readBack, w.refundsFailed, st, w.faults.Counts(), w.commits.failures())
 	// What is left to sell is exactly the stock less what was kept.
 	w.checkLeft(t, tee, stock-sold)
 	w.checkLeft(t, freeBook, freeStock-freeKept)
+}
+
+// showRefunds logs the refunds of o as the library and the platform have
+// them, and its disputes, to tell why their sums differ.
+func (w *racingWorld) showRefunds(t *testing.T, o *buybutton.Order) {
+	for _, r := range o.Refunds {
+		t.Logf("order %s: refund %s (the platform's %s) of %s %s %q, asked %s for %q", o.ID, r.ID, r.ProviderRefundID, r.Amount, r.Status, r.Failure, r.CreatedAt.Format(time.RFC3339), r.Reason)
+	}
+	made, err := w.f.shop.RefundsMade(w.ctx, o.PaymentID)
+	require.NoError(t, err)
+	for _, r := range made {
+		t.Logf("payment %s: refund %s of %s, failure %q", o.PaymentID, r.ID, r.Amount, r.Failure)
+	}
+	t.Logf("order %s: %s, captured %s, disputes %+v, cancellation %+v", o.ID, o.Status, o.Captured, o.Disputes, o.Cancellation)
 }
 
 // checkLeft checks that exactly left units of variant can still be sold.
