@@ -80,6 +80,9 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 			if err := c.catchUpDonation(ctx, id); err != nil {
 				return err
 			}
+			if e, err = refundOrItsFailure(ctx, m.Donations, d.ProviderDonationID, e, provider.EventDonationRefundFailed); err != nil {
+				return fmt.Errorf("buybutton: donation %s: %w", id, err)
+			}
 		}
 	}
 	if endsMonthly(e) {

@@ -304,3 +304,62 @@ func TestARefundListedBeforeAFailedOneIsReadBackAfterIt(t *testing.T) {
 		assert.Equal(t, buybutton.DonationRefunded, got.State())
 	})
 }
+
+// TestARefundThatFailedBeforeItsEventCameIsRecordedFailed: a refund made
+// on the dashboard failed, the money came back, and the merchant refunded
+// it all again before the platform delivered the first refund's events.
+// The first refund's event no longer fits beside the refunds recorded:
+// the platform's list says it failed, so it is recorded failed at once,
+// rather than refused at every delivery until the failure's own event
+// comes. The same for a gift.
+func TestARefundThatFailedBeforeItsEventCameIsRecordedFailed(t *testing.T) {
+	deliverTwice := func(t *testing.T, f fixture, deliveries []memory.Delivery) {
+		for range 2 {
+			for _, d := range deliveries {
+				require.NoError(t, f.client.HandleWebhook(ctx, shopID, d.Header, d.Body))
+			}
+		}
+	}
+	t.Run("order", func(t *testing.T) {
+		f := newShop(t, nil)
+		o := f.placed(t) // 90.78 captured
+		f.deliver(t)
+		first, err := f.shop.Refund(ctx, provider.RefundRequest{IdempotencyKey: "dashboard-1", PaymentID: o.PaymentID, Amount: usd("30.00")})
+		require.NoError(t, err)
+		require.NoError(t, f.shop.FailRefund(first.ID, "lost_or_stolen_card"))
+		held := f.shop.TakeDeliveries() // the refund, then its failure
+		_, err = f.shop.Refund(ctx, provider.RefundRequest{IdempotencyKey: "dashboard-2", PaymentID: o.PaymentID, Amount: usd("90.78")})
+		require.NoError(t, err)
+		f.deliver(t)
+		deliverTwice(t, f, held)
+
+		got := f.order(t, o.ID)
+		require.Len(t, got.Refunds, 2)
+		assert.Equal(t, buybutton.RefundFailed, got.Refunds[1].Status)
+		assert.Equal(t, first.ID, got.Refunds[1].ProviderRefundID)
+		assert.Equal(t, "90.78 USD", got.Refunded().String())
+		events := f.pendingEvents(t)
+		assert.Equal(t, 1, count(events, buybutton.EventRefundSucceeded))
+		assert.Equal(t, 1, count(events, buybutton.EventRefundFailed))
+	})
+	t.Run("gift", func(t *testing.T) {
+		f := newCharity(t, nil)
+		d := f.give(t, f.campaign(t), ada(buybutton.DonorPrivacy{}))
+		f.deliver(t)
+		first, err := f.shop.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: "dashboard-1", DonationID: d.ProviderDonationID, Amount: usd("10.00")})
+		require.NoError(t, err)
+		require.NoError(t, f.shop.FailRefund(first.ID, "lost_or_stolen_card"))
+		held := f.shop.TakeDeliveries()
+		_, err = f.shop.RefundDonation(ctx, provider.RefundDonationRequest{IdempotencyKey: "dashboard-2", DonationID: d.ProviderDonationID, Amount: d.Charged})
+		require.NoError(t, err)
+		f.deliver(t)
+		deliverTwice(t, f.fixture, held)
+
+		got, err := f.client.Donation(ctx, buyer, d.ID)
+		require.NoError(t, err)
+		require.Len(t, got.Refunds, 2)
+		assert.Equal(t, buybutton.RefundFailed, got.Refunds[1].Status)
+		assert.Equal(t, d.Charged.String(), got.Refunded().String())
+		assert.Equal(t, buybutton.DonationRefunded, got.State())
+	})
+}

@@ -34,9 +34,12 @@ import (
 //   - payment.captured, payment.refunded: the order's amounts follow (a
 //     refund made on the platform's dashboard is recorded too; one that
 //     comes before the event of the capture it was made from reads the
-//     payment and records that capture first). A capture or refund that
-//     cannot be true (in another currency, below zero, a refund above what
-//     was captured) is refused with [ErrInvalidInput] and applies nothing.
+//     payment and records that capture first; one that does not fit
+//     beside the refunds recorded reads the payment's refunds back first,
+//     and is recorded failed if the platform lists it failed since). A
+//     capture or refund that cannot be true (in another currency, below
+//     zero, a refund above what was captured) is refused with
+//     [ErrInvalidInput] and applies nothing.
 //   - payment.canceled (a hold that lapsed uncaptured, or that the
 //     merchant canceled on the platform): the order is marked as one whose
 //     payment cannot be captured, and the host is told
@@ -203,6 +206,9 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 		if unexplainedRefund(o, e) {
 			if err := c.catchUpPayment(ctx, m, orderID); err != nil {
 				return err
+			}
+			if e, err = refundOrItsFailure(ctx, m.Payments, o.PaymentID, e, provider.EventPaymentRefundFailed); err != nil {
+				return fmt.Errorf("buybutton: order %s: %w", orderID, err)
 			}
 		}
 	case provider.EventPaymentRefundFailed:
