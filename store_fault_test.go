@@ -64,6 +64,7 @@ type failingStoreModel struct {
 	campaign  string
 	key       int
 	keys      map[string]map[string]bool // the refund keys the host used, by order or donation
+	dashboard map[string]int             // refunds of 2.00 the merchant made on the dashboard, by order
 	redeliver []provider.Event           // deliveries that failed, for the platform to send again
 }
 
@@ -75,10 +76,12 @@ func (m *failingStoreModel) arm(t *rapid.T) {
 }
 
 // mustStoreFault fails the test on an error other than the store's
-// failure or an outcome the machines promise.
+// failure or an outcome the machines promise (among them ErrInProgress,
+// a cancellation waiting for the event of a refund made on the
+// dashboard, and ErrRefundFailed, a retry of a refund that failed).
 func (m *failingStoreModel) mustStoreFault(t *rapid.T, what string, err error) {
 	m.fault.countdown = 0
-	if err == nil || errors.Is(err, errStoreDown) || expected(err) {
+	if err == nil || errors.Is(err, errStoreDown) || errors.Is(err, buybutton.ErrInProgress) || errors.Is(err, buybutton.ErrRefundFailed) || expected(err) {
 		return
 	}
 	t.Fatalf("%s: %v", what, err)
@@ -126,7 +129,7 @@ func (m *failingStoreModel) afterClaim(t *rapid.T, checkoutID string) {
 }
 
 func (m *failingStoreModel) pickOrder(t *rapid.T) (*buybutton.Order, bool) {
-	return pick(t, "order", m.orders(t), func(o *buybutton.Order) string { return o.ProviderOrderID })
+	return pick(t, "order", m.orders(t))
 }
 
 func (m *failingStoreModel) Refund(t *rapid.T) {
@@ -155,10 +158,15 @@ func (m *failingStoreModel) useKey(t *rapid.T, id string) string {
 }
 
 // refundedAtMost fails the test if what was refunded of record id is more
-// than the 5.00 asked under each key the host used for it.
-func (m *failingStoreModel) refundedAtMost(t *rapid.T, id string, refunded money.Amount) {
-	if asked := usd("5.00").MulInt(int64(len(m.keys[id]))); !lessOrEqual(refunded, asked) {
-		t.Fatalf("%s: %s refunded, where the host asked for %s under %d keys", id, refunded, asked, len(m.keys[id]))
+// than the 5.00 asked under each key the host used for it and the 2.00
+// of each of the dashboard's refunds.
+func (m *failingStoreModel) refundedAtMost(t *rapid.T, id string, refunded money.Amount, dashboard int) {
+	asked, err := usd("5.00").MulInt(int64(len(m.keys[id]))).Add(usd("2.00").MulInt(int64(dashboard)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !lessOrEqual(refunded, asked) {
+		t.Fatalf("%s: %s refunded, where the host asked for %s under %d keys and the dashboard refunded %d times", id, refunded, asked, len(m.keys[id]), dashboard)
 	}
 }
 
@@ -178,6 +186,49 @@ func (m *failingStoreModel) Ship(t *rapid.T) {
 	if o, ok := m.pickOrder(t); ok {
 		_ = m.f.shop.ShipOrder(o.ProviderOrderID, provider.Shipment{Carrier: "UPS", TrackingNumber: o.ID})
 	}
+}
+
+// DashboardRefund has the merchant refund 2.00 of an order on the
+// platform's dashboard; its webhook comes with the next round, or is
+// lost (LoseWebhooks).
+func (m *failingStoreModel) DashboardRefund(t *rapid.T) {
+	o, ok := m.pickOrder(t)
+	if !ok || o.PaymentID == "" {
+		return
+	}
+	n := m.dashboard[o.ID] + 1
+	_, err := m.f.shop.Refund(ctx, provider.RefundRequest{IdempotencyKey: fmt.Sprint("dashboard-", n, "-", o.ID), PaymentID: o.PaymentID, Amount: usd("2.00")})
+	if err == nil {
+		m.dashboard[o.ID] = n
+	}
+}
+
+// FailRefund has the card network fail one of an order's refunds after it
+// succeeded (the card was closed): the money is back with the merchant,
+// and the platform says so by webhook.
+func (m *failingStoreModel) FailRefund(t *rapid.T) {
+	o, ok := m.pickOrder(t)
+	if !ok || o.PaymentID == "" {
+		return
+	}
+	made, err := m.f.shop.RefundsMade(ctx, o.PaymentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	made = slices.DeleteFunc(made, func(r provider.ListedRefund) bool { return r.Failure != "" })
+	if len(made) == 0 {
+		return
+	}
+	if err := m.f.shop.FailRefund(made[rapid.IntRange(0, len(made)-1).Draw(t, "failed refund")].ID, "expired_or_canceled_card"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// LoseWebhooks is the platform giving up on the webhooks it has not
+// delivered: only reading the records back tells of them.
+func (m *failingStoreModel) LoseWebhooks(t *rapid.T) {
+	m.f.shop.TakeDeliveries()
+	m.redeliver = nil
 }
 
 // Webhooks delivers the platform's webhooks, and again those that
@@ -244,7 +295,7 @@ func (m *failingStoreModel) confirmGift(t *rapid.T, id string) {
 }
 
 func (m *failingStoreModel) RefundGift(t *rapid.T) {
-	d, ok := pick(t, "gift", m.donations(t), func(d *buybutton.Donation) string { return d.ProviderDonationID })
+	d, ok := pick(t, "gift", m.donations(t))
 	if !ok {
 		return
 	}
@@ -255,7 +306,7 @@ func (m *failingStoreModel) RefundGift(t *rapid.T) {
 }
 
 func (m *failingStoreModel) StopMonthly(t *rapid.T) {
-	g, ok := pick(t, "monthly gift", m.monthly(t), func(g *buybutton.MonthlyGift) string { return g.ProviderMonthlyID })
+	g, ok := pick(t, "monthly gift", m.monthly(t))
 	if !ok {
 		return
 	}
@@ -286,52 +337,64 @@ func (m *failingStoreModel) Check(t *rapid.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !lessOrEqual(o.Captured, pay.Captured) || !lessOrEqual(o.Refunded(), pay.Refunded) {
-			t.Fatalf("order %s records %s captured and %s refunded; the platform, %s and %s", o.ID, o.Captured, o.Refunded(), pay.Captured, pay.Refunded)
+		if !lessOrEqual(o.Captured, pay.Captured) {
+			t.Fatalf("order %s records %s captured; the platform, %s", o.ID, o.Captured, pay.Captured)
 		}
+		m.refundsMade(t, o.ID, o.PaymentID, o.Refunds)
 	}
 	for _, d := range m.donations(t) {
-		pd, err := m.f.shop.Donation(ctx, d.ProviderDonationID)
-		if err != nil {
-			t.Fatal(err)
+		m.refundsMade(t, d.ID, d.ProviderDonationID, d.Refunds)
+	}
+}
+
+// refundsMade fails the test unless each refund that record id counts as
+// succeeded is one the platform made, of its amount, from the payment or
+// donation it knows as platformID. (It may have failed since, unheard.)
+func (m *failingStoreModel) refundsMade(t *rapid.T, id, platformID string, refunds []buybutton.Refund) {
+	made, err := m.f.shop.RefundsMade(ctx, platformID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range refunds {
+		if f.Status != buybutton.RefundSucceeded {
+			continue
 		}
-		if !lessOrEqual(d.Refunded(), pd.Refunded) {
-			t.Fatalf("donation %s records %s refunded; the platform, %s", d.ID, d.Refunded(), pd.Refunded)
+		i := slices.IndexFunc(made, func(r provider.ListedRefund) bool { return r.ID == f.ProviderRefundID })
+		if i < 0 || !made[i].Amount.Equal(f.Amount) {
+			t.Fatalf("%s records refund %s (%s) of %s, which the platform did not make", id, f.ID, f.ProviderRefundID, f.Amount)
 		}
 	}
 }
 
-// orders are the buyer's orders, read past the faults.
+// orders are the buyer's orders, read past the faults, in the order of
+// their platform ids: the library's own are random, and the test must
+// act on the same record when rapid replays a sequence.
 func (m *failingStoreModel) orders(t *rapid.T) []*buybutton.Order {
-	return readAll(t, func(after string) ([]*buybutton.Order, error) { return m.inner.OrdersByBuyer(ctx, buyer, after, 100) }, func(o *buybutton.Order) string { return o.ID })
+	return readAll(t, func(after string) ([]*buybutton.Order, error) { return m.inner.OrdersByBuyer(ctx, buyer, after, 100) },
+		func(o *buybutton.Order) string { return o.ID }, func(o *buybutton.Order) string { return o.ProviderOrderID })
 }
 
 func (m *failingStoreModel) donations(t *rapid.T) []*buybutton.Donation {
-	return readAll(t, func(after string) ([]*buybutton.Donation, error) {
-		return m.inner.DonationsByBuyer(ctx, buyer, after, 100)
-	}, func(d *buybutton.Donation) string { return d.ID })
+	return readAll(t, func(after string) ([]*buybutton.Donation, error) { return m.inner.DonationsByBuyer(ctx, buyer, after, 100) },
+		func(d *buybutton.Donation) string { return d.ID }, func(d *buybutton.Donation) string { return d.ProviderDonationID })
 }
 
 func (m *failingStoreModel) monthly(t *rapid.T) []*buybutton.MonthlyGift {
-	return readAll(t, func(after string) ([]*buybutton.MonthlyGift, error) {
-		return m.inner.MonthlyGiftsByBuyer(ctx, buyer, after, 100)
-	}, func(g *buybutton.MonthlyGift) string { return g.ID })
+	return readAll(t, func(after string) ([]*buybutton.MonthlyGift, error) { return m.inner.MonthlyGiftsByBuyer(ctx, buyer, after, 100) },
+		func(g *buybutton.MonthlyGift) string { return g.ID }, func(g *buybutton.MonthlyGift) string { return g.ProviderMonthlyID })
 }
 
-// pick draws one of records, in the order of the platform's ids: the
-// library's own are random, and a draw must pick the same record when
-// rapid replays it.
-func pick[T any](t *rapid.T, label string, records []T, platformID func(T) string) (T, bool) {
+// pick draws one of records.
+func pick[T any](t *rapid.T, label string, records []T) (T, bool) {
 	if len(records) == 0 {
 		var none T
 		return none, false
 	}
-	slices.SortFunc(records, func(a, b T) int { return strings.Compare(platformID(a), platformID(b)) })
 	return records[rapid.IntRange(0, len(records)-1).Draw(t, label)], true
 }
 
-// readAll reads every page of a list.
-func readAll[T any](t *rapid.T, page func(after string) ([]T, error), id func(T) string) []T {
+// readAll reads every page of a list, and sorts it by platformID.
+func readAll[T any](t *rapid.T, page func(after string) ([]T, error), id, platformID func(T) string) []T {
 	var all []T
 	for after := ""; ; {
 		p, err := page(after)
@@ -340,10 +403,12 @@ func readAll[T any](t *rapid.T, page func(after string) ([]T, error), id func(T)
 		}
 		all = append(all, p...)
 		if len(p) < 100 {
-			return all
+			break
 		}
 		after = id(p[len(p)-1])
 	}
+	slices.SortFunc(all, func(a, b T) int { return strings.Compare(platformID(a), platformID(b)) })
+	return all
 }
 
 // heal lets the store recover and hours pass, with the platform
@@ -351,6 +416,7 @@ func readAll[T any](t *rapid.T, page func(after string) ([]T, error), id func(T)
 // running: then the books must be the platform's.
 func (m *failingStoreModel) heal(t *rapid.T) {
 	m.fault.countdown = 0
+	m.reconcileAll(t)
 	for range 4 {
 		m.f.clock.Advance(2 * time.Hour)
 		if _, err := m.f.client.Maintain(ctx, 1000); !expected(err) {
@@ -360,6 +426,26 @@ func (m *failingStoreModel) heal(t *rapid.T) {
 			if err := m.f.client.HandleWebhook(ctx, shopID, d.Header, d.Body); err != nil && !expected(err) {
 				t.Fatalf("webhook after healing: %v", err)
 			}
+		}
+	}
+}
+
+// reconcileAll reads every order, gift and monthly gift back from the
+// platform, for the webhooks it gave up on.
+func (m *failingStoreModel) reconcileAll(t *rapid.T) {
+	for _, o := range m.orders(t) {
+		if _, err := m.f.client.ReconcileOrder(ctx, o.ID); !expected(err) {
+			t.Fatalf("reconcile order %s: %v", o.ID, err)
+		}
+	}
+	for _, d := range m.donations(t) {
+		if _, err := m.f.client.ReconcileDonation(ctx, d.ID); !expected(err) {
+			t.Fatalf("reconcile donation %s: %v", d.ID, err)
+		}
+	}
+	for _, g := range m.monthly(t) {
+		if _, err := m.f.client.ReconcileMonthly(ctx, g.ID); !expected(err) {
+			t.Fatalf("reconcile monthly gift %s: %v", g.ID, err)
 		}
 	}
 }
@@ -382,7 +468,7 @@ func TestAFailingStoreLosesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := &failingStoreModel{f: f, fault: fault, inner: inner, campaign: cp.ID, keys: map[string]map[string]bool{}}
+		m := &failingStoreModel{f: f, fault: fault, inner: inner, campaign: cp.ID, keys: map[string]map[string]bool{}, dashboard: map[string]int{}}
 		t.Repeat(rapid.StateMachineActions(m))
 		m.heal(t)
 		m.checkBooks(t)
@@ -399,7 +485,6 @@ func (m *failingStoreModel) checkBooks(t *rapid.T) {
 	if len(orders) != stats.Orders {
 		t.Fatalf("the platform placed %d orders, the store holds %d", stats.Orders, len(orders))
 	}
-	refunds := 0
 	for _, o := range orders {
 		if o.PaymentID == "" {
 			continue
@@ -412,9 +497,9 @@ func (m *failingStoreModel) checkBooks(t *rapid.T) {
 		if !pay.Captured.Equal(o.Captured) || !pay.Refunded.Equal(o.Refunded()) {
 			t.Fatalf("order %s: the platform captured %s and refunded %s, the books say %s and %s", o.ID, pay.Captured, pay.Refunded, o.Captured, o.Refunded())
 		}
-		refunds += m.settled(t, o.ID, o.Refunds)
+		m.sameRefunds(t, o.ID, o.PaymentID, o.Refunds)
 		if o.Status != buybutton.OrderCanceled {
-			m.refundedAtMost(t, o.ID, pay.Refunded)
+			m.refundedAtMost(t, o.ID, pay.Refunded, m.dashboard[o.ID])
 		}
 	}
 	if stats.Authorizations != paid+stats.Voids {
@@ -432,11 +517,8 @@ func (m *failingStoreModel) checkBooks(t *rapid.T) {
 		if !pd.Refunded.Equal(d.Refunded()) {
 			t.Fatalf("donation %s: the platform refunded %s, the books say %s", d.ID, pd.Refunded, d.Refunded())
 		}
-		refunds += m.settled(t, d.ID, d.Refunds)
-		m.refundedAtMost(t, d.ID, pd.Refunded)
-	}
-	if refunds != stats.Refunds {
-		t.Fatalf("the platform made %d refunds, the books hold %d", stats.Refunds, refunds)
+		m.sameRefunds(t, d.ID, d.ProviderDonationID, d.Refunds)
+		m.refundedAtMost(t, d.ID, pd.Refunded, 0)
 	}
 	for _, id := range append(slices.Clone(m.checkouts), m.gifts...) {
 		co, err := m.inner.Checkout(ctx, id)
@@ -449,17 +531,36 @@ func (m *failingStoreModel) checkBooks(t *rapid.T) {
 	}
 }
 
-// settled counts a record's refunds, failing the test on one still
-// pending.
-func (m *failingStoreModel) settled(t *rapid.T, id string, refunds []buybutton.Refund) int {
-	n := 0
+// sameRefunds fails the test unless record id's books hold the refunds
+// the platform lists of platformID, none pending: each that stands
+// recorded as succeeded, of its amount, and each that failed, if it is
+// recorded, as failed. (One that failed before the library heard of it
+// gave nothing back, and need not be recorded.)
+func (m *failingStoreModel) sameRefunds(t *rapid.T, id, platformID string, refunds []buybutton.Refund) {
+	made, err := m.f.shop.RefundsMade(ctx, platformID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := map[string]buybutton.Refund{}
 	for _, f := range refunds {
-		switch f.Status {
-		case buybutton.RefundPending:
+		if f.Status == buybutton.RefundPending {
 			t.Fatalf("%s: refund %s still pending after healing", id, f.ID)
-		case buybutton.RefundSucceeded:
-			n++
+		}
+		if f.ProviderRefundID != "" {
+			recorded[f.ProviderRefundID] = f
 		}
 	}
-	return n
+	for _, r := range made {
+		f, ok := recorded[r.ID]
+		switch {
+		case r.Failure == "" && (!ok || f.Status != buybutton.RefundSucceeded || !f.Amount.Equal(r.Amount)):
+			t.Fatalf("%s: the platform's refund %s of %s is recorded as %+v", id, r.ID, r.Amount, f)
+		case r.Failure != "" && ok && f.Status != buybutton.RefundFailed:
+			t.Fatalf("%s: the platform's refund %s failed, and is recorded %s", id, r.ID, f.Status)
+		}
+		delete(recorded, r.ID)
+	}
+	for _, f := range recorded {
+		t.Fatalf("%s: refund %s (%s) is not the platform's", id, f.ID, f.ProviderRefundID)
+	}
 }
