@@ -375,12 +375,16 @@ func (m *failingStoreModel) orders(t *rapid.T) []*buybutton.Order {
 }
 
 func (m *failingStoreModel) donations(t *rapid.T) []*buybutton.Donation {
-	return readAll(t, func(after string) ([]*buybutton.Donation, error) { return m.inner.DonationsByBuyer(ctx, buyer, after, 100) },
+	return readAll(t, func(after string) ([]*buybutton.Donation, error) {
+		return m.inner.DonationsByBuyer(ctx, buyer, after, 100)
+	},
 		func(d *buybutton.Donation) string { return d.ID }, func(d *buybutton.Donation) string { return d.ProviderDonationID })
 }
 
 func (m *failingStoreModel) monthly(t *rapid.T) []*buybutton.MonthlyGift {
-	return readAll(t, func(after string) ([]*buybutton.MonthlyGift, error) { return m.inner.MonthlyGiftsByBuyer(ctx, buyer, after, 100) },
+	return readAll(t, func(after string) ([]*buybutton.MonthlyGift, error) {
+		return m.inner.MonthlyGiftsByBuyer(ctx, buyer, after, 100)
+	},
 		func(g *buybutton.MonthlyGift) string { return g.ID }, func(g *buybutton.MonthlyGift) string { return g.ProviderMonthlyID })
 }
 

@@ -203,7 +203,7 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 		if facts.captured, err = capturedBeforeRefund(ctx, m, o, e); err != nil {
 			return err
 		}
-		if unexplainedRefund(o, e) {
+		if unexplainedRefund(o, e) && o.hasPayment() { // without one, applyOrderEvent refuses it
 			if err := c.catchUpPayment(ctx, m, orderID); err != nil {
 				return err
 			}
