@@ -61,7 +61,9 @@ const (
 	// platform refused to give the money back (Reason says why;
 	// Order.Cancellation.Failure keeps it). The order stays as it was,
 	// and maintenance leaves it: the host settles it, and CancelOrder
-	// asks again.
+	// asks again. Also: the merchant refused to cancel the order (it
+	// shipped there), and the cancellation was withdrawn (Reason says
+	// why; Order.Cancellation is nil again).
 	EventOrderCancelFailed EventType = "order.cancel_failed"
 	EventPaymentCaptured   EventType = "payment.captured"
 	EventPaymentFailed     EventType = "payment.failed" // a placement attempt ended without an order

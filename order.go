@@ -73,6 +73,13 @@ type Cancellation struct {
 	Reason string
 	Actor  string
 	At     time.Time
+	// Asking is true from when [Client.CancelOrder] records the
+	// cancellation until the merchant accepts it. It is recorded before
+	// the merchant is asked, so that a cancellation whose answer, or the
+	// record of whose answer, is lost is asked again with the same key
+	// (by a retry, or by [Client.Maintain]) rather than left with the
+	// merchant's order canceled and the buyer's money kept.
+	Asking bool
 	// Failure is why the platform refused to give the money back, for
 	// good; empty while the cancellation is under way. A failed
 	// cancellation is no longer owed: the host settles it

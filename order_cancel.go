@@ -27,16 +27,20 @@ type CancelOrderParams struct {
 // CancelOrder cancels an order before it ships: the merchant cancels it
 // and returns its stock, then the payment is voided (if not captured) or
 // refunded in full (if it was); an order that cost nothing has none.
-// Every provider call has a key derived from the order id, so a retry
-// after any failure finishes the same cancellation. The order is recorded
-// as canceled only once its money is back: a void or refund the platform
-// could not take yet (or whose answer was lost) is returned as the error,
-// with the order placed and owing the cancellation ([Order].Cancellation),
-// which [Client.Maintain] or a retry finishes. A refusal for good is
-// returned too, recorded as the cancellation's Failure and told to the
-// host ([EventOrderCancelFailed]); maintenance leaves it, and CancelOrder
-// asks again. An order that shipped is [ErrIllegalTransition]; a
-// cancelled order is returned as it is.
+// The cancellation is recorded on the order ([Order].Cancellation, with
+// Asking set) before the merchant is asked, and every provider call has
+// a key derived from the order id, so a retry, or [Client.Maintain],
+// finishes the same cancellation after any failure, a store's included.
+// The order is recorded as canceled only once its money is back: a
+// merchant or a void or refund the platform could not answer yet (or
+// whose answer was lost) is returned as the error, with the order placed
+// and owing the cancellation, which maintenance or a retry finishes. A
+// refusal for good is returned too, recorded as the cancellation's
+// Failure and told to the host ([EventOrderCancelFailed]); maintenance
+// leaves it, and CancelOrder asks again. An order that shipped is
+// [ErrIllegalTransition], and so is one whose merchant refuses to cancel
+// it (it shipped there): the cancellation is withdrawn. A cancelled order
+// is returned as it is.
 func (c *Client) CancelOrder(ctx context.Context, p CancelOrderParams) (*Order, error) {
 	if err := checkText("reason", p.Reason, 0, 500, false); err != nil {
 		return nil, err
@@ -65,13 +69,71 @@ func (c *Client) CancelOrder(ctx context.Context, p CancelOrderParams) (*Order, 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := m.Orders.CancelOrder(ctx, provider.CancelOrderRequest{IdempotencyKey: o.ID + ":cancel", OrderID: o.ProviderOrderID, Reason: p.Reason}); err != nil {
-		if errors.Is(err, provider.ErrInvalidState) {
-			return nil, fmt.Errorf("%w: order %s: the merchant says it can no longer be canceled: %w", ErrIllegalTransition, o.ID, err)
-		}
-		return nil, fmt.Errorf("buybutton: order %s: cancel: %w", o.ID, err)
+	if err := ctx.Err(); err != nil {
+		return nil, err // a caller already gone asks for nothing
 	}
-	return c.settleCancellation(ctx, m, o.ID, p.Reason, actor)
+	if o, err = c.ask(ctx, o.ID, p.Reason, actor); err != nil {
+		return nil, err
+	}
+	return c.cancelAtMerchant(ctx, m, o)
+}
+
+// ask records that actor asked to cancel the order, for reason, before
+// the merchant is asked (see [Cancellation].Asking). A cancellation under
+// way is kept as it was asked first; one the platform refused for good is
+// asked again.
+func (c *Client) ask(ctx context.Context, orderID, reason, actor string) (*Order, error) {
+	return c.updateOrder(ctx, orderID, func(o *Order, _ *Tx) (bool, error) {
+		if o.Status == OrderCanceled || o.cancelOwed() {
+			return true, nil
+		}
+		if err := orderMachine.check(o.ID, o.Status, OrderCanceled); err != nil {
+			return false, err
+		}
+		o.Cancellation = &Cancellation{Reason: reason, Actor: actor, At: c.now(), Asking: true}
+		return false, nil
+	})
+}
+
+// cancelAtMerchant asks the merchant to cancel o, if its cancellation is
+// still asking, under the order's key, then returns the money
+// (settleCancellation). A merchant that refuses (the order shipped)
+// withdraws the cancellation: [ErrIllegalTransition].
+func (c *Client) cancelAtMerchant(ctx context.Context, m Merchant, o *Order) (*Order, error) {
+	if o.Status == OrderCanceled {
+		return o, nil
+	}
+	if o.Cancellation != nil && o.Cancellation.Asking {
+		_, err := m.Orders.CancelOrder(ctx, provider.CancelOrderRequest{IdempotencyKey: o.ID + ":cancel", OrderID: o.ProviderOrderID, Reason: o.Cancellation.Reason})
+		if errors.Is(err, provider.ErrInvalidState) {
+			refused := fmt.Errorf("%w: order %s: the merchant says it can no longer be canceled: %w", ErrIllegalTransition, o.ID, err)
+			if werr := c.withdrawCancellation(ctx, o.ID, refused); werr != nil {
+				return nil, werr
+			}
+			return nil, refused
+		}
+		if err != nil {
+			return nil, fmt.Errorf("buybutton: order %s: cancel: %w", o.ID, err)
+		}
+	}
+	return c.settleCancellation(ctx, m, o.ID, o.Cancellation.Reason, o.Cancellation.Actor)
+}
+
+// withdrawCancellation takes back the cancellation of an order that its
+// merchant refused to cancel, and tells the host ([EventOrderCancelFailed])
+// why: the caller that asked may have gone before the answer came.
+func (c *Client) withdrawCancellation(ctx context.Context, orderID string, why error) error {
+	_, err := c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
+		if o.Cancellation == nil || !o.Cancellation.Asking {
+			return true, nil
+		}
+		o.Cancellation = nil
+		e := c.event(EventOrderCancelFailed, o, c.now())
+		e.Reason = platformText(why.Error(), 500)
+		tx.Events = append(tx.Events, e)
+		return false, nil
+	})
+	return err
 }
 
 // settleCancellation returns the money of an order the merchant canceled,
@@ -95,7 +157,7 @@ func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, re
 	if o.Status == OrderCanceled {
 		return o, nil
 	}
-	if !o.cancelOwed() {
+	if !o.cancelOwed() || o.Cancellation.Asking {
 		// owe checks the transition before any money moves: the webhook
 		// of a merchant's cancellation comes here without CancelOrder's
 		// check.
@@ -155,15 +217,20 @@ func (c *Client) settleCancellation(ctx context.Context, m Merchant, orderID, re
 
 // owe records that the merchant accepted the cancellation of an order,
 // asked by actor for reason: from now on the order owes the buyer's money
-// back (see [Order].Cancellation). A cancellation already owed is kept as
-// it was asked first.
+// back (see [Order].Cancellation). A cancellation already owed, or asked
+// of the merchant, is kept as it was asked first, and is no longer
+// asking.
 func (c *Client) owe(ctx context.Context, orderID, reason, actor string) (*Order, error) {
 	return c.updateOrder(ctx, orderID, func(o *Order, _ *Tx) (bool, error) {
-		if o.Status == OrderCanceled || o.cancelOwed() {
+		if o.Status == OrderCanceled || o.cancelOwed() && !o.Cancellation.Asking {
 			return true, nil
 		}
 		if err := orderMachine.check(o.ID, o.Status, OrderCanceled); err != nil {
 			return false, err
+		}
+		if o.cancelOwed() {
+			o.Cancellation.Asking = false
+			return false, nil
 		}
 		o.Cancellation = &Cancellation{Reason: reason, Actor: actor, At: c.now()}
 		return false, nil

@@ -1,6 +1,8 @@
 package buybutton_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -264,6 +266,96 @@ func TestCancelAfterShipmentIsIllegal(t *testing.T) {
 	_, err = f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID})
 	require.ErrorIs(t, err, buybutton.ErrIllegalTransition)
 	assert.Equal(t, 0, f.shop.Stats().Refunds)
+}
+
+// TestACancellationWhoseCommitFailsIsFinished: whichever commit of a
+// cancellation fails, before it is written or after with its answer lost,
+// maintenance finishes what the buyer asked, with no retry: the order is
+// canceled at the merchant and in the library together, with the money
+// back, or (the first commit not written: nothing asked yet) in neither.
+// (The cancellation was recorded only once the merchant had canceled: a
+// failed record left the merchant's order canceled and the buyer's money
+// kept, until a webhook or a read-back days later told.)
+func TestACancellationWhoseCommitFailsIsFinished(t *testing.T) {
+	for _, written := range []bool{false, true} {
+		for k := 1; k <= 5; k++ {
+			t.Run(fmt.Sprintf("commit %d, written %v", k, written), func(t *testing.T) {
+				fault := &storeFault{}
+				f := newShop(t, &buybutton.Options{Store: failingStore{Store: buybutton.NewMemoryStore(), fault: fault}})
+				o := f.placed(t)
+				f.shop.TakeDeliveries() // the merchant's webhooks are lost: only the library's own record tells
+				*fault = storeFault{countdown: k, written: written}
+				_, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID, Reason: "changed my mind"})
+				if err != nil {
+					require.ErrorIs(t, err, errStoreDown)
+				}
+				fault.countdown = 0
+				f.shop.TakeDeliveries()
+				for range 3 {
+					f.clock.Advance(time.Hour)
+					_, err := f.client.Maintain(ctx, 100)
+					require.NoError(t, err)
+				}
+				got := f.order(t, o.ID)
+				po, err := f.shop.Order(ctx, o.ProviderOrderID)
+				require.NoError(t, err)
+				want, back := provider.OrderCanceled, "90.78 USD"
+				if k == 1 && !written {
+					want, back = provider.OrderPlaced, "0.00 USD"
+				}
+				assert.Equal(t, want, po.Status)
+				assert.Equal(t, string(want), string(got.Status))
+				assert.Equal(t, f.refundedOnPlatform(t, got), got.Refunded())
+				assert.Equal(t, back, got.Refunded().String())
+			})
+		}
+	}
+}
+
+// downMerchant is a merchant whose platform is down for cancellations
+// while down is set.
+type downMerchant struct {
+	*memory.Provider
+	down *bool
+}
+
+func (m downMerchant) CancelOrder(ctx context.Context, req provider.CancelOrderRequest) (provider.Order, error) {
+	if *m.down {
+		return provider.Order{}, fmt.Errorf("503: %w", provider.ErrUnavailable)
+	}
+	return m.Provider.CancelOrder(ctx, req)
+}
+
+// TestACancellationTheMerchantRefusesLaterIsWithdrawn: the buyer cancels
+// while the merchant's platform is down; maintenance asks again once it
+// is up, and the merchant, which shipped meanwhile, refuses. The
+// cancellation is withdrawn, the host told, and no money moves.
+func TestACancellationTheMerchantRefusesLaterIsWithdrawn(t *testing.T) {
+	down := true
+	f := buildFixture(t, nil, nil, func(p *memory.Provider) buybutton.Merchant {
+		m := buybutton.MerchantFrom(shopID, "Demo Shop", p)
+		m.Orders = downMerchant{p, &down}
+		return m
+	})
+	o := f.placed(t)
+	_, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID, Reason: "changed my mind"})
+	require.ErrorIs(t, err, provider.ErrUnavailable)
+	asked := f.order(t, o.ID)
+	require.NotNil(t, asked.Cancellation)
+	assert.True(t, asked.Cancellation.Asking, "recorded before the merchant was asked")
+
+	down = false
+	require.NoError(t, f.shop.ShipOrder(o.ProviderOrderID, parcel))
+	f.clock.Advance(time.Hour)
+	_, err = f.client.Maintain(ctx, 100)
+	require.NoError(t, err)
+	got := f.order(t, o.ID)
+	assert.Nil(t, got.Cancellation, "withdrawn")
+	assert.True(t, got.DueAt.IsZero(), "owes nothing")
+	assert.Equal(t, "90.78 USD", got.Captured.String())
+	assert.True(t, got.Refunded().IsZero())
+	assert.Equal(t, 0, f.shop.Stats().Refunds)
+	assert.Equal(t, 1, count(f.pendingEvents(t), buybutton.EventOrderCancelFailed))
 }
 
 func TestRefundsAreIdempotentAndCapped(t *testing.T) {

@@ -114,10 +114,10 @@ func (c *Client) maintainOrder(ctx context.Context, id string, now time.Time, re
 	case o.cancelOwed():
 		var m Merchant
 		if m, err = c.merchant(o.MerchantID); err == nil {
-			_, err = c.settleCancellation(ctx, m, id, o.Cancellation.Reason, o.Cancellation.Actor)
+			_, err = c.cancelAtMerchant(ctx, m, o)
 		}
-		if refusedForGood(err) {
-			err = nil // recorded and told: the host's now
+		if refusedForGood(err) || errors.Is(err, ErrIllegalTransition) {
+			err = nil // recorded (or withdrawn) and told: the host's now
 		}
 	default:
 		err = settlePending(ctx, c.orderRefunds(id, "maintenance"))

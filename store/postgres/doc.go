@@ -64,7 +64,11 @@
 // earlier instance that rewrites a record writes it in its release's
 // shape, and a field of the new release's that the record had is lost
 // with that write (its compare-and-set still holds: it read the version
-// it writes over). A host that must lose none drains the earlier
-// release's instances before the new release's first write, rather
-// than running both at once.
+// it writes over). And an earlier instance reads what it does not know
+// as its release did: a cancellation that a newer instance recorded
+// before asking the merchant (Cancellation.Asking) is to an instance of
+// a release before it one the merchant accepted, whose money its
+// maintenance would return without asking the merchant. A host that must
+// risk neither drains the earlier release's instances before the new
+// release's first write, rather than running both at once.
 package postgres
