@@ -21,6 +21,7 @@ import (
 
 	"github.com/buybutton/buybutton"
 	"github.com/buybutton/buybutton/internal/memharness"
+	"github.com/buybutton/buybutton/internal/storefaults"
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/faulty"
@@ -41,7 +42,7 @@ import (
 // delivering webhooks, with
 // a fifth of its calls failing every way, and one commit in twenty of the
 // store's failing, before it is written or after, its answer lost
-// (commitFaults), while the clock runs past every
+// (internal/storefaults), while the clock runs past every
 // hold and lease; under either capture policy. Donors give, one-off and
 // monthly, some asking to be shown on the post, beside the buyers, while
 // the host refunds some gifts in full and hides some supporters' names;
@@ -157,10 +158,10 @@ type racingWorld struct {
 	ctx      context.Context
 	f        racingFixture
 	faults   *faulty.Provider
-	commits  *commitFaults // the store as the app instances see it
-	payments []string      // every payment the platform made
-	gave     []string      // every donation the platform made
-	monthly  []string      // every monthly donation the platform started
+	commits  *storefaults.Store // the store as the app instances see it
+	payments []string           // every payment the platform made
+	gave     []string           // every donation the platform made
+	monthly  []string           // every monthly donation the platform started
 	// months are the donation.succeeded events of each monthly donation
 	// the platform sent: the months it charged.
 	months        map[string]map[string]bool
@@ -210,7 +211,7 @@ func raceAndSettle(t *testing.T, newStore StoreMaker, policy buybutton.CapturePo
 		m.Withdrawals = nil
 	}
 	store := newStore(t)
-	w.commits = newCommitFaults(store, seed)
+	w.commits = storefaults.Wrap(store, seed)
 	instance := func() *buybutton.Client {
 		c, err := buybutton.New(&buybutton.Options{Merchants: []buybutton.Merchant{m}, Store: w.commits, Capture: policy, Now: clock.Now, Retention: buybutton.MinRetention})
 		require.NoError(t, err)
@@ -745,7 +746,7 @@ func (w *racingWorld) setFaults(on bool) {
 		platform, store = 0.2, 0.05
 	}
 	w.faults.SetRate(platform)
-	w.commits.setRate(store)
+	w.commits.SetRate(store)
 }
 
 // note keeps err if no caller should ever get it: a caller doing what a
@@ -756,7 +757,7 @@ func (w *racingWorld) note(err error) {
 		buybutton.ErrRefundFailed, buybutton.ErrInProgress, buybutton.ErrUnexpectedAnswer, provider.ErrDeclined, provider.ErrOutOfStock,
 		provider.ErrReservationExpired, provider.ErrUnavailable, provider.ErrRefundExceedsCapture,
 		provider.ErrInvalidState, context.DeadlineExceeded, // a platform's call timed out
-		errCommitFailed,
+		storefaults.ErrCommitFailed,
 	} {
 		if errors.Is(err, k) {
 			return

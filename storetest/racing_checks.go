@@ -145,7 +145,7 @@ func (w *racingWorld) check(t *testing.T, policy buybutton.CapturePolicy, stock,
 		}
 	}
 
-	t.Logf("checkouts %d, orders %d paid (%d with the code, %d units kept, %d captures failed) and %d free (%d kept), payments %d; webhooks lost for good %d, records read back %d, refunds failed afterwards %d; platform %+v; faults %v; commits failed %d", len(w.ids), len(orders), coded, sold, lapsed, freeOrders, freeKept, len(w.payments), w.lost, w.readBack, w.refundsFailed, st, w.faults.Counts(), w.commits.failures())
+	t.Logf("checkouts %d, orders %d paid (%d with the code, %d units kept, %d captures failed) and %d free (%d kept), payments %d; webhooks lost for good %d, records read back %d, refunds failed afterwards %d; platform %+v; faults %v; commits failed %d", len(w.ids), len(orders), coded, sold, lapsed, freeOrders, freeKept, len(w.payments), w.lost, w.readBack, w.refundsFailed, st, w.faults.Counts(), w.commits.Failures())
 	// What is left to sell is exactly the stock less what was kept.
 	w.checkLeft(t, tee, stock-sold)
 	w.checkLeft(t, freeBook, freeStock-freeKept)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/buybutton/buybutton"
 	"github.com/buybutton/buybutton/internal/memharness"
+	"github.com/buybutton/buybutton/internal/storefaults"
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/faulty"
@@ -28,7 +29,9 @@ import (
 // and the merchant refunding on Stripe's dashboard, whose refund.created
 // events come late, all at once on the same checkouts, with Stripe (the
 // recorded server) taking the money, a sixth of the calls to it failing
-// every way and some of its answers lost. Once the faults stop and
+// every way and some of its answers lost, and one commit in twenty of the
+// library's store failing, before it is written or after with its answer
+// lost (internal/storefaults). Once the faults stop and
 // maintenance has run, the library and Stripe tell one story: every
 // checkout ended; every PaymentIntent Stripe made, those whose answer was
 // lost included, is captured for exactly one order, with what the order
@@ -64,7 +67,8 @@ func raceOverStripe(t *testing.T, seed uint64) {
 	if err := shop.SetStock(racingTee, stock); err != nil {
 		t.Fatal(err)
 	}
-	client, err := buybutton.New(&buybutton.Options{Now: clock.Now, Merchants: []buybutton.Merchant{{
+	store := storefaults.Wrap(buybutton.NewMemoryStore(), seed)
+	client, err := buybutton.New(&buybutton.Options{Now: clock.Now, Store: store, Merchants: []buybutton.Merchant{{
 		ID: racingShop, Name: "Demo Shop",
 		Catalog: shop, Quotes: shop, Orders: shop, Inventory: shop,
 		Payments: faults, Donations: faults, Withdrawals: faults, Webhooks: pay,
@@ -117,7 +121,7 @@ func raceOverStripe(t *testing.T, seed uint64) {
 			buybutton.ErrIllegalTransition, buybutton.ErrActionRequired, buybutton.ErrUnknownOutcome,
 			buybutton.ErrRefundFailed, buybutton.ErrInProgress, provider.ErrDeclined, provider.ErrOutOfStock,
 			provider.ErrReservationExpired, provider.ErrUnavailable, provider.ErrRefundExceedsCapture,
-			provider.ErrInvalidState, context.DeadlineExceeded,
+			provider.ErrInvalidState, context.DeadlineExceeded, storefaults.ErrCommitFailed,
 		} {
 			if errors.Is(err, k) {
 				return
@@ -169,6 +173,7 @@ func raceOverStripe(t *testing.T, seed uint64) {
 	}
 
 	faults.SetRate(1.0 / 6)
+	store.SetRate(1.0 / 20)
 	var wg sync.WaitGroup
 	for n := range workers {
 		wg.Add(1)
@@ -251,6 +256,7 @@ func raceOverStripe(t *testing.T, seed uint64) {
 	wg.Wait()
 
 	faults.SetRate(0)
+	store.SetRate(0)
 	if seed%2 == 1 {
 		// A day passes before anyone settles anything: Stripe has
 		// forgotten every idempotency key, so that the library's retries
@@ -311,6 +317,9 @@ func raceOverStripe(t *testing.T, seed uint64) {
 		if o.Status != buybutton.OrderCanceled {
 			kept += o.Lines[0].Quantity
 		}
+		if po, err := shop.Order(ctx, o.ProviderOrderID); err != nil || (po.Status == provider.OrderCanceled) != (o.Status == buybutton.OrderCanceled) {
+			t.Errorf("order %s is %s; at the merchant, %s (%v)", o.ID, o.Status, po.Status, err)
+		}
 	}
 	if st := shop.Stats(); st.Orders != len(orders) {
 		t.Errorf("%d orders at the merchant, %d in the library", st.Orders, len(orders))
@@ -368,8 +377,8 @@ func raceOverStripe(t *testing.T, seed uint64) {
 			searches++
 		}
 	}
-	t.Logf("checkouts %d, orders %d (%d units kept), donations %d, gifts withdrawn %d, PaymentIntents %d, dashboard refunds %d, searches for forgotten keys %d; faults %v",
-		len(all), len(orders), kept, len(donations), withdrawn, len(intents), dashboard, searches, faults.Counts())
+	t.Logf("checkouts %d, orders %d (%d units kept), donations %d, gifts withdrawn %d, PaymentIntents %d, dashboard refunds %d, searches for forgotten keys %d; faults %v; commits failed %d",
+		len(all), len(orders), kept, len(donations), withdrawn, len(intents), dashboard, searches, faults.Counts(), store.Failures())
 
 	// What is left to sell is the stock less what was kept.
 	if left := stock - kept; left > 0 {
