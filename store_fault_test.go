@@ -480,8 +480,8 @@ func TestAFailingStoreLosesNothing(t *testing.T) {
 }
 
 // checkBooks compares the store's books with the platform's: every order
-// and gift the platform made is the store's, each with the amounts the
-// platform moved; every hold is an order's or was voided; no attempt is
+// and gift the platform made is the store's, canceled there if and only
+// if in the store, each with the amounts the platform moved; every hold is an order's or was voided; no attempt is
 // left claimed or unknown, and no refund pending.
 func (m *failingStoreModel) checkBooks(t *rapid.T) {
 	stats := m.f.shop.Stats()
@@ -490,6 +490,13 @@ func (m *failingStoreModel) checkBooks(t *rapid.T) {
 		t.Fatalf("the platform placed %d orders, the store holds %d", stats.Orders, len(orders))
 	}
 	for _, o := range orders {
+		po, err := m.f.shop.Order(ctx, o.ProviderOrderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (po.Status == provider.OrderCanceled) != (o.Status == buybutton.OrderCanceled) {
+			t.Fatalf("order %s is %s; at the merchant, %s", o.ID, o.Status, po.Status)
+		}
 		if o.PaymentID == "" {
 			continue
 		}
