@@ -56,16 +56,17 @@ func (s failingStore) Commit(ctx context.Context, tx *buybutton.Tx) error {
 // after writing it, as a database that restarts or a connection that
 // drops does.
 type failingStoreModel struct {
-	f         fixture
-	fault     *storeFault
-	inner     buybutton.Store // the store, for the test's own reads
-	checkouts []string
-	gifts     []string
-	campaign  string
-	key       int
-	keys      map[string]map[string]bool // the refund keys the host used, by order or donation
-	dashboard map[string]int             // refunds of 2.00 the merchant made on the dashboard, by order
-	redeliver []provider.Event           // deliveries that failed, for the platform to send again
+	f             fixture
+	fault         *storeFault
+	inner         buybutton.Store // the store, for the test's own reads
+	checkouts     []string
+	gifts         []string
+	campaign      string
+	key           int
+	keys          map[string]map[string]bool // the refund keys the host used, by order or donation
+	dashboard     map[string]int             // refunds of 2.00 the merchant made on the dashboard, by order
+	failedActions int                        // payments whose bank step the buyer failed
+	redeliver     []provider.Event           // deliveries that failed, for the platform to send again
 }
 
 // arm has the action about to run fail one of its first few commits, or
@@ -109,7 +110,7 @@ func (m *failingStoreModel) Retry(t *rapid.T) {
 }
 
 func (m *failingStoreModel) confirm(t *rapid.T, id string) {
-	token := rapid.SampledFrom([]string{memory.TokenApprove, memory.TokenApprove, memory.TokenDecline, memory.TokenUnknownOutcome}).Draw(t, "token")
+	token := rapid.SampledFrom([]string{memory.TokenApprove, memory.TokenApprove, memory.TokenDecline, memory.TokenUnknownOutcome, memory.TokenActionRequired}).Draw(t, "token")
 	m.afterClaim(t, id)
 	m.arm(t)
 	_, err := m.f.client.Confirm(ctx, buybutton.ConfirmParams{BuyerID: buyer, CheckoutID: id, PaymentToken: token})
@@ -185,6 +186,29 @@ func (m *failingStoreModel) Cancel(t *rapid.T) {
 func (m *failingStoreModel) Ship(t *rapid.T) {
 	if o, ok := m.pickOrder(t); ok {
 		_ = m.f.shop.ShipOrder(o.ProviderOrderID, provider.Shipment{Carrier: "UPS", TrackingNumber: o.ID})
+	}
+}
+
+// CompleteAction has a buyer take, or fail, the bank's step a checkout
+// waits for; the platform says so by webhook.
+func (m *failingStoreModel) CompleteAction(t *rapid.T) {
+	if len(m.checkouts) == 0 {
+		return
+	}
+	co, err := m.inner.Checkout(ctx, rapid.SampledFrom(m.checkouts).Draw(t, "checkout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if co.State != buybutton.CheckoutRequiresAction {
+		return
+	}
+	succeeds := rapid.Bool().Draw(t, "action succeeds")
+	err = m.f.shop.CompleteAction(co.PaymentID, succeeds)
+	if err != nil && !errors.Is(err, provider.ErrInvalidState) {
+		t.Fatal(err)
+	}
+	if err == nil && !succeeds {
+		m.failedActions++
 	}
 }
 
@@ -461,7 +485,8 @@ func TestAFailingStoreLosesNothing(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		fault := &storeFault{}
 		inner := buybutton.NewMemoryStore()
-		f := newShop(t, &buybutton.Options{Store: failingStore{Store: inner, fault: fault}})
+		policy := rapid.SampledFrom([]buybutton.CapturePolicy{buybutton.CaptureOnPlace, buybutton.CaptureOnShipment}).Draw(t, "capture policy")
+		f := newShop(t, &buybutton.Options{Store: failingStore{Store: inner, fault: fault}, Capture: policy})
 		if err := f.shop.SetStock(memory.DemoSneaker+"-9", 1000); err != nil {
 			t.Fatal(err)
 		}
@@ -500,7 +525,9 @@ func (m *failingStoreModel) checkBooks(t *rapid.T) {
 		if o.PaymentID == "" {
 			continue
 		}
-		paid++
+		if !o.Voided {
+			paid++ // a canceled order's voided hold is among the platform's voids
+		}
 		pay, err := m.f.shop.Payment(ctx, o.PaymentID)
 		if err != nil {
 			t.Fatal(err)
@@ -513,8 +540,8 @@ func (m *failingStoreModel) checkBooks(t *rapid.T) {
 			m.refundedAtMost(t, o.ID, pay.Refunded, m.dashboard[o.ID])
 		}
 	}
-	if stats.Authorizations != paid+stats.Voids {
-		t.Fatalf("the platform authorized %d payments and voided %d, and %d orders are paid", stats.Authorizations, stats.Voids, paid)
+	if stats.Authorizations != paid+stats.Voids+m.failedActions {
+		t.Fatalf("the platform authorized %d payments, voided %d and failed %d at the bank's step, and %d orders are paid", stats.Authorizations, stats.Voids, m.failedActions, paid)
 	}
 	gifts := m.donations(t)
 	if len(gifts) != stats.Donations-stats.Withdrawals {
