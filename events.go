@@ -61,7 +61,8 @@ const (
 	// platform refused to give the money back (Reason says why;
 	// Order.Cancellation.Failure keeps it). The order stays as it was,
 	// and maintenance leaves it: the host settles it, and CancelOrder
-	// asks again. Also: the merchant refused to cancel the order (it
+	// asks again. Also: the merchant refused a cancellation that
+	// [Client.Maintain] asked of it after its caller had gone (the order
 	// shipped there), and the cancellation was withdrawn (Reason says
 	// why; Order.Cancellation is nil again).
 	EventOrderCancelFailed EventType = "order.cancel_failed"

@@ -75,7 +75,7 @@ func (c *Client) CancelOrder(ctx context.Context, p CancelOrderParams) (*Order, 
 	if o, err = c.ask(ctx, o.ID, p.Reason, actor); err != nil {
 		return nil, err
 	}
-	return c.cancelAtMerchant(ctx, m, o)
+	return c.cancelAtMerchant(ctx, m, o, false)
 }
 
 // ask records that actor asked to cancel the order, for reason, before
@@ -98,8 +98,10 @@ func (c *Client) ask(ctx context.Context, orderID, reason, actor string) (*Order
 // cancelAtMerchant asks the merchant to cancel o, if its cancellation is
 // still asking, under the order's key, then returns the money
 // (settleCancellation). A merchant that refuses (the order shipped)
-// withdraws the cancellation: [ErrIllegalTransition].
-func (c *Client) cancelAtMerchant(ctx context.Context, m Merchant, o *Order) (*Order, error) {
+// withdraws the cancellation: [ErrIllegalTransition], and, if tell (the
+// caller that asked has gone: maintenance asks), [EventOrderCancelFailed]
+// to the host.
+func (c *Client) cancelAtMerchant(ctx context.Context, m Merchant, o *Order, tell bool) (*Order, error) {
 	if o.Status == OrderCanceled {
 		return o, nil
 	}
@@ -107,7 +109,7 @@ func (c *Client) cancelAtMerchant(ctx context.Context, m Merchant, o *Order) (*O
 		_, err := m.Orders.CancelOrder(ctx, provider.CancelOrderRequest{IdempotencyKey: o.ID + ":cancel", OrderID: o.ProviderOrderID, Reason: o.Cancellation.Reason})
 		if errors.Is(err, provider.ErrInvalidState) {
 			refused := fmt.Errorf("%w: order %s: the merchant says it can no longer be canceled: %w", ErrIllegalTransition, o.ID, err)
-			if werr := c.withdrawCancellation(ctx, o.ID, refused); werr != nil {
+			if werr := c.withdrawCancellation(ctx, o.ID, refused, tell); werr != nil {
 				return nil, werr
 			}
 			return nil, refused
@@ -120,17 +122,19 @@ func (c *Client) cancelAtMerchant(ctx context.Context, m Merchant, o *Order) (*O
 }
 
 // withdrawCancellation takes back the cancellation of an order that its
-// merchant refused to cancel, and tells the host ([EventOrderCancelFailed])
-// why: the caller that asked may have gone before the answer came.
-func (c *Client) withdrawCancellation(ctx context.Context, orderID string, why error) error {
+// merchant refused to cancel, and, if tell, tells the host why
+// ([EventOrderCancelFailed]).
+func (c *Client) withdrawCancellation(ctx context.Context, orderID string, why error, tell bool) error {
 	_, err := c.updateOrder(ctx, orderID, func(o *Order, tx *Tx) (bool, error) {
 		if o.Cancellation == nil || !o.Cancellation.Asking {
 			return true, nil
 		}
 		o.Cancellation = nil
-		e := c.event(EventOrderCancelFailed, o, c.now())
-		e.Reason = platformText(why.Error(), 500)
-		tx.Events = append(tx.Events, e)
+		if tell {
+			e := c.event(EventOrderCancelFailed, o, c.now())
+			e.Reason = platformText(why.Error(), 500)
+			tx.Events = append(tx.Events, e)
+		}
 		return false, nil
 	})
 	return err

@@ -266,6 +266,9 @@ func TestCancelAfterShipmentIsIllegal(t *testing.T) {
 	_, err = f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID})
 	require.ErrorIs(t, err, buybutton.ErrIllegalTransition)
 	assert.Equal(t, 0, f.shop.Stats().Refunds)
+	got := f.order(t, o.ID)
+	assert.Nil(t, got.Cancellation, "the cancellation the merchant refused is withdrawn")
+	assert.Zero(t, count(f.pendingEvents(t), buybutton.EventOrderCancelFailed), "the caller heard it: the host is not told again")
 }
 
 // TestACancellationWhoseCommitFailsIsFinished: whichever commit of a

@@ -114,7 +114,7 @@ func (c *Client) maintainOrder(ctx context.Context, id string, now time.Time, re
 	case o.cancelOwed():
 		var m Merchant
 		if m, err = c.merchant(o.MerchantID); err == nil {
-			_, err = c.cancelAtMerchant(ctx, m, o)
+			_, err = c.cancelAtMerchant(ctx, m, o, true)
 		}
 		if refusedForGood(err) || errors.Is(err, ErrIllegalTransition) {
 			err = nil // recorded (or withdrawn) and told: the host's now
