@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/internal/storefaults"
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/faulty"
@@ -283,16 +284,16 @@ func TestACancellationWhoseCommitFailsIsFinished(t *testing.T) {
 	for _, written := range []bool{false, true} {
 		for k := 1; k <= 5; k++ {
 			t.Run(fmt.Sprintf("commit %d, written %v", k, written), func(t *testing.T) {
-				fault := &storeFault{}
-				f := newShop(t, &buybutton.Options{Store: failingStore{Store: buybutton.NewMemoryStore(), fault: fault}})
+				store := storefaults.Wrap(buybutton.NewMemoryStore(), 0)
+				f := newShop(t, &buybutton.Options{Store: store})
 				o := f.placed(t)
 				f.shop.TakeDeliveries() // the merchant's webhooks are lost: only the library's own record tells
-				*fault = storeFault{countdown: k, written: written}
+				store.FailNth(k, written)
 				_, err := f.client.CancelOrder(ctx, buybutton.CancelOrderParams{BuyerID: buyer, OrderID: o.ID, Reason: "changed my mind"})
 				if err != nil {
-					require.ErrorIs(t, err, errStoreDown)
+					require.ErrorIs(t, err, storefaults.ErrCommitFailed)
 				}
-				fault.countdown = 0
+				store.FailNth(0, false)
 				f.shop.TakeDeliveries()
 				for range 3 {
 					f.clock.Advance(time.Hour)

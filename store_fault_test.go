@@ -1,7 +1,6 @@
 package buybutton_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,43 +12,11 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/buybutton/buybutton"
+	"github.com/buybutton/buybutton/internal/storefaults"
 	"github.com/buybutton/buybutton/money"
 	"github.com/buybutton/buybutton/provider"
 	"github.com/buybutton/buybutton/provider/memory"
 )
-
-// errStoreDown is a commit that failed: the database went away, or the
-// connection dropped before its answer came.
-var errStoreDown = errors.New("store down")
-
-// failingStore fails one commit the test picks: before it is written, or
-// after it is written, with its answer lost.
-type failingStore struct {
-	buybutton.Store
-	fault *storeFault
-}
-
-// storeFault says which commit from now fails, and how.
-type storeFault struct {
-	countdown int  // the commit that fails: 1 is the next one, 0 none
-	written   bool // whether it is written before its answer is lost
-}
-
-func (s failingStore) Commit(ctx context.Context, tx *buybutton.Tx) error {
-	f := s.fault
-	if f.countdown == 0 {
-		return s.Store.Commit(ctx, tx)
-	}
-	if f.countdown--; f.countdown > 0 {
-		return s.Store.Commit(ctx, tx)
-	}
-	if f.written {
-		if err := s.Store.Commit(ctx, tx); err != nil {
-			return err
-		}
-	}
-	return fmt.Errorf("commit: %w", errStoreDown)
-}
 
 // failingStoreModel buys, refunds, cancels, ships, gives and runs
 // maintenance while the store fails one commit of each action, before or
@@ -57,8 +24,7 @@ func (s failingStore) Commit(ctx context.Context, tx *buybutton.Tx) error {
 // drops does.
 type failingStoreModel struct {
 	f             fixture
-	fault         *storeFault
-	inner         buybutton.Store // the store, for the test's own reads
+	store         *storefaults.Store // fails one commit of each action (arm); its reads are the test's too
 	checkouts     []string
 	gifts         []string
 	campaign      string
@@ -72,8 +38,8 @@ type failingStoreModel struct {
 // arm has the action about to run fail one of its first few commits, or
 // none.
 func (m *failingStoreModel) arm(t *rapid.T) {
-	m.fault.countdown = rapid.IntRange(0, 4).Draw(t, "failing commit")
-	m.fault.written = rapid.Bool().Draw(t, "written before it failed")
+	n := rapid.IntRange(0, 4).Draw(t, "failing commit")
+	m.store.FailNth(n, rapid.Bool().Draw(t, "written before it failed"))
 }
 
 // mustStoreFault fails the test on an error other than the store's
@@ -81,8 +47,8 @@ func (m *failingStoreModel) arm(t *rapid.T) {
 // a cancellation waiting for the event of a refund made on the
 // dashboard, and ErrRefundFailed, a retry of a refund that failed).
 func (m *failingStoreModel) mustStoreFault(t *rapid.T, what string, err error) {
-	m.fault.countdown = 0
-	if err == nil || errors.Is(err, errStoreDown) || errors.Is(err, buybutton.ErrInProgress) || errors.Is(err, buybutton.ErrRefundFailed) || expected(err) {
+	m.store.FailNth(0, false)
+	if err == nil || errors.Is(err, storefaults.ErrCommitFailed) || errors.Is(err, buybutton.ErrInProgress) || errors.Is(err, buybutton.ErrRefundFailed) || expected(err) {
 		return
 	}
 	t.Fatalf("%s: %v", what, err)
@@ -120,7 +86,7 @@ func (m *failingStoreModel) confirm(t *rapid.T, id string) {
 // afterClaim lets the claim of a tap whose answer was lost lapse: a tap
 // meanwhile would wait for it, on a clock that does not move.
 func (m *failingStoreModel) afterClaim(t *rapid.T, checkoutID string) {
-	co, err := m.inner.Checkout(ctx, checkoutID)
+	co, err := m.store.Checkout(ctx, checkoutID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +161,7 @@ func (m *failingStoreModel) CompleteAction(t *rapid.T) {
 	if len(m.checkouts) == 0 {
 		return
 	}
-	co, err := m.inner.Checkout(ctx, rapid.SampledFrom(m.checkouts).Draw(t, "checkout"))
+	co, err := m.store.Checkout(ctx, rapid.SampledFrom(m.checkouts).Draw(t, "checkout"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,24 +356,24 @@ func (m *failingStoreModel) refundsMade(t *rapid.T, id, platformID string, refun
 	}
 }
 
-// orders are the buyer's orders, read past the faults, in the order of
+// orders are the buyer's orders (reads do not fail), in the order of
 // their platform ids: the library's own are random, and the test must
 // act on the same record when rapid replays a sequence.
 func (m *failingStoreModel) orders(t *rapid.T) []*buybutton.Order {
-	return readAll(t, func(after string) ([]*buybutton.Order, error) { return m.inner.OrdersByBuyer(ctx, buyer, after, 100) },
+	return readAll(t, func(after string) ([]*buybutton.Order, error) { return m.store.OrdersByBuyer(ctx, buyer, after, 100) },
 		func(o *buybutton.Order) string { return o.ID }, func(o *buybutton.Order) string { return o.ProviderOrderID })
 }
 
 func (m *failingStoreModel) donations(t *rapid.T) []*buybutton.Donation {
 	return readAll(t, func(after string) ([]*buybutton.Donation, error) {
-		return m.inner.DonationsByBuyer(ctx, buyer, after, 100)
+		return m.store.DonationsByBuyer(ctx, buyer, after, 100)
 	},
 		func(d *buybutton.Donation) string { return d.ID }, func(d *buybutton.Donation) string { return d.ProviderDonationID })
 }
 
 func (m *failingStoreModel) monthly(t *rapid.T) []*buybutton.MonthlyGift {
 	return readAll(t, func(after string) ([]*buybutton.MonthlyGift, error) {
-		return m.inner.MonthlyGiftsByBuyer(ctx, buyer, after, 100)
+		return m.store.MonthlyGiftsByBuyer(ctx, buyer, after, 100)
 	},
 		func(g *buybutton.MonthlyGift) string { return g.ID }, func(g *buybutton.MonthlyGift) string { return g.ProviderMonthlyID })
 }
@@ -446,7 +412,7 @@ func readAll[T any](t *rapid.T, page func(after string) ([]T, error), id, platfo
 // (Options.ReadBack), which come days apart: then 128 days pass, past
 // the read-back that follows any loss in a sequence.
 func (m *failingStoreModel) heal(t *rapid.T) {
-	m.fault.countdown = 0
+	m.store.FailNth(0, false)
 	passes, step := 64, 2*24*time.Hour
 	if rapid.Bool().Draw(t, "the host reads every record back") {
 		m.reconcileAll(t)
@@ -499,10 +465,9 @@ func TestAFailingStoreLosesNothing(t *testing.T) {
 	// the work it left: sequences of 100 steps, as in the machines' test.
 	rapidDefaults(t, 300, 100)
 	rapid.Check(t, func(t *rapid.T) {
-		fault := &storeFault{}
-		inner := buybutton.NewMemoryStore()
 		policy := rapid.SampledFrom([]buybutton.CapturePolicy{buybutton.CaptureOnPlace, buybutton.CaptureOnShipment}).Draw(t, "capture policy")
-		f := newShop(t, &buybutton.Options{Store: failingStore{Store: inner, fault: fault}, Capture: policy})
+		store := storefaults.Wrap(buybutton.NewMemoryStore(), 0)
+		f := newShop(t, &buybutton.Options{Store: store, Capture: policy})
 		if err := f.shop.SetStock(memory.DemoSneaker+"-9", 1000); err != nil {
 			t.Fatal(err)
 		}
@@ -513,7 +478,7 @@ func TestAFailingStoreLosesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := &failingStoreModel{f: f, fault: fault, inner: inner, campaign: cp.ID, keys: map[string]map[string]bool{}, dashboard: map[string]int{}}
+		m := &failingStoreModel{f: f, store: store, campaign: cp.ID, keys: map[string]map[string]bool{}, dashboard: map[string]int{}}
 		t.Repeat(rapid.StateMachineActions(m))
 		m.heal(t)
 		m.checkBooks(t)
@@ -575,7 +540,7 @@ func (m *failingStoreModel) checkBooks(t *rapid.T) {
 		m.refundedAtMost(t, d.ID, pd.Refunded, 0)
 	}
 	for _, id := range append(slices.Clone(m.checkouts), m.gifts...) {
-		co, err := m.inner.Checkout(ctx, id)
+		co, err := m.store.Checkout(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}

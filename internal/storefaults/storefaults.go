@@ -20,17 +20,19 @@ import (
 var ErrCommitFailed = errors.New("storefaults: commit failed")
 
 // Store is a store whose commits fail at a rate, half before they are
-// written and half after, with their answer lost. Reads are the store's.
-// It is safe for concurrent use.
+// written and half after, with their answer lost, or one chosen commit
+// fails (FailNth). Reads are the store's. It is safe for concurrent use.
 type Store struct {
 	buybutton.Store
-	mu     sync.Mutex
-	rng    *rand.Rand
-	rate   float64
-	failed int // commits failed so far
+	mu        sync.Mutex
+	rng       *rand.Rand
+	rate      float64
+	countdown int  // the commit FailNth chose: 1 is the next one, 0 none
+	written   bool // whether that one is written before it fails
+	failed    int  // commits failed so far
 }
 
-// Wrap returns s with no commit failing until SetRate; seed makes which
+// Wrap returns s with no commit failing until SetRate or FailNth; seed makes which
 // fail repeat from run to run, as far as the callers' order does.
 func Wrap(s buybutton.Store, seed uint64) *Store {
 	return &Store{Store: s, rng: rand.New(rand.NewPCG(seed, 0xfa17))}
@@ -41,6 +43,15 @@ func (s *Store) SetRate(rate float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rate = rate
+}
+
+// FailNth makes the nth commit from now fail (1 the next one; 0 none),
+// after it is written if written, before it otherwise; the rate then
+// fails no other.
+func (s *Store) FailNth(n int, written bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.countdown, s.written = n, written
 }
 
 // Failures is how many commits failed.
@@ -55,11 +66,16 @@ func (s *Store) Failures() int {
 func (s *Store) draw() (fail, written bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fail = s.rng.Float64() < s.rate
+	if s.countdown > 0 {
+		s.countdown--
+		fail, written = s.countdown == 0, s.written
+	} else {
+		fail, written = s.rng.Float64() < s.rate, s.rng.IntN(2) == 0
+	}
 	if fail {
 		s.failed++
 	}
-	return fail, s.rng.IntN(2) == 0
+	return fail, written
 }
 
 // Commit commits tx, or fails as SetRate says.
