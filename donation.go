@@ -225,7 +225,7 @@ func (c *Client) RefundDonation(ctx context.Context, p RefundDonationParams) (*R
 // charged back ends its monthly gift. [Client.Maintain] does all of this
 // on a schedule ([Options].ReadBack).
 func (c *Client) ReconcileDonation(ctx context.Context, donationID string) (*Donation, error) {
-	if err := c.catchUpDonation(ctx, donationID); err != nil {
+	if _, err := c.catchUpDonation(ctx, donationID); err != nil {
 		return nil, err
 	}
 	return c.store.Donation(ctx, donationID)
@@ -233,37 +233,39 @@ func (c *Client) ReconcileDonation(ctx context.Context, donationID string) (*Don
 
 // catchUpDonation settles a donation's pending refunds, records those of
 // its refunds that its platform lists and it does not, and the failures
-// of those it has, then its disputes (see ReconcileDonation).
-func (c *Client) catchUpDonation(ctx context.Context, donationID string) error {
+// of those it has, then its disputes (see ReconcileDonation). It returns
+// the donation's refunds as the platform listed them (none where the
+// provider does not list refunds).
+func (c *Client) catchUpDonation(ctx context.Context, donationID string) ([]provider.ListedRefund, error) {
 	d, err := c.store.Donation(ctx, donationID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m, err := c.donationMerchant(d.MerchantID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var made []provider.ListedRefund
 	if history, ok := m.Donations.(provider.RefundHistories); ok {
 		if made, err = history.RefundsMade(ctx, d.ProviderDonationID); err != nil {
-			return fmt.Errorf("buybutton: donation %s: reading its refunds on the platform: %w", d.ID, err)
+			return nil, fmt.Errorf("buybutton: donation %s: reading its refunds on the platform: %w", d.ID, err)
 		}
 	}
 	// Our pending refunds are settled after that list: one made before it
 	// was recorded pending before it was sent, so that, settled, it is
 	// found by its id, not taken for one made on the platform.
 	if err := settlePending(ctx, c.donationRefunds(donationID)); err != nil {
-		return err
+		return nil, err
 	}
 	if d, err = c.store.Donation(ctx, donationID); err != nil {
-		return err
+		return nil, err
 	}
 	// One commit a refund: each moves the campaign, which a commit
 	// carries once.
 	for _, e := range refundEvents(d.Refunds, made, provider.EventDonationRefunded, provider.EventDonationRefundFailed) {
 		e, err := cleanEvent(e)
 		if err != nil {
-			return fmt.Errorf("buybutton: donation %s: the platform's refunds: %w", d.ID, err)
+			return nil, fmt.Errorf("buybutton: donation %s: the platform's refunds: %w", d.ID, err)
 		}
 		_, err = c.updateDonation(ctx, donationID, func(d *Donation, tx *Tx) (bool, error) {
 			var err error
@@ -275,10 +277,10 @@ func (c *Client) catchUpDonation(ctx context.Context, donationID string) error {
 			return len(tx.Events) == 0, err // nothing to write: recorded meanwhile
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return c.catchUpDonationDisputes(ctx, m, d)
+	return made, c.catchUpDonationDisputes(ctx, m, d)
 }
 
 // catchUpDonationDisputes applies the disputes of d that its platform

@@ -77,12 +77,11 @@ func (c *Client) applyDonationEvent(ctx context.Context, m Merchant, e provider.
 			return err
 		}
 		if e.Type == provider.EventDonationRefunded && unexplainedRefund(d, e) {
-			if err := c.catchUpDonation(ctx, id); err != nil {
+			made, err := c.catchUpDonation(ctx, id)
+			if err != nil {
 				return err
 			}
-			if e, err = refundOrItsFailure(ctx, m.Donations, d.ProviderDonationID, e, provider.EventDonationRefundFailed); err != nil {
-				return fmt.Errorf("buybutton: donation %s: %w", id, err)
-			}
+			e = refundOrItsFailure(made, e, provider.EventDonationRefundFailed)
 		}
 	}
 	if endsMonthly(e) {

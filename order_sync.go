@@ -31,7 +31,7 @@ import (
 func (c *Client) catchUp(ctx context.Context, m Merchant, orderID string) error {
 	// The payment first: a cancellation on the platform may wait for a
 	// refund made there (see leftOnPlatform), which only this read tells.
-	if err := c.catchUpPayment(ctx, m, orderID); err != nil {
+	if _, err := c.catchUpPayment(ctx, m, orderID); err != nil {
 		return err
 	}
 	o, err := c.store.Order(ctx, orderID)
@@ -59,28 +59,30 @@ func (c *Client) catchUp(ctx context.Context, m Merchant, orderID string) error 
 // payment on its platform shows that the record lacks: a capture, a hold
 // that ended, refunds made there or failed since, disputes (see
 // catchUp). An order that cost nothing, or of a merchant without
-// payments, has no payment and no refunds.
-func (c *Client) catchUpPayment(ctx context.Context, m Merchant, orderID string) error {
+// payments, has no payment and no refunds. It returns the payment's
+// refunds as the platform listed them (none where the provider does not
+// list refunds).
+func (c *Client) catchUpPayment(ctx context.Context, m Merchant, orderID string) ([]provider.ListedRefund, error) {
 	o, err := c.store.Order(ctx, orderID)
 	if err != nil || !o.hasPayment() || m.Payments == nil {
-		return err
+		return nil, err
 	}
 	pay, err := m.Payments.Payment(ctx, o.PaymentID)
 	if err != nil {
-		return fmt.Errorf("buybutton: order %s: reading its payment on the platform: %w", o.ID, err)
+		return nil, fmt.Errorf("buybutton: order %s: reading its payment on the platform: %w", o.ID, err)
 	}
 	events := paymentCatchUp(o, pay)
 	var made []provider.ListedRefund
 	if history, ok := m.Payments.(provider.RefundHistories); ok {
 		if made, err = history.RefundsMade(ctx, o.PaymentID); err != nil {
-			return fmt.Errorf("buybutton: order %s: reading its refunds on the platform: %w", o.ID, err)
+			return nil, fmt.Errorf("buybutton: order %s: reading its refunds on the platform: %w", o.ID, err)
 		}
 	}
 	// Our pending refunds are settled after that list: one made before it
 	// was recorded pending before it was sent, so that, settled, it is
 	// found by its id, not taken for one made on the platform.
 	if o, err = c.settleOrderRefunds(ctx, orderID); err != nil {
-		return err
+		return nil, err
 	}
 	for _, e := range refundEvents(o.Refunds, made, provider.EventPaymentRefunded, provider.EventPaymentRefundFailed) {
 		events = append(events, catchUpEvent{event: e})
@@ -88,13 +90,13 @@ func (c *Client) catchUpPayment(ctx context.Context, m Merchant, orderID string)
 	if history, ok := m.Payments.(provider.DisputeHistories); ok {
 		disputes, err := history.DisputesOf(ctx, o.PaymentID)
 		if err != nil {
-			return fmt.Errorf("buybutton: order %s: reading its disputes on the platform: %w", o.ID, err)
+			return nil, fmt.Errorf("buybutton: order %s: reading its disputes on the platform: %w", o.ID, err)
 		}
 		for _, e := range disputes {
 			events = append(events, catchUpEvent{event: disputeAsNow(e, o.PaymentID)})
 		}
 	}
-	return c.applyCatchUp(ctx, m, orderID, events)
+	return made, c.applyCatchUp(ctx, m, orderID, events)
 }
 
 // disputeAsNow is e, a dispute as its platform lists it now, as the

@@ -166,7 +166,8 @@ func (c *Client) readBackDonation(ctx context.Context, id string, now time.Time,
 		return err
 	}
 	err = readBackRecord(ctx, c, "donation", id, now, c.store.Donation, func(ctx context.Context) error {
-		return c.catchUpDonation(ctx, id)
+		_, err := c.catchUpDonation(ctx, id)
+		return err
 	}, rep)
 	if err != nil {
 		return err

@@ -161,29 +161,20 @@ func unexplainedRefund(r refundable, e provider.Event) bool {
 
 // refundOrItsFailure is e, the event of a refund made on the platform
 // that its record could not explain even after reading the platform's
-// refunds back, as the event of the refund's failure (of type failed)
-// when the platform lists it as failed since: the money came back before
-// the event of its refund did, and that event does not fit because the
-// money is no longer out. Recorded as its failure (as the failure's own
-// event, still to come, would record it), it is applied once rather than
-// refused at every delivery. A provider that cannot list refunds leaves
-// e as it is. source is the payment or donation the refund was made
-// from, as the platform knows it.
-func refundOrItsFailure(ctx context.Context, p any, source string, e provider.Event, failed provider.EventType) (provider.Event, error) {
-	history, ok := p.(provider.RefundHistories)
-	if !ok {
-		return e, nil
-	}
-	made, err := history.RefundsMade(ctx, source)
-	if err != nil {
-		return e, fmt.Errorf("buybutton: reading the refunds of %s on the platform: %w", source, err)
-	}
+// refunds back (made, as the read-back listed them), as the event of the
+// refund's failure (of type failed) when made lists it as failed since:
+// the money came back before the event of its refund did, and that event
+// does not fit because the money is no longer out. Recorded as its
+// failure (as the failure's own event, still to come, would record it),
+// it is applied once rather than refused at every delivery. A provider
+// that cannot list refunds lists none, and leaves e as it is.
+func refundOrItsFailure(made []provider.ListedRefund, e provider.Event, failed provider.EventType) provider.Event {
 	for _, r := range made {
 		if r.ID == e.RefundID && r.Failure != "" {
 			e.Type, e.Reason = failed, r.Failure
 		}
 	}
-	return e, nil
+	return e
 }
 
 // recordedRefund is the index in refunds of the one the platform knows

@@ -204,12 +204,11 @@ func (c *Client) applyEvent(ctx context.Context, m Merchant, e provider.Event) e
 			return err
 		}
 		if unexplainedRefund(o, e) && o.hasPayment() { // without one, applyOrderEvent refuses it
-			if err := c.catchUpPayment(ctx, m, orderID); err != nil {
+			made, err := c.catchUpPayment(ctx, m, orderID)
+			if err != nil {
 				return err
 			}
-			if e, err = refundOrItsFailure(ctx, m.Payments, o.PaymentID, e, provider.EventPaymentRefundFailed); err != nil {
-				return fmt.Errorf("buybutton: order %s: %w", orderID, err)
-			}
+			e = refundOrItsFailure(made, e, provider.EventPaymentRefundFailed)
 		}
 	case provider.EventPaymentRefundFailed:
 		// A refund of ours whose answer was lost is recorded with its
